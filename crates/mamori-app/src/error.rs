@@ -1,0 +1,105 @@
+//! The application error: one enum, rendered as JSON by the API and as HTML by the pages.
+
+use mamori_domain::password::PolicyViolation;
+use mamori_store::StoreError;
+
+/// A failure a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing asked for does not exist (in this organisation).
+    #[error("not found")]
+    NotFound,
+    /// The actor lacks the permission.
+    #[error("forbidden")]
+    Forbidden,
+    /// Not logged in.
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// Wrong login ID or password.
+    #[error("invalid login ID or password")]
+    InvalidCredentials,
+    /// The account is locked (8.5) until an administrator unlocks it.
+    #[error("account locked")]
+    AccountLocked,
+    /// The account is disabled.
+    #[error("account disabled")]
+    AccountDisabled,
+    /// The login ID exists in several organisations; the organisation must be named.
+    #[error("organization required")]
+    OrganizationRequired,
+    /// An initial password must be changed first.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    /// The new password breaks the policy (5.17).
+    #[error("password policy: {0:?}")]
+    PasswordPolicy(Vec<PolicyViolation>),
+    /// The current password given for a change is wrong.
+    #[error("current password is wrong")]
+    WrongCurrentPassword,
+    /// Input failed validation; (field, i18n message key) pairs.
+    #[error("invalid input: {0:?}")]
+    Validation(Vec<(String, String)>),
+    /// Already exists.
+    #[error("already exists")]
+    Conflict,
+    /// Too many attempts from this client.
+    #[error("too many requests")]
+    RateLimited,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(StoreError),
+    /// Anything else unexpected (details are logged, not shown).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => AppError::Conflict,
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl AppError {
+    /// Stable machine-readable code (`error.code` in the API).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::AccountLocked => "account_locked",
+            AppError::AccountDisabled => "account_disabled",
+            AppError::OrganizationRequired => "organization_required",
+            AppError::PasswordChangeRequired => "password_change_required",
+            AppError::PasswordPolicy(_) => "password_policy",
+            AppError::WrongCurrentPassword => "wrong_current_password",
+            AppError::Validation(_) => "validation",
+            AppError::Conflict => "conflict",
+            AppError::RateLimited => "rate_limited",
+            AppError::Store(_) | AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The i18n catalogue key of the user-facing message.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "error-not-found",
+            AppError::Forbidden => "error-forbidden",
+            AppError::Unauthenticated => "error-unauthenticated",
+            AppError::InvalidCredentials => "error-invalid-credentials",
+            AppError::AccountLocked => "error-account-locked",
+            AppError::AccountDisabled => "error-account-disabled",
+            AppError::OrganizationRequired => "error-organization-required",
+            AppError::PasswordChangeRequired => "error-password-change-required",
+            AppError::PasswordPolicy(_) => "error-password-policy",
+            AppError::WrongCurrentPassword => "error-wrong-current-password",
+            AppError::Validation(_) => "error-validation",
+            AppError::Conflict => "error-conflict",
+            AppError::RateLimited => "error-rate-limited",
+            AppError::Store(_) | AppError::Internal(_) => "error-internal",
+        }
+    }
+}

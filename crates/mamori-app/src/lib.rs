@@ -1,0 +1,59 @@
+//! Application layer: the use cases shared by the web pages, the JSON API and the CLI.
+//!
+//! Each use case opens one transaction, applies a domain decision, writes rows and appends
+//! to the audit trail in that same transaction, so a change and its audit row land together
+//! or not at all. The current time is a parameter (`now`: epoch milliseconds).
+
+pub mod audit;
+pub mod error;
+pub mod org;
+pub mod random;
+pub mod session;
+pub mod users;
+
+pub use error::AppError;
+pub use mamori_store::Db;
+
+use mamori_domain::permission::{Grants, Permission};
+
+/// Who performs an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// Organisation acted in.
+    pub org_id: String,
+    /// User id (none for the command line).
+    pub user_id: Option<String>,
+    /// Login ID, or `cli` for the command line.
+    pub label: String,
+    /// What the actor may do.
+    pub grants: Grants,
+}
+
+impl Actor {
+    /// The command line acting in an organisation: an operator with shell access to the
+    /// server holds every permission.
+    pub fn cli(org_id: &str) -> Actor {
+        Actor {
+            org_id: org_id.to_string(),
+            user_id: None,
+            label: "cli".into(),
+            grants: Grants::from_keys(Permission::ALL.iter().map(|p| p.key())),
+        }
+    }
+
+    /// Fails with [`AppError::Forbidden`] unless the actor holds `p`.
+    pub fn require(&self, p: Permission) -> Result<(), AppError> {
+        if self.grants.has(p) { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+}
+
+/// Current time in epoch milliseconds (the only place the application reads the clock;
+/// use cases take `now` as a parameter).
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

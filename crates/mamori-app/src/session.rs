@@ -1,0 +1,328 @@
+//! Login, server-side sessions, logout and the owner's password change.
+//!
+//! The cookie carries a random token; the database stores only its SHA-256, so a leaked
+//! database cannot be replayed as cookies. A new token is issued at every login (session
+//! rotation); all of a user's sessions are revoked on lockout, password change and reset.
+
+use crate::audit::{self, Entry};
+use crate::users::verify_password;
+use crate::{Actor, AppError, random};
+use mamori_domain::audit::AuditAction;
+use mamori_domain::auth::{AccountState, LoginOutcome, decide};
+use mamori_domain::password;
+use mamori_domain::permission::Grants;
+use mamori_store::Db;
+use mamori_store::rows::{self, OrgRow, SessionRow, UserRow};
+use sha2::{Digest, Sha256};
+
+/// Idle lifetime of a session (8 hours).
+pub const IDLE_MS: i64 = 8 * 60 * 60 * 1000;
+
+/// A real argon2id hash verified against when the login ID does not exist, so unknown IDs
+/// take as long as wrong passwords.
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| password::hash("mamori-dummy-0", &[0u8; 16]).unwrap_or_default()).clone()
+}
+
+fn hash_token(token: &str) -> String {
+    mamori_domain::hex::encode(&Sha256::digest(token.as_bytes()))
+}
+
+/// A login request.
+#[derive(Debug, Clone)]
+pub struct LoginRequest {
+    /// Organisation slug; may be omitted when the login ID exists in one organisation only.
+    pub organization: Option<String>,
+    /// Login ID.
+    pub login_id: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A session just created.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Cookie value (never stored).
+    pub token: String,
+    /// CSRF token for forms.
+    pub csrf_token: String,
+    /// Whether the user must change the initial password first.
+    pub must_change_password: bool,
+}
+
+/// Who a valid session belongs to.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// The session.
+    pub session: SessionRow,
+    /// The user.
+    pub user: UserRow,
+    /// The organisation.
+    pub org: OrgRow,
+    /// Role keys with names.
+    pub roles: Vec<rows::RoleRow>,
+    /// The acting identity for use cases.
+    pub actor: Actor,
+}
+
+impl SessionInfo {
+    /// Whether a password change is pending.
+    pub fn must_change_password(&self) -> bool {
+        self.user.must_change_password != 0
+    }
+}
+
+async fn resolve_org(db: &Db, req: &LoginRequest) -> Result<Option<OrgRow>, AppError> {
+    let mut c = db.conn().await?;
+    match req.organization.as_deref().filter(|s| !s.is_empty()) {
+        Some(slug) => Ok(rows::org_by_slug(&mut c.ex(), slug).await?),
+        None => {
+            let ids = rows::orgs_with_login(&mut c.ex(), &req.login_id).await?;
+            match ids.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(rows::org_by_id(&mut c.ex(), one).await?),
+                _ => Err(AppError::OrganizationRequired),
+            }
+        }
+    }
+}
+
+/// Attempts a login. Failures are counted and the account is locked at the organisation's
+/// threshold (8.5); a locked account is refused even with the right password.
+pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, AppError> {
+    let Some(org) = resolve_org(db, &req).await? else {
+        verify_password(req.password, dummy_hash()).await;
+        tracing::info!(event = "login_failure", reason = "unknown_login", "login failed");
+        return Err(AppError::InvalidCredentials);
+    };
+    let user = {
+        let mut c = db.conn().await?;
+        rows::user_by_login(&mut c.ex(), &org.id, &req.login_id).await?
+    };
+    let Some(user) = user else {
+        verify_password(req.password, dummy_hash()).await;
+        let mut tx = db.begin().await?;
+        audit::append(
+            &mut tx,
+            Entry {
+                org_id: &org.id,
+                actor_id: None,
+                actor_label: &req.login_id,
+                action: AuditAction::LoginFailure,
+                object_type: "session",
+                object_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "reason": "unknown_login" })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::InvalidCredentials);
+    };
+    let password_ok = verify_password(req.password, user.password_hash.clone()).await;
+
+    let mut tx = db.begin().await?;
+    // Re-read inside the write transaction: concurrent attempts are serialised here.
+    let user = rows::user_by_login(&mut tx.ex(), &org.id, &req.login_id).await?.ok_or(AppError::InvalidCredentials)?;
+    let state = AccountState {
+        failed_attempts: u32::try_from(user.failed_attempts).unwrap_or(u32::MAX),
+        locked: user.locked != 0,
+        disabled: user.disabled != 0,
+    };
+    let threshold = u32::try_from(org.lockout_threshold).unwrap_or(mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD);
+    let outcome = decide(state, threshold, password_ok);
+    let next = outcome.next_state(state);
+    let locked_at = if next.locked { user.locked_at.or(Some(now)) } else { None };
+    rows::update_login_state(
+        &mut tx.ex(),
+        &org.id,
+        &user.id,
+        i64::from(next.failed_attempts),
+        next.locked,
+        locked_at,
+        now,
+    )
+    .await?;
+    let entry = |action, detail: serde_json::Value| Entry {
+        org_id: &org.id,
+        actor_id: Some(&user.id),
+        actor_label: &user.login_id,
+        action,
+        object_type: "session",
+        object_id: Some(&user.id),
+        before: None,
+        after: Some(detail),
+    };
+    let result = match outcome {
+        LoginOutcome::Success => {
+            let token = random::token()?;
+            let csrf = random::token()?;
+            rows::insert_session(
+                &mut tx.ex(),
+                &SessionRow {
+                    id_hash: hash_token(&token),
+                    org_id: org.id.clone(),
+                    user_id: user.id.clone(),
+                    csrf_token: csrf.clone(),
+                    expires_at: now + IDLE_MS,
+                    last_seen_at: now,
+                },
+                now,
+            )
+            .await?;
+            audit::append(&mut tx, entry(AuditAction::LoginSuccess, serde_json::json!({})), now).await?;
+            Ok(NewSession { token, csrf_token: csrf, must_change_password: user.must_change_password != 0 })
+        }
+        LoginOutcome::Failed { remaining } => {
+            audit::append(
+                &mut tx,
+                entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "wrong_password", "remaining": remaining })),
+                now,
+            )
+            .await?;
+            Err(AppError::InvalidCredentials)
+        }
+        LoginOutcome::LockedNow => {
+            audit::append(&mut tx, entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "wrong_password", "remaining": 0 })), now)
+                .await?;
+            rows::delete_user_sessions(&mut tx.ex(), &org.id, &user.id).await?;
+            audit::append(
+                &mut tx,
+                Entry {
+                    actor_id: None,
+                    actor_label: "system",
+                    object_type: "user",
+                    ..entry(AuditAction::Lockout, serde_json::json!({ "failed_attempts": next.failed_attempts }))
+                },
+                now,
+            )
+            .await?;
+            Err(AppError::AccountLocked)
+        }
+        LoginOutcome::Locked => {
+            audit::append(&mut tx, entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "locked" })), now).await?;
+            Err(AppError::AccountLocked)
+        }
+        LoginOutcome::Disabled => {
+            audit::append(&mut tx, entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "disabled" })), now).await?;
+            Err(AppError::AccountDisabled)
+        }
+    };
+    tx.commit().await?;
+    result
+}
+
+/// Resolves a cookie token to a live session, extending its idle lifetime.
+pub async fn lookup(db: &Db, token: &str, now: i64) -> Result<Option<SessionInfo>, AppError> {
+    let id_hash = hash_token(token);
+    let mut c = db.conn().await?;
+    let Some(session) = rows::session_by_hash(&mut c.ex(), &id_hash).await? else { return Ok(None) };
+    if session.expires_at < now {
+        rows::delete_session(&mut c.ex(), &id_hash).await?;
+        return Ok(None);
+    }
+    let Some(user) = rows::user_by_id(&mut c.ex(), &session.org_id, &session.user_id).await? else { return Ok(None) };
+    if user.locked != 0 || user.disabled != 0 {
+        return Ok(None);
+    }
+    let Some(org) = rows::org_by_id(&mut c.ex(), &session.org_id).await? else { return Ok(None) };
+    let roles = rows::user_roles(&mut c.ex(), &org.id, &user.id).await?;
+    let perms = rows::user_permissions(&mut c.ex(), &org.id, &user.id).await?;
+    if now - session.last_seen_at > 60_000 {
+        rows::touch_session(&mut c.ex(), &id_hash, now, now + IDLE_MS).await?;
+    }
+    let actor = Actor {
+        org_id: org.id.clone(),
+        user_id: Some(user.id.clone()),
+        label: user.login_id.clone(),
+        grants: Grants::from_keys(perms.iter().map(String::as_str)),
+    };
+    Ok(Some(SessionInfo { session, user, org, roles, actor }))
+}
+
+/// Ends the session.
+pub async fn logout(db: &Db, info: &SessionInfo, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    rows::delete_session(&mut tx.ex(), &info.session.id_hash).await?;
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &info.org.id,
+            actor_id: Some(&info.user.id),
+            actor_label: &info.user.login_id,
+            action: AuditAction::Logout,
+            object_type: "session",
+            object_id: Some(&info.user.id),
+            before: None,
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The owner changes their password. All their sessions are revoked and a fresh one is
+/// returned for the current client.
+pub async fn change_password(
+    db: &Db,
+    info: &SessionInfo,
+    current: &str,
+    new: &str,
+    now: i64,
+) -> Result<NewSession, AppError> {
+    if !verify_password(current.to_string(), info.user.password_hash.clone()).await {
+        return Err(AppError::WrongCurrentPassword);
+    }
+    let mut violations = password::check_policy(new, &info.user.login_id);
+    if current == new {
+        violations.push(password::PolicyViolation::SameAsCurrent);
+    }
+    if !violations.is_empty() {
+        return Err(AppError::PasswordPolicy(violations));
+    }
+    let salt = random::salt()?;
+    let new_owned = new.to_string();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new_owned, &salt))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let token = random::token()?;
+    let csrf = random::token()?;
+    let mut tx = db.begin().await?;
+    rows::update_password(&mut tx.ex(), &info.org.id, &info.user.id, &hash, false, now).await?;
+    rows::delete_user_sessions(&mut tx.ex(), &info.org.id, &info.user.id).await?;
+    rows::insert_session(
+        &mut tx.ex(),
+        &SessionRow {
+            id_hash: hash_token(&token),
+            org_id: info.org.id.clone(),
+            user_id: info.user.id.clone(),
+            csrf_token: csrf.clone(),
+            expires_at: now + IDLE_MS,
+            last_seen_at: now,
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &info.org.id,
+            actor_id: Some(&info.user.id),
+            actor_label: &info.user.login_id,
+            action: AuditAction::PasswordChange,
+            object_type: "user",
+            object_id: Some(&info.user.id),
+            before: Some(serde_json::json!({ "must_change_password": info.user.must_change_password != 0 })),
+            after: Some(serde_json::json!({ "must_change_password": false })),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(NewSession { token, csrf_token: csrf, must_change_password: false })
+}

@@ -1,0 +1,308 @@
+//! User administration: create, roles, reset password, unlock, change own password.
+
+use crate::audit::{self, Entry};
+use crate::{Actor, AppError, new_id, random};
+use mamori_domain::audit::AuditAction;
+use mamori_domain::auth::valid_login_id;
+use mamori_domain::password;
+use mamori_domain::permission::Permission;
+use mamori_store::Db;
+use mamori_store::rows::{self, UserRow};
+use serde::Serialize;
+
+/// Input for a new user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login ID.
+    pub login_id: String,
+    /// Display name.
+    pub display_name: String,
+    /// E-mail.
+    pub email: String,
+    /// Initial password (must be changed at first login).
+    pub password: String,
+    /// Role keys.
+    pub roles: Vec<String>,
+}
+
+/// A user as shown on lists and in the API (never the hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    /// Id.
+    pub id: String,
+    /// Login ID.
+    pub login_id: String,
+    /// Display name.
+    pub display_name: String,
+    /// E-mail.
+    pub email: String,
+    /// Role keys.
+    pub roles: Vec<String>,
+    /// Role names (Japanese).
+    pub role_names_ja: Vec<String>,
+    /// Role names (English).
+    pub role_names_en: Vec<String>,
+    /// Locked by failed logins.
+    pub locked: bool,
+    /// Disabled.
+    pub disabled: bool,
+    /// Initial password pending change.
+    pub must_change_password: bool,
+    /// Consecutive failures.
+    pub failed_attempts: i64,
+}
+
+fn snapshot(u: &UserRow, roles: &[String]) -> serde_json::Value {
+    serde_json::json!({
+        "login_id": u.login_id,
+        "display_name": u.display_name,
+        "email": u.email,
+        "roles": roles,
+        "locked": u.locked != 0,
+        "disabled": u.disabled != 0,
+        "must_change_password": u.must_change_password != 0,
+    })
+}
+
+async fn hash_password(pw: String) -> Result<String, AppError> {
+    let salt = random::salt()?;
+    tokio::task::spawn_blocking(move || password::hash(&pw, &salt))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Verifies a password off the async threads (argon2 is deliberately slow).
+pub async fn verify_password(pw: String, phc: String) -> bool {
+    tokio::task::spawn_blocking(move || password::verify(&pw, &phc)).await.unwrap_or(false)
+}
+
+fn validate(n: &NewUser) -> Result<(), AppError> {
+    let mut errs = Vec::new();
+    if !valid_login_id(&n.login_id) {
+        errs.push(("login_id".to_string(), "field-invalid-login-id".to_string()));
+    }
+    if n.display_name.trim().is_empty() {
+        errs.push(("display_name".to_string(), "field-required".to_string()));
+    }
+    if !n.email.is_empty() && !n.email.contains('@') {
+        errs.push(("email".to_string(), "field-invalid-email".to_string()));
+    }
+    if n.roles.is_empty() {
+        errs.push(("roles".to_string(), "field-required".to_string()));
+    }
+    if errs.is_empty() { Ok(()) } else { Err(AppError::Validation(errs)) }
+}
+
+async fn role_ids(db_tx: &mut mamori_store::Tx, org_id: &str, keys: &[String]) -> Result<Vec<String>, AppError> {
+    let roles = rows::list_roles(&mut db_tx.ex(), org_id).await?;
+    let mut ids = Vec::new();
+    for k in keys {
+        match roles.iter().find(|r| &r.key == k) {
+            Some(r) => ids.push(r.id.clone()),
+            None => return Err(AppError::Validation(vec![("roles".into(), "field-unknown-role".into())])),
+        }
+    }
+    Ok(ids)
+}
+
+/// Creates a user with an initial password that must be changed at first login.
+pub async fn create(db: &Db, actor: &Actor, n: NewUser, now: i64) -> Result<UserView, AppError> {
+    actor.require(Permission::UsersManage)?;
+    validate(&n)?;
+    let violations = password::check_policy(&n.password, &n.login_id);
+    if !violations.is_empty() {
+        return Err(AppError::PasswordPolicy(violations));
+    }
+    let hash = hash_password(n.password.clone()).await?;
+    let u = UserRow {
+        id: new_id(),
+        org_id: actor.org_id.clone(),
+        login_id: n.login_id.clone(),
+        display_name: n.display_name.trim().to_string(),
+        email: n.email.trim().to_string(),
+        password_hash: hash,
+        must_change_password: 1,
+        failed_attempts: 0,
+        locked: 0,
+        locked_at: None,
+        disabled: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = db.begin().await?;
+    let ids = role_ids(&mut tx, &actor.org_id, &n.roles).await?;
+    rows::insert_user(&mut tx.ex(), &u).await?;
+    rows::set_user_roles(&mut tx.ex(), &actor.org_id, &u.id, &ids).await?;
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::Create,
+            object_type: "user",
+            object_id: Some(&u.id),
+            before: None,
+            after: Some(snapshot(&u, &n.roles)),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor, &u.login_id).await
+}
+
+/// Lists the organisation's users with their roles (two queries, whatever the count).
+pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>, AppError> {
+    actor.require(Permission::UsersView)?;
+    let mut c = db.conn().await?;
+    let users = rows::list_users(&mut c.ex(), &actor.org_id).await?;
+    let roles = rows::all_user_roles(&mut c.ex(), &actor.org_id).await?;
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let mine: Vec<_> = roles.iter().filter(|r| r.user_id == u.id).collect();
+            view(u, mine.iter().map(|r| (r.key.clone(), r.name_ja.clone(), r.name_en.clone())).collect())
+        })
+        .collect())
+}
+
+fn view(u: UserRow, roles: Vec<(String, String, String)>) -> UserView {
+    UserView {
+        id: u.id,
+        login_id: u.login_id,
+        display_name: u.display_name,
+        email: u.email,
+        roles: roles.iter().map(|r| r.0.clone()).collect(),
+        role_names_ja: roles.iter().map(|r| r.1.clone()).collect(),
+        role_names_en: roles.iter().map(|r| r.2.clone()).collect(),
+        locked: u.locked != 0,
+        disabled: u.disabled != 0,
+        must_change_password: u.must_change_password != 0,
+        failed_attempts: u.failed_attempts,
+    }
+}
+
+/// One user by login ID.
+pub async fn get(db: &Db, actor: &Actor, login_id: &str) -> Result<UserView, AppError> {
+    actor.require(Permission::UsersView)?;
+    load_view(db, &actor.org_id, login_id).await
+}
+
+/// Loads a user view without a permission check (the caller decided).
+pub async fn load_view(db: &Db, org_id: &str, login_id: &str) -> Result<UserView, AppError> {
+    let mut c = db.conn().await?;
+    let u = rows::user_by_login(&mut c.ex(), org_id, login_id).await?.ok_or(AppError::NotFound)?;
+    let roles = rows::user_roles(&mut c.ex(), org_id, &u.id).await?;
+    Ok(view(u, roles.into_iter().map(|r| (r.key, r.name_ja, r.name_en)).collect()))
+}
+
+async fn load_for_update(
+    tx: &mut mamori_store::Tx,
+    org_id: &str,
+    login_id: &str,
+) -> Result<(UserRow, Vec<String>), AppError> {
+    let u = rows::user_by_login(&mut tx.ex(), org_id, login_id).await?.ok_or(AppError::NotFound)?;
+    let roles = rows::user_roles(&mut tx.ex(), org_id, &u.id).await?.into_iter().map(|r| r.key).collect();
+    Ok((u, roles))
+}
+
+/// Unlocks an account locked by failed logins (8.5).
+pub async fn unlock(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Result<UserView, AppError> {
+    actor.require(Permission::UsersUnlock)?;
+    let mut tx = db.begin().await?;
+    let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
+    let after = UserRow { locked: 0, failed_attempts: 0, locked_at: None, ..u.clone() };
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::Unlock,
+            object_type: "user",
+            object_id: Some(&u.id),
+            before: Some(snapshot(&u, &roles)),
+            after: Some(snapshot(&after, &roles)),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    load_view(db, &actor.org_id, login_id).await
+}
+
+/// Sets a new initial password (must be changed at next login), unlocks the account and
+/// revokes its sessions. Returns the password set.
+pub async fn reset_password(
+    db: &Db,
+    actor: &Actor,
+    login_id: &str,
+    new_password: Option<String>,
+    now: i64,
+) -> Result<String, AppError> {
+    actor.require(Permission::UsersManage)?;
+    let pw = match new_password {
+        Some(p) => p,
+        None => random::initial_password()?,
+    };
+    let violations = password::check_policy(&pw, login_id);
+    if !violations.is_empty() {
+        return Err(AppError::PasswordPolicy(violations));
+    }
+    let hash = hash_password(pw.clone()).await?;
+    let mut tx = db.begin().await?;
+    let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    rows::update_password(&mut tx.ex(), &actor.org_id, &u.id, &hash, true, now).await?;
+    rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
+    rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
+    let after = UserRow { locked: 0, failed_attempts: 0, must_change_password: 1, ..u.clone() };
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::PasswordReset,
+            object_type: "user",
+            object_id: Some(&u.id),
+            before: Some(snapshot(&u, &roles)),
+            after: Some(snapshot(&after, &roles)),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(pw)
+}
+
+/// Replaces a user's roles.
+pub async fn set_roles(db: &Db, actor: &Actor, login_id: &str, roles: Vec<String>, now: i64) -> Result<UserView, AppError> {
+    actor.require(Permission::UsersManage)?;
+    if roles.is_empty() {
+        return Err(AppError::Validation(vec![("roles".into(), "field-required".into())]));
+    }
+    let mut tx = db.begin().await?;
+    let (u, before_roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    let ids = role_ids(&mut tx, &actor.org_id, &roles).await?;
+    rows::set_user_roles(&mut tx.ex(), &actor.org_id, &u.id, &ids).await?;
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::RoleChange,
+            object_type: "user",
+            object_id: Some(&u.id),
+            before: Some(snapshot(&u, &before_roles)),
+            after: Some(snapshot(&u, &roles)),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    load_view(db, &actor.org_id, login_id).await
+}

@@ -1,0 +1,11 @@
+//! mamori's domain: the rules of the platform, with no IO.
+//!
+//! Everything here is a pure function of its inputs. Time (epoch milliseconds), ids and
+//! random salts are parameters, so callers (the application layer, tests) control them.
+
+pub mod audit;
+pub mod auth;
+pub mod hex;
+pub mod password;
+pub mod permission;
+pub mod ratelimit;

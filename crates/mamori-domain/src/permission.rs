@@ -1,0 +1,177 @@
+//! Roles and permissions.
+//!
+//! The *permissions* are fixed by the code (each route names the one it needs). Which role
+//! holds which permission is data: it is stored per organisation and seeded from
+//! [`default_role_permissions`]. The five seeded roles carry the names the regulation uses.
+
+use serde::{Deserialize, Serialize};
+
+/// A capability checked on every route, page and API alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Permission {
+    /// See the home dashboard (every logged-in person).
+    #[serde(rename = "dashboard.view")]
+    DashboardView,
+    /// List the organisation's users.
+    #[serde(rename = "users.view")]
+    UsersView,
+    /// Create users, reset passwords, change roles.
+    #[serde(rename = "users.manage")]
+    UsersManage,
+    /// Unlock locked accounts (8.5: the system administrator resets).
+    #[serde(rename = "users.unlock")]
+    UsersUnlock,
+    /// Read the audit trail (8.15 (5): privileged roles only).
+    #[serde(rename = "audit.view")]
+    AuditView,
+    /// Change organisation settings such as the lockout limit.
+    #[serde(rename = "settings.manage")]
+    SettingsManage,
+}
+
+impl Permission {
+    /// Every permission, in display order.
+    pub const ALL: [Permission; 6] = [
+        Permission::DashboardView,
+        Permission::UsersView,
+        Permission::UsersManage,
+        Permission::UsersUnlock,
+        Permission::AuditView,
+        Permission::SettingsManage,
+    ];
+
+    /// The stable key stored in the database.
+    pub fn key(self) -> &'static str {
+        match self {
+            Permission::DashboardView => "dashboard.view",
+            Permission::UsersView => "users.view",
+            Permission::UsersManage => "users.manage",
+            Permission::UsersUnlock => "users.unlock",
+            Permission::AuditView => "audit.view",
+            Permission::SettingsManage => "settings.manage",
+        }
+    }
+
+    /// Parses a stored key; unknown keys (from a newer version) are ignored by callers.
+    pub fn from_key(key: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.key() == key)
+    }
+}
+
+/// A role seeded into every new organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedRole {
+    /// Stable key (used by the CLI's `--role` and the API).
+    pub key: &'static str,
+    /// Name as written in the regulation.
+    pub name_ja: &'static str,
+    /// English name.
+    pub name_en: &'static str,
+    /// Permissions granted by default.
+    pub permissions: &'static [Permission],
+}
+
+/// Key of the top-management role (経営責任者).
+pub const ROLE_TOP_MANAGEMENT: &str = "top_management";
+/// Key of the information security manager role (情報セキュリティ管理者).
+pub const ROLE_SECURITY_MANAGER: &str = "security_manager";
+/// Key of the system administrator role (システム管理者).
+pub const ROLE_SYSTEM_ADMIN: &str = "system_admin";
+/// Key of the internal auditor role (内部監査員).
+pub const ROLE_INTERNAL_AUDITOR: &str = "internal_auditor";
+/// Key of the employee role (従業員).
+pub const ROLE_EMPLOYEE: &str = "employee";
+
+/// The roles every organisation starts with, and what each may do.
+pub fn default_role_permissions() -> Vec<SeedRole> {
+    use Permission::*;
+    vec![
+        SeedRole {
+            key: ROLE_TOP_MANAGEMENT,
+            name_ja: "経営責任者",
+            name_en: "Top management",
+            permissions: &[DashboardView, UsersView, UsersManage, UsersUnlock, AuditView, SettingsManage],
+        },
+        SeedRole {
+            key: ROLE_SECURITY_MANAGER,
+            name_ja: "情報セキュリティ管理者",
+            name_en: "Information security manager",
+            permissions: &[DashboardView, UsersView, AuditView],
+        },
+        SeedRole {
+            key: ROLE_SYSTEM_ADMIN,
+            name_ja: "システム管理者",
+            name_en: "System administrator",
+            permissions: &[DashboardView, UsersView, UsersManage, UsersUnlock, AuditView, SettingsManage],
+        },
+        SeedRole {
+            key: ROLE_INTERNAL_AUDITOR,
+            name_ja: "内部監査員",
+            name_en: "Internal auditor",
+            permissions: &[DashboardView, AuditView],
+        },
+        SeedRole {
+            key: ROLE_EMPLOYEE,
+            name_ja: "従業員",
+            name_en: "Employee",
+            permissions: &[DashboardView],
+        },
+    ]
+}
+
+/// The permissions a person holds through their roles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants(Vec<Permission>);
+
+impl Grants {
+    /// Builds the set from stored permission keys; unknown keys are dropped.
+    pub fn from_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Grants {
+        let mut v: Vec<Permission> = keys.into_iter().filter_map(Permission::from_key).collect();
+        v.sort();
+        v.dedup();
+        Grants(v)
+    }
+
+    /// Whether the set contains `p`.
+    pub fn has(&self, p: Permission) -> bool {
+        self.0.contains(&p)
+    }
+
+    /// The permissions held, sorted.
+    pub fn all(&self) -> &[Permission] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::from_key(p.key()), Some(p));
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.key()));
+        }
+        assert_eq!(Permission::from_key("nope"), None);
+    }
+
+    #[test]
+    fn employee_cannot_read_the_audit_log_or_unlock() {
+        let roles = default_role_permissions();
+        let emp = roles.iter().find(|r| r.key == ROLE_EMPLOYEE).unwrap();
+        let g = Grants::from_keys(emp.permissions.iter().map(|p| p.key()));
+        assert!(g.has(Permission::DashboardView));
+        assert!(!g.has(Permission::AuditView));
+        assert!(!g.has(Permission::UsersUnlock));
+    }
+
+    #[test]
+    fn administrators_may_unlock() {
+        for key in [ROLE_TOP_MANAGEMENT, ROLE_SYSTEM_ADMIN] {
+            let r = default_role_permissions().into_iter().find(|r| r.key == key).unwrap();
+            assert!(r.permissions.contains(&Permission::UsersUnlock), "{key}");
+        }
+    }
+}

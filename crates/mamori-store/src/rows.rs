@@ -1,0 +1,430 @@
+//! Row types and the queries that read and write them. Every query on domain data filters
+//! by `org_id`.
+
+use crate::{Ex, StoreError, exec, fetch_all, fetch_i64, fetch_optional};
+
+/// An organisation.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrgRow {
+    /// Id.
+    pub id: String,
+    /// Short unique name used on the command line (`--org`).
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Consecutive failed logins that lock an account.
+    pub lockout_threshold: i64,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// A role of an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RoleRow {
+    /// Id.
+    pub id: String,
+    /// Organisation.
+    pub org_id: String,
+    /// Stable key.
+    pub key: String,
+    /// Japanese name.
+    pub name_ja: String,
+    /// English name.
+    pub name_en: String,
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRow {
+    /// Id.
+    pub id: String,
+    /// Organisation.
+    pub org_id: String,
+    /// Login ID, unique within the organisation.
+    pub login_id: String,
+    /// Display name.
+    pub display_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// 1 while an initial password must be changed.
+    pub must_change_password: i64,
+    /// Consecutive failed logins.
+    pub failed_attempts: i64,
+    /// 1 when locked.
+    pub locked: i64,
+    /// When it was locked.
+    pub locked_at: Option<i64>,
+    /// 1 when disabled.
+    pub disabled: i64,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+/// A server-side session joined with what a request needs to know.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    /// SHA-256 of the cookie token.
+    pub id_hash: String,
+    /// Organisation.
+    pub org_id: String,
+    /// User.
+    pub user_id: String,
+    /// Synchronizer token for forms.
+    pub csrf_token: String,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Last request.
+    pub last_seen_at: i64,
+}
+
+/// One stored audit row.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRow {
+    /// Organisation.
+    pub org_id: String,
+    /// Position in the chain.
+    pub seq: i64,
+    /// Time.
+    pub at_ms: i64,
+    /// Actor id.
+    pub actor_id: Option<String>,
+    /// Actor label.
+    pub actor_label: String,
+    /// Action key.
+    pub action: String,
+    /// Object kind.
+    pub object_type: String,
+    /// Object id.
+    pub object_id: Option<String>,
+    /// Before (JSON text).
+    pub before_json: Option<String>,
+    /// After (JSON text).
+    pub after_json: Option<String>,
+    /// Previous hash.
+    pub prev_hash: String,
+    /// This row's hash.
+    pub hash: String,
+}
+
+const USER_COLS: &str = "id, org_id, login_id, display_name, email, password_hash, must_change_password, failed_attempts, locked, locked_at, disabled, created_at, updated_at";
+const AUDIT_COLS: &str = "org_id, seq, at_ms, actor_id, actor_label, action, object_type, object_id, before_json, after_json, prev_hash, hash";
+
+fn sql(parts: &[&str]) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(parts.concat())
+}
+
+// ---- organisations ----
+
+/// Inserts an organisation.
+pub async fn insert_org(ex: &mut Ex<'_>, o: &OrgRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "INSERT INTO organization (id, slug, name, lockout_threshold, created_at) VALUES ($1, $2, $3, $4, $5)",
+        &o.id, &o.slug, &o.name, o.lockout_threshold, o.created_at
+    )
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+/// All organisations, by slug.
+pub async fn list_orgs(ex: &mut Ex<'_>) -> Result<Vec<OrgRow>, StoreError> {
+    Ok(fetch_all!(ex, OrgRow, "SELECT id, slug, name, lockout_threshold, created_at FROM organization ORDER BY slug")?)
+}
+
+/// An organisation by slug.
+pub async fn org_by_slug(ex: &mut Ex<'_>, slug: &str) -> Result<Option<OrgRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        OrgRow,
+        "SELECT id, slug, name, lockout_threshold, created_at FROM organization WHERE slug = $1",
+        slug
+    )?)
+}
+
+/// An organisation by id.
+pub async fn org_by_id(ex: &mut Ex<'_>, id: &str) -> Result<Option<OrgRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        OrgRow,
+        "SELECT id, slug, name, lockout_threshold, created_at FROM organization WHERE id = $1",
+        id
+    )?)
+}
+
+/// Sets the lockout threshold.
+pub async fn set_lockout_threshold(ex: &mut Ex<'_>, org_id: &str, n: i64) -> Result<(), StoreError> {
+    exec!(ex, "UPDATE organization SET lockout_threshold = $1 WHERE id = $2", n, org_id)?;
+    Ok(())
+}
+
+// ---- roles ----
+
+/// Inserts a role with its permissions.
+pub async fn insert_role(ex: &mut Ex<'_>, r: &RoleRow, permissions: &[&str]) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "INSERT INTO role (id, org_id, key, name_ja, name_en) VALUES ($1, $2, $3, $4, $5)",
+        &r.id, &r.org_id, &r.key, &r.name_ja, &r.name_en
+    )
+    .map_err(StoreError::from_write)?;
+    for p in permissions {
+        exec!(
+            ex,
+            "INSERT INTO role_permission (org_id, role_id, permission) VALUES ($1, $2, $3)",
+            &r.org_id, &r.id, *p
+        )?;
+    }
+    Ok(())
+}
+
+/// The organisation's roles, in creation order of their keys.
+pub async fn list_roles(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<RoleRow>, StoreError> {
+    Ok(fetch_all!(ex, RoleRow, "SELECT id, org_id, key, name_ja, name_en FROM role WHERE org_id = $1 ORDER BY id", org_id)?)
+}
+
+/// Roles held by a user.
+pub async fn user_roles(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<Vec<RoleRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        RoleRow,
+        "SELECT r.id, r.org_id, r.key, r.name_ja, r.name_en FROM role r JOIN user_role ur ON ur.role_id = r.id \
+         WHERE ur.org_id = $1 AND ur.user_id = $2 ORDER BY r.id",
+        org_id, user_id
+    )?)
+}
+
+/// (user id, role) pairs for every user of an organisation (one query for list pages).
+pub async fn all_user_roles(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<UserRoleRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        UserRoleRow,
+        "SELECT ur.user_id, r.key, r.name_ja, r.name_en FROM user_role ur JOIN role r ON r.id = ur.role_id \
+         WHERE ur.org_id = $1 ORDER BY r.id",
+        org_id
+    )?)
+}
+
+/// A user's role, for list pages.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRoleRow {
+    /// User.
+    pub user_id: String,
+    /// Role key.
+    pub key: String,
+    /// Japanese name.
+    pub name_ja: String,
+    /// English name.
+    pub name_en: String,
+}
+
+/// Permission keys a user holds through their roles.
+pub async fn user_permissions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<Vec<String>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct P {
+        permission: String,
+    }
+    let rows = fetch_all!(
+        ex,
+        P,
+        "SELECT DISTINCT rp.permission FROM role_permission rp JOIN user_role ur ON ur.role_id = rp.role_id \
+         WHERE ur.org_id = $1 AND ur.user_id = $2",
+        org_id, user_id
+    )?;
+    Ok(rows.into_iter().map(|p| p.permission).collect())
+}
+
+/// Replaces a user's roles.
+pub async fn set_user_roles(ex: &mut Ex<'_>, org_id: &str, user_id: &str, role_ids: &[String]) -> Result<(), StoreError> {
+    exec!(ex, "DELETE FROM user_role WHERE org_id = $1 AND user_id = $2", org_id, user_id)?;
+    for r in role_ids {
+        exec!(ex, "INSERT INTO user_role (org_id, user_id, role_id) VALUES ($1, $2, $3)", org_id, user_id, r)?;
+    }
+    Ok(())
+}
+
+// ---- users ----
+
+/// Inserts a user; [`StoreError::Conflict`] when the login ID is taken in the organisation.
+pub async fn insert_user(ex: &mut Ex<'_>, u: &UserRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        sql(&["INSERT INTO app_user (", USER_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"]),
+        &u.id, &u.org_id, &u.login_id, &u.display_name, &u.email, &u.password_hash, u.must_change_password,
+        u.failed_attempts, u.locked, u.locked_at, u.disabled, u.created_at, u.updated_at
+    )
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+/// A user by login ID within an organisation.
+pub async fn user_by_login(ex: &mut Ex<'_>, org_id: &str, login_id: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        UserRow,
+        sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 AND login_id = $2"]),
+        org_id, login_id
+    )?)
+}
+
+/// A user by id within an organisation.
+pub async fn user_by_id(ex: &mut Ex<'_>, org_id: &str, id: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        UserRow,
+        sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 AND id = $2"]),
+        org_id, id
+    )?)
+}
+
+/// Organisation ids that have a user with this login ID (for logins that name no organisation).
+pub async fn orgs_with_login(ex: &mut Ex<'_>, login_id: &str) -> Result<Vec<String>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct O {
+        org_id: String,
+    }
+    let rows = fetch_all!(ex, O, "SELECT org_id FROM app_user WHERE login_id = $1 ORDER BY org_id", login_id)?;
+    Ok(rows.into_iter().map(|o| o.org_id).collect())
+}
+
+/// The organisation's users by login ID.
+pub async fn list_users(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<UserRow>, StoreError> {
+    Ok(fetch_all!(ex, UserRow, sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 ORDER BY login_id"]), org_id)?)
+}
+
+/// Writes the login state (counter, lock) of a user.
+pub async fn update_login_state(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    user_id: &str,
+    failed_attempts: i64,
+    locked: bool,
+    locked_at: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "UPDATE app_user SET failed_attempts = $1, locked = $2, locked_at = $3, updated_at = $4 WHERE org_id = $5 AND id = $6",
+        failed_attempts, i64::from(locked), locked_at, now, org_id, user_id
+    )?;
+    Ok(())
+}
+
+/// Replaces the password hash and the must-change flag.
+pub async fn update_password(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    user_id: &str,
+    hash: &str,
+    must_change: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "UPDATE app_user SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE org_id = $4 AND id = $5",
+        hash, i64::from(must_change), now, org_id, user_id
+    )?;
+    Ok(())
+}
+
+// ---- sessions ----
+
+/// Inserts a session.
+pub async fn insert_session(ex: &mut Ex<'_>, s: &SessionRow, now: i64) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "INSERT INTO session (id_hash, org_id, user_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &s.id_hash, &s.org_id, &s.user_id, &s.csrf_token, now, s.last_seen_at, s.expires_at
+    )
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+/// A session by token hash.
+pub async fn session_by_hash(ex: &mut Ex<'_>, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        SessionRow,
+        "SELECT id_hash, org_id, user_id, csrf_token, expires_at, last_seen_at FROM session WHERE id_hash = $1",
+        id_hash
+    )?)
+}
+
+/// Extends a session.
+pub async fn touch_session(ex: &mut Ex<'_>, id_hash: &str, now: i64, expires_at: i64) -> Result<(), StoreError> {
+    exec!(ex, "UPDATE session SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3", now, expires_at, id_hash)?;
+    Ok(())
+}
+
+/// Deletes one session.
+pub async fn delete_session(ex: &mut Ex<'_>, id_hash: &str) -> Result<(), StoreError> {
+    exec!(ex, "DELETE FROM session WHERE id_hash = $1", id_hash)?;
+    Ok(())
+}
+
+/// Revokes every session of a user; returns how many.
+pub async fn delete_user_sessions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<u64, StoreError> {
+    Ok(exec!(ex, "DELETE FROM session WHERE org_id = $1 AND user_id = $2", org_id, user_id)?)
+}
+
+/// Deletes expired sessions.
+pub async fn delete_expired_sessions(ex: &mut Ex<'_>, now: i64) -> Result<u64, StoreError> {
+    Ok(exec!(ex, "DELETE FROM session WHERE expires_at < $1", now)?)
+}
+
+/// Number of live sessions of a user.
+pub async fn count_user_sessions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<i64, StoreError> {
+    Ok(fetch_i64!(ex, "SELECT COUNT(*) FROM session WHERE org_id = $1 AND user_id = $2", org_id, user_id)?)
+}
+
+// ---- audit ----
+
+/// The last row of an organisation's chain.
+pub async fn last_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<Option<AuditRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        AuditRow,
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1"]),
+        org_id
+    )?)
+}
+
+/// Appends a row (the caller computed seq and hashes).
+pub async fn insert_audit(ex: &mut Ex<'_>, a: &AuditRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        sql(&["INSERT INTO audit_log (", AUDIT_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"]),
+        &a.org_id, a.seq, a.at_ms, &a.actor_id, &a.actor_label, &a.action, &a.object_type, &a.object_id,
+        &a.before_json, &a.after_json, &a.prev_hash, &a.hash
+    )
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+/// A page of an organisation's audit rows, newest first.
+pub async fn list_audit(ex: &mut Ex<'_>, org_id: &str, limit: i64, offset: i64) -> Result<Vec<AuditRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        AuditRow,
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"]),
+        org_id, limit, offset
+    )?)
+}
+
+/// Rows of an organisation's chain with `seq` in `[from, from + limit)`, in order.
+pub async fn audit_range(ex: &mut Ex<'_>, org_id: &str, from: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        AuditRow,
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3"]),
+        org_id, from, limit
+    )?)
+}
+
+/// Number of audit rows of an organisation.
+pub async fn count_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<i64, StoreError> {
+    Ok(fetch_i64!(ex, "SELECT COUNT(*) FROM audit_log WHERE org_id = $1", org_id)?)
+}
