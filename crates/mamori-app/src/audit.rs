@@ -94,26 +94,44 @@ pub struct OrgVerification {
     pub result: Result<u64, ChainError>,
 }
 
-/// Verifies every organisation's chain, reading rows in pages (bounded memory).
-pub async fn verify_all(db: &Db) -> Result<Vec<OrgVerification>, AppError> {
+/// Verifies one organisation's chain, reading rows in pages (bounded memory). The outer
+/// error is a storage failure; the inner one names the first broken row.
+pub async fn verify_org(db: &Db, org_id: &str) -> Result<Result<u64, ChainError>, AppError> {
     const PAGE: i64 = 2_000;
     let mut c = db.conn().await?;
-    let orgs = rows::list_orgs(&mut c.ex()).await?;
+    let mut v = ChainVerifier::default();
+    let mut from = 1i64;
+    loop {
+        let page = rows::audit_range(&mut c.ex(), org_id, from, PAGE).await?;
+        let Some(last) = page.last() else { return Ok(Ok(v.checked())) };
+        from = last.seq + 1;
+        for r in page {
+            if let Err(e) = v.push(&stored(r)) {
+                return Ok(Err(e));
+            }
+        }
+    }
+}
+
+/// Verifies every organisation's chain.
+pub async fn verify_all(db: &Db) -> Result<Vec<OrgVerification>, AppError> {
+    let orgs = {
+        let mut c = db.conn().await?;
+        rows::list_orgs(&mut c.ex()).await?
+    };
     let mut out = Vec::new();
     for org in orgs {
-        let mut v = ChainVerifier::default();
-        let mut from = 1i64;
-        let result = 'pages: loop {
-            let page = rows::audit_range(&mut c.ex(), &org.id, from, PAGE).await?;
-            let Some(last) = page.last() else { break Ok(v.checked()) };
-            from = last.seq + 1;
-            for r in page {
-                if let Err(e) = v.push(&stored(r)) {
-                    break 'pages Err(e);
-                }
-            }
-        };
+        let result = verify_org(db, &org.id).await?;
         out.push(OrgVerification { org_slug: org.slug, result });
     }
     Ok(out)
+}
+
+/// A page of the organisation's audit trail, newest first (8.15 (5): privileged roles).
+pub async fn list(db: &Db, actor: &crate::Actor, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64), AppError> {
+    actor.require(mamori_domain::permission::Permission::AuditView)?;
+    let mut c = db.conn().await?;
+    let rows = rows::list_audit(&mut c.ex(), &actor.org_id, limit.clamp(1, 500), offset.max(0)).await?;
+    let total = rows::count_audit(&mut c.ex(), &actor.org_id).await?;
+    Ok((rows, total))
 }

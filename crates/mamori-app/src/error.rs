@@ -21,6 +21,9 @@ pub enum AppError {
     /// The account is locked (8.5) until an administrator unlocks it.
     #[error("account locked")]
     AccountLocked,
+    /// Wrong password, and this failure locked the account.
+    #[error("invalid login ID or password; the account is now locked")]
+    LockedNow,
     /// The account is disabled.
     #[error("account disabled")]
     AccountDisabled,
@@ -69,7 +72,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Forbidden => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
-            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::InvalidCredentials | AppError::LockedNow => "invalid_credentials",
             AppError::AccountLocked => "account_locked",
             AppError::AccountDisabled => "account_disabled",
             AppError::OrganizationRequired => "organization_required",
@@ -91,6 +94,7 @@ impl AppError {
             AppError::Unauthenticated => "error-unauthenticated",
             AppError::InvalidCredentials => "error-invalid-credentials",
             AppError::AccountLocked => "error-account-locked",
+            AppError::LockedNow => "error-locked-now",
             AppError::AccountDisabled => "error-account-disabled",
             AppError::OrganizationRequired => "error-organization-required",
             AppError::PasswordChangeRequired => "error-password-change-required",

@@ -199,7 +199,7 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
                 now,
             )
             .await?;
-            Err(AppError::AccountLocked)
+            Err(AppError::LockedNow)
         }
         LoginOutcome::Locked => {
             audit::append(&mut tx, entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "locked" })), now).await?;

@@ -1,1 +1,387 @@
-fn main() {}
+//! The `mamori` binary: a thin shell over the application layer.
+
+mod config;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use mamori_app::{Actor, AppError, audit, now_ms, org, users};
+use mamori_domain::permission::{ROLE_SYSTEM_ADMIN, ROLE_TOP_MANAGEMENT};
+use mamori_store::Db;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "mamori", version, about = "mamori (守り): ISMS operations platform")]
+struct Cli {
+    /// Data directory holding the embedded SQLite database (default ./mamori-data; ./mamori-demo for `demo`).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://…) instead of the embedded SQLite database.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// TOML configuration file (also MAMORI_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates a demo organisation and administrator on first run, then serves the web UI.
+    Demo {
+        /// Port.
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to bind.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Serves the web UI and the API.
+    Serve {
+        /// Port.
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to bind.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Applies database migrations.
+    Migrate,
+    /// Organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Creates an organisation with the regulation's roles.
+    Add {
+        /// Short ID used with --org.
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Lists organisations.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user with an initial password (printed when generated).
+    Add {
+        /// Organisation (may be omitted when there is only one).
+        #[arg(long)]
+        org: Option<String>,
+        /// Login ID.
+        #[arg(long)]
+        login_id: String,
+        /// Display name (defaults to the login ID).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// E-mail.
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Role key (repeatable): top_management, security_manager, system_admin, internal_auditor, employee.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Initial password (generated when omitted).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Lists users.
+    List {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+    /// Issues a new initial password (printed), unlocks the account and ends its sessions.
+    ResetPassword {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Login ID.
+        #[arg(long)]
+        login_id: String,
+        /// The new initial password (generated when omitted).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Unlocks an account locked by failed logins.
+    Unlock {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Login ID.
+        #[arg(long)]
+        login_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes every organisation's hash chain; exits non-zero naming the first broken row.
+    Verify,
+}
+
+fn init_logging(json: bool) {
+    let filter = std::env::var("MAMORI_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json { b.json().init() } else { b.init() }
+}
+
+async fn open_db(settings: &config::Settings, cli_url: Option<&str>, dir: &Path) -> Result<Db> {
+    let db = match cli_url.map(str::to_string).or_else(|| settings.database_url.clone()) {
+        Some(url) => Db::open_url(&url).await.with_context(|| format!("cannot open database {}", config::redact_url(&url)))?,
+        None => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+            Db::open_sqlite_dir(dir).await.with_context(|| format!("cannot open the database in {}", dir.display()))?
+        }
+    };
+    db.migrate().await.context("migration failed")?;
+    Ok(db)
+}
+
+fn app_err(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::PasswordPolicy(v) => anyhow!(
+            "the password breaks the policy: {}",
+            v.iter().map(|p| p.message_key()).collect::<Vec<_>>().join(", ")
+        ),
+        AppError::Validation(f) => {
+            anyhow!("invalid input: {}", f.iter().map(|(f, k)| format!("{f} ({k})")).collect::<Vec<_>>().join(", "))
+        }
+        AppError::NotFound => anyhow!("not found"),
+        AppError::Conflict => anyhow!("already exists"),
+        AppError::OrganizationRequired => anyhow!("several organisations exist: name one with --org"),
+        other => anyhow!(other),
+    }
+}
+
+async fn actor(db: &Db, slug: Option<&str>) -> Result<Actor> {
+    let o = org::resolve(db, slug).await.map_err(|e| match e {
+        AppError::NotFound => anyhow!("organisation {:?} not found", slug.unwrap_or("")),
+        other => app_err(other),
+    })?;
+    Ok(Actor::cli(&o.id))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn serve(db: Db, settings: &config::Settings, bind: Option<String>, port: Option<u16>) -> Result<()> {
+    let bind = bind.unwrap_or_else(|| settings.bind.clone());
+    let port = port.unwrap_or(settings.port);
+    let addr = format!("{bind}:{port}");
+    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    eprintln!("mamori: serving on http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or(addr));
+    let state = mamori_web::AppState::new(
+        db.clone(),
+        mamori_web::WebConfig {
+            secure_cookies: settings.secure_cookies,
+            login_burst: settings.login_burst,
+            login_per_minute: settings.login_per_minute,
+        },
+    );
+    // Expired sessions are removed every ten minutes.
+    let sweeper_db = db.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            if let Ok(mut c) = sweeper_db.conn().await
+                && let Err(e) = mamori_store::rows::delete_expired_sessions(&mut c.ex(), now_ms()).await
+            {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+    mamori_web::serve(listener, state, shutdown_signal()).await.context("server failed")?;
+    db.close().await;
+    Ok(())
+}
+
+/// The demo organisation's slug and administrator login.
+const DEMO_ORG: &str = "demo";
+const DEMO_ADMIN: &str = "admin";
+
+async fn demo_setup(db: &Db) -> Result<Option<String>> {
+    let existing = {
+        let mut c = db.conn().await?;
+        mamori_store::rows::list_orgs(&mut c.ex()).await?
+    };
+    if !existing.is_empty() {
+        return Ok(None);
+    }
+    let now = now_ms();
+    let o = org::create(db, DEMO_ORG, "デモ株式会社", now).await.map_err(app_err)?;
+    let password = mamori_app::random::initial_password().map_err(app_err)?;
+    users::create(
+        db,
+        &Actor::cli(&o.id),
+        users::NewUser {
+            login_id: DEMO_ADMIN.into(),
+            display_name: "管理者".into(),
+            email: "admin@example.jp".into(),
+            password: password.clone(),
+            roles: vec![ROLE_TOP_MANAGEMENT.into(), ROLE_SYSTEM_ADMIN.into()],
+        },
+        now,
+    )
+    .await
+    .map_err(app_err)?;
+    Ok(Some(password))
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let settings = config::load(cli.config.as_deref(), &env)?;
+    init_logging(settings.log_json);
+    let url = cli.database_url.as_deref();
+    let dir_for = |default: &str| cli.data_dir.clone().or_else(|| settings.data_dir.clone()).unwrap_or_else(|| PathBuf::from(default));
+    match cli.command {
+        Command::Demo { port, bind } => {
+            let db = open_db(&settings, url, &dir_for("./mamori-demo")).await?;
+            if let Some(pw) = demo_setup(&db).await? {
+                println!("login: {DEMO_ADMIN} password: {pw}");
+            }
+            serve(db, &settings, bind, port).await?;
+        }
+        Command::Serve { port, bind } => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            serve(db, &settings, bind, port).await?;
+        }
+        Command::Migrate => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            db.close().await;
+            println!("migrations applied");
+        }
+        Command::Org(c) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            match c {
+                OrgCommand::Add { slug, name } => {
+                    let o = org::create(&db, &slug, &name, now_ms()).await.map_err(app_err)?;
+                    println!("organization {} created", o.slug);
+                }
+                OrgCommand::List => {
+                    let mut conn = db.conn().await?;
+                    for o in mamori_store::rows::list_orgs(&mut conn.ex()).await? {
+                        println!("{}\t{}", o.slug, o.name);
+                    }
+                }
+            }
+        }
+        Command::User(c) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            match c {
+                UserCommand::Add { org, login_id, display_name, email, roles, password } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let generated = password.is_none();
+                    let pw = match password {
+                        Some(p) => p,
+                        None => mamori_app::random::initial_password().map_err(app_err)?,
+                    };
+                    let u = users::create(
+                        &db,
+                        &a,
+                        users::NewUser {
+                            display_name: display_name.unwrap_or_else(|| login_id.clone()),
+                            login_id,
+                            email,
+                            password: pw.clone(),
+                            roles,
+                        },
+                        now_ms(),
+                    )
+                    .await
+                    .map_err(app_err)?;
+                    if generated {
+                        println!("login: {} password: {pw}", u.login_id);
+                    } else {
+                        println!("user {} created", u.login_id);
+                    }
+                }
+                UserCommand::List { org, format } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let list = users::list(&db, &a).await.map_err(app_err)?;
+                    match format.as_str() {
+                        "json" => println!("{}", serde_json::to_string_pretty(&list)?),
+                        "table" => {
+                            for u in list {
+                                let state = if u.locked { "locked" } else if u.disabled { "disabled" } else { "active" };
+                                println!("{}\t{}\t{}\t{}", u.login_id, u.display_name, u.roles.join(","), state);
+                            }
+                        }
+                        other => bail!("unknown format {other:?} (json or table)"),
+                    }
+                }
+                UserCommand::ResetPassword { org, login_id, password } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let pw = users::reset_password(&db, &a, &login_id, password, now_ms()).await.map_err(app_err)?;
+                    println!("login: {login_id} password: {pw}");
+                }
+                UserCommand::Unlock { org, login_id } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    users::unlock(&db, &a, &login_id, now_ms()).await.map_err(app_err)?;
+                    println!("{login_id} unlocked");
+                }
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            let mut broken = false;
+            for v in audit::verify_all(&db).await.map_err(app_err)? {
+                match v.result {
+                    Ok(n) => println!("{}: ok ({n} rows)", v.org_slug),
+                    Err(e) => {
+                        broken = true;
+                        println!("{}: BROKEN: {e}", v.org_slug);
+                    }
+                }
+            }
+            if broken {
+                return Ok(1);
+            }
+        }
+    }
+    Ok(0)
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("mamori: error: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,1 +1,170 @@
+//! mamori's HTTP layer: server-rendered pages (askama, vendored htmx) and the JSON API under
+//! `/api/v1`, sharing one request context ([`ctx::Ctx`]) and one permission layer
+//! ([`ctx::require`]).
 
+pub mod api;
+pub mod ctx;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod state;
+pub mod views;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, Router};
+use ctx::Ctx;
+use mamori_domain::permission::Permission;
+pub use state::{AppState, WebConfig};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Form fields as submitted (keeps repeated keys such as checkbox lists).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    /// Every value of `name`.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+}
+
+/// The client's address (rate-limit key); "local" when the server was not given one.
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "local".into()),
+        ))
+    }
+}
+
+/// Formats epoch milliseconds in Asia/Tokyo.
+pub fn tokyo_time(ms: i64) -> String {
+    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts.to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
+const HTMX: &[u8] = include_bytes!("../static/vendor/htmx.min.js");
+const CSS: &[u8] = include_bytes!("../static/app.css");
+
+fn asset(body: &'static [u8], ctype: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn page_not_found(Extension(ctx): Extension<Ctx>) -> Response {
+    if ctx.api {
+        api::not_found(Extension(ctx)).await.into_response()
+    } else {
+        error::PageError::new(&ctx, mamori_app::AppError::NotFound).into_response()
+    }
+}
+
+fn guarded(p: Permission, r: Router<AppState>) -> Router<AppState> {
+    r.route_layer(from_fn_with_state(p, ctx::require))
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    use Permission::*;
+    let open = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/vendor/htmx.min.js", get(|| async { asset(HTMX, "text/javascript; charset=utf-8") }))
+        .route("/static/app.css", get(|| async { asset(CSS, "text/css; charset=utf-8") }))
+        .route("/lang", get(pages::lang))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/password", get(pages::password_form).post(pages::password))
+        .route("/api/v1/session", post(api::login).delete(api::logout))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/me/password", post(api::change_password));
+    let app = Router::new()
+        .merge(open)
+        .merge(guarded(DashboardView, Router::new().route("/", get(pages::dashboard))))
+        .merge(guarded(
+            UsersView,
+            Router::new()
+                .route("/users", get(pages::users_list))
+                .route("/api/v1/users", get(api::users_list))
+                .route("/api/v1/users/{login_id}", get(api::users_get)),
+        ))
+        .merge(guarded(
+            UsersManage,
+            Router::new()
+                .route("/users", post(pages::users_create))
+                .route("/users/{login_id}/roles", post(pages::users_roles))
+                .route("/users/{login_id}/reset-password", post(pages::users_reset))
+                .route("/api/v1/users", post(api::users_create))
+                .route("/api/v1/users/{login_id}/roles", put(api::users_roles))
+                .route("/api/v1/users/{login_id}/password-reset", post(api::users_reset)),
+        ))
+        .merge(guarded(
+            UsersUnlock,
+            Router::new()
+                .route("/users/{login_id}/unlock", post(pages::users_unlock))
+                .route("/api/v1/users/{login_id}/unlock", post(api::users_unlock)),
+        ))
+        .merge(guarded(
+            AuditView,
+            Router::new().route("/audit", get(pages::audit_log)).route("/api/v1/audit", get(api::audit_list)),
+        ))
+        .fallback(page_not_found);
+
+    app.layer(from_fn_with_state(state.clone(), ctx::context))
+        .layer(from_fn(ctx::security_headers))
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            // The path only: query strings may carry tokens.
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,190 @@
+//! Configuration: defaults, then a TOML file, then `MAMORI_*` environment variables, then
+//! command-line flags. Unknown keys in the file and unknown `MAMORI_*` variables are errors.
+//! Secrets (the database password) are never printed: see [`redact_url`].
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file's shape.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `postgres://…` or `sqlite:PATH`.
+    pub database_url: Option<String>,
+    /// Data directory for the embedded SQLite database.
+    pub data_dir: Option<PathBuf>,
+    /// Address to bind.
+    pub bind: Option<String>,
+    /// Port.
+    pub port: Option<u16>,
+    /// Mark cookies Secure (behind TLS).
+    pub secure_cookies: Option<bool>,
+    /// `text` or `json`.
+    pub log_format: Option<String>,
+    /// Login attempts per client at once.
+    pub login_burst: Option<u32>,
+    /// Login attempts refilled per minute.
+    pub login_per_minute: Option<u32>,
+}
+
+/// The effective settings.
+#[derive(Clone)]
+pub struct Settings {
+    /// Database URL, if PostgreSQL (or an explicit SQLite URL) is used.
+    pub database_url: Option<String>,
+    /// Data directory (SQLite) when no URL is given.
+    pub data_dir: Option<PathBuf>,
+    /// Bind address.
+    pub bind: String,
+    /// Port.
+    pub port: u16,
+    /// Secure cookies.
+    pub secure_cookies: bool,
+    /// JSON logs.
+    pub log_json: bool,
+    /// Login burst.
+    pub login_burst: u32,
+    /// Login refill per minute.
+    pub login_per_minute: u32,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field("data_dir", &self.data_dir)
+            .field("bind", &self.bind)
+            .field("port", &self.port)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("log_json", &self.log_json)
+            .finish()
+    }
+}
+
+/// Replaces the password in `scheme://user:password@host/…` with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some(p) => p,
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+const ENV_KEYS: &[&str] = &[
+    "MAMORI_CONFIG",
+    "MAMORI_DATABASE_URL",
+    "MAMORI_DATA_DIR",
+    "MAMORI_BIND",
+    "MAMORI_PORT",
+    "MAMORI_SECURE_COOKIES",
+    "MAMORI_LOG_FORMAT",
+    "MAMORI_LOG",
+    "MAMORI_LOGIN_BURST",
+    "MAMORI_LOGIN_PER_MINUTE",
+];
+
+fn parse_bool(name: &str, v: &str) -> Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{name}: expected true or false, got {v:?}"),
+    }
+}
+
+/// Loads the settings. `env` is the process environment (a parameter, for tests).
+pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Settings> {
+    for (k, _) in env {
+        if k.starts_with("MAMORI_") && !k.starts_with("MAMORI_TEST_") && !ENV_KEYS.contains(&k.as_str()) {
+            bail!("unknown environment variable {k} (known: {})", ENV_KEYS.join(", "));
+        }
+    }
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let file_path = config_file.map(Path::to_path_buf).or_else(|| get("MAMORI_CONFIG").map(PathBuf::from));
+    let file: FileConfig = match &file_path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?;
+            toml::from_str(&text).with_context(|| format!("invalid config file {}", p.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    let port = match get("MAMORI_PORT") {
+        Some(v) => v.parse().with_context(|| format!("MAMORI_PORT: not a port number: {v:?}"))?,
+        None => file.port.unwrap_or(8080),
+    };
+    let secure_cookies = match get("MAMORI_SECURE_COOKIES") {
+        Some(v) => parse_bool("MAMORI_SECURE_COOKIES", &v)?,
+        None => file.secure_cookies.unwrap_or(false),
+    };
+    let log_format = get("MAMORI_LOG_FORMAT").or(file.log_format).unwrap_or_else(|| "text".into());
+    if log_format != "text" && log_format != "json" {
+        bail!("log_format: expected \"text\" or \"json\", got {log_format:?}");
+    }
+    let num = |k: &str, file_v: Option<u32>, default: u32| -> Result<u32> {
+        match get(k) {
+            Some(v) => v.parse().with_context(|| format!("{k}: not a number: {v:?}")),
+            None => Ok(file_v.unwrap_or(default)),
+        }
+    };
+    Ok(Settings {
+        database_url: get("MAMORI_DATABASE_URL").or(file.database_url),
+        data_dir: get("MAMORI_DATA_DIR").map(PathBuf::from).or(file.data_dir),
+        bind: get("MAMORI_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1".into()),
+        port,
+        secure_cookies,
+        log_json: log_format == "json",
+        login_burst: num("MAMORI_LOGIN_BURST", file.login_burst, 10)?,
+        login_per_minute: num("MAMORI_LOGIN_PER_MINUTE", file.login_per_minute, 10)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn unknown_env_is_an_error_but_test_variables_are_not() {
+        assert!(load(None, &env(&[("MAMORI_PROT", "1")])).is_err());
+        assert!(load(None, &env(&[("MAMORI_TEST_PG_URL", "x")])).is_ok());
+    }
+
+    #[test]
+    fn unknown_file_key_is_an_error_and_env_overrides_file() {
+        let dir = std::env::temp_dir().join(format!("mamori-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "prot = 1\n").unwrap();
+        let err = load(Some(&bad), &[]).err().unwrap();
+        assert!(format!("{err:#}").contains("prot"), "{err:#}");
+        let good = dir.join("good.toml");
+        std::fs::write(&good, "port = 9000\nbind = \"0.0.0.0\"\n").unwrap();
+        let s = load(Some(&good), &env(&[("MAMORI_PORT", "9100")])).unwrap();
+        assert_eq!(s.port, 9100);
+        assert_eq!(s.bind, "0.0.0.0");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        let s = Settings {
+            database_url: Some("postgres://u:secret@h/db".into()),
+            data_dir: None,
+            bind: "x".into(),
+            port: 1,
+            secure_cookies: false,
+            log_json: false,
+            login_burst: 1,
+            login_per_minute: 1,
+        };
+        assert!(!format!("{s:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,249 @@
+//! The JSON API under `/api/v1`: same use cases and the same permission layer as the pages.
+//! Errors are `{ "error": { "code", "message" } }`.
+
+use crate::ClientIp;
+use crate::ctx::{Ctx, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tokyo_time;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use mamori_app::session::LoginRequest;
+use mamori_app::{AppError, audit, session, users};
+use serde::Deserialize;
+use serde_json::json;
+
+type ApiResult = Result<Response, ApiError>;
+
+fn fail(ctx: &Ctx) -> impl Fn(AppError) -> ApiError + '_ {
+    move |e| ApiError::new(ctx, e)
+}
+
+/// Turns a JSON body rejection into a 422 naming the problem.
+fn body<T>(ctx: &Ctx, j: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    j.map(|Json(v)| v).map_err(|e| ApiError::new(ctx, AppError::Validation(vec![("body".into(), e.body_text())])))
+}
+
+fn with_cookie(mut r: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Body of `POST /api/v1/session`.
+#[derive(Deserialize)]
+pub struct LoginBody {
+    login_id: String,
+    password: String,
+    #[serde(default)]
+    organization: Option<String>,
+}
+
+/// `POST /api/v1/session`: 200 with a session cookie; 401; 423 `account_locked`.
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    ClientIp(ip): ClientIp,
+    j: Result<Json<LoginBody>, JsonRejection>,
+) -> ApiResult {
+    let b = body(&ctx, j)?;
+    if !state.allow_login(&ip) {
+        return Err(ApiError::new(&ctx, AppError::RateLimited));
+    }
+    let login_id = b.login_id.clone();
+    let s = session::login(
+        &state.db,
+        LoginRequest { organization: b.organization, login_id: b.login_id, password: b.password },
+        state.now(),
+    )
+    .await
+    .map_err(fail(&ctx))?;
+    let r = Json(json!({
+        "login_id": login_id,
+        "must_change_password": s.must_change_password,
+        "csrf_token": s.csrf_token,
+    }))
+    .into_response();
+    Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &s.token, None, "Lax")))
+}
+
+/// `DELETE /api/v1/session`: logout.
+pub async fn logout(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    session::logout(&state.db, s, state.now()).await.map_err(fail(&ctx))?;
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax")))
+}
+
+/// `GET /api/v1/me`.
+pub async fn me(Extension(ctx): Extension<Ctx>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let mut perms: Vec<&str> = s.actor.grants.all().iter().map(|p| p.key()).collect();
+    perms.sort_unstable();
+    Ok(Json(json!({
+        "login_id": s.user.login_id,
+        "display_name": s.user.display_name,
+        "email": s.user.email,
+        "roles": s.roles.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        "role_names": s.roles.iter().map(|r| r.name_ja.as_str()).collect::<Vec<_>>(),
+        "permissions": perms,
+        "organization": s.org.slug,
+        "organization_name": s.org.name,
+        "must_change_password": s.must_change_password(),
+    }))
+    .into_response())
+}
+
+/// Body of `POST /api/v1/me/password`.
+#[derive(Deserialize)]
+pub struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/me/password`: 200 (with a fresh session cookie); 422 naming the broken rule.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    j: Result<Json<PasswordBody>, JsonRejection>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let b = body(&ctx, j)?;
+    let new = session::change_password(&state.db, s, &b.current_password, &b.new_password, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    let r = Json(json!({ "changed": true, "must_change_password": false, "csrf_token": new.csrf_token })).into_response();
+    Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &new.token, None, "Lax")))
+}
+
+/// `GET /api/v1/users`.
+pub async fn users_list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let list = users::list(&state.db, &s.actor).await.map_err(fail(&ctx))?;
+    Ok(Json(list).into_response())
+}
+
+/// `GET /api/v1/users/{login_id}`.
+pub async fn users_get(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(login): Path<String>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    Ok(Json(users::get(&state.db, &s.actor, &login).await.map_err(fail(&ctx))?).into_response())
+}
+
+/// Body of `POST /api/v1/users`.
+#[derive(Deserialize)]
+pub struct NewUserBody {
+    login_id: String,
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    password: String,
+    roles: Vec<String>,
+}
+
+/// `POST /api/v1/users` → 201.
+pub async fn users_create(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    j: Result<Json<NewUserBody>, JsonRejection>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let b = body(&ctx, j)?;
+    let u = users::create(
+        &state.db,
+        &s.actor,
+        users::NewUser { login_id: b.login_id, display_name: b.display_name, email: b.email, password: b.password, roles: b.roles },
+        state.now(),
+    )
+    .await
+    .map_err(fail(&ctx))?;
+    Ok((StatusCode::CREATED, Json(u)).into_response())
+}
+
+/// `POST /api/v1/users/{login_id}/unlock` (privileged only).
+pub async fn users_unlock(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(login): Path<String>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    Ok(Json(users::unlock(&state.db, &s.actor, &login, state.now()).await.map_err(fail(&ctx))?).into_response())
+}
+
+/// Body of `PUT /api/v1/users/{login_id}/roles`.
+#[derive(Deserialize)]
+pub struct RolesBody {
+    roles: Vec<String>,
+}
+
+/// `PUT /api/v1/users/{login_id}/roles`.
+pub async fn users_roles(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(login): Path<String>,
+    j: Result<Json<RolesBody>, JsonRejection>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let b = body(&ctx, j)?;
+    Ok(Json(users::set_roles(&state.db, &s.actor, &login, b.roles, state.now()).await.map_err(fail(&ctx))?).into_response())
+}
+
+/// Body of `POST /api/v1/users/{login_id}/password-reset`.
+#[derive(Deserialize, Default)]
+pub struct ResetBody {
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// `POST /api/v1/users/{login_id}/password-reset` → `{ "password" }` (a new initial password).
+pub async fn users_reset(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(login): Path<String>,
+    j: Result<Json<ResetBody>, JsonRejection>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    // An empty body means "generate one".
+    let b = match j {
+        Ok(Json(b)) => b,
+        Err(JsonRejection::MissingJsonContentType(_)) => ResetBody::default(),
+        Err(e) => return Err(ApiError::new(&ctx, AppError::Validation(vec![("body".into(), e.body_text())]))),
+    };
+    let pw = users::reset_password(&state.db, &s.actor, &login, b.password, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Json(json!({ "login_id": login, "password": pw, "must_change_password": true })).into_response())
+}
+
+/// `GET /api/v1/audit?limit=&offset=`.
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// The organisation's audit rows, newest first, with the chain's verification.
+pub async fn audit_list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Query(q): Query<AuditQuery>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let (rows, total) = audit::list(&state.db, &s.actor, q.limit.unwrap_or(100), q.offset.unwrap_or(0)).await.map_err(fail(&ctx))?;
+    let items: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            json!({
+                "seq": r.seq, "at_ms": r.at_ms, "at": tokyo_time(r.at_ms), "actor_id": r.actor_id, "actor": r.actor_label,
+                "action": r.action, "object_type": r.object_type, "object_id": r.object_id,
+                "before": r.before_json.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok()),
+                "after": r.after_json.and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok()),
+                "prev_hash": r.prev_hash, "hash": r.hash,
+            })
+        })
+        .collect();
+    let verified = audit::verify_org(&state.db, &s.org.id).await.map_err(fail(&ctx))?;
+    Ok(Json(json!({
+        "total": total,
+        "items": items,
+        "chain": match verified { Ok(n) => json!({ "ok": true, "rows": n }), Err(e) => json!({ "ok": false, "error": e.to_string() }) },
+    }))
+    .into_response())
+}
+
+/// Unknown API paths answer JSON too.
+pub async fn not_found(Extension(ctx): Extension<Ctx>) -> ApiError {
+    ApiError::new(&ctx, AppError::NotFound)
+}

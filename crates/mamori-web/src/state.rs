@@ -1,0 +1,67 @@
+//! Shared state of the HTTP server.
+
+use mamori_domain::ratelimit::RateLimiter;
+use mamori_store::Db;
+use std::sync::{Arc, Mutex};
+
+/// Returns the current time in epoch milliseconds (replaceable in tests).
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when serving behind TLS). Requests that arrive with
+    /// `X-Forwarded-Proto: https` get `Secure` cookies regardless.
+    pub secure_cookies: bool,
+    /// Login attempts allowed at once per client address.
+    pub login_burst: u32,
+    /// Login attempts refilled per minute per client address.
+    pub login_per_minute: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { secure_cookies: false, login_burst: 10, login_per_minute: 10 }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The clock.
+    pub clock: Clock,
+    /// Login rate limiter (per client address).
+    pub login_limiter: Arc<Mutex<RateLimiter>>,
+    /// Settings.
+    pub config: WebConfig,
+}
+
+impl AppState {
+    /// State with the system clock.
+    pub fn new(db: Db, config: WebConfig) -> AppState {
+        AppState::with_clock(db, config, Arc::new(mamori_app::now_ms))
+    }
+
+    /// State with a given clock.
+    pub fn with_clock(db: Db, config: WebConfig, clock: Clock) -> AppState {
+        let limiter = RateLimiter::new(config.login_burst, config.login_per_minute);
+        AppState { db, clock, login_limiter: Arc::new(Mutex::new(limiter)), config }
+    }
+
+    /// Now, in epoch milliseconds.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Takes one login attempt for `key`; false when rate-limited.
+    pub fn allow_login(&self, key: &str) -> bool {
+        let now = self.now();
+        match self.login_limiter.lock() {
+            Ok(mut l) => l.allow(key, now),
+            // A poisoned lock means a panic elsewhere; fail closed.
+            Err(_) => false,
+        }
+    }
+}
