@@ -1,7 +1,9 @@
 //! Appending to and verifying the hash-chained audit trail.
 
 use crate::AppError;
-use mamori_domain::audit::{AuditAction, AuditContent, ChainError, ChainVerifier, GENESIS_HASH, StoredAuditRow};
+use mamori_domain::audit::{
+    AuditAction, AuditContent, ChainError, ChainVerifier, GENESIS_HASH, StoredAuditRow,
+};
 use mamori_store::rows::{self, AuditRow};
 use mamori_store::{Db, Tx};
 
@@ -103,7 +105,9 @@ pub async fn verify_org(db: &Db, org_id: &str) -> Result<Result<u64, ChainError>
     let mut from = 1i64;
     loop {
         let page = rows::audit_range(&mut c.ex(), org_id, from, PAGE).await?;
-        let Some(last) = page.last() else { return Ok(Ok(v.checked())) };
+        let Some(last) = page.last() else {
+            return Ok(Ok(v.checked()));
+        };
         from = last.seq + 1;
         for r in page {
             if let Err(e) = v.push(&stored(r)) {
@@ -122,16 +126,30 @@ pub async fn verify_all(db: &Db) -> Result<Vec<OrgVerification>, AppError> {
     let mut out = Vec::new();
     for org in orgs {
         let result = verify_org(db, &org.id).await?;
-        out.push(OrgVerification { org_slug: org.slug, result });
+        out.push(OrgVerification {
+            org_slug: org.slug,
+            result,
+        });
     }
     Ok(out)
 }
 
 /// A page of the organisation's audit trail, newest first (8.15 (5): privileged roles).
-pub async fn list(db: &Db, actor: &crate::Actor, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64), AppError> {
+pub async fn list(
+    db: &Db,
+    actor: &crate::Actor,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditRow>, i64), AppError> {
     actor.require(mamori_domain::permission::Permission::AuditView)?;
     let mut c = db.conn().await?;
-    let rows = rows::list_audit(&mut c.ex(), &actor.org_id, limit.clamp(1, 500), offset.max(0)).await?;
+    let rows = rows::list_audit(
+        &mut c.ex(),
+        &actor.org_id,
+        limit.clamp(1, 500),
+        offset.max(0),
+    )
+    .await?;
     let total = rows::count_audit(&mut c.ex(), &actor.org_id).await?;
     Ok((rows, total))
 }

@@ -30,7 +30,13 @@ pub fn initial_password() -> Result<String, AppError> {
     let mut out = String::with_capacity(12);
     for (i, x) in b.iter().enumerate() {
         // Positions 3 and 8 are digits, so both character classes are always present.
-        let set = if i == 3 || i == 8 { DIGITS } else if i % 4 == 0 { LETTERS } else { MIXED };
+        let set = if i == 3 || i == 8 {
+            DIGITS
+        } else if i % 4 == 0 {
+            LETTERS
+        } else {
+            MIXED
+        };
         let idx = usize::from(*x) % set.len();
         out.push(char::from(set.get(idx).copied().unwrap_or(b'x')));
     }
@@ -44,7 +50,10 @@ mod tests {
         for _ in 0..200 {
             let p = super::initial_password().unwrap();
             assert_eq!(p.len(), 12);
-            assert!(mamori_domain::password::check_policy(&p, "admin").is_empty(), "{p}");
+            assert!(
+                mamori_domain::password::check_policy(&p, "admin").is_empty(),
+                "{p}"
+            );
         }
     }
 

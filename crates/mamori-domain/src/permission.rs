@@ -90,7 +90,14 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
             key: ROLE_TOP_MANAGEMENT,
             name_ja: "経営責任者",
             name_en: "Top management",
-            permissions: &[DashboardView, UsersView, UsersManage, UsersUnlock, AuditView, SettingsManage],
+            permissions: &[
+                DashboardView,
+                UsersView,
+                UsersManage,
+                UsersUnlock,
+                AuditView,
+                SettingsManage,
+            ],
         },
         SeedRole {
             key: ROLE_SECURITY_MANAGER,
@@ -102,7 +109,14 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
             key: ROLE_SYSTEM_ADMIN,
             name_ja: "システム管理者",
             name_en: "System administrator",
-            permissions: &[DashboardView, UsersView, UsersManage, UsersUnlock, AuditView, SettingsManage],
+            permissions: &[
+                DashboardView,
+                UsersView,
+                UsersManage,
+                UsersUnlock,
+                AuditView,
+                SettingsManage,
+            ],
         },
         SeedRole {
             key: ROLE_INTERNAL_AUDITOR,
@@ -170,7 +184,10 @@ mod tests {
     #[test]
     fn administrators_may_unlock() {
         for key in [ROLE_TOP_MANAGEMENT, ROLE_SYSTEM_ADMIN] {
-            let r = default_role_permissions().into_iter().find(|r| r.key == key).unwrap();
+            let r = default_role_permissions()
+                .into_iter()
+                .find(|r| r.key == key)
+                .unwrap();
             assert!(r.permissions.contains(&Permission::UsersUnlock), "{key}");
         }
     }

@@ -125,8 +125,8 @@ impl Tx {
 macro_rules! exec {
     ($ex:expr, $sql:expr $(, $b:expr)* $(,)?) => {
         match &mut *$ex {
-            $crate::Ex::Sqlite(c) => ::sqlx::query($sql)$(.bind($b))*.execute(&mut **c).await.map(|r| r.rows_affected()),
-            $crate::Ex::Pg(c) => ::sqlx::query($sql)$(.bind($b))*.execute(&mut **c).await.map(|r| r.rows_affected()),
+            $crate::Ex::Sqlite(c) => $crate::sqlx::query($sql)$(.bind($b))*.execute(&mut **c).await.map(|r| r.rows_affected()),
+            $crate::Ex::Pg(c) => $crate::sqlx::query($sql)$(.bind($b))*.execute(&mut **c).await.map(|r| r.rows_affected()),
         }
     };
 }
@@ -136,8 +136,8 @@ macro_rules! exec {
 macro_rules! fetch_all {
     ($ex:expr, $t:ty, $sql:expr $(, $b:expr)* $(,)?) => {
         match &mut *$ex {
-            $crate::Ex::Sqlite(c) => ::sqlx::query_as::<_, $t>($sql)$(.bind($b))*.fetch_all(&mut **c).await,
-            $crate::Ex::Pg(c) => ::sqlx::query_as::<_, $t>($sql)$(.bind($b))*.fetch_all(&mut **c).await,
+            $crate::Ex::Sqlite(c) => $crate::sqlx::query_as::<_, $t>($sql)$(.bind($b))*.fetch_all(&mut **c).await,
+            $crate::Ex::Pg(c) => $crate::sqlx::query_as::<_, $t>($sql)$(.bind($b))*.fetch_all(&mut **c).await,
         }
     };
 }
@@ -147,8 +147,8 @@ macro_rules! fetch_all {
 macro_rules! fetch_optional {
     ($ex:expr, $t:ty, $sql:expr $(, $b:expr)* $(,)?) => {
         match &mut *$ex {
-            $crate::Ex::Sqlite(c) => ::sqlx::query_as::<_, $t>($sql)$(.bind($b))*.fetch_optional(&mut **c).await,
-            $crate::Ex::Pg(c) => ::sqlx::query_as::<_, $t>($sql)$(.bind($b))*.fetch_optional(&mut **c).await,
+            $crate::Ex::Sqlite(c) => $crate::sqlx::query_as::<_, $t>($sql)$(.bind($b))*.fetch_optional(&mut **c).await,
+            $crate::Ex::Pg(c) => $crate::sqlx::query_as::<_, $t>($sql)$(.bind($b))*.fetch_optional(&mut **c).await,
         }
     };
 }
@@ -158,8 +158,8 @@ macro_rules! fetch_optional {
 macro_rules! fetch_i64 {
     ($ex:expr, $sql:expr $(, $b:expr)* $(,)?) => {
         match &mut *$ex {
-            $crate::Ex::Sqlite(c) => ::sqlx::query_scalar::<_, i64>($sql)$(.bind($b))*.fetch_one(&mut **c).await,
-            $crate::Ex::Pg(c) => ::sqlx::query_scalar::<_, i64>($sql)$(.bind($b))*.fetch_one(&mut **c).await,
+            $crate::Ex::Sqlite(c) => $crate::sqlx::query_scalar::<_, i64>($sql)$(.bind($b))*.fetch_one(&mut **c).await,
+            $crate::Ex::Pg(c) => $crate::sqlx::query_scalar::<_, i64>($sql)$(.bind($b))*.fetch_one(&mut **c).await,
         }
     };
 }
@@ -193,7 +193,10 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
         Ok(Db::Sqlite(pool))
     }
 
@@ -251,8 +254,12 @@ impl Db {
     /// Checks that the database answers (used by `/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
-        let one = fetch_i64!(&mut c.ex(), "SELECT 1")?;
-        if one == 1 { Ok(()) } else { Err(StoreError::Sqlx(sqlx::Error::RowNotFound)) }
+        let one = fetch_i64!(&mut c.ex(), "SELECT CAST(1 AS BIGINT)")?;
+        if one == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Sqlx(sqlx::Error::RowNotFound))
+        }
     }
 
     /// Closes the pool.

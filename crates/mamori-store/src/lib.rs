@@ -7,5 +7,8 @@
 
 pub mod db;
 pub mod rows;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use db::{Conn, Db, Engine, Ex, StoreError, Tx};
+pub use sqlx;

@@ -132,7 +132,11 @@ pub async fn insert_org(ex: &mut Ex<'_>, o: &OrgRow) -> Result<(), StoreError> {
 
 /// All organisations, by slug.
 pub async fn list_orgs(ex: &mut Ex<'_>) -> Result<Vec<OrgRow>, StoreError> {
-    Ok(fetch_all!(ex, OrgRow, "SELECT id, slug, name, lockout_threshold, created_at FROM organization ORDER BY slug")?)
+    Ok(fetch_all!(
+        ex,
+        OrgRow,
+        "SELECT id, slug, name, lockout_threshold, created_at FROM organization ORDER BY slug"
+    )?)
 }
 
 /// An organisation by slug.
@@ -156,26 +160,45 @@ pub async fn org_by_id(ex: &mut Ex<'_>, id: &str) -> Result<Option<OrgRow>, Stor
 }
 
 /// Sets the lockout threshold.
-pub async fn set_lockout_threshold(ex: &mut Ex<'_>, org_id: &str, n: i64) -> Result<(), StoreError> {
-    exec!(ex, "UPDATE organization SET lockout_threshold = $1 WHERE id = $2", n, org_id)?;
+pub async fn set_lockout_threshold(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    n: i64,
+) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "UPDATE organization SET lockout_threshold = $1 WHERE id = $2",
+        n,
+        org_id
+    )?;
     Ok(())
 }
 
 // ---- roles ----
 
 /// Inserts a role with its permissions.
-pub async fn insert_role(ex: &mut Ex<'_>, r: &RoleRow, permissions: &[&str]) -> Result<(), StoreError> {
+pub async fn insert_role(
+    ex: &mut Ex<'_>,
+    r: &RoleRow,
+    permissions: &[&str],
+) -> Result<(), StoreError> {
     exec!(
         ex,
         "INSERT INTO role (id, org_id, key, name_ja, name_en) VALUES ($1, $2, $3, $4, $5)",
-        &r.id, &r.org_id, &r.key, &r.name_ja, &r.name_en
+        &r.id,
+        &r.org_id,
+        &r.key,
+        &r.name_ja,
+        &r.name_en
     )
     .map_err(StoreError::from_write)?;
     for p in permissions {
         exec!(
             ex,
             "INSERT INTO role_permission (org_id, role_id, permission) VALUES ($1, $2, $3)",
-            &r.org_id, &r.id, *p
+            &r.org_id,
+            &r.id,
+            *p
         )?;
     }
     Ok(())
@@ -183,17 +206,27 @@ pub async fn insert_role(ex: &mut Ex<'_>, r: &RoleRow, permissions: &[&str]) -> 
 
 /// The organisation's roles, in creation order of their keys.
 pub async fn list_roles(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<RoleRow>, StoreError> {
-    Ok(fetch_all!(ex, RoleRow, "SELECT id, org_id, key, name_ja, name_en FROM role WHERE org_id = $1 ORDER BY id", org_id)?)
+    Ok(fetch_all!(
+        ex,
+        RoleRow,
+        "SELECT id, org_id, key, name_ja, name_en FROM role WHERE org_id = $1 ORDER BY id",
+        org_id
+    )?)
 }
 
 /// Roles held by a user.
-pub async fn user_roles(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<Vec<RoleRow>, StoreError> {
+pub async fn user_roles(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Vec<RoleRow>, StoreError> {
     Ok(fetch_all!(
         ex,
         RoleRow,
         "SELECT r.id, r.org_id, r.key, r.name_ja, r.name_en FROM role r JOIN user_role ur ON ur.role_id = r.id \
          WHERE ur.org_id = $1 AND ur.user_id = $2 ORDER BY r.id",
-        org_id, user_id
+        org_id,
+        user_id
     )?)
 }
 
@@ -222,7 +255,11 @@ pub struct UserRoleRow {
 }
 
 /// Permission keys a user holds through their roles.
-pub async fn user_permissions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<Vec<String>, StoreError> {
+pub async fn user_permissions(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Vec<String>, StoreError> {
     #[derive(sqlx::FromRow)]
     struct P {
         permission: String,
@@ -232,16 +269,33 @@ pub async fn user_permissions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> R
         P,
         "SELECT DISTINCT rp.permission FROM role_permission rp JOIN user_role ur ON ur.role_id = rp.role_id \
          WHERE ur.org_id = $1 AND ur.user_id = $2",
-        org_id, user_id
+        org_id,
+        user_id
     )?;
     Ok(rows.into_iter().map(|p| p.permission).collect())
 }
 
 /// Replaces a user's roles.
-pub async fn set_user_roles(ex: &mut Ex<'_>, org_id: &str, user_id: &str, role_ids: &[String]) -> Result<(), StoreError> {
-    exec!(ex, "DELETE FROM user_role WHERE org_id = $1 AND user_id = $2", org_id, user_id)?;
+pub async fn set_user_roles(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    user_id: &str,
+    role_ids: &[String],
+) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "DELETE FROM user_role WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        user_id
+    )?;
     for r in role_ids {
-        exec!(ex, "INSERT INTO user_role (org_id, user_id, role_id) VALUES ($1, $2, $3)", org_id, user_id, r)?;
+        exec!(
+            ex,
+            "INSERT INTO user_role (org_id, user_id, role_id) VALUES ($1, $2, $3)",
+            org_id,
+            user_id,
+            r
+        )?;
     }
     Ok(())
 }
@@ -252,31 +306,64 @@ pub async fn set_user_roles(ex: &mut Ex<'_>, org_id: &str, user_id: &str, role_i
 pub async fn insert_user(ex: &mut Ex<'_>, u: &UserRow) -> Result<(), StoreError> {
     exec!(
         ex,
-        sql(&["INSERT INTO app_user (", USER_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"]),
-        &u.id, &u.org_id, &u.login_id, &u.display_name, &u.email, &u.password_hash, u.must_change_password,
-        u.failed_attempts, u.locked, u.locked_at, u.disabled, u.created_at, u.updated_at
+        sql(&[
+            "INSERT INTO app_user (",
+            USER_COLS,
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ]),
+        &u.id,
+        &u.org_id,
+        &u.login_id,
+        &u.display_name,
+        &u.email,
+        &u.password_hash,
+        u.must_change_password,
+        u.failed_attempts,
+        u.locked,
+        u.locked_at,
+        u.disabled,
+        u.created_at,
+        u.updated_at
     )
     .map_err(StoreError::from_write)?;
     Ok(())
 }
 
 /// A user by login ID within an organisation.
-pub async fn user_by_login(ex: &mut Ex<'_>, org_id: &str, login_id: &str) -> Result<Option<UserRow>, StoreError> {
+pub async fn user_by_login(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    login_id: &str,
+) -> Result<Option<UserRow>, StoreError> {
     Ok(fetch_optional!(
         ex,
         UserRow,
-        sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 AND login_id = $2"]),
-        org_id, login_id
+        sql(&[
+            "SELECT ",
+            USER_COLS,
+            " FROM app_user WHERE org_id = $1 AND login_id = $2"
+        ]),
+        org_id,
+        login_id
     )?)
 }
 
 /// A user by id within an organisation.
-pub async fn user_by_id(ex: &mut Ex<'_>, org_id: &str, id: &str) -> Result<Option<UserRow>, StoreError> {
+pub async fn user_by_id(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    id: &str,
+) -> Result<Option<UserRow>, StoreError> {
     Ok(fetch_optional!(
         ex,
         UserRow,
-        sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 AND id = $2"]),
-        org_id, id
+        sql(&[
+            "SELECT ",
+            USER_COLS,
+            " FROM app_user WHERE org_id = $1 AND id = $2"
+        ]),
+        org_id,
+        id
     )?)
 }
 
@@ -286,13 +373,27 @@ pub async fn orgs_with_login(ex: &mut Ex<'_>, login_id: &str) -> Result<Vec<Stri
     struct O {
         org_id: String,
     }
-    let rows = fetch_all!(ex, O, "SELECT org_id FROM app_user WHERE login_id = $1 ORDER BY org_id", login_id)?;
+    let rows = fetch_all!(
+        ex,
+        O,
+        "SELECT org_id FROM app_user WHERE login_id = $1 ORDER BY org_id",
+        login_id
+    )?;
     Ok(rows.into_iter().map(|o| o.org_id).collect())
 }
 
 /// The organisation's users by login ID.
 pub async fn list_users(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<UserRow>, StoreError> {
-    Ok(fetch_all!(ex, UserRow, sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 ORDER BY login_id"]), org_id)?)
+    Ok(fetch_all!(
+        ex,
+        UserRow,
+        sql(&[
+            "SELECT ",
+            USER_COLS,
+            " FROM app_user WHERE org_id = $1 ORDER BY login_id"
+        ]),
+        org_id
+    )?)
 }
 
 /// Writes the login state (counter, lock) of a user.
@@ -308,7 +409,12 @@ pub async fn update_login_state(
     exec!(
         ex,
         "UPDATE app_user SET failed_attempts = $1, locked = $2, locked_at = $3, updated_at = $4 WHERE org_id = $5 AND id = $6",
-        failed_attempts, i64::from(locked), locked_at, now, org_id, user_id
+        failed_attempts,
+        i64::from(locked),
+        locked_at,
+        now,
+        org_id,
+        user_id
     )?;
     Ok(())
 }
@@ -325,7 +431,11 @@ pub async fn update_password(
     exec!(
         ex,
         "UPDATE app_user SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE org_id = $4 AND id = $5",
-        hash, i64::from(must_change), now, org_id, user_id
+        hash,
+        i64::from(must_change),
+        now,
+        org_id,
+        user_id
     )?;
     Ok(())
 }
@@ -336,7 +446,7 @@ pub async fn update_password(
 pub async fn insert_session(ex: &mut Ex<'_>, s: &SessionRow, now: i64) -> Result<(), StoreError> {
     exec!(
         ex,
-        "INSERT INTO session (id_hash, org_id, user_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO user_session (id_hash, org_id, user_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &s.id_hash, &s.org_id, &s.user_id, &s.csrf_token, now, s.last_seen_at, s.expires_at
     )
     .map_err(StoreError::from_write)?;
@@ -344,40 +454,76 @@ pub async fn insert_session(ex: &mut Ex<'_>, s: &SessionRow, now: i64) -> Result
 }
 
 /// A session by token hash.
-pub async fn session_by_hash(ex: &mut Ex<'_>, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+pub async fn session_by_hash(
+    ex: &mut Ex<'_>,
+    id_hash: &str,
+) -> Result<Option<SessionRow>, StoreError> {
     Ok(fetch_optional!(
         ex,
         SessionRow,
-        "SELECT id_hash, org_id, user_id, csrf_token, expires_at, last_seen_at FROM session WHERE id_hash = $1",
+        "SELECT id_hash, org_id, user_id, csrf_token, expires_at, last_seen_at FROM user_session WHERE id_hash = $1",
         id_hash
     )?)
 }
 
 /// Extends a session.
-pub async fn touch_session(ex: &mut Ex<'_>, id_hash: &str, now: i64, expires_at: i64) -> Result<(), StoreError> {
-    exec!(ex, "UPDATE session SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3", now, expires_at, id_hash)?;
+pub async fn touch_session(
+    ex: &mut Ex<'_>,
+    id_hash: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "UPDATE user_session SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3",
+        now,
+        expires_at,
+        id_hash
+    )?;
     Ok(())
 }
 
 /// Deletes one session.
 pub async fn delete_session(ex: &mut Ex<'_>, id_hash: &str) -> Result<(), StoreError> {
-    exec!(ex, "DELETE FROM session WHERE id_hash = $1", id_hash)?;
+    exec!(ex, "DELETE FROM user_session WHERE id_hash = $1", id_hash)?;
     Ok(())
 }
 
 /// Revokes every session of a user; returns how many.
-pub async fn delete_user_sessions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<u64, StoreError> {
-    Ok(exec!(ex, "DELETE FROM session WHERE org_id = $1 AND user_id = $2", org_id, user_id)?)
+pub async fn delete_user_sessions(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    user_id: &str,
+) -> Result<u64, StoreError> {
+    Ok(exec!(
+        ex,
+        "DELETE FROM user_session WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        user_id
+    )?)
 }
 
 /// Deletes expired sessions.
 pub async fn delete_expired_sessions(ex: &mut Ex<'_>, now: i64) -> Result<u64, StoreError> {
-    Ok(exec!(ex, "DELETE FROM session WHERE expires_at < $1", now)?)
+    Ok(exec!(
+        ex,
+        "DELETE FROM user_session WHERE expires_at < $1",
+        now
+    )?)
 }
 
 /// Number of live sessions of a user.
-pub async fn count_user_sessions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<i64, StoreError> {
-    Ok(fetch_i64!(ex, "SELECT COUNT(*) FROM session WHERE org_id = $1 AND user_id = $2", org_id, user_id)?)
+pub async fn count_user_sessions(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    user_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(fetch_i64!(
+        ex,
+        "SELECT COUNT(*) FROM user_session WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        user_id
+    )?)
 }
 
 // ---- audit ----
@@ -387,7 +533,11 @@ pub async fn last_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<Option<AuditRow
     Ok(fetch_optional!(
         ex,
         AuditRow,
-        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1"]),
+        sql(&[
+            "SELECT ",
+            AUDIT_COLS,
+            " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1"
+        ]),
         org_id
     )?)
 }
@@ -396,35 +546,75 @@ pub async fn last_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<Option<AuditRow
 pub async fn insert_audit(ex: &mut Ex<'_>, a: &AuditRow) -> Result<(), StoreError> {
     exec!(
         ex,
-        sql(&["INSERT INTO audit_log (", AUDIT_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"]),
-        &a.org_id, a.seq, a.at_ms, &a.actor_id, &a.actor_label, &a.action, &a.object_type, &a.object_id,
-        &a.before_json, &a.after_json, &a.prev_hash, &a.hash
+        sql(&[
+            "INSERT INTO audit_log (",
+            AUDIT_COLS,
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ]),
+        &a.org_id,
+        a.seq,
+        a.at_ms,
+        &a.actor_id,
+        &a.actor_label,
+        &a.action,
+        &a.object_type,
+        &a.object_id,
+        &a.before_json,
+        &a.after_json,
+        &a.prev_hash,
+        &a.hash
     )
     .map_err(StoreError::from_write)?;
     Ok(())
 }
 
 /// A page of an organisation's audit rows, newest first.
-pub async fn list_audit(ex: &mut Ex<'_>, org_id: &str, limit: i64, offset: i64) -> Result<Vec<AuditRow>, StoreError> {
+pub async fn list_audit(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditRow>, StoreError> {
     Ok(fetch_all!(
         ex,
         AuditRow,
-        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"]),
-        org_id, limit, offset
+        sql(&[
+            "SELECT ",
+            AUDIT_COLS,
+            " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
+        ]),
+        org_id,
+        limit,
+        offset
     )?)
 }
 
 /// Rows of an organisation's chain with `seq` in `[from, from + limit)`, in order.
-pub async fn audit_range(ex: &mut Ex<'_>, org_id: &str, from: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+pub async fn audit_range(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    from: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>, StoreError> {
     Ok(fetch_all!(
         ex,
         AuditRow,
-        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3"]),
-        org_id, from, limit
+        sql(&[
+            "SELECT ",
+            AUDIT_COLS,
+            " FROM audit_log WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3"
+        ]),
+        org_id,
+        from,
+        limit
     )?)
 }
 
 /// Number of audit rows of an organisation.
 pub async fn count_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<i64, StoreError> {
-    Ok(fetch_i64!(ex, "SELECT COUNT(*) FROM audit_log WHERE org_id = $1", org_id)?)
+    Ok(fetch_i64!(
+        ex,
+        "SELECT COUNT(*) FROM audit_log WHERE org_id = $1",
+        org_id
+    )?)
 }

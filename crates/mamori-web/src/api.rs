@@ -24,7 +24,12 @@ fn fail(ctx: &Ctx) -> impl Fn(AppError) -> ApiError + '_ {
 
 /// Turns a JSON body rejection into a 422 naming the problem.
 fn body<T>(ctx: &Ctx, j: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    j.map(|Json(v)| v).map_err(|e| ApiError::new(ctx, AppError::Validation(vec![("body".into(), e.body_text())])))
+    j.map(|Json(v)| v).map_err(|e| {
+        ApiError::new(
+            ctx,
+            AppError::Validation(vec![("body".into(), e.body_text())]),
+        )
+    })
 }
 
 fn with_cookie(mut r: Response, cookie: &str) -> Response {
@@ -57,7 +62,11 @@ pub async fn login(
     let login_id = b.login_id.clone();
     let s = session::login(
         &state.db,
-        LoginRequest { organization: b.organization, login_id: b.login_id, password: b.password },
+        LoginRequest {
+            organization: b.organization,
+            login_id: b.login_id,
+            password: b.password,
+        },
         state.now(),
     )
     .await
@@ -68,14 +77,22 @@ pub async fn login(
         "csrf_token": s.csrf_token,
     }))
     .into_response();
-    Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &s.token, None, "Lax")))
+    Ok(with_cookie(
+        r,
+        &ctx.cookie(SESSION_COOKIE, &s.token, None, "Lax"),
+    ))
 }
 
 /// `DELETE /api/v1/session`: logout.
 pub async fn logout(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    session::logout(&state.db, s, state.now()).await.map_err(fail(&ctx))?;
-    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax")))
+    session::logout(&state.db, s, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(with_cookie(
+        StatusCode::NO_CONTENT.into_response(),
+        &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax"),
+    ))
 }
 
 /// `GET /api/v1/me`.
@@ -112,24 +129,48 @@ pub async fn change_password(
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let b = body(&ctx, j)?;
-    let new = session::change_password(&state.db, s, &b.current_password, &b.new_password, state.now())
-        .await
-        .map_err(fail(&ctx))?;
-    let r = Json(json!({ "changed": true, "must_change_password": false, "csrf_token": new.csrf_token })).into_response();
-    Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &new.token, None, "Lax")))
+    let new = session::change_password(
+        &state.db,
+        s,
+        &b.current_password,
+        &b.new_password,
+        state.now(),
+    )
+    .await
+    .map_err(fail(&ctx))?;
+    let r = Json(
+        json!({ "changed": true, "must_change_password": false, "csrf_token": new.csrf_token }),
+    )
+    .into_response();
+    Ok(with_cookie(
+        r,
+        &ctx.cookie(SESSION_COOKIE, &new.token, None, "Lax"),
+    ))
 }
 
 /// `GET /api/v1/users`.
-pub async fn users_list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+pub async fn users_list(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let list = users::list(&state.db, &s.actor).await.map_err(fail(&ctx))?;
     Ok(Json(list).into_response())
 }
 
 /// `GET /api/v1/users/{login_id}`.
-pub async fn users_get(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(login): Path<String>) -> ApiResult {
+pub async fn users_get(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(login): Path<String>,
+) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    Ok(Json(users::get(&state.db, &s.actor, &login).await.map_err(fail(&ctx))?).into_response())
+    Ok(Json(
+        users::get(&state.db, &s.actor, &login)
+            .await
+            .map_err(fail(&ctx))?,
+    )
+    .into_response())
 }
 
 /// Body of `POST /api/v1/users`.
@@ -154,7 +195,13 @@ pub async fn users_create(
     let u = users::create(
         &state.db,
         &s.actor,
-        users::NewUser { login_id: b.login_id, display_name: b.display_name, email: b.email, password: b.password, roles: b.roles },
+        users::NewUser {
+            login_id: b.login_id,
+            display_name: b.display_name,
+            email: b.email,
+            password: b.password,
+            roles: b.roles,
+        },
         state.now(),
     )
     .await
@@ -163,9 +210,18 @@ pub async fn users_create(
 }
 
 /// `POST /api/v1/users/{login_id}/unlock` (privileged only).
-pub async fn users_unlock(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(login): Path<String>) -> ApiResult {
+pub async fn users_unlock(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(login): Path<String>,
+) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    Ok(Json(users::unlock(&state.db, &s.actor, &login, state.now()).await.map_err(fail(&ctx))?).into_response())
+    Ok(Json(
+        users::unlock(&state.db, &s.actor, &login, state.now())
+            .await
+            .map_err(fail(&ctx))?,
+    )
+    .into_response())
 }
 
 /// Body of `PUT /api/v1/users/{login_id}/roles`.
@@ -183,7 +239,12 @@ pub async fn users_roles(
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let b = body(&ctx, j)?;
-    Ok(Json(users::set_roles(&state.db, &s.actor, &login, b.roles, state.now()).await.map_err(fail(&ctx))?).into_response())
+    Ok(Json(
+        users::set_roles(&state.db, &s.actor, &login, b.roles, state.now())
+            .await
+            .map_err(fail(&ctx))?,
+    )
+    .into_response())
 }
 
 /// Body of `POST /api/v1/users/{login_id}/password-reset`.
@@ -205,10 +266,20 @@ pub async fn users_reset(
     let b = match j {
         Ok(Json(b)) => b,
         Err(JsonRejection::MissingJsonContentType(_)) => ResetBody::default(),
-        Err(e) => return Err(ApiError::new(&ctx, AppError::Validation(vec![("body".into(), e.body_text())]))),
+        Err(e) => {
+            return Err(ApiError::new(
+                &ctx,
+                AppError::Validation(vec![("body".into(), e.body_text())]),
+            ));
+        }
     };
-    let pw = users::reset_password(&state.db, &s.actor, &login, b.password, state.now()).await.map_err(fail(&ctx))?;
-    Ok(Json(json!({ "login_id": login, "password": pw, "must_change_password": true })).into_response())
+    let pw = users::reset_password(&state.db, &s.actor, &login, b.password, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(
+        Json(json!({ "login_id": login, "password": pw, "must_change_password": true }))
+            .into_response(),
+    )
 }
 
 /// `GET /api/v1/audit?limit=&offset=`.
@@ -219,9 +290,20 @@ pub struct AuditQuery {
 }
 
 /// The organisation's audit rows, newest first, with the chain's verification.
-pub async fn audit_list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Query(q): Query<AuditQuery>) -> ApiResult {
+pub async fn audit_list(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    let (rows, total) = audit::list(&state.db, &s.actor, q.limit.unwrap_or(100), q.offset.unwrap_or(0)).await.map_err(fail(&ctx))?;
+    let (rows, total) = audit::list(
+        &state.db,
+        &s.actor,
+        q.limit.unwrap_or(100),
+        q.offset.unwrap_or(0),
+    )
+    .await
+    .map_err(fail(&ctx))?;
     let items: Vec<_> = rows
         .into_iter()
         .map(|r| {
@@ -234,7 +316,9 @@ pub async fn audit_list(State(state): State<AppState>, Extension(ctx): Extension
             })
         })
         .collect();
-    let verified = audit::verify_org(&state.db, &s.org.id).await.map_err(fail(&ctx))?;
+    let verified = audit::verify_org(&state.db, &s.org.id)
+        .await
+        .map_err(fail(&ctx))?;
     Ok(Json(json!({
         "total": total,
         "items": items,

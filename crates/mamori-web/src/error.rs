@@ -11,8 +11,12 @@ use mamori_app::AppError;
 pub fn status(e: &AppError) -> StatusCode {
     match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Forbidden | AppError::AccountDisabled | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
-        AppError::Unauthenticated | AppError::InvalidCredentials | AppError::LockedNow => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden | AppError::AccountDisabled | AppError::PasswordChangeRequired => {
+            StatusCode::FORBIDDEN
+        }
+        AppError::Unauthenticated | AppError::InvalidCredentials | AppError::LockedNow => {
+            StatusCode::UNAUTHORIZED
+        }
         AppError::AccountLocked => StatusCode::LOCKED,
         AppError::OrganizationRequired => StatusCode::BAD_REQUEST,
         AppError::PasswordPolicy(_) | AppError::WrongCurrentPassword | AppError::Validation(_) => {
@@ -65,11 +69,18 @@ impl ApiError {
         match &e {
             AppError::PasswordPolicy(v) => err["violations"] = serde_json::json!(v),
             AppError::Validation(f) => {
-                err["fields"] = serde_json::json!(f.iter().map(|(f, k)| serde_json::json!({"field": f, "message": ctx.tr().t(k)})).collect::<Vec<_>>())
+                err["fields"] = serde_json::json!(
+                    f.iter()
+                        .map(|(f, k)| serde_json::json!({"field": f, "message": ctx.tr().t(k)}))
+                        .collect::<Vec<_>>()
+                )
             }
             _ => {}
         }
-        ApiError { status: status(&e), body: serde_json::json!({ "error": err }) }
+        ApiError {
+            status: status(&e),
+            body: serde_json::json!({ "error": err }),
+        }
     }
 }
 
@@ -82,7 +93,7 @@ impl IntoResponse for ApiError {
 /// An error shown as an HTML page.
 pub struct PageError {
     status: StatusCode,
-    html: Response,
+    html: Box<Response>,
 }
 
 impl PageError {
@@ -91,20 +102,26 @@ impl PageError {
         log_internal(&e);
         let mut layout = Layout::new(ctx);
         layout.error = Some(message(ctx, &e));
-        PageError { status: status(&e), html: render(&ErrorPage { layout }) }
+        PageError {
+            status: status(&e),
+            html: Box::new(render(&ErrorPage { layout })),
+        }
     }
 }
 
 impl PageError {
     /// Wraps an already rendered page.
     pub fn from_response(status: StatusCode, html: Response) -> PageError {
-        PageError { status, html }
+        PageError {
+            status,
+            html: Box::new(html),
+        }
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let mut r = self.html;
+        let mut r = *self.html;
         *r.status_mut() = self.status;
         r
     }

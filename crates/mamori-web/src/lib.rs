@@ -36,12 +36,20 @@ pub struct FormData(Vec<(String, String)>);
 impl FormData {
     /// The first value of `name`, or "".
     pub fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 
     /// Every value of `name`.
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
@@ -52,7 +60,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ClientIp(
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "local".into()),
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "local".into()),
         ))
     }
 }
@@ -61,7 +73,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub fn tokyo_time(ms: i64) -> String {
     let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
     match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts.to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Ok(ts) => ts
+            .to_zoned_datetime(tz)
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string(),
         Err(_) => ms.to_string(),
     }
 }
@@ -71,8 +86,12 @@ const CSS: &[u8] = include_bytes!("../static/app.css");
 
 fn asset(body: &'static [u8], ctype: &'static str) -> Response {
     let mut r = body.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     r
 }
 
@@ -103,8 +122,14 @@ pub fn router(state: AppState) -> Router {
     use Permission::*;
     let open = Router::new()
         .route("/healthz", get(healthz))
-        .route("/static/vendor/htmx.min.js", get(|| async { asset(HTMX, "text/javascript; charset=utf-8") }))
-        .route("/static/app.css", get(|| async { asset(CSS, "text/css; charset=utf-8") }))
+        .route(
+            "/static/vendor/htmx.min.js",
+            get(|| async { asset(HTMX, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/app.css",
+            get(|| async { asset(CSS, "text/css; charset=utf-8") }),
+        )
         .route("/lang", get(pages::lang))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -114,7 +139,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me/password", post(api::change_password));
     let app = Router::new()
         .merge(open)
-        .merge(guarded(DashboardView, Router::new().route("/", get(pages::dashboard))))
+        .merge(guarded(
+            DashboardView,
+            Router::new().route("/", get(pages::dashboard)),
+        ))
         .merge(guarded(
             UsersView,
             Router::new()
@@ -130,7 +158,10 @@ pub fn router(state: AppState) -> Router {
                 .route("/users/{login_id}/reset-password", post(pages::users_reset))
                 .route("/api/v1/users", post(api::users_create))
                 .route("/api/v1/users/{login_id}/roles", put(api::users_roles))
-                .route("/api/v1/users/{login_id}/password-reset", post(api::users_reset)),
+                .route(
+                    "/api/v1/users/{login_id}/password-reset",
+                    post(api::users_reset),
+                ),
         ))
         .merge(guarded(
             UsersUnlock,
@@ -140,7 +171,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(guarded(
             AuditView,
-            Router::new().route("/audit", get(pages::audit_log)).route("/api/v1/audit", get(api::audit_list)),
+            Router::new()
+                .route("/audit", get(pages::audit_log))
+                .route("/api/v1/audit", get(api::audit_list)),
         ))
         .fallback(page_not_found);
 
@@ -164,7 +197,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

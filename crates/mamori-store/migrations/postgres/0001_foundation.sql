@@ -42,7 +42,7 @@ CREATE TABLE app_user (
     updated_at           BIGINT NOT NULL,
     UNIQUE (org_id, login_id)
 );
-CREATE INDEX app_user_login ON app_user (login_id);
+CREATE INDEX idx_app_user_login ON app_user (login_id);
 
 CREATE TABLE user_role (
     org_id  TEXT NOT NULL REFERENCES organization(id),
@@ -51,7 +51,7 @@ CREATE TABLE user_role (
     PRIMARY KEY (user_id, role_id)
 );
 
-CREATE TABLE session (
+CREATE TABLE user_session (
     id_hash      TEXT PRIMARY KEY,
     org_id       TEXT NOT NULL REFERENCES organization(id),
     user_id      TEXT NOT NULL REFERENCES app_user(id),
@@ -60,7 +60,7 @@ CREATE TABLE session (
     last_seen_at BIGINT NOT NULL,
     expires_at   BIGINT NOT NULL
 );
-CREATE INDEX session_user ON session (user_id);
+CREATE INDEX idx_user_session_user ON user_session (user_id);
 
 CREATE TABLE audit_log (
     org_id      TEXT NOT NULL REFERENCES organization(id),

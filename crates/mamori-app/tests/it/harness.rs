@@ -1,0 +1,22 @@
+//! Runs one async test body on both engines.
+
+/// Defines `sqlite` and `postgres` tests calling `$body(db)`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(db) = mamori_store::testing::fresh(mamori_store::Engine::Sqlite).await {
+                    super::$name(db).await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = mamori_store::testing::fresh(mamori_store::Engine::Postgres).await {
+                    super::$name(db).await;
+                }
+            }
+        }
+    )*};
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the use cases, run on SQLite and on PostgreSQL.
+//! One test binary for the crate (see ARCHITECTURE.md).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+mod users_and_login;

@@ -1,0 +1,6 @@
+//! HTTP-level tests through the real router (pages and API), on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+mod client;
+mod pages;
