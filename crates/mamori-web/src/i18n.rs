@@ -130,7 +130,15 @@ impl Tr {
 
 /// Whether `key` exists in `lang` (tests check that both catalogues have every key).
 pub fn has_key(lang: Lang, key: &str) -> bool {
-    LOCALES.try_lookup(lang.id(), key).is_some()
+    // Messages with placeables only resolve when their arguments are given.
+    let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+    for name in ["name", "org", "roles", "login", "password", "detail"] {
+        args.insert(Cow::Borrowed(name), FluentValue::from("x"));
+    }
+    args.insert(Cow::Borrowed("count"), FluentValue::from(1));
+    LOCALES
+        .try_lookup_with_args(lang.id(), key, &args)
+        .is_some()
 }
 
 #[cfg(test)]
