@@ -60,6 +60,21 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The organisation's 情報セキュリティ管理策規程.
+    #[command(subcommand)]
+    Regulation(RegulationCommand),
+}
+
+#[derive(Subcommand)]
+enum RegulationCommand {
+    /// Parses a regulation (text, Shift_JIS, .docx or PDF) and prints its structure.
+    Parse {
+        /// The file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -301,7 +316,24 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     Ok(Some(password))
 }
 
+fn regulation_parse(file: &Path, format: &str) -> Result<i32> {
+    if format != "json" {
+        bail!("unknown format {format:?} (json)");
+    }
+    let reg =
+        mamori_app::regulation_file::parse_file(file, &mamori_regulation::Dictionaries::default())?;
+    for d in &reg.diagnostics {
+        eprintln!("{}:{}: {}", file.display(), d.line, d.message);
+    }
+    println!("{}", serde_json::to_string_pretty(&reg)?);
+    Ok(0)
+}
+
 async fn run(cli: Cli) -> Result<i32> {
+    if let Command::Regulation(RegulationCommand::Parse { file, format }) = &cli.command {
+        // Pure: no database, no configuration needed.
+        return regulation_parse(file, format);
+    }
     let env: Vec<(String, String)> = std::env::vars().collect();
     let settings = config::load(cli.config.as_deref(), &env)?;
     init_logging(settings.log_json);
@@ -428,6 +460,9 @@ async fn run(cli: Cli) -> Result<i32> {
                     println!("{login_id} unlocked");
                 }
             }
+        }
+        Command::Regulation(RegulationCommand::Parse { file, format }) => {
+            return regulation_parse(&file, &format);
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;

@@ -1,0 +1,100 @@
+//! Reading a regulation file from disk: text (UTF-8 / Shift_JIS), .docx, or PDF through
+//! poppler's `pdftotext` when it is installed.
+
+use mamori_regulation::input::{self, Kind};
+use std::path::Path;
+
+/// Why a file could not be read as a regulation.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// IO failure.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// File.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Not decodable.
+    #[error("{path}: {source}")]
+    Input {
+        /// File.
+        path: String,
+        /// Cause.
+        source: input::InputError,
+    },
+    /// A PDF without poppler installed.
+    #[error(
+        "{path}: reading PDF needs the `pdftotext` command (Debian package poppler-utils), which is not installed"
+    )]
+    NoPdftotext {
+        /// File.
+        path: String,
+    },
+    /// pdftotext failed.
+    #[error("{path}: pdftotext failed: {message}")]
+    Pdftotext {
+        /// File.
+        path: String,
+        /// stderr.
+        message: String,
+    },
+    /// No control headings.
+    #[error("{path}: {source}")]
+    NotARegulation {
+        /// File.
+        path: String,
+        /// Cause.
+        source: mamori_regulation::parse::NotARegulation,
+    },
+}
+
+/// Turns bytes into text; `path` names the file in errors and is handed to pdftotext.
+pub fn text_of(path: &Path, bytes: &[u8]) -> Result<String, ReadError> {
+    let name = path.display().to_string();
+    match input::detect(bytes) {
+        Kind::Docx => {
+            input::docx_text(bytes).map_err(|source| ReadError::Input { path: name, source })
+        }
+        Kind::Pdf => pdf_text(path),
+        _ => input::decode_text(bytes).map_err(|source| ReadError::Input { path: name, source }),
+    }
+}
+
+fn pdf_text(path: &Path) -> Result<String, ReadError> {
+    let name = path.display().to_string();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(path)
+        .arg("-")
+        .output();
+    match out {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(ReadError::NoPdftotext { path: name })
+        }
+        Err(source) => Err(ReadError::Io { path: name, source }),
+        Ok(o) if !o.status.success() => Err(ReadError::Pdftotext {
+            path: name,
+            message: String::from_utf8_lossy(&o.stderr).trim().to_string(),
+        }),
+        Ok(o) => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
+    }
+}
+
+/// Reads and parses a regulation file with the given dictionaries.
+pub fn parse_file(
+    path: &Path,
+    dict: &mamori_regulation::Dictionaries,
+) -> Result<mamori_regulation::Regulation, ReadError> {
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let text = text_of(path, &bytes)?;
+    mamori_regulation::parse(&text, dict).map_err(|source| ReadError::NotARegulation {
+        path: path.display().to_string(),
+        source,
+    })
+}

@@ -1,0 +1,182 @@
+//! Dictionaries of roles and external systems. Each entry has a canonical name and aliases
+//! (including misspellings found in real documents). Organisations extend the defaults.
+//! Matching is done on NFKC-normalised text.
+
+use serde::{Deserialize, Serialize};
+
+/// One dictionary entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The name reported.
+    pub canonical: String,
+    /// Spellings that mean the same (the canonical name is always matched too).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+impl Entry {
+    fn new(canonical: &str, aliases: &[&str]) -> Entry {
+        Entry {
+            canonical: canonical.into(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    /// Every spelling, longest first (so that "システム管理責任者" wins over "システム管理者").
+    pub fn spellings(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::iter::once(self.canonical.clone())
+            .chain(self.aliases.iter().cloned())
+            .map(|s| crate::nfkc(&s))
+            .collect();
+        v.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+        v.dedup();
+        v
+    }
+}
+
+/// The dictionaries a parse uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dictionaries {
+    /// Roles.
+    pub roles: Vec<Entry>,
+    /// External systems and vendors.
+    pub systems: Vec<Entry>,
+}
+
+impl Default for Dictionaries {
+    fn default() -> Self {
+        Dictionaries {
+            roles: vec![
+                Entry::new(
+                    "経営責任者",
+                    &["トップマネジメント", "経営者", "代表取締役", "社長"],
+                ),
+                Entry::new(
+                    "情報セキュリティ管理者",
+                    &[
+                        "情報セキュリテイ管理者",
+                        "情報セキュリテ管理者",
+                        "セキュリテ管理者",
+                        "情報セキュリティ責任者",
+                        "情報セキュリティ管理責任者",
+                    ],
+                ),
+                Entry::new("システム管理者", &["システム管理責任者", "システム担当者"]),
+                Entry::new("内部監査員", &["内部監査責任者", "監査員"]),
+                Entry::new("従業員", &["従業者", "一般従業員", "社員", "全従業員"]),
+                Entry::new("対策本部長", &[]),
+            ],
+            systems: vec![
+                Entry::new(
+                    "Microsoft 365",
+                    &[
+                        "Microsoft Business",
+                        "Microsoft Bisuness",
+                        "MicroSoft",
+                        "Office 365",
+                        "M365",
+                    ],
+                ),
+                Entry::new("OneDrive", &["One Drive"]),
+                Entry::new("SharePoint", &["Share Point"]),
+                Entry::new("Microsoft Teams", &["Teams"]),
+                Entry::new("Exchange Online", &["Exchange"]),
+                Entry::new("Outlook", &[]),
+                Entry::new(
+                    "Microsoft Entra ID",
+                    &["Entra ID", "Azure AD", "Azure Active Directory"],
+                ),
+                Entry::new("Windows", &[]),
+                Entry::new("Google Workspace", &["G Suite", "Gmail"]),
+                Entry::new("Amazon Web Services", &["AWS"]),
+                Entry::new("Zoom", &[]),
+                Entry::new("Slack", &[]),
+                Entry::new("Dropbox", &[]),
+                Entry::new("NTT", &[]),
+                Entry::new("ALSOK", &["綜合警備保障"]),
+                Entry::new("SECOM", &["セコム"]),
+                Entry::new("プラチナ光", &[]),
+            ],
+        }
+    }
+}
+
+impl Dictionaries {
+    /// Adds an organisation's entries (an existing canonical name gains the aliases).
+    pub fn extend(&mut self, roles: Vec<Entry>, systems: Vec<Entry>) {
+        fn merge(into: &mut Vec<Entry>, more: Vec<Entry>) {
+            for e in more {
+                match into.iter_mut().find(|x| x.canonical == e.canonical) {
+                    Some(x) => x.aliases.extend(e.aliases),
+                    None => into.push(e),
+                }
+            }
+        }
+        merge(&mut self.roles, roles);
+        merge(&mut self.systems, systems);
+    }
+}
+
+/// A compiled dictionary: (spelling, canonical) sorted longest spelling first.
+#[derive(Debug, Clone)]
+pub(crate) struct Matcher {
+    spellings: Vec<(String, String)>,
+}
+
+impl Matcher {
+    pub(crate) fn new(entries: &[Entry]) -> Matcher {
+        let mut spellings: Vec<(String, String)> = entries
+            .iter()
+            .flat_map(|e| {
+                e.spellings()
+                    .into_iter()
+                    .map(move |s| (s, e.canonical.clone()))
+            })
+            .collect();
+        spellings.sort_by_key(|(s, _)| std::cmp::Reverse(s.chars().count()));
+        Matcher { spellings }
+    }
+
+    /// Canonical names found in `norm` with their byte positions; overlapping shorter matches
+    /// inside a longer one are dropped. ASCII spellings match case-insensitively on word bounds.
+    pub(crate) fn find(&self, norm: &str) -> Vec<(usize, usize, String)> {
+        let lower = norm.to_lowercase();
+        let same_len = lower.len() == norm.len();
+        let hay = if same_len { lower.as_str() } else { norm };
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        let mut out = Vec::new();
+        for (sp, canon) in &self.spellings {
+            let needle = if same_len {
+                sp.to_lowercase()
+            } else {
+                sp.clone()
+            };
+            if needle.is_empty() {
+                continue;
+            }
+            let ascii = needle.is_ascii();
+            let mut from = 0;
+            while let Some(i) = hay.get(from..).and_then(|h| h.find(&needle)) {
+                let start = from + i;
+                let end = start + needle.len();
+                from = end;
+                if ascii {
+                    let before = hay[..start].chars().next_back();
+                    let after = hay[end..].chars().next();
+                    if before.is_some_and(|c| c.is_ascii_alphanumeric())
+                        || after.is_some_and(|c| c.is_ascii_alphanumeric())
+                    {
+                        continue;
+                    }
+                }
+                if taken.iter().any(|(s, e)| start < *e && end > *s) {
+                    continue;
+                }
+                taken.push((start, end));
+                out.push((start, end, canon.clone()));
+            }
+        }
+        out.sort();
+        out
+    }
+}
