@@ -1,9 +1,7 @@
 //! Appending to and verifying the hash-chained audit trail.
 
 use crate::AppError;
-use mamori_domain::audit::{
-    AuditAction, AuditContent, ChainError, ChainVerifier, GENESIS_HASH, StoredAuditRow,
-};
+use mamori_domain::audit::{AuditAction, AuditContent, ChainError, ChainVerifier, GENESIS_HASH, StoredAuditRow};
 use mamori_store::rows::{self, AuditRow};
 use mamori_store::{Db, Tx};
 
@@ -126,30 +124,16 @@ pub async fn verify_all(db: &Db) -> Result<Vec<OrgVerification>, AppError> {
     let mut out = Vec::new();
     for org in orgs {
         let result = verify_org(db, &org.id).await?;
-        out.push(OrgVerification {
-            org_slug: org.slug,
-            result,
-        });
+        out.push(OrgVerification { org_slug: org.slug, result });
     }
     Ok(out)
 }
 
 /// A page of the organisation's audit trail, newest first (8.15 (5): privileged roles).
-pub async fn list(
-    db: &Db,
-    actor: &crate::Actor,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<AuditRow>, i64), AppError> {
+pub async fn list(db: &Db, actor: &crate::Actor, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64), AppError> {
     actor.require(mamori_domain::permission::Permission::AuditView)?;
     let mut c = db.conn().await?;
-    let rows = rows::list_audit(
-        &mut c.ex(),
-        &actor.org_id,
-        limit.clamp(1, 500),
-        offset.max(0),
-    )
-    .await?;
+    let rows = rows::list_audit(&mut c.ex(), &actor.org_id, limit.clamp(1, 500), offset.max(0)).await?;
     let total = rows::count_audit(&mut c.ex(), &actor.org_id).await?;
     Ok((rows, total))
 }

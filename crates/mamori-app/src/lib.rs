@@ -44,11 +44,7 @@ impl Actor {
 
     /// Fails with [`AppError::Forbidden`] unless the actor holds `p`.
     pub fn require(&self, p: Permission) -> Result<(), AppError> {
-        if self.grants.has(p) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        if self.grants.has(p) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 }
 

@@ -11,10 +11,7 @@ use mamori_store::rows::{self, OrgRow, RoleRow};
 /// Creates an organisation with the seeded roles. `slug` is its short name (`--org`).
 pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<OrgRow, AppError> {
     if !mamori_domain::auth::valid_login_id(slug) {
-        return Err(AppError::Validation(vec![(
-            "slug".into(),
-            "field-invalid-slug".into(),
-        )]));
+        return Err(AppError::Validation(vec![("slug".into(), "field-invalid-slug".into())]));
     }
     let org = OrgRow {
         id: new_id(),
@@ -46,7 +43,9 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<OrgRow,
             object_type: "organization",
             object_id: Some(&org.id),
             before: None,
-            after: Some(serde_json::json!({ "slug": org.slug, "name": org.name, "lockout_threshold": org.lockout_threshold })),
+            after: Some(
+                serde_json::json!({ "slug": org.slug, "name": org.name, "lockout_threshold": org.lockout_threshold }),
+            ),
         },
         now,
     )
@@ -59,16 +58,10 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<OrgRow,
 pub async fn resolve(db: &Db, slug: Option<&str>) -> Result<OrgRow, AppError> {
     let mut c = db.conn().await?;
     match slug {
-        Some(s) => rows::org_by_slug(&mut c.ex(), s)
-            .await?
-            .ok_or(AppError::NotFound),
+        Some(s) => rows::org_by_slug(&mut c.ex(), s).await?.ok_or(AppError::NotFound),
         None => {
             let mut all = rows::list_orgs(&mut c.ex()).await?;
-            if all.len() == 1 {
-                all.pop().ok_or(AppError::NotFound)
-            } else {
-                Err(AppError::OrganizationRequired)
-            }
+            if all.len() == 1 { all.pop().ok_or(AppError::NotFound) } else { Err(AppError::OrganizationRequired) }
         }
     }
 }

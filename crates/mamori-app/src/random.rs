@@ -50,10 +50,7 @@ mod tests {
         for _ in 0..200 {
             let p = super::initial_password().unwrap();
             assert_eq!(p.len(), 12);
-            assert!(
-                mamori_domain::password::check_policy(&p, "admin").is_empty(),
-                "{p}"
-            );
+            assert!(mamori_domain::password::check_policy(&p, "admin").is_empty(), "{p}");
         }
     }
 

@@ -24,9 +24,7 @@ pub enum ReadError {
         source: input::InputError,
     },
     /// A PDF without poppler installed.
-    #[error(
-        "{path}: reading PDF needs the `pdftotext` command (Debian package poppler-utils), which is not installed"
-    )]
+    #[error("{path}: reading PDF needs the `pdftotext` command (Debian package poppler-utils), which is not installed")]
     NoPdftotext {
         /// File.
         path: String,
@@ -53,9 +51,7 @@ pub enum ReadError {
 pub fn text_of(path: &Path, bytes: &[u8]) -> Result<String, ReadError> {
     let name = path.display().to_string();
     match input::detect(bytes) {
-        Kind::Docx => {
-            input::docx_text(bytes).map_err(|source| ReadError::Input { path: name, source })
-        }
+        Kind::Docx => input::docx_text(bytes).map_err(|source| ReadError::Input { path: name, source }),
         Kind::Pdf => pdf_text(path),
         _ => input::decode_text(bytes).map_err(|source| ReadError::Input { path: name, source }),
     }
@@ -63,22 +59,14 @@ pub fn text_of(path: &Path, bytes: &[u8]) -> Result<String, ReadError> {
 
 fn pdf_text(path: &Path) -> Result<String, ReadError> {
     let name = path.display().to_string();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg("-enc")
-        .arg("UTF-8")
-        .arg(path)
-        .arg("-")
-        .output();
+    let out =
+        std::process::Command::new("pdftotext").arg("-layout").arg("-enc").arg("UTF-8").arg(path).arg("-").output();
     match out {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(ReadError::NoPdftotext { path: name })
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ReadError::NoPdftotext { path: name }),
         Err(source) => Err(ReadError::Io { path: name, source }),
-        Ok(o) if !o.status.success() => Err(ReadError::Pdftotext {
-            path: name,
-            message: String::from_utf8_lossy(&o.stderr).trim().to_string(),
-        }),
+        Ok(o) if !o.status.success() => {
+            Err(ReadError::Pdftotext { path: name, message: String::from_utf8_lossy(&o.stderr).trim().to_string() })
+        }
         Ok(o) => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
     }
 }
@@ -88,13 +76,8 @@ pub fn parse_file(
     path: &Path,
     dict: &mamori_regulation::Dictionaries,
 ) -> Result<mamori_regulation::Regulation, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Io { path: path.display().to_string(), source })?;
     let text = text_of(path, &bytes)?;
-    mamori_regulation::parse(&text, dict).map_err(|source| ReadError::NotARegulation {
-        path: path.display().to_string(),
-        source,
-    })
+    mamori_regulation::parse(&text, dict)
+        .map_err(|source| ReadError::NotARegulation { path: path.display().to_string(), source })
 }

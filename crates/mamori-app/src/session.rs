@@ -22,9 +22,7 @@ pub const IDLE_MS: i64 = 8 * 60 * 60 * 1000;
 /// take as long as wrong passwords.
 fn dummy_hash() -> String {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY
-        .get_or_init(|| password::hash("mamori-dummy-0", &[0u8; 16]).unwrap_or_default())
-        .clone()
+    DUMMY.get_or_init(|| password::hash("mamori-dummy-0", &[0u8; 16]).unwrap_or_default()).clone()
 }
 
 fn hash_token(token: &str) -> String {
@@ -95,11 +93,7 @@ async fn resolve_org(db: &Db, req: &LoginRequest) -> Result<Option<OrgRow>, AppE
 pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, AppError> {
     let Some(org) = resolve_org(db, &req).await? else {
         verify_password(req.password, dummy_hash()).await;
-        tracing::info!(
-            event = "login_failure",
-            reason = "unknown_login",
-            "login failed"
-        );
+        tracing::info!(event = "login_failure", reason = "unknown_login", "login failed");
         return Err(AppError::InvalidCredentials);
     };
     let user = {
@@ -131,23 +125,16 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
 
     let mut tx = db.begin().await?;
     // Re-read inside the write transaction: concurrent attempts are serialised here.
-    let user = rows::user_by_login(&mut tx.ex(), &org.id, &req.login_id)
-        .await?
-        .ok_or(AppError::InvalidCredentials)?;
+    let user = rows::user_by_login(&mut tx.ex(), &org.id, &req.login_id).await?.ok_or(AppError::InvalidCredentials)?;
     let state = AccountState {
         failed_attempts: u32::try_from(user.failed_attempts).unwrap_or(u32::MAX),
         locked: user.locked != 0,
         disabled: user.disabled != 0,
     };
-    let threshold = u32::try_from(org.lockout_threshold)
-        .unwrap_or(mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD);
+    let threshold = u32::try_from(org.lockout_threshold).unwrap_or(mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD);
     let outcome = decide(state, threshold, password_ok);
     let next = outcome.next_state(state);
-    let locked_at = if next.locked {
-        user.locked_at.or(Some(now))
-    } else {
-        None
-    };
+    let locked_at = if next.locked { user.locked_at.or(Some(now)) } else { None };
     rows::update_login_state(
         &mut tx.ex(),
         &org.id,
@@ -185,17 +172,8 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
                 now,
             )
             .await?;
-            audit::append(
-                &mut tx,
-                entry(AuditAction::LoginSuccess, serde_json::json!({})),
-                now,
-            )
-            .await?;
-            Ok(NewSession {
-                token,
-                csrf_token: csrf,
-                must_change_password: user.must_change_password != 0,
-            })
+            audit::append(&mut tx, entry(AuditAction::LoginSuccess, serde_json::json!({})), now).await?;
+            Ok(NewSession { token, csrf_token: csrf, must_change_password: user.must_change_password != 0 })
         }
         LoginOutcome::Failed { remaining } => {
             audit::append(
@@ -212,10 +190,7 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
         LoginOutcome::LockedNow => {
             audit::append(
                 &mut tx,
-                entry(
-                    AuditAction::LoginFailure,
-                    serde_json::json!({ "reason": "wrong_password", "remaining": 0 }),
-                ),
+                entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "wrong_password", "remaining": 0 })),
                 now,
             )
             .await?;
@@ -226,10 +201,7 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
                     actor_id: None,
                     actor_label: "system",
                     object_type: "user",
-                    ..entry(
-                        AuditAction::Lockout,
-                        serde_json::json!({ "failed_attempts": next.failed_attempts }),
-                    )
+                    ..entry(AuditAction::Lockout, serde_json::json!({ "failed_attempts": next.failed_attempts }))
                 },
                 now,
             )
@@ -237,27 +209,13 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
             Err(AppError::LockedNow)
         }
         LoginOutcome::Locked => {
-            audit::append(
-                &mut tx,
-                entry(
-                    AuditAction::LoginFailure,
-                    serde_json::json!({ "reason": "locked" }),
-                ),
-                now,
-            )
-            .await?;
+            audit::append(&mut tx, entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "locked" })), now)
+                .await?;
             Err(AppError::AccountLocked)
         }
         LoginOutcome::Disabled => {
-            audit::append(
-                &mut tx,
-                entry(
-                    AuditAction::LoginFailure,
-                    serde_json::json!({ "reason": "disabled" }),
-                ),
-                now,
-            )
-            .await?;
+            audit::append(&mut tx, entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "disabled" })), now)
+                .await?;
             Err(AppError::AccountDisabled)
         }
     };
@@ -296,13 +254,7 @@ pub async fn lookup(db: &Db, token: &str, now: i64) -> Result<Option<SessionInfo
         label: user.login_id.clone(),
         grants: Grants::from_keys(perms.iter().map(String::as_str)),
     };
-    Ok(Some(SessionInfo {
-        session,
-        user,
-        org,
-        roles,
-        actor,
-    }))
+    Ok(Some(SessionInfo { session, user, org, roles, actor }))
 }
 
 /// Ends the session.
@@ -380,18 +332,12 @@ pub async fn change_password(
             action: AuditAction::PasswordChange,
             object_type: "user",
             object_id: Some(&info.user.id),
-            before: Some(
-                serde_json::json!({ "must_change_password": info.user.must_change_password != 0 }),
-            ),
+            before: Some(serde_json::json!({ "must_change_password": info.user.must_change_password != 0 })),
             after: Some(serde_json::json!({ "must_change_password": false })),
         },
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(NewSession {
-        token,
-        csrf_token: csrf,
-        must_change_password: false,
-    })
+    Ok(NewSession { token, csrf_token: csrf, must_change_password: false })
 }

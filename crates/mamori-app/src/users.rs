@@ -74,9 +74,7 @@ async fn hash_password(pw: String) -> Result<String, AppError> {
 
 /// Verifies a password off the async threads (argon2 is deliberately slow).
 pub async fn verify_password(pw: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || password::verify(&pw, &phc)).await.unwrap_or(false)
 }
 
 fn validate(n: &NewUser) -> Result<(), AppError> {
@@ -93,28 +91,17 @@ fn validate(n: &NewUser) -> Result<(), AppError> {
     if n.roles.is_empty() {
         errs.push(("roles".to_string(), "field-required".to_string()));
     }
-    if errs.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errs))
-    }
+    if errs.is_empty() { Ok(()) } else { Err(AppError::Validation(errs)) }
 }
 
-async fn role_ids(
-    db_tx: &mut mamori_store::Tx,
-    org_id: &str,
-    keys: &[String],
-) -> Result<Vec<String>, AppError> {
+async fn role_ids(db_tx: &mut mamori_store::Tx, org_id: &str, keys: &[String]) -> Result<Vec<String>, AppError> {
     let roles = rows::list_roles(&mut db_tx.ex(), org_id).await?;
     let mut ids = Vec::new();
     for k in keys {
         match roles.iter().find(|r| &r.key == k) {
             Some(r) => ids.push(r.id.clone()),
             None => {
-                return Err(AppError::Validation(vec![(
-                    "roles".into(),
-                    "field-unknown-role".into(),
-                )]));
+                return Err(AppError::Validation(vec![("roles".into(), "field-unknown-role".into())]));
             }
         }
     }
@@ -178,12 +165,7 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>, AppError> {
         .into_iter()
         .map(|u| {
             let mine: Vec<_> = roles.iter().filter(|r| r.user_id == u.id).collect();
-            view(
-                u,
-                mine.iter()
-                    .map(|r| (r.key.clone(), r.name_ja.clone(), r.name_en.clone()))
-                    .collect(),
-            )
+            view(u, mine.iter().map(|r| (r.key.clone(), r.name_ja.clone(), r.name_en.clone())).collect())
         })
         .collect())
 }
@@ -213,17 +195,9 @@ pub async fn get(db: &Db, actor: &Actor, login_id: &str) -> Result<UserView, App
 /// Loads a user view without a permission check (the caller decided).
 pub async fn load_view(db: &Db, org_id: &str, login_id: &str) -> Result<UserView, AppError> {
     let mut c = db.conn().await?;
-    let u = rows::user_by_login(&mut c.ex(), org_id, login_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let u = rows::user_by_login(&mut c.ex(), org_id, login_id).await?.ok_or(AppError::NotFound)?;
     let roles = rows::user_roles(&mut c.ex(), org_id, &u.id).await?;
-    Ok(view(
-        u,
-        roles
-            .into_iter()
-            .map(|r| (r.key, r.name_ja, r.name_en))
-            .collect(),
-    ))
+    Ok(view(u, roles.into_iter().map(|r| (r.key, r.name_ja, r.name_en)).collect()))
 }
 
 async fn load_for_update(
@@ -231,34 +205,18 @@ async fn load_for_update(
     org_id: &str,
     login_id: &str,
 ) -> Result<(UserRow, Vec<String>), AppError> {
-    let u = rows::user_by_login(&mut tx.ex(), org_id, login_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let roles = rows::user_roles(&mut tx.ex(), org_id, &u.id)
-        .await?
-        .into_iter()
-        .map(|r| r.key)
-        .collect();
+    let u = rows::user_by_login(&mut tx.ex(), org_id, login_id).await?.ok_or(AppError::NotFound)?;
+    let roles = rows::user_roles(&mut tx.ex(), org_id, &u.id).await?.into_iter().map(|r| r.key).collect();
     Ok((u, roles))
 }
 
 /// Unlocks an account locked by failed logins (8.5).
-pub async fn unlock(
-    db: &Db,
-    actor: &Actor,
-    login_id: &str,
-    now: i64,
-) -> Result<UserView, AppError> {
+pub async fn unlock(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Result<UserView, AppError> {
     actor.require(Permission::UsersUnlock)?;
     let mut tx = db.begin().await?;
     let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
     rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
-    let after = UserRow {
-        locked: 0,
-        failed_attempts: 0,
-        locked_at: None,
-        ..u.clone()
-    };
+    let after = UserRow { locked: 0, failed_attempts: 0, locked_at: None, ..u.clone() };
     audit::append(
         &mut tx,
         Entry {
@@ -302,12 +260,7 @@ pub async fn reset_password(
     rows::update_password(&mut tx.ex(), &actor.org_id, &u.id, &hash, true, now).await?;
     rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
     rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
-    let after = UserRow {
-        locked: 0,
-        failed_attempts: 0,
-        must_change_password: 1,
-        ..u.clone()
-    };
+    let after = UserRow { locked: 0, failed_attempts: 0, must_change_password: 1, ..u.clone() };
     audit::append(
         &mut tx,
         Entry {
@@ -337,10 +290,7 @@ pub async fn set_roles(
 ) -> Result<UserView, AppError> {
     actor.require(Permission::UsersManage)?;
     if roles.is_empty() {
-        return Err(AppError::Validation(vec![(
-            "roles".into(),
-            "field-required".into(),
-        )]));
+        return Err(AppError::Validation(vec![("roles".into(), "field-required".into())]));
     }
     let mut tx = db.begin().await?;
     let (u, before_roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;

@@ -52,10 +52,7 @@ pub struct Settings {
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
-            .field(
-                "database_url",
-                &self.database_url.as_deref().map(redact_url),
-            )
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
             .field("data_dir", &self.data_dir)
             .field("bind", &self.bind)
             .field("port", &self.port)
@@ -104,58 +101,42 @@ fn parse_bool(name: &str, v: &str) -> Result<bool> {
 /// Loads the settings. `env` is the process environment (a parameter, for tests).
 pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Settings> {
     for (k, _) in env {
-        if k.starts_with("MAMORI_")
-            && !k.starts_with("MAMORI_TEST_")
-            && !ENV_KEYS.contains(&k.as_str())
-        {
-            bail!(
-                "unknown environment variable {k} (known: {})",
-                ENV_KEYS.join(", ")
-            );
+        if k.starts_with("MAMORI_") && !k.starts_with("MAMORI_TEST_") && !ENV_KEYS.contains(&k.as_str()) {
+            bail!("unknown environment variable {k} (known: {})", ENV_KEYS.join(", "));
         }
     }
     let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let file_path = config_file
-        .map(Path::to_path_buf)
-        .or_else(|| get("MAMORI_CONFIG").map(PathBuf::from));
+    let file_path = config_file.map(Path::to_path_buf).or_else(|| get("MAMORI_CONFIG").map(PathBuf::from));
     let file: FileConfig = match &file_path {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read config file {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?;
             toml::from_str(&text).with_context(|| format!("invalid config file {}", p.display()))?
         }
         None => FileConfig::default(),
     };
     let port = match get("MAMORI_PORT") {
-        Some(v) => v
-            .parse()
-            .with_context(|| format!("MAMORI_PORT: not a port number: {v:?}"))?,
+        Some(v) => v.parse().with_context(|| format!("MAMORI_PORT: not a port number: {v:?}"))?,
         None => file.port.unwrap_or(8080),
     };
     let secure_cookies = match get("MAMORI_SECURE_COOKIES") {
         Some(v) => parse_bool("MAMORI_SECURE_COOKIES", &v)?,
         None => file.secure_cookies.unwrap_or(false),
     };
-    let log_format = get("MAMORI_LOG_FORMAT")
-        .or(file.log_format)
-        .unwrap_or_else(|| "text".into());
+    let log_format = get("MAMORI_LOG_FORMAT").or(file.log_format).unwrap_or_else(|| "text".into());
     if log_format != "text" && log_format != "json" {
         bail!("log_format: expected \"text\" or \"json\", got {log_format:?}");
     }
     let num = |k: &str, file_v: Option<u32>, default: u32| -> Result<u32> {
         match get(k) {
-            Some(v) => v
-                .parse()
-                .with_context(|| format!("{k}: not a number: {v:?}")),
+            Some(v) => v.parse().with_context(|| format!("{k}: not a number: {v:?}")),
             None => Ok(file_v.unwrap_or(default)),
         }
     };
     Ok(Settings {
         database_url: get("MAMORI_DATABASE_URL").or(file.database_url),
         data_dir: get("MAMORI_DATA_DIR").map(PathBuf::from).or(file.data_dir),
-        bind: get("MAMORI_BIND")
-            .or(file.bind)
-            .unwrap_or_else(|| "127.0.0.1".into()),
+        bind: get("MAMORI_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1".into()),
         port,
         secure_cookies,
         log_json: log_format == "json",
@@ -169,10 +150,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -198,10 +176,7 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
         let s = Settings {
             database_url: Some("postgres://u:secret@h/db".into()),

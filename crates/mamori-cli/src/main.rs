@@ -10,11 +10,7 @@ use mamori_store::Db;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(
-    name = "mamori",
-    version,
-    about = "mamori (守り): ISMS operations platform"
-)]
+#[command(name = "mamori", version, about = "mamori (守り): ISMS operations platform")]
 struct Cli {
     /// Data directory holding the embedded SQLite database (default ./mamori-data; ./mamori-demo for `demo`).
     #[arg(long, global = true)]
@@ -154,31 +150,22 @@ enum AuditCommand {
 }
 
 fn init_logging(json: bool) {
-    let filter = std::env::var("MAMORI_LOG")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info,sqlx=warn".into());
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter =
+        std::env::var("MAMORI_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info,sqlx=warn".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json { b.json().init() } else { b.init() }
 }
 
 async fn open_db(settings: &config::Settings, cli_url: Option<&str>, dir: &Path) -> Result<Db> {
-    let db = match cli_url
-        .map(str::to_string)
-        .or_else(|| settings.database_url.clone())
-    {
-        Some(url) => Db::open_url(&url)
-            .await
-            .with_context(|| format!("cannot open database {}", config::redact_url(&url)))?,
+    let db = match cli_url.map(str::to_string).or_else(|| settings.database_url.clone()) {
+        Some(url) => {
+            Db::open_url(&url).await.with_context(|| format!("cannot open database {}", config::redact_url(&url)))?
+        }
         None => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create data directory {}", dir.display()))?;
-            Db::open_sqlite_dir(dir)
-                .await
-                .with_context(|| format!("cannot open the database in {}", dir.display()))?
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+            Db::open_sqlite_dir(dir).await.with_context(|| format!("cannot open the database in {}", dir.display()))?
         }
     };
     db.migrate().await.context("migration failed")?;
@@ -189,19 +176,10 @@ fn app_err(e: AppError) -> anyhow::Error {
     match e {
         AppError::PasswordPolicy(v) => anyhow!(
             "the password breaks the policy: {}",
-            v.iter()
-                .map(|p| p.message_key())
-                .collect::<Vec<_>>()
-                .join(", ")
+            v.iter().map(|p| p.message_key()).collect::<Vec<_>>().join(", ")
         ),
         AppError::Validation(f) => {
-            anyhow!(
-                "invalid input: {}",
-                f.iter()
-                    .map(|(f, k)| format!("{f} ({k})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            anyhow!("invalid input: {}", f.iter().map(|(f, k)| format!("{f} ({k})")).collect::<Vec<_>>().join(", "))
         }
         AppError::NotFound => anyhow!("not found"),
         AppError::Conflict => anyhow!("already exists"),
@@ -238,22 +216,12 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-async fn serve(
-    db: Db,
-    settings: &config::Settings,
-    bind: Option<String>,
-    port: Option<u16>,
-) -> Result<()> {
+async fn serve(db: Db, settings: &config::Settings, bind: Option<String>, port: Option<u16>) -> Result<()> {
     let bind = bind.unwrap_or_else(|| settings.bind.clone());
     let port = port.unwrap_or(settings.port);
     let addr = format!("{bind}:{port}");
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    eprintln!(
-        "mamori: serving on http://{}",
-        listener.local_addr().map(|a| a.to_string()).unwrap_or(addr)
-    );
+    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    eprintln!("mamori: serving on http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or(addr));
     let state = mamori_web::AppState::new(
         db.clone(),
         mamori_web::WebConfig {
@@ -268,16 +236,13 @@ async fn serve(
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(600)).await;
             if let Ok(mut c) = sweeper_db.conn().await
-                && let Err(e) =
-                    mamori_store::rows::delete_expired_sessions(&mut c.ex(), now_ms()).await
+                && let Err(e) = mamori_store::rows::delete_expired_sessions(&mut c.ex(), now_ms()).await
             {
                 tracing::warn!(error = %e, "session sweep failed");
             }
         }
     });
-    mamori_web::serve(listener, state, shutdown_signal())
-        .await
-        .context("server failed")?;
+    mamori_web::serve(listener, state, shutdown_signal()).await.context("server failed")?;
     db.close().await;
     Ok(())
 }
@@ -295,9 +260,7 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
         return Ok(None);
     }
     let now = now_ms();
-    let o = org::create(db, DEMO_ORG, "デモ株式会社", now)
-        .await
-        .map_err(app_err)?;
+    let o = org::create(db, DEMO_ORG, "デモ株式会社", now).await.map_err(app_err)?;
     let password = mamori_app::random::initial_password().map_err(app_err)?;
     users::create(
         db,
@@ -320,8 +283,7 @@ fn regulation_parse(file: &Path, format: &str) -> Result<i32> {
     if format != "json" {
         bail!("unknown format {format:?} (json)");
     }
-    let reg =
-        mamori_app::regulation_file::parse_file(file, &mamori_regulation::Dictionaries::default())?;
+    let reg = mamori_app::regulation_file::parse_file(file, &mamori_regulation::Dictionaries::default())?;
     for d in &reg.diagnostics {
         eprintln!("{}:{}: {}", file.display(), d.line, d.message);
     }
@@ -339,10 +301,7 @@ async fn run(cli: Cli) -> Result<i32> {
     init_logging(settings.log_json);
     let url = cli.database_url.as_deref();
     let dir_for = |default: &str| {
-        cli.data_dir
-            .clone()
-            .or_else(|| settings.data_dir.clone())
-            .unwrap_or_else(|| PathBuf::from(default))
+        cli.data_dir.clone().or_else(|| settings.data_dir.clone()).unwrap_or_else(|| PathBuf::from(default))
     };
     match cli.command {
         Command::Demo { port, bind } => {
@@ -365,9 +324,7 @@ async fn run(cli: Cli) -> Result<i32> {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
             match c {
                 OrgCommand::Add { slug, name } => {
-                    let o = org::create(&db, &slug, &name, now_ms())
-                        .await
-                        .map_err(app_err)?;
+                    let o = org::create(&db, &slug, &name, now_ms()).await.map_err(app_err)?;
                     println!("organization {} created", o.slug);
                 }
                 OrgCommand::List => {
@@ -381,14 +338,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::User(c) => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
             match c {
-                UserCommand::Add {
-                    org,
-                    login_id,
-                    display_name,
-                    email,
-                    roles,
-                    password,
-                } => {
+                UserCommand::Add { org, login_id, display_name, email, roles, password } => {
                     let a = actor(&db, org.as_deref()).await?;
                     let generated = password.is_none();
                     let pw = match password {
@@ -429,34 +379,20 @@ async fn run(cli: Cli) -> Result<i32> {
                                 } else {
                                     "active"
                                 };
-                                println!(
-                                    "{}\t{}\t{}\t{}",
-                                    u.login_id,
-                                    u.display_name,
-                                    u.roles.join(","),
-                                    state
-                                );
+                                println!("{}\t{}\t{}\t{}", u.login_id, u.display_name, u.roles.join(","), state);
                             }
                         }
                         other => bail!("unknown format {other:?} (json or table)"),
                     }
                 }
-                UserCommand::ResetPassword {
-                    org,
-                    login_id,
-                    password,
-                } => {
+                UserCommand::ResetPassword { org, login_id, password } => {
                     let a = actor(&db, org.as_deref()).await?;
-                    let pw = users::reset_password(&db, &a, &login_id, password, now_ms())
-                        .await
-                        .map_err(app_err)?;
+                    let pw = users::reset_password(&db, &a, &login_id, password, now_ms()).await.map_err(app_err)?;
                     println!("login: {login_id} password: {pw}");
                 }
                 UserCommand::Unlock { org, login_id } => {
                     let a = actor(&db, org.as_deref()).await?;
-                    users::unlock(&db, &a, &login_id, now_ms())
-                        .await
-                        .map_err(app_err)?;
+                    users::unlock(&db, &a, &login_id, now_ms()).await.map_err(app_err)?;
                     println!("{login_id} unlocked");
                 }
             }

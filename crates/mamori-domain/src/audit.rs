@@ -147,9 +147,7 @@ pub struct StoredAuditRow {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
     /// A sequence number is missing or repeated (a row was removed or inserted).
-    #[error(
-        "audit row seq {found} found where seq {expected} was expected (a row is missing or was inserted)"
-    )]
+    #[error("audit row seq {found} found where seq {expected} was expected (a row is missing or was inserted)")]
     Gap {
         /// Expected seq.
         expected: i64,
@@ -181,11 +179,7 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier {
-            prev: GENESIS_HASH.to_string(),
-            expected: 1,
-            checked: 0,
-        }
+        ChainVerifier { prev: GENESIS_HASH.to_string(), expected: 1, checked: 0 }
     }
 }
 
@@ -193,10 +187,7 @@ impl ChainVerifier {
     /// Checks the next row.
     pub fn push(&mut self, r: &StoredAuditRow) -> Result<(), ChainError> {
         if r.content.seq != self.expected {
-            return Err(ChainError::Gap {
-                expected: self.expected,
-                found: r.content.seq,
-            });
+            return Err(ChainError::Gap { expected: self.expected, found: r.content.seq });
         }
         if r.prev_hash != self.prev {
             return Err(ChainError::BrokenLink { seq: r.content.seq });
@@ -217,9 +208,7 @@ impl ChainVerifier {
 }
 
 /// Verifies one organisation's rows, in seq order. Returns the number of rows checked.
-pub fn verify_chain<'a>(
-    rows: impl IntoIterator<Item = &'a StoredAuditRow>,
-) -> Result<u64, ChainError> {
+pub fn verify_chain<'a>(rows: impl IntoIterator<Item = &'a StoredAuditRow>) -> Result<u64, ChainError> {
     let mut v = ChainVerifier::default();
     for r in rows {
         v.push(r)?;
@@ -237,11 +226,7 @@ pub fn build_chain(contents: Vec<AuditContent>) -> Vec<StoredAuditRow> {
         .map(|(i, mut c)| {
             c.seq = i64::try_from(i).unwrap_or(i64::MAX - 1) + 1;
             let hash = c.chain_hash(&prev);
-            let row = StoredAuditRow {
-                content: c,
-                prev_hash: prev.clone(),
-                hash: hash.clone(),
-            };
+            let row = StoredAuditRow { content: c, prev_hash: prev.clone(), hash: hash.clone() };
             prev = hash;
             row
         })
@@ -272,10 +257,7 @@ mod tests {
     fn canonical_form_has_sorted_keys() {
         let c = content(1, "admin");
         let s = c.canonical();
-        assert!(
-            s.starts_with(r#"{"action":"update","actor_id":"u1","actor_label":"admin","after""#),
-            "{s}"
-        );
+        assert!(s.starts_with(r#"{"action":"update","actor_id":"u1","actor_label":"admin","after""#), "{s}");
     }
 
     #[test]
@@ -289,20 +271,11 @@ mod tests {
 
         let mut removed = rows.clone();
         removed.remove(1);
-        assert_eq!(
-            verify_chain(&removed),
-            Err(ChainError::Gap {
-                expected: 2,
-                found: 3
-            })
-        );
+        assert_eq!(verify_chain(&removed), Err(ChainError::Gap { expected: 2, found: 3 }));
 
         let mut relinked = rows;
         relinked[3].prev_hash = GENESIS_HASH.into();
-        assert_eq!(
-            verify_chain(&relinked),
-            Err(ChainError::BrokenLink { seq: 4 })
-        );
+        assert_eq!(verify_chain(&relinked), Err(ChainError::BrokenLink { seq: 4 }));
     }
 
     #[test]

@@ -43,19 +43,13 @@ impl LoginOutcome {
     /// The state to persist after this outcome.
     pub fn next_state(self, before: AccountState) -> AccountState {
         match self {
-            LoginOutcome::Success => AccountState {
-                failed_attempts: 0,
-                ..before
-            },
-            LoginOutcome::Failed { .. } => AccountState {
-                failed_attempts: before.failed_attempts.saturating_add(1),
-                ..before
-            },
-            LoginOutcome::LockedNow => AccountState {
-                failed_attempts: before.failed_attempts.saturating_add(1),
-                locked: true,
-                ..before
-            },
+            LoginOutcome::Success => AccountState { failed_attempts: 0, ..before },
+            LoginOutcome::Failed { .. } => {
+                AccountState { failed_attempts: before.failed_attempts.saturating_add(1), ..before }
+            }
+            LoginOutcome::LockedNow => {
+                AccountState { failed_attempts: before.failed_attempts.saturating_add(1), locked: true, ..before }
+            }
             LoginOutcome::Locked | LoginOutcome::Disabled => before,
         }
     }
@@ -77,9 +71,7 @@ pub fn decide(state: AccountState, threshold: u32, password_ok: bool) -> LoginOu
     if failures >= threshold {
         LoginOutcome::LockedNow
     } else {
-        LoginOutcome::Failed {
-            remaining: threshold - failures,
-        }
+        LoginOutcome::Failed { remaining: threshold - failures }
     }
 }
 
@@ -87,9 +79,7 @@ pub fn decide(state: AccountState, threshold: u32, password_ok: bool) -> LoginOu
 pub fn valid_login_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
 #[cfg(test)]
@@ -97,11 +87,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const FRESH: AccountState = AccountState {
-        failed_attempts: 0,
-        locked: false,
-        disabled: false,
-    };
+    const FRESH: AccountState = AccountState { failed_attempts: 0, locked: false, disabled: false };
 
     #[test]
     fn third_failure_locks_and_right_password_is_then_refused() {
@@ -121,10 +107,7 @@ mod tests {
 
     #[test]
     fn success_resets_the_counter() {
-        let s = AccountState {
-            failed_attempts: 2,
-            ..FRESH
-        };
+        let s = AccountState { failed_attempts: 2, ..FRESH };
         let o = decide(s, 3, true);
         assert_eq!(o, LoginOutcome::Success);
         assert_eq!(o.next_state(s).failed_attempts, 0);
@@ -132,10 +115,7 @@ mod tests {
 
     #[test]
     fn disabled_wins() {
-        let s = AccountState {
-            disabled: true,
-            ..FRESH
-        };
+        let s = AccountState { disabled: true, ..FRESH };
         assert_eq!(decide(s, 3, true), LoginOutcome::Disabled);
     }
 

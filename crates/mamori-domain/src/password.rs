@@ -47,10 +47,7 @@ pub fn check_policy(password: &str, login_id: &str) -> Vec<PolicyViolation> {
     if !password.chars().any(char::is_alphabetic) {
         v.push(PolicyViolation::NoLetter);
     }
-    if !password
-        .chars()
-        .any(|c| c.is_ascii_digit() || c.is_numeric())
-    {
+    if !password.chars().any(|c| c.is_ascii_digit() || c.is_numeric()) {
         v.push(PolicyViolation::NoDigit);
     }
     if password.to_lowercase() == login_id.to_lowercase() {
@@ -75,9 +72,7 @@ pub fn hash(password: &str, salt: &[u8; 16]) -> Result<String, HashError> {
 /// Whether `password` matches the stored PHC string. A malformed stored hash never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -95,18 +90,9 @@ mod tests {
 
     #[test]
     fn reports_every_broken_rule() {
-        assert_eq!(
-            check_policy("abc", "x"),
-            vec![PolicyViolation::TooShort, PolicyViolation::NoDigit]
-        );
-        assert_eq!(
-            check_policy("12345678", "x"),
-            vec![PolicyViolation::NoLetter]
-        );
-        assert_eq!(
-            check_policy("Yamada123", "yamada123"),
-            vec![PolicyViolation::EqualsLoginId]
-        );
+        assert_eq!(check_policy("abc", "x"), vec![PolicyViolation::TooShort, PolicyViolation::NoDigit]);
+        assert_eq!(check_policy("12345678", "x"), vec![PolicyViolation::NoLetter]);
+        assert_eq!(check_policy("Yamada123", "yamada123"), vec![PolicyViolation::EqualsLoginId]);
     }
 
     #[test]

@@ -90,14 +90,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
             key: ROLE_TOP_MANAGEMENT,
             name_ja: "経営責任者",
             name_en: "Top management",
-            permissions: &[
-                DashboardView,
-                UsersView,
-                UsersManage,
-                UsersUnlock,
-                AuditView,
-                SettingsManage,
-            ],
+            permissions: &[DashboardView, UsersView, UsersManage, UsersUnlock, AuditView, SettingsManage],
         },
         SeedRole {
             key: ROLE_SECURITY_MANAGER,
@@ -109,14 +102,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
             key: ROLE_SYSTEM_ADMIN,
             name_ja: "システム管理者",
             name_en: "System administrator",
-            permissions: &[
-                DashboardView,
-                UsersView,
-                UsersManage,
-                UsersUnlock,
-                AuditView,
-                SettingsManage,
-            ],
+            permissions: &[DashboardView, UsersView, UsersManage, UsersUnlock, AuditView, SettingsManage],
         },
         SeedRole {
             key: ROLE_INTERNAL_AUDITOR,
@@ -124,12 +110,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
             name_en: "Internal auditor",
             permissions: &[DashboardView, AuditView],
         },
-        SeedRole {
-            key: ROLE_EMPLOYEE,
-            name_ja: "従業員",
-            name_en: "Employee",
-            permissions: &[DashboardView],
-        },
+        SeedRole { key: ROLE_EMPLOYEE, name_ja: "従業員", name_en: "Employee", permissions: &[DashboardView] },
     ]
 }
 
@@ -184,10 +165,7 @@ mod tests {
     #[test]
     fn administrators_may_unlock() {
         for key in [ROLE_TOP_MANAGEMENT, ROLE_SYSTEM_ADMIN] {
-            let r = default_role_permissions()
-                .into_iter()
-                .find(|r| r.key == key)
-                .unwrap();
+            let r = default_role_permissions().into_iter().find(|r| r.key == key).unwrap();
             assert!(r.permissions.contains(&Permission::UsersUnlock), "{key}");
         }
     }

@@ -34,10 +34,7 @@ impl RateLimiter {
                 (*tokens + elapsed * rate) < cap
             });
         }
-        let (tokens, at) = self
-            .buckets
-            .entry(key.to_string())
-            .or_insert((self.capacity, now_ms));
+        let (tokens, at) = self.buckets.entry(key.to_string()).or_insert((self.capacity, now_ms));
         let elapsed = (now_ms - *at).max(0) as f64;
         *tokens = (*tokens + elapsed * self.refill_per_ms).min(self.capacity);
         *at = now_ms;

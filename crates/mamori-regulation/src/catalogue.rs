@@ -49,12 +49,7 @@ impl Theme {
         }
     }
     /// Every theme in order.
-    pub const ALL: [Theme; 4] = [
-        Theme::Organizational,
-        Theme::People,
-        Theme::Physical,
-        Theme::Technological,
-    ];
+    pub const ALL: [Theme; 4] = [Theme::Organizational, Theme::People, Theme::Physical, Theme::Technological];
 }
 
 /// One attribute value: the English key and the Japanese label.
@@ -76,20 +71,12 @@ pub const ATTRIBUTES: &[AttrFamily] = &[
     (
         "control_type",
         "管理策タイプ",
-        &[
-            ("P", "preventive", "予防"),
-            ("D", "detective", "検知"),
-            ("C", "corrective", "是正"),
-        ],
+        &[("P", "preventive", "予防"), ("D", "detective", "検知"), ("C", "corrective", "是正")],
     ),
     (
         "security_properties",
         "情報セキュリティ特性",
-        &[
-            ("C", "confidentiality", "機密性"),
-            ("I", "integrity", "完全性"),
-            ("A", "availability", "可用性"),
-        ],
+        &[("C", "confidentiality", "機密性"), ("I", "integrity", "完全性"), ("A", "availability", "可用性")],
     ),
     (
         "cybersecurity_concepts",
@@ -111,55 +98,23 @@ pub const ATTRIBUTES: &[AttrFamily] = &[
             ("infoprot", "information_protection", "情報保護"),
             ("hr", "human_resource_security", "人的資源のセキュリティ"),
             ("phys", "physical_security", "物理的セキュリティ"),
-            (
-                "sysnet",
-                "system_and_network_security",
-                "システム及びネットワークのセキュリティ",
-            ),
-            (
-                "app",
-                "application_security",
-                "アプリケーションのセキュリティ",
-            ),
+            ("sysnet", "system_and_network_security", "システム及びネットワークのセキュリティ"),
+            ("app", "application_security", "アプリケーションのセキュリティ"),
             ("conf", "secure_configuration", "セキュリティを保った構成"),
-            (
-                "iam",
-                "identity_and_access_management",
-                "識別情報及びアクセスの管理",
-            ),
-            (
-                "tvm",
-                "threat_and_vulnerability_management",
-                "脅威及びぜい弱性の管理",
-            ),
+            ("iam", "identity_and_access_management", "識別情報及びアクセスの管理"),
+            ("tvm", "threat_and_vulnerability_management", "脅威及びぜい弱性の管理"),
             ("cont", "continuity", "継続"),
-            (
-                "supp",
-                "supplier_relationships_security",
-                "供給者関係のセキュリティ",
-            ),
+            ("supp", "supplier_relationships_security", "供給者関係のセキュリティ"),
             ("legal", "legal_and_compliance", "法令及び順守"),
-            (
-                "event",
-                "information_security_event_management",
-                "情報セキュリティ事象管理",
-            ),
-            (
-                "assur",
-                "information_security_assurance",
-                "情報セキュリティ保証",
-            ),
+            ("event", "information_security_event_management", "情報セキュリティ事象管理"),
+            ("assur", "information_security_assurance", "情報セキュリティ保証"),
         ],
     ),
     (
         "security_domains",
         "セキュリティドメイン",
         &[
-            (
-                "gov",
-                "governance_and_ecosystem",
-                "ガバナンス及びエコシステム",
-            ),
+            ("gov", "governance_and_ecosystem", "ガバナンス及びエコシステム"),
             ("prot", "protection", "防御"),
             ("def", "defence", "防衛"),
             ("res", "resilience", "対応力"),
@@ -195,22 +150,13 @@ fn values(family: usize, codes: &str, single_chars: bool) -> Vec<AttrValue> {
         return Vec::new();
     };
     let codes: Vec<String> = if single_chars {
-        codes
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(String::from)
-            .collect()
+        codes.chars().filter(|c| !c.is_whitespace()).map(String::from).collect()
     } else {
         codes.split_whitespace().map(String::from).collect()
     };
     codes
         .iter()
-        .filter_map(|c| {
-            table
-                .iter()
-                .find(|(code, _, _)| code == c)
-                .map(|(_, key, ja)| AttrValue { key, ja })
-        })
+        .filter_map(|c| table.iter().find(|(code, _, _)| code == c).map(|(_, key, ja)| AttrValue { key, ja }))
         .collect()
 }
 
@@ -276,11 +222,7 @@ mod tests {
             assert!(!x.control_type.is_empty(), "{} type", x.id);
             assert!(!x.security_properties.is_empty(), "{} properties", x.id);
             assert!(!x.cybersecurity_concepts.is_empty(), "{} concepts", x.id);
-            assert!(
-                !x.operational_capabilities.is_empty(),
-                "{} capabilities",
-                x.id
-            );
+            assert!(!x.operational_capabilities.is_empty(), "{} capabilities", x.id);
             assert!(!x.security_domains.is_empty(), "{} domains", x.id);
             assert!(!x.title_ja.is_empty() && !x.title_en.is_empty());
         }
@@ -291,42 +233,14 @@ mod tests {
     #[test]
     fn every_code_in_the_table_is_known() {
         // A typo in the table would silently drop a value; count codes against values.
-        for l in include_str!("../data/annex_a.tsv")
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-        {
+        for l in include_str!("../data/annex_a.tsv").lines().filter(|l| !l.starts_with('#')) {
             let f: Vec<&str> = l.split('\t').collect();
             let c = control(f[0]).unwrap();
-            assert_eq!(
-                c.control_type.len(),
-                f[3].split_whitespace().count(),
-                "{}",
-                f[0]
-            );
-            assert_eq!(
-                c.security_properties.len(),
-                f[4].chars().count(),
-                "{}",
-                f[0]
-            );
-            assert_eq!(
-                c.cybersecurity_concepts.len(),
-                f[5].split_whitespace().count(),
-                "{}",
-                f[0]
-            );
-            assert_eq!(
-                c.operational_capabilities.len(),
-                f[6].split_whitespace().count(),
-                "{}",
-                f[0]
-            );
-            assert_eq!(
-                c.security_domains.len(),
-                f[7].split_whitespace().count(),
-                "{}",
-                f[0]
-            );
+            assert_eq!(c.control_type.len(), f[3].split_whitespace().count(), "{}", f[0]);
+            assert_eq!(c.security_properties.len(), f[4].chars().count(), "{}", f[0]);
+            assert_eq!(c.cybersecurity_concepts.len(), f[5].split_whitespace().count(), "{}", f[0]);
+            assert_eq!(c.operational_capabilities.len(), f[6].split_whitespace().count(), "{}", f[0]);
+            assert_eq!(c.security_domains.len(), f[7].split_whitespace().count(), "{}", f[0]);
         }
     }
 }

@@ -16,10 +16,7 @@ pub struct Entry {
 
 impl Entry {
     fn new(canonical: &str, aliases: &[&str]) -> Entry {
-        Entry {
-            canonical: canonical.into(),
-            aliases: aliases.iter().map(|a| a.to_string()).collect(),
-        }
+        Entry { canonical: canonical.into(), aliases: aliases.iter().map(|a| a.to_string()).collect() }
     }
 
     /// Every spelling, longest first (so that "システム管理責任者" wins over "システム管理者").
@@ -47,10 +44,7 @@ impl Default for Dictionaries {
     fn default() -> Self {
         Dictionaries {
             roles: vec![
-                Entry::new(
-                    "経営責任者",
-                    &["トップマネジメント", "経営者", "代表取締役", "社長"],
-                ),
+                Entry::new("経営責任者", &["トップマネジメント", "経営者", "代表取締役", "社長"]),
                 Entry::new(
                     "情報セキュリティ管理者",
                     &[
@@ -69,23 +63,14 @@ impl Default for Dictionaries {
             systems: vec![
                 Entry::new(
                     "Microsoft 365",
-                    &[
-                        "Microsoft Business",
-                        "Microsoft Bisuness",
-                        "MicroSoft",
-                        "Office 365",
-                        "M365",
-                    ],
+                    &["Microsoft Business", "Microsoft Bisuness", "MicroSoft", "Office 365", "M365"],
                 ),
                 Entry::new("OneDrive", &["One Drive"]),
                 Entry::new("SharePoint", &["Share Point"]),
                 Entry::new("Microsoft Teams", &["Teams"]),
                 Entry::new("Exchange Online", &["Exchange"]),
                 Entry::new("Outlook", &[]),
-                Entry::new(
-                    "Microsoft Entra ID",
-                    &["Entra ID", "Azure AD", "Azure Active Directory"],
-                ),
+                Entry::new("Microsoft Entra ID", &["Entra ID", "Azure AD", "Azure Active Directory"]),
                 Entry::new("Windows", &[]),
                 Entry::new("Google Workspace", &["G Suite", "Gmail"]),
                 Entry::new("Amazon Web Services", &["AWS"]),
@@ -125,14 +110,8 @@ pub(crate) struct Matcher {
 
 impl Matcher {
     pub(crate) fn new(entries: &[Entry]) -> Matcher {
-        let mut spellings: Vec<(String, String)> = entries
-            .iter()
-            .flat_map(|e| {
-                e.spellings()
-                    .into_iter()
-                    .map(move |s| (s, e.canonical.clone()))
-            })
-            .collect();
+        let mut spellings: Vec<(String, String)> =
+            entries.iter().flat_map(|e| e.spellings().into_iter().map(move |s| (s, e.canonical.clone()))).collect();
         spellings.sort_by_key(|(s, _)| std::cmp::Reverse(s.chars().count()));
         Matcher { spellings }
     }
@@ -146,11 +125,7 @@ impl Matcher {
         let mut taken: Vec<(usize, usize)> = Vec::new();
         let mut out = Vec::new();
         for (sp, canon) in &self.spellings {
-            let needle = if same_len {
-                sp.to_lowercase()
-            } else {
-                sp.clone()
-            };
+            let needle = if same_len { sp.to_lowercase() } else { sp.clone() };
             if needle.is_empty() {
                 continue;
             }

@@ -52,17 +52,13 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, InputError> {
     match detect(bytes) {
         Kind::Utf8 => Ok(String::from_utf8_lossy(bytes).into_owned()),
         Kind::Utf16 => {
-            let (enc, bom) =
-                encoding_rs::Encoding::for_bom(bytes).unwrap_or((encoding_rs::UTF_16LE, 2));
+            let (enc, bom) = encoding_rs::Encoding::for_bom(bytes).unwrap_or((encoding_rs::UTF_16LE, 2));
             let (text, _, _) = enc.decode(&bytes[bom..]);
             Ok(text.into_owned())
         }
         Kind::ShiftJis => {
             let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-            if had_errors
-                && text.chars().filter(|c| *c == '\u{FFFD}').count() * 20
-                    > text.chars().count().max(1)
-            {
+            if had_errors && text.chars().filter(|c| *c == '\u{FFFD}').count() * 20 > text.chars().count().max(1) {
                 return Err(InputError::Binary);
             }
             Ok(text.into_owned())
@@ -73,8 +69,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, InputError> {
 
 /// Extracts the paragraphs of a .docx, one per line.
 pub fn docx_text(bytes: &[u8]) -> Result<String, InputError> {
-    let mut zip =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| InputError::Docx(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| InputError::Docx(e.to_string()))?;
     let mut xml = String::new();
     zip.by_name("word/document.xml")
         .map_err(|e| InputError::Docx(format!("word/document.xml: {e}")))?
@@ -89,9 +84,7 @@ pub fn docx_text(bytes: &[u8]) -> Result<String, InputError> {
             Ok(Event::Start(e)) if e.name().as_ref() == "w:t" => in_text = true,
             Ok(Event::End(e)) if e.name().as_ref() == "w:t" => in_text = false,
             Ok(Event::End(e)) if e.name().as_ref() == "w:p" => out.push('\n'),
-            Ok(Event::Empty(e)) if e.name().as_ref() == "w:br" || e.name().as_ref() == "w:cr" => {
-                out.push('\n')
-            }
+            Ok(Event::Empty(e)) if e.name().as_ref() == "w:br" || e.name().as_ref() == "w:cr" => out.push('\n'),
             Ok(Event::Empty(e)) if e.name().as_ref() == "w:tab" => out.push('\t'),
             Ok(Event::Text(t)) if in_text => out.push_str(&t.xml10_content()),
             Ok(Event::GeneralRef(r)) if in_text => match r.resolve_char_ref() {

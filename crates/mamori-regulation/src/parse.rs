@@ -136,22 +136,10 @@ macro_rules! re {
     };
 }
 
-re!(
-    HEADING,
-    r"^管理策\s*(\d{1,2})\s*\.\s*(\d{1,2})(?:\s+|$)(.*)$"
-);
-re!(
-    HEADING_ORIG,
-    r"^\s*管理策\s*[0-9０-９]{1,2}\s*[.．]\s*[0-9０-９]{1,2}\s*(.*)$"
-);
-re!(
-    THEME_HEADING,
-    r"^[5-8]\s*(組織的|人的|物理的|技術的)管理策$"
-);
-re!(
-    PAGE_NUMBER,
-    r"^(?:-\s*)?\d{1,4}(?:\s*-)?$|^\d{1,4}\s*/\s*\d{1,4}$"
-);
+re!(HEADING, r"^管理策\s*(\d{1,2})\s*\.\s*(\d{1,2})(?:\s+|$)(.*)$");
+re!(HEADING_ORIG, r"^\s*管理策\s*[0-9０-９]{1,2}\s*[.．]\s*[0-9０-９]{1,2}\s*(.*)$");
+re!(THEME_HEADING, r"^[5-8]\s*(組織的|人的|物理的|技術的)管理策$");
+re!(PAGE_NUMBER, r"^(?:-\s*)?\d{1,4}(?:\s*-)?$|^\d{1,4}\s*/\s*\d{1,4}$");
 re!(
     META_LINE,
     r"^(\S+)\s+(初版|第\s*\d+\s*版|\d+(?:\.\d+)?\s*版|[Vv]er\.?\s*\d+(?:\.\d+)*|Rev\.?\s*\d+)\s+(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?$"
@@ -166,10 +154,7 @@ re!(
     INTERVAL_SLASH,
     r"(\d+)\s*(?:回|度)\s*/\s*(\d+)?\s*(日|週間|週|ヶ月|か月|カ月|ケ月|月|四半期|半年|年)(?:\s*以上)?(?:\s*(?:毎|ごと))?"
 );
-re!(
-    INTERVAL_NI,
-    r"(\d+)?\s*(日|週間|週|ヶ月|か月|カ月|ケ月|月|四半期|半年|年)\s*に\s*(\d+)\s*(?:回|度)(?:以上)?"
-);
+re!(INTERVAL_NI, r"(\d+)?\s*(日|週間|週|ヶ月|か月|カ月|ケ月|月|四半期|半年|年)\s*に\s*(\d+)\s*(?:回|度)(?:以上)?");
 re!(
     INTERVAL_EVERY,
     r"毎(日|週|月|年)|(四半期|半年)(?:ごと|毎|に一度)|(\d+)\s*(ヶ月|か月|カ月|ケ月)\s*(?:ごと|毎)|(年次|月次|週次|日次)"
@@ -180,10 +165,7 @@ re!(
 );
 re!(PROCEDURE_MARK, r"^[^\p{L}\p{N}]*手順\s*$");
 re!(EXCLUDED, r"対象外");
-re!(
-    NOT_APPROVAL,
-    r"(?:認可|許可)(?:されていない|していない|しない|されない)|無許可|無認可|不許可"
-);
+re!(NOT_APPROVAL, r"(?:認可|許可)(?:されていない|していない|しない|されない)|無許可|無認可|不許可");
 re!(NEGATIVE_END, r"(?:無い|ない|なし|しない)$");
 
 fn rx(r: &'static LazyLock<Option<Regex>>) -> Option<&'static Regex> {
@@ -199,15 +181,7 @@ struct Line<'a> {
 
 /// East Asian display width (full-width characters count 2).
 fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            if (c as u32) < 0x1100 || ((c as u32) >= 0xFF61 && (c as u32) <= 0xFF9F) {
-                1
-            } else {
-                2
-            }
-        })
-        .sum()
+    s.chars().map(|c| if (c as u32) < 0x1100 || ((c as u32) >= 0xFF61 && (c as u32) <= 0xFF9F) { 1 } else { 2 }).sum()
 }
 
 fn is_pua(c: char) -> bool {
@@ -257,13 +231,9 @@ fn split_label(orig: &str) -> Option<(String, &str)> {
     // Labels are detected on the original (NFKC would turn ① into 1).
     let first = t.chars().next()?;
     let t2: String;
-    let probe: &str = if first == '（' || first.is_ascii_digit() || ('０'..='９').contains(&first)
-    {
+    let probe: &str = if first == '（' || first.is_ascii_digit() || ('０'..='９').contains(&first) {
         // Full-width parentheses and digits: compare in NFKC form, map back by character count.
-        t2 = nfkc(
-            t.get(..t.char_indices().nth(6).map(|(i, _)| i).unwrap_or(t.len()))
-                .unwrap_or(t),
-        );
+        t2 = nfkc(t.get(..t.char_indices().nth(6).map(|(i, _)| i).unwrap_or(t.len())).unwrap_or(t));
         &t2
     } else {
         t
@@ -275,16 +245,8 @@ fn split_label(orig: &str) -> Option<(String, &str)> {
     }
     // Number of characters of the label in the probe → same count in the original.
     let n_chars = probe[..m.end()].chars().count();
-    let n_chars = if probe.as_ptr() == t.as_ptr() {
-        n_chars
-    } else {
-        label_char_count(t, &label_norm)
-    };
-    let cut = t
-        .char_indices()
-        .nth(n_chars)
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
+    let n_chars = if probe.as_ptr() == t.as_ptr() { n_chars } else { label_char_count(t, &label_norm) };
+    let cut = t.char_indices().nth(n_chars).map(|(i, _)| i).unwrap_or(t.len());
     let label_orig = t[..cut].trim().to_string();
     if label_orig.is_empty() {
         return None;
@@ -299,11 +261,7 @@ fn label_char_count(orig: &str, label_norm: &str) -> usize {
         acc.push(c);
         if nfkc(&acc).trim() == label_norm {
             // Swallow following spaces.
-            let rest = orig
-                .chars()
-                .skip(n + 1)
-                .take_while(|c| c.is_whitespace())
-                .count();
+            let rest = orig.chars().skip(n + 1).take_while(|c| c.is_whitespace()).count();
             return n + 1 + rest;
         }
         if n > 8 {
@@ -333,18 +291,11 @@ pub fn parse_default(text: &str) -> Result<Regulation, NotARegulation> {
 pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulation> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut diagnostics = Vec::new();
-    let raw_lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.trim_end_matches(['\r', ' ', '\t', '\u{3000}']))
-        .collect();
+    let raw_lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches(['\r', ' ', '\t', '\u{3000}'])).collect();
     let lines: Vec<Line> = raw_lines
         .iter()
         .enumerate()
-        .map(|(i, l)| Line {
-            no: i + 1,
-            orig: l,
-            norm: nfkc(l).trim().to_string(),
-        })
+        .map(|(i, l)| Line { no: i + 1, orig: l, norm: nfkc(l).trim().to_string() })
         .collect();
 
     // ---- page headers, footers and page numbers ----
@@ -353,9 +304,7 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
     let mut i = 0;
     while i < lines.len() {
         let n = &lines[i].norm;
-        if n == "文書番号"
-            || (n.starts_with("文書番号") && n.chars().count() <= 40 && !n.contains('。'))
-        {
+        if n == "文書番号" || (n.starts_with("文書番号") && n.chars().count() <= 40 && !n.contains('。')) {
             // A header block: up to 12 lines, ending at a page number or the metadata line.
             let mut j = i;
             let mut saw_meta = false;
@@ -369,11 +318,8 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
                         document.edition = c.get(2).map(|m| m.as_str().replace(' ', ""));
                         let (y, mo, d) = (c.get(3), c.get(4), c.get(5));
                         if let (Some(y), Some(mo), Some(d)) = (y, mo, d)
-                            && let (Ok(y), Ok(mo), Ok(d)) = (
-                                y.as_str().parse::<u32>(),
-                                mo.as_str().parse::<u32>(),
-                                d.as_str().parse::<u32>(),
-                            )
+                            && let (Ok(y), Ok(mo), Ok(d)) =
+                                (y.as_str().parse::<u32>(), mo.as_str().parse::<u32>(), d.as_str().parse::<u32>())
                             && (1..=12).contains(&mo)
                             && (1..=31).contains(&d)
                         {
@@ -394,11 +340,7 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
                 if j > i && saw_meta && rx(&PAGE_NUMBER).is_some_and(|r| r.is_match(&l.norm)) {
                     break;
                 }
-                if j > i + 1
-                    && saw_meta
-                    && !l.norm.is_empty()
-                    && rx(&META_LINE).is_none_or(|r| !r.is_match(&l.norm))
-                {
+                if j > i + 1 && saw_meta && !l.norm.is_empty() && rx(&META_LINE).is_none_or(|r| !r.is_match(&l.norm)) {
                     // The first real line after the metadata: not part of the header.
                     keep[j] = !rx(&PAGE_NUMBER).is_some_and(|r| r.is_match(&l.norm));
                     if keep[j] {
@@ -432,11 +374,8 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
     }
 
     // ---- page width: lines much shorter than most end a paragraph ----
-    let mut widths: Vec<usize> = lines
-        .iter()
-        .filter(|l| keep[l.no - 1] && !l.norm.is_empty())
-        .map(|l| width(l.orig.trim()))
-        .collect();
+    let mut widths: Vec<usize> =
+        lines.iter().filter(|l| keep[l.no - 1] && !l.norm.is_empty()).map(|l| width(l.orig.trim())).collect();
     widths.sort_unstable();
     let p90 = widths.get(widths.len() * 9 / 10).copied().unwrap_or(80);
     let short_width = (p90 * 2 / 3).max(20);
@@ -494,9 +433,7 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
                 Some(_) => {
                     diagnostics.push(Diagnostic {
                         line: l.no,
-                        message: format!(
-                            "control heading {id} out of order or repeated; treated as text"
-                        ),
+                        message: format!("control heading {id} out of order or repeated; treated as text"),
                     });
                 }
                 None => {
@@ -525,28 +462,15 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
         if orig.is_empty() {
             continue;
         }
-        let target = if cur.in_procedure {
-            &mut cur.procedure
-        } else {
-            &mut cur.pre
-        };
-        let labelled = if cur.in_procedure {
-            split_label(orig)
-        } else {
-            None
-        };
+        let target = if cur.in_procedure { &mut cur.procedure } else { &mut cur.pre };
+        let labelled = if cur.in_procedure { split_label(orig) } else { None };
         let draft_line = labelled.is_none() && is_draft(orig);
         if draft_line {
             // An authors' note: it may finish an unlabelled fragment that broke early
             // ("…確保されていること" / "を業者ごとに確認後、記載する"), but it never continues
             // a labelled item.
             match target.last_mut() {
-                Some(p)
-                    if p.label.is_none()
-                        && (!p.ended || p.short_end)
-                        && !p.text().ends_with('。')
-                        && !p.draft =>
-                {
+                Some(p) if p.label.is_none() && (!p.ended || p.short_end) && !p.text().ends_with('。') && !p.draft => {
                     p.parts.push(orig);
                     p.draft = true;
                     p.ended = true;
@@ -568,14 +492,7 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
                 Some((lab, rest)) => (Some(lab), rest),
                 None => (None, orig),
             };
-            target.push(Para {
-                label,
-                parts: vec![text],
-                line: l.no,
-                ended: false,
-                short_end: false,
-                draft: false,
-            });
+            target.push(Para { label, parts: vec![text], line: l.no, ended: false, short_end: false, draft: false });
         } else if let Some(p) = target.last_mut() {
             p.parts.push(orig);
         }
@@ -598,24 +515,14 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
         && p + 1 < catalogue::controls().len()
     {
         for missing in &catalogue::controls()[p + 1..] {
-            diagnostics.push(Diagnostic {
-                line: 0,
-                message: format!("control {} not found", missing.id),
-            });
+            diagnostics.push(Diagnostic { line: 0, message: format!("control {} not found", missing.id) });
         }
     }
 
     let roles = Matcher::new(&dict.roles);
     let systems = Matcher::new(&dict.systems);
-    let controls = controls
-        .into_iter()
-        .map(|c| analyse(c, &roles, &systems, &mut diagnostics))
-        .collect();
-    Ok(Regulation {
-        document,
-        controls,
-        diagnostics,
-    })
+    let controls = controls.into_iter().map(|c| analyse(c, &roles, &systems, &mut diagnostics)).collect();
+    Ok(Regulation { document, controls, diagnostics })
 }
 
 fn is_draft(text: &str) -> bool {
@@ -663,10 +570,7 @@ fn frequency(count: u32, period: u32, unit: &str) -> Option<&'static str> {
         (2.0, "semiannual"),
         (1.0, "annual"),
     ];
-    table
-        .iter()
-        .find(|(n, _)| (per_year - n).abs() < 0.01)
-        .map(|(_, f)| *f)
+    table.iter().find(|(n, _)| (per_year - n).abs() < 0.01).map(|(_, f)| *f)
 }
 
 /// The interval stated in a sentence: (frequency, matched span in the NFKC text).
@@ -674,18 +578,12 @@ fn interval(norm: &str) -> Option<(Option<&'static str>, std::ops::Range<usize>)
     if let Some(c) = rx(&INTERVAL_SLASH).and_then(|r| r.captures(norm)) {
         let count = c.get(1)?.as_str().parse().ok()?;
         let period = c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(1);
-        return Some((
-            frequency(count, period, c.get(3)?.as_str()),
-            c.get(0)?.range(),
-        ));
+        return Some((frequency(count, period, c.get(3)?.as_str()), c.get(0)?.range()));
     }
     if let Some(c) = rx(&INTERVAL_NI).and_then(|r| r.captures(norm)) {
         let period = c.get(1).and_then(|m| m.as_str().parse().ok()).unwrap_or(1);
         let count = c.get(3)?.as_str().parse().ok()?;
-        return Some((
-            frequency(count, period, c.get(2)?.as_str()),
-            c.get(0)?.range(),
-        ));
+        return Some((frequency(count, period, c.get(2)?.as_str()), c.get(0)?.range()));
     }
     if let Some(c) = rx(&INTERVAL_EVERY).and_then(|r| r.captures(norm)) {
         let f = if let Some(u) = c.get(1) {
@@ -715,26 +613,15 @@ fn what_of(norm: &str, span: Option<std::ops::Range<usize>>) -> String {
             let rest = &norm[r.end..];
             // A particle left dangling by the removal ("1 回/月にバックアップ" → "バックアップ").
             let t = rest.trim_start();
-            let rest = t
-                .strip_prefix('に')
-                .or_else(|| t.strip_prefix('で'))
-                .or_else(|| t.strip_prefix('、'))
-                .unwrap_or(rest);
+            let rest =
+                t.strip_prefix('に').or_else(|| t.strip_prefix('で')).or_else(|| t.strip_prefix('、')).unwrap_or(rest);
             format!("{}{}", norm[..r.start].trim_end(), rest)
         }
         None => norm.to_string(),
     };
     // "定期的な間隔" keeps its words; "定期的に" and a bare "定期的(…)" go.
     s = s.replace("定期的な", "\u{0}");
-    for junk in [
-        "()",
-        "( )",
-        "の頻度で",
-        "の頻度にて",
-        "頻度で",
-        "定期的に",
-        "定期的",
-    ] {
+    for junk in ["()", "( )", "の頻度で", "の頻度にて", "頻度で", "定期的に", "定期的"] {
         s = s.replace(junk, "");
     }
     s = s.replace('\u{0}', "定期的な");
@@ -742,11 +629,7 @@ fn what_of(norm: &str, span: Option<std::ops::Range<usize>>) -> String {
         s = s.replace("、、", "、");
     }
     s = s.replace("、 ", "、").replace(" 、", "、");
-    s.trim()
-        .trim_start_matches(['、', ',', ' '])
-        .trim_end_matches('。')
-        .trim()
-        .to_string()
+    s.trim().trim_start_matches(['、', ',', ' ']).trim_end_matches('。').trim().to_string()
 }
 
 /// The role that acts in a sentence: the first role followed by は, が or により (or by
@@ -755,38 +638,18 @@ fn who_of(norm: &str, roles: &Matcher) -> Option<String> {
     let found = roles.find(norm);
     found.iter().find_map(|(_, end, canon)| {
         let after = &norm[*end..];
-        let acts = [
-            "は",
-            "が",
-            "により",
-            "または",
-            "又は",
-            "及び",
-            "並びに",
-            "と",
-            "、",
-        ]
-        .iter()
-        .any(|p| after.starts_with(p));
+        let acts =
+            ["は", "が", "により", "または", "又は", "及び", "並びに", "と", "、"].iter().any(|p| after.starts_with(p));
         acts.then(|| canon.clone())
     })
 }
 
-fn analyse(
-    c: RawControl,
-    roles: &Matcher,
-    systems: &Matcher,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Control {
+fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut Vec<Diagnostic>) -> Control {
     let mut draft_notes = Vec::new();
     let mut control_parts = Vec::new();
     for p in &c.pre {
         let t = p.text();
-        if p.draft || is_draft(&t) {
-            push_unique(&mut draft_notes, t)
-        } else {
-            control_parts.push(t)
-        }
+        if p.draft || is_draft(&t) { push_unique(&mut draft_notes, t) } else { control_parts.push(t) }
     }
     let mut procedure = Vec::new();
     for p in &c.procedure {
@@ -794,42 +657,29 @@ fn analyse(
         if p.draft || (p.label.is_none() && is_draft(&t)) {
             push_unique(&mut draft_notes, t);
         } else {
-            procedure.push(ProcedureItem {
-                label: p.label.clone(),
-                text: t,
-                line: p.line,
-            });
+            procedure.push(ProcedureItem { label: p.label.clone(), text: t, line: p.line });
         }
     }
     let control_text = control_parts.join("\n");
     if control_text.is_empty() {
-        diagnostics.push(Diagnostic {
-            line: c.line,
-            message: format!("control {}: no control sentence", c.id),
-        });
+        diagnostics.push(Diagnostic { line: c.line, message: format!("control {}: no control sentence", c.id) });
     }
     if c.procedure.is_empty() && !c.in_procedure {
-        diagnostics.push(Diagnostic {
-            line: c.line,
-            message: format!("control {}: no 手順 section", c.id),
-        });
+        diagnostics.push(Diagnostic { line: c.line, message: format!("control {}: no 手順 section", c.id) });
     }
 
     // Applicability: 対象外 in the title, or a procedure item that declares it.
     let mut applicable = !c.excluded_in_title;
     let mut exclusion_reason = None;
-    if let Some(item) = procedure.iter().find(|i| {
-        nfkc(&i.text).trim_end_matches('。').ends_with("対象外")
-            || nfkc(&i.text).contains("対象外とする")
-    }) {
+    if let Some(item) = procedure
+        .iter()
+        .find(|i| nfkc(&i.text).trim_end_matches('。').ends_with("対象外") || nfkc(&i.text).contains("対象外とする"))
+    {
         applicable = false;
         exclusion_reason = Some(item.text.clone());
     } else if c.excluded_in_title {
         // The procedure of an excluded control explains why (e.g. "PC は OS の設定により自動的に同期している。").
-        exclusion_reason = procedure
-            .iter()
-            .find(|i| i.text.contains("対象外"))
-            .map(|i| i.text.clone());
+        exclusion_reason = procedure.iter().find(|i| i.text.contains("対象外")).map(|i| i.text.clone());
         if exclusion_reason.is_none() {
             let all: Vec<&str> = procedure
                 .iter()
@@ -887,60 +737,33 @@ fn analyse(
                 continue;
             }
             let body = norm.trim_end_matches('。').trim();
+            let seen_recurring = recurring.iter().any(|r: &Recurring| r.source_text == sentence);
+            let seen_unspecified = unspecified.iter().any(|u: &Unspecified| u.source_text == sentence);
             match interval(&norm) {
-                Some((Some(freq), span)) => {
-                    if !recurring
-                        .iter()
-                        .any(|r: &Recurring| r.source_text == sentence)
-                    {
-                        recurring.push(Recurring {
-                            frequency: freq.to_string(),
-                            source_text: sentence.clone(),
-                            what: what_of(&norm, Some(span)),
-                            who: who_of(&norm, roles),
-                        })
-                    }
-                }
+                Some((Some(freq), span)) if !seen_recurring => recurring.push(Recurring {
+                    frequency: freq.to_string(),
+                    source_text: sentence.clone(),
+                    what: what_of(&norm, Some(span)),
+                    who: who_of(&norm, roles),
+                }),
                 Some((None, _)) => diagnostics.push(Diagnostic {
                     line: c.line,
-                    message: format!(
-                        "control {}: interval not one of daily…annual: {sentence}",
-                        c.id
-                    ),
+                    message: format!("control {}: interval not one of daily…annual: {sentence}", c.id),
                 }),
-                None if norm.contains("定期的")
+                None if !seen_unspecified
+                    && norm.contains("定期的")
                     && !rx(&NEGATIVE_END).is_some_and(|r| r.is_match(body)) =>
                 {
-                    if !unspecified
-                        .iter()
-                        .any(|u: &Unspecified| u.source_text == sentence)
-                    {
-                        unspecified.push(Unspecified {
-                            source_text: sentence.clone(),
-                            what: what_of(&norm, None),
-                        })
-                    }
+                    unspecified.push(Unspecified { source_text: sentence.clone(), what: what_of(&norm, None) })
                 }
-                None => {}
+                _ => {}
             }
             if rx(&NOT_APPROVAL).is_some_and(|r| r.is_match(&norm)) {
                 continue;
             }
-            if let Some(k) = ["承認", "許可", "認可"]
-                .iter()
-                .filter_map(|k| norm.find(k))
-                .min()
-            {
-                let approver = roles
-                    .find(&norm)
-                    .into_iter()
-                    .filter(|(p, _, _)| *p < k)
-                    .map(|(_, _, r)| r)
-                    .next_back();
-                approvals.push(Approval {
-                    what: sentence.trim().to_string(),
-                    approver,
-                });
+            if let Some(k) = ["承認", "許可", "認可"].iter().filter_map(|k| norm.find(k)).min() {
+                let approver = roles.find(&norm).into_iter().filter(|(p, _, _)| *p < k).map(|(_, _, r)| r).next_back();
+                approvals.push(Approval { what: sentence.trim().to_string(), approver });
             }
         }
     }
@@ -953,9 +776,7 @@ fn analyse(
     }
 
     Control {
-        theme: catalogue::control(&c.id)
-            .map(|x| x.theme)
-            .unwrap_or(Theme::Organizational),
+        theme: catalogue::control(&c.id).map(|x| x.theme).unwrap_or(Theme::Organizational),
         id: c.id,
         title: c.title,
         control_text,

@@ -111,10 +111,7 @@ impl Tx {
     /// the organisation row is locked until commit.
     pub async fn lock_org(&mut self, org_id: &str) -> Result<(), StoreError> {
         if let Tx::Pg(t) = self {
-            sqlx::query("SELECT id FROM organization WHERE id = $1 FOR UPDATE")
-                .bind(org_id)
-                .execute(&mut **t)
-                .await?;
+            sqlx::query("SELECT id FROM organization WHERE id = $1 FOR UPDATE").bind(org_id).execute(&mut **t).await?;
         }
         Ok(())
     }
@@ -193,10 +190,7 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
         Ok(Db::Sqlite(pool))
     }
 
@@ -255,11 +249,7 @@ impl Db {
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
         let one = fetch_i64!(&mut c.ex(), "SELECT CAST(1 AS BIGINT)")?;
-        if one == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Sqlx(sqlx::Error::RowNotFound))
-        }
+        if one == 1 { Ok(()) } else { Err(StoreError::Sqlx(sqlx::Error::RowNotFound)) }
     }
 
     /// Closes the pool.

@@ -124,7 +124,11 @@ pub async fn insert_org(ex: &mut Ex<'_>, o: &OrgRow) -> Result<(), StoreError> {
     exec!(
         ex,
         "INSERT INTO organization (id, slug, name, lockout_threshold, created_at) VALUES ($1, $2, $3, $4, $5)",
-        &o.id, &o.slug, &o.name, o.lockout_threshold, o.created_at
+        &o.id,
+        &o.slug,
+        &o.name,
+        o.lockout_threshold,
+        o.created_at
     )
     .map_err(StoreError::from_write)?;
     Ok(())
@@ -132,11 +136,7 @@ pub async fn insert_org(ex: &mut Ex<'_>, o: &OrgRow) -> Result<(), StoreError> {
 
 /// All organisations, by slug.
 pub async fn list_orgs(ex: &mut Ex<'_>) -> Result<Vec<OrgRow>, StoreError> {
-    Ok(fetch_all!(
-        ex,
-        OrgRow,
-        "SELECT id, slug, name, lockout_threshold, created_at FROM organization ORDER BY slug"
-    )?)
+    Ok(fetch_all!(ex, OrgRow, "SELECT id, slug, name, lockout_threshold, created_at FROM organization ORDER BY slug")?)
 }
 
 /// An organisation by slug.
@@ -160,28 +160,15 @@ pub async fn org_by_id(ex: &mut Ex<'_>, id: &str) -> Result<Option<OrgRow>, Stor
 }
 
 /// Sets the lockout threshold.
-pub async fn set_lockout_threshold(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    n: i64,
-) -> Result<(), StoreError> {
-    exec!(
-        ex,
-        "UPDATE organization SET lockout_threshold = $1 WHERE id = $2",
-        n,
-        org_id
-    )?;
+pub async fn set_lockout_threshold(ex: &mut Ex<'_>, org_id: &str, n: i64) -> Result<(), StoreError> {
+    exec!(ex, "UPDATE organization SET lockout_threshold = $1 WHERE id = $2", n, org_id)?;
     Ok(())
 }
 
 // ---- roles ----
 
 /// Inserts a role with its permissions.
-pub async fn insert_role(
-    ex: &mut Ex<'_>,
-    r: &RoleRow,
-    permissions: &[&str],
-) -> Result<(), StoreError> {
+pub async fn insert_role(ex: &mut Ex<'_>, r: &RoleRow, permissions: &[&str]) -> Result<(), StoreError> {
     exec!(
         ex,
         "INSERT INTO role (id, org_id, key, name_ja, name_en) VALUES ($1, $2, $3, $4, $5)",
@@ -215,11 +202,7 @@ pub async fn list_roles(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<RoleRow>, S
 }
 
 /// Roles held by a user.
-pub async fn user_roles(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    user_id: &str,
-) -> Result<Vec<RoleRow>, StoreError> {
+pub async fn user_roles(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<Vec<RoleRow>, StoreError> {
     Ok(fetch_all!(
         ex,
         RoleRow,
@@ -255,11 +238,7 @@ pub struct UserRoleRow {
 }
 
 /// Permission keys a user holds through their roles.
-pub async fn user_permissions(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    user_id: &str,
-) -> Result<Vec<String>, StoreError> {
+pub async fn user_permissions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<Vec<String>, StoreError> {
     #[derive(sqlx::FromRow)]
     struct P {
         permission: String,
@@ -282,20 +261,9 @@ pub async fn set_user_roles(
     user_id: &str,
     role_ids: &[String],
 ) -> Result<(), StoreError> {
-    exec!(
-        ex,
-        "DELETE FROM user_role WHERE org_id = $1 AND user_id = $2",
-        org_id,
-        user_id
-    )?;
+    exec!(ex, "DELETE FROM user_role WHERE org_id = $1 AND user_id = $2", org_id, user_id)?;
     for r in role_ids {
-        exec!(
-            ex,
-            "INSERT INTO user_role (org_id, user_id, role_id) VALUES ($1, $2, $3)",
-            org_id,
-            user_id,
-            r
-        )?;
+        exec!(ex, "INSERT INTO user_role (org_id, user_id, role_id) VALUES ($1, $2, $3)", org_id, user_id, r)?;
     }
     Ok(())
 }
@@ -330,38 +298,22 @@ pub async fn insert_user(ex: &mut Ex<'_>, u: &UserRow) -> Result<(), StoreError>
 }
 
 /// A user by login ID within an organisation.
-pub async fn user_by_login(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    login_id: &str,
-) -> Result<Option<UserRow>, StoreError> {
+pub async fn user_by_login(ex: &mut Ex<'_>, org_id: &str, login_id: &str) -> Result<Option<UserRow>, StoreError> {
     Ok(fetch_optional!(
         ex,
         UserRow,
-        sql(&[
-            "SELECT ",
-            USER_COLS,
-            " FROM app_user WHERE org_id = $1 AND login_id = $2"
-        ]),
+        sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 AND login_id = $2"]),
         org_id,
         login_id
     )?)
 }
 
 /// A user by id within an organisation.
-pub async fn user_by_id(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    id: &str,
-) -> Result<Option<UserRow>, StoreError> {
+pub async fn user_by_id(ex: &mut Ex<'_>, org_id: &str, id: &str) -> Result<Option<UserRow>, StoreError> {
     Ok(fetch_optional!(
         ex,
         UserRow,
-        sql(&[
-            "SELECT ",
-            USER_COLS,
-            " FROM app_user WHERE org_id = $1 AND id = $2"
-        ]),
+        sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 AND id = $2"]),
         org_id,
         id
     )?)
@@ -373,12 +325,7 @@ pub async fn orgs_with_login(ex: &mut Ex<'_>, login_id: &str) -> Result<Vec<Stri
     struct O {
         org_id: String,
     }
-    let rows = fetch_all!(
-        ex,
-        O,
-        "SELECT org_id FROM app_user WHERE login_id = $1 ORDER BY org_id",
-        login_id
-    )?;
+    let rows = fetch_all!(ex, O, "SELECT org_id FROM app_user WHERE login_id = $1 ORDER BY org_id", login_id)?;
     Ok(rows.into_iter().map(|o| o.org_id).collect())
 }
 
@@ -387,11 +334,7 @@ pub async fn list_users(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<UserRow>, S
     Ok(fetch_all!(
         ex,
         UserRow,
-        sql(&[
-            "SELECT ",
-            USER_COLS,
-            " FROM app_user WHERE org_id = $1 ORDER BY login_id"
-        ]),
+        sql(&["SELECT ", USER_COLS, " FROM app_user WHERE org_id = $1 ORDER BY login_id"]),
         org_id
     )?)
 }
@@ -454,10 +397,7 @@ pub async fn insert_session(ex: &mut Ex<'_>, s: &SessionRow, now: i64) -> Result
 }
 
 /// A session by token hash.
-pub async fn session_by_hash(
-    ex: &mut Ex<'_>,
-    id_hash: &str,
-) -> Result<Option<SessionRow>, StoreError> {
+pub async fn session_by_hash(ex: &mut Ex<'_>, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
     Ok(fetch_optional!(
         ex,
         SessionRow,
@@ -467,12 +407,7 @@ pub async fn session_by_hash(
 }
 
 /// Extends a session.
-pub async fn touch_session(
-    ex: &mut Ex<'_>,
-    id_hash: &str,
-    now: i64,
-    expires_at: i64,
-) -> Result<(), StoreError> {
+pub async fn touch_session(ex: &mut Ex<'_>, id_hash: &str, now: i64, expires_at: i64) -> Result<(), StoreError> {
     exec!(
         ex,
         "UPDATE user_session SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3",
@@ -490,40 +425,18 @@ pub async fn delete_session(ex: &mut Ex<'_>, id_hash: &str) -> Result<(), StoreE
 }
 
 /// Revokes every session of a user; returns how many.
-pub async fn delete_user_sessions(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    user_id: &str,
-) -> Result<u64, StoreError> {
-    Ok(exec!(
-        ex,
-        "DELETE FROM user_session WHERE org_id = $1 AND user_id = $2",
-        org_id,
-        user_id
-    )?)
+pub async fn delete_user_sessions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<u64, StoreError> {
+    Ok(exec!(ex, "DELETE FROM user_session WHERE org_id = $1 AND user_id = $2", org_id, user_id)?)
 }
 
 /// Deletes expired sessions.
 pub async fn delete_expired_sessions(ex: &mut Ex<'_>, now: i64) -> Result<u64, StoreError> {
-    Ok(exec!(
-        ex,
-        "DELETE FROM user_session WHERE expires_at < $1",
-        now
-    )?)
+    Ok(exec!(ex, "DELETE FROM user_session WHERE expires_at < $1", now)?)
 }
 
 /// Number of live sessions of a user.
-pub async fn count_user_sessions(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    user_id: &str,
-) -> Result<i64, StoreError> {
-    Ok(fetch_i64!(
-        ex,
-        "SELECT COUNT(*) FROM user_session WHERE org_id = $1 AND user_id = $2",
-        org_id,
-        user_id
-    )?)
+pub async fn count_user_sessions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<i64, StoreError> {
+    Ok(fetch_i64!(ex, "SELECT COUNT(*) FROM user_session WHERE org_id = $1 AND user_id = $2", org_id, user_id)?)
 }
 
 // ---- audit ----
@@ -533,11 +446,7 @@ pub async fn last_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<Option<AuditRow
     Ok(fetch_optional!(
         ex,
         AuditRow,
-        sql(&[
-            "SELECT ",
-            AUDIT_COLS,
-            " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1"
-        ]),
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1"]),
         org_id
     )?)
 }
@@ -546,11 +455,7 @@ pub async fn last_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<Option<AuditRow
 pub async fn insert_audit(ex: &mut Ex<'_>, a: &AuditRow) -> Result<(), StoreError> {
     exec!(
         ex,
-        sql(&[
-            "INSERT INTO audit_log (",
-            AUDIT_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        ]),
+        sql(&["INSERT INTO audit_log (", AUDIT_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"]),
         &a.org_id,
         a.seq,
         a.at_ms,
@@ -569,20 +474,11 @@ pub async fn insert_audit(ex: &mut Ex<'_>, a: &AuditRow) -> Result<(), StoreErro
 }
 
 /// A page of an organisation's audit rows, newest first.
-pub async fn list_audit(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<AuditRow>, StoreError> {
+pub async fn list_audit(ex: &mut Ex<'_>, org_id: &str, limit: i64, offset: i64) -> Result<Vec<AuditRow>, StoreError> {
     Ok(fetch_all!(
         ex,
         AuditRow,
-        sql(&[
-            "SELECT ",
-            AUDIT_COLS,
-            " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
-        ]),
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"]),
         org_id,
         limit,
         offset
@@ -590,20 +486,11 @@ pub async fn list_audit(
 }
 
 /// Rows of an organisation's chain with `seq` in `[from, from + limit)`, in order.
-pub async fn audit_range(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    from: i64,
-    limit: i64,
-) -> Result<Vec<AuditRow>, StoreError> {
+pub async fn audit_range(ex: &mut Ex<'_>, org_id: &str, from: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
     Ok(fetch_all!(
         ex,
         AuditRow,
-        sql(&[
-            "SELECT ",
-            AUDIT_COLS,
-            " FROM audit_log WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3"
-        ]),
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3"]),
         org_id,
         from,
         limit
@@ -612,9 +499,5 @@ pub async fn audit_range(
 
 /// Number of audit rows of an organisation.
 pub async fn count_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<i64, StoreError> {
-    Ok(fetch_i64!(
-        ex,
-        "SELECT COUNT(*) FROM audit_log WHERE org_id = $1",
-        org_id
-    )?)
+    Ok(fetch_i64!(ex, "SELECT COUNT(*) FROM audit_log WHERE org_id = $1", org_id)?)
 }

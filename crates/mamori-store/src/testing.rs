@@ -11,10 +11,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique() -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{}_{}_{}", std::process::id(), t, n)
 }
 
@@ -27,23 +24,17 @@ pub async fn fresh(engine: Engine) -> Option<Db> {
     let db = match engine {
         Engine::Sqlite => {
             let path = std::env::temp_dir().join(format!("mamori-test-{}.db", unique()));
-            Db::open_url(&format!("sqlite:{}", path.display()))
-                .await
-                .expect("open sqlite")
+            Db::open_url(&format!("sqlite:{}", path.display())).await.expect("open sqlite")
         }
         Engine::Postgres => {
             let Ok(base) = std::env::var("MAMORI_TEST_PG_URL") else {
                 if std::env::var("CI").is_ok_and(|v| v == "true") {
-                    panic!(
-                        "CI=true but MAMORI_TEST_PG_URL is not set: the PostgreSQL suite cannot run"
-                    );
+                    panic!("CI=true but MAMORI_TEST_PG_URL is not set: the PostgreSQL suite cannot run");
                 }
                 eprintln!("skipping PostgreSQL test: MAMORI_TEST_PG_URL is not set");
                 return None;
             };
-            let admin = Db::open_url(&base)
-                .await
-                .expect("connect to MAMORI_TEST_PG_URL");
+            let admin = Db::open_url(&base).await.expect("connect to MAMORI_TEST_PG_URL");
             let name = format!("t_{}", unique());
             if let Db::Pg(p) = &admin {
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -52,12 +43,8 @@ pub async fn fresh(engine: Engine) -> Option<Db> {
                     .expect("create test database");
             }
             admin.close().await;
-            let (prefix, _) = base
-                .rsplit_once('/')
-                .expect("MAMORI_TEST_PG_URL ends with /DBNAME");
-            Db::open_url(&format!("{prefix}/{name}"))
-                .await
-                .expect("connect to test database")
+            let (prefix, _) = base.rsplit_once('/').expect("MAMORI_TEST_PG_URL ends with /DBNAME");
+            Db::open_url(&format!("{prefix}/{name}")).await.expect("connect to test database")
         }
     };
     db.migrate().await.expect("migrate");

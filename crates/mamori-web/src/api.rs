@@ -24,12 +24,7 @@ fn fail(ctx: &Ctx) -> impl Fn(AppError) -> ApiError + '_ {
 
 /// Turns a JSON body rejection into a 422 naming the problem.
 fn body<T>(ctx: &Ctx, j: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    j.map(|Json(v)| v).map_err(|e| {
-        ApiError::new(
-            ctx,
-            AppError::Validation(vec![("body".into(), e.body_text())]),
-        )
-    })
+    j.map(|Json(v)| v).map_err(|e| ApiError::new(ctx, AppError::Validation(vec![("body".into(), e.body_text())])))
 }
 
 fn with_cookie(mut r: Response, cookie: &str) -> Response {
@@ -62,11 +57,7 @@ pub async fn login(
     let login_id = b.login_id.clone();
     let s = session::login(
         &state.db,
-        LoginRequest {
-            organization: b.organization,
-            login_id: b.login_id,
-            password: b.password,
-        },
+        LoginRequest { organization: b.organization, login_id: b.login_id, password: b.password },
         state.now(),
     )
     .await
@@ -77,22 +68,14 @@ pub async fn login(
         "csrf_token": s.csrf_token,
     }))
     .into_response();
-    Ok(with_cookie(
-        r,
-        &ctx.cookie(SESSION_COOKIE, &s.token, None, "Lax"),
-    ))
+    Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &s.token, None, "Lax")))
 }
 
 /// `DELETE /api/v1/session`: logout.
 pub async fn logout(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    session::logout(&state.db, s, state.now())
-        .await
-        .map_err(fail(&ctx))?;
-    Ok(with_cookie(
-        StatusCode::NO_CONTENT.into_response(),
-        &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax"),
-    ))
+    session::logout(&state.db, s, state.now()).await.map_err(fail(&ctx))?;
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax")))
 }
 
 /// `GET /api/v1/me`.
@@ -129,30 +112,16 @@ pub async fn change_password(
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let b = body(&ctx, j)?;
-    let new = session::change_password(
-        &state.db,
-        s,
-        &b.current_password,
-        &b.new_password,
-        state.now(),
-    )
-    .await
-    .map_err(fail(&ctx))?;
-    let r = Json(
-        json!({ "changed": true, "must_change_password": false, "csrf_token": new.csrf_token }),
-    )
-    .into_response();
-    Ok(with_cookie(
-        r,
-        &ctx.cookie(SESSION_COOKIE, &new.token, None, "Lax"),
-    ))
+    let new = session::change_password(&state.db, s, &b.current_password, &b.new_password, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    let r =
+        Json(json!({ "changed": true, "must_change_password": false, "csrf_token": new.csrf_token })).into_response();
+    Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &new.token, None, "Lax")))
 }
 
 /// `GET /api/v1/users`.
-pub async fn users_list(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-) -> ApiResult {
+pub async fn users_list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let list = users::list(&state.db, &s.actor).await.map_err(fail(&ctx))?;
     Ok(Json(list).into_response())
@@ -165,12 +134,7 @@ pub async fn users_get(
     Path(login): Path<String>,
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    Ok(Json(
-        users::get(&state.db, &s.actor, &login)
-            .await
-            .map_err(fail(&ctx))?,
-    )
-    .into_response())
+    Ok(Json(users::get(&state.db, &s.actor, &login).await.map_err(fail(&ctx))?).into_response())
 }
 
 /// Body of `POST /api/v1/users`.
@@ -216,12 +180,7 @@ pub async fn users_unlock(
     Path(login): Path<String>,
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    Ok(Json(
-        users::unlock(&state.db, &s.actor, &login, state.now())
-            .await
-            .map_err(fail(&ctx))?,
-    )
-    .into_response())
+    Ok(Json(users::unlock(&state.db, &s.actor, &login, state.now()).await.map_err(fail(&ctx))?).into_response())
 }
 
 /// Body of `PUT /api/v1/users/{login_id}/roles`.
@@ -239,12 +198,8 @@ pub async fn users_roles(
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let b = body(&ctx, j)?;
-    Ok(Json(
-        users::set_roles(&state.db, &s.actor, &login, b.roles, state.now())
-            .await
-            .map_err(fail(&ctx))?,
-    )
-    .into_response())
+    Ok(Json(users::set_roles(&state.db, &s.actor, &login, b.roles, state.now()).await.map_err(fail(&ctx))?)
+        .into_response())
 }
 
 /// Body of `POST /api/v1/users/{login_id}/password-reset`.
@@ -267,19 +222,11 @@ pub async fn users_reset(
         Ok(Json(b)) => b,
         Err(JsonRejection::MissingJsonContentType(_)) => ResetBody::default(),
         Err(e) => {
-            return Err(ApiError::new(
-                &ctx,
-                AppError::Validation(vec![("body".into(), e.body_text())]),
-            ));
+            return Err(ApiError::new(&ctx, AppError::Validation(vec![("body".into(), e.body_text())])));
         }
     };
-    let pw = users::reset_password(&state.db, &s.actor, &login, b.password, state.now())
-        .await
-        .map_err(fail(&ctx))?;
-    Ok(
-        Json(json!({ "login_id": login, "password": pw, "must_change_password": true }))
-            .into_response(),
-    )
+    let pw = users::reset_password(&state.db, &s.actor, &login, b.password, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Json(json!({ "login_id": login, "password": pw, "must_change_password": true })).into_response())
 }
 
 /// `GET /api/v1/audit?limit=&offset=`.
@@ -296,14 +243,8 @@ pub async fn audit_list(
     Query(q): Query<AuditQuery>,
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    let (rows, total) = audit::list(
-        &state.db,
-        &s.actor,
-        q.limit.unwrap_or(100),
-        q.offset.unwrap_or(0),
-    )
-    .await
-    .map_err(fail(&ctx))?;
+    let (rows, total) =
+        audit::list(&state.db, &s.actor, q.limit.unwrap_or(100), q.offset.unwrap_or(0)).await.map_err(fail(&ctx))?;
     let items: Vec<_> = rows
         .into_iter()
         .map(|r| {
@@ -316,9 +257,7 @@ pub async fn audit_list(
             })
         })
         .collect();
-    let verified = audit::verify_org(&state.db, &s.org.id)
-        .await
-        .map_err(fail(&ctx))?;
+    let verified = audit::verify_org(&state.db, &s.org.id).await.map_err(fail(&ctx))?;
     Ok(Json(json!({
         "total": total,
         "items": items,

@@ -64,11 +64,7 @@ impl Ctx {
         let got = submitted.as_bytes();
         !expected.is_empty()
             && expected.len() == got.len()
-            && expected
-                .iter()
-                .zip(got)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+            && expected.iter().zip(got).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     }
 
     /// A `Set-Cookie` value.
@@ -104,13 +100,7 @@ fn token_like(s: &str) -> bool {
 fn allowed_while_password_pending(path: &str) -> bool {
     matches!(
         path,
-        "/password"
-            | "/logout"
-            | "/lang"
-            | "/healthz"
-            | "/api/v1/me"
-            | "/api/v1/me/password"
-            | "/api/v1/session"
+        "/password" | "/logout" | "/lang" | "/healthz" | "/api/v1/me" | "/api/v1/me/password" | "/api/v1/session"
     ) || path.starts_with("/static/")
 }
 
@@ -122,52 +112,24 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     let lang = cookie(headers, LANG_COOKIE)
         .and_then(Lang::from_tag)
         .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
         })
         .unwrap_or(Lang::Ja);
-    let secure = state.config.secure_cookies
-        || headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            == Some("https");
+    let secure =
+        state.config.secure_cookies || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
     let (anon_csrf, new_anon_csrf) = match cookie(headers, CSRF_COOKIE).filter(|v| token_like(v)) {
         Some(v) => (v.to_string(), false),
         None => (mamori_app::random::token().unwrap_or_default(), true),
     };
-    let token = cookie(headers, SESSION_COOKIE)
-        .filter(|v| token_like(v))
-        .map(str::to_string);
-    let mut ctx = Ctx {
-        lang,
-        session: None,
-        anon_csrf,
-        new_anon_csrf,
-        secure,
-        path: path.clone(),
-        api,
-    };
+    let token = cookie(headers, SESSION_COOKIE).filter(|v| token_like(v)).map(str::to_string);
+    let mut ctx = Ctx { lang, session: None, anon_csrf, new_anon_csrf, secure, path: path.clone(), api };
 
     // API CSRF rule: a browser can send a cross-site form POST only with one of the three
     // CORS-safelisted content types; the API never accepts those for state changes.
     if api && req.method() != Method::GET && req.method() != Method::HEAD {
-        let ct = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let ct = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if matches!(
-            ct.as_str(),
-            "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
-        ) {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if matches!(ct.as_str(), "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain") {
             return ApiError::new(&ctx, AppError::Forbidden).into_response();
         }
     }
@@ -196,9 +158,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         };
     }
 
-    let set_csrf = ctx
-        .new_anon_csrf
-        .then(|| ctx.cookie(CSRF_COOKIE, &ctx.anon_csrf, None, "Strict"));
+    let set_csrf = ctx.new_anon_csrf.then(|| ctx.cookie(CSRF_COOKIE, &ctx.anon_csrf, None, "Strict"));
     req.extensions_mut().insert(ctx);
     let mut resp = next.run(req).await;
     if let Some(c) = set_csrf
@@ -239,19 +199,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -11,12 +11,8 @@ use mamori_app::AppError;
 pub fn status(e: &AppError) -> StatusCode {
     match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Forbidden | AppError::AccountDisabled | AppError::PasswordChangeRequired => {
-            StatusCode::FORBIDDEN
-        }
-        AppError::Unauthenticated | AppError::InvalidCredentials | AppError::LockedNow => {
-            StatusCode::UNAUTHORIZED
-        }
+        AppError::Forbidden | AppError::AccountDisabled | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+        AppError::Unauthenticated | AppError::InvalidCredentials | AppError::LockedNow => StatusCode::UNAUTHORIZED,
         AppError::AccountLocked => StatusCode::LOCKED,
         AppError::OrganizationRequired => StatusCode::BAD_REQUEST,
         AppError::PasswordPolicy(_) | AppError::WrongCurrentPassword | AppError::Validation(_) => {
@@ -77,10 +73,7 @@ impl ApiError {
             }
             _ => {}
         }
-        ApiError {
-            status: status(&e),
-            body: serde_json::json!({ "error": err }),
-        }
+        ApiError { status: status(&e), body: serde_json::json!({ "error": err }) }
     }
 }
 
@@ -102,20 +95,14 @@ impl PageError {
         log_internal(&e);
         let mut layout = Layout::new(ctx);
         layout.error = Some(message(ctx, &e));
-        PageError {
-            status: status(&e),
-            html: Box::new(render(&ErrorPage { layout })),
-        }
+        PageError { status: status(&e), html: Box::new(render(&ErrorPage { layout })) }
     }
 }
 
 impl PageError {
     /// Wraps an already rendered page.
     pub fn from_response(status: StatusCode, html: Response) -> PageError {
-        PageError {
-            status,
-            html: Box::new(html),
-        }
+        PageError { status, html: Box::new(html) }
     }
 }
 

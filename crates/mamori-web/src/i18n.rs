@@ -40,12 +40,7 @@ impl Lang {
 
     /// Parses a tag we support.
     pub fn from_tag(s: &str) -> Option<Lang> {
-        let primary = s
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = s.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         match primary.as_str() {
             "ja" => Some(Lang::Ja),
             "en" => Some(Lang::En),
@@ -59,10 +54,7 @@ impl Lang {
         for part in header.split(',') {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("");
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
+            let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
             if let Some(l) = Lang::from_tag(tag)
                 && best.is_none_or(|(bq, _)| q > bq)
             {
@@ -96,34 +88,22 @@ impl Tr {
     /// The message for `key` with one string argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-        args.insert(
-            Cow::Owned(name.to_string()),
-            FluentValue::from(value.to_string()),
-        );
+        args.insert(Cow::Owned(name.to_string()), FluentValue::from(value.to_string()));
         LOCALES.lookup_with_args(self.lang.id(), key, &args)
     }
 
     /// The message for `key` with one number argument (plural-aware).
     pub fn tn(&self, key: &str, name: &str, value: impl std::borrow::Borrow<i64>) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-        args.insert(
-            Cow::Owned(name.to_string()),
-            FluentValue::from(*value.borrow()),
-        );
+        args.insert(Cow::Owned(name.to_string()), FluentValue::from(*value.borrow()));
         LOCALES.lookup_with_args(self.lang.id(), key, &args)
     }
 
     /// The message for `key` with two string arguments.
     pub fn t2(&self, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-        args.insert(
-            Cow::Owned(a.0.to_string()),
-            FluentValue::from(a.1.to_string()),
-        );
-        args.insert(
-            Cow::Owned(b.0.to_string()),
-            FluentValue::from(b.1.to_string()),
-        );
+        args.insert(Cow::Owned(a.0.to_string()), FluentValue::from(a.1.to_string()));
+        args.insert(Cow::Owned(b.0.to_string()), FluentValue::from(b.1.to_string()));
         LOCALES.lookup_with_args(self.lang.id(), key, &args)
     }
 }
@@ -136,9 +116,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }
     args.insert(Cow::Borrowed("count"), FluentValue::from(1));
-    LOCALES
-        .try_lookup_with_args(lang.id(), key, &args)
-        .is_some()
+    LOCALES.try_lookup_with_args(lang.id(), key, &args).is_some()
 }
 
 #[cfg(test)]
@@ -174,26 +152,14 @@ mod tests {
         assert_eq!(ja.t("login-title"), "ログイン");
         assert_eq!(en.t("login-title"), "Log in");
         assert_eq!(en.t1("dashboard-welcome", "name", "Sato"), "Welcome, Sato.");
-        assert_eq!(
-            en.tn("users-failed-attempts", "count", 1),
-            "1 failed attempt"
-        );
-        assert_eq!(
-            en.tn("users-failed-attempts", "count", 2),
-            "2 failed attempts"
-        );
+        assert_eq!(en.tn("users-failed-attempts", "count", 1), "1 failed attempt");
+        assert_eq!(en.tn("users-failed-attempts", "count", 2), "2 failed attempts");
     }
 
     #[test]
     fn accept_language_negotiation() {
-        assert_eq!(
-            Lang::from_accept_language("en-US,en;q=0.9,ja;q=0.8"),
-            Some(Lang::En)
-        );
-        assert_eq!(
-            Lang::from_accept_language("fr, ja;q=0.5, en;q=0.3"),
-            Some(Lang::Ja)
-        );
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,ja;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr, ja;q=0.5, en;q=0.3"), Some(Lang::Ja));
         assert_eq!(Lang::from_accept_language("fr"), None);
         assert_eq!(Lang::from_accept_language(""), None);
     }

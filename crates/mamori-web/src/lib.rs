@@ -36,20 +36,12 @@ pub struct FormData(Vec<(String, String)>);
 impl FormData {
     /// The first value of `name`, or "".
     pub fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
     }
 
     /// Every value of `name`.
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
     }
 }
 
@@ -73,10 +65,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub fn tokyo_time(ms: i64) -> String {
     let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
     match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts
-            .to_zoned_datetime(tz)
-            .strftime("%Y-%m-%d %H:%M:%S")
-            .to_string(),
+        Ok(ts) => ts.to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M:%S").to_string(),
         Err(_) => ms.to_string(),
     }
 }
@@ -86,12 +75,8 @@ const CSS: &[u8] = include_bytes!("../static/app.css");
 
 fn asset(body: &'static [u8], ctype: &'static str) -> Response {
     let mut r = body.into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     r
 }
 
@@ -122,14 +107,8 @@ pub fn router(state: AppState) -> Router {
     use Permission::*;
     let open = Router::new()
         .route("/healthz", get(healthz))
-        .route(
-            "/static/vendor/htmx.min.js",
-            get(|| async { asset(HTMX, "text/javascript; charset=utf-8") }),
-        )
-        .route(
-            "/static/app.css",
-            get(|| async { asset(CSS, "text/css; charset=utf-8") }),
-        )
+        .route("/static/vendor/htmx.min.js", get(|| async { asset(HTMX, "text/javascript; charset=utf-8") }))
+        .route("/static/app.css", get(|| async { asset(CSS, "text/css; charset=utf-8") }))
         .route("/lang", get(pages::lang))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -139,10 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me/password", post(api::change_password));
     let app = Router::new()
         .merge(open)
-        .merge(guarded(
-            DashboardView,
-            Router::new().route("/", get(pages::dashboard)),
-        ))
+        .merge(guarded(DashboardView, Router::new().route("/", get(pages::dashboard))))
         .merge(guarded(
             UsersView,
             Router::new()
@@ -158,10 +134,7 @@ pub fn router(state: AppState) -> Router {
                 .route("/users/{login_id}/reset-password", post(pages::users_reset))
                 .route("/api/v1/users", post(api::users_create))
                 .route("/api/v1/users/{login_id}/roles", put(api::users_roles))
-                .route(
-                    "/api/v1/users/{login_id}/password-reset",
-                    post(api::users_reset),
-                ),
+                .route("/api/v1/users/{login_id}/password-reset", post(api::users_reset)),
         ))
         .merge(guarded(
             UsersUnlock,
@@ -171,9 +144,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(guarded(
             AuditView,
-            Router::new()
-                .route("/audit", get(pages::audit_log))
-                .route("/api/v1/audit", get(api::audit_list)),
+            Router::new().route("/audit", get(pages::audit_log)).route("/api/v1/audit", get(api::audit_list)),
         ))
         .fallback(page_not_found);
 
@@ -197,10 +168,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

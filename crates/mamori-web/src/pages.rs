@@ -35,10 +35,7 @@ fn csrf_ok(ctx: &Ctx, form: &FormData) -> Result<(), PageError> {
     } else {
         let mut layout = Layout::new(ctx);
         layout.error = Some(ctx.tr().t("error-csrf"));
-        Err(PageError::from_response(
-            StatusCode::FORBIDDEN,
-            render(&ErrorPage { layout }),
-        ))
+        Err(PageError::from_response(StatusCode::FORBIDDEN, render(&ErrorPage { layout })))
     }
 }
 
@@ -56,10 +53,7 @@ pub async fn lang(Extension(ctx): Extension<Ctx>, Query(q): Query<LangQuery>) ->
         .next
         .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .unwrap_or_else(|| "/".into());
-    with_cookie(
-        Redirect::to(&next).into_response(),
-        &ctx.cookie(LANG_COOKIE, lang.tag(), Some(31_536_000), "Lax"),
-    )
+    with_cookie(Redirect::to(&next).into_response(), &ctx.cookie(LANG_COOKIE, lang.tag(), Some(31_536_000), "Lax"))
 }
 
 /// `GET /login`.
@@ -67,11 +61,7 @@ pub async fn login_form(Extension(ctx): Extension<Ctx>) -> Response {
     if ctx.session.is_some() {
         return Redirect::to("/").into_response();
     }
-    render(&LoginPage {
-        layout: Layout::new(&ctx),
-        login_id: String::new(),
-        organization: String::new(),
-    })
+    render(&LoginPage { layout: Layout::new(&ctx), login_id: String::new(), organization: String::new() })
 }
 
 /// `POST /login`.
@@ -86,11 +76,7 @@ pub async fn login(
     let again = |e: AppError| {
         let mut layout = Layout::new(&ctx);
         layout.error = Some(message(&ctx, &e));
-        let mut r = render(&LoginPage {
-            layout,
-            login_id: login_id.clone(),
-            organization: organization.clone(),
-        });
+        let mut r = render(&LoginPage { layout, login_id: login_id.clone(), organization: organization.clone() });
         *r.status_mut() = crate::error::status(&e);
         r
     };
@@ -98,11 +84,7 @@ pub async fn login(
     if ctx.new_anon_csrf || !ctx.check_csrf(form.get("csrf")) {
         let mut layout = Layout::new(&ctx);
         layout.error = Some(ctx.tr().t("error-csrf"));
-        let mut r = render(&LoginPage {
-            layout,
-            login_id: login_id.clone(),
-            organization: organization.clone(),
-        });
+        let mut r = render(&LoginPage { layout, login_id: login_id.clone(), organization: organization.clone() });
         *r.status_mut() = StatusCode::FORBIDDEN;
         return Ok(r);
     }
@@ -116,19 +98,9 @@ pub async fn login(
     };
     match session::login(&state.db, req, state.now()).await {
         Ok(s) => {
-            let to = if s.must_change_password {
-                "/password"
-            } else {
-                "/"
-            };
-            let r = with_cookie(
-                Redirect::to(to).into_response(),
-                &ctx.cookie(SESSION_COOKIE, &s.token, None, "Lax"),
-            );
-            Ok(with_cookie(
-                r,
-                &ctx.cookie(CSRF_COOKIE, "", Some(0), "Strict"),
-            ))
+            let to = if s.must_change_password { "/password" } else { "/" };
+            let r = with_cookie(Redirect::to(to).into_response(), &ctx.cookie(SESSION_COOKIE, &s.token, None, "Lax"));
+            Ok(with_cookie(r, &ctx.cookie(CSRF_COOKIE, "", Some(0), "Strict")))
         }
         Err(e @ (AppError::Store(_) | AppError::Internal(_))) => Err(PageError::new(&ctx, e)),
         Err(e) => Ok(again(e)),
@@ -145,23 +117,14 @@ pub async fn logout(
         return Ok(Redirect::to("/login").into_response());
     };
     csrf_ok(&ctx, &form)?;
-    session::logout(&state.db, &s, state.now())
-        .await
-        .map_err(fail(&ctx))?;
-    Ok(with_cookie(
-        Redirect::to("/login").into_response(),
-        &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax"),
-    ))
+    session::logout(&state.db, &s, state.now()).await.map_err(fail(&ctx))?;
+    Ok(with_cookie(Redirect::to("/login").into_response(), &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax")))
 }
 
 /// `GET /password`.
 pub async fn password_form(Extension(ctx): Extension<Ctx>) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    Ok(render(&PasswordPage {
-        layout: Layout::new(&ctx),
-        forced: s.must_change_password(),
-        problems: vec![],
-    }))
+    Ok(render(&PasswordPage { layout: Layout::new(&ctx), forced: s.must_change_password(), problems: vec![] }))
 }
 
 /// `POST /password`.
@@ -174,33 +137,21 @@ pub async fn password(
     csrf_ok(&ctx, &form)?;
     let t = ctx.tr();
     let show = |problems: Vec<String>| {
-        let mut r = render(&PasswordPage {
-            layout: Layout::new(&ctx),
-            forced: s.must_change_password(),
-            problems,
-        });
+        let mut r = render(&PasswordPage { layout: Layout::new(&ctx), forced: s.must_change_password(), problems });
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         r
     };
     if form.get("new_password") != form.get("confirm_password") {
         return Ok(show(vec![t.t("password-mismatch")]));
     }
-    match session::change_password(
-        &state.db,
-        s,
-        form.get("current_password"),
-        form.get("new_password"),
-        state.now(),
-    )
-    .await
+    match session::change_password(&state.db, s, form.get("current_password"), form.get("new_password"), state.now())
+        .await
     {
         Ok(new) => Ok(with_cookie(
             Redirect::to("/?done=password").into_response(),
             &ctx.cookie(SESSION_COOKIE, &new.token, None, "Lax"),
         )),
-        Err(AppError::PasswordPolicy(v)) => {
-            Ok(show(v.iter().map(|p| t.t(p.message_key())).collect()))
-        }
+        Err(AppError::PasswordPolicy(v)) => Ok(show(v.iter().map(|p| t.t(p.message_key())).collect())),
         Err(AppError::WrongCurrentPassword) => Ok(show(vec![t.t("error-wrong-current-password")])),
         Err(e) => Err(PageError::new(&ctx, e)),
     }
@@ -223,13 +174,7 @@ pub async fn dashboard(Extension(ctx): Extension<Ctx>, Query(q): Query<DoneQuery
     let roles = s
         .roles
         .iter()
-        .map(|r| {
-            if ctx.lang == Lang::En {
-                r.name_en.clone()
-            } else {
-                r.name_ja.clone()
-            }
-        })
+        .map(|r| if ctx.lang == Lang::En { r.name_en.clone() } else { r.name_ja.clone() })
         .collect::<Vec<_>>()
         .join("、");
     Ok(render(&DashboardPage {
@@ -237,21 +182,12 @@ pub async fn dashboard(Extension(ctx): Extension<Ctx>, Query(q): Query<DoneQuery
         display_name: s.user.display_name.clone(),
         org_name: s.org.name.clone(),
         roles,
-        cards: vec![
-            "card-duties",
-            "card-requests",
-            "card-incidents",
-            "card-acknowledgements",
-        ],
+        cards: vec!["card-duties", "card-requests", "card-incidents", "card-acknowledgements"],
     }))
 }
 
 fn role_label(ctx: &Ctx, ja: &str, en: &str) -> String {
-    if ctx.lang == Lang::En {
-        en.to_string()
-    } else {
-        ja.to_string()
-    }
+    if ctx.lang == Lang::En { en.to_string() } else { ja.to_string() }
 }
 
 async fn users_page(
@@ -264,23 +200,12 @@ async fn users_page(
     let s = ctx.session().map_err(fail(ctx))?;
     let list = users::list(&state.db, &s.actor).await.map_err(fail(ctx))?;
     let roles = {
-        let mut c = state
-            .db
-            .conn()
-            .await
-            .map_err(|e| PageError::new(ctx, e.into()))?;
-        mamori_store::rows::list_roles(&mut c.ex(), &s.org.id)
-            .await
-            .map_err(|e| PageError::new(ctx, e.into()))?
+        let mut c = state.db.conn().await.map_err(|e| PageError::new(ctx, e.into()))?;
+        mamori_store::rows::list_roles(&mut c.ex(), &s.org.id).await.map_err(|e| PageError::new(ctx, e.into()))?
     };
-    let all_roles: Vec<(String, String)> = roles
-        .iter()
-        .map(|r| (r.key.clone(), role_label(ctx, &r.name_ja, &r.name_en)))
-        .collect();
-    let rows = list
-        .into_iter()
-        .map(|u| user_row(ctx, u, &all_roles))
-        .collect();
+    let all_roles: Vec<(String, String)> =
+        roles.iter().map(|r| (r.key.clone(), role_label(ctx, &r.name_ja, &r.name_en))).collect();
+    let rows = list.into_iter().map(|u| user_row(ctx, u, &all_roles)).collect();
     Ok(render(&UsersPage {
         layout,
         rows,
@@ -288,28 +213,17 @@ async fn users_page(
         can_manage: s.actor.grants.has(Permission::UsersManage),
         can_unlock: s.actor.grants.has(Permission::UsersUnlock),
         field_errors: errors,
-        form_login_id: form
-            .map(|f| f.get("login_id").to_string())
-            .unwrap_or_default(),
-        form_display_name: form
-            .map(|f| f.get("display_name").to_string())
-            .unwrap_or_default(),
+        form_login_id: form.map(|f| f.get("login_id").to_string()).unwrap_or_default(),
+        form_display_name: form.map(|f| f.get("display_name").to_string()).unwrap_or_default(),
         form_email: form.map(|f| f.get("email").to_string()).unwrap_or_default(),
     }))
 }
 
 fn user_row(ctx: &Ctx, u: users::UserView, all_roles: &[(String, String)]) -> UserRowView {
-    let names = if ctx.lang == Lang::En {
-        &u.role_names_en
-    } else {
-        &u.role_names_ja
-    };
+    let names = if ctx.lang == Lang::En { &u.role_names_en } else { &u.role_names_ja };
     UserRowView {
         role_labels: names.join("、"),
-        role_checks: all_roles
-            .iter()
-            .map(|(k, l)| (k.clone(), l.clone(), u.roles.contains(k)))
-            .collect(),
+        role_checks: all_roles.iter().map(|(k, l)| (k.clone(), l.clone(), u.roles.contains(k))).collect(),
         login_id: u.login_id,
         display_name: u.display_name,
         email: u.email,
@@ -354,19 +268,11 @@ pub async fn users_create(
     };
     let login = new.login_id.clone();
     match users::create(&state.db, &s.actor, new, state.now()).await {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/users?done=created&login={}", urlencode(&login)))
-                .into_response(),
-        ),
+        Ok(_) => Ok(Redirect::to(&format!("/users?done=created&login={}", urlencode(&login))).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::PasswordPolicy(_) | AppError::Conflict)) => {
             let errors = match &e {
-                AppError::Validation(f) => f
-                    .iter()
-                    .map(|(f, k)| format!("{f}: {}", ctx.tr().t(k)))
-                    .collect(),
-                AppError::PasswordPolicy(v) => {
-                    v.iter().map(|p| ctx.tr().t(p.message_key())).collect()
-                }
+                AppError::Validation(f) => f.iter().map(|(f, k)| format!("{f}: {}", ctx.tr().t(k))).collect(),
+                AppError::PasswordPolicy(v) => v.iter().map(|p| ctx.tr().t(p.message_key())).collect(),
                 _ => vec![ctx.tr().t("error-conflict")],
             };
             let mut r = users_page(&state, &ctx, Layout::new(&ctx), Some(&form), errors).await?;
@@ -386,9 +292,7 @@ pub async fn users_roles(
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     csrf_ok(&ctx, &form)?;
-    users::set_roles(&state.db, &s.actor, &login, form.all("roles"), state.now())
-        .await
-        .map_err(fail(&ctx))?;
+    users::set_roles(&state.db, &s.actor, &login, form.all("roles"), state.now()).await.map_err(fail(&ctx))?;
     Ok(Redirect::to(&format!("/users?done=roles&login={}", urlencode(&login))).into_response())
 }
 
@@ -402,24 +306,14 @@ pub async fn users_unlock(
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     csrf_ok(&ctx, &form)?;
-    let u = users::unlock(&state.db, &s.actor, &login, state.now())
-        .await
-        .map_err(fail(&ctx))?;
+    let u = users::unlock(&state.db, &s.actor, &login, state.now()).await.map_err(fail(&ctx))?;
     if headers.contains_key("hx-request") {
         let roles = {
-            let mut c = state
-                .db
-                .conn()
-                .await
-                .map_err(|e| PageError::new(&ctx, e.into()))?;
-            mamori_store::rows::list_roles(&mut c.ex(), &s.org.id)
-                .await
-                .map_err(|e| PageError::new(&ctx, e.into()))?
+            let mut c = state.db.conn().await.map_err(|e| PageError::new(&ctx, e.into()))?;
+            mamori_store::rows::list_roles(&mut c.ex(), &s.org.id).await.map_err(|e| PageError::new(&ctx, e.into()))?
         };
-        let all: Vec<(String, String)> = roles
-            .iter()
-            .map(|r| (r.key.clone(), role_label(&ctx, &r.name_ja, &r.name_en)))
-            .collect();
+        let all: Vec<(String, String)> =
+            roles.iter().map(|r| (r.key.clone(), role_label(&ctx, &r.name_ja, &r.name_en))).collect();
         return Ok(render(&UserRowPartial {
             layout: Layout::new(&ctx),
             row: user_row(&ctx, u, &all),
@@ -439,14 +333,9 @@ pub async fn users_reset(
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     csrf_ok(&ctx, &form)?;
-    let pw = users::reset_password(&state.db, &s.actor, &login, None, state.now())
-        .await
-        .map_err(fail(&ctx))?;
+    let pw = users::reset_password(&state.db, &s.actor, &login, None, state.now()).await.map_err(fail(&ctx))?;
     let mut layout = Layout::new(&ctx);
-    layout.flash = Some(
-        ctx.tr()
-            .t2("users-password-reset", ("login", &login), ("password", &pw)),
-    );
+    layout.flash = Some(ctx.tr().t2("users-password-reset", ("login", &login), ("password", &pw)));
     users_page(&state, &ctx, layout, None, vec![]).await
 }
 
@@ -465,22 +354,11 @@ pub async fn audit_log(
     const PER_PAGE: i64 = 50;
     let s = ctx.session().map_err(fail(&ctx))?;
     let page = q.page.unwrap_or(0).max(0);
-    let (rows, total) = audit::list(&state.db, &s.actor, PER_PAGE, page * PER_PAGE)
-        .await
-        .map_err(fail(&ctx))?;
+    let (rows, total) = audit::list(&state.db, &s.actor, PER_PAGE, page * PER_PAGE).await.map_err(fail(&ctx))?;
     let t = ctx.tr();
-    let verified = audit::verify_org(&state.db, &s.org.id)
-        .await
-        .map_err(fail(&ctx))?;
+    let verified = audit::verify_org(&state.db, &s.org.id).await.map_err(fail(&ctx))?;
     let (chain_ok, chain_message) = match verified {
-        Ok(n) => (
-            true,
-            t.tn(
-                "audit-chain-ok",
-                "count",
-                i64::try_from(n).unwrap_or(i64::MAX),
-            ),
-        ),
+        Ok(n) => (true, t.tn("audit-chain-ok", "count", i64::try_from(n).unwrap_or(i64::MAX))),
         Err(e) => (false, t.t1("audit-chain-broken", "detail", &e.to_string())),
     };
     let rows = rows
@@ -509,9 +387,7 @@ pub async fn audit_log(
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

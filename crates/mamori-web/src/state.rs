@@ -21,11 +21,7 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig {
-            secure_cookies: false,
-            login_burst: 10,
-            login_per_minute: 10,
-        }
+        WebConfig { secure_cookies: false, login_burst: 10, login_per_minute: 10 }
     }
 }
 
@@ -51,12 +47,7 @@ impl AppState {
     /// State with a given clock.
     pub fn with_clock(db: Db, config: WebConfig, clock: Clock) -> AppState {
         let limiter = RateLimiter::new(config.login_burst, config.login_per_minute);
-        AppState {
-            db,
-            clock,
-            login_limiter: Arc::new(Mutex::new(limiter)),
-            config,
-        }
+        AppState { db, clock, login_limiter: Arc::new(Mutex::new(limiter)), config }
     }
 
     /// Now, in epoch milliseconds.

@@ -53,25 +53,13 @@ impl Layout {
                     .iter()
                     .filter(|(_, _, p)| p.is_none_or(|p| s.actor.grants.has(p)))
                     .filter(|(href, _, _)| !s.must_change_password() || *href == "/password")
-                    .map(|(href, key, _)| NavItem {
-                        href,
-                        label: t.t(key),
-                        active: ctx.path == *href,
-                    })
+                    .map(|(href, key, _)| NavItem { href, label: t.t(key), active: ctx.path == *href })
                     .collect();
                 (Some(s.user.display_name.clone()), nav)
             }
             None => (None, Vec::new()),
         };
-        Layout {
-            t,
-            user,
-            nav,
-            csrf: ctx.csrf().to_string(),
-            path: ctx.path.clone(),
-            flash: None,
-            error: None,
-        }
+        Layout { t, user, nav, csrf: ctx.csrf().to_string(), path: ctx.path.clone(), flash: None, error: None }
     }
 }
 
@@ -80,10 +68,7 @@ pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => {
             let mut r = html.into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
             r
         }
         Err(e) => {

@@ -18,11 +18,7 @@ fn new_user(login: &str, roles: &[&str]) -> users::NewUser {
 }
 
 fn req(login: &str, pw: &str) -> LoginRequest {
-    LoginRequest {
-        organization: None,
-        login_id: login.into(),
-        password: pw.into(),
-    }
+    LoginRequest { organization: None, login_id: login.into(), password: pw.into() }
 }
 
 async fn setup(db: &Db, slug: &str) -> Actor {
@@ -32,37 +28,20 @@ async fn setup(db: &Db, slug: &str) -> Actor {
 
 async fn lockout_after_three_failures_until_unlocked(db: Db) {
     let admin = setup(&db, "acme").await;
-    users::create(&db, &admin, new_user("sato", &["employee"]), T0)
-        .await
-        .unwrap();
+    users::create(&db, &admin, new_user("sato", &["employee"]), T0).await.unwrap();
 
-    assert!(matches!(
-        login(&db, req("sato", "wrong1"), T0 + 1).await,
-        Err(AppError::InvalidCredentials)
-    ));
-    assert!(matches!(
-        login(&db, req("sato", "wrong2"), T0 + 2).await,
-        Err(AppError::InvalidCredentials)
-    ));
-    assert!(matches!(
-        login(&db, req("sato", "wrong3"), T0 + 3).await,
-        Err(AppError::LockedNow)
-    ));
+    assert!(matches!(login(&db, req("sato", "wrong1"), T0 + 1).await, Err(AppError::InvalidCredentials)));
+    assert!(matches!(login(&db, req("sato", "wrong2"), T0 + 2).await, Err(AppError::InvalidCredentials)));
+    assert!(matches!(login(&db, req("sato", "wrong3"), T0 + 3).await, Err(AppError::LockedNow)));
     // The right password is refused once locked.
-    assert!(matches!(
-        login(&db, req("sato", "Initial123"), T0 + 4).await,
-        Err(AppError::AccountLocked)
-    ));
+    assert!(matches!(login(&db, req("sato", "Initial123"), T0 + 4).await, Err(AppError::AccountLocked)));
     let v = users::get(&db, &admin, "sato").await.unwrap();
     assert!(v.locked);
     assert_eq!(v.failed_attempts, 3);
 
     users::unlock(&db, &admin, "sato", T0 + 5).await.unwrap();
     let s = login(&db, req("sato", "Initial123"), T0 + 6).await.unwrap();
-    assert!(
-        s.must_change_password,
-        "created users start with an initial password"
-    );
+    assert!(s.must_change_password, "created users start with an initial password");
 
     // Audit: failures, lockout and unlock are recorded and the chain verifies.
     let (rows, total) = audit::list(&db, &admin, 100, 0).await.unwrap();
@@ -89,35 +68,20 @@ async fn threshold_is_an_organisation_setting(db: Db) {
     let admin = setup(&db, "acme").await;
     {
         let mut c = db.conn().await.unwrap();
-        rows::set_lockout_threshold(&mut c.ex(), &admin.org_id, 5)
-            .await
-            .unwrap();
+        rows::set_lockout_threshold(&mut c.ex(), &admin.org_id, 5).await.unwrap();
     }
-    users::create(&db, &admin, new_user("kato", &["employee"]), T0)
-        .await
-        .unwrap();
+    users::create(&db, &admin, new_user("kato", &["employee"]), T0).await.unwrap();
     for i in 0..4 {
-        assert!(matches!(
-            login(&db, req("kato", "nope"), T0 + i).await,
-            Err(AppError::InvalidCredentials)
-        ));
+        assert!(matches!(login(&db, req("kato", "nope"), T0 + i).await, Err(AppError::InvalidCredentials)));
     }
-    assert!(matches!(
-        login(&db, req("kato", "nope"), T0 + 10).await,
-        Err(AppError::LockedNow)
-    ));
+    assert!(matches!(login(&db, req("kato", "nope"), T0 + 10).await, Err(AppError::LockedNow)));
 }
 
 async fn lockout_and_password_change_revoke_sessions(db: Db) {
     let admin = setup(&db, "acme").await;
-    users::create(&db, &admin, new_user("ito", &["employee"]), T0)
-        .await
-        .unwrap();
+    users::create(&db, &admin, new_user("ito", &["employee"]), T0).await.unwrap();
     let first = login(&db, req("ito", "Initial123"), T0).await.unwrap();
-    let info = lookup(&db, &first.token, T0 + 1)
-        .await
-        .unwrap()
-        .expect("session is live");
+    let info = lookup(&db, &first.token, T0 + 1).await.unwrap().expect("session is live");
     assert!(info.must_change_password());
 
     // Policy violations name the rule; nothing changes.
@@ -133,21 +97,10 @@ async fn lockout_and_password_change_revoke_sessions(db: Db) {
         Err(AppError::WrongCurrentPassword)
     ));
     let second = login(&db, req("ito", "Initial123"), T0 + 3).await.unwrap();
-    let fresh = session::change_password(&db, &info, "Initial123", "Better123", T0 + 4)
-        .await
-        .unwrap();
-    assert!(
-        lookup(&db, &first.token, T0 + 5).await.unwrap().is_none(),
-        "old sessions are revoked"
-    );
-    assert!(
-        lookup(&db, &second.token, T0 + 5).await.unwrap().is_none(),
-        "other sessions are revoked too"
-    );
-    let now = lookup(&db, &fresh.token, T0 + 5)
-        .await
-        .unwrap()
-        .expect("new session");
+    let fresh = session::change_password(&db, &info, "Initial123", "Better123", T0 + 4).await.unwrap();
+    assert!(lookup(&db, &first.token, T0 + 5).await.unwrap().is_none(), "old sessions are revoked");
+    assert!(lookup(&db, &second.token, T0 + 5).await.unwrap().is_none(), "other sessions are revoked too");
+    let now = lookup(&db, &fresh.token, T0 + 5).await.unwrap().expect("new session");
     assert!(!now.must_change_password());
 
     // Lockout revokes a live session.
@@ -157,76 +110,36 @@ async fn lockout_and_password_change_revoke_sessions(db: Db) {
     assert!(lookup(&db, &fresh.token, T0 + 20).await.unwrap().is_none());
 
     // Reset issues a new initial password, unlocks, and forces a change again.
-    let pw = users::reset_password(&db, &admin, "ito", None, T0 + 30)
-        .await
-        .unwrap();
+    let pw = users::reset_password(&db, &admin, "ito", None, T0 + 30).await.unwrap();
     let s = login(&db, req("ito", &pw), T0 + 31).await.unwrap();
     assert!(s.must_change_password);
 }
 
 async fn sessions_expire_when_idle(db: Db) {
     let admin = setup(&db, "acme").await;
-    users::create(&db, &admin, new_user("abe", &["employee"]), T0)
-        .await
-        .unwrap();
+    users::create(&db, &admin, new_user("abe", &["employee"]), T0).await.unwrap();
     let s = login(&db, req("abe", "Initial123"), T0).await.unwrap();
-    assert!(
-        lookup(&db, &s.token, T0 + session::IDLE_MS - 1)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        lookup(&db, &s.token, T0 + 3 * session::IDLE_MS)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        lookup(&db, "0".repeat(64).as_str(), T0)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(lookup(&db, &s.token, T0 + session::IDLE_MS - 1).await.unwrap().is_some());
+    assert!(lookup(&db, &s.token, T0 + 3 * session::IDLE_MS).await.unwrap().is_none());
+    assert!(lookup(&db, "0".repeat(64).as_str(), T0).await.unwrap().is_none());
 }
 
 async fn permissions_and_validation(db: Db) {
     let admin = setup(&db, "acme").await;
-    users::create(&db, &admin, new_user("emp", &["employee"]), T0)
-        .await
-        .unwrap();
+    users::create(&db, &admin, new_user("emp", &["employee"]), T0).await.unwrap();
     let s = login(&db, req("emp", "Initial123"), T0).await.unwrap();
     let emp = lookup(&db, &s.token, T0).await.unwrap().unwrap().actor;
     assert!(emp.grants.has(Permission::DashboardView));
-    assert!(matches!(
-        users::unlock(&db, &emp, "emp", T0).await,
-        Err(AppError::Forbidden)
-    ));
-    assert!(matches!(
-        users::list(&db, &emp).await,
-        Err(AppError::Forbidden)
-    ));
-    assert!(matches!(
-        audit::list(&db, &emp, 10, 0).await,
-        Err(AppError::Forbidden)
-    ));
-    assert!(matches!(
-        users::create(&db, &emp, new_user("x", &["employee"]), T0).await,
-        Err(AppError::Forbidden)
-    ));
+    assert!(matches!(users::unlock(&db, &emp, "emp", T0).await, Err(AppError::Forbidden)));
+    assert!(matches!(users::list(&db, &emp).await, Err(AppError::Forbidden)));
+    assert!(matches!(audit::list(&db, &emp, 10, 0).await, Err(AppError::Forbidden)));
+    assert!(matches!(users::create(&db, &emp, new_user("x", &["employee"]), T0).await, Err(AppError::Forbidden)));
 
-    assert!(matches!(
-        users::create(&db, &admin, new_user("emp", &["employee"]), T0).await,
-        Err(AppError::Conflict)
-    ));
+    assert!(matches!(users::create(&db, &admin, new_user("emp", &["employee"]), T0).await, Err(AppError::Conflict)));
     match users::create(
         &db,
         &admin,
-        users::NewUser {
-            login_id: "山田".into(),
-            roles: vec![],
-            ..new_user("z", &[])
-        },
+        users::NewUser { login_id: "山田".into(), roles: vec![], ..new_user("z", &[]) },
         T0,
     )
     .await
@@ -242,86 +155,34 @@ async fn permissions_and_validation(db: Db) {
         Err(AppError::Validation(_))
     ));
     assert!(matches!(
-        users::create(
-            &db,
-            &admin,
-            users::NewUser {
-                password: "password".into(),
-                ..new_user("y", &["employee"])
-            },
-            T0
-        )
-        .await,
+        users::create(&db, &admin, users::NewUser { password: "password".into(), ..new_user("y", &["employee"]) }, T0)
+            .await,
         Err(AppError::PasswordPolicy(_))
     ));
     // Role change is audited with before and after.
-    users::set_roles(
-        &db,
-        &admin,
-        "emp",
-        vec!["employee".into(), "internal_auditor".into()],
-        T0 + 1,
-    )
-    .await
-    .unwrap();
+    users::set_roles(&db, &admin, "emp", vec!["employee".into(), "internal_auditor".into()], T0 + 1).await.unwrap();
     let (rows, _) = audit::list(&db, &admin, 1, 0).await.unwrap();
     assert_eq!(rows[0].action, "role_change");
-    assert!(
-        rows[0]
-            .before_json
-            .as_deref()
-            .unwrap()
-            .contains("[\"employee\"]")
-    );
-    assert!(
-        rows[0]
-            .after_json
-            .as_deref()
-            .unwrap()
-            .contains("internal_auditor")
-    );
+    assert!(rows[0].before_json.as_deref().unwrap().contains("[\"employee\"]"));
+    assert!(rows[0].after_json.as_deref().unwrap().contains("internal_auditor"));
 }
 
 async fn organisations_are_isolated(db: Db) {
     let a = setup(&db, "alpha").await;
     let b = setup(&db, "beta").await;
-    users::create(&db, &a, new_user("tanaka", &["system_admin"]), T0)
-        .await
-        .unwrap();
-    users::create(&db, &b, new_user("tanaka", &["employee"]), T0)
-        .await
-        .unwrap();
-    users::create(&db, &b, new_user("only_b", &["employee"]), T0)
-        .await
-        .unwrap();
+    users::create(&db, &a, new_user("tanaka", &["system_admin"]), T0).await.unwrap();
+    users::create(&db, &b, new_user("tanaka", &["employee"]), T0).await.unwrap();
+    users::create(&db, &b, new_user("only_b", &["employee"]), T0).await.unwrap();
 
     // Same login ID in two organisations: the organisation must be named.
-    assert!(matches!(
-        login(&db, req("tanaka", "Initial123"), T0).await,
-        Err(AppError::OrganizationRequired)
-    ));
-    let s = login(
-        &db,
-        LoginRequest {
-            organization: Some("alpha".into()),
-            ..req("tanaka", "Initial123")
-        },
-        T0,
-    )
-    .await
-    .unwrap();
-    let alpha_admin = lookup(&db, &s.token, T0).await.unwrap().unwrap().actor;
-    let seen: Vec<String> = users::list(&db, &alpha_admin)
+    assert!(matches!(login(&db, req("tanaka", "Initial123"), T0).await, Err(AppError::OrganizationRequired)));
+    let s = login(&db, LoginRequest { organization: Some("alpha".into()), ..req("tanaka", "Initial123") }, T0)
         .await
-        .unwrap()
-        .into_iter()
-        .map(|u| u.login_id)
-        .collect();
+        .unwrap();
+    let alpha_admin = lookup(&db, &s.token, T0).await.unwrap().unwrap().actor;
+    let seen: Vec<String> = users::list(&db, &alpha_admin).await.unwrap().into_iter().map(|u| u.login_id).collect();
     assert_eq!(seen, ["tanaka"]);
-    assert!(matches!(
-        users::unlock(&db, &alpha_admin, "only_b", T0).await,
-        Err(AppError::NotFound)
-    ));
+    assert!(matches!(users::unlock(&db, &alpha_admin, "only_b", T0).await, Err(AppError::NotFound)));
     // A unique login ID needs no organisation.
     assert!(login(&db, req("only_b", "Initial123"), T0).await.is_ok());
     // Each organisation has its own chain.
@@ -333,66 +194,34 @@ async fn organisations_are_isolated(db: Db) {
 async fn tampering_is_found_at_the_first_broken_row(db: Db) {
     let admin = setup(&db, "acme").await;
     for i in 0..5 {
-        users::create(
-            &db,
-            &admin,
-            new_user(&format!("u{i}"), &["employee"]),
-            T0 + i,
-        )
-        .await
-        .unwrap();
+        users::create(&db, &admin, new_user(&format!("u{i}"), &["employee"]), T0 + i).await.unwrap();
     }
     assert_eq!(audit::verify_org(&db, &admin.org_id).await.unwrap(), Ok(6));
     {
         let mut c = db.conn().await.unwrap();
-        exec!(
-            &mut c.ex(),
-            "UPDATE audit_log SET actor_label = 'mallory' WHERE org_id = $1 AND seq = 4",
-            &admin.org_id
-        )
-        .unwrap();
+        exec!(&mut c.ex(), "UPDATE audit_log SET actor_label = 'mallory' WHERE org_id = $1 AND seq = 4", &admin.org_id)
+            .unwrap();
     }
-    assert_eq!(
-        audit::verify_org(&db, &admin.org_id).await.unwrap(),
-        Err(ChainError::Altered { seq: 4 })
-    );
+    assert_eq!(audit::verify_org(&db, &admin.org_id).await.unwrap(), Err(ChainError::Altered { seq: 4 }));
     {
         let mut c = db.conn().await.unwrap();
-        exec!(
-            &mut c.ex(),
-            "DELETE FROM audit_log WHERE org_id = $1 AND seq = 2",
-            &admin.org_id
-        )
-        .unwrap();
+        exec!(&mut c.ex(), "DELETE FROM audit_log WHERE org_id = $1 AND seq = 2", &admin.org_id).unwrap();
     }
-    assert_eq!(
-        audit::verify_org(&db, &admin.org_id).await.unwrap(),
-        Err(ChainError::Gap {
-            expected: 2,
-            found: 3
-        })
-    );
+    assert_eq!(audit::verify_org(&db, &admin.org_id).await.unwrap(), Err(ChainError::Gap { expected: 2, found: 3 }));
 }
 
 async fn concurrent_writers_keep_one_chain(db: Db) {
     let admin = setup(&db, "acme").await;
     for i in 0..8 {
-        users::create(&db, &admin, new_user(&format!("c{i}"), &["employee"]), T0)
-            .await
-            .unwrap();
+        users::create(&db, &admin, new_user(&format!("c{i}"), &["employee"]), T0).await.unwrap();
     }
     let mut tasks = Vec::new();
     for i in 0..8 {
         let db = db.clone();
-        tasks.push(tokio::spawn(async move {
-            login(&db, req(&format!("c{i}"), "bad"), T0 + 100).await
-        }));
+        tasks.push(tokio::spawn(async move { login(&db, req(&format!("c{i}"), "bad"), T0 + 100).await }));
     }
     for t in tasks {
-        assert!(matches!(
-            t.await.unwrap(),
-            Err(AppError::InvalidCredentials)
-        ));
+        assert!(matches!(t.await.unwrap(), Err(AppError::InvalidCredentials)));
     }
     assert_eq!(audit::verify_org(&db, &admin.org_id).await.unwrap(), Ok(17));
 }

@@ -15,10 +15,7 @@ fn crlf_and_bom_parse_the_same() {
     assert_eq!(parse_default(&bom).unwrap(), base);
     let bytes = format!("\u{feff}{crlf}").into_bytes();
     assert_eq!(input::detect(&bytes), Kind::Utf8);
-    assert_eq!(
-        parse_default(&input::decode_text(&bytes).unwrap()).unwrap(),
-        base
-    );
+    assert_eq!(parse_default(&input::decode_text(&bytes).unwrap()).unwrap(), base);
 }
 
 #[test]
@@ -46,13 +43,8 @@ fn shift_jis_is_detected_and_decoded() {
 fn docx(lines: &[&str]) -> Vec<u8> {
     let mut body = String::new();
     for l in lines {
-        let esc = l
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
-        body.push_str(&format!(
-            "<w:p><w:r><w:t xml:space=\"preserve\">{esc}</w:t></w:r></w:p>"
-        ));
+        let esc = l.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        body.push_str(&format!("<w:p><w:r><w:t xml:space=\"preserve\">{esc}</w:t></w:r></w:p>"));
     }
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
@@ -63,7 +55,10 @@ fn docx(lines: &[&str]) -> Vec<u8> {
         let mut z = zip::ZipWriter::new(&mut buf);
         let opts: zip::write::SimpleFileOptions = zip::write::SimpleFileOptions::default();
         z.start_file("[Content_Types].xml", opts).unwrap();
-        z.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>").unwrap();
+        z.write_all(
+            b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>",
+        )
+        .unwrap();
         z.start_file("word/document.xml", opts).unwrap();
         z.write_all(xml.as_bytes()).unwrap();
         z.finish().unwrap();
@@ -89,40 +84,22 @@ fn docx_built_here_parses_like_the_text() {
 fn full_width_digits_in_headings_and_intervals() {
     let fw = |s: &str| {
         s.chars()
-            .map(|c| {
-                if c.is_ascii_digit() {
-                    char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap()
-                } else {
-                    c
-                }
-            })
+            .map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap() } else { c })
             .collect::<String>()
     };
     let text = SEED
         .lines()
-        .map(|l| {
-            if l.starts_with("管理策 ") || l.contains("回/") {
-                fw(l)
-            } else {
-                l.to_string()
-            }
-        })
+        .map(|l| if l.starts_with("管理策 ") || l.contains("回/") { fw(l) } else { l.to_string() })
         .collect::<Vec<_>>()
         .join("\n");
     let r = parse_default(&text).unwrap();
     let base = seed();
     assert_eq!(
         r.controls.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        base.controls
-            .iter()
-            .map(|c| c.id.clone())
-            .collect::<Vec<_>>()
+        base.controls.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
     );
     let freqs = |r: &mamori_regulation::Regulation| {
-        r.controls
-            .iter()
-            .flat_map(|c| c.recurring.iter().map(|d| d.frequency.clone()))
-            .collect::<Vec<_>>()
+        r.controls.iter().flat_map(|c| c.recurring.iter().map(|d| d.frequency.clone())).collect::<Vec<_>>()
     };
     assert_eq!(freqs(&r), freqs(&base));
     assert_eq!(r.controls[0].title, "情報セキュリティのための方針群");
@@ -141,8 +118,7 @@ fn an_extra_page_header_mid_sentence_is_removed() {
     assert!(
         r.controls
             .iter()
-            .all(|c| !c.control_text.contains("文書番号")
-                && c.procedure.iter().all(|p| !p.text.contains("文書番号")))
+            .all(|c| !c.control_text.contains("文書番号") && c.procedure.iter().all(|p| !p.text.contains("文書番号")))
     );
 }
 
@@ -172,53 +148,24 @@ fn a_small_regulation_written_another_way() {
 手順\n\
 (1) 一人で運営しているため対象外とする。\n";
     let r = parse_default(text).unwrap();
-    assert_eq!(
-        r.document.title.as_deref(),
-        Some("情報セキュリティ管理規程")
-    );
+    assert_eq!(r.document.title.as_deref(), Some("情報セキュリティ管理規程"));
     assert_eq!(r.controls.len(), 2);
     let c = &r.controls[0];
     assert_eq!(c.id, "5.1");
-    assert_eq!(
-        c.records,
-        ["基本方針改訂記録", "ログ確認記録"],
-        "records are joined across line breaks"
-    );
-    assert_eq!(
-        c.recurring
-            .iter()
-            .map(|d| d.frequency.as_str())
-            .collect::<Vec<_>>(),
-        ["annual", "monthly"]
-    );
+    assert_eq!(c.records, ["基本方針改訂記録", "ログ確認記録"], "records are joined across line breaks");
+    assert_eq!(c.recurring.iter().map(|d| d.frequency.as_str()).collect::<Vec<_>>(), ["annual", "monthly"]);
     assert_eq!(c.recurring[0].who.as_deref(), Some("経営責任者"));
     assert_eq!(c.recurring_unspecified.len(), 1);
     assert_eq!(c.procedure[0].label.as_deref(), Some("（１）"));
     assert!(!r.controls[1].applicable);
-    assert_eq!(
-        r.controls[1].exclusion_reason.as_deref(),
-        Some("一人で運営しているため対象外とする。")
-    );
-    assert!(
-        r.diagnostics
-            .iter()
-            .any(|d| d.message.contains("5.2 not found"))
-    );
+    assert_eq!(r.controls[1].exclusion_reason.as_deref(), Some("一人で運営しているため対象外とする。"));
+    assert!(r.diagnostics.iter().any(|d| d.message.contains("5.2 not found")));
 
     // The organisation's own role dictionary.
     let mut dict = mamori_regulation::Dictionaries::default();
-    dict.extend(
-        vec![mamori_regulation::dict::Entry {
-            canonical: "情報システム部長".into(),
-            aliases: vec![],
-        }],
-        vec![],
-    );
+    dict.extend(vec![mamori_regulation::dict::Entry { canonical: "情報システム部長".into(), aliases: vec![] }], vec![]);
     let r = mamori_regulation::parse(text, &dict).unwrap();
-    assert_eq!(
-        r.controls[0].recurring[1].who.as_deref(),
-        Some("情報システム部長")
-    );
+    assert_eq!(r.controls[0].recurring[1].who.as_deref(), Some("情報システム部長"));
 }
 
 proptest! {

@@ -8,25 +8,11 @@ use serde_json::json;
 async fn session_me_and_forced_password_change(w: World) {
     let mut c = w.client();
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
-    let r = c
-        .post_json(
-            "/api/v1/session",
-            json!({"login_id": "admin", "password": "Initial123"}),
-        )
-        .await;
+    let r = c.post_json("/api/v1/session", json!({"login_id": "admin", "password": "Initial123"})).await;
     assert_eq!(r.status, StatusCode::OK);
-    let cookie = r
-        .headers
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = r.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(cookie.starts_with("mamori_session="), "{cookie}");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
 
     let me = c.get("/api/v1/me").await;
     assert_eq!(me.status, StatusCode::OK);
@@ -42,43 +28,22 @@ async fn session_me_and_forced_password_change(w: World) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["error"]["code"], "password_change_required");
 
-    let r = c
-        .post_json(
-            "/api/v1/me/password",
-            json!({"current_password": "Initial123", "new_password": "admin"}),
-        )
-        .await;
+    let r =
+        c.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "admin"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let e = r.json();
     assert_eq!(e["error"]["code"], "password_policy");
-    assert_eq!(
-        e["error"]["violations"],
-        json!(["too_short", "no_digit", "equals_login_id"])
-    );
-    assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("8 文字以上"),
-        "{e}"
-    );
+    assert_eq!(e["error"]["violations"], json!(["too_short", "no_digit", "equals_login_id"]));
+    assert!(e["error"]["message"].as_str().unwrap().contains("8 文字以上"), "{e}");
 
     let r = c
-        .post_json(
-            "/api/v1/me/password",
-            json!({"current_password": "Initial123", "new_password": "Admin1234"}),
-        )
+        .post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Admin1234"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(
-        c.get("/api/v1/me").await.json()["must_change_password"],
-        false
-    );
+    assert_eq!(c.get("/api/v1/me").await.json()["must_change_password"], false);
     assert_eq!(c.get("/api/v1/users").await.status, StatusCode::OK);
 
-    let r = c
-        .send("DELETE", "/api/v1/session", None, String::new())
-        .await;
+    let r = c.send("DELETE", "/api/v1/session", None, String::new()).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 }
@@ -86,43 +51,21 @@ async fn session_me_and_forced_password_change(w: World) {
 async fn lockout_contract(w: World) {
     let mut c = w.client();
     for _ in 0..3 {
-        let r = c
-            .post_json(
-                "/api/v1/session",
-                json!({"login_id": "emp", "password": "wrong-pass1"}),
-            )
-            .await;
+        let r = c.post_json("/api/v1/session", json!({"login_id": "emp", "password": "wrong-pass1"})).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
         assert_eq!(r.json()["error"]["code"], "invalid_credentials");
     }
-    let r = c
-        .post_json(
-            "/api/v1/session",
-            json!({"login_id": "emp", "password": "Initial123"}),
-        )
-        .await;
+    let r = c.post_json("/api/v1/session", json!({"login_id": "emp", "password": "Initial123"})).await;
     assert_eq!(r.status, StatusCode::LOCKED);
     assert_eq!(r.json()["error"]["code"], "account_locked");
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("ロック")
-    );
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("ロック"));
 
     // An employee may not unlock; an administrator may.
     let mut admin = w.logged_in("admin").await;
-    let r = admin
-        .send("POST", "/api/v1/users/emp/unlock", None, String::new())
-        .await;
+    let r = admin.send("POST", "/api/v1/users/emp/unlock", None, String::new()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["locked"], false);
-    let r = c
-        .post_json(
-            "/api/v1/session",
-            json!({"login_id": "emp", "password": "Initial123"}),
-        )
-        .await;
+    let r = c.post_json("/api/v1/session", json!({"login_id": "emp", "password": "Initial123"})).await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -130,17 +73,10 @@ async fn employee_is_refused_privileged_routes(w: World) {
     let mut emp = w.logged_in("emp").await;
     // Pending change first.
     let r = emp
-        .post_json(
-            "/api/v1/me/password",
-            json!({"current_password": "Initial123", "new_password": "Employee99"}),
-        )
+        .post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"}))
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    for (m, p) in [
-        ("POST", "/api/v1/users/admin/unlock"),
-        ("GET", "/api/v1/users"),
-        ("GET", "/api/v1/audit"),
-    ] {
+    for (m, p) in [("POST", "/api/v1/users/admin/unlock"), ("GET", "/api/v1/users"), ("GET", "/api/v1/audit")] {
         let r = emp.send(m, p, Some("application/json"), "{}".into()).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{m} {p}");
         assert_eq!(r.json()["error"]["code"], "forbidden", "{m} {p}");
@@ -160,40 +96,28 @@ async fn users_and_audit_api(w: World) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["must_change_password"], true);
-    let r = a.post_json("/api/v1/users", json!({"login_id": "suzuki", "display_name": "x", "password": "Hanako2026", "roles": ["employee"]})).await;
+    let r = a
+        .post_json(
+            "/api/v1/users",
+            json!({"login_id": "suzuki", "display_name": "x", "password": "Hanako2026", "roles": ["employee"]}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let r = a.post_json("/api/v1/users", json!({"login_id": "x"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["code"], "validation");
 
     let r = a
-        .send(
-            "PUT",
-            "/api/v1/users/suzuki/roles",
-            Some("application/json"),
-            json!({"roles": ["employee"]}).to_string(),
-        )
+        .send("PUT", "/api/v1/users/suzuki/roles", Some("application/json"), json!({"roles": ["employee"]}).to_string())
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["roles"], json!(["employee"]));
 
-    let r = a
-        .send(
-            "POST",
-            "/api/v1/users/suzuki/password-reset",
-            None,
-            String::new(),
-        )
-        .await;
+    let r = a.send("POST", "/api/v1/users/suzuki/password-reset", None, String::new()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let pw = r.json()["password"].as_str().unwrap().to_string();
     let mut s = w.client();
-    let r = s
-        .post_json(
-            "/api/v1/session",
-            json!({"login_id": "suzuki", "password": pw}),
-        )
-        .await;
+    let r = s.post_json("/api/v1/session", json!({"login_id": "suzuki", "password": pw})).await;
     assert_eq!(r.json()["must_change_password"], true);
 
     let r = a.get("/api/v1/audit?limit=5").await;
@@ -203,27 +127,14 @@ async fn users_and_audit_api(w: World) {
     assert_eq!(v["items"].as_array().unwrap().len(), 5);
     assert_eq!(v["items"][0]["action"], "login_success");
     assert_eq!(v["items"][1]["action"], "password_reset");
-    assert!(
-        v["items"][1]["after"]["must_change_password"]
-            .as_bool()
-            .unwrap()
-    );
-    assert!(
-        !v["items"][1].to_string().contains("argon2"),
-        "hashes never reach the audit trail"
-    );
+    assert!(v["items"][1]["after"]["must_change_password"].as_bool().unwrap());
+    assert!(!v["items"][1].to_string().contains("argon2"), "hashes never reach the audit trail");
 }
 
 async fn cross_site_form_posts_to_the_api_are_refused(w: World) {
     let mut a = w.logged_in("admin").await;
-    for ct in [
-        "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=x",
-        "text/plain",
-    ] {
-        let r = a
-            .send("POST", "/api/v1/users/emp/unlock", Some(ct), String::new())
-            .await;
+    for ct in ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"] {
+        let r = a.send("POST", "/api/v1/users/emp/unlock", Some(ct), String::new()).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{ct}");
     }
 }
@@ -232,12 +143,7 @@ async fn login_is_rate_limited_per_client(w: World) {
     let mut c = w.client();
     let mut limited = false;
     for i in 0..15 {
-        let r = c
-            .post_json(
-                "/api/v1/session",
-                json!({"login_id": format!("nobody{i}"), "password": "x"}),
-            )
-            .await;
+        let r = c.post_json("/api/v1/session", json!({"login_id": format!("nobody{i}"), "password": "x"})).await;
         if r.status == StatusCode::TOO_MANY_REQUESTS {
             assert_eq!(r.json()["error"]["code"], "rate_limited");
             limited = true;
@@ -252,16 +158,9 @@ async fn healthz_and_headers(w: World) {
     let mut c = w.client();
     let r = c.get("/healthz").await;
     assert_eq!(r.status, StatusCode::OK);
-    let csp = r
-        .headers
-        .get("content-security-policy")
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
     assert!(
-        csp.contains("frame-ancestors 'none'")
-            && csp.contains("script-src 'self'")
-            && !csp.contains("unsafe-inline")
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline")
     );
     assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(r.headers.get("referrer-policy").unwrap(), "same-origin");

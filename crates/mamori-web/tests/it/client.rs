@@ -26,10 +26,7 @@ impl Resp {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     pub fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 }
 
@@ -41,13 +38,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub async fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        content_type: Option<&str>,
-        body: String,
-    ) -> Resp {
+    pub async fn send(&mut self, method: &str, path: &str, content_type: Option<&str>, body: String) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if !self.jar.is_empty() {
             let c: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -59,12 +50,7 @@ impl Client {
         if let Some(l) = &self.accept_language {
             b = b.header("accept-language", l);
         }
-        let resp = self
-            .app
-            .clone()
-            .oneshot(b.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
+        let resp = self.app.clone().oneshot(b.body(Body::from(body)).unwrap()).await.unwrap();
         for v in resp.headers().get_all("set-cookie") {
             let s = v.to_str().unwrap();
             let (kv, attrs) = s.split_once(';').unwrap_or((s, ""));
@@ -78,38 +64,21 @@ impl Client {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
     pub async fn get(&mut self, path: &str) -> Resp {
         self.send("GET", path, None, String::new()).await
     }
     pub async fn post_json(&mut self, path: &str, v: serde_json::Value) -> Resp {
-        self.send("POST", path, Some("application/json"), v.to_string())
-            .await
+        self.send("POST", path, Some("application/json"), v.to_string()).await
     }
     pub async fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Resp {
-        let body: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", mamori_web::pages::urlencode(v)))
-            .collect();
-        self.send(
-            "POST",
-            path,
-            Some("application/x-www-form-urlencoded"),
-            body.join("&"),
-        )
-        .await
+        let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", mamori_web::pages::urlencode(v))).collect();
+        self.send("POST", path, Some("application/x-www-form-urlencoded"), body.join("&")).await
     }
     /// The CSRF token of the last page's forms.
     pub fn csrf_in(html: &str) -> String {
-        let i = html
-            .find("name=\"csrf\" value=\"")
-            .expect("page has a CSRF field")
-            + 19;
+        let i = html.find("name=\"csrf\" value=\"").expect("page has a CSRF field") + 19;
         html[i..i + 64].to_string()
     }
 }
@@ -122,9 +91,7 @@ pub struct World {
 
 impl World {
     pub async fn new(db: Db) -> World {
-        let o = org::create(&db, "acme", "アクメ株式会社", T0)
-            .await
-            .unwrap();
+        let o = org::create(&db, "acme", "アクメ株式会社", T0).await.unwrap();
         let cli = Actor::cli(&o.id);
         let mk = |login: &str, roles: &[&str]| users::NewUser {
             login_id: login.into(),
@@ -133,48 +100,30 @@ impl World {
             password: "Initial123".into(),
             roles: roles.iter().map(|r| r.to_string()).collect(),
         };
-        users::create(
-            &db,
-            &cli,
-            mk("admin", &["top_management", "system_admin"]),
-            T0,
-        )
-        .await
-        .unwrap();
-        users::create(&db, &cli, mk("emp", &["employee"]), T0)
-            .await
-            .unwrap();
+        users::create(&db, &cli, mk("admin", &["top_management", "system_admin"]), T0).await.unwrap();
+        users::create(&db, &cli, mk("emp", &["employee"]), T0).await.unwrap();
         // A clock that ticks one millisecond per reading, from a fixed start.
         let clock = Arc::new(AtomicI64::new(T0 + 1000));
-        let state = AppState::with_clock(
-            db,
-            WebConfig::default(),
-            Arc::new(move || clock.fetch_add(1, Ordering::SeqCst)),
-        );
+        let state =
+            AppState::with_clock(db, WebConfig::default(), Arc::new(move || clock.fetch_add(1, Ordering::SeqCst)));
         World { app: router(state) }
     }
 
     pub fn client(&self) -> Client {
-        Client {
-            app: self.app.clone(),
-            jar: BTreeMap::new(),
-            accept_language: None,
-        }
+        Client { app: self.app.clone(), jar: BTreeMap::new(), accept_language: None }
     }
 
     /// A client logged in through the API; the administrator's initial password is changed first.
     pub async fn logged_in(&self, login: &str) -> Client {
         let mut c = self.client();
-        let r = c
-            .post_json(
-                "/api/v1/session",
-                serde_json::json!({"login_id": login, "password": "Initial123"}),
-            )
-            .await;
+        let r = c.post_json("/api/v1/session", serde_json::json!({"login_id": login, "password": "Initial123"})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         if login == "admin" {
             let r = c
-                .post_json("/api/v1/me/password", serde_json::json!({"current_password": "Initial123", "new_password": "Admin1234"}))
+                .post_json(
+                    "/api/v1/me/password",
+                    serde_json::json!({"current_password": "Initial123", "new_password": "Admin1234"}),
+                )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         }

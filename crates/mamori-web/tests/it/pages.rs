@@ -34,10 +34,7 @@ async fn login_page_is_japanese_first_then_english(w: World) {
     assert_eq!(r.location(), "/login");
     assert!(en.get("/login").await.body.contains("<html lang=\"ja\">"));
     // No open redirects.
-    assert_eq!(
-        en.get("/lang?set=en&next=//evil.example").await.location(),
-        "/"
-    );
+    assert_eq!(en.get("/lang?set=en&next=//evil.example").await.location(), "/");
 }
 
 async fn login_journey_with_forced_password_change(w: World) {
@@ -47,28 +44,11 @@ async fn login_journey_with_forced_password_change(w: World) {
     let csrf = Client::csrf_in(&page.body);
 
     // A login form without the matching token is refused.
-    let r = c
-        .post_form(
-            "/login",
-            &[
-                ("csrf", &"0".repeat(64)),
-                ("login_id", "admin"),
-                ("password", "Initial123"),
-            ],
-        )
-        .await;
+    let r =
+        c.post_form("/login", &[("csrf", &"0".repeat(64)), ("login_id", "admin"), ("password", "Initial123")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
-    let r = c
-        .post_form(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("login_id", "admin"),
-                ("password", "Initial123"),
-            ],
-        )
-        .await;
+    let r = c.post_form("/login", &[("csrf", &csrf), ("login_id", "admin"), ("password", "Initial123")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), "/password");
     // Every other page sends back to the password form.
@@ -88,9 +68,7 @@ async fn login_journey_with_forced_password_change(w: World) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        r.body.contains("8 文字以上にしてください。") && r.body.contains("数字を含めてください。")
-    );
+    assert!(r.body.contains("8 文字以上にしてください。") && r.body.contains("数字を含めてください。"));
     let r = c
         .post_form(
             "/password",
@@ -125,10 +103,7 @@ async fn menus_and_pages_follow_the_role(w: World) {
     assert_eq!(r.location(), "/password");
     let page = emp.get("/password").await;
     let nav = &page.body[page.body.find("<nav").unwrap()..page.body.find("</nav>").unwrap()];
-    assert!(
-        !nav.contains("/users") && !nav.contains("/audit") && !nav.contains("href=\"/\""),
-        "{nav}"
-    );
+    assert!(!nav.contains("/users") && !nav.contains("/audit") && !nav.contains("href=\"/\""), "{nav}");
     let csrf = Client::csrf_in(&page.body);
     emp.post_form(
         "/password",
@@ -143,10 +118,7 @@ async fn menus_and_pages_follow_the_role(w: World) {
     let home = emp.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     let nav = &home.body[home.body.find("<nav").unwrap()..home.body.find("</nav>").unwrap()];
-    assert!(
-        nav.contains("href=\"/\"") && !nav.contains("/users") && !nav.contains("/audit"),
-        "{nav}"
-    );
+    assert!(nav.contains("href=\"/\"") && !nav.contains("/users") && !nav.contains("/audit"), "{nav}");
     let r = emp.get("/audit").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("権限がありません"));
@@ -163,12 +135,7 @@ async fn administrator_manages_users_from_the_page(w: World) {
     let r = a
         .post_form(
             "/users",
-            &[
-                ("login_id", "yamada"),
-                ("display_name", "山田"),
-                ("password", "Yamada2026"),
-                ("roles", "employee"),
-            ],
+            &[("login_id", "yamada"), ("display_name", "山田"), ("password", "Yamada2026"), ("roles", "employee")],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -194,15 +161,7 @@ async fn administrator_manages_users_from_the_page(w: World) {
 
     // Validation errors are shown in place and keep what was typed.
     let r = a
-        .post_form(
-            "/users",
-            &[
-                ("csrf", &csrf),
-                ("login_id", "bad id"),
-                ("display_name", "x"),
-                ("password", "short"),
-            ],
-        )
+        .post_form("/users", &[("csrf", &csrf), ("login_id", "bad id"), ("display_name", "x"), ("password", "short")])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("value=\"bad id\""));
@@ -210,34 +169,16 @@ async fn administrator_manages_users_from_the_page(w: World) {
     // Lock yamada out, then unlock from the page (plain form and htmx row swap).
     let mut y = w.client();
     for _ in 0..3 {
-        y.post_json(
-            "/api/v1/session",
-            serde_json::json!({"login_id": "yamada", "password": "nope"}),
-        )
-        .await;
+        y.post_json("/api/v1/session", serde_json::json!({"login_id": "yamada", "password": "nope"})).await;
     }
     let page = a.get("/users").await;
     assert!(page.body.contains("ロック中"));
-    let r = a.send(
-        "POST",
-        "/users/yamada/unlock",
-        Some("application/x-www-form-urlencoded"),
-        format!("csrf={csrf}"),
-    );
+    let r = a.send("POST", "/users/yamada/unlock", Some("application/x-www-form-urlencoded"), format!("csrf={csrf}"));
     let r = r.await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(
-        a.get(r.location())
-            .await
-            .body
-            .contains("yamada のロックを解除しました")
-    );
+    assert!(a.get(r.location()).await.body.contains("yamada のロックを解除しました"));
     for _ in 0..3 {
-        y.post_json(
-            "/api/v1/session",
-            serde_json::json!({"login_id": "yamada", "password": "nope"}),
-        )
-        .await;
+        y.post_json("/api/v1/session", serde_json::json!({"login_id": "yamada", "password": "nope"})).await;
     }
     let mut hx = a;
     let req = axum::http::Request::builder()
@@ -245,48 +186,28 @@ async fn administrator_manages_users_from_the_page(w: World) {
         .uri("/users/yamada/unlock")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("hx-request", "true")
-        .header(
-            "cookie",
-            hx.jar
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
+        .header("cookie", hx.jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
         .body(axum::body::Body::from(format!("csrf={csrf}")))
         .unwrap();
     use tower::ServiceExt;
     let resp = hx.app.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let body = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
+    let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
     let row = String::from_utf8_lossy(&body);
-    assert!(
-        row.trim_start().starts_with("<tr id=\"user-yamada\""),
-        "{row}"
-    );
+    assert!(row.trim_start().starts_with("<tr id=\"user-yamada\""), "{row}");
     assert!(row.contains("有効") && !row.contains("ロック中"));
     let r = hx.get("/users").await;
     assert_eq!(r.status, StatusCode::OK);
 
     // Reissuing a password shows it once.
-    let r = hx
-        .post_form("/users/yamada/reset-password", &[("csrf", &csrf)])
-        .await;
+    let r = hx.post_form("/users/yamada/reset-password", &[("csrf", &csrf)]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("yamada の初期パスワードを再発行しました: "));
 
     // The audit page lists the actions and says the chain is intact.
     let audit = hx.get("/audit").await;
     assert_eq!(audit.status, StatusCode::OK);
-    for label in [
-        "ロック解除",
-        "アカウントロック",
-        "パスワード再発行",
-        "ログイン失敗",
-    ] {
+    for label in ["ロック解除", "アカウントロック", "パスワード再発行", "ログイン失敗"] {
         assert!(audit.body.contains(label), "{label}");
     }
     assert!(audit.body.contains("ハッシュチェーンは正常です"));
