@@ -45,6 +45,9 @@ pub enum AppError {
     /// Already exists.
     #[error("already exists")]
     Conflict,
+    /// The uploaded document is not a 管理策規程.
+    #[error("not a regulation: {0}")]
+    NotARegulation(String),
     /// Too many attempts from this client.
     #[error("too many requests")]
     RateLimited,
@@ -81,6 +84,7 @@ impl AppError {
             AppError::WrongCurrentPassword => "wrong_current_password",
             AppError::Validation(_) => "validation",
             AppError::Conflict => "conflict",
+            AppError::NotARegulation(_) => "not_a_regulation",
             AppError::RateLimited => "rate_limited",
             AppError::Store(_) | AppError::Internal(_) => "internal",
         }
@@ -102,6 +106,7 @@ impl AppError {
             AppError::WrongCurrentPassword => "error-wrong-current-password",
             AppError::Validation(_) => "error-validation",
             AppError::Conflict => "error-conflict",
+            AppError::NotARegulation(_) => "error-not-a-regulation",
             AppError::RateLimited => "error-rate-limited",
             AppError::Store(_) | AppError::Internal(_) => "error-internal",
         }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod error;
 pub mod org;
 pub mod random;
+pub mod regulation;
 pub mod regulation_file;
 pub mod session;
 pub mod users;

@@ -8,20 +8,20 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// IO failure.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read: {cause}")]
     Io {
         /// File.
         path: String,
         /// Cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Not decodable.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Input {
         /// File.
         path: String,
         /// Cause.
-        source: input::InputError,
+        cause: input::InputError,
     },
     /// A PDF without poppler installed.
     #[error("{path}: reading PDF needs the `pdftotext` command (Debian package poppler-utils), which is not installed")]
@@ -38,12 +38,12 @@ pub enum ReadError {
         message: String,
     },
     /// No control headings.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     NotARegulation {
         /// File.
         path: String,
         /// Cause.
-        source: mamori_regulation::parse::NotARegulation,
+        cause: mamori_regulation::parse::NotARegulation,
     },
 }
 
@@ -51,9 +51,9 @@ pub enum ReadError {
 pub fn text_of(path: &Path, bytes: &[u8]) -> Result<String, ReadError> {
     let name = path.display().to_string();
     match input::detect(bytes) {
-        Kind::Docx => input::docx_text(bytes).map_err(|source| ReadError::Input { path: name, source }),
+        Kind::Docx => input::docx_text(bytes).map_err(|cause| ReadError::Input { path: name, cause }),
         Kind::Pdf => pdf_text(path),
-        _ => input::decode_text(bytes).map_err(|source| ReadError::Input { path: name, source }),
+        _ => input::decode_text(bytes).map_err(|cause| ReadError::Input { path: name, cause }),
     }
 }
 
@@ -63,7 +63,7 @@ fn pdf_text(path: &Path) -> Result<String, ReadError> {
         std::process::Command::new("pdftotext").arg("-layout").arg("-enc").arg("UTF-8").arg(path).arg("-").output();
     match out {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ReadError::NoPdftotext { path: name }),
-        Err(source) => Err(ReadError::Io { path: name, source }),
+        Err(cause) => Err(ReadError::Io { path: name, cause }),
         Ok(o) if !o.status.success() => {
             Err(ReadError::Pdftotext { path: name, message: String::from_utf8_lossy(&o.stderr).trim().to_string() })
         }
@@ -76,8 +76,8 @@ pub fn parse_file(
     path: &Path,
     dict: &mamori_regulation::Dictionaries,
 ) -> Result<mamori_regulation::Regulation, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io { path: path.display().to_string(), source })?;
+    let bytes = std::fs::read(path).map_err(|cause| ReadError::Io { path: path.display().to_string(), cause })?;
     let text = text_of(path, &bytes)?;
     mamori_regulation::parse(&text, dict)
-        .map_err(|source| ReadError::NotARegulation { path: path.display().to_string(), source })
+        .map_err(|cause| ReadError::NotARegulation { path: path.display().to_string(), cause })
 }

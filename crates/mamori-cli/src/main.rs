@@ -71,6 +71,35 @@ enum RegulationCommand {
         #[arg(long, default_value = "json")]
         format: String,
     },
+    /// Imports a regulation as the organisation's next version (the previous ones are kept).
+    Import {
+        /// The file (text, Shift_JIS, .docx or PDF).
+        file: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Lists the imported versions.
+    Versions {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Adds a role or external system (with aliases) to the organisation's dictionary.
+    DictionaryAdd {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// `role` or `system`.
+        #[arg(long)]
+        kind: String,
+        /// The name to report.
+        #[arg(long)]
+        name: String,
+        /// Other spellings (repeatable).
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -247,6 +276,9 @@ async fn serve(db: Db, settings: &config::Settings, bind: Option<String>, port: 
     Ok(())
 }
 
+/// The customer's regulation shipped as example data; `demo` imports it.
+const SEED_REGULATION: &str = include_str!("../../../examples/seed-regulation.txt");
+
 /// The demo organisation's slug and administrator login.
 const DEMO_ORG: &str = "demo";
 const DEMO_ADMIN: &str = "admin";
@@ -276,6 +308,9 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     )
     .await
     .map_err(app_err)?;
+    mamori_app::regulation::import_text(db, &Actor::cli(&o.id), "seed-regulation.txt", SEED_REGULATION, now)
+        .await
+        .map_err(app_err)?;
     Ok(Some(password))
 }
 
@@ -397,8 +432,53 @@ async fn run(cli: Cli) -> Result<i32> {
                 }
             }
         }
-        Command::Regulation(RegulationCommand::Parse { file, format }) => {
-            return regulation_parse(&file, &format);
+        Command::Regulation(RegulationCommand::Parse { file, format }) => return regulation_parse(&file, &format),
+        Command::Regulation(c) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            match c {
+                RegulationCommand::Parse { .. } => {}
+                RegulationCommand::Import { file, org } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                    let text = mamori_app::regulation_file::text_of(&file, &bytes)?;
+                    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let imported =
+                        mamori_app::regulation::import_text(&db, &a, &name, &text, now_ms()).await.map_err(|e| match e {
+                            AppError::NotARegulation(m) => anyhow!("{}: {m}", file.display()),
+                            other => app_err(other),
+                        })?;
+                    for d in &imported.diagnostics {
+                        eprintln!("{}:{}: {}", file.display(), d.line, d.message);
+                    }
+                    println!(
+                        "imported {} as version {} ({} controls, {} diagnostics)",
+                        file.display(),
+                        imported.version.version_no,
+                        imported.controls,
+                        imported.diagnostics.len()
+                    );
+                }
+                RegulationCommand::Versions { org } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    for v in mamori_app::regulation::versions(&db, &a).await.map_err(app_err)? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            v.version_no,
+                            v.doc_number.unwrap_or_default(),
+                            v.edition.unwrap_or_default(),
+                            v.doc_date.unwrap_or_default(),
+                            v.source_name
+                        );
+                    }
+                }
+                RegulationCommand::DictionaryAdd { org, kind, name, aliases } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    mamori_app::regulation::add_dictionary_entry(&db, &a, &kind, &name, aliases, now_ms())
+                        .await
+                        .map_err(app_err)?;
+                    println!("{kind} {name} added");
+                }
+            }
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;

@@ -27,17 +27,25 @@ pub enum Permission {
     /// Change organisation settings such as the lockout limit.
     #[serde(rename = "settings.manage")]
     SettingsManage,
+    /// Read the regulation, its controls and open items.
+    #[serde(rename = "regulation.view")]
+    RegulationView,
+    /// Import a new version of the regulation.
+    #[serde(rename = "regulation.import")]
+    RegulationImport,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 8] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
         Permission::UsersUnlock,
         Permission::AuditView,
         Permission::SettingsManage,
+        Permission::RegulationView,
+        Permission::RegulationImport,
     ];
 
     /// The stable key stored in the database.
@@ -49,6 +57,8 @@ impl Permission {
             Permission::UsersUnlock => "users.unlock",
             Permission::AuditView => "audit.view",
             Permission::SettingsManage => "settings.manage",
+            Permission::RegulationView => "regulation.view",
+            Permission::RegulationImport => "regulation.import",
         }
     }
 
@@ -90,27 +100,45 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
             key: ROLE_TOP_MANAGEMENT,
             name_ja: "経営責任者",
             name_en: "Top management",
-            permissions: &[DashboardView, UsersView, UsersManage, UsersUnlock, AuditView, SettingsManage],
+            permissions: &[
+                DashboardView,
+                UsersView,
+                UsersManage,
+                UsersUnlock,
+                AuditView,
+                SettingsManage,
+                RegulationView,
+                RegulationImport,
+            ],
         },
         SeedRole {
             key: ROLE_SECURITY_MANAGER,
             name_ja: "情報セキュリティ管理者",
             name_en: "Information security manager",
-            permissions: &[DashboardView, UsersView, AuditView],
+            permissions: &[DashboardView, UsersView, AuditView, RegulationView, RegulationImport],
         },
         SeedRole {
             key: ROLE_SYSTEM_ADMIN,
             name_ja: "システム管理者",
             name_en: "System administrator",
-            permissions: &[DashboardView, UsersView, UsersManage, UsersUnlock, AuditView, SettingsManage],
+            permissions: &[
+                DashboardView,
+                UsersView,
+                UsersManage,
+                UsersUnlock,
+                AuditView,
+                SettingsManage,
+                RegulationView,
+                RegulationImport,
+            ],
         },
         SeedRole {
             key: ROLE_INTERNAL_AUDITOR,
             name_ja: "内部監査員",
             name_en: "Internal auditor",
-            permissions: &[DashboardView, AuditView],
+            permissions: &[DashboardView, AuditView, RegulationView],
         },
-        SeedRole { key: ROLE_EMPLOYEE, name_ja: "従業員", name_en: "Employee", permissions: &[DashboardView] },
+        SeedRole { key: ROLE_EMPLOYEE, name_ja: "従業員", name_en: "Employee", permissions: &[DashboardView, RegulationView] },
     ]
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::sync::LazyLock;
 
 /// The four themes of Annex A.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Theme {
     /// 5: 組織的管理策.

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::sync::LazyLock;
 
 /// Document metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DocumentMeta {
     /// 文書番号.
     pub number: Option<String>,
@@ -27,7 +27,7 @@ pub struct DocumentMeta {
 }
 
 /// One procedure item with its label as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ProcedureItem {
     /// "(1)", "①", "a)", "I." …; none for a plain paragraph.
     pub label: Option<String>,
@@ -38,7 +38,7 @@ pub struct ProcedureItem {
 }
 
 /// A recurring duty stated with an interval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Recurring {
     /// daily, weekly, monthly, quarterly, semiannual, annual.
     pub frequency: String,
@@ -51,7 +51,7 @@ pub struct Recurring {
 }
 
 /// "定期的に" without an interval: needs a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Unspecified {
     /// The sentence as written.
     pub source_text: String,
@@ -60,7 +60,7 @@ pub struct Unspecified {
 }
 
 /// Something that needs 承認/許可/認可.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Approval {
     /// The sentence.
     pub what: String,
@@ -69,7 +69,7 @@ pub struct Approval {
 }
 
 /// One control as the organisation wrote it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Control {
     /// Annex A id.
     pub id: String,
@@ -106,7 +106,7 @@ pub struct Control {
 }
 
 /// A problem found while parsing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// 1-based line (0 when it concerns the whole document).
     pub line: usize,
@@ -115,7 +115,7 @@ pub struct Diagnostic {
 }
 
 /// The parsed regulation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Regulation {
     /// Metadata.
     pub document: DocumentMeta,

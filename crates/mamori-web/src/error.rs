@@ -15,7 +15,10 @@ pub fn status(e: &AppError) -> StatusCode {
         AppError::Unauthenticated | AppError::InvalidCredentials | AppError::LockedNow => StatusCode::UNAUTHORIZED,
         AppError::AccountLocked => StatusCode::LOCKED,
         AppError::OrganizationRequired => StatusCode::BAD_REQUEST,
-        AppError::PasswordPolicy(_) | AppError::WrongCurrentPassword | AppError::Validation(_) => {
+        AppError::PasswordPolicy(_)
+        | AppError::WrongCurrentPassword
+        | AppError::Validation(_)
+        | AppError::NotARegulation(_) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
         AppError::Conflict => StatusCode::CONFLICT,

@@ -1,0 +1,244 @@
+//! The organisation's regulation: import (a new version every time, never overwriting),
+//! the staged upload → preview → confirm flow, reading the current version, and the
+//! organisation's dictionary additions.
+
+use crate::audit::{self, Entry};
+use crate::{Actor, AppError, new_id};
+use mamori_domain::audit::AuditAction;
+use mamori_domain::permission::Permission;
+use mamori_regulation::dict::Entry as DictEntry;
+use mamori_regulation::parse::{Control, Diagnostic};
+use mamori_regulation::{Dictionaries, Regulation};
+use mamori_store::Db;
+use mamori_store::rows::{self, DictionaryRow, RegulationControlRow, RegulationVersionRow, StagingRow};
+use sha2::{Digest, Sha256};
+
+/// Staged uploads older than this are removed.
+const STAGING_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The result of an import.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The new version.
+    pub version: RegulationVersionRow,
+    /// Number of controls stored.
+    pub controls: usize,
+    /// Parser diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The current (latest) version with its controls.
+#[derive(Debug, Clone)]
+pub struct Current {
+    /// The version.
+    pub version: RegulationVersionRow,
+    /// Controls in document order.
+    pub controls: Vec<Control>,
+}
+
+impl Current {
+    /// A control by id.
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    mamori_domain::hex::encode(&Sha256::digest(text.as_bytes()))
+}
+
+/// The default dictionaries plus the organisation's additions.
+pub async fn dictionaries(db: &Db, org_id: &str) -> Result<Dictionaries, AppError> {
+    let mut c = db.conn().await?;
+    let extra = rows::org_dictionary(&mut c.ex(), org_id).await?;
+    let mut d = Dictionaries::default();
+    let entries = |kind: &str| -> Vec<DictEntry> {
+        extra
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| DictEntry {
+                canonical: r.canonical.clone(),
+                aliases: serde_json::from_str(&r.aliases_json).unwrap_or_default(),
+            })
+            .collect()
+    };
+    d.extend(entries("role"), entries("system"));
+    Ok(d)
+}
+
+/// Parses with the organisation's dictionaries; a document that is not a regulation is an error.
+pub async fn parse_for(db: &Db, actor: &Actor, text: &str) -> Result<Regulation, AppError> {
+    let dict = dictionaries(db, &actor.org_id).await?;
+    mamori_regulation::parse(text, &dict).map_err(|e| AppError::NotARegulation(e.to_string()))
+}
+
+/// Imports `text` as the organisation's next regulation version, in one transaction with
+/// its audit row.
+pub async fn import_text(db: &Db, actor: &Actor, source_name: &str, text: &str, now: i64) -> Result<Imported, AppError> {
+    actor.require(Permission::RegulationImport)?;
+    let reg = parse_for(db, actor, text).await?;
+    let mut tx = db.begin().await?;
+    tx.lock_org(&actor.org_id).await?;
+    let version_no = rows::max_regulation_version(&mut tx.ex(), &actor.org_id).await? + 1;
+    let version = RegulationVersionRow {
+        id: new_id(),
+        org_id: actor.org_id.clone(),
+        version_no,
+        doc_number: reg.document.number.clone(),
+        title: reg.document.title.clone(),
+        edition: reg.document.edition.clone(),
+        doc_date: reg.document.date.clone(),
+        source_name: source_name.to_string(),
+        source_sha256: sha256_hex(text),
+        imported_by: actor.label.clone(),
+        imported_at: now,
+        diagnostics_json: serde_json::to_string(&reg.diagnostics).map_err(|e| AppError::Internal(e.to_string()))?,
+    };
+    rows::insert_regulation_version(&mut tx.ex(), &version).await?;
+    for (i, c) in reg.controls.iter().enumerate() {
+        rows::insert_regulation_control(
+            &mut tx.ex(),
+            &RegulationControlRow {
+                org_id: actor.org_id.clone(),
+                version_id: version.id.clone(),
+                control_id: c.id.clone(),
+                position: i64::try_from(i).unwrap_or(i64::MAX),
+                title: c.title.clone(),
+                applicable: i64::from(c.applicable),
+                data_json: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
+            },
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::Create,
+            object_type: "regulation_version",
+            object_id: Some(&version.id),
+            before: None,
+            after: Some(serde_json::json!({
+                "version_no": version_no,
+                "doc_number": version.doc_number,
+                "edition": version.edition,
+                "doc_date": version.doc_date,
+                "source_name": source_name,
+                "source_sha256": version.source_sha256,
+                "controls": reg.controls.len(),
+                "diagnostics": reg.diagnostics.len(),
+            })),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Imported { version, controls: reg.controls.len(), diagnostics: reg.diagnostics })
+}
+
+/// Stages an upload for preview; returns the staging id and the parse result.
+pub async fn stage(db: &Db, actor: &Actor, file_name: &str, text: &str, now: i64) -> Result<(String, Regulation), AppError> {
+    actor.require(Permission::RegulationImport)?;
+    let reg = parse_for(db, actor, text).await?;
+    let id = new_id();
+    let mut tx = db.begin().await?;
+    rows::delete_staging(&mut tx.ex(), &actor.org_id, "", now - STAGING_TTL_MS).await?;
+    rows::insert_staging(
+        &mut tx.ex(),
+        &StagingRow {
+            id: id.clone(),
+            org_id: actor.org_id.clone(),
+            user_id: actor.user_id.clone().unwrap_or_else(|| actor.label.clone()),
+            file_name: file_name.to_string(),
+            sha256: sha256_hex(text),
+            content: text.to_string(),
+            created_at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, reg))
+}
+
+/// Imports a staged upload after the user confirmed the preview.
+pub async fn import_staged(db: &Db, actor: &Actor, staging_id: &str, now: i64) -> Result<Imported, AppError> {
+    actor.require(Permission::RegulationImport)?;
+    let user = actor.user_id.clone().unwrap_or_else(|| actor.label.clone());
+    let staged = {
+        let mut c = db.conn().await?;
+        rows::staging(&mut c.ex(), &actor.org_id, &user, staging_id).await?.ok_or(AppError::NotFound)?
+    };
+    let imported = import_text(db, actor, &staged.file_name, &staged.content, now).await?;
+    let mut c = db.conn().await?;
+    rows::delete_staging(&mut c.ex(), &actor.org_id, staging_id, now - STAGING_TTL_MS).await?;
+    Ok(imported)
+}
+
+/// The organisation's versions, newest first.
+pub async fn versions(db: &Db, actor: &Actor) -> Result<Vec<RegulationVersionRow>, AppError> {
+    actor.require(Permission::RegulationView)?;
+    let mut c = db.conn().await?;
+    Ok(rows::list_regulation_versions(&mut c.ex(), &actor.org_id).await?)
+}
+
+/// The latest version with its controls, if any was imported.
+pub async fn current(db: &Db, actor: &Actor) -> Result<Option<Current>, AppError> {
+    actor.require(Permission::RegulationView)?;
+    let mut c = db.conn().await?;
+    let Some(version) = rows::list_regulation_versions(&mut c.ex(), &actor.org_id).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let rows = rows::regulation_controls(&mut c.ex(), &actor.org_id, &version.id).await?;
+    let mut controls = Vec::with_capacity(rows.len());
+    for r in rows {
+        let parsed: Control = serde_json::from_str(&r.data_json)
+            .map_err(|e| AppError::Internal(format!("stored control {} is unreadable: {e}", r.control_id)))?;
+        controls.push(parsed);
+    }
+    Ok(Some(Current { version, controls }))
+}
+
+/// Adds (or replaces) an organisation dictionary entry: `kind` is `role` or `system`.
+pub async fn add_dictionary_entry(
+    db: &Db,
+    actor: &Actor,
+    kind: &str,
+    canonical: &str,
+    aliases: Vec<String>,
+    now: i64,
+) -> Result<(), AppError> {
+    actor.require(Permission::RegulationImport)?;
+    if kind != "role" && kind != "system" {
+        return Err(AppError::Validation(vec![("kind".into(), "field-invalid-dictionary-kind".into())]));
+    }
+    if canonical.trim().is_empty() {
+        return Err(AppError::Validation(vec![("canonical".into(), "field-required".into())]));
+    }
+    let row = DictionaryRow {
+        org_id: actor.org_id.clone(),
+        kind: kind.to_string(),
+        canonical: canonical.trim().to_string(),
+        aliases_json: serde_json::to_string(&aliases).map_err(|e| AppError::Internal(e.to_string()))?,
+    };
+    let mut tx = db.begin().await?;
+    rows::upsert_dictionary(&mut tx.ex(), &row).await?;
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::Update,
+            object_type: "dictionary",
+            object_id: Some(&row.canonical),
+            before: None,
+            after: Some(serde_json::json!({ "kind": kind, "canonical": row.canonical, "aliases": aliases })),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
