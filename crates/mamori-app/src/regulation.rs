@@ -74,7 +74,13 @@ pub async fn parse_for(db: &Db, actor: &Actor, text: &str) -> Result<Regulation,
 
 /// Imports `text` as the organisation's next regulation version, in one transaction with
 /// its audit row.
-pub async fn import_text(db: &Db, actor: &Actor, source_name: &str, text: &str, now: i64) -> Result<Imported, AppError> {
+pub async fn import_text(
+    db: &Db,
+    actor: &Actor,
+    source_name: &str,
+    text: &str,
+    now: i64,
+) -> Result<Imported, AppError> {
     actor.require(Permission::RegulationImport)?;
     let reg = parse_for(db, actor, text).await?;
     let mut tx = db.begin().await?;
@@ -139,7 +145,13 @@ pub async fn import_text(db: &Db, actor: &Actor, source_name: &str, text: &str, 
 }
 
 /// Stages an upload for preview; returns the staging id and the parse result.
-pub async fn stage(db: &Db, actor: &Actor, file_name: &str, text: &str, now: i64) -> Result<(String, Regulation), AppError> {
+pub async fn stage(
+    db: &Db,
+    actor: &Actor,
+    file_name: &str,
+    text: &str,
+    now: i64,
+) -> Result<(String, Regulation), AppError> {
     actor.require(Permission::RegulationImport)?;
     let reg = parse_for(db, actor, text).await?;
     let id = new_id();

@@ -81,3 +81,21 @@ pub fn parse_file(
     mamori_regulation::parse(&text, dict)
         .map_err(|cause| ReadError::NotARegulation { path: path.display().to_string(), cause })
 }
+
+/// Turns an uploaded file into text. A PDF is written to a private temporary file for
+/// pdftotext and removed afterwards.
+pub fn text_of_upload(file_name: &str, bytes: &[u8]) -> Result<String, ReadError> {
+    let shown = Path::new(file_name);
+    if input::detect(bytes) != Kind::Pdf {
+        return text_of(shown, bytes);
+    }
+    let tmp = std::env::temp_dir().join(format!("mamori-upload-{}.pdf", crate::new_id()));
+    std::fs::write(&tmp, bytes).map_err(|cause| ReadError::Io { path: file_name.to_string(), cause })?;
+    let result = pdf_text(&tmp).map_err(|e| match e {
+        ReadError::NoPdftotext { .. } => ReadError::NoPdftotext { path: file_name.to_string() },
+        ReadError::Pdftotext { message, .. } => ReadError::Pdftotext { path: file_name.to_string(), message },
+        other => other,
+    });
+    let _ = std::fs::remove_file(&tmp);
+    result
+}

@@ -442,11 +442,12 @@ async fn run(cli: Cli) -> Result<i32> {
                     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
                     let text = mamori_app::regulation_file::text_of(&file, &bytes)?;
                     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    let imported =
-                        mamori_app::regulation::import_text(&db, &a, &name, &text, now_ms()).await.map_err(|e| match e {
+                    let imported = mamori_app::regulation::import_text(&db, &a, &name, &text, now_ms()).await.map_err(
+                        |e| match e {
                             AppError::NotARegulation(m) => anyhow!("{}: {m}", file.display()),
                             other => app_err(other),
-                        })?;
+                        },
+                    )?;
                     for d in &imported.diagnostics {
                         eprintln!("{}:{}: {}", file.display(), d.line, d.message);
                     }

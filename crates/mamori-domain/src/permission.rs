@@ -138,7 +138,12 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
             name_en: "Internal auditor",
             permissions: &[DashboardView, AuditView, RegulationView],
         },
-        SeedRole { key: ROLE_EMPLOYEE, name_ja: "従業員", name_en: "Employee", permissions: &[DashboardView, RegulationView] },
+        SeedRole {
+            key: ROLE_EMPLOYEE,
+            name_ja: "従業員",
+            name_en: "Employee",
+            permissions: &[DashboardView, RegulationView],
+        },
     ]
 }
 

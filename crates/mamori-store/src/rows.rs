@@ -595,7 +595,11 @@ pub async fn max_regulation_version(ex: &mut Ex<'_>, org_id: &str) -> Result<i64
 pub async fn insert_regulation_version(ex: &mut Ex<'_>, v: &RegulationVersionRow) -> Result<(), StoreError> {
     exec!(
         ex,
-        sql(&["INSERT INTO regulation_version (", REGV_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"]),
+        sql(&[
+            "INSERT INTO regulation_version (",
+            REGV_COLS,
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ]),
         &v.id,
         &v.org_id,
         v.version_no,

@@ -270,3 +270,74 @@ pub async fn audit_list(
 pub async fn not_found(Extension(ctx): Extension<Ctx>) -> ApiError {
     ApiError::new(&ctx, AppError::NotFound)
 }
+
+/// `GET /api/v1/catalogue`: the Annex A catalogue with attributes.
+pub async fn catalogue() -> Response {
+    Json(mamori_regulation::catalogue::controls()).into_response()
+}
+
+/// `GET /api/v1/controls`: the current regulation version's controls (with the filters of
+/// the controls page: `theme`, `applicable=yes|no`, `attr=family:key`, `role`, `has`).
+pub async fn controls(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(f): Query<crate::regulation_pages::ControlFilter>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let cur = mamori_app::regulation::current(&state.db, &s.actor).await.map_err(fail(&ctx))?;
+    let Some(cur) = cur else { return Ok(Json(json!({ "version": null, "controls": [] })).into_response()) };
+    let controls: Vec<_> = cur.controls.iter().filter(|c| crate::regulation_pages::filter_control(c, &f)).collect();
+    Ok(Json(json!({
+        "version": {
+            "version_no": cur.version.version_no, "number": cur.version.doc_number, "title": cur.version.title,
+            "edition": cur.version.edition, "date": cur.version.doc_date, "imported_at": tokyo_time(cur.version.imported_at),
+        },
+        "controls": controls,
+    }))
+    .into_response())
+}
+
+/// `GET /api/v1/controls/{id}`.
+pub async fn control(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let cur = mamori_app::regulation::current(&state.db, &s.actor).await.map_err(fail(&ctx))?.ok_or(AppError::NotFound);
+    let cur = cur.map_err(fail(&ctx))?;
+    let c = cur.control(&id).ok_or(AppError::NotFound).map_err(fail(&ctx))?;
+    Ok(Json(json!({ "control": c, "catalogue": mamori_regulation::catalogue::control(&id) })).into_response())
+}
+
+/// Query of `POST /api/v1/regulation`.
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    name: Option<String>,
+}
+
+/// `POST /api/v1/regulation?name=FILE` with the file as the body
+/// (`application/octet-stream`): imports it as the next version → 201.
+pub async fn regulation_import(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let name = q.name.unwrap_or_else(|| "upload".into());
+    let text = mamori_app::regulation_file::text_of_upload(&name, &body)
+        .map_err(|e| ApiError::new(&ctx, AppError::NotARegulation(e.to_string())))?;
+    let imported = mamori_app::regulation::import_text(&state.db, &s.actor, &name, &text, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "version_no": imported.version.version_no,
+            "controls": imported.controls,
+            "diagnostics": imported.diagnostics,
+        })),
+    )
+        .into_response())
+}

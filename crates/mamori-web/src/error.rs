@@ -18,9 +18,7 @@ pub fn status(e: &AppError) -> StatusCode {
         AppError::PasswordPolicy(_)
         | AppError::WrongCurrentPassword
         | AppError::Validation(_)
-        | AppError::NotARegulation(_) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        | AppError::NotARegulation(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict => StatusCode::CONFLICT,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

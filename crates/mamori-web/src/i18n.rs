@@ -85,11 +85,16 @@ impl Tr {
         LOCALES.lookup(self.lang.id(), key)
     }
 
+    /// The message for `key` with string arguments.
+    pub fn ta(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue> =
+            args.iter().map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.to_string()))).collect();
+        LOCALES.lookup_with_args(self.lang.id(), key, &map)
+    }
+
     /// The message for `key` with one string argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
-        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-        args.insert(Cow::Owned(name.to_string()), FluentValue::from(value.to_string()));
-        LOCALES.lookup_with_args(self.lang.id(), key, &args)
+        self.ta(key, &[(name, value)])
     }
 
     /// The message for `key` with one number argument (plural-aware).
@@ -101,10 +106,7 @@ impl Tr {
 
     /// The message for `key` with two string arguments.
     pub fn t2(&self, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
-        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-        args.insert(Cow::Owned(a.0.to_string()), FluentValue::from(a.1.to_string()));
-        args.insert(Cow::Owned(b.0.to_string()), FluentValue::from(b.1.to_string()));
-        LOCALES.lookup_with_args(self.lang.id(), key, &args)
+        self.ta(key, &[a, b])
     }
 }
 
@@ -112,7 +114,7 @@ impl Tr {
 pub fn has_key(lang: Lang, key: &str) -> bool {
     // Messages with placeables only resolve when their arguments are given.
     let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-    for name in ["name", "org", "roles", "login", "password", "detail"] {
+    for name in ["name", "org", "roles", "login", "password", "detail", "version", "number", "edition", "date"] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }
     args.insert(Cow::Borrowed("count"), FluentValue::from(1));

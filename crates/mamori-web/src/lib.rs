@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod regulation_pages;
 pub mod state;
 pub mod views;
 
@@ -69,6 +70,9 @@ pub fn tokyo_time(ms: i64) -> String {
         Err(_) => ms.to_string(),
     }
 }
+
+/// Largest accepted upload (a regulation as .docx or PDF).
+pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 
 const HTMX: &[u8] = include_bytes!("../static/vendor/htmx.min.js");
 const CSS: &[u8] = include_bytes!("../static/app.css");
@@ -143,6 +147,33 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/users/{login_id}/unlock", post(api::users_unlock)),
         ))
         .merge(guarded(
+            RegulationView,
+            Router::new()
+                .route("/controls", get(regulation_pages::controls))
+                .route("/controls/{id}", get(regulation_pages::control))
+                .route("/open-items", get(regulation_pages::open_items))
+                .route("/regulation/records", get(regulation_pages::records))
+                .route("/regulation/duties", get(regulation_pages::duties))
+                .route("/api/v1/catalogue", get(api::catalogue))
+                .route("/api/v1/controls", get(api::controls))
+                .route("/api/v1/controls/{id}", get(api::control)),
+        ))
+        .merge(guarded(
+            RegulationImport,
+            Router::new()
+                .route(
+                    "/regulation/import",
+                    get(regulation_pages::import_form)
+                        .post(regulation_pages::import_upload)
+                        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                )
+                .route("/regulation/import/confirm", post(regulation_pages::import_confirm))
+                .route(
+                    "/api/v1/regulation",
+                    post(api::regulation_import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                ),
+        ))
+        .merge(guarded(
             AuditView,
             Router::new().route("/audit", get(pages::audit_log)).route("/api/v1/audit", get(api::audit_list)),
         ))
@@ -150,7 +181,7 @@ pub fn router(state: AppState) -> Router {
 
     app.layer(from_fn_with_state(state.clone(), ctx::context))
         .layer(from_fn(ctx::security_headers))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT + 64 * 1024))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

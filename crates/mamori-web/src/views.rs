@@ -38,6 +38,9 @@ pub struct Layout {
 /// Menu entries: (path, label key, permission needed).
 const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/", "nav-home", Some(Permission::DashboardView)),
+    ("/controls", "nav-controls", Some(Permission::RegulationView)),
+    ("/open-items", "nav-open-items", Some(Permission::RegulationView)),
+    ("/regulation/import", "nav-import", Some(Permission::RegulationImport)),
     ("/users", "nav-users", Some(Permission::UsersView)),
     ("/audit", "nav-audit", Some(Permission::AuditView)),
     ("/password", "nav-password", None),
@@ -53,7 +56,11 @@ impl Layout {
                     .iter()
                     .filter(|(_, _, p)| p.is_none_or(|p| s.actor.grants.has(p)))
                     .filter(|(href, _, _)| !s.must_change_password() || *href == "/password")
-                    .map(|(href, key, _)| NavItem { href, label: t.t(key), active: ctx.path == *href })
+                    .map(|(href, key, _)| NavItem {
+                        href,
+                        label: t.t(key),
+                        active: ctx.path == *href || (*href != "/" && ctx.path.starts_with(&format!("{href}/"))),
+                    })
                     .collect();
                 (Some(s.user.display_name.clone()), nav)
             }
