@@ -39,6 +39,10 @@ pub struct Client {
 
 impl Client {
     pub async fn send(&mut self, method: &str, path: &str, content_type: Option<&str>, body: String) -> Resp {
+        self.send_bytes(method, path, content_type, body.into_bytes()).await
+    }
+
+    pub async fn send_bytes(&mut self, method: &str, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if !self.jar.is_empty() {
             let c: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
