@@ -48,6 +48,12 @@ pub enum AppError {
     /// The uploaded document is not a 管理策規程.
     #[error("not a regulation: {0}")]
     NotARegulation(String),
+    /// The requester or author may not approve their own work (5.3).
+    #[error("separation of duties")]
+    SeparationOfDuties,
+    /// Something must be done first; the message says what.
+    #[error("blocked: {0}")]
+    Blocked(String),
     /// Too many attempts from this client.
     #[error("too many requests")]
     RateLimited,
@@ -85,6 +91,8 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::Conflict => "conflict",
             AppError::NotARegulation(_) => "not_a_regulation",
+            AppError::SeparationOfDuties => "separation_of_duties",
+            AppError::Blocked(_) => "blocked",
             AppError::RateLimited => "rate_limited",
             AppError::Store(_) | AppError::Internal(_) => "internal",
         }
@@ -107,6 +115,8 @@ impl AppError {
             AppError::Validation(_) => "error-validation",
             AppError::Conflict => "error-conflict",
             AppError::NotARegulation(_) => "error-not-a-regulation",
+            AppError::SeparationOfDuties => "error-separation-of-duties",
+            AppError::Blocked(_) => "error-blocked",
             AppError::RateLimited => "error-rate-limited",
             AppError::Store(_) | AppError::Internal(_) => "error-internal",
         }

@@ -5,7 +5,9 @@
 //! or not at all. The current time is a parameter (`now`: epoch milliseconds).
 
 pub mod audit;
+pub mod documents;
 pub mod error;
+pub mod export;
 pub mod org;
 pub mod random;
 pub mod regulation;

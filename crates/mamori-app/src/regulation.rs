@@ -83,6 +83,19 @@ pub async fn import_text(
 ) -> Result<Imported, AppError> {
     actor.require(Permission::RegulationImport)?;
     let reg = parse_for(db, actor, text).await?;
+    let previous = current_unchecked(db, &actor.org_id).await?;
+    let change_summary = match &previous {
+        None => "制定".to_string(),
+        Some(p) => {
+            let d = mamori_regulation::diff::diff(&p.controls, &reg.controls);
+            if d.is_empty() {
+                "変更なし（再取込）".to_string()
+            } else {
+                let ids: Vec<&str> = d.iter().map(|c| c.id.as_str()).collect();
+                format!("管理策 {} を改訂", ids.join("、"))
+            }
+        }
+    };
     let mut tx = db.begin().await?;
     tx.lock_org(&actor.org_id).await?;
     let version_no = rows::max_regulation_version(&mut tx.ex(), &actor.org_id).await? + 1;
@@ -116,6 +129,17 @@ pub async fn import_text(
         )
         .await?;
     }
+    crate::documents::regulation_imported(
+        &mut tx,
+        actor,
+        &version.id,
+        version.doc_number.as_deref(),
+        version.title.as_deref(),
+        &change_summary,
+        version.doc_date.clone(),
+        now,
+    )
+    .await?;
     audit::append(
         &mut tx,
         Entry {
@@ -198,17 +222,42 @@ pub async fn versions(db: &Db, actor: &Actor) -> Result<Vec<RegulationVersionRow
 /// The latest version with its controls, if any was imported.
 pub async fn current(db: &Db, actor: &Actor) -> Result<Option<Current>, AppError> {
     actor.require(Permission::RegulationView)?;
+    current_unchecked(db, &actor.org_id).await
+}
+
+/// Two versions compared control by control.
+pub async fn changes(
+    db: &Db,
+    actor: &Actor,
+    from_no: i64,
+    to_no: i64,
+) -> Result<Vec<mamori_regulation::diff::ControlChange>, AppError> {
+    actor.require(Permission::RegulationView)?;
+    let versions = versions(db, actor).await?;
+    let load = |no: i64| versions.iter().find(|v| v.version_no == no).map(|v| v.id.clone());
+    let (Some(a), Some(b)) = (load(from_no), load(to_no)) else { return Err(AppError::NotFound) };
+    let (ca, cb) = (controls_of(db, &actor.org_id, &a).await?, controls_of(db, &actor.org_id, &b).await?);
+    Ok(mamori_regulation::diff::diff(&ca, &cb))
+}
+
+pub(crate) async fn controls_of(db: &Db, org_id: &str, version_id: &str) -> Result<Vec<Control>, AppError> {
     let mut c = db.conn().await?;
-    let Some(version) = rows::list_regulation_versions(&mut c.ex(), &actor.org_id).await?.into_iter().next() else {
+    let rows = rows::regulation_controls(&mut c.ex(), org_id, version_id).await?;
+    rows.into_iter()
+        .map(|r| {
+            serde_json::from_str::<Control>(&r.data_json)
+                .map_err(|e| AppError::Internal(format!("stored control {}: {e}", r.control_id)))
+        })
+        .collect()
+}
+
+async fn current_unchecked(db: &Db, org_id: &str) -> Result<Option<Current>, AppError> {
+    let mut c = db.conn().await?;
+    let Some(version) = rows::list_regulation_versions(&mut c.ex(), org_id).await?.into_iter().next() else {
         return Ok(None);
     };
-    let rows = rows::regulation_controls(&mut c.ex(), &actor.org_id, &version.id).await?;
-    let mut controls = Vec::with_capacity(rows.len());
-    for r in rows {
-        let parsed: Control = serde_json::from_str(&r.data_json)
-            .map_err(|e| AppError::Internal(format!("stored control {} is unreadable: {e}", r.control_id)))?;
-        controls.push(parsed);
-    }
+    drop(c);
+    let controls = controls_of(db, org_id, &version.id).await?;
     Ok(Some(Current { version, controls }))
 }
 

@@ -59,6 +59,44 @@ enum Command {
     /// The organisation's 情報セキュリティ管理策規程.
     #[command(subcommand)]
     Regulation(RegulationCommand),
+    /// The Statement of Applicability (適用宣言書).
+    #[command(subcommand)]
+    Soa(SoaCommand),
+    /// Controlled documents.
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+}
+
+#[derive(Subcommand)]
+enum SoaCommand {
+    /// Writes the current SoA (the approved version, else the draft marked as draft).
+    Export {
+        /// xlsx, pdf or csv.
+        #[arg(long)]
+        format: String,
+        /// Output file.
+        #[arg(long)]
+        output: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentsCommand {
+    /// Writes the document list (文書一覧).
+    Export {
+        /// xlsx, pdf or csv.
+        #[arg(long)]
+        format: String,
+        /// Output file.
+        #[arg(long)]
+        output: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -480,6 +518,24 @@ async fn run(cli: Cli) -> Result<i32> {
                     println!("{kind} {name} added");
                 }
             }
+        }
+        Command::Soa(SoaCommand::Export { format, output, org }) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            let a = actor(&db, org.as_deref()).await?;
+            let view = mamori_app::documents::soa(&db, &a, true).await.map_err(app_err)?;
+            let bytes = mamori_app::documents::render_export(&mamori_app::documents::soa_table(&view), &format)
+                .map_err(app_err)?;
+            std::fs::write(&output, bytes).with_context(|| format!("cannot write {}", output.display()))?;
+            println!("wrote {} ({} rows, {})", output.display(), view.rows.len(), view.status);
+        }
+        Command::Documents(DocumentsCommand::Export { format, output, org }) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            let a = actor(&db, org.as_deref()).await?;
+            let docs = mamori_app::documents::list(&db, &a).await.map_err(app_err)?;
+            let bytes = mamori_app::documents::render_export(&mamori_app::documents::list_table(&docs), &format)
+                .map_err(app_err)?;
+            std::fs::write(&output, bytes).with_context(|| format!("cannot write {}", output.display()))?;
+            println!("wrote {} ({} documents)", output.display(), docs.len());
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;

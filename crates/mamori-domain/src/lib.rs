@@ -5,7 +5,9 @@
 
 pub mod audit;
 pub mod auth;
+pub mod document;
 pub mod hex;
 pub mod password;
 pub mod permission;
 pub mod ratelimit;
+pub mod soa;

@@ -33,11 +33,17 @@ pub enum Permission {
     /// Import a new version of the regulation.
     #[serde(rename = "regulation.import")]
     RegulationImport,
+    /// Read controlled documents and the SoA; acknowledge published policies.
+    #[serde(rename = "documents.view")]
+    DocumentsView,
+    /// Write drafts of documents and the SoA, publish versions.
+    #[serde(rename = "documents.edit")]
+    DocumentsEdit,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 10] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -46,6 +52,8 @@ impl Permission {
         Permission::SettingsManage,
         Permission::RegulationView,
         Permission::RegulationImport,
+        Permission::DocumentsView,
+        Permission::DocumentsEdit,
     ];
 
     /// The stable key stored in the database.
@@ -59,6 +67,8 @@ impl Permission {
             Permission::SettingsManage => "settings.manage",
             Permission::RegulationView => "regulation.view",
             Permission::RegulationImport => "regulation.import",
+            Permission::DocumentsView => "documents.view",
+            Permission::DocumentsEdit => "documents.edit",
         }
     }
 
@@ -109,13 +119,23 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 SettingsManage,
                 RegulationView,
                 RegulationImport,
+                DocumentsView,
+                DocumentsEdit,
             ],
         },
         SeedRole {
             key: ROLE_SECURITY_MANAGER,
             name_ja: "情報セキュリティ管理者",
             name_en: "Information security manager",
-            permissions: &[DashboardView, UsersView, AuditView, RegulationView, RegulationImport],
+            permissions: &[
+                DashboardView,
+                UsersView,
+                AuditView,
+                RegulationView,
+                RegulationImport,
+                DocumentsView,
+                DocumentsEdit,
+            ],
         },
         SeedRole {
             key: ROLE_SYSTEM_ADMIN,
@@ -130,19 +150,21 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 SettingsManage,
                 RegulationView,
                 RegulationImport,
+                DocumentsView,
+                DocumentsEdit,
             ],
         },
         SeedRole {
             key: ROLE_INTERNAL_AUDITOR,
             name_ja: "内部監査員",
             name_en: "Internal auditor",
-            permissions: &[DashboardView, AuditView, RegulationView],
+            permissions: &[DashboardView, AuditView, RegulationView, DocumentsView],
         },
         SeedRole {
             key: ROLE_EMPLOYEE,
             name_ja: "従業員",
             name_en: "Employee",
-            permissions: &[DashboardView, RegulationView],
+            permissions: &[DashboardView, RegulationView, DocumentsView],
         },
     ]
 }

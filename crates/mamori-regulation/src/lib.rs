@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 pub mod dict;
+pub mod diff;
 pub mod input;
 pub mod parse;
 

@@ -19,7 +19,8 @@ pub fn status(e: &AppError) -> StatusCode {
         | AppError::WrongCurrentPassword
         | AppError::Validation(_)
         | AppError::NotARegulation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict => StatusCode::CONFLICT,
+        AppError::Conflict | AppError::Blocked(_) => StatusCode::CONFLICT,
+        AppError::SeparationOfDuties => StatusCode::FORBIDDEN,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -40,6 +41,10 @@ pub fn message(ctx: &Ctx, e: &AppError) -> String {
             for (f, k) in fields {
                 m.push_str(&format!(" {f}: {}", t.t(k)));
             }
+        }
+        AppError::Blocked(detail) => {
+            m.push(' ');
+            m.push_str(detail);
         }
         _ => {}
     }

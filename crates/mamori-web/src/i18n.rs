@@ -114,7 +114,7 @@ impl Tr {
 pub fn has_key(lang: Lang, key: &str) -> bool {
     // Messages with placeables only resolve when their arguments are given.
     let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-    for name in ["name", "org", "roles", "login", "password", "detail", "version", "number", "edition", "date"] {
+    for name in ["name", "org", "roles", "login", "password", "detail", "version", "number", "edition", "date", "id"] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }
     args.insert(Cow::Borrowed("count"), FluentValue::from(1));

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod ctx;
+pub mod documents_pages;
 pub mod error;
 pub mod i18n;
 pub mod pages;
@@ -172,6 +173,32 @@ pub fn router(state: AppState) -> Router {
                     "/api/v1/regulation",
                     post(api::regulation_import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
                 ),
+        ))
+        .merge(guarded(
+            DocumentsView,
+            Router::new()
+                .route("/soa", get(documents_pages::soa))
+                .route("/soa/export", get(documents_pages::soa_export))
+                .route("/soa/approve", post(documents_pages::soa_approve))
+                .route("/documents", get(documents_pages::documents_list))
+                .route("/documents/export", get(documents_pages::documents_export))
+                .route("/documents/{id}", get(documents_pages::document))
+                .route("/documents/{id}/approve", post(documents_pages::document_approve))
+                .route("/documents/{id}/ack", post(documents_pages::document_ack))
+                .route("/documents/{id}/history", get(documents_pages::document_history))
+                .route("/api/v1/soa", get(api::soa))
+                .route("/api/v1/soa/approve", post(api::soa_approve))
+                .route("/api/v1/documents", get(api::documents)),
+        ))
+        .merge(guarded(
+            DocumentsEdit,
+            Router::new()
+                .route("/soa/rows/{id}", post(documents_pages::soa_row))
+                .route("/soa/fill", post(documents_pages::soa_fill))
+                .route("/documents", post(documents_pages::documents_create))
+                .route("/documents/{id}/draft", post(documents_pages::document_draft))
+                .route("/documents/{id}/publish", post(documents_pages::document_publish))
+                .route("/api/v1/soa/rows/{id}", put(api::soa_row)),
         ))
         .merge(guarded(
             AuditView,

@@ -165,7 +165,11 @@ pub struct DoneQuery {
 }
 
 /// `GET /`: the home dashboard.
-pub async fn dashboard(Extension(ctx): Extension<Ctx>, Query(q): Query<DoneQuery>) -> PageResult {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let mut layout = Layout::new(&ctx);
     if q.done.as_deref() == Some("password") {
@@ -182,7 +186,15 @@ pub async fn dashboard(Extension(ctx): Extension<Ctx>, Query(q): Query<DoneQuery
         display_name: s.user.display_name.clone(),
         org_name: s.org.name.clone(),
         roles,
-        cards: vec!["card-duties", "card-requests", "card-incidents", "card-acknowledgements"],
+        cards: vec!["card-duties", "card-requests", "card-incidents"],
+        pending: mamori_app::documents::pending_for(&state.db, &s.actor)
+            .await
+            .map_err(fail(&ctx))?
+            .into_iter()
+            .map(|p| {
+                (format!("/documents/{}", p.document_id), format!("{} {}（{}）", p.doc_number, p.title, p.edition))
+            })
+            .collect(),
     }))
 }
 

@@ -41,6 +41,8 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/controls", "nav-controls", Some(Permission::RegulationView)),
     ("/open-items", "nav-open-items", Some(Permission::RegulationView)),
     ("/regulation/import", "nav-import", Some(Permission::RegulationImport)),
+    ("/documents", "nav-documents", Some(Permission::DocumentsView)),
+    ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
     ("/audit", "nav-audit", Some(Permission::AuditView)),
     ("/password", "nav-password", None),
@@ -129,8 +131,10 @@ pub struct DashboardPage {
     pub org_name: String,
     /// Role names, joined.
     pub roles: String,
-    /// Card title keys.
+    /// Card title keys (cards of later features, empty for now).
     pub cards: Vec<&'static str>,
+    /// Policies waiting for this person's acknowledgement: (link, label).
+    pub pending: Vec<(String, String)>,
 }
 
 /// One row of the users table.

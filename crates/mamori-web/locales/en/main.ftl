@@ -218,3 +218,83 @@ doc-edition = Edition
 doc-date = Issued / revised
 error-not-a-regulation = This is not a control regulation (no "管理策 5.1 …" headings were found).
 field-invalid-dictionary-kind = Use role or system.
+
+nav-documents = Documents
+nav-soa = Statement of Applicability
+soa-title = Statement of Applicability
+soa-authors = Written by
+export = Export
+soa-regulation-draft = The regulation is not approved yet; this is built from its latest import.
+soa-missing = { $count ->
+    [one] { $count } control has no reason (approval is blocked)
+   *[other] { $count } controls have no reason (approval is blocked)
+}
+soa-fill = Give every applicable control without a reason
+soa-fill-submit = Set
+soa-approve = Approve
+soa-approve-help = Approved by top management. Whoever wrote or edited it cannot approve it.
+soa-applicable = Applies
+soa-reason = Reason
+soa-status = Implementation
+soa-documents = Documents
+soa-linked = Records, duties, approvals
+soa-reason-text = Reason (free text)
+soa-duties-count = { $count ->
+    [one] { $count } recurring duty
+   *[other] { $count } recurring duties
+}
+soa-approvals-count = { $count ->
+    [one] { $count } approval
+   *[other] { $count } approvals
+}
+soa-saved = { $id } was updated.
+soa-approved = The Statement of Applicability was approved.
+save = Save
+status-approved = Approved
+status-draft = Draft
+status-superseded = Superseded
+documents-title = Documents
+documents-new = Register a document
+documents-create = Register
+doc-kind = Kind
+doc-status = Status
+doc-approver = Approved by
+doc-approver-role = Approving role
+doc-issuer = Issuer
+doc-body = Text
+doc-current = In force
+doc-published = Published
+doc-publish-to = Publish to
+doc-publish-all = Everyone
+doc-publish = Publish
+doc-author = Author
+doc-change-summary = Change
+doc-changes = Changes from the previous version
+doc-approve = Approve this version
+doc-approved = Approved.
+doc-revise = Revise
+doc-new-draft = Start a new draft
+doc-history = Revision history
+doc-revised = Revised
+kind-regulation = Regulation
+kind-soa = Statement of Applicability
+kind-policy = Policy
+kind-manual = Manual
+kind-external = External document
+ack-statement = I have read and understood this and agree to comply
+ack-done = You have confirmed this version.
+ack-status = Confirmations
+ack-at = Confirmed at
+ack-not-yet = Not yet
+error-separation-of-duties = The author or an editor cannot approve their own version (separation of duties).
+error-blocked = Something must be done first.
+field-invalid-document-kind = This kind cannot be registered.
+field-invalid-format = Use xlsx, pdf or csv.
+field-reasons-for-excluded = An excluded control takes no inclusion reason.
+reason-risk_treatment = Risk treatment
+reason-legal_contractual = Legal or contractual
+reason-best_practice = Best practice
+reason-business_requirement = Business requirement
+impl-implemented = Implemented
+impl-partial = Partly implemented
+impl-not_implemented = Not implemented

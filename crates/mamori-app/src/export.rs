@@ -1,0 +1,268 @@
+//! Exports of tables (the SoA, 改訂履歴, the document list) as xlsx, CSV (UTF-8 with BOM, for
+//! Japanese Excel) and PDF (a print-friendly HTML page printed by headless Chromium). One
+//! [`Table`] feeds all three, so the formats cannot drift apart.
+
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook};
+use std::path::Path;
+
+/// A cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A calendar date `YYYY-MM-DD` (a real date in xlsx).
+    Date(String),
+}
+
+impl Cell {
+    /// The cell as text.
+    pub fn as_text(&self) -> &str {
+        match self {
+            Cell::Text(s) | Cell::Date(s) => s,
+        }
+    }
+}
+
+/// A document's table with its control header.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Sheet name (Japanese, ≤ 31 characters).
+    pub sheet: String,
+    /// Document title.
+    pub title: String,
+    /// 文書番号.
+    pub doc_number: String,
+    /// 版数 (and "（案）" for a draft).
+    pub edition: String,
+    /// Confidentiality label (社外秘 / 極秘).
+    pub label: String,
+    /// (column title, width in characters).
+    pub columns: Vec<(String, f64)>,
+    /// Rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// An export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// xlsx writer failed.
+    #[error("xlsx: {0}")]
+    Xlsx(String),
+    /// Chromium is needed for PDF.
+    #[error("PDF export needs Chromium (Debian package chromium), which is not installed")]
+    NoChromium,
+    /// Chromium failed.
+    #[error("PDF export failed: {0}")]
+    Pdf(String),
+}
+
+fn x(e: rust_xlsxwriter::XlsxError) -> ExportError {
+    ExportError::Xlsx(e.to_string())
+}
+
+/// The header lines above the table.
+fn header_lines(t: &Table) -> [String; 2] {
+    [t.title.clone(), format!("文書番号: {}　版数: {}　{}", t.doc_number, t.edition, t.label)]
+}
+
+/// xlsx: header lines, a frozen and repeated header row, column widths, wrapped text, dates as
+/// real dates, and the label in the page header.
+pub fn xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(&t.sheet).map_err(x)?;
+    ws.set_header(format!("&L{}&C{}&R{}", t.doc_number, t.title, t.label));
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new().set_bold().set_text_wrap().set_border(FormatBorder::Thin).set_background_color(0xEEF1F5);
+    let cell = Format::new().set_text_wrap().set_border(FormatBorder::Thin);
+    let date = Format::new().set_num_format("yyyy-mm-dd").set_border(FormatBorder::Thin);
+    let [l1, l2] = header_lines(t);
+    ws.write_string_with_format(0, 0, l1, &title).map_err(x)?;
+    ws.write_string(1, 0, l2).map_err(x)?;
+    let header_row: u32 = 3;
+    for (c, (name, width)) in t.columns.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|e| ExportError::Xlsx(e.to_string()))?;
+        ws.set_column_width(c, *width).map_err(x)?;
+        ws.write_string_with_format(header_row, c, name, &head).map_err(x)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        let r = header_row + 1 + u32::try_from(r).map_err(|e| ExportError::Xlsx(e.to_string()))?;
+        for (c, v) in row.iter().enumerate() {
+            let c = u16::try_from(c).map_err(|e| ExportError::Xlsx(e.to_string()))?;
+            match v {
+                Cell::Date(d) => match parse_date(d) {
+                    Some((y, m, dd)) => {
+                        let dt = ExcelDateTime::from_ymd(y, m, dd).map_err(x)?;
+                        ws.write_datetime_with_format(r, c, dt, &date).map_err(x)?;
+                    }
+                    None => {
+                        ws.write_string_with_format(r, c, d, &cell).map_err(x)?;
+                    }
+                },
+                Cell::Text(s) => {
+                    ws.write_string_with_format(r, c, s, &cell).map_err(x)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(header_row + 1, 0).map_err(x)?;
+    ws.set_repeat_rows(header_row, header_row).map_err(x)?;
+    wb.save_to_buffer().map_err(x)
+}
+
+fn parse_date(d: &str) -> Option<(u16, u8, u8)> {
+    let mut it = d.split('-');
+    let y = it.next()?.parse().ok()?;
+    let m = it.next()?.parse().ok()?;
+    let dd = it.next()?.parse().ok()?;
+    Some((y, m, dd))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// CSV in UTF-8 with BOM (so Japanese Excel shows it correctly), CRLF line ends, the header
+/// lines first.
+pub fn csv(t: &Table) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    for l in header_lines(t) {
+        out.push_str(&csv_field(&l));
+        out.push_str("\r\n");
+    }
+    let line = |cells: Vec<String>| cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",") + "\r\n";
+    out.push_str(&line(t.columns.iter().map(|(n, _)| n.clone()).collect()));
+    for r in &t.rows {
+        out.push_str(&line(r.iter().map(|c| c.as_text().to_string()).collect()));
+    }
+    out.into_bytes()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The print-friendly HTML page (A4 landscape, header row repeated on every page).
+pub fn html(t: &Table) -> String {
+    let [l1, l2] = header_lines(t);
+    let mut h = String::new();
+    h.push_str("<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>");
+    h.push_str(&esc(&t.title));
+    h.push_str("</title><style>@page{size:A4 landscape;margin:12mm}body{font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif;font-size:9pt}");
+    h.push_str("table{border-collapse:collapse;width:100%;table-layout:fixed}td{word-break:break-all}th,td{border:1px solid #555;padding:2px 4px;vertical-align:top}thead{display:table-header-group}");
+    h.push_str("th{background:#eef1f5}.label{float:right;border:1px solid #b3261e;color:#b3261e;padding:1px 6px}</style></head><body>");
+    h.push_str(&format!(
+        "<span class=\"label\">{}</span><h1>{}</h1><p>{}</p><table><colgroup>",
+        esc(&t.label),
+        esc(&l1),
+        esc(&l2)
+    ));
+    let total: f64 = t.columns.iter().map(|(_, w)| *w).sum::<f64>().max(1.0);
+    for (_, w) in &t.columns {
+        h.push_str(&format!("<col style=\"width:{:.1}%\">", w * 100.0 / total));
+    }
+    h.push_str("</colgroup><thead><tr>");
+    for (n, _) in &t.columns {
+        h.push_str(&format!("<th>{}</th>", esc(n)));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for r in &t.rows {
+        h.push_str("<tr>");
+        for c in r {
+            h.push_str(&format!("<td>{}</td>", esc(c.as_text()).replace('\n', "<br>")));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table></body></html>");
+    h
+}
+
+/// Finds Chromium.
+fn chromium() -> Option<std::path::PathBuf> {
+    let from_env = std::env::var_os("CHROMIUM").map(std::path::PathBuf::from);
+    from_env
+        .into_iter()
+        .chain(["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].map(Into::into))
+        .find(|p: &std::path::PathBuf| p.exists())
+}
+
+/// Prints HTML to PDF with headless Chromium (Japanese fonts embedded, text selectable).
+pub fn pdf(html: &str) -> Result<Vec<u8>, ExportError> {
+    let bin = chromium().ok_or(ExportError::NoChromium)?;
+    let dir = std::env::temp_dir().join(format!("mamori-pdf-{}", crate::new_id()));
+    std::fs::create_dir_all(&dir).map_err(|e| ExportError::Pdf(e.to_string()))?;
+    let input = dir.join("doc.html");
+    let output = dir.join("doc.pdf");
+    let result = (|| {
+        std::fs::write(&input, html).map_err(|e| ExportError::Pdf(e.to_string()))?;
+        let out = std::process::Command::new(&bin)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+            .arg(format!("--print-to-pdf={}", output.display()))
+            .arg(url_of(&input))
+            .output()
+            .map_err(|e| ExportError::Pdf(e.to_string()))?;
+        if !output.exists() {
+            return Err(ExportError::Pdf(
+                String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").to_string(),
+            ));
+        }
+        std::fs::read(&output).map_err(|e| ExportError::Pdf(e.to_string()))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn url_of(p: &Path) -> String {
+    format!("file://{}", p.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        Table {
+            sheet: "適用宣言書".into(),
+            title: "適用宣言書".into(),
+            doc_number: "AB-SOA".into(),
+            edition: "初版".into(),
+            label: "社外秘".into(),
+            columns: vec![("番号".into(), 8.0), ("名称".into(), 30.0), ("日付".into(), 12.0)],
+            rows: vec![vec![
+                Cell::Text("5.1".into()),
+                Cell::Text("方針, \"引用\"\n改行".into()),
+                Cell::Date("2025-07-11".into()),
+            ]],
+        }
+    }
+
+    #[test]
+    fn csv_has_bom_crlf_and_quoting() {
+        let b = csv(&table());
+        assert!(b.starts_with(&[0xEF, 0xBB, 0xBF]));
+        let s = String::from_utf8(b).unwrap();
+        assert!(s.contains("文書番号: AB-SOA　版数: 初版　社外秘\r\n"));
+        assert!(s.contains("5.1,\"方針, \"\"引用\"\"\n改行\",2025-07-11\r\n"));
+    }
+
+    #[test]
+    fn html_escapes() {
+        let mut t = table();
+        t.rows[0][0] = Cell::Text("<script>".into());
+        let h = html(&t);
+        assert!(h.contains("&lt;script&gt;") && !h.contains("<script>"));
+    }
+}

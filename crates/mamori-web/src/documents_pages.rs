@@ -1,0 +1,487 @@
+//! Pages of document control: the document list, one document with its 改訂履歴, approval,
+//! publication and acknowledgement, the SoA editor, and the exports.
+
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::state::AppState;
+use crate::views::{Layout, render};
+use crate::{FormData, tokyo_time};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use mamori_app::documents::{self, DocDetail, RowEdit};
+use mamori_app::{Actor, AppError};
+use mamori_domain::document::DocKind;
+use mamori_domain::permission::Permission;
+use mamori_domain::soa::{ImplStatus, InclusionReason};
+use serde::Deserialize;
+
+type PageResult = Result<Response, PageError>;
+
+fn actor(ctx: &Ctx) -> Result<&Actor, PageError> {
+    ctx.session().map(|s| &s.actor).map_err(|e| PageError::new(ctx, e))
+}
+
+fn fail(ctx: &Ctx) -> impl Fn(AppError) -> PageError + '_ {
+    move |e| PageError::new(ctx, e)
+}
+
+fn csrf(ctx: &Ctx, form: &FormData) -> Result<(), PageError> {
+    if ctx.check_csrf(form.get("csrf")) { Ok(()) } else { Err(PageError::new(ctx, AppError::Forbidden)) }
+}
+
+/// `?done=` messages.
+#[derive(Deserialize, Default)]
+pub struct Done {
+    done: Option<String>,
+    id: Option<String>,
+}
+
+/// `?format=`.
+#[derive(Deserialize)]
+pub struct Format {
+    format: String,
+}
+
+/// Sends an export with a file name (RFC 5987 for the Japanese name).
+fn download(bytes: Vec<u8>, format: &str, name: &str) -> Response {
+    let ctype = match format {
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pdf" => "application/pdf",
+        _ => "text/csv; charset=utf-8",
+    };
+    let file = format!("{name}.{format}");
+    let encoded = crate::pages::urlencode(&file);
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"export.{format}\"; filename*=UTF-8''{encoded}"))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+// ---- SoA ----
+
+struct SoaRowView {
+    id: String,
+    title: String,
+    applicable: bool,
+    missing: bool,
+    reason_checks: Vec<(String, String, bool)>,
+    reason_text: String,
+    reason_display: String,
+    status_options: Vec<(String, String, bool)>,
+    status_label: String,
+    documents: Vec<String>,
+    records: Vec<String>,
+    duties: i64,
+    approvals: i64,
+}
+
+#[derive(Template)]
+#[template(path = "soa.html")]
+struct SoaPage {
+    layout: Layout,
+    v: documents::SoaView,
+    approved: bool,
+    missing_count: i64,
+    can_edit: bool,
+    reasons: Vec<(String, String)>,
+    rows: Vec<SoaRowView>,
+}
+
+/// `GET /soa`.
+pub async fn soa(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Query(d): Query<Done>) -> PageResult {
+    let t = ctx.tr();
+    let a = actor(&ctx)?;
+    let v = documents::soa(&state.db, a, false).await.map_err(fail(&ctx))?;
+    let mut layout = Layout::new(&ctx);
+    layout.flash = match d.done.as_deref() {
+        Some("row") => Some(t.t1("soa-saved", "id", d.id.as_deref().unwrap_or(""))),
+        Some("approved") => Some(t.t("soa-approved")),
+        _ => None,
+    };
+    let rows = v
+        .rows
+        .iter()
+        .map(|r| SoaRowView {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            applicable: r.applicable,
+            missing: v.missing_reasons.contains(&r.id),
+            reason_checks: InclusionReason::ALL
+                .iter()
+                .map(|x| (x.key().to_string(), t.t(&format!("reason-{}", x.key())), r.reasons.contains(x)))
+                .collect(),
+            reason_text: r.reason_text.clone(),
+            reason_display: r.reason_display(),
+            status_options: ImplStatus::ALL
+                .iter()
+                .map(|s| (s.key().to_string(), t.t(&format!("impl-{}", s.key())), *s == r.status))
+                .collect(),
+            status_label: t.t(&format!("impl-{}", r.status.key())),
+            documents: r.documents.clone(),
+            records: r.records.clone(),
+            duties: i64::try_from(r.duties.len()).unwrap_or(0),
+            approvals: i64::try_from(r.approvals.len()).unwrap_or(0),
+        })
+        .collect();
+    Ok(render(&SoaPage {
+        layout,
+        approved: v.status == "approved",
+        missing_count: i64::try_from(v.missing_reasons.len()).unwrap_or(0),
+        can_edit: a.grants.has(Permission::DocumentsEdit),
+        reasons: InclusionReason::ALL
+            .iter()
+            .map(|x| (x.key().to_string(), t.t(&format!("reason-{}", x.key()))))
+            .collect(),
+        rows,
+        v,
+    }))
+}
+
+/// `POST /soa/rows/{id}`.
+pub async fn soa_row(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    let edit = RowEdit {
+        reasons: form.all("reasons").iter().filter_map(|k| InclusionReason::from_key(k)).collect(),
+        reason_text: form.get("reason_text").to_string(),
+        status: ImplStatus::from_key(form.get("status")),
+        documents: None,
+    };
+    documents::soa_edit_row(&state.db, actor(&ctx)?, &id, edit, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Redirect::to(&format!("/soa?done=row&id={}#soa-{}", crate::pages::urlencode(&id), id)).into_response())
+}
+
+/// `POST /soa/fill`.
+pub async fn soa_fill(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    let reason = InclusionReason::from_key(form.get("reason"))
+        .ok_or_else(|| PageError::new(&ctx, AppError::Validation(vec![("reason".into(), "field-required".into())])))?;
+    documents::soa_fill_missing(&state.db, actor(&ctx)?, reason, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Redirect::to("/soa").into_response())
+}
+
+/// `POST /soa/approve`.
+pub async fn soa_approve(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    documents::soa_approve(&state.db, actor(&ctx)?, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Redirect::to("/soa?done=approved").into_response())
+}
+
+/// `GET /soa/export?format=xlsx|csv|pdf`.
+pub async fn soa_export(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(f): Query<Format>,
+) -> PageResult {
+    let v = documents::soa(&state.db, actor(&ctx)?, true).await.map_err(fail(&ctx))?;
+    let bytes = documents::render_export(&documents::soa_table(&v), &f.format).map_err(fail(&ctx))?;
+    Ok(download(bytes, &f.format, &format!("適用宣言書_{}_{}", v.doc_number, v.edition)))
+}
+
+// ---- documents ----
+
+struct DocRow {
+    href: String,
+    number: String,
+    title: String,
+    kind: String,
+    edition: String,
+    status: String,
+    approver: String,
+}
+
+#[derive(Template)]
+#[template(path = "documents.html")]
+struct DocumentsPage {
+    layout: Layout,
+    docs: Vec<DocRow>,
+    can_edit: bool,
+    kinds: Vec<(String, String)>,
+}
+
+fn status_label(t: &crate::i18n::Tr, s: &str) -> String {
+    t.t(&format!("status-{s}"))
+}
+
+/// `GET /documents`.
+pub async fn documents_list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let t = ctx.tr();
+    let a = actor(&ctx)?;
+    let docs = documents::list(&state.db, a).await.map_err(fail(&ctx))?;
+    let rows = docs
+        .iter()
+        .map(|d| {
+            let v = d.approved().or(d.draft());
+            DocRow {
+                href: if d.doc.kind == DocKind::Soa.key() { "/soa".into() } else { format!("/documents/{}", d.doc.id) },
+                number: d.doc.doc_number.clone(),
+                title: d.doc.title.clone(),
+                kind: t.t(&format!("kind-{}", d.doc.kind)),
+                edition: v.map(|v| v.edition.clone()).unwrap_or_default(),
+                status: v.map(|v| status_label(&t, &v.status)).unwrap_or_default(),
+                approver: v.and_then(|v| v.approver_label.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(render(&DocumentsPage {
+        layout: Layout::new(&ctx),
+        docs: rows,
+        can_edit: a.grants.has(Permission::DocumentsEdit),
+        kinds: [DocKind::Policy, DocKind::Manual, DocKind::External]
+            .iter()
+            .map(|k| (k.key().to_string(), t.t(&format!("kind-{}", k.key()))))
+            .collect(),
+    }))
+}
+
+/// `POST /documents`.
+pub async fn documents_create(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    let kind = DocKind::from_key(form.get("kind")).unwrap_or(DocKind::Policy);
+    let issuer = Some(form.get("issuer").trim().to_string()).filter(|s| !s.is_empty());
+    let d = documents::create(
+        &state.db,
+        actor(&ctx)?,
+        documents::NewDocument {
+            kind,
+            number: form.get("number").to_string(),
+            title: form.get("title").to_string(),
+            issuer,
+            body: form.get("body").to_string(),
+            enacted_date: None,
+        },
+        state.now(),
+    )
+    .await
+    .map_err(fail(&ctx))?;
+    Ok(Redirect::to(&format!("/documents/{}", d.doc.id)).into_response())
+}
+
+/// `GET /documents/export?format=`.
+pub async fn documents_export(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(f): Query<Format>,
+) -> PageResult {
+    let docs = documents::list(&state.db, actor(&ctx)?).await.map_err(fail(&ctx))?;
+    let bytes = documents::render_export(&documents::list_table(&docs), &f.format).map_err(fail(&ctx))?;
+    Ok(download(bytes, &f.format, "文書一覧"))
+}
+
+#[derive(Template)]
+#[template(path = "document.html")]
+struct DocumentPage {
+    layout: Layout,
+    doc: mamori_store::rows::DocumentRow,
+    kind: String,
+    approver_role: String,
+    is_regulation: bool,
+    is_soa: bool,
+    approved: Option<mamori_store::rows::DocVersionRow>,
+    approved_body: Vec<String>,
+    draft: Option<mamori_store::rows::DocVersionRow>,
+    published: Option<String>,
+    can_ack: bool,
+    acked: bool,
+    can_edit: bool,
+    ack_rows: Vec<(String, String, Option<String>)>,
+    roles: Vec<(String, String)>,
+    changes: Vec<String>,
+    history: Vec<(String, String, String, String, String)>,
+}
+
+async fn document_page(state: &AppState, ctx: &Ctx, detail: DocDetail, flash: Option<String>) -> PageResult {
+    let t = ctx.tr();
+    let a = actor(ctx)?;
+    let kind = DocKind::from_key(&detail.doc.kind).unwrap_or(DocKind::Policy);
+    let approved = detail.approved().cloned();
+    let draft = detail.draft().cloned();
+    let roles = {
+        let mut c = state.db.conn().await.map_err(|e| PageError::new(ctx, e.into()))?;
+        mamori_store::rows::list_roles(&mut c.ex(), &a.org_id).await.map_err(|e| PageError::new(ctx, e.into()))?
+    };
+    let role_name = |key: &str| {
+        roles
+            .iter()
+            .find(|r| r.key == key)
+            .map(|r| if ctx.lang == crate::i18n::Lang::En { r.name_en.clone() } else { r.name_ja.clone() })
+            .unwrap_or_else(|| key.to_string())
+    };
+    let mut ack_rows = Vec::new();
+    let mut can_ack = false;
+    let mut acked = false;
+    if let Some(v) = approved.as_ref().filter(|v| v.published_at.is_some()) {
+        let status = documents::ack_status(&state.db, a, v).await.map_err(fail(ctx))?;
+        let me = ctx.session().map(|s| s.user.login_id.clone()).unwrap_or_default();
+        if let Some(mine) = status.iter().find(|r| r.0 == me) {
+            can_ack = mine.2.is_none();
+            acked = mine.2.is_some();
+        }
+        if a.grants.has(Permission::DocumentsEdit) {
+            ack_rows = status.into_iter().map(|(l, n, at)| (l, n, at.map(tokyo_time))).collect();
+        }
+    }
+    let mut changes = Vec::new();
+    if kind == DocKind::Regulation && draft.is_some() {
+        let versions = mamori_app::regulation::versions(&state.db, a).await.map_err(fail(ctx))?;
+        let no_of = |id: &str| versions.iter().find(|v| v.id == id).map(|v| v.version_no);
+        let to = draft.as_ref().and_then(|d| no_of(&d.body));
+        let from = approved.as_ref().and_then(|v| no_of(&v.body)).or(to.map(|n| n - 1)).filter(|n| *n >= 1);
+        if let (Some(from), Some(to)) = (from, to) {
+            for c in mamori_app::regulation::changes(&state.db, a, from, to).await.map_err(fail(ctx))? {
+                let mut parts = vec![format!("{} {} ({})", c.id, c.title, c.kind)];
+                if let Some((b, af)) = c.applicability {
+                    parts.push(format!("適用 {} → {}", if b { "○" } else { "×" }, if af { "○" } else { "×" }));
+                }
+                parts.extend(c.procedure_added.iter().map(|p| format!("+ {p}")));
+                parts.extend(c.procedure_removed.iter().map(|p| format!("- {p}")));
+                parts.extend(c.records_added.iter().map(|p| format!("+【{p}】")));
+                parts.extend(c.records_removed.iter().map(|p| format!("-【{p}】")));
+                parts.extend(c.intervals_added.iter().map(|p| format!("+ {p}")));
+                parts.extend(c.intervals_removed.iter().map(|p| format!("- {p}")));
+                changes.push(parts.join(" / "));
+            }
+        }
+    }
+    let mut history: Vec<_> = detail
+        .versions
+        .iter()
+        .map(|v| {
+            (
+                v.edition.clone(),
+                v.revised_date.clone().unwrap_or_default(),
+                v.change_summary.clone(),
+                v.approver_label.clone().unwrap_or_default(),
+                status_label(&t, &v.status),
+            )
+        })
+        .collect();
+    history.reverse();
+    let mut layout = Layout::new(ctx);
+    layout.flash = flash;
+    Ok(render(&DocumentPage {
+        layout,
+        kind: t.t(&format!("kind-{}", detail.doc.kind)),
+        approver_role: role_name(&detail.doc.approver_role),
+        is_regulation: kind == DocKind::Regulation,
+        is_soa: kind == DocKind::Soa,
+        approved_body: approved.as_ref().map(|v| v.body.lines().map(str::to_string).collect()).unwrap_or_default(),
+        published: approved.as_ref().and_then(|v| v.published_at).map(tokyo_time),
+        approved,
+        draft,
+        can_ack,
+        acked,
+        can_edit: a.grants.has(Permission::DocumentsEdit),
+        ack_rows,
+        roles: roles.iter().map(|r| (r.key.clone(), role_name(&r.key))).collect(),
+        changes,
+        history,
+        doc: detail.doc,
+    }))
+}
+
+/// `GET /documents/{id}`.
+pub async fn document(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> PageResult {
+    let t = ctx.tr();
+    let detail = documents::get(&state.db, actor(&ctx)?, &id).await.map_err(fail(&ctx))?;
+    let flash = match d.done.as_deref() {
+        Some("approved") => Some(t.t("doc-approved")),
+        Some("ack") => Some(t.t("ack-done")),
+        _ => None,
+    };
+    document_page(&state, &ctx, detail, flash).await
+}
+
+/// `POST /documents/{id}/draft`.
+pub async fn document_draft(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    documents::save_draft(&state.db, actor(&ctx)?, &id, form.get("body"), form.get("change_summary"), state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Redirect::to(&format!("/documents/{id}#draft")).into_response())
+}
+
+/// `POST /documents/{id}/approve`.
+pub async fn document_approve(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    documents::approve(&state.db, actor(&ctx)?, &id, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Redirect::to(&format!("/documents/{id}?done=approved")).into_response())
+}
+
+/// `POST /documents/{id}/publish`.
+pub async fn document_publish(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    let roles = if form.get("everyone") == "1" { Vec::new() } else { form.all("roles") };
+    documents::publish(&state.db, actor(&ctx)?, &id, roles, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Redirect::to(&format!("/documents/{id}")).into_response())
+}
+
+/// `POST /documents/{id}/ack`.
+pub async fn document_ack(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    match documents::acknowledge(&state.db, actor(&ctx)?, form.get("version_id"), state.now()).await {
+        Ok(()) | Err(AppError::Conflict) => Ok(Redirect::to(&format!("/documents/{id}?done=ack")).into_response()),
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+/// `GET /documents/{id}/history?format=`.
+pub async fn document_history(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Query(f): Query<Format>,
+) -> PageResult {
+    let detail = documents::get(&state.db, actor(&ctx)?, &id).await.map_err(fail(&ctx))?;
+    let bytes = documents::render_export(&documents::history_table(&detail), &f.format).map_err(fail(&ctx))?;
+    Ok(download(bytes, &f.format, &format!("改訂履歴_{}", detail.doc.doc_number)))
+}
