@@ -533,13 +533,11 @@ pub async fn ack_status(
 pub async fn regulation_imported(
     tx: &mut Tx,
     actor: &Actor,
-    regulation_version_id: &str,
-    number: Option<&str>,
-    title: Option<&str>,
+    version: &mamori_store::rows::RegulationVersionRow,
     change_summary: &str,
-    enacted: Option<String>,
     now: i64,
 ) -> Result<(), AppError> {
+    let (number, title) = (version.doc_number.as_deref(), version.title.as_deref());
     let doc = match rows::document_of_kind(&mut tx.ex(), &actor.org_id, DocKind::Regulation.key()).await? {
         Some(d) => d,
         None => {
@@ -570,7 +568,7 @@ pub async fn regulation_imported(
         .await?;
     }
     let next = versions.first().map(|v| v.version_no + 1).unwrap_or(1);
-    insert_draft(tx, actor, &doc, next, regulation_version_id, change_summary, enacted, now).await?;
+    insert_draft(tx, actor, &doc, next, &version.id, change_summary, version.doc_date.clone(), now).await?;
     Ok(())
 }
 

@@ -129,17 +129,7 @@ pub async fn import_text(
         )
         .await?;
     }
-    crate::documents::regulation_imported(
-        &mut tx,
-        actor,
-        &version.id,
-        version.doc_number.as_deref(),
-        version.title.as_deref(),
-        &change_summary,
-        version.doc_date.clone(),
-        now,
-    )
-    .await?;
+    crate::documents::regulation_imported(&mut tx, actor, &version, &change_summary, now).await?;
     audit::append(
         &mut tx,
         Entry {
