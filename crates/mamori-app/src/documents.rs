@@ -625,7 +625,12 @@ pub struct SoaView {
     pub label: String,
 }
 
-fn facts(controls: &[Control], doc_titles: &[(String, String)], regulation: &(String, String)) -> Vec<RegulationFacts> {
+/// What the regulation says about each Annex A control, as the SoA needs it.
+pub fn facts(
+    controls: &[Control],
+    doc_titles: &[(String, String)],
+    regulation: &(String, String),
+) -> Vec<RegulationFacts> {
     mamori_regulation::catalogue::controls()
         .iter()
         .map(|cat| {

@@ -16,7 +16,11 @@ const SEED: &str = include_str!("../../../../examples/seed-regulation.txt");
 async fn world(db: &Db) -> (Actor, Actor, Actor) {
     let o = org::create(db, "acme", "アクメ", T0).await.unwrap();
     let cli = Actor::cli(&o.id);
-    for (login_id, roles) in [("ceo", vec!["top_management"]), ("ceo2", vec!["top_management", "security_manager"]), ("emp", vec!["employee"])] {
+    for (login_id, roles) in [
+        ("ceo", vec!["top_management"]),
+        ("ceo2", vec!["top_management", "security_manager"]),
+        ("emp", vec!["employee"]),
+    ] {
         users::create(
             db,
             &cli,
@@ -35,7 +39,9 @@ async fn world(db: &Db) -> (Actor, Actor, Actor) {
     regulation::import_text(db, &cli, "seed.txt", SEED, T0).await.unwrap();
     let mut actors = Vec::new();
     for l in ["ceo", "ceo2", "emp"] {
-        let s = login(db, LoginRequest { organization: None, login_id: l.into(), password: "Initial123".into() }, T0).await.unwrap();
+        let s = login(db, LoginRequest { organization: None, login_id: l.into(), password: "Initial123".into() }, T0)
+            .await
+            .unwrap();
         actors.push(lookup(db, &s.token, T0).await.unwrap().unwrap().actor);
     }
     let emp = actors.pop().unwrap();
@@ -52,13 +58,19 @@ async fn soa_is_derived_edited_and_approved_with_separation_of_duties(db: Db) {
     assert!(!v.regulation_approved);
     let excluded: Vec<&str> = v.rows.iter().filter(|r| !r.applicable).map(|r| r.id.as_str()).collect();
     assert_eq!(excluded.len(), 8);
-    assert!(v.rows.iter().filter(|r| !r.applicable).all(|r| !r.reason_text.is_empty()), "exclusion reasons are prefilled");
+    assert!(
+        v.rows.iter().filter(|r| !r.applicable).all(|r| !r.reason_text.is_empty()),
+        "exclusion reasons are prefilled"
+    );
     assert_eq!(v.missing_reasons.len(), 85);
     let r510 = v.rows.iter().find(|r| r.id == "7.10").unwrap();
     assert!(r510.records.contains(&"媒体持出管理記録".to_string()));
 
     // An employee may read but not edit.
-    assert!(matches!(documents::soa_edit_row(&db, &emp, "5.1", RowEdit::default(), T0).await, Err(AppError::Forbidden)));
+    assert!(matches!(
+        documents::soa_edit_row(&db, &emp, "5.1", RowEdit::default(), T0).await,
+        Err(AppError::Forbidden)
+    ));
 
     // ceo writes: an inclusion reason for 5.1, then all the rest.
     let edit = RowEdit {
@@ -83,9 +95,15 @@ async fn soa_is_derived_edited_and_approved_with_separation_of_duties(db: Db) {
     assert_eq!(v.edition, "初版");
 
     // Approved versions are immutable: an edit starts 第2版 as a draft; the export keeps v1.
-    let v2 = documents::soa_edit_row(&db, &ceo2, "5.2", RowEdit { reasons: vec![InclusionReason::BusinessRequirement], ..RowEdit::default() }, T0 + 6)
-        .await
-        .unwrap();
+    let v2 = documents::soa_edit_row(
+        &db,
+        &ceo2,
+        "5.2",
+        RowEdit { reasons: vec![InclusionReason::BusinessRequirement], ..RowEdit::default() },
+        T0 + 6,
+    )
+    .await
+    .unwrap();
     assert_eq!(v2.status, "draft");
     assert_eq!(v2.edition, "第2版");
     let exported = documents::soa(&db, &ceo2, true).await.unwrap();
@@ -171,7 +189,10 @@ async fn policies_are_approved_published_and_acknowledged(db: Db) {
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].title, "情報セキュリティ基本方針");
     documents::acknowledge(&db, &emp, &pending[0].version_id, T0 + 4).await.unwrap();
-    assert!(matches!(documents::acknowledge(&db, &emp, &pending[0].version_id, T0 + 5).await, Err(AppError::Conflict)), "once per version");
+    assert!(
+        matches!(documents::acknowledge(&db, &emp, &pending[0].version_id, T0 + 5).await, Err(AppError::Conflict)),
+        "once per version"
+    );
     assert!(documents::pending_for(&db, &emp).await.unwrap().is_empty());
     let detail = documents::get(&db, &ceo, &id).await.unwrap();
     let status = documents::ack_status(&db, &ceo, detail.approved().unwrap()).await.unwrap();
@@ -212,9 +233,18 @@ async fn reimporting_the_regulation_makes_a_draft_with_changes(db: Db) {
 }
 
 async fn pdf_export_has_searchable_japanese_text(db: Db) {
-    let has = |c: &str| std::process::Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().is_ok_and(|o| o.status.success());
+    let has = |c: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {c}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if !(has("chromium") && has("pdftotext")) {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: chromium and pdftotext are required for the PDF check");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true: chromium and pdftotext are required for the PDF check"
+        );
         eprintln!("skipping PDF check: chromium or pdftotext missing");
         return;
     }
@@ -230,7 +260,8 @@ async fn pdf_export_has_searchable_japanese_text(db: Db) {
         assert!(text.contains(&c.id), "{} missing from the PDF text (kept at {})", c.id, path.display());
     }
     let _ = std::fs::remove_file(&path);
-    for title in ["情報セキュリティのための方針群", "クロックの同期", "記憶媒体", "適用宣言書【案】", "社外秘"] {
+    for title in ["情報セキュリティのための方針群", "クロックの同期", "記憶媒体", "適用宣言書【案】", "社外秘"]
+    {
         assert!(text.contains(title), "{title} missing from the PDF text");
     }
 }

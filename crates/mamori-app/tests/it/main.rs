@@ -2,6 +2,6 @@
 //! One test binary for the crate (see ARCHITECTURE.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod harness;
 mod documents;
+mod harness;
 mod users_and_login;

@@ -1,0 +1,127 @@
+// Journeys of document control: editing an SoA reason, approval refused to its author and
+// given by another 経営責任者, and a staff member acknowledging a published policy.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startDemo, launch, login, changePassword, artifacts } from './lib.mjs';
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+async function addUser(page, base, id, name, password, role) {
+  await page.goto(`${base}/users`);
+  await page.fill('form[action="/users"] input[name=login_id]', id);
+  await page.fill('form[action="/users"] input[name=display_name]', name);
+  await page.fill('form[action="/users"] input[name=password]', password);
+  await page.check(`form[action="/users"] input[name=roles][value=${role}]`);
+  await page.click('form[action="/users"] button[type=submit]');
+  await page.waitForURL(/done=created/);
+}
+
+async function firstLogin(ctx, base, id, initial, next) {
+  const page = await ctx.newPage();
+  await login(page, base, id, initial);
+  await page.waitForURL(/\/password$/);
+  await changePassword(page, initial, next);
+  await page.waitForURL((u) => u.pathname === '/');
+  return page;
+}
+
+test('SoA: edit a reason, the author is refused, another 経営責任者 approves; staff acknowledge a policy', async () => {
+  const adminCtx = await browser.newContext({ locale: 'ja-JP' });
+  const admin = await firstLogin(adminCtx, demo.url, demo.login.id, demo.login.password, 'Kanri2026x');
+  await addUser(admin, demo.url, 'keiei2', '経営 次郎', 'Keiei2026', 'top_management');
+  await addUser(admin, demo.url, 'staff1', '社員 一子', 'Staff2026', 'employee');
+
+  // Edit the inclusion reason of 5.1.
+  await admin.click('nav.menu >> text=適用宣言書');
+  await admin.waitForURL(/\/soa$/);
+  assert.match(await admin.textContent('#missing'), /85 件/);
+  const row = admin.locator('tr#soa-5\\.1');
+  await row.locator('input[name=reasons][value=risk_treatment]').check();
+  await row.locator('input[name=reason_text]').fill('顧客との契約で要求');
+  await row.locator('select[name=status]').selectOption('partial');
+  await row.locator('button[type=submit]').click();
+  await admin.waitForURL(/done=row/);
+  assert.match(await admin.textContent('[role=status]'), /5\.1 を更新しました/);
+  assert.ok(await admin.locator('tr#soa-5\\.1 input[name=reasons][value=risk_treatment]').isChecked());
+  assert.match(await admin.textContent('#missing'), /84 件/);
+
+  // Give the rest a reason, then try to approve as the author: refused.
+  await admin.selectOption('form[action="/soa/fill"] select[name=reason]', 'best_practice');
+  await admin.click('form[action="/soa/fill"] button[type=submit]');
+  await admin.waitForURL(/\/soa$/);
+  assert.equal(await admin.locator('#missing').count(), 0);
+  await admin.click('#approve-soa');
+  assert.match(await admin.textContent('[role=alert]'), /作成・編集した本人は承認できません/);
+  await admin.screenshot({ path: join(artifacts, 'soa-refused.png') });
+
+  // Another 経営責任者 approves.
+  const ceoCtx = await browser.newContext({ locale: 'ja-JP' });
+  const ceo = await firstLogin(ceoCtx, demo.url, 'keiei2', 'Keiei2026', 'Keiei2027x');
+  await ceo.goto(`${demo.url}/soa`);
+  await ceo.click('#approve-soa');
+  await ceo.waitForURL(/done=approved/);
+  assert.match(await ceo.textContent('main'), /適用宣言書を承認しました/);
+  assert.match(await ceo.textContent('main'), /承認済/);
+  await ceo.screenshot({ path: join(artifacts, 'soa-approved.png') });
+  const api = await ceo.request.get(`${demo.url}/api/v1/soa`);
+  const soa = await api.json();
+  assert.equal(soa.document.status, 'approved');
+  assert.equal(soa.controls.length, 93);
+  assert.equal(soa.controls[0].reason, 'リスク対応、顧客との契約で要求');
+
+  // The admin registers the basic policy; keiei2 approves; the admin publishes it to everyone.
+  await admin.goto(`${demo.url}/documents`);
+  await admin.selectOption('form[action="/documents"] select[name=kind]', 'policy');
+  await admin.fill('form[action="/documents"] input[name=number]', 'AB-方針-001');
+  await admin.fill('form[action="/documents"] input[name=title]', '情報セキュリティ基本方針');
+  await admin.fill('form[action="/documents"] textarea[name=body]', '当社は、お客様からお預かりした情報資産を守ります。');
+  await admin.click('form[action="/documents"] button[type=submit]');
+  await admin.waitForURL(/\/documents\/[0-9a-f-]+$/);
+  const docUrl = admin.url();
+  await ceo.goto(docUrl);
+  await ceo.click('#approve');
+  await ceo.waitForURL(/done=approved/);
+  await admin.goto(docUrl);
+  await admin.click('form[action$="/publish"] button[type=submit]');
+  await admin.waitForSelector('#ack-status');
+
+  // The staff member sees it on the home page and confirms it.
+  const staffCtx = await browser.newContext({ locale: 'ja-JP' });
+  const staff = await firstLogin(staffCtx, demo.url, 'staff1', 'Staff2026', 'Staff2027x');
+  assert.match(await staff.textContent('#acknowledgements'), /情報セキュリティ基本方針/);
+  await staff.click('#acknowledgements a');
+  await staff.click('#acknowledge');
+  await staff.waitForURL(/done=ack/);
+  assert.match(await staff.textContent('main'), /確認済みです/);
+  await staff.goto(demo.url + '/');
+  assert.doesNotMatch(await staff.textContent('#acknowledgements'), /情報セキュリティ基本方針/);
+
+  await admin.goto(docUrl);
+  const status = await admin.locator('#ack-status tr', { hasText: 'staff1' }).textContent();
+  assert.doesNotMatch(status, /未確認/);
+  assert.match(await admin.locator('#ack-status tr', { hasText: 'keiei2' }).textContent(), /未確認/);
+  await admin.screenshot({ path: join(artifacts, 'policy-acks.png'), fullPage: true });
+
+  // Exports are downloadable.
+  const xlsx = await admin.request.get(`${demo.url}/soa/export?format=xlsx`);
+  assert.equal(xlsx.status(), 200);
+  assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
+  const csv = await admin.request.get(`${demo.url}/documents/export?format=csv`);
+  const body = await csv.body();
+  assert.deepEqual([...body.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  await adminCtx.close();
+  await ceoCtx.close();
+  await staffCtx.close();
+});
