@@ -5,3 +5,4 @@ mod api;
 mod client;
 mod pages;
 mod regulation;
+mod soa;
