@@ -65,3 +65,36 @@ pub async fn resolve(db: &Db, slug: Option<&str>) -> Result<OrgRow, AppError> {
         }
     }
 }
+
+/// Sets how many consecutive failed logins lock an account (8.5; default 3).
+pub async fn set_lockout_threshold(
+    db: &Db,
+    actor: &crate::Actor,
+    threshold: i64,
+    now: i64,
+) -> Result<OrgRow, AppError> {
+    actor.require(mamori_domain::permission::Permission::SettingsManage)?;
+    if !(1..=10).contains(&threshold) {
+        return Err(AppError::Validation(vec![("lockout_threshold".into(), "field-lockout-range".into())]));
+    }
+    let mut tx = db.begin().await?;
+    let before = rows::org_by_id(&mut tx.ex(), &actor.org_id).await?.ok_or(AppError::NotFound)?;
+    rows::set_lockout_threshold(&mut tx.ex(), &actor.org_id, threshold).await?;
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::Update,
+            object_type: "organization",
+            object_id: Some(&actor.org_id),
+            before: Some(serde_json::json!({ "lockout_threshold": before.lockout_threshold })),
+            after: Some(serde_json::json!({ "lockout_threshold": threshold })),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(OrgRow { lockout_threshold: threshold, ..before })
+}

@@ -153,6 +153,15 @@ enum OrgCommand {
     },
     /// Lists organisations.
     List,
+    /// Sets how many consecutive failed logins lock an account (default 3).
+    SetLockoutThreshold {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// 1–10.
+        #[arg(long)]
+        threshold: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -399,6 +408,11 @@ async fn run(cli: Cli) -> Result<i32> {
                 OrgCommand::Add { slug, name } => {
                     let o = org::create(&db, &slug, &name, now_ms()).await.map_err(app_err)?;
                     println!("organization {} created", o.slug);
+                }
+                OrgCommand::SetLockoutThreshold { org, threshold } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let o = org::set_lockout_threshold(&db, &a, threshold, now_ms()).await.map_err(app_err)?;
+                    println!("{}: accounts lock after {} failed logins", o.slug, o.lockout_threshold);
                 }
                 OrgCommand::List => {
                     let mut conn = db.conn().await?;

@@ -425,3 +425,23 @@ pub async fn documents(State(state): State<AppState>, Extension(ctx): Extension<
     )
     .into_response())
 }
+
+/// Body of `PUT /api/v1/organization/settings`.
+#[derive(Deserialize)]
+pub struct SettingsBody {
+    lockout_threshold: i64,
+}
+
+/// `PUT /api/v1/organization/settings` `{ "lockout_threshold": 1..10 }`.
+pub async fn settings(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    j: Result<Json<SettingsBody>, JsonRejection>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let b = body(&ctx, j)?;
+    let o = mamori_app::org::set_lockout_threshold(&state.db, &s.actor, b.lockout_threshold, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Json(json!({ "organization": o.slug, "lockout_threshold": o.lockout_threshold })).into_response())
+}

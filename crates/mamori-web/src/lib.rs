@@ -175,6 +175,12 @@ pub fn router(state: AppState) -> Router {
                 ),
         ))
         .merge(guarded(
+            SettingsManage,
+            Router::new()
+                .route("/settings", post(pages::settings))
+                .route("/api/v1/organization/settings", put(api::settings)),
+        ))
+        .merge(guarded(
             DocumentsView,
             Router::new()
                 .route("/soa", get(documents_pages::soa))

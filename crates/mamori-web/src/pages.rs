@@ -224,6 +224,8 @@ async fn users_page(
         all_roles,
         can_manage: s.actor.grants.has(Permission::UsersManage),
         can_unlock: s.actor.grants.has(Permission::UsersUnlock),
+        can_settings: s.actor.grants.has(Permission::SettingsManage),
+        lockout_threshold: s.org.lockout_threshold,
         field_errors: errors,
         form_login_id: form.map(|f| f.get("login_id").to_string()).unwrap_or_default(),
         form_display_name: form.map(|f| f.get("display_name").to_string()).unwrap_or_default(),
@@ -258,6 +260,7 @@ pub async fn users_list(
         Some("created") => Some(ctx.tr().t1("users-created", "login", &login)),
         Some("unlocked") => Some(ctx.tr().t1("users-unlocked", "login", &login)),
         Some("roles") => Some(ctx.tr().t1("users-roles-saved", "login", &login)),
+        Some("settings") => Some(ctx.tr().t("settings-saved")),
         _ => None,
     };
     users_page(&state, &ctx, layout, None, vec![]).await
@@ -293,6 +296,19 @@ pub async fn users_create(
         }
         Err(e) => Err(PageError::new(&ctx, e)),
     }
+}
+
+/// `POST /settings`: the lockout threshold (users page).
+pub async fn settings(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    csrf_ok(&ctx, &form)?;
+    let n = form.get("lockout_threshold").trim().parse::<i64>().unwrap_or(0);
+    mamori_app::org::set_lockout_threshold(&state.db, &s.actor, n, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Redirect::to("/users?done=settings").into_response())
 }
 
 /// `POST /users/{login}/roles`.

@@ -173,6 +173,10 @@ pub struct UsersPage {
     pub can_manage: bool,
     /// May unlock.
     pub can_unlock: bool,
+    /// May change organisation settings.
+    pub can_settings: bool,
+    /// Consecutive failures that lock an account.
+    pub lockout_threshold: i64,
     /// Errors of the create form.
     pub field_errors: Vec<String>,
     /// Create form: login ID.

@@ -298,3 +298,8 @@ reason-business_requirement = Business requirement
 impl-implemented = Implemented
 impl-partial = Partly implemented
 impl-not_implemented = Not implemented
+
+settings-title = Organization settings
+settings-lockout = Failed logins in a row before the account locks (the regulation says 3)
+settings-saved = Settings saved.
+field-lockout-range = Use a number from 1 to 10.

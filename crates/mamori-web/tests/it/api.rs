@@ -179,3 +179,44 @@ on_both_engines!(
     login_is_rate_limited_per_client,
     healthz_and_headers,
 );
+
+async fn lockout_threshold_is_a_setting(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let r = a
+        .send(
+            "PUT",
+            "/api/v1/organization/settings",
+            Some("application/json"),
+            json!({"lockout_threshold": 11}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = a
+        .send(
+            "PUT",
+            "/api/v1/organization/settings",
+            Some("application/json"),
+            json!({"lockout_threshold": 5}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let mut c = w.client();
+    for _ in 0..4 {
+        let r = c.post_json("/api/v1/session", json!({"login_id": "emp", "password": "nope-nope1"})).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = c.post_json("/api/v1/session", json!({"login_id": "emp", "password": "Initial123"})).await;
+    assert_eq!(r.status, StatusCode::OK, "four failures do not lock at threshold 5");
+    let mut e = w.logged_in("emp").await;
+    let r = e
+        .send(
+            "PUT",
+            "/api/v1/organization/settings",
+            Some("application/json"),
+            json!({"lockout_threshold": 3}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+on_both_engines!(lockout_threshold_is_a_setting);
