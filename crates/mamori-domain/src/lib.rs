@@ -10,4 +10,5 @@ pub mod hex;
 pub mod password;
 pub mod permission;
 pub mod ratelimit;
+pub mod register;
 pub mod soa;
