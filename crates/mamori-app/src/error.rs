@@ -45,6 +45,10 @@ pub enum AppError {
     /// Already exists.
     #[error("already exists")]
     Conflict,
+    /// Register input failed validation: every problem with its row (1-based data row; 0 for a
+    /// single form), column and i18n message key.
+    #[error("invalid rows: {0:?}")]
+    Rows(Vec<RowProblem>),
     /// The uploaded document is not a 管理策規程.
     #[error("not a regulation: {0}")]
     NotARegulation(String),
@@ -63,6 +67,19 @@ pub enum AppError {
     /// Anything else unexpected (details are logged, not shown).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// One problem in register input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowProblem {
+    /// Row of the file (as a spreadsheet shows it), or 0 for a form.
+    pub row: usize,
+    /// Column header or field label.
+    pub column: String,
+    /// Field key.
+    pub field: String,
+    /// i18n message key.
+    pub message: String,
 }
 
 impl From<StoreError> for AppError {
@@ -88,7 +105,7 @@ impl AppError {
             AppError::PasswordChangeRequired => "password_change_required",
             AppError::PasswordPolicy(_) => "password_policy",
             AppError::WrongCurrentPassword => "wrong_current_password",
-            AppError::Validation(_) => "validation",
+            AppError::Validation(_) | AppError::Rows(_) => "validation",
             AppError::Conflict => "conflict",
             AppError::NotARegulation(_) => "not_a_regulation",
             AppError::SeparationOfDuties => "separation_of_duties",
@@ -112,7 +129,7 @@ impl AppError {
             AppError::PasswordChangeRequired => "error-password-change-required",
             AppError::PasswordPolicy(_) => "error-password-policy",
             AppError::WrongCurrentPassword => "error-wrong-current-password",
-            AppError::Validation(_) => "error-validation",
+            AppError::Validation(_) | AppError::Rows(_) => "error-validation",
             AppError::Conflict => "error-conflict",
             AppError::NotARegulation(_) => "error-not-a-regulation",
             AppError::SeparationOfDuties => "error-separation-of-duties",

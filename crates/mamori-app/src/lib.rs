@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod org;
 pub mod random;
+pub mod registers;
 pub mod regulation;
 pub mod regulation_file;
 pub mod session;

@@ -51,6 +51,7 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<OrgRow,
     )
     .await?;
     tx.commit().await?;
+    crate::registers::ensure_templates(db, &org.id, now).await?;
     Ok(org)
 }
 

@@ -39,11 +39,20 @@ pub enum Permission {
     /// Write drafts of documents and the SoA, publish versions.
     #[serde(rename = "documents.edit")]
     DocumentsEdit,
+    /// Read registers.
+    #[serde(rename = "registers.view")]
+    RegistersView,
+    /// Add, change, delete and restore register rows; import.
+    #[serde(rename = "registers.edit")]
+    RegistersEdit,
+    /// Define registers and their fields.
+    #[serde(rename = "registers.design")]
+    RegistersDesign,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 13] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -54,6 +63,9 @@ impl Permission {
         Permission::RegulationImport,
         Permission::DocumentsView,
         Permission::DocumentsEdit,
+        Permission::RegistersView,
+        Permission::RegistersEdit,
+        Permission::RegistersDesign,
     ];
 
     /// The stable key stored in the database.
@@ -69,6 +81,9 @@ impl Permission {
             Permission::RegulationImport => "regulation.import",
             Permission::DocumentsView => "documents.view",
             Permission::DocumentsEdit => "documents.edit",
+            Permission::RegistersView => "registers.view",
+            Permission::RegistersEdit => "registers.edit",
+            Permission::RegistersDesign => "registers.design",
         }
     }
 
@@ -121,6 +136,9 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegulationImport,
                 DocumentsView,
                 DocumentsEdit,
+                RegistersView,
+                RegistersEdit,
+                RegistersDesign,
             ],
         },
         SeedRole {
@@ -135,6 +153,9 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegulationImport,
                 DocumentsView,
                 DocumentsEdit,
+                RegistersView,
+                RegistersEdit,
+                RegistersDesign,
             ],
         },
         SeedRole {
@@ -152,19 +173,22 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegulationImport,
                 DocumentsView,
                 DocumentsEdit,
+                RegistersView,
+                RegistersEdit,
+                RegistersDesign,
             ],
         },
         SeedRole {
             key: ROLE_INTERNAL_AUDITOR,
             name_ja: "内部監査員",
             name_en: "Internal auditor",
-            permissions: &[DashboardView, AuditView, RegulationView, DocumentsView],
+            permissions: &[DashboardView, AuditView, RegulationView, DocumentsView, RegistersView],
         },
         SeedRole {
             key: ROLE_EMPLOYEE,
             name_ja: "従業員",
             name_en: "Employee",
-            permissions: &[DashboardView, RegulationView, DocumentsView],
+            permissions: &[DashboardView, RegulationView, DocumentsView, RegistersView],
         },
     ]
 }

@@ -196,7 +196,12 @@ pub fn normalize_date(s: &str) -> Option<String> {
     let t: String = s.trim().replace(['/', '.', '年', '月'], "-").replace('日', "");
     let p: Vec<&str> = t.split('-').collect();
     let [y, m, d] = p.as_slice() else { return None };
-    let out = format!("{:04}-{:02}-{:02}", y.trim().parse::<u32>().ok()?, m.trim().parse::<u32>().ok()?, d.trim().parse::<u32>().ok()?);
+    let out = format!(
+        "{:04}-{:02}-{:02}",
+        y.trim().parse::<u32>().ok()?,
+        m.trim().parse::<u32>().ok()?,
+        d.trim().parse::<u32>().ok()?
+    );
     valid_date(&out).then_some(out)
 }
 
@@ -206,9 +211,14 @@ pub fn parse_cell(f: &FieldDef, raw: &str) -> Result<Value, &'static str> {
     if s.is_empty() {
         return Ok(Value::Null);
     }
-    let nfkc_digits: String = s.chars().map(|c| if ('０'..='９').contains(&c) { char::from_u32(c as u32 - 0xFEE0).unwrap_or(c) } else { c }).collect();
+    let nfkc_digits: String = s
+        .chars()
+        .map(|c| if ('０'..='９').contains(&c) { char::from_u32(c as u32 - 0xFEE0).unwrap_or(c) } else { c })
+        .collect();
     match f.ty {
-        FieldType::Text | FieldType::LongText | FieldType::Person | FieldType::Reference | FieldType::Choice => Ok(Value::String(s.to_string())),
+        FieldType::Text | FieldType::LongText | FieldType::Person | FieldType::Reference | FieldType::Choice => {
+            Ok(Value::String(s.to_string()))
+        }
         FieldType::Control => Ok(Value::String(nfkc_digits)),
         FieldType::Integer => {
             let n = nfkc_digits.replace(',', "");
@@ -220,9 +230,13 @@ pub fn parse_cell(f: &FieldDef, raw: &str) -> Result<Value, &'static str> {
                 },
             }
         }
-        FieldType::Decimal => {
-            nfkc_digits.replace(',', "").parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).ok_or("field-not-number")
-        }
+        FieldType::Decimal => nfkc_digits
+            .replace(',', "")
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or("field-not-number"),
         FieldType::Date => normalize_date(&nfkc_digits).map(Value::String).ok_or("field-not-date"),
         FieldType::Datetime => {
             let t = nfkc_digits.replace('T', " ");
@@ -242,9 +256,13 @@ pub fn parse_cell(f: &FieldDef, raw: &str) -> Result<Value, &'static str> {
             "false" | "0" | "no" | "いいえ" | "無" | "なし" | "×" | "未" => Ok(Value::Bool(false)),
             _ => Err("field-not-boolean"),
         },
-        FieldType::MultiChoice | FieldType::File => {
-            Ok(Value::Array(s.split(['、', ',', '\n', ';']).map(|x| x.trim()).filter(|x| !x.is_empty()).map(|x| Value::String(x.to_string())).collect()))
-        }
+        FieldType::MultiChoice | FieldType::File => Ok(Value::Array(
+            s.split(['、', ',', '\n', ';'])
+                .map(|x| x.trim())
+                .filter(|x| !x.is_empty())
+                .map(|x| Value::String(x.to_string()))
+                .collect(),
+        )),
     }
 }
 
@@ -258,7 +276,11 @@ pub fn format_cell(f: &FieldDef, v: &Value) -> String {
             Some(i) => i.to_string(),
             None => n.to_string(),
         },
-        (_, Value::Array(a)) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join("、"),
+        (_, Value::Array(a)) => a
+            .iter()
+            .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+            .collect::<Vec<_>>()
+            .join("、"),
         (_, other) => other.to_string(),
     }
 }
@@ -287,7 +309,8 @@ pub fn compute(def: &RegisterDef, values: &mut Map<String, Value>) {
                     (false, m) => m,
                 }
             }
-            Compute::IpaLikelihood { threat, vulnerability } => match (num(values, threat), num(values, vulnerability)) {
+            Compute::IpaLikelihood { threat, vulnerability } => match (num(values, threat), num(values, vulnerability))
+            {
                 (Some(t), Some(v)) => ipa_likelihood(t, v),
                 _ => None,
             },
@@ -312,10 +335,15 @@ pub fn compute(def: &RegisterDef, values: &mut Map<String, Value>) {
 
 /// Validates input for a row: fills defaults, checks every field (collecting every problem),
 /// computes computed fields. Unknown keys are ignored; computed fields cannot be set.
-pub fn validate(def: &RegisterDef, input: &Map<String, Value>, ctx: &Context) -> Result<Map<String, Value>, Vec<FieldError>> {
+pub fn validate(
+    def: &RegisterDef,
+    input: &Map<String, Value>,
+    ctx: &Context,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
     let mut out = Map::new();
     let mut errors = Vec::new();
-    let err = |f: &FieldDef, m: &str| FieldError { field: f.key.clone(), label: f.label.clone(), message: m.to_string() };
+    let err =
+        |f: &FieldDef, m: &str| FieldError { field: f.key.clone(), label: f.label.clone(), message: m.to_string() };
     for f in &def.fields {
         if f.compute.is_some() {
             continue;
@@ -335,7 +363,10 @@ pub fn validate(def: &RegisterDef, input: &Map<String, Value>, ctx: &Context) ->
         }
         // Values given as strings (forms, imports) are parsed by type.
         if let Value::String(s) = &v
-            && !matches!(f.ty, FieldType::Text | FieldType::LongText | FieldType::Person | FieldType::Reference | FieldType::Choice)
+            && !matches!(
+                f.ty,
+                FieldType::Text | FieldType::LongText | FieldType::Person | FieldType::Reference | FieldType::Choice
+            )
         {
             match parse_cell(f, s) {
                 Ok(p) => v = p,
@@ -346,31 +377,46 @@ pub fn validate(def: &RegisterDef, input: &Map<String, Value>, ctx: &Context) ->
             }
         }
         let problem: Option<&str> = match (f.ty, &v) {
-            (FieldType::Text | FieldType::LongText, Value::String(s)) => {
-                f.max_len.filter(|m| s.chars().count() > *m).map(|_| "field-too-long").or_else(|| (f.ty == FieldType::Text && s.contains('\n')).then_some("field-one-line"))
-            }
+            (FieldType::Text | FieldType::LongText, Value::String(s)) => f
+                .max_len
+                .filter(|m| s.chars().count() > *m)
+                .map(|_| "field-too-long")
+                .or_else(|| (f.ty == FieldType::Text && s.contains('\n')).then_some("field-one-line")),
             (FieldType::Integer, Value::Number(n)) if n.is_i64() => {
                 let x = n.as_f64().unwrap_or(0.0);
-                if f.min.is_some_and(|m| x < m) || f.max.is_some_and(|m| x > m) { Some("field-out-of-range") } else { None }
+                if f.min.is_some_and(|m| x < m) || f.max.is_some_and(|m| x > m) {
+                    Some("field-out-of-range")
+                } else {
+                    None
+                }
             }
             (FieldType::Decimal, Value::Number(n)) => {
                 let x = n.as_f64().unwrap_or(0.0);
-                if f.min.is_some_and(|m| x < m) || f.max.is_some_and(|m| x > m) { Some("field-out-of-range") } else { None }
+                if f.min.is_some_and(|m| x < m) || f.max.is_some_and(|m| x > m) {
+                    Some("field-out-of-range")
+                } else {
+                    None
+                }
             }
             (FieldType::Date, Value::String(s)) => (!valid_date(s)).then_some("field-not-date"),
             (FieldType::Datetime, Value::String(s)) => parse_cell(f, s).err(),
             (FieldType::Boolean, Value::Bool(_)) => None,
             (FieldType::Choice, Value::String(s)) => (!f.choices.contains(s)).then_some("field-not-a-choice"),
-            (FieldType::MultiChoice, Value::Array(a)) => {
-                a.iter().any(|x| x.as_str().is_none_or(|s| !f.choices.iter().any(|c| c == s))).then_some("field-not-a-choice")
-            }
+            (FieldType::MultiChoice, Value::Array(a)) => a
+                .iter()
+                .any(|x| x.as_str().is_none_or(|s| !f.choices.iter().any(|c| c == s)))
+                .then_some("field-not-a-choice"),
             (FieldType::Person, Value::String(s)) => (!ctx.people.contains(s)).then_some("field-unknown-person"),
             (FieldType::Reference, Value::String(s)) => {
                 let known = f.reference.as_ref().and_then(|r| ctx.references.get(r)).is_some_and(|set| set.contains(s));
                 (!known).then_some("field-unknown-reference")
             }
-            (FieldType::Control, Value::String(s)) => (!crate::register::is_control_id(s)).then_some("field-unknown-control"),
-            (FieldType::File, Value::Array(a)) => a.iter().any(|x| x.as_str().is_none_or(|h| !ctx.files.contains(h))).then_some("field-unknown-file"),
+            (FieldType::Control, Value::String(s)) => {
+                (!crate::register::is_control_id(s)).then_some("field-unknown-control")
+            }
+            (FieldType::File, Value::Array(a)) => {
+                a.iter().any(|x| x.as_str().is_none_or(|h| !ctx.files.contains(h))).then_some("field-unknown-file")
+            }
             _ => Some("field-wrong-type"),
         };
         if let Some(m) = problem {
@@ -459,7 +505,15 @@ mod tests {
     }
 
     fn def(fields: Vec<FieldDef>) -> RegisterDef {
-        RegisterDef { key: "t".into(), name: "t".into(), name_en: None, controls: vec![], label: "社外秘".into(), default_sort: None, fields }
+        RegisterDef {
+            key: "t".into(),
+            name: "t".into(),
+            name_en: None,
+            controls: vec![],
+            label: "社外秘".into(),
+            default_sort: None,
+            fields,
+        }
     }
 
     fn obj(v: serde_json::Value) -> Map<String, Value> {
@@ -499,8 +553,10 @@ mod tests {
         ctx.people.insert("sato".into());
         ctx.references.insert("media".into(), ["USB-01".to_string()].into());
         ctx.files.insert("ab".repeat(32));
-        let ok = obj(json!({"t": "資産", "l": "一\n二", "i": "２", "x": "1,234.5", "d": "2025/7/11", "dt": "2025-07-11 9:05",
-            "b": "はい", "c": "高", "m": "個人情報、要配慮個人情報", "p": "sato", "r": "USB-01", "k": "8.13", "f": ["ab".repeat(32)]}));
+        let ok = obj(
+            json!({"t": "資産", "l": "一\n二", "i": "２", "x": "1,234.5", "d": "2025/7/11", "dt": "2025-07-11 9:05",
+            "b": "はい", "c": "高", "m": "個人情報、要配慮個人情報", "p": "sato", "r": "USB-01", "k": "8.13", "f": ["ab".repeat(32)]}),
+        );
         let v = validate(&d, &ok, &ctx).unwrap();
         assert_eq!(v["i"], json!(2));
         assert_eq!(v["x"], json!(1234.5));
@@ -509,9 +565,12 @@ mod tests {
         assert_eq!(v["b"], json!(true));
         assert_eq!(v["m"], json!(["個人情報", "要配慮個人情報"]));
 
-        let bad = obj(json!({"t": "長すぎるテキスト", "i": "4", "x": "abc", "d": "2025-02-30", "dt": "2025-07-11 25:00", "b": "maybe",
-            "c": "中", "m": "その他", "p": "nobody", "r": "USB-99", "k": "9.1", "f": ["00"]}));
-        let errs: Vec<(String, String)> = validate(&d, &bad, &ctx).unwrap_err().into_iter().map(|e| (e.field, e.message)).collect();
+        let bad = obj(
+            json!({"t": "長すぎるテキスト", "i": "4", "x": "abc", "d": "2025-02-30", "dt": "2025-07-11 25:00", "b": "maybe",
+            "c": "中", "m": "その他", "p": "nobody", "r": "USB-99", "k": "9.1", "f": ["00"]}),
+        );
+        let errs: Vec<(String, String)> =
+            validate(&d, &bad, &ctx).unwrap_err().into_iter().map(|e| (e.field, e.message)).collect();
         let expect = [
             ("t", "field-too-long"),
             ("i", "field-out-of-range"),
@@ -557,7 +616,11 @@ mod tests {
             f
         };
         let mut imp = field("importance", FieldType::Integer);
-        imp.compute = Some(Compute::MaxOf { fields: vec!["c".into(), "i".into(), "a".into()], force_if_set: Some("pi".into()), max: 3 });
+        imp.compute = Some(Compute::MaxOf {
+            fields: vec!["c".into(), "i".into(), "a".into()],
+            force_if_set: Some("pi".into()),
+            max: 3,
+        });
         let mut lik = field("likelihood", FieldType::Integer);
         lik.compute = Some(Compute::IpaLikelihood { threat: "threat".into(), vulnerability: "vuln".into() });
         let mut method = field("method", FieldType::Choice);
@@ -574,10 +637,19 @@ mod tests {
         let d = def(vec![pi, n("c"), n("i"), n("a"), imp, n("threat"), n("vuln"), lik, method, risk]);
         let ctx = Context::default();
         let v = validate(&d, &obj(json!({"c": 2, "i": 1, "a": 1, "threat": 3, "vuln": 2})), &ctx).unwrap();
-        assert_eq!((v["importance"].clone(), v["likelihood"].clone(), v["risk"].clone()), (json!(2), json!(3), json!(6)));
-        let v = validate(&d, &obj(json!({"pi": ["個人情報"], "c": 1, "i": 1, "a": 1, "threat": 1, "vuln": 1})), &ctx).unwrap();
+        assert_eq!(
+            (v["importance"].clone(), v["likelihood"].clone(), v["risk"].clone()),
+            (json!(2), json!(3), json!(6))
+        );
+        let v = validate(&d, &obj(json!({"pi": ["個人情報"], "c": 1, "i": 1, "a": 1, "threat": 1, "vuln": 1})), &ctx)
+            .unwrap();
         assert_eq!((v["importance"].clone(), v["risk"].clone()), (json!(3), json!(3)), "personal information forces 3");
-        let v = validate(&d, &obj(json!({"c": 2, "i": 3, "a": 1, "threat": 2, "vuln": 3, "method": "資産価値×脅威×脆弱性（1〜27）"})), &ctx).unwrap();
+        let v = validate(
+            &d,
+            &obj(json!({"c": 2, "i": 3, "a": 1, "threat": 2, "vuln": 3, "method": "資産価値×脅威×脆弱性（1〜27）"})),
+            &ctx,
+        )
+        .unwrap();
         assert_eq!(v["risk"], json!(18));
         // Computed fields cannot be set by input.
         let v = validate(&d, &obj(json!({"c": 1, "i": 1, "a": 1, "threat": 1, "vuln": 1, "risk": 9})), &ctx).unwrap();
@@ -629,7 +701,12 @@ mod template_tests {
             }
         }
         let names: Vec<&str> = t.iter().map(|d| d.name.as_str()).collect();
-        for n in ["情報資産リスクアセスメント表", "媒体持出管理記録", "秘密保持誓約書〔対従業員〕", "アプリケーションレビュー記録"] {
+        for n in [
+            "情報資産リスクアセスメント表",
+            "媒体持出管理記録",
+            "秘密保持誓約書〔対従業員〕",
+            "アプリケーションレビュー記録",
+        ] {
             assert!(names.contains(&n), "{n}");
         }
         assert!(t.iter().any(|d| d.key == "assets"));

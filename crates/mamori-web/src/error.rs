@@ -18,6 +18,7 @@ pub fn status(e: &AppError) -> StatusCode {
         AppError::PasswordPolicy(_)
         | AppError::WrongCurrentPassword
         | AppError::Validation(_)
+        | AppError::Rows(_)
         | AppError::NotARegulation(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict | AppError::Blocked(_) => StatusCode::CONFLICT,
         AppError::SeparationOfDuties => StatusCode::FORBIDDEN,
@@ -40,6 +41,15 @@ pub fn message(ctx: &Ctx, e: &AppError) -> String {
         AppError::Validation(fields) => {
             for (f, k) in fields {
                 m.push_str(&format!(" {f}: {}", t.t(k)));
+            }
+        }
+        AppError::Rows(rows) => {
+            for r in rows.iter().take(50) {
+                if r.row > 0 {
+                    m.push_str(&format!(" [{} {}, {}] {}", t.t("row"), r.row, r.column, t.t(&r.message)));
+                } else {
+                    m.push_str(&format!(" [{}] {}", r.column, t.t(&r.message)));
+                }
             }
         }
         AppError::Blocked(detail) => {
@@ -70,6 +80,12 @@ impl ApiError {
         let mut err = serde_json::json!({ "code": e.code(), "message": message(ctx, &e) });
         match &e {
             AppError::PasswordPolicy(v) => err["violations"] = serde_json::json!(v),
+            AppError::Rows(rows) => {
+                err["rows"] = serde_json::json!(rows
+                    .iter()
+                    .map(|r| serde_json::json!({"row": r.row, "column": r.column, "field": r.field, "message": ctx.tr().t(&r.message)}))
+                    .collect::<Vec<_>>())
+            }
             AppError::Validation(f) => {
                 err["fields"] = serde_json::json!(
                     f.iter()

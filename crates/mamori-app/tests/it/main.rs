@@ -4,4 +4,5 @@
 
 mod documents;
 mod harness;
+mod registers;
 mod users_and_login;

@@ -303,3 +303,5 @@ settings-title = Organization settings
 settings-lockout = Failed logins in a row before the account locks (the regulation says 3)
 settings-saved = Settings saved.
 field-lockout-range = Use a number from 1 to 10.
+
+row = Row

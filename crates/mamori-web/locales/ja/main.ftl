@@ -288,3 +288,5 @@ settings-title = 組織の設定
 settings-lockout = アカウントをロックするまでのログイン連続失敗回数（規程 8.5 の既定は 3 回）
 settings-saved = 設定を保存しました。
 field-lockout-range = 1 から 10 の間で指定してください。
+
+row = 行

@@ -1,0 +1,888 @@
+//! The register engine's use cases: any register (a definition stored as data) gets listing
+//! with search/sort/paging, validated create/update, soft delete/restore with history, and
+//! all-or-nothing xlsx/CSV import plus export that round-trips.
+
+use crate::audit::{self, Entry};
+use crate::error::RowProblem;
+use crate::export::{Cell, Table};
+use crate::{Actor, AppError, new_id};
+use mamori_domain::audit::AuditAction;
+use mamori_domain::permission::Permission;
+use mamori_domain::register::{self, Context, FieldDef, FieldType, LABELS, RegisterDef};
+use mamori_store::Db;
+use mamori_store::rows::{self, CellValue, RegisterDefRow, RegisterHistoryRow, RegisterRowRow};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+/// Column header of the row id in exports (what makes a re-import update instead of add).
+pub const ID_COLUMN: &str = "ID";
+/// Column header of the confidentiality label in exports.
+pub const LABEL_COLUMN: &str = "ラベル";
+
+fn internal<E: std::fmt::Display>(e: E) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// A register with its live row count.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The definition.
+    #[serde(flatten)]
+    pub def: RegisterDef,
+    /// Live rows.
+    pub rows: i64,
+}
+
+/// A row as shown and returned by the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowView {
+    /// Id.
+    pub id: String,
+    /// Values by field key.
+    pub values: Map<String, Value>,
+    /// 社外秘 / 極秘.
+    pub label: String,
+    /// Deleted (with reason).
+    pub deleted: bool,
+    /// Why deleted.
+    pub deleted_reason: Option<String>,
+    /// Version.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: i64,
+    /// By whom.
+    pub updated_by: String,
+}
+
+fn view(r: RegisterRowRow) -> RowView {
+    RowView {
+        values: serde_json::from_str(&r.values_json).unwrap_or_default(),
+        id: r.id,
+        label: r.label,
+        deleted: r.deleted != 0,
+        deleted_reason: r.deleted_reason,
+        version: r.version,
+        updated_at: r.updated_at,
+        updated_by: r.updated_by,
+    }
+}
+
+/// Installs the 20 templates an organisation does not have yet.
+pub async fn ensure_templates(db: &Db, org_id: &str, now: i64) -> Result<(), AppError> {
+    let have: BTreeSet<String> = {
+        let mut c = db.conn().await?;
+        rows::register_defs(&mut c.ex(), org_id).await?.into_iter().map(|d| d.key).collect()
+    };
+    let missing: Vec<RegisterDef> = register::templates().into_iter().filter(|t| !have.contains(&t.key)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for (i, t) in missing.iter().enumerate() {
+        rows::upsert_register_def(
+            &mut tx.ex(),
+            &RegisterDefRow {
+                org_id: org_id.to_string(),
+                key: t.key.clone(),
+                name: t.name.clone(),
+                def_json: serde_json::to_string(t).map_err(internal)?,
+                created_at: now + i64::try_from(i).unwrap_or(0),
+                updated_at: now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The organisation's registers with row counts.
+pub async fn list(db: &Db, actor: &Actor, now: i64) -> Result<Vec<Summary>, AppError> {
+    actor.require(Permission::RegistersView)?;
+    ensure_templates(db, &actor.org_id, now).await?;
+    let mut c = db.conn().await?;
+    let defs = rows::register_defs(&mut c.ex(), &actor.org_id).await?;
+    let counts = rows::register_counts(&mut c.ex(), &actor.org_id).await?;
+    defs.into_iter()
+        .map(|d| {
+            let def: RegisterDef = serde_json::from_str(&d.def_json).map_err(internal)?;
+            let n = counts.iter().find(|(k, _)| *k == d.key).map(|(_, n)| *n).unwrap_or(0);
+            Ok(Summary { def, rows: n })
+        })
+        .collect()
+}
+
+/// One register's definition.
+pub async fn definition(db: &Db, actor: &Actor, key: &str) -> Result<RegisterDef, AppError> {
+    actor.require(Permission::RegistersView)?;
+    let mut c = db.conn().await?;
+    let d = rows::register_defs(&mut c.ex(), &actor.org_id).await?.into_iter().find(|d| d.key == key);
+    match d {
+        Some(d) => serde_json::from_str(&d.def_json).map_err(internal),
+        None => {
+            drop(c);
+            // Templates appear on first use.
+            ensure_templates(db, &actor.org_id, crate::now_ms()).await?;
+            let mut c = db.conn().await?;
+            let d = rows::register_defs(&mut c.ex(), &actor.org_id)
+                .await?
+                .into_iter()
+                .find(|d| d.key == key)
+                .ok_or(AppError::NotFound)?;
+            serde_json::from_str(&d.def_json).map_err(internal)
+        }
+    }
+}
+
+/// Adds or replaces a register definition (the designer). Existing rows keep their values.
+pub async fn define(db: &Db, actor: &Actor, def: RegisterDef, now: i64) -> Result<RegisterDef, AppError> {
+    actor.require(Permission::RegistersDesign)?;
+    let problems = register::check_definition(&def);
+    if !problems.is_empty() {
+        return Err(AppError::Blocked(problems.join("; ")));
+    }
+    let mut tx = db.begin().await?;
+    rows::upsert_register_def(
+        &mut tx.ex(),
+        &RegisterDefRow {
+            org_id: actor.org_id.clone(),
+            key: def.key.clone(),
+            name: def.name.clone(),
+            def_json: serde_json::to_string(&def).map_err(internal)?,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::Update,
+            object_type: "register_def",
+            object_id: Some(&def.key),
+            before: None,
+            after: Some(serde_json::to_value(&def).map_err(internal)?),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(def)
+}
+
+/// What validation needs: people, referenced rows, values taken by other rows.
+async fn context(
+    db: &Db,
+    actor: &Actor,
+    def: &RegisterDef,
+    existing: &[RegisterRowRow],
+    except: Option<&str>,
+) -> Result<Context, AppError> {
+    let mut ctx = Context::default();
+    let mut c = db.conn().await?;
+    for u in rows::list_users(&mut c.ex(), &actor.org_id).await? {
+        ctx.people.insert(u.login_id);
+        ctx.people.insert(u.display_name);
+    }
+    let all_defs = rows::register_defs(&mut c.ex(), &actor.org_id).await?;
+    for f in def.fields.iter().filter(|f| f.ty == FieldType::Reference) {
+        let Some(target) = &f.reference else { continue };
+        let tdef: Option<RegisterDef> =
+            all_defs.iter().find(|d| &d.key == target).and_then(|d| serde_json::from_str(&d.def_json).ok());
+        let first = tdef.as_ref().and_then(|d| d.fields.first().cloned());
+        let mut set = BTreeSet::new();
+        for r in rows::register_rows_all(&mut c.ex(), &actor.org_id, target, false).await? {
+            if let (Some(first), Ok(values)) = (&first, serde_json::from_str::<Map<String, Value>>(&r.values_json)) {
+                set.insert(register::format_cell(first, values.get(&first.key).unwrap_or(&Value::Null)));
+            }
+            set.insert(r.id);
+        }
+        ctx.references.insert(target.clone(), set);
+    }
+    for f in def.fields.iter().filter(|f| f.unique) {
+        let taken = existing
+            .iter()
+            .filter(|r| r.deleted == 0 && Some(r.id.as_str()) != except)
+            .filter_map(|r| serde_json::from_str::<Map<String, Value>>(&r.values_json).ok())
+            .map(|v| register::format_cell(f, v.get(&f.key).unwrap_or(&Value::Null)))
+            .filter(|s| !s.is_empty())
+            .collect();
+        ctx.taken.insert(f.key.clone(), taken);
+    }
+    // Evidence files arrive with the evidence store; until then file fields list hashes as text.
+    for f in def.fields.iter().filter(|f| f.ty == FieldType::File) {
+        for r in existing {
+            if let Ok(v) = serde_json::from_str::<Map<String, Value>>(&r.values_json)
+                && let Some(Value::Array(a)) = v.get(&f.key)
+            {
+                ctx.files.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)));
+            }
+        }
+    }
+    Ok(ctx)
+}
+
+fn cells(def: &RegisterDef, values: &Map<String, Value>) -> (Vec<CellValue>, String) {
+    let mut search = Vec::new();
+    let cells = def
+        .fields
+        .iter()
+        .map(|f| {
+            let v = values.get(&f.key).unwrap_or(&Value::Null);
+            let text = register::format_cell(f, v);
+            search.push(text.to_lowercase());
+            CellValue {
+                field_key: f.key.clone(),
+                num: if matches!(f.ty, FieldType::Integer | FieldType::Decimal) { v.as_f64() } else { None },
+                text,
+            }
+        })
+        .collect();
+    (cells, search.join(" \u{1f} "))
+}
+
+fn problems(errors: Vec<register::FieldError>, row: usize) -> AppError {
+    AppError::Rows(
+        errors.into_iter().map(|e| RowProblem { row, column: e.label, field: e.field, message: e.message }).collect(),
+    )
+}
+
+fn check_label(label: &str) -> Result<(), AppError> {
+    if LABELS.contains(&label) {
+        Ok(())
+    } else {
+        Err(AppError::Rows(vec![RowProblem {
+            row: 0,
+            column: LABEL_COLUMN.into(),
+            field: "label".into(),
+            message: "field-not-a-choice".into(),
+        }]))
+    }
+}
+
+/// A page of a register.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// Rows of the page.
+    pub rows: Vec<RowView>,
+    /// Matching rows in all.
+    pub total: i64,
+    /// Page (from 1).
+    pub page: i64,
+    /// Rows per page.
+    pub per_page: i64,
+}
+
+/// Lists a page: `q` searches every value, `sort` is a field key (prefix `-` for descending).
+pub async fn page(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    q: &str,
+    sort: &str,
+    page: i64,
+    per_page: i64,
+    deleted: bool,
+) -> Result<Page, AppError> {
+    let def = definition(db, actor, key).await?;
+    let (desc, field) = match sort.strip_prefix('-') {
+        Some(f) => (true, f),
+        None => (false, sort),
+    };
+    let field = if def.fields.iter().any(|f| f.key == field) {
+        field.to_string()
+    } else {
+        def.default_sort.clone().unwrap_or_default()
+    };
+    let per_page = per_page.clamp(1, 500);
+    let page = page.max(1);
+    let mut c = db.conn().await?;
+    let (rows, total) =
+        rows::register_page(&mut c.ex(), &actor.org_id, key, q, &field, desc, deleted, per_page, (page - 1) * per_page)
+            .await?;
+    Ok(Page { rows: rows.into_iter().map(view).collect(), total, page, per_page })
+}
+
+/// One row.
+pub async fn get(db: &Db, actor: &Actor, key: &str, id: &str) -> Result<RowView, AppError> {
+    actor.require(Permission::RegistersView)?;
+    let mut c = db.conn().await?;
+    let r = rows::register_row(&mut c.ex(), &actor.org_id, id)
+        .await?
+        .filter(|r| r.register_key == key)
+        .ok_or(AppError::NotFound)?;
+    Ok(view(r))
+}
+
+async fn write(
+    tx: &mut mamori_store::Tx,
+    actor: &Actor,
+    def: &RegisterDef,
+    row: &RegisterRowRow,
+    action: &str,
+    before: Option<&RegisterRowRow>,
+    now: i64,
+) -> Result<(), AppError> {
+    rows::insert_register_history(
+        &mut tx.ex(),
+        &actor.org_id,
+        &RegisterHistoryRow {
+            row_id: row.id.clone(),
+            version: row.version,
+            action: action.to_string(),
+            values_json: row.values_json.clone(),
+            label: row.label.clone(),
+            reason: row.deleted_reason.clone().filter(|_| action == "delete"),
+            actor_label: actor.label.clone(),
+            at_ms: now,
+        },
+    )
+    .await?;
+    let as_json = |r: &RegisterRowRow| serde_json::json!({ "values": serde_json::from_str::<Value>(&r.values_json).unwrap_or(Value::Null), "label": r.label, "deleted": r.deleted != 0, "reason": r.deleted_reason });
+    audit::append(
+        tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: match action {
+                "create" => AuditAction::Create,
+                "delete" => AuditAction::Delete,
+                _ => AuditAction::Update,
+            },
+            object_type: &format!("register:{}", def.key),
+            object_id: Some(&row.id),
+            before: before.map(as_json),
+            after: Some(as_json(row)),
+        },
+        now,
+    )
+    .await
+}
+
+/// Adds a row.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    input: &Map<String, Value>,
+    label: Option<&str>,
+    now: i64,
+) -> Result<RowView, AppError> {
+    actor.require(Permission::RegistersEdit)?;
+    let def = definition(db, actor, key).await?;
+    let label = label.filter(|l| !l.is_empty()).unwrap_or(&def.label).to_string();
+    check_label(&label)?;
+    let existing = {
+        let mut c = db.conn().await?;
+        rows::register_rows_all(&mut c.ex(), &actor.org_id, key, false).await?
+    };
+    let ctx = context(db, actor, &def, &existing, None).await?;
+    let values = register::validate(&def, input, &ctx).map_err(|e| problems(e, 0))?;
+    let (cells, search) = cells(&def, &values);
+    let row = RegisterRowRow {
+        id: new_id(),
+        org_id: actor.org_id.clone(),
+        register_key: key.to_string(),
+        values_json: Value::Object(values).to_string(),
+        label,
+        search_text: search,
+        deleted: 0,
+        deleted_reason: None,
+        version: 1,
+        created_at: now,
+        created_by: actor.label.clone(),
+        updated_at: now,
+        updated_by: actor.label.clone(),
+    };
+    let mut tx = db.begin().await?;
+    rows::insert_register_row(&mut tx.ex(), &row, &cells).await?;
+    write(&mut tx, actor, &def, &row, "create", None, now).await?;
+    tx.commit().await?;
+    Ok(view(row))
+}
+
+async fn change(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    id: &str,
+    f: impl FnOnce(&RegisterDef, &RegisterRowRow, &Context) -> Result<(RegisterRowRow, &'static str), AppError>,
+    now: i64,
+) -> Result<RowView, AppError> {
+    actor.require(Permission::RegistersEdit)?;
+    let def = definition(db, actor, key).await?;
+    let (existing, current) = {
+        let mut c = db.conn().await?;
+        let all = rows::register_rows_all(&mut c.ex(), &actor.org_id, key, true).await?;
+        let cur = all.iter().find(|r| r.id == id).cloned().ok_or(AppError::NotFound)?;
+        (all, cur)
+    };
+    let ctx = context(db, actor, &def, &existing, Some(id)).await?;
+    let (mut next, action) = f(&def, &current, &ctx)?;
+    next.version = current.version + 1;
+    next.updated_at = now;
+    next.updated_by = actor.label.clone();
+    let values: Map<String, Value> = serde_json::from_str(&next.values_json).map_err(internal)?;
+    let (cells, search) = cells(&def, &values);
+    next.search_text = search;
+    let mut tx = db.begin().await?;
+    if rows::update_register_row(&mut tx.ex(), &next, &cells).await? == 0 {
+        return Err(AppError::Conflict);
+    }
+    write(&mut tx, actor, &def, &next, action, Some(&current), now).await?;
+    tx.commit().await?;
+    Ok(view(next))
+}
+
+/// Changes a row (a deleted row must be restored first).
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    id: &str,
+    input: &Map<String, Value>,
+    label: Option<&str>,
+    now: i64,
+) -> Result<RowView, AppError> {
+    change(
+        db,
+        actor,
+        key,
+        id,
+        |def, cur, ctx| {
+            if cur.deleted != 0 {
+                return Err(AppError::Conflict);
+            }
+            let label = label.filter(|l| !l.is_empty()).unwrap_or(&cur.label).to_string();
+            check_label(&label)?;
+            let values = register::validate(def, input, ctx).map_err(|e| problems(e, 0))?;
+            Ok((RegisterRowRow { values_json: Value::Object(values).to_string(), label, ..cur.clone() }, "update"))
+        },
+        now,
+    )
+    .await
+}
+
+/// Soft-deletes a row with a reason (nothing is lost; privileged roles can restore it).
+pub async fn delete(db: &Db, actor: &Actor, key: &str, id: &str, reason: &str, now: i64) -> Result<RowView, AppError> {
+    if reason.trim().is_empty() {
+        return Err(AppError::Validation(vec![("reason".into(), "field-required".into())]));
+    }
+    change(
+        db,
+        actor,
+        key,
+        id,
+        |_, cur, _| {
+            if cur.deleted != 0 {
+                return Err(AppError::Conflict);
+            }
+            Ok((
+                RegisterRowRow { deleted: 1, deleted_reason: Some(reason.trim().to_string()), ..cur.clone() },
+                "delete",
+            ))
+        },
+        now,
+    )
+    .await
+}
+
+/// Restores a deleted row (its unique values must still be free).
+pub async fn restore(db: &Db, actor: &Actor, key: &str, id: &str, now: i64) -> Result<RowView, AppError> {
+    change(
+        db,
+        actor,
+        key,
+        id,
+        |def, cur, ctx| {
+            if cur.deleted == 0 {
+                return Err(AppError::Conflict);
+            }
+            let values: Map<String, Value> = serde_json::from_str(&cur.values_json).map_err(internal)?;
+            register::validate(def, &values, ctx).map_err(|e| problems(e, 0))?;
+            Ok((RegisterRowRow { deleted: 0, deleted_reason: None, ..cur.clone() }, "restore"))
+        },
+        now,
+    )
+    .await
+}
+
+/// One version of a row with what changed from the previous one.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// Version.
+    pub version: i64,
+    /// create, update, delete, restore.
+    pub action: String,
+    /// Who.
+    pub actor: String,
+    /// When.
+    pub at_ms: i64,
+    /// Deletion reason.
+    pub reason: Option<String>,
+    /// (field label, before, after) for every changed field (and the label).
+    pub changes: Vec<(String, String, String)>,
+}
+
+/// The history of a row with differences.
+pub async fn history(db: &Db, actor: &Actor, key: &str, id: &str) -> Result<Vec<HistoryEntry>, AppError> {
+    let def = definition(db, actor, key).await?;
+    get(db, actor, key, id).await?;
+    let mut c = db.conn().await?;
+    let h = rows::register_history(&mut c.ex(), &actor.org_id, id).await?;
+    let mut prev: Map<String, Value> = Map::new();
+    let mut prev_label = String::new();
+    let mut out = Vec::new();
+    for e in h {
+        let values: Map<String, Value> = serde_json::from_str(&e.values_json).unwrap_or_default();
+        let mut changes = Vec::new();
+        for f in &def.fields {
+            let (b, a) = (
+                register::format_cell(f, prev.get(&f.key).unwrap_or(&Value::Null)),
+                register::format_cell(f, values.get(&f.key).unwrap_or(&Value::Null)),
+            );
+            if a != b {
+                changes.push((f.label.clone(), b, a));
+            }
+        }
+        if e.label != prev_label {
+            changes.push((LABEL_COLUMN.to_string(), prev_label.clone(), e.label.clone()));
+        }
+        out.push(HistoryEntry {
+            version: e.version,
+            action: e.action,
+            actor: e.actor_label,
+            at_ms: e.at_ms,
+            reason: e.reason,
+            changes,
+        });
+        prev = values;
+        prev_label = e.label;
+    }
+    Ok(out)
+}
+
+/// The register as an export table: ID, every field, the label.
+pub async fn table(db: &Db, actor: &Actor, key: &str) -> Result<Table, AppError> {
+    let def = definition(db, actor, key).await?;
+    let rows = {
+        let mut c = db.conn().await?;
+        rows::register_rows_all(&mut c.ex(), &actor.org_id, key, false).await?
+    };
+    let mut columns = vec![(ID_COLUMN.to_string(), 38.0)];
+    columns.extend(def.fields.iter().map(|f| (f.label.clone(), if f.ty == FieldType::LongText { 40.0 } else { 16.0 })));
+    columns.push((LABEL_COLUMN.to_string(), 8.0));
+    let out_rows = rows
+        .iter()
+        .map(|r| {
+            let values: Map<String, Value> = serde_json::from_str(&r.values_json).unwrap_or_default();
+            let mut cells = vec![Cell::Text(r.id.clone())];
+            cells.extend(def.fields.iter().map(|f| {
+                let s = register::format_cell(f, values.get(&f.key).unwrap_or(&Value::Null));
+                if f.ty == FieldType::Date && !s.is_empty() { Cell::Date(s) } else { Cell::Text(s) }
+            }));
+            cells.push(Cell::Text(r.label.clone()));
+            cells
+        })
+        .collect();
+    let strictest = if rows.iter().any(|r| r.label == "極秘") { "極秘".to_string() } else { def.label.clone() };
+    Ok(Table {
+        sheet: def.name.chars().take(31).collect(),
+        title: def.name.clone(),
+        doc_number: def.key.clone(),
+        edition: "—".into(),
+        label: strictest,
+        columns,
+        rows: out_rows,
+    })
+}
+
+/// Reads a spreadsheet or CSV into rows of text cells (xlsx via calamine; CSV in UTF-8 with or
+/// without BOM, or Shift_JIS/CP932).
+pub fn read_grid(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb: Xlsx<_> =
+            Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+        let sheet =
+            wb.sheet_names().first().cloned().ok_or_else(|| AppError::Blocked(format!("{file_name}: no sheet")))?;
+        let range = wb.worksheet_range(&sheet).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+        return Ok(range
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(|d| match d {
+                        Data::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_else(|| d.to_string()),
+                        Data::DateTimeIso(s) => s.chars().take(10).collect(),
+                        Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect());
+    }
+    let text =
+        mamori_regulation::input::decode_text(bytes).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Ok(parse_csv(text))
+}
+
+/// An Excel serial date (days since 1899-12-30) as YYYY-MM-DD.
+fn excel_date(serial: f64) -> Option<String> {
+    let base = jiff::civil::date(1899, 12, 30);
+    let days = serial.floor();
+    if !(0.0..3_000_000.0).contains(&days) {
+        return None;
+    }
+    base.checked_add(jiff::Span::new().days(days as i64)).ok().map(|d| d.to_string())
+}
+
+/// A small RFC 4180 CSV reader (quotes, doubled quotes, CRLF, newlines in quoted fields).
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Rows added.
+    pub created: usize,
+    /// Rows changed.
+    pub updated: usize,
+    /// Rows identical to what is stored.
+    pub unchanged: usize,
+}
+
+/// Imports a file into a register: columns are matched by header (field label or key), every
+/// row is validated first, and only a fully valid file is written, in one transaction.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    file_name: &str,
+    bytes: &[u8],
+    now: i64,
+) -> Result<ImportReport, AppError> {
+    actor.require(Permission::RegistersEdit)?;
+    let def = definition(db, actor, key).await?;
+    let grid = read_grid(file_name, bytes)?;
+    // The header row is the one (among the first ten) naming the most fields.
+    let matches = |row: &Vec<String>| {
+        row.iter().filter(|h| def.fields.iter().any(|f| f.label == h.trim() || f.key == h.trim())).count()
+    };
+    let (header_idx, header) = grid
+        .iter()
+        .enumerate()
+        .take(10)
+        .max_by_key(|(i, r)| (matches(r), std::cmp::Reverse(*i)))
+        .filter(|(_, r)| matches(r) > 0)
+        .ok_or_else(|| {
+            AppError::Rows(vec![RowProblem {
+                row: 1,
+                column: "—".into(),
+                field: String::new(),
+                message: "import-no-header".into(),
+            }])
+        })?;
+    let col_of = |f: &FieldDef| header.iter().position(|h| h.trim() == f.label || h.trim() == f.key);
+    let id_col = header.iter().position(|h| h.trim() == ID_COLUMN);
+    let label_col = header.iter().position(|h| h.trim() == LABEL_COLUMN);
+    let existing = {
+        let mut c = db.conn().await?;
+        rows::register_rows_all(&mut c.ex(), &actor.org_id, key, true).await?
+    };
+    let mut ctx = context(db, actor, &def, &existing, None).await?;
+    let mut problems_all = Vec::new();
+    let mut plan: Vec<(Option<RegisterRowRow>, Map<String, Value>, String)> = Vec::new();
+    for f in def.fields.iter().filter(|f| f.required && f.compute.is_none()) {
+        if col_of(f).is_none() {
+            problems_all.push(RowProblem {
+                row: header_idx + 1,
+                column: f.label.clone(),
+                field: f.key.clone(),
+                message: "import-missing-column".into(),
+            });
+        }
+    }
+    // Values of unique fields in the file itself.
+    let mut seen: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for (i, raw) in grid.iter().enumerate().skip(header_idx + 1) {
+        if raw.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = i + 1;
+        let cell = |c: Option<usize>| c.and_then(|c| raw.get(c)).map(|s| s.trim().to_string()).unwrap_or_default();
+        let id = cell(id_col);
+        let current = if id.is_empty() { None } else { existing.iter().find(|r| r.id == id).cloned() };
+        if !id.is_empty() && current.is_none() {
+            problems_all.push(RowProblem {
+                row: line,
+                column: ID_COLUMN.into(),
+                field: "id".into(),
+                message: "import-unknown-id".into(),
+            });
+            continue;
+        }
+        let mut input = Map::new();
+        for f in def.fields.iter().filter(|f| f.compute.is_none()) {
+            let text = cell(col_of(f));
+            match register::parse_cell(f, &text) {
+                Ok(v) => {
+                    input.insert(f.key.clone(), v);
+                }
+                Err(m) => problems_all.push(RowProblem {
+                    row: line,
+                    column: f.label.clone(),
+                    field: f.key.clone(),
+                    message: m.to_string(),
+                }),
+            }
+        }
+        let label = Some(cell(label_col))
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| current.as_ref().map(|c| c.label.clone()).unwrap_or_else(|| def.label.clone()));
+        if !LABELS.contains(&label.as_str()) {
+            problems_all.push(RowProblem {
+                row: line,
+                column: LABEL_COLUMN.into(),
+                field: "label".into(),
+                message: "field-not-a-choice".into(),
+            });
+        }
+        // Uniqueness against other stored rows (not this one) and earlier rows of the file.
+        for f in def.fields.iter().filter(|f| f.unique) {
+            let others: BTreeSet<String> = existing
+                .iter()
+                .filter(|r| r.deleted == 0 && Some(&r.id) != current.as_ref().map(|c| &c.id))
+                .filter_map(|r| serde_json::from_str::<Map<String, Value>>(&r.values_json).ok())
+                .map(|v| register::format_cell(f, v.get(&f.key).unwrap_or(&Value::Null)))
+                .collect();
+            let mine = register::format_cell(f, input.get(&f.key).unwrap_or(&Value::Null));
+            let file_seen = seen.entry(f.key.clone()).or_default();
+            if !mine.is_empty() && !file_seen.insert(mine.clone()) {
+                problems_all.push(RowProblem {
+                    row: line,
+                    column: f.label.clone(),
+                    field: f.key.clone(),
+                    message: "field-not-unique".into(),
+                });
+            }
+            ctx.taken.insert(f.key.clone(), others);
+        }
+        match register::validate(&def, &input, &ctx) {
+            Ok(values) => plan.push((current, values, label)),
+            Err(errs) => problems_all.extend(errs.into_iter().map(|e| RowProblem {
+                row: line,
+                column: e.label,
+                field: e.field,
+                message: e.message,
+            })),
+        }
+    }
+    if !problems_all.is_empty() {
+        problems_all.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+        problems_all.dedup();
+        return Err(AppError::Rows(problems_all));
+    }
+    let mut report = ImportReport { created: 0, updated: 0, unchanged: 0 };
+    let mut tx = db.begin().await?;
+    for (current, values, label) in plan {
+        let (cells_v, search) = cells(&def, &values);
+        let json = Value::Object(values.clone()).to_string();
+        match current {
+            Some(cur) => {
+                let same_values =
+                    serde_json::from_str::<Map<String, Value>>(&cur.values_json).is_ok_and(|v| v == values);
+                if same_values && cur.label == label && cur.deleted == 0 {
+                    report.unchanged += 1;
+                    continue;
+                }
+                let next = RegisterRowRow {
+                    values_json: json,
+                    label,
+                    search_text: search,
+                    deleted: 0,
+                    deleted_reason: None,
+                    version: cur.version + 1,
+                    updated_at: now,
+                    updated_by: actor.label.clone(),
+                    ..cur.clone()
+                };
+                if rows::update_register_row(&mut tx.ex(), &next, &cells_v).await? == 0 {
+                    return Err(AppError::Conflict);
+                }
+                write(&mut tx, actor, &def, &next, "update", Some(&cur), now).await?;
+                report.updated += 1;
+            }
+            None => {
+                let row = RegisterRowRow {
+                    id: new_id(),
+                    org_id: actor.org_id.clone(),
+                    register_key: key.to_string(),
+                    values_json: json,
+                    label,
+                    search_text: search,
+                    deleted: 0,
+                    deleted_reason: None,
+                    version: 1,
+                    created_at: now,
+                    created_by: actor.label.clone(),
+                    updated_at: now,
+                    updated_by: actor.label.clone(),
+                };
+                rows::insert_register_row(&mut tx.ex(), &row, &cells_v).await?;
+                write(&mut tx, actor, &def, &row, "create", None, now).await?;
+                report.created += 1;
+            }
+        }
+    }
+    audit::append(
+        &mut tx,
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action: AuditAction::Update,
+            object_type: &format!("register:{key}"),
+            object_id: None,
+            before: None,
+            after: Some(serde_json::json!({ "import": file_name, "created": report.created, "updated": report.updated, "unchanged": report.unchanged })),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}

@@ -1,0 +1,255 @@
+//! The register engine on both engines: validation, IPA risk, history, soft delete, labels,
+//! xlsx/CSV import and export.
+
+use crate::on_both_engines;
+use mamori_app::registers::{self, ImportReport};
+use mamori_app::{Actor, AppError, org, users};
+use mamori_store::Db;
+use serde_json::{Map, Value, json};
+
+const T0: i64 = 1_767_225_600_000;
+
+async fn setup(db: &Db) -> Actor {
+    let o = org::create(db, "acme", "アクメ", T0).await.unwrap();
+    let a = Actor::cli(&o.id);
+    users::create(
+        db,
+        &a,
+        users::NewUser {
+            login_id: "sato".into(),
+            display_name: "佐藤".into(),
+            email: String::new(),
+            password: "Initial123".into(),
+            roles: vec!["employee".into()],
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    a
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap()
+}
+
+async fn templates_validation_and_risk(db: Db) {
+    let a = setup(&db).await;
+    let list = registers::list(&db, &a, T0).await.unwrap();
+    assert_eq!(list.len(), 20);
+    let assets = list.iter().find(|s| s.def.key == "assets").unwrap();
+    assert_eq!(assets.def.controls, ["5.2", "5.9", "5.10", "5.12", "7.10"]);
+
+    let r = registers::create(
+        &db,
+        &a,
+        "assets",
+        &obj(json!({"name": "顧客名簿", "confidentiality": "3", "integrity": "2", "availability": "1", "threat": "2", "vulnerability": "3",
+            "personal_info": "個人情報", "risk_owner": "sato", "treatment": "低減"})),
+        None,
+        T0 + 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.values["importance"], json!(3));
+    assert_eq!(r.values["likelihood"], json!(3));
+    assert_eq!(r.values["risk"], json!(9));
+    assert_eq!(r.label, "社外秘");
+
+    match registers::create(
+        &db,
+        &a,
+        "assets",
+        &obj(json!({"name": "顧客名簿", "confidentiality": "4", "risk_owner": "nobody"})),
+        Some("極秘"),
+        T0,
+    )
+    .await
+    {
+        Err(AppError::Rows(p)) => {
+            let got: Vec<(String, String)> = p.into_iter().map(|p| (p.field, p.message)).collect();
+            assert_eq!(
+                got,
+                [
+                    ("name", "field-not-unique"),
+                    ("confidentiality", "field-out-of-range"),
+                    ("integrity", "field-required"),
+                    ("availability", "field-required"),
+                    ("risk_owner", "field-unknown-person")
+                ]
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        registers::create(&db, &a, "assets", &obj(json!({"name": "顧客名簿", "confidentiality": 1, "integrity": 1, "availability": 1})), None, T0).await,
+        Err(AppError::Rows(p)) if p[0].message == "field-not-unique"
+    ));
+
+    // References: a take-out must name a registered medium.
+    assert!(matches!(
+        registers::create(&db, &a, "media_takeout", &obj(json!({"media": "USB-01", "taken_by": "sato", "purpose": "客先", "taken_on": "2026-01-05", "due_on": "2026-01-06"})), None, T0).await,
+        Err(AppError::Rows(p)) if p[0].message == "field-unknown-reference"
+    ));
+    registers::create(&db, &a, "media_ledger", &obj(json!({"media_id": "USB-01", "kind": "USB メモリ"})), None, T0)
+        .await
+        .unwrap();
+    let t = registers::create(&db, &a, "media_takeout", &obj(json!({"media": "USB-01", "taken_by": "佐藤", "purpose": "客先", "taken_on": "2026/1/5", "due_on": "2026-01-06"})), None, T0)
+        .await
+        .unwrap();
+    assert_eq!(t.values["taken_on"], json!("2026-01-05"));
+}
+
+async fn history_soft_delete_and_restore(db: Db) {
+    let a = setup(&db).await;
+    let r = registers::create(
+        &db,
+        &a,
+        "legal_register",
+        &obj(json!({"law": "個人情報保護法", "requirement": "安全管理措置"})),
+        None,
+        T0,
+    )
+    .await
+    .unwrap();
+    registers::update(
+        &db,
+        &a,
+        "legal_register",
+        &r.id,
+        &obj(
+            json!({"law": "個人情報保護法", "requirement": "安全管理措置と委託先の監督", "reviewed_on": "2026-04-01"}),
+        ),
+        Some("極秘"),
+        T0 + 1,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        registers::delete(&db, &a, "legal_register", &r.id, " ", T0 + 2).await,
+        Err(AppError::Validation(_))
+    ));
+    let d = registers::delete(&db, &a, "legal_register", &r.id, "重複登録", T0 + 2).await.unwrap();
+    assert!(d.deleted);
+    let live = registers::page(&db, &a, "legal_register", "", "law", 1, 50, false).await.unwrap();
+    assert_eq!(live.total, 0);
+    let gone = registers::page(&db, &a, "legal_register", "", "law", 1, 50, true).await.unwrap();
+    assert_eq!(gone.rows[0].deleted_reason.as_deref(), Some("重複登録"));
+    // The law's value is free again, so another row may take it… and then restore is refused.
+    let other = registers::create(&db, &a, "legal_register", &obj(json!({"law": "個人情報保護法"})), None, T0 + 3)
+        .await
+        .unwrap();
+    assert!(matches!(registers::restore(&db, &a, "legal_register", &r.id, T0 + 4).await, Err(AppError::Rows(_))));
+    registers::delete(&db, &a, "legal_register", &other.id, "誤登録", T0 + 5).await.unwrap();
+    let back = registers::restore(&db, &a, "legal_register", &r.id, T0 + 6).await.unwrap();
+    assert!(!back.deleted);
+    assert_eq!(back.version, 4);
+
+    let h = registers::history(&db, &a, "legal_register", &r.id).await.unwrap();
+    let actions: Vec<&str> = h.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["create", "update", "delete", "restore"]);
+    assert!(h[1].changes.contains(&(
+        "要求事項".to_string(),
+        "安全管理措置".to_string(),
+        "安全管理措置と委託先の監督".to_string()
+    )));
+    assert!(h[1].changes.contains(&("ラベル".to_string(), "社外秘".to_string(), "極秘".to_string())));
+    assert_eq!(h[2].reason.as_deref(), Some("重複登録"));
+    assert!(mamori_app::audit::verify_org(&db, &a.org_id).await.unwrap().is_ok());
+
+    // Labels appear in exports.
+    let t = registers::table(&db, &a, "legal_register").await.unwrap();
+    assert_eq!(t.label, "極秘");
+    assert_eq!(t.rows[0].last().unwrap().as_text(), "極秘");
+}
+
+async fn search_sort_and_paging(db: Db) {
+    let a = setup(&db).await;
+    for (i, name) in ["ファイルサーバ", "顧客名簿", "見積書", "経理データ", "社員名簿"].iter().enumerate()
+    {
+        let c = (i % 3) + 1;
+        registers::create(&db, &a, "assets", &obj(json!({"name": name, "confidentiality": c, "integrity": 1, "availability": 1, "threat": 1, "vulnerability": 1})), None, T0 + i as i64)
+            .await
+            .unwrap();
+    }
+    let p = registers::page(&db, &a, "assets", "名簿", "name", 1, 10, false).await.unwrap();
+    assert_eq!(p.total, 2);
+    let p = registers::page(&db, &a, "assets", "", "-risk", 1, 2, false).await.unwrap();
+    assert_eq!(p.total, 5);
+    assert_eq!(p.rows.len(), 2);
+    let risks: Vec<i64> = p.rows.iter().map(|r| r.values["risk"].as_i64().unwrap()).collect();
+    assert_eq!(risks, [3, 2]);
+    let p2 = registers::page(&db, &a, "assets", "", "-risk", 3, 2, false).await.unwrap();
+    assert_eq!(p2.rows.len(), 1);
+    assert_eq!(p2.rows[0].values["risk"], json!(1));
+    let p = registers::page(&db, &a, "assets", "100%_", "name", 1, 10, false).await.unwrap();
+    assert_eq!(p.total, 0, "LIKE wildcards in the query are literal");
+}
+
+async fn import_export_round_trips_and_invalid_files_write_nothing(db: Db) {
+    let a = setup(&db).await;
+    for (id, kind) in [("USB-01", "USB メモリ"), ("HDD-01", "外付け HDD")] {
+        registers::create(
+            &db,
+            &a,
+            "media_ledger",
+            &obj(json!({"media_id": id, "kind": kind, "registered_on": "2025-07-11", "encrypted": true})),
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
+    }
+    let table = registers::table(&db, &a, "media_ledger").await.unwrap();
+    for format in ["xlsx", "csv"] {
+        let bytes = mamori_app::documents::render_export(&table, format).unwrap();
+        let r = registers::import(&db, &a, "media_ledger", &format!("media.{format}"), &bytes, T0 + 1).await.unwrap();
+        assert_eq!(
+            r,
+            ImportReport { created: 0, updated: 0, unchanged: 2 },
+            "{format}: export → import changes nothing"
+        );
+    }
+
+    // Shift_JIS CSV with a new row and a changed row.
+    let usb = registers::page(&db, &a, "media_ledger", "USB-01", "media_id", 1, 1, false).await.unwrap().rows.remove(0);
+    let csv = format!(
+        "ID,管理番号,種別,保管場所,暗号化\r\n{},USB-01,USB メモリ,金庫,はい\r\n,SD-01,SD カード,机,いいえ\r\n",
+        usb.id
+    );
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&csv);
+    let r = registers::import(&db, &a, "media_ledger", "media-sjis.csv", &sjis, T0 + 2).await.unwrap();
+    assert_eq!(r, ImportReport { created: 1, updated: 1, unchanged: 0 });
+    assert_eq!(registers::get(&db, &a, "media_ledger", &usb.id).await.unwrap().values["location"], json!("金庫"));
+
+    // An invalid file: every problem is reported with its row and column, nothing is written.
+    let bad = "管理番号,種別,登録日\r\nUSB-02,USB メモリ,2025-13-01\r\n,フロッピー,\r\nUSB-02,SSD,2025-01-01\r\n";
+    match registers::import(&db, &a, "media_ledger", "bad.csv", bad.as_bytes(), T0 + 3).await {
+        Err(AppError::Rows(p)) => {
+            let got: Vec<(usize, &str, &str)> =
+                p.iter().map(|p| (p.row, p.column.as_str(), p.message.as_str())).collect();
+            assert_eq!(
+                got,
+                [
+                    (2, "登録日", "field-not-date"),
+                    (3, "種別", "field-not-a-choice"),
+                    (3, "管理番号", "field-required"),
+                    (4, "管理番号", "field-not-unique")
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(registers::page(&db, &a, "media_ledger", "", "media_id", 1, 50, false).await.unwrap().total, 3);
+    assert!(
+        matches!(registers::import(&db, &a, "media_ledger", "x.csv", b"a,b\r\n1,2\r\n", T0).await, Err(AppError::Rows(p)) if p[0].message == "import-no-header")
+    );
+}
+
+on_both_engines!(
+    templates_validation_and_risk,
+    history_soft_delete_and_restore,
+    search_sort_and_paging,
+    import_export_round_trips_and_invalid_files_write_nothing,
+);
