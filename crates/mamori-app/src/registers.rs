@@ -277,33 +277,53 @@ pub struct Page {
     pub per_page: i64,
 }
 
-/// Lists a page: `q` searches every value, `sort` is a field key (prefix `-` for descending).
-pub async fn page(
-    db: &Db,
-    actor: &Actor,
-    key: &str,
-    q: &str,
-    sort: &str,
-    page: i64,
-    per_page: i64,
-    deleted: bool,
-) -> Result<Page, AppError> {
+/// What a list page asks for.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PageQuery {
+    /// Text searched in every value.
+    #[serde(default)]
+    pub q: String,
+    /// Field key to sort by; prefix `-` for descending.
+    #[serde(default)]
+    pub sort: String,
+    /// Page, from 1.
+    #[serde(default)]
+    pub page: Option<i64>,
+    /// Rows per page (1–500, default 50).
+    #[serde(default)]
+    pub per_page: Option<i64>,
+    /// Show deleted rows instead of live ones.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// Lists a page of a register.
+pub async fn page(db: &Db, actor: &Actor, key: &str, pq: &PageQuery) -> Result<Page, AppError> {
     let def = definition(db, actor, key).await?;
-    let (desc, field) = match sort.strip_prefix('-') {
+    let (desc, field) = match pq.sort.strip_prefix('-') {
         Some(f) => (true, f),
-        None => (false, sort),
+        None => (false, pq.sort.as_str()),
     };
     let field = if def.fields.iter().any(|f| f.key == field) {
         field.to_string()
     } else {
         def.default_sort.clone().unwrap_or_default()
     };
-    let per_page = per_page.clamp(1, 500);
-    let page = page.max(1);
+    let per_page = pq.per_page.unwrap_or(50).clamp(1, 500);
+    let page = pq.page.unwrap_or(1).max(1);
     let mut c = db.conn().await?;
-    let (rows, total) =
-        rows::register_page(&mut c.ex(), &actor.org_id, key, q, &field, desc, deleted, per_page, (page - 1) * per_page)
-            .await?;
+    let (rows, total) = rows::register_page(
+        &mut c.ex(),
+        &actor.org_id,
+        key,
+        &pq.q,
+        &field,
+        desc,
+        pq.deleted,
+        per_page,
+        (page - 1) * per_page,
+    )
+    .await?;
     Ok(Page { rows: rows.into_iter().map(view).collect(), total, page, per_page })
 }
 

@@ -349,10 +349,10 @@ pub fn validate(
             continue;
         }
         let mut v = input.get(&f.key).cloned().unwrap_or(Value::Null);
-        if empty(&v) {
-            if let Some(d) = &f.default {
-                v = d.clone();
-            }
+        if empty(&v)
+            && let Some(d) = &f.default
+        {
+            v = d.clone();
         }
         if empty(&v) {
             if f.required {

@@ -29,6 +29,10 @@ async fn setup(db: &Db) -> Actor {
     a
 }
 
+fn pq(q: &str, sort: &str, page: i64, per_page: i64, deleted: bool) -> registers::PageQuery {
+    registers::PageQuery { q: q.into(), sort: sort.into(), page: Some(page), per_page: Some(per_page), deleted }
+}
+
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap()
 }
@@ -132,9 +136,9 @@ async fn history_soft_delete_and_restore(db: Db) {
     ));
     let d = registers::delete(&db, &a, "legal_register", &r.id, "重複登録", T0 + 2).await.unwrap();
     assert!(d.deleted);
-    let live = registers::page(&db, &a, "legal_register", "", "law", 1, 50, false).await.unwrap();
+    let live = registers::page(&db, &a, "legal_register", &pq("", "law", 1, 50, false)).await.unwrap();
     assert_eq!(live.total, 0);
-    let gone = registers::page(&db, &a, "legal_register", "", "law", 1, 50, true).await.unwrap();
+    let gone = registers::page(&db, &a, "legal_register", &pq("", "law", 1, 50, true)).await.unwrap();
     assert_eq!(gone.rows[0].deleted_reason.as_deref(), Some("重複登録"));
     // The law's value is free again, so another row may take it… and then restore is refused.
     let other = registers::create(&db, &a, "legal_register", &obj(json!({"law": "個人情報保護法"})), None, T0 + 3)
@@ -173,17 +177,17 @@ async fn search_sort_and_paging(db: Db) {
             .await
             .unwrap();
     }
-    let p = registers::page(&db, &a, "assets", "名簿", "name", 1, 10, false).await.unwrap();
+    let p = registers::page(&db, &a, "assets", &pq("名簿", "name", 1, 10, false)).await.unwrap();
     assert_eq!(p.total, 2);
-    let p = registers::page(&db, &a, "assets", "", "-risk", 1, 2, false).await.unwrap();
+    let p = registers::page(&db, &a, "assets", &pq("", "-risk", 1, 2, false)).await.unwrap();
     assert_eq!(p.total, 5);
     assert_eq!(p.rows.len(), 2);
     let risks: Vec<i64> = p.rows.iter().map(|r| r.values["risk"].as_i64().unwrap()).collect();
     assert_eq!(risks, [3, 2]);
-    let p2 = registers::page(&db, &a, "assets", "", "-risk", 3, 2, false).await.unwrap();
+    let p2 = registers::page(&db, &a, "assets", &pq("", "-risk", 3, 2, false)).await.unwrap();
     assert_eq!(p2.rows.len(), 1);
     assert_eq!(p2.rows[0].values["risk"], json!(1));
-    let p = registers::page(&db, &a, "assets", "100%_", "name", 1, 10, false).await.unwrap();
+    let p = registers::page(&db, &a, "assets", &pq("100%_", "name", 1, 10, false)).await.unwrap();
     assert_eq!(p.total, 0, "LIKE wildcards in the query are literal");
 }
 
@@ -213,7 +217,8 @@ async fn import_export_round_trips_and_invalid_files_write_nothing(db: Db) {
     }
 
     // Shift_JIS CSV with a new row and a changed row.
-    let usb = registers::page(&db, &a, "media_ledger", "USB-01", "media_id", 1, 1, false).await.unwrap().rows.remove(0);
+    let usb =
+        registers::page(&db, &a, "media_ledger", &pq("USB-01", "media_id", 1, 1, false)).await.unwrap().rows.remove(0);
     let csv = format!(
         "ID,管理番号,種別,保管場所,暗号化\r\n{},USB-01,USB メモリ,金庫,はい\r\n,SD-01,SD カード,机,いいえ\r\n",
         usb.id
@@ -241,7 +246,7 @@ async fn import_export_round_trips_and_invalid_files_write_nothing(db: Db) {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(registers::page(&db, &a, "media_ledger", "", "media_id", 1, 50, false).await.unwrap().total, 3);
+    assert_eq!(registers::page(&db, &a, "media_ledger", &pq("", "media_id", 1, 50, false)).await.unwrap().total, 3);
     assert!(
         matches!(registers::import(&db, &a, "media_ledger", "x.csv", b"a,b\r\n1,2\r\n", T0).await, Err(AppError::Rows(p)) if p[0].message == "import-no-header")
     );
