@@ -45,8 +45,15 @@ pub struct Format {
     format: String,
 }
 
+impl Format {
+    /// The format asked for.
+    pub fn format(&self) -> &str {
+        &self.format
+    }
+}
+
 /// Sends an export with a file name (RFC 5987 for the Japanese name).
-fn download(bytes: Vec<u8>, format: &str, name: &str) -> Response {
+pub fn download(bytes: Vec<u8>, format: &str, name: &str) -> Response {
     let ctype = match format {
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf" => "application/pdf",

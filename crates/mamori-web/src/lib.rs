@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod regulation_pages;
+pub mod registers_pages;
 pub mod state;
 pub mod views;
 
@@ -173,6 +174,42 @@ pub fn router(state: AppState) -> Router {
                     "/api/v1/regulation",
                     post(api::regulation_import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
                 ),
+        ))
+        .merge(guarded(
+            RegistersView,
+            Router::new()
+                .route("/registers", get(registers_pages::list))
+                .route("/registers/{key}", get(registers_pages::rows))
+                .route("/registers/{key}/rows/{id}", get(registers_pages::row))
+                .route("/registers/{key}/rows/{id}/history", get(registers_pages::history))
+                .route("/registers/{key}/export", get(registers_pages::export))
+                .route("/registers/{key}/heatmap", get(registers_pages::heatmap))
+                .route("/api/v1/registers", get(api::registers))
+                .route("/api/v1/registers/{key}/rows", get(api::register_rows))
+                .route("/api/v1/registers/{key}/rows/{id}", get(api::register_row))
+                .route("/api/v1/registers/{key}/rows/{id}/history", get(api::register_history)),
+        ))
+        .merge(guarded(
+            RegistersEdit,
+            Router::new()
+                .route("/registers/{key}/new", get(registers_pages::new_row))
+                .route("/registers/{key}", post(registers_pages::create_row))
+                .route("/registers/{key}/rows/{id}", post(registers_pages::update_row))
+                .route("/registers/{key}/rows/{id}/delete", post(registers_pages::delete_row))
+                .route("/registers/{key}/rows/{id}/restore", post(registers_pages::restore_row))
+                .route(
+                    "/registers/{key}/import",
+                    post(registers_pages::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                )
+                .route("/api/v1/registers/{key}/rows", post(api::register_create))
+                .route("/api/v1/registers/{key}/rows/{id}", put(api::register_update).delete(api::register_delete))
+                .route("/api/v1/registers/{key}/rows/{id}/restore", post(api::register_restore)),
+        ))
+        .merge(guarded(
+            RegistersDesign,
+            Router::new()
+                .route("/registers", post(registers_pages::create_register))
+                .route("/registers/{key}/design", get(registers_pages::design).post(registers_pages::add_field)),
         ))
         .merge(guarded(
             SettingsManage,

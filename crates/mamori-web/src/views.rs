@@ -41,6 +41,7 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/controls", "nav-controls", Some(Permission::RegulationView)),
     ("/open-items", "nav-open-items", Some(Permission::RegulationView)),
     ("/regulation/import", "nav-import", Some(Permission::RegulationImport)),
+    ("/registers", "nav-registers", Some(Permission::RegistersView)),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
