@@ -65,6 +65,46 @@ enum Command {
     /// Controlled documents.
     #[command(subcommand)]
     Documents(DocumentsCommand),
+    /// Registers (台帳・記録).
+    #[command(subcommand)]
+    Register(RegisterCommand),
+}
+
+#[derive(Subcommand)]
+enum RegisterCommand {
+    /// Lists the registers with their controls and row counts.
+    List {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+    /// Writes a register as xlsx or CSV (UTF-8 with BOM).
+    Export {
+        /// Register key (e.g. assets).
+        key: String,
+        /// xlsx, csv or pdf.
+        #[arg(long)]
+        format: String,
+        /// Output file.
+        #[arg(long)]
+        output: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Imports an xlsx or CSV file: all rows or none; every problem is printed as row, column, message.
+    Import {
+        /// Register key.
+        key: String,
+        /// The file.
+        file: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -550,6 +590,46 @@ async fn run(cli: Cli) -> Result<i32> {
                 .map_err(app_err)?;
             std::fs::write(&output, bytes).with_context(|| format!("cannot write {}", output.display()))?;
             println!("wrote {} ({} documents)", output.display(), docs.len());
+        }
+        Command::Register(c) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            match c {
+                RegisterCommand::List { org, format } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let list = mamori_app::registers::list(&db, &a, now_ms()).await.map_err(app_err)?;
+                    if format != "json" {
+                        bail!("unknown format {format:?} (json)");
+                    }
+                    let out: Vec<serde_json::Value> = list
+                        .iter()
+                        .map(|s| serde_json::json!({"key": s.def.key, "name": s.def.name, "controls": s.def.controls, "rows": s.rows, "label": s.def.label}))
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&out)?);
+                }
+                RegisterCommand::Export { key, format, output, org } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let table = mamori_app::registers::table(&db, &a, &key).await.map_err(app_err)?;
+                    let bytes = mamori_app::documents::render_export(&table, &format).map_err(app_err)?;
+                    std::fs::write(&output, bytes).with_context(|| format!("cannot write {}", output.display()))?;
+                    println!("wrote {} ({} rows)", output.display(), table.rows.len());
+                }
+                RegisterCommand::Import { key, file, org } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                    let name = file.display().to_string();
+                    match mamori_app::registers::import(&db, &a, &key, &name, &bytes, now_ms()).await {
+                        Ok(r) => println!("{}: {} added, {} updated, {} unchanged", file.display(), r.created, r.updated, r.unchanged),
+                        Err(AppError::Rows(problems)) => {
+                            for p in &problems {
+                                eprintln!("{}: row {}, column {}: {}", file.display(), p.row, p.column, p.message);
+                            }
+                            eprintln!("{}: {} problems; nothing was imported", file.display(), problems.len());
+                            return Ok(1);
+                        }
+                        Err(e) => return Err(app_err(e)),
+                    }
+                }
+            }
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
