@@ -618,7 +618,13 @@ async fn run(cli: Cli) -> Result<i32> {
                     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
                     let name = file.display().to_string();
                     match mamori_app::registers::import(&db, &a, &key, &name, &bytes, now_ms()).await {
-                        Ok(r) => println!("{}: {} added, {} updated, {} unchanged", file.display(), r.created, r.updated, r.unchanged),
+                        Ok(r) => println!(
+                            "{}: {} added, {} updated, {} unchanged",
+                            file.display(),
+                            r.created,
+                            r.updated,
+                            r.unchanged
+                        ),
                         Err(AppError::Rows(problems)) => {
                             for p in &problems {
                                 eprintln!("{}: row {}, column {}: {}", file.display(), p.row, p.column, p.message);

@@ -465,13 +465,21 @@ pub async fn register_rows(
 }
 
 /// `GET /api/v1/registers/{key}/rows/{id}`.
-pub async fn register_row(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path((key, id)): Path<(String, String)>) -> ApiResult {
+pub async fn register_row(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id)): Path<(String, String)>,
+) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     Ok(Json(mamori_app::registers::get(&state.db, &s.actor, &key, &id).await.map_err(fail(&ctx))?).into_response())
 }
 
 /// `GET /api/v1/registers/{key}/rows/{id}/history`.
-pub async fn register_history(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path((key, id)): Path<(String, String)>) -> ApiResult {
+pub async fn register_history(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id)): Path<(String, String)>,
+) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     Ok(Json(mamori_app::registers::history(&state.db, &s.actor, &key, &id).await.map_err(fail(&ctx))?).into_response())
 }
@@ -494,7 +502,9 @@ pub async fn register_create(
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let b = body(&ctx, j)?;
-    let r = mamori_app::registers::create(&state.db, &s.actor, &key, &b.values, b.label.as_deref(), state.now()).await.map_err(fail(&ctx))?;
+    let r = mamori_app::registers::create(&state.db, &s.actor, &key, &b.values, b.label.as_deref(), state.now())
+        .await
+        .map_err(fail(&ctx))?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
@@ -507,7 +517,9 @@ pub async fn register_update(
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let b = body(&ctx, j)?;
-    let r = mamori_app::registers::update(&state.db, &s.actor, &key, &id, &b.values, b.label.as_deref(), state.now()).await.map_err(fail(&ctx))?;
+    let r = mamori_app::registers::update(&state.db, &s.actor, &key, &id, &b.values, b.label.as_deref(), state.now())
+        .await
+        .map_err(fail(&ctx))?;
     Ok(Json(r).into_response())
 }
 
@@ -526,11 +538,21 @@ pub async fn register_delete(
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let b = body(&ctx, j)?;
-    Ok(Json(mamori_app::registers::delete(&state.db, &s.actor, &key, &id, &b.reason, state.now()).await.map_err(fail(&ctx))?).into_response())
+    Ok(Json(
+        mamori_app::registers::delete(&state.db, &s.actor, &key, &id, &b.reason, state.now())
+            .await
+            .map_err(fail(&ctx))?,
+    )
+    .into_response())
 }
 
 /// `POST /api/v1/registers/{key}/rows/{id}/restore`.
-pub async fn register_restore(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path((key, id)): Path<(String, String)>) -> ApiResult {
+pub async fn register_restore(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id)): Path<(String, String)>,
+) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    Ok(Json(mamori_app::registers::restore(&state.db, &s.actor, &key, &id, state.now()).await.map_err(fail(&ctx))?).into_response())
+    Ok(Json(mamori_app::registers::restore(&state.db, &s.actor, &key, &id, state.now()).await.map_err(fail(&ctx))?)
+        .into_response())
 }

@@ -8,8 +8,8 @@ pub mod documents_pages;
 pub mod error;
 pub mod i18n;
 pub mod pages;
-pub mod regulation_pages;
 pub mod registers_pages;
+pub mod regulation_pages;
 pub mod state;
 pub mod views;
 

@@ -55,7 +55,11 @@ pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>)
 }
 
 /// `POST /registers`: a new, empty register (fields are added in the designer).
-pub async fn create_register(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Form(form): Form<FormData>) -> PageResult {
+pub async fn create_register(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<FormData>,
+) -> PageResult {
     csrf(&ctx, &form)?;
     let key = form.get("key").trim().to_string();
     let def = RegisterDef {
@@ -96,7 +100,12 @@ struct RegisterPage {
 
 /// The fields shown as list columns (long texts stay on the row page).
 fn list_fields(def: &RegisterDef) -> Vec<&FieldDef> {
-    def.fields.iter().filter(|f| f.ty != FieldType::LongText).take(8).collect()
+    // The default sort field (the row's name, e.g. 情報資産名称) comes first and links the row.
+    let lead = def.default_sort.as_ref().and_then(|k| def.fields.iter().find(|f| &f.key == k));
+    lead.into_iter()
+        .chain(def.fields.iter().filter(|f| f.ty != FieldType::LongText && Some(*f) != lead))
+        .take(8)
+        .collect()
 }
 
 fn heat_fields(def: &RegisterDef) -> Option<(String, String)> {
@@ -104,7 +113,13 @@ fn heat_fields(def: &RegisterDef) -> Option<(String, String)> {
     (has("importance") && has("likelihood")).then(|| ("likelihood".to_string(), "importance".to_string()))
 }
 
-async fn register_page(state: &AppState, ctx: &Ctx, key: &str, pq: PageQuery, problems: Vec<(String, String, String)>) -> PageResult {
+async fn register_page(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    pq: PageQuery,
+    problems: Vec<(String, String, String)>,
+) -> PageResult {
     let t = ctx.tr();
     let a = actor(ctx)?;
     let def = registers::definition(&state.db, a, key).await.map_err(fail(ctx))?;
@@ -127,7 +142,8 @@ async fn register_page(state: &AppState, ctx: &Ctx, key: &str, pq: PageQuery, pr
         .rows
         .iter()
         .map(|r| {
-            let mut cells: Vec<String> = shown.iter().map(|f| format_cell(f, r.values.get(&f.key).unwrap_or(&Value::Null))).collect();
+            let mut cells: Vec<String> =
+                shown.iter().map(|f| format_cell(f, r.values.get(&f.key).unwrap_or(&Value::Null))).collect();
             let first = if cells.is_empty() { "—".to_string() } else { cells.remove(0) };
             let first = if first.is_empty() { "—".to_string() } else { first };
             (r.id.clone(), first, cells, r.label.clone())
@@ -153,7 +169,12 @@ async fn register_page(state: &AppState, ctx: &Ctx, key: &str, pq: PageQuery, pr
 }
 
 /// `GET /registers/{key}`.
-pub async fn rows(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(key): Path<String>, Query(pq): Query<PageQuery>) -> PageResult {
+pub async fn rows(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+    Query(pq): Query<PageQuery>,
+) -> PageResult {
     register_page(&state, &ctx, &key, pq, vec![]).await
 }
 
@@ -200,7 +221,8 @@ async fn options(state: &AppState, a: &Actor, f: &FieldDef) -> Result<Vec<String
             let Some(target) = &f.reference else { return Ok(vec![]) };
             let tdef = registers::definition(&state.db, a, target).await?;
             let Some(first) = tdef.fields.first() else { return Ok(vec![]) };
-            let all = registers::page(&state.db, a, target, &PageQuery { per_page: Some(500), ..PageQuery::default() }).await?;
+            let all = registers::page(&state.db, a, target, &PageQuery { per_page: Some(500), ..PageQuery::default() })
+                .await?;
             all.rows.iter().map(|r| format_cell(first, r.values.get(&first.key).unwrap_or(&Value::Null))).collect()
         }
         _ => vec![],
@@ -233,7 +255,11 @@ async fn row_page(
         let selected: Vec<&str> = value.split('、').collect();
         fields.push(FieldView {
             key: f.key.clone(),
-            label: if ctx.lang == crate::i18n::Lang::En { f.label_en.clone().unwrap_or_else(|| f.label.clone()) } else { f.label.clone() },
+            label: if ctx.lang == crate::i18n::Lang::En {
+                f.label_en.clone().unwrap_or_else(|| f.label.clone())
+            } else {
+                f.label.clone()
+            },
             kind: type_key(f.ty),
             input_type: match f.ty {
                 FieldType::Integer | FieldType::Decimal => "text",
@@ -242,10 +268,13 @@ async fn row_page(
             },
             required: f.required,
             computed: f.compute.is_some(),
-            options: opts.into_iter().map(|o| {
-                let on = selected.contains(&o.as_str());
-                (o, on)
-            }).collect(),
+            options: opts
+                .into_iter()
+                .map(|o| {
+                    let on = selected.contains(&o.as_str());
+                    (o, on)
+                })
+                .collect(),
             error: problems.iter().find(|p| p.field == f.key).map(|p| t.t(&p.message)),
             value,
         });
@@ -264,13 +293,21 @@ async fn row_page(
         },
         row_id: row.as_ref().map(|r| r.id.clone()),
         fields,
-        label: submitted.map(|f| f.get("__label").to_string()).filter(|l| !l.is_empty()).or_else(|| row.as_ref().map(|r| r.label.clone())).unwrap_or_else(|| def.label.clone()),
+        label: submitted
+            .map(|f| f.get("__label").to_string())
+            .filter(|l| !l.is_empty())
+            .or_else(|| row.as_ref().map(|r| r.label.clone()))
+            .unwrap_or_else(|| def.label.clone()),
         labels: LABELS.iter().map(|l| l.to_string()).collect(),
         deleted,
         deleted_reason: row.as_ref().and_then(|r| r.deleted_reason.clone()),
         readonly: !can_edit || deleted,
         can_edit,
-        errors: problems.iter().filter(|p| !def.fields.iter().any(|f| f.key == p.field)).map(|p| format!("{}: {}", p.column, t.t(&p.message))).collect(),
+        errors: problems
+            .iter()
+            .filter(|p| !def.fields.iter().any(|f| f.key == p.field))
+            .map(|p| format!("{}: {}", p.column, t.t(&p.message)))
+            .collect(),
         def,
     });
     *r.status_mut() = status;
@@ -278,7 +315,11 @@ async fn row_page(
 }
 
 /// `GET /registers/{key}/new`.
-pub async fn new_row(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(key): Path<String>) -> PageResult {
+pub async fn new_row(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+) -> PageResult {
     let def = registers::definition(&state.db, actor(&ctx)?, &key).await.map_err(fail(&ctx))?;
     row_page(&state, &ctx, def, None, None, &[], axum::http::StatusCode::OK).await
 }
@@ -288,7 +329,9 @@ fn input_of(def: &RegisterDef, form: &FormData) -> Map<String, Value> {
     for f in def.fields.iter().filter(|f| f.compute.is_none()) {
         let v = match f.ty {
             FieldType::MultiChoice | FieldType::File => Value::String(form.all(&f.key).join("、")),
-            FieldType::Boolean => Value::String(if form.get(&f.key).is_empty() { "いいえ".into() } else { "はい".into() }),
+            FieldType::Boolean => {
+                Value::String(if form.get(&f.key).is_empty() { "いいえ".into() } else { "はい".into() })
+            }
             _ => Value::String(form.get(&f.key).to_string()),
         };
         m.insert(f.key.clone(), v);
@@ -297,19 +340,30 @@ fn input_of(def: &RegisterDef, form: &FormData) -> Map<String, Value> {
 }
 
 /// `POST /registers/{key}`: adds a row; invalid input is shown again with messages in place.
-pub async fn create_row(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(key): Path<String>, Form(form): Form<FormData>) -> PageResult {
+pub async fn create_row(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
     csrf(&ctx, &form)?;
     let a = actor(&ctx)?;
     let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
     match registers::create(&state.db, a, &key, &input_of(&def, &form), Some(form.get("__label")), state.now()).await {
         Ok(r) => Ok(Redirect::to(&format!("/registers/{key}/rows/{}", r.id)).into_response()),
-        Err(AppError::Rows(p)) => row_page(&state, &ctx, def, None, Some(&form), &p, axum::http::StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AppError::Rows(p)) => {
+            row_page(&state, &ctx, def, None, Some(&form), &p, axum::http::StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => Err(PageError::new(&ctx, e)),
     }
 }
 
 /// `GET /registers/{key}/rows/{id}`.
-pub async fn row(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path((key, id)): Path<(String, String)>) -> PageResult {
+pub async fn row(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id)): Path<(String, String)>,
+) -> PageResult {
     let a = actor(&ctx)?;
     let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
     let r = registers::get(&state.db, a, &key, &id).await.map_err(fail(&ctx))?;
@@ -317,11 +371,18 @@ pub async fn row(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, 
 }
 
 /// `POST /registers/{key}/rows/{id}`.
-pub async fn update_row(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path((key, id)): Path<(String, String)>, Form(form): Form<FormData>) -> PageResult {
+pub async fn update_row(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id)): Path<(String, String)>,
+    Form(form): Form<FormData>,
+) -> PageResult {
     csrf(&ctx, &form)?;
     let a = actor(&ctx)?;
     let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
-    match registers::update(&state.db, a, &key, &id, &input_of(&def, &form), Some(form.get("__label")), state.now()).await {
+    match registers::update(&state.db, a, &key, &id, &input_of(&def, &form), Some(form.get("__label")), state.now())
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response()),
         Err(AppError::Rows(p)) => {
             let r = registers::get(&state.db, a, &key, &id).await.map_err(fail(&ctx))?;
@@ -332,14 +393,24 @@ pub async fn update_row(State(state): State<AppState>, Extension(ctx): Extension
 }
 
 /// `POST /registers/{key}/rows/{id}/delete`.
-pub async fn delete_row(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path((key, id)): Path<(String, String)>, Form(form): Form<FormData>) -> PageResult {
+pub async fn delete_row(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id)): Path<(String, String)>,
+    Form(form): Form<FormData>,
+) -> PageResult {
     csrf(&ctx, &form)?;
     registers::delete(&state.db, actor(&ctx)?, &key, &id, form.get("reason"), state.now()).await.map_err(fail(&ctx))?;
     Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response())
 }
 
 /// `POST /registers/{key}/rows/{id}/restore`.
-pub async fn restore_row(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path((key, id)): Path<(String, String)>, Form(form): Form<FormData>) -> PageResult {
+pub async fn restore_row(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id)): Path<(String, String)>,
+    Form(form): Form<FormData>,
+) -> PageResult {
     csrf(&ctx, &form)?;
     registers::restore(&state.db, actor(&ctx)?, &key, &id, state.now()).await.map_err(fail(&ctx))?;
     Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response())
@@ -356,7 +427,11 @@ struct HistoryPage {
 }
 
 /// `GET /registers/{key}/rows/{id}/history`.
-pub async fn history(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path((key, id)): Path<(String, String)>) -> PageResult {
+pub async fn history(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id)): Path<(String, String)>,
+) -> PageResult {
     let t = ctx.tr();
     let a = actor(&ctx)?;
     let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
@@ -367,7 +442,9 @@ pub async fn history(State(state): State<AppState>, Extension(ctx): Extension<Ct
         entries: h
             .into_iter()
             .rev()
-            .map(|e| (e.version, t.t(&format!("row-action-{}", e.action)), e.actor, tokyo_time(e.at_ms), e.reason, e.changes))
+            .map(|e| {
+                (e.version, t.t(&format!("row-action-{}", e.action)), e.actor, tokyo_time(e.at_ms), e.reason, e.changes)
+            })
             .collect(),
         key,
         id,
@@ -375,14 +452,24 @@ pub async fn history(State(state): State<AppState>, Extension(ctx): Extension<Ct
 }
 
 /// `GET /registers/{key}/export?format=`.
-pub async fn export(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(key): Path<String>, Query(f): Query<crate::documents_pages::Format>) -> PageResult {
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+    Query(f): Query<crate::documents_pages::Format>,
+) -> PageResult {
     let table = registers::table(&state.db, actor(&ctx)?, &key).await.map_err(fail(&ctx))?;
     let bytes = mamori_app::documents::render_export(&table, f.format()).map_err(fail(&ctx))?;
     Ok(crate::documents_pages::download(bytes, f.format(), &table.title))
 }
 
 /// `POST /registers/{key}/import` (multipart): all or nothing; problems are listed by row and column.
-pub async fn import(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(key): Path<String>, mut mp: Multipart) -> PageResult {
+pub async fn import(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+    mut mp: Multipart,
+) -> PageResult {
     let t = ctx.tr();
     let mut token = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -427,12 +514,18 @@ struct HeatmapPage {
 }
 
 /// `GET /registers/{key}/heatmap`: rows counted by 重要度 (rows, 3 at the top) × 被害発生可能性.
-pub async fn heatmap(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(key): Path<String>) -> PageResult {
+pub async fn heatmap(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+) -> PageResult {
     let a = actor(&ctx)?;
     let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
     let (xk, yk) = heat_fields(&def).ok_or_else(|| PageError::new(&ctx, AppError::NotFound))?;
     let label = |k: &str| def.fields.iter().find(|f| f.key == k).map(|f| f.label.clone()).unwrap_or_default();
-    let all = registers::page(&state.db, a, &key, &PageQuery { per_page: Some(500), ..PageQuery::default() }).await.map_err(fail(&ctx))?;
+    let all = registers::page(&state.db, a, &key, &PageQuery { per_page: Some(500), ..PageQuery::default() })
+        .await
+        .map_err(fail(&ctx))?;
     let mut counts = [[0i64; 3]; 3];
     let mut page_no = 1;
     let mut rows = all.rows;
@@ -453,10 +546,15 @@ pub async fn heatmap(State(state): State<AppState>, Extension(ctx): Extension<Ct
             break;
         }
         page_no += 1;
-        rows = registers::page(&state.db, a, &key, &PageQuery { per_page: Some(500), page: Some(page_no), ..PageQuery::default() })
-            .await
-            .map_err(fail(&ctx))?
-            .rows;
+        rows = registers::page(
+            &state.db,
+            a,
+            &key,
+            &PageQuery { per_page: Some(500), page: Some(page_no), ..PageQuery::default() },
+        )
+        .await
+        .map_err(fail(&ctx))?
+        .rows;
     }
     let grid = (1..=3i64)
         .rev()
@@ -471,7 +569,15 @@ pub async fn heatmap(State(state): State<AppState>, Extension(ctx): Extension<Ct
             (y, cells)
         })
         .collect();
-    Ok(render(&HeatmapPage { layout: Layout::new(&ctx), x_label: label(&xk), y_label: label(&yk), name: def.name, key, xs: vec![1, 2, 3], grid }))
+    Ok(render(&HeatmapPage {
+        layout: Layout::new(&ctx),
+        x_label: label(&xk),
+        y_label: label(&yk),
+        name: def.name,
+        key,
+        xs: vec![1, 2, 3],
+        grid,
+    }))
 }
 
 #[derive(Template)]
@@ -500,18 +606,31 @@ const ALL_TYPES: [FieldType; 13] = [
 ];
 
 /// `GET /registers/{key}/design`.
-pub async fn design(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(key): Path<String>) -> PageResult {
+pub async fn design(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+) -> PageResult {
     let def = registers::definition(&state.db, actor(&ctx)?, &key).await.map_err(fail(&ctx))?;
     Ok(render(&DesignPage {
         layout: Layout::new(&ctx),
-        fields: def.fields.iter().map(|f| (f.key.clone(), f.label.clone(), type_key(f.ty), f.required, f.unique, f.choices.join("、"))).collect(),
+        fields: def
+            .fields
+            .iter()
+            .map(|f| (f.key.clone(), f.label.clone(), type_key(f.ty), f.required, f.unique, f.choices.join("、")))
+            .collect(),
         all_types: ALL_TYPES.iter().map(|t| type_key(*t)).collect(),
         def,
     }))
 }
 
 /// `POST /registers/{key}/design`: adds a field.
-pub async fn add_field(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Path(key): Path<String>, Form(form): Form<FormData>) -> PageResult {
+pub async fn add_field(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
     csrf(&ctx, &form)?;
     let a = actor(&ctx)?;
     let mut def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
@@ -524,7 +643,13 @@ pub async fn add_field(State(state): State<AppState>, Extension(ctx): Extension<
         ty,
         required: form.get("required") == "1",
         unique: form.get("unique") == "1",
-        choices: form.get("choices").split(['、', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        choices: form
+            .get("choices")
+            .split(['、', ','])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
         min: None,
         max: None,
         max_len: None,

@@ -4,5 +4,6 @@
 mod api;
 mod client;
 mod pages;
+mod registers;
 mod regulation;
 mod soa;

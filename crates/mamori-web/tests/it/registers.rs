@@ -1,0 +1,107 @@
+//! Register API contract and pages.
+
+use crate::client::{Client, World};
+use crate::on_both_engines;
+use axum::http::StatusCode;
+use serde_json::json;
+
+async fn register_api_contract(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let list = a.get("/api/v1/registers").await.json();
+    assert_eq!(list.as_array().unwrap().len(), 20);
+    assert!(list.as_array().unwrap().iter().any(|r| r["key"] == "assets" && r["rows"] == 0));
+
+    let r = a
+        .post_json(
+            "/api/v1/registers/assets/rows",
+            json!({"values": {"name": "顧客名簿", "confidentiality": 3, "integrity": 2, "availability": 2, "threat": 2, "vulnerability": 2}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let row = r.json();
+    assert_eq!(row["values"]["risk"], 6);
+    let id = row["id"].as_str().unwrap().to_string();
+
+    let r = a.post_json("/api/v1/registers/assets/rows", json!({"values": {"name": "x", "confidentiality": 9}})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let e = r.json();
+    assert_eq!(e["error"]["code"], "validation");
+    let fields: Vec<&str> =
+        e["error"]["rows"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["confidentiality", "integrity", "availability"]);
+
+    for i in 0..5 {
+        a.post_json(
+            "/api/v1/registers/assets/rows",
+            json!({"values": {"name": format!("資産{i}"), "confidentiality": 1, "integrity": 1, "availability": 1}}),
+        )
+        .await;
+    }
+    let p = a.get("/api/v1/registers/assets/rows?q=%E8%B3%87%E7%94%A3&sort=-name&page=2&per_page=2").await.json();
+    assert_eq!(p["total"], 5);
+    assert_eq!(p["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(p["rows"][0]["values"]["name"], "資産2");
+
+    let r = a.send("PUT", &format!("/api/v1/registers/assets/rows/{id}"), Some("application/json"), json!({"values": {"name": "顧客名簿", "confidentiality": 1, "integrity": 1, "availability": 1}, "label": "極秘"}).to_string()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["label"], "極秘");
+    let r = a
+        .send(
+            "DELETE",
+            &format!("/api/v1/registers/assets/rows/{id}"),
+            Some("application/json"),
+            json!({"reason": "廃棄"}).to_string(),
+        )
+        .await;
+    assert_eq!(r.json()["deleted"], true);
+    let h = a.get(&format!("/api/v1/registers/assets/rows/{id}/history")).await.json();
+    assert_eq!(h.as_array().unwrap().len(), 3);
+    let r = a.post_json(&format!("/api/v1/registers/assets/rows/{id}/restore"), json!({})).await;
+    assert_eq!(r.json()["deleted"], false);
+    assert_eq!(a.get("/api/v1/registers/nope/rows").await.status, StatusCode::NOT_FOUND);
+
+    // An employee reads but cannot write.
+    let mut e = w.logged_in("emp").await;
+    e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
+    assert_eq!(e.get("/api/v1/registers/assets/rows").await.status, StatusCode::OK);
+    let r = e.post_json("/api/v1/registers/assets/rows", json!({"values": {"name": "y"}})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn register_pages(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let page = a.get("/registers/assets/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = Client::csrf_in(&page.body);
+    let r = a.post_form("/registers/assets", &[("csrf", &csrf), ("name", "見積書"), ("confidentiality", "x")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"見積書\""), "what was typed is kept");
+    assert!(r.body.contains("整数で入力してください。") && r.body.contains("必須項目です。"));
+    let r = a
+        .post_form(
+            "/registers/assets",
+            &[
+                ("csrf", &csrf),
+                ("name", "見積書"),
+                ("confidentiality", "2"),
+                ("integrity", "2"),
+                ("availability", "1"),
+                ("threat", "3"),
+                ("vulnerability", "3"),
+                ("personal_info", "個人情報"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let row = a.get(r.location()).await;
+    assert!(row.body.contains("<output name=\"risk\">9</output>"), "importance 3 (personal data) × likelihood 3");
+    let list = a.get("/registers/assets").await;
+    assert!(list.body.contains("見積書") && list.body.contains("1 件"));
+    let heat = a.get("/registers/assets/heatmap").await;
+    assert!(heat.body.contains("data-count=\"1\""));
+    let csv = a.get("/registers/assets/export?format=csv").await;
+    assert!(csv.body.starts_with('\u{feff}') && csv.body.contains("見積書"));
+    assert_eq!(a.get("/registers").await.status, StatusCode::OK);
+}
+
+on_both_engines!(register_api_contract, register_pages);
