@@ -416,6 +416,9 @@ pub async fn restore_row(
     Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response())
 }
 
+/// (version, action, who, when, reason, [(field, before, after)]).
+type HistoryView = (i64, String, String, String, Option<String>, Vec<(String, String, String)>);
+
 #[derive(Template)]
 #[template(path = "register_history.html")]
 struct HistoryPage {
@@ -423,7 +426,7 @@ struct HistoryPage {
     key: String,
     name: String,
     id: String,
-    entries: Vec<(i64, String, String, String, Option<String>, Vec<(String, String, String)>)>,
+    entries: Vec<HistoryView>,
 }
 
 /// `GET /registers/{key}/rows/{id}/history`.
