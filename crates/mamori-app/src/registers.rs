@@ -10,10 +10,12 @@ use mamori_domain::audit::AuditAction;
 use mamori_domain::permission::Permission;
 use mamori_domain::register::{self, Context, FieldDef, FieldType, LABELS, RegisterDef};
 use mamori_store::Db;
-use mamori_store::rows::{self, CellValue, RegisterDefRow, RegisterHistoryRow, RegisterRowRow};
+use mamori_store::rows::{self, RegisterDefRow, RegisterHistoryRow, RegisterRowRow};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Column header of the row id in exports (what makes a re-import update instead of add).
 pub const ID_COLUMN: &str = "ID";
@@ -155,6 +157,7 @@ pub async fn define(db: &Db, actor: &Actor, def: RegisterDef, now: i64) -> Resul
         },
     )
     .await?;
+    rows::bump_register_version(&mut tx.ex(), &actor.org_id, &def.key).await?;
     audit::append(
         &mut tx,
         Entry {
@@ -226,23 +229,110 @@ async fn context(
     Ok(ctx)
 }
 
-fn cells(def: &RegisterDef, values: &Map<String, Value>) -> (Vec<CellValue>, String) {
-    let mut search = Vec::new();
-    let cells = def
-        .fields
+/// The lower-cased text of every value (what search matches).
+fn search_text(def: &RegisterDef, values: &Map<String, Value>) -> String {
+    def.fields
         .iter()
-        .map(|f| {
-            let v = values.get(&f.key).unwrap_or(&Value::Null);
-            let text = register::format_cell(f, v);
-            search.push(text.to_lowercase());
-            CellValue {
-                field_key: f.key.clone(),
-                num: if matches!(f.ty, FieldType::Integer | FieldType::Decimal) { v.as_f64() } else { None },
-                text,
+        .map(|f| register::format_cell(f, values.get(&f.key).unwrap_or(&Value::Null)).to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" \u{1f} ")
+}
+
+/// An in-memory index of one register: rows with their parsed values, kept per
+/// (organisation, register) and rebuilt when the register's `data_version` changed. Search,
+/// sort and paging run here, so a list page costs one version check and no scan in SQL.
+struct Index {
+    version: i64,
+    def: RegisterDef,
+    rows: Vec<(Arc<RowView>, String, i64)>,
+    /// Row positions sorted by a field (ascending), computed on first use.
+    sorted: Mutex<HashMap<String, Arc<Vec<usize>>>>,
+}
+
+impl Index {
+    /// Row positions in ascending order of `field` (empty values last; ties by creation).
+    fn order(&self, field: &FieldDef) -> Arc<Vec<usize>> {
+        if let Ok(m) = self.sorted.lock()
+            && let Some(o) = m.get(&field.key)
+        {
+            return o.clone();
+        }
+        let numeric = matches!(field.ty, FieldType::Integer | FieldType::Decimal);
+        let keys: Vec<(Option<f64>, String)> = self
+            .rows
+            .iter()
+            .map(|(r, _, _)| {
+                let v = r.values.get(&field.key).unwrap_or(&Value::Null);
+                (if numeric { v.as_f64() } else { None }, register::format_cell(field, v))
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        let empty = |k: &(Option<f64>, String)| k.0.is_none() && k.1.is_empty();
+        order.sort_by(|&a, &b| {
+            let (ka, kb) = (&keys[a], &keys[b]);
+            match (empty(ka), empty(kb)) {
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ => ka.0.partial_cmp(&kb.0).unwrap_or(std::cmp::Ordering::Equal).then_with(|| ka.1.cmp(&kb.1)),
             }
-        })
-        .collect();
-    (cells, search.join(" \u{1f} "))
+            .then_with(|| self.rows[a].2.cmp(&self.rows[b].2))
+            .then_with(|| self.rows[a].0.id.cmp(&self.rows[b].0.id))
+        });
+        let order = Arc::new(order);
+        if let Ok(mut m) = self.sorted.lock() {
+            m.insert(field.key.clone(), order.clone());
+        }
+        order
+    }
+}
+
+type IndexCache = Mutex<HashMap<(String, String), Arc<Index>>>;
+static INDEXES: LazyLock<IndexCache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+/// One rebuild at a time: concurrent readers of a stale index wait for it instead of all
+/// loading the register.
+static REBUILD: LazyLock<tokio::sync::Mutex<()>> = LazyLock::new(|| tokio::sync::Mutex::new(()));
+
+fn cached(cache_key: &(String, String), version: i64) -> Option<Arc<Index>> {
+    INDEXES.lock().ok().and_then(|m| m.get(cache_key).filter(|ix| ix.version == version).cloned())
+}
+
+async fn index(db: &Db, org_id: &str, key: &str) -> Result<Arc<Index>, AppError> {
+    let version = {
+        let mut c = db.conn().await?;
+        rows::register_version(&mut c.ex(), org_id, key).await?
+    };
+    let cache_key = (org_id.to_string(), key.to_string());
+    if let Some(ix) = cached(&cache_key, version) {
+        return Ok(ix);
+    }
+    let _guard = REBUILD.lock().await;
+    if let Some(ix) = cached(&cache_key, version) {
+        return Ok(ix);
+    }
+    let mut c = db.conn().await?;
+    let def_row =
+        rows::register_defs(&mut c.ex(), org_id).await?.into_iter().find(|d| d.key == key).ok_or(AppError::NotFound)?;
+    let def: RegisterDef = serde_json::from_str(&def_row.def_json).map_err(internal)?;
+    let all = rows::register_rows_all(&mut c.ex(), org_id, key, true).await?;
+    // A write committed between reading the version and the rows leaves an index newer than
+    // its version: the next request sees a new version and rebuilds. Never stale for long.
+    let ix = Arc::new(Index {
+        version,
+        def,
+        rows: all
+            .into_iter()
+            .map(|r| {
+                let search = r.search_text.clone();
+                let created = r.created_at;
+                (Arc::new(view(r)), search, created)
+            })
+            .collect(),
+        sorted: Mutex::new(HashMap::new()),
+    });
+    if let Ok(mut map) = INDEXES.lock() {
+        map.insert(cache_key, ix.clone());
+    }
+    Ok(ix)
 }
 
 fn problems(errors: Vec<register::FieldError>, row: usize) -> AppError {
@@ -299,32 +389,58 @@ pub struct PageQuery {
 
 /// Lists a page of a register.
 pub async fn page(db: &Db, actor: &Actor, key: &str, pq: &PageQuery) -> Result<Page, AppError> {
-    let def = definition(db, actor, key).await?;
+    actor.require(Permission::RegistersView)?;
+    let ix = match index(db, &actor.org_id, key).await {
+        Err(AppError::NotFound) => {
+            // Templates appear on first use.
+            definition(db, actor, key).await?;
+            index(db, &actor.org_id, key).await?
+        }
+        other => other?,
+    };
+    let def = &ix.def;
     let (desc, field) = match pq.sort.strip_prefix('-') {
         Some(f) => (true, f),
         None => (false, pq.sort.as_str()),
     };
-    let field = if def.fields.iter().any(|f| f.key == field) {
-        field.to_string()
-    } else {
-        def.default_sort.clone().unwrap_or_default()
-    };
+    let field = def
+        .fields
+        .iter()
+        .find(|f| f.key == field)
+        .or_else(|| def.default_sort.as_ref().and_then(|k| def.fields.iter().find(|f| &f.key == k)));
     let per_page = pq.per_page.unwrap_or(50).clamp(1, 500);
     let page = pq.page.unwrap_or(1).max(1);
-    let mut c = db.conn().await?;
-    let (rows, total) = rows::register_page(
-        &mut c.ex(),
-        &actor.org_id,
-        key,
-        &pq.q,
-        &field,
-        desc,
-        pq.deleted,
-        per_page,
-        (page - 1) * per_page,
-    )
-    .await?;
-    Ok(Page { rows: rows.into_iter().map(view).collect(), total, page, per_page })
+    let needle = pq.q.trim().to_lowercase();
+    let matches = |i: &usize| {
+        ix.rows
+            .get(*i)
+            .is_some_and(|(r, search, _)| r.deleted == pq.deleted && (needle.is_empty() || search.contains(&needle)))
+    };
+    let order: Vec<usize> = match field {
+        Some(f) => {
+            let o = ix.order(f);
+            if desc {
+                // Descending keeps empty values last.
+                let (filled, empty): (Vec<usize>, Vec<usize>) = o.iter().copied().partition(|&i| {
+                    let v = ix.rows[i].0.values.get(&f.key).unwrap_or(&Value::Null);
+                    !v.is_null() && v.as_str() != Some("")
+                });
+                filled.into_iter().rev().chain(empty).filter(matches).collect()
+            } else {
+                o.iter().copied().filter(matches).collect()
+            }
+        }
+        None => (0..ix.rows.len()).filter(matches).collect(),
+    };
+    let total = i64::try_from(order.len()).unwrap_or(i64::MAX);
+    let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
+    let rows = order
+        .into_iter()
+        .skip(start)
+        .take(usize::try_from(per_page).unwrap_or(50))
+        .map(|i| (*ix.rows[i].0).clone())
+        .collect();
+    Ok(Page { rows, total, page, per_page })
 }
 
 /// One row.
@@ -336,6 +452,32 @@ pub async fn get(db: &Db, actor: &Actor, key: &str, id: &str) -> Result<RowView,
         .filter(|r| r.register_key == key)
         .ok_or(AppError::NotFound)?;
     Ok(view(r))
+}
+
+/// The row's history entry alone (imports record one audit entry for the whole file).
+async fn history_only(
+    tx: &mut mamori_store::Tx,
+    actor: &Actor,
+    row: &RegisterRowRow,
+    action: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    rows::insert_register_history(
+        &mut tx.ex(),
+        &actor.org_id,
+        &RegisterHistoryRow {
+            row_id: row.id.clone(),
+            version: row.version,
+            action: action.to_string(),
+            values_json: row.values_json.clone(),
+            label: row.label.clone(),
+            reason: None,
+            actor_label: actor.label.clone(),
+            at_ms: now,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 async fn write(
@@ -403,7 +545,7 @@ pub async fn create(
     };
     let ctx = context(db, actor, &def, &existing, None).await?;
     let values = register::validate(&def, input, &ctx).map_err(|e| problems(e, 0))?;
-    let (cells, search) = cells(&def, &values);
+    let search = search_text(&def, &values);
     let row = RegisterRowRow {
         id: new_id(),
         org_id: actor.org_id.clone(),
@@ -420,7 +562,8 @@ pub async fn create(
         updated_by: actor.label.clone(),
     };
     let mut tx = db.begin().await?;
-    rows::insert_register_row(&mut tx.ex(), &row, &cells).await?;
+    rows::insert_register_row(&mut tx.ex(), &row).await?;
+    rows::bump_register_version(&mut tx.ex(), &actor.org_id, key).await?;
     write(&mut tx, actor, &def, &row, "create", None, now).await?;
     tx.commit().await?;
     Ok(view(row))
@@ -448,12 +591,12 @@ async fn change(
     next.updated_at = now;
     next.updated_by = actor.label.clone();
     let values: Map<String, Value> = serde_json::from_str(&next.values_json).map_err(internal)?;
-    let (cells, search) = cells(&def, &values);
-    next.search_text = search;
+    next.search_text = search_text(&def, &values);
     let mut tx = db.begin().await?;
-    if rows::update_register_row(&mut tx.ex(), &next, &cells).await? == 0 {
+    if rows::update_register_row(&mut tx.ex(), &next).await? == 0 {
         return Err(AppError::Conflict);
     }
+    rows::bump_register_version(&mut tx.ex(), &actor.org_id, key).await?;
     write(&mut tx, actor, &def, &next, action, Some(&current), now).await?;
     tx.commit().await?;
     Ok(view(next))
@@ -756,8 +899,29 @@ pub async fn import(
             });
         }
     }
-    // Values of unique fields in the file itself.
+    // Values of unique fields: stored (value → row id, computed once) and seen in the file.
     let mut seen: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    let stored_unique: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> = def
+        .fields
+        .iter()
+        .filter(|f| f.unique)
+        .map(|f| {
+            let m = existing
+                .iter()
+                .filter(|r| r.deleted == 0)
+                .filter_map(|r| {
+                    serde_json::from_str::<Map<String, Value>>(&r.values_json).ok().map(|v| (r.id.clone(), v))
+                })
+                .map(|(id, v)| (register::format_cell(f, v.get(&f.key).unwrap_or(&Value::Null)), id))
+                .filter(|(v, _)| !v.is_empty())
+                .collect();
+            (f.key.clone(), m)
+        })
+        .collect();
+    // Uniqueness is checked here against stored rows and the file; validation skips it.
+    for f in def.fields.iter().filter(|f| f.unique) {
+        ctx.taken.insert(f.key.clone(), BTreeSet::new());
+    }
     for (i, raw) in grid.iter().enumerate().skip(header_idx + 1) {
         if raw.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -803,15 +967,14 @@ pub async fn import(
         }
         // Uniqueness against other stored rows (not this one) and earlier rows of the file.
         for f in def.fields.iter().filter(|f| f.unique) {
-            let others: BTreeSet<String> = existing
-                .iter()
-                .filter(|r| r.deleted == 0 && Some(&r.id) != current.as_ref().map(|c| &c.id))
-                .filter_map(|r| serde_json::from_str::<Map<String, Value>>(&r.values_json).ok())
-                .map(|v| register::format_cell(f, v.get(&f.key).unwrap_or(&Value::Null)))
-                .collect();
             let mine = register::format_cell(f, input.get(&f.key).unwrap_or(&Value::Null));
+            if mine.is_empty() {
+                continue;
+            }
+            let owner = stored_unique.get(&f.key).and_then(|m| m.get(&mine));
+            let taken_elsewhere = owner.is_some_and(|id| Some(id) != current.as_ref().map(|c| &c.id));
             let file_seen = seen.entry(f.key.clone()).or_default();
-            if !mine.is_empty() && !file_seen.insert(mine.clone()) {
+            if taken_elsewhere || !file_seen.insert(mine.clone()) {
                 problems_all.push(RowProblem {
                     row: line,
                     column: f.label.clone(),
@@ -819,7 +982,6 @@ pub async fn import(
                     message: "field-not-unique".into(),
                 });
             }
-            ctx.taken.insert(f.key.clone(), others);
         }
         match register::validate(&def, &input, &ctx) {
             Ok(values) => plan.push((current, values, label)),
@@ -839,7 +1001,7 @@ pub async fn import(
     let mut report = ImportReport { created: 0, updated: 0, unchanged: 0 };
     let mut tx = db.begin().await?;
     for (current, values, label) in plan {
-        let (cells_v, search) = cells(&def, &values);
+        let search = search_text(&def, &values);
         let json = Value::Object(values.clone()).to_string();
         match current {
             Some(cur) => {
@@ -860,10 +1022,10 @@ pub async fn import(
                     updated_by: actor.label.clone(),
                     ..cur.clone()
                 };
-                if rows::update_register_row(&mut tx.ex(), &next, &cells_v).await? == 0 {
+                if rows::update_register_row(&mut tx.ex(), &next).await? == 0 {
                     return Err(AppError::Conflict);
                 }
-                write(&mut tx, actor, &def, &next, "update", Some(&cur), now).await?;
+                history_only(&mut tx, actor, &next, "update", now).await?;
                 report.updated += 1;
             }
             None => {
@@ -882,12 +1044,13 @@ pub async fn import(
                     updated_at: now,
                     updated_by: actor.label.clone(),
                 };
-                rows::insert_register_row(&mut tx.ex(), &row, &cells_v).await?;
-                write(&mut tx, actor, &def, &row, "create", None, now).await?;
+                rows::insert_register_row(&mut tx.ex(), &row).await?;
+                history_only(&mut tx, actor, &row, "create", now).await?;
                 report.created += 1;
             }
         }
     }
+    rows::bump_register_version(&mut tx.ex(), &actor.org_id, key).await?;
     audit::append(
         &mut tx,
         Entry {
@@ -898,7 +1061,13 @@ pub async fn import(
             object_type: &format!("register:{key}"),
             object_id: None,
             before: None,
-            after: Some(serde_json::json!({ "import": file_name, "created": report.created, "updated": report.updated, "unchanged": report.unchanged })),
+            after: Some(serde_json::json!({
+                "import": file_name,
+                "sha256": mamori_domain::hex::encode(&sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), bytes))),
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            })),
         },
         now,
     )

@@ -1072,17 +1072,6 @@ pub struct RegisterRowRow {
     pub updated_by: String,
 }
 
-/// One sortable value of a row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellValue {
-    /// Field key.
-    pub field_key: String,
-    /// Text form.
-    pub text: String,
-    /// Numeric form (numbers).
-    pub num: Option<f64>,
-}
-
 /// One history entry.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RegisterHistoryRow {
@@ -1148,8 +1137,8 @@ pub async fn register_counts(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<(Strin
     Ok(rows.into_iter().map(|c| (c.register_key, c.n)).collect())
 }
 
-/// Inserts a row with its cells.
-pub async fn insert_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow, cells: &[CellValue]) -> Result<(), StoreError> {
+/// Inserts a row (the caller bumps the register's data version once per transaction).
+pub async fn insert_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow) -> Result<(), StoreError> {
     exec!(
         ex,
         sql(&[
@@ -1172,28 +1161,27 @@ pub async fn insert_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow, cells: &[C
         &r.updated_by
     )
     .map_err(StoreError::from_write)?;
-    write_cells(ex, r, cells).await
-}
-
-async fn write_cells(ex: &mut Ex<'_>, r: &RegisterRowRow, cells: &[CellValue]) -> Result<(), StoreError> {
-    exec!(ex, "DELETE FROM register_cell WHERE row_id = $1", &r.id)?;
-    for c in cells {
-        exec!(
-            ex,
-            "INSERT INTO register_cell (org_id, register_key, row_id, field_key, text_value, num_value) VALUES ($1, $2, $3, $4, $5, $6)",
-            &r.org_id,
-            &r.register_key,
-            &r.id,
-            &c.field_key,
-            &c.text,
-            c.num
-        )?;
-    }
     Ok(())
 }
 
-/// Replaces a row's values, label, deletion state and cells (version must be the next one).
-pub async fn update_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow, cells: &[CellValue]) -> Result<u64, StoreError> {
+/// Marks a register's data as changed (in-memory indexes rebuild on the next read).
+pub async fn bump_register_version(ex: &mut Ex<'_>, org_id: &str, key: &str) -> Result<(), StoreError> {
+    exec!(ex, "UPDATE register_def SET data_version = data_version + 1 WHERE org_id = $1 AND key = $2", org_id, key)?;
+    Ok(())
+}
+
+/// The data version of a register (0 when it does not exist).
+pub async fn register_version(ex: &mut Ex<'_>, org_id: &str, key: &str) -> Result<i64, StoreError> {
+    Ok(fetch_i64!(
+        ex,
+        "SELECT COALESCE(MAX(data_version), -1) FROM register_def WHERE org_id = $1 AND key = $2",
+        org_id,
+        key
+    )?)
+}
+
+/// Replaces a row's values, label and deletion state (version must be the next one).
+pub async fn update_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow) -> Result<u64, StoreError> {
     let n = exec!(
         ex,
         "UPDATE register_row SET values_json = $1, label = $2, search_text = $3, deleted = $4, deleted_reason = $5, version = $6, \
@@ -1210,9 +1198,6 @@ pub async fn update_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow, cells: &[C
         &r.id,
         r.version - 1
     )?;
-    if n == 1 {
-        write_cells(ex, r, cells).await?;
-    }
     Ok(n)
 }
 
@@ -1246,51 +1231,6 @@ pub async fn register_rows_all(
         key,
         i64::from(include_deleted)
     )?)
-}
-
-/// One page of a register: text search on all values, sort by one field (numbers numerically),
-/// live or deleted rows. Returns the page and the total matching.
-#[allow(clippy::too_many_arguments)]
-pub async fn register_page(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    key: &str,
-    q: &str,
-    sort_field: &str,
-    descending: bool,
-    deleted: bool,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<RegisterRowRow>, i64), StoreError> {
-    let like = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let dir = if descending { "DESC" } else { "ASC" };
-    let cols: String = RROW_COLS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
-    let page_sql = format!(
-        "SELECT {cols} FROM register_row r LEFT JOIN register_cell c ON c.row_id = r.id AND c.field_key = $3 \
-         WHERE r.org_id = $1 AND r.register_key = $2 AND r.deleted = $4 AND r.search_text LIKE $5 ESCAPE '\\' \
-         ORDER BY c.num_value {dir}, c.text_value {dir}, r.created_at, r.id LIMIT $6 OFFSET $7"
-    );
-    let rows = fetch_all!(
-        ex,
-        RegisterRowRow,
-        sqlx::AssertSqlSafe(page_sql),
-        org_id,
-        key,
-        sort_field,
-        i64::from(deleted),
-        &like,
-        limit,
-        offset
-    )?;
-    let total = fetch_i64!(
-        ex,
-        "SELECT COUNT(*) FROM register_row WHERE org_id = $1 AND register_key = $2 AND deleted = $3 AND search_text LIKE $4 ESCAPE '\\'",
-        org_id,
-        key,
-        i64::from(deleted),
-        &like
-    )?;
-    Ok((rows, total))
 }
 
 /// Appends a history entry.

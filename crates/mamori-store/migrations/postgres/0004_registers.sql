@@ -1,5 +1,6 @@
 -- Registers (台帳・記録): definitions are data; rows keep full history and are soft-deleted.
--- register_cell holds one sortable/filterable copy of each value for list queries.
+-- register_def.data_version is bumped by every row write, so servers can keep an in-memory
+-- index of a register (search, sort, paging) and rebuild it only when the data changed.
 -- Keep in step with ../sqlite (same DDL).
 
 CREATE TABLE register_def (
@@ -7,6 +8,7 @@ CREATE TABLE register_def (
     key        TEXT NOT NULL,
     name       TEXT NOT NULL,
     def_json   TEXT NOT NULL,
+    data_version BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (org_id, key)
@@ -27,18 +29,7 @@ CREATE TABLE register_row (
     updated_at     BIGINT NOT NULL,
     updated_by     TEXT NOT NULL
 );
-CREATE INDEX idx_register_row_list ON register_row (org_id, register_key, deleted, created_at);
-
-CREATE TABLE register_cell (
-    org_id       TEXT NOT NULL,
-    register_key TEXT NOT NULL,
-    row_id       TEXT NOT NULL REFERENCES register_row(id),
-    field_key    TEXT NOT NULL,
-    text_value   TEXT NOT NULL,
-    num_value    DOUBLE PRECISION,
-    PRIMARY KEY (row_id, field_key)
-);
-CREATE INDEX idx_register_cell_sort ON register_cell (org_id, register_key, field_key, num_value, text_value);
+CREATE INDEX idx_register_row_list ON register_row (org_id, register_key, created_at);
 
 CREATE TABLE register_row_history (
     org_id      TEXT NOT NULL REFERENCES organization(id),

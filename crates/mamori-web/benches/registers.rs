@@ -1,0 +1,201 @@
+//! `cargo bench -p mamori-web --bench registers`
+//!
+//! With 10,000 assets in an SQLite database:
+//! 1. import of the 10,000-row CSV (target < 2 s), baseline: reading the same file's grid;
+//! 2. xlsx export of the register (target < 1 s), baseline: the CSV export of the same table;
+//! 3. a filtered and sorted page of 100 rows over HTTP on 127.0.0.1 under 32 concurrent clients
+//!    (target p99 < 20 ms), baseline: `GET /healthz` under the same load.
+//!
+//! Prints the figures and exits non-zero when a target is missed.
+
+use mamori_app::session::{LoginRequest, change_password, login, lookup};
+use mamori_app::{Actor, org, registers, users};
+use mamori_store::Db;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const ROWS: usize = 10_000;
+const CLIENTS: usize = 32;
+const REQUESTS_PER_CLIENT: usize = 60;
+
+fn csv() -> Vec<u8> {
+    let mut s = String::from("情報資産名称,業務分類,管理部署,機密性,完全性,可用性,脅威,脆弱性,個人情報の種類\r\n");
+    let mut x: u64 = 42;
+    let mut next = || {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (x >> 33) % 3 + 1
+    };
+    let areas = ["営業", "総務", "経理", "開発", "人事"];
+    for i in 0..ROWS {
+        let pi = if i % 7 == 0 { "個人情報" } else { "" };
+        s.push_str(&format!(
+            "資産{i:05},{},{}部,{},{},{},{},{},{pi}\r\n",
+            areas[i % 5],
+            areas[(i / 5) % 5],
+            next(),
+            next(),
+            next(),
+            next(),
+            next()
+        ));
+    }
+    s.into_bytes()
+}
+
+/// One keep-alive HTTP/1.1 connection; returns each request's latency.
+async fn client(addr: std::net::SocketAddr, paths: Vec<String>, cookie: String) -> Vec<Duration> {
+    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else { return vec![] };
+    let mut out = Vec::with_capacity(paths.len());
+    let mut buf = vec![0u8; 1 << 20];
+    for p in paths {
+        let req = format!("GET {p} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\n\r\n");
+        let t = Instant::now();
+        if s.write_all(req.as_bytes()).await.is_err() {
+            break;
+        }
+        // Read headers, then Content-Length bytes.
+        let mut have = 0usize;
+        let (header_end, len) = loop {
+            let Ok(n) = s.read(&mut buf[have..]).await else { return out };
+            if n == 0 {
+                return out;
+            }
+            have += n;
+            if let Some(pos) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..pos]).to_lowercase();
+                let status_ok = head.starts_with("http/1.1 200");
+                assert!(status_ok, "{head}");
+                let len = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                break (pos + 4, len);
+            }
+        };
+        while have < header_end + len {
+            let Ok(n) = s.read(&mut buf[have..]).await else { return out };
+            if n == 0 {
+                return out;
+            }
+            have += n;
+        }
+        out.push(t.elapsed());
+    }
+    out
+}
+
+async fn load(
+    addr: std::net::SocketAddr,
+    cookie: &str,
+    path: impl Fn(usize, usize) -> String,
+) -> (Duration, Duration, f64) {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let paths: Vec<String> = (0..REQUESTS_PER_CLIENT).map(|i| path(c, i)).collect();
+        tasks.push(tokio::spawn(client(addr, paths, cookie.to_string())));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap_or_default());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    all.sort();
+    let n = all.len().max(1);
+    assert_eq!(all.len(), CLIENTS * REQUESTS_PER_CLIENT, "every request answered");
+    (all[n / 2], all[(n * 99 / 100).min(n - 1)], n as f64 / secs)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("mamori-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or(());
+    let db = Db::open_sqlite_dir(&dir).await.unwrap_or_else(|e| panic!("{e}"));
+    db.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+    let now = mamori_app::now_ms();
+    let o = org::create(&db, "bench", "ベンチ", now).await.unwrap_or_else(|e| panic!("{e}"));
+    let cli = Actor::cli(&o.id);
+    users::create(
+        &db,
+        &cli,
+        users::NewUser {
+            login_id: "admin".into(),
+            display_name: "admin".into(),
+            email: String::new(),
+            password: "Initial123".into(),
+            roles: vec!["system_admin".into()],
+        },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let s =
+        login(&db, LoginRequest { organization: None, login_id: "admin".into(), password: "Initial123".into() }, now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    let info = lookup(&db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session"));
+    let s = change_password(&db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}"));
+    let actor = lookup(&db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session")).actor;
+
+    // 1. Import.
+    let file = csv();
+    let t = Instant::now();
+    let grid = registers::read_grid("assets.csv", &file).unwrap_or_else(|e| panic!("{e}"));
+    let base_import = t.elapsed();
+    assert_eq!(grid.len(), ROWS + 1);
+    let t = Instant::now();
+    let report =
+        registers::import(&db, &actor, "assets", "assets.csv", &file, now).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let import = t.elapsed();
+    assert_eq!(report.created, ROWS);
+
+    // 2. Export.
+    let table = registers::table(&db, &actor, "assets").await.unwrap_or_else(|e| panic!("{e}"));
+    let t = Instant::now();
+    let csv_out = mamori_app::export::csv(&table);
+    let base_export = t.elapsed();
+    let t = Instant::now();
+    let table2 = registers::table(&db, &actor, "assets").await.unwrap_or_else(|e| panic!("{e}"));
+    let xlsx = mamori_app::export::xlsx(&table2).unwrap_or_else(|e| panic!("{e}"));
+    let export = t.elapsed();
+    assert!(xlsx.len() > 100_000 && csv_out.len() > 100_000);
+
+    // 3. Pages over HTTP.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let state = mamori_web::AppState::new(db.clone(), mamori_web::WebConfig::default());
+    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+    let cookie = format!("mamori_session={}", s.token);
+    // Warm-up: connections, and the register's in-memory index (built once after a write).
+    let _ = load(addr, &cookie, |_, _| "/healthz".to_string()).await;
+    let _ = client(addr, vec!["/api/v1/registers/assets/rows?sort=-risk".to_string()], cookie.clone()).await;
+    let (h50, h99, hrps) = load(addr, &cookie, |_, _| "/healthz".to_string()).await;
+    let (p50, p99, prps) = load(addr, &cookie, |c, i| {
+        let page = (c + i) % 20 + 1;
+        format!("/api/v1/registers/assets/rows?q=%E5%96%B6%E6%A5%AD&sort=-risk&page={page}&per_page=100")
+    })
+    .await;
+
+    println!("registers benchmark: {ROWS} assets, SQLite, release build, 2 worker threads");
+    println!(
+        "import:  baseline (read the CSV grid) {base_import:?}; import {import:?} = {:.1} x baseline; target < 2 s: {}",
+        import.as_secs_f64() / base_import.as_secs_f64().max(1e-9),
+        if import < Duration::from_secs(2) { "met" } else { "MISSED" }
+    );
+    println!(
+        "export:  baseline (CSV) {base_export:?}; xlsx {export:?} = {:.1} x baseline; target < 1 s: {}",
+        export.as_secs_f64() / base_export.as_secs_f64().max(1e-9),
+        if export < Duration::from_secs(1) { "met" } else { "MISSED" }
+    );
+    println!(
+        "pages:   baseline GET /healthz p50 {h50:?} p99 {h99:?} ({hrps:.0} req/s); filtered+sorted page of 100: p50 {p50:?} p99 {p99:?} ({prps:.0} req/s) = {:.1} x baseline p99; {CLIENTS} clients x {REQUESTS_PER_CLIENT}; target p99 < 20 ms: {}",
+        p99.as_secs_f64() / h99.as_secs_f64().max(1e-9),
+        if p99 < Duration::from_millis(20) { "met" } else { "MISSED" }
+    );
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let missed =
+        import >= Duration::from_secs(2) || export >= Duration::from_secs(1) || p99 >= Duration::from_millis(20);
+    std::process::exit(i32::from(missed));
+}
