@@ -7,6 +7,7 @@
 //!    (target p99 < 20 ms), baseline: `GET /healthz` under the same load.
 //!
 //! Prints the figures and exits non-zero when a target is missed.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use mamori_app::session::{LoginRequest, change_password, login, lookup};
 use mamori_app::{Actor, org, registers, users};
