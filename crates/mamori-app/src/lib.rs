@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod documents;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod org;
 pub mod random;

@@ -216,15 +216,9 @@ async fn context(
             .collect();
         ctx.taken.insert(f.key.clone(), taken);
     }
-    // Evidence files arrive with the evidence store; until then file fields list hashes as text.
-    for f in def.fields.iter().filter(|f| f.ty == FieldType::File) {
-        for r in existing {
-            if let Ok(v) = serde_json::from_str::<Map<String, Value>>(&r.values_json)
-                && let Some(Value::Array(a)) = v.get(&f.key)
-            {
-                ctx.files.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)));
-            }
-        }
+    // File fields name evidence the organisation has stored.
+    if def.fields.iter().any(|f| f.ty == FieldType::File) {
+        ctx.files.extend(rows::evidence_hashes(&mut c.ex(), &actor.org_id).await?);
     }
     Ok(ctx)
 }
@@ -1074,4 +1068,29 @@ pub async fn import(
     .await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Adds a stored evidence file to a file field of a row.
+pub async fn attach(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    id: &str,
+    field: &str,
+    sha256: &str,
+    now: i64,
+) -> Result<RowView, AppError> {
+    let def = definition(db, actor, key).await?;
+    let f = def.fields.iter().find(|f| f.key == field && f.ty == FieldType::File).ok_or(AppError::NotFound)?;
+    let current = get(db, actor, key, id).await?;
+    let mut values = current.values.clone();
+    let mut files: Vec<Value> = values.get(&f.key).and_then(Value::as_array).cloned().unwrap_or_default();
+    if !files.iter().any(|v| v.as_str() == Some(sha256)) {
+        files.push(Value::String(sha256.to_string()));
+    }
+    values.insert(f.key.clone(), Value::Array(files));
+    for c in def.fields.iter().filter(|f| f.compute.is_some()) {
+        values.remove(&c.key);
+    }
+    update(db, actor, key, id, &values, Some(&current.label), now).await
 }

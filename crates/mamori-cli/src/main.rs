@@ -332,7 +332,13 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-async fn serve(db: Db, settings: &config::Settings, bind: Option<String>, port: Option<u16>) -> Result<()> {
+async fn serve(
+    db: Db,
+    settings: &config::Settings,
+    bind: Option<String>,
+    port: Option<u16>,
+    evidence_dir: &Path,
+) -> Result<()> {
     let bind = bind.unwrap_or_else(|| settings.bind.clone());
     let port = port.unwrap_or(settings.port);
     let addr = format!("{bind}:{port}");
@@ -344,6 +350,8 @@ async fn serve(db: Db, settings: &config::Settings, bind: Option<String>, port: 
             secure_cookies: settings.secure_cookies,
             login_burst: settings.login_burst,
             login_per_minute: settings.login_per_minute,
+            evidence_dir: evidence_dir.to_path_buf(),
+            evidence_max_bytes: 20 * 1024 * 1024,
         },
     );
     // Expired sessions are removed every ten minutes.
@@ -431,11 +439,11 @@ async fn run(cli: Cli) -> Result<i32> {
             if let Some(pw) = demo_setup(&db).await? {
                 println!("login: {DEMO_ADMIN} password: {pw}");
             }
-            serve(db, &settings, bind, port).await?;
+            serve(db, &settings, bind, port, &dir_for("./mamori-demo").join("evidence")).await?;
         }
         Command::Serve { port, bind } => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
-            serve(db, &settings, bind, port).await?;
+            serve(db, &settings, bind, port, &dir_for("./mamori-data").join("evidence")).await?;
         }
         Command::Migrate => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;

@@ -93,6 +93,7 @@ pub async fn me(Extension(ctx): Extension<Ctx>) -> ApiResult {
         "organization": s.org.slug,
         "organization_name": s.org.name,
         "must_change_password": s.must_change_password(),
+        "csrf_token": s.session.csrf_token,
     }))
     .into_response())
 }
@@ -555,4 +556,30 @@ pub async fn register_restore(
     let s = ctx.session().map_err(fail(&ctx))?;
     Ok(Json(mamori_app::registers::restore(&state.db, &s.actor, &key, &id, state.now()).await.map_err(fail(&ctx))?)
         .into_response())
+}
+
+/// `POST /api/v1/evidence` (multipart `file`) → 201 `{ "sha256", "size", "content_type", "original_name", … }`.
+pub async fn evidence_upload(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    mut mp: axum::extract::Multipart,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    while let Ok(Some(mut field)) = mp.next_field().await {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("upload").to_string();
+        let mut up = state.evidence.begin(&s.actor).await.map_err(fail(&ctx))?;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => up.write(&chunk).await.map_err(fail(&ctx))?,
+                Ok(None) => break,
+                Err(e) => return Err(ApiError::new(&ctx, AppError::Blocked(e.body_text()))),
+            }
+        }
+        let row = up.finish(&state.db, &s.actor, &name, state.now()).await.map_err(fail(&ctx))?;
+        return Ok((StatusCode::CREATED, Json(row)).into_response());
+    }
+    Err(ApiError::new(&ctx, AppError::Validation(vec![("file".into(), "field-required".into())])))
 }

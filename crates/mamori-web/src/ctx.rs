@@ -124,16 +124,6 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     let token = cookie(headers, SESSION_COOKIE).filter(|v| token_like(v)).map(str::to_string);
     let mut ctx = Ctx { lang, session: None, anon_csrf, new_anon_csrf, secure, path: path.clone(), api };
 
-    // API CSRF rule: a browser can send a cross-site form POST only with one of the three
-    // CORS-safelisted content types; the API never accepts those for state changes.
-    if api && req.method() != Method::GET && req.method() != Method::HEAD {
-        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        if matches!(ct.as_str(), "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain") {
-            return ApiError::new(&ctx, AppError::Forbidden).into_response();
-        }
-    }
-
     if let Some(t) = token {
         match mamori_app::session::lookup(&state.db, &t, state.now()).await {
             Ok(s) => ctx.session = s.map(Arc::new),
@@ -144,6 +134,20 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
                     PageError::new(&ctx, e).into_response()
                 };
             }
+        }
+    }
+
+    // API CSRF rule: a browser can send a cross-site form POST only with one of the three
+    // CORS-safelisted content types, and cannot add custom headers to it. The API accepts
+    // those content types (file uploads) only with `X-CSRF-Token` equal to the session's token.
+    if api && req.method() != Method::GET && req.method() != Method::HEAD {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let form_type =
+            matches!(ct.as_str(), "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain");
+        let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+        if form_type && !(ctx.session.is_some() && ctx.check_csrf(header_token)) {
+            return ApiError::new(&ctx, AppError::Forbidden).into_response();
         }
     }
 
@@ -193,12 +197,15 @@ pub async fn require(State(perm): State<Permission>, req: Request, next: Next) -
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
+    // A handler may set a stricter policy (evidence downloads are sandboxed).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        );
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

@@ -184,6 +184,7 @@ pub fn router(state: AppState) -> Router {
                 .route("/registers/{key}/rows/{id}/history", get(registers_pages::history))
                 .route("/registers/{key}/export", get(registers_pages::export))
                 .route("/registers/{key}/heatmap", get(registers_pages::heatmap))
+                .route("/evidence/{sha256}", get(registers_pages::evidence))
                 .route("/api/v1/registers", get(api::registers))
                 .route("/api/v1/registers/{key}/rows", get(api::register_rows))
                 .route("/api/v1/registers/{key}/rows/{id}", get(api::register_row))
@@ -200,6 +201,14 @@ pub fn router(state: AppState) -> Router {
                 .route(
                     "/registers/{key}/import",
                     post(registers_pages::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                )
+                .route(
+                    "/registers/{key}/rows/{id}/files/{field}",
+                    post(registers_pages::attach_file).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                )
+                .route(
+                    "/api/v1/evidence",
+                    post(api::evidence_upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
                 )
                 .route("/api/v1/registers/{key}/rows", post(api::register_create))
                 .route("/api/v1/registers/{key}/rows/{id}", put(api::register_update).delete(api::register_delete))

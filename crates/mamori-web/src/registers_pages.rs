@@ -180,6 +180,7 @@ pub async fn rows(
 
 /// A field as the form shows it.
 struct FieldView {
+    files: Vec<(String, String)>,
     key: String,
     label: String,
     kind: String,
@@ -253,7 +254,14 @@ async fn row_page(
         };
         let opts = options(state, a, f).await.map_err(fail(ctx))?;
         let selected: Vec<&str> = value.split('、').collect();
+        let files = match (&stored, f.ty) {
+            (Value::Array(a), FieldType::File) => {
+                a.iter().filter_map(|v| v.as_str()).map(|h| (h.to_string(), h.chars().take(12).collect())).collect()
+            }
+            _ => vec![],
+        };
         fields.push(FieldView {
+            files,
             key: f.key.clone(),
             label: if ctx.lang == crate::i18n::Lang::En {
                 f.label_en.clone().unwrap_or_else(|| f.label.clone())
@@ -662,4 +670,75 @@ pub async fn add_field(
     });
     registers::define(&state.db, a, def, state.now()).await.map_err(fail(&ctx))?;
     Ok(Redirect::to(&format!("/registers/{key}/design")).into_response())
+}
+
+/// Streams the `file` part of a multipart request into the evidence store.
+pub async fn receive_file(
+    state: &AppState,
+    ctx: &Ctx,
+    mp: &mut Multipart,
+) -> Result<mamori_store::rows::EvidenceRow, PageError> {
+    let a = actor(ctx)?;
+    let mut token = String::new();
+    while let Ok(Some(mut field)) = mp.next_field().await {
+        match field.name().unwrap_or("") {
+            "csrf" => token = field.text().await.unwrap_or_default(),
+            "file" => {
+                if !ctx.check_csrf(&token) {
+                    return Err(PageError::new(ctx, AppError::Forbidden));
+                }
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let mut up = state.evidence.begin(a).await.map_err(fail(ctx))?;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => up.write(&chunk).await.map_err(fail(ctx))?,
+                        Ok(None) => break,
+                        Err(e) => return Err(PageError::new(ctx, AppError::Blocked(e.body_text()))),
+                    }
+                }
+                return up.finish(&state.db, a, &name, state.now()).await.map_err(fail(ctx));
+            }
+            _ => {}
+        }
+    }
+    Err(PageError::new(ctx, AppError::Validation(vec![("file".into(), "field-required".into())])))
+}
+
+/// `POST /registers/{key}/rows/{id}/files/{field}` (multipart: `csrf` first, then `file`).
+pub async fn attach_file(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((key, id, field)): Path<(String, String, String)>,
+    mut mp: Multipart,
+) -> PageResult {
+    let stored = receive_file(&state, &ctx, &mut mp).await?;
+    registers::attach(&state.db, actor(&ctx)?, &key, &id, &field, &stored.sha256, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Redirect::to(&format!("/registers/{key}/rows/{id}#field-{field}")).into_response())
+}
+
+/// `GET /evidence/{sha256}`: the stored file, as an attachment with safe headers.
+pub async fn evidence(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(sha): Path<String>,
+) -> PageResult {
+    use axum::http::{HeaderValue, header};
+    let (row, bytes) = state.evidence.open(&state.db, actor(&ctx)?, &sha).await.map_err(fail(&ctx))?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    // Only types that browsers cannot execute are named; everything is an attachment.
+    let ctype =
+        if row.content_type.starts_with("text/") { "text/plain; charset=utf-8" } else { row.content_type.as_str() };
+    if let Ok(v) = HeaderValue::from_str(ctype) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let encoded = crate::pages::urlencode(&row.original_name);
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"evidence\"; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert("x-evidence-sha256", HeaderValue::from_str(&row.sha256).unwrap_or(HeaderValue::from_static("")));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    Ok(r)
 }

@@ -17,11 +17,21 @@ pub struct WebConfig {
     pub login_burst: u32,
     /// Login attempts refilled per minute per client address.
     pub login_per_minute: u32,
+    /// Where evidence files are stored (content-addressed).
+    pub evidence_dir: std::path::PathBuf,
+    /// Largest evidence file accepted.
+    pub evidence_max_bytes: u64,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, login_burst: 10, login_per_minute: 10 }
+        WebConfig {
+            secure_cookies: false,
+            login_burst: 10,
+            login_per_minute: 10,
+            evidence_dir: std::env::temp_dir().join("mamori-evidence"),
+            evidence_max_bytes: 20 * 1024 * 1024,
+        }
     }
 }
 
@@ -36,6 +46,8 @@ pub struct AppState {
     pub login_limiter: Arc<Mutex<RateLimiter>>,
     /// Settings.
     pub config: WebConfig,
+    /// The evidence store.
+    pub evidence: mamori_app::evidence::EvidenceStore,
 }
 
 impl AppState {
@@ -47,7 +59,11 @@ impl AppState {
     /// State with a given clock.
     pub fn with_clock(db: Db, config: WebConfig, clock: Clock) -> AppState {
         let limiter = RateLimiter::new(config.login_burst, config.login_per_minute);
-        AppState { db, clock, login_limiter: Arc::new(Mutex::new(limiter)), config }
+        let evidence = mamori_app::evidence::EvidenceStore {
+            dir: config.evidence_dir.clone(),
+            max_bytes: config.evidence_max_bytes,
+        };
+        AppState { db, clock, login_limiter: Arc::new(Mutex::new(limiter)), config, evidence }
     }
 
     /// Now, in epoch milliseconds.

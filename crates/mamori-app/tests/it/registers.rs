@@ -258,3 +258,56 @@ on_both_engines!(
     search_sort_and_paging,
     import_export_round_trips_and_invalid_files_write_nothing,
 );
+
+async fn evidence_is_content_addressed_checked_and_attached(db: Db) {
+    let a = setup(&db).await;
+    let dir = std::env::temp_dir().join(format!("mamori-evidence-{}", mamori_app::new_id()));
+    let store = mamori_app::evidence::EvidenceStore { dir: dir.clone(), max_bytes: 1024 };
+    let pdf = b"%PDF-1.4\n% signed NDA\n".to_vec();
+    let e = mamori_app::evidence::store_bytes(&store, &db, &a, "NDA 山田.pdf", &pdf, T0).await.unwrap();
+    let expected = {
+        use sha2::Digest;
+        mamori_domain::hex::encode(&sha2::Sha256::digest(&pdf))
+    };
+    assert_eq!(e.sha256, expected);
+    assert_eq!(e.content_type, "application/pdf");
+    assert_eq!(e.original_name, "NDA 山田.pdf");
+    assert!(dir.join(&expected[..2]).join(&expected).exists());
+    // The same content again: one file, one record.
+    let again = mamori_app::evidence::store_bytes(&store, &db, &a, "copy.pdf", &pdf, T0 + 1).await.unwrap();
+    assert_eq!(again.original_name, "NDA 山田.pdf");
+    let (row, bytes) = store.open(&db, &a, &expected).await.unwrap();
+    assert_eq!(bytes, pdf);
+    assert_eq!(row.size, pdf.len() as i64);
+    // Too large, or an executable dressed as a PDF: refused, nothing kept.
+    assert!(matches!(
+        mamori_app::evidence::store_bytes(&store, &db, &a, "big.pdf", &[b'%'; 2048], T0).await,
+        Err(AppError::Blocked(_))
+    ));
+    assert!(matches!(
+        mamori_app::evidence::store_bytes(&store, &db, &a, "x.pdf", b"MZ\x90\x00rest", T0).await,
+        Err(AppError::Blocked(_))
+    ));
+    assert_eq!(std::fs::read_dir(dir.join("tmp")).unwrap().count(), 0, "no temporary files left");
+
+    // A signed agreement row with its file.
+    let r = registers::create(
+        &db,
+        &a,
+        "nda_contracts",
+        &obj(json!({"party": "山田 太郎", "version": "第1版", "signed_on": "2025-07-11"})),
+        None,
+        T0,
+    )
+    .await
+    .unwrap();
+    let r = registers::attach(&db, &a, "nda_contracts", &r.id, "file", &expected, T0 + 2).await.unwrap();
+    assert_eq!(r.values["file"], json!([expected]));
+    assert!(matches!(
+        registers::attach(&db, &a, "nda_contracts", &r.id, "file", &"0".repeat(64), T0 + 3).await,
+        Err(AppError::Rows(p)) if p[0].message == "field-unknown-file"
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+on_both_engines!(evidence_is_content_addressed_checked_and_attached);

@@ -371,3 +371,6 @@ field-not-unique = This value is already used.
 import-no-header = No header row (field names) was found.
 import-missing-column = A required column is missing.
 import-unknown-id = No row has this ID.
+evidence-file = File
+evidence-attach = attach an evidence file
+evidence-upload = Attach

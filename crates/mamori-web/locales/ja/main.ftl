@@ -353,3 +353,6 @@ field-not-unique = 同じ値が既に登録されています。
 import-no-header = 見出し行（項目名）が見つかりません。
 import-missing-column = 必須の列がありません。
 import-unknown-id = この ID の行はありません。
+evidence-file = ファイル
+evidence-attach = 証跡ファイルを添付
+evidence-upload = 添付する

@@ -35,6 +35,7 @@ pub struct Client {
     pub app: Router,
     pub jar: BTreeMap<String, String>,
     pub accept_language: Option<String>,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Client {
@@ -53,6 +54,9 @@ impl Client {
         }
         if let Some(l) = &self.accept_language {
             b = b.header("accept-language", l);
+        }
+        for (k, v) in &self.headers {
+            b = b.header(k.as_str(), v.as_str());
         }
         let resp = self.app.clone().oneshot(b.body(Body::from(body)).unwrap()).await.unwrap();
         for v in resp.headers().get_all("set-cookie") {
@@ -114,7 +118,7 @@ impl World {
     }
 
     pub fn client(&self) -> Client {
-        Client { app: self.app.clone(), jar: BTreeMap::new(), accept_language: None }
+        Client { app: self.app.clone(), jar: BTreeMap::new(), accept_language: None, headers: vec![] }
     }
 
     /// A client logged in through the API; the administrator's initial password is changed first.

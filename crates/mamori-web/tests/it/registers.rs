@@ -105,3 +105,41 @@ async fn register_pages(w: World) {
 }
 
 on_both_engines!(register_api_contract, register_pages);
+
+async fn evidence_upload_and_safe_download(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let boundary = "----mamori-evidence";
+    let upload = |body: String| (format!("multipart/form-data; boundary={boundary}"), body);
+    let (ct, first) = upload(format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n%PDF\r\n--{boundary}--\r\n"
+    ));
+    // Without the session's token in X-CSRF-Token a multipart POST is refused (CSRF).
+    assert_eq!(a.send("POST", "/api/v1/evidence", Some(&ct), first).await.status, StatusCode::FORBIDDEN);
+    let token = a.get("/api/v1/me").await.json()["csrf_token"].as_str().unwrap().to_string();
+    a.headers.push(("x-csrf-token".into(), token));
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"署名済み.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 signed\r\n--{boundary}--\r\n"
+    );
+    let r = a.send("POST", "/api/v1/evidence", Some(&format!("multipart/form-data; boundary={boundary}")), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let e = r.json();
+    let sha = e["sha256"].as_str().unwrap().to_string();
+    assert_eq!(sha.len(), 64);
+    assert_eq!(e["content_type"], "application/pdf");
+    let d = a.get(&format!("/evidence/{sha}")).await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert_eq!(d.body, "%PDF-1.4 signed");
+    let cd = d.headers.get("content-disposition").unwrap().to_str().unwrap();
+    assert!(cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''"));
+    assert!(d.headers.get("content-security-policy").unwrap().to_str().unwrap().contains("sandbox"));
+    assert_eq!(d.headers.get("x-evidence-sha256").unwrap(), sha.as_str());
+    assert_eq!(a.get(&format!("/evidence/{}", "f".repeat(64))).await.status, StatusCode::NOT_FOUND);
+
+    let exe = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\nMZ\u{90}rest\r\n--{boundary}--\r\n"
+    );
+    let r = a.send("POST", "/api/v1/evidence", Some(&format!("multipart/form-data; boundary={boundary}")), exe).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
+
+on_both_engines!(evidence_upload_and_safe_download);
