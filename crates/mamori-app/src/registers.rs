@@ -1094,3 +1094,76 @@ pub async fn attach(
     }
     update(db, actor, key, id, &values, Some(&current.label), now).await
 }
+
+/// What the regulation's named record (【…】) corresponds to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum RecordHome {
+    /// A register with this key.
+    Register(String),
+    /// A controlled document with this id.
+    Document(String),
+    /// Nothing yet: a register can be created for it.
+    Missing,
+}
+
+/// For each record name, where it is kept (matching register names and document titles).
+pub async fn record_homes(
+    db: &Db,
+    actor: &Actor,
+    names: &[String],
+    now: i64,
+) -> Result<Vec<(String, RecordHome)>, AppError> {
+    let registers = list(db, actor, now).await?;
+    let docs = {
+        let mut c = db.conn().await?;
+        rows::list_documents(&mut c.ex(), &actor.org_id).await?
+    };
+    Ok(names
+        .iter()
+        .map(|n| {
+            let home = if let Some(r) = registers.iter().find(|r| &r.def.name == n) {
+                RecordHome::Register(r.def.key.clone())
+            } else if let Some(d) = docs.iter().find(|d| &d.title == n) {
+                RecordHome::Document(d.id.clone())
+            } else {
+                RecordHome::Missing
+            };
+            (n.clone(), home)
+        })
+        .collect())
+}
+
+/// Creates a register for a record the regulation names but no register keeps yet: one
+/// required 名称 field to start with (the designer adds the rest).
+pub async fn offer(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    controls: Vec<String>,
+    now: i64,
+) -> Result<RegisterDef, AppError> {
+    actor.require(Permission::RegistersDesign)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::Validation(vec![("name".into(), "field-required".into())]));
+    }
+    let existing = list(db, actor, now).await?;
+    if existing.iter().any(|r| r.def.name == name) {
+        return Err(AppError::Conflict);
+    }
+    use sha2::Digest;
+    let key = format!("record_{}", &mamori_domain::hex::encode(&sha2::Sha256::digest(name.as_bytes()))[..10]);
+    let def: RegisterDef = serde_json::from_value(serde_json::json!({
+        "key": key,
+        "name": name,
+        "controls": controls,
+        "default_sort": "title",
+        "fields": [
+            { "key": "title", "label": "名称", "type": "text", "required": true },
+            { "key": "recorded_on", "label": "記録日", "type": "date" },
+            { "key": "notes", "label": "備考", "type": "long_text" }
+        ]
+    }))
+    .map_err(internal)?;
+    define(db, actor, def, now).await
+}

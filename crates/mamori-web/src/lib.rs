@@ -221,6 +221,10 @@ pub fn router(state: AppState) -> Router {
                 .route("/registers/{key}/design", get(registers_pages::design).post(registers_pages::add_field)),
         ))
         .merge(guarded(
+            RegistersDesign,
+            Router::new().route("/regulation/records/register", post(regulation_pages::offer_register)),
+        ))
+        .merge(guarded(
             SettingsManage,
             Router::new()
                 .route("/settings", post(pages::settings))

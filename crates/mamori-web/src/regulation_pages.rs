@@ -283,7 +283,9 @@ pub async fn open_items(State(state): State<AppState>, Extension(ctx): Extension
 #[template(path = "reg_records.html")]
 struct RecordsPage {
     layout: Layout,
-    records: Vec<(String, Vec<String>)>,
+    /// (name, controls, link to where it is kept or "", kind label).
+    records: Vec<(String, Vec<String>, String, String)>,
+    can_design: bool,
 }
 
 /// `GET /regulation/records`: every record named in 【…】 with the controls naming it.
@@ -298,7 +300,50 @@ pub async fn records(State(state): State<AppState>, Extension(ctx): Extension<Ct
             }
         }
     }
-    Ok(render(&RecordsPage { layout: Layout::new(&ctx), records }))
+    let t = ctx.tr();
+    let a = actor(&ctx)?;
+    let names: Vec<String> = records.iter().map(|(n, _)| n.clone()).collect();
+    let homes = if a.grants.has(mamori_domain::permission::Permission::RegistersView) {
+        mamori_app::registers::record_homes(&state.db, a, &names, state.now())
+            .await
+            .map_err(|e| PageError::new(&ctx, e))?
+    } else {
+        names.iter().map(|n| (n.clone(), mamori_app::registers::RecordHome::Missing)).collect()
+    };
+    let records = records
+        .into_iter()
+        .zip(homes)
+        .map(|((n, ids), (_, home))| match home {
+            mamori_app::registers::RecordHome::Register(k) => {
+                (n, ids, format!("/registers/{k}"), t.t("record-register"))
+            }
+            mamori_app::registers::RecordHome::Document(d) => {
+                (n, ids, format!("/documents/{d}"), t.t("record-document"))
+            }
+            mamori_app::registers::RecordHome::Missing => (n, ids, String::new(), String::new()),
+        })
+        .collect();
+    Ok(render(&RecordsPage {
+        layout: Layout::new(&ctx),
+        records,
+        can_design: a.grants.has(mamori_domain::permission::Permission::RegistersDesign),
+    }))
+}
+
+/// `POST /regulation/records/register`: creates a register for a named record.
+pub async fn offer_register(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<crate::FormData>,
+) -> PageResult {
+    if !ctx.check_csrf(form.get("csrf")) {
+        return Err(PageError::new(&ctx, AppError::Forbidden));
+    }
+    let def =
+        mamori_app::registers::offer(&state.db, actor(&ctx)?, form.get("name"), form.all("controls"), state.now())
+            .await
+            .map_err(|e| PageError::new(&ctx, e))?;
+    Ok(Redirect::to(&format!("/registers/{}/design", def.key)).into_response())
 }
 
 #[derive(Template)]

@@ -374,3 +374,7 @@ import-unknown-id = No row has this ID.
 evidence-file = File
 evidence-attach = attach an evidence file
 evidence-upload = Attach
+record-kept-in = Kept in
+record-register = Register
+record-document = Document
+record-create-register = Create a register

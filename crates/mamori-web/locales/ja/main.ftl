@@ -356,3 +356,7 @@ import-unknown-id = この ID の行はありません。
 evidence-file = ファイル
 evidence-attach = 証跡ファイルを添付
 evidence-upload = 添付する
+record-kept-in = 保管先
+record-register = 台帳
+record-document = 文書
+record-create-register = 台帳を作成
