@@ -241,7 +241,15 @@ struct Index {
     rows: Vec<(Arc<RowView>, String, i64)>,
     /// Row positions sorted by a field (ascending), computed on first use.
     sorted: Mutex<HashMap<String, Arc<Vec<usize>>>>,
+    /// Positions matching recent (query, deleted, sort) requests; bounded, dropped with the index.
+    results: Mutex<HashMap<ResultKey, Arc<Vec<usize>>>>,
 }
+
+/// (lower-cased query, deleted rows?, sort).
+type ResultKey = (String, bool, String);
+
+/// How many distinct list queries an index remembers.
+const RESULT_CACHE: usize = 64;
 
 impl Index {
     /// Row positions in ascending order of `field` (empty values last; ties by creation).
@@ -322,6 +330,7 @@ async fn index(db: &Db, org_id: &str, key: &str) -> Result<Arc<Index>, AppError>
             })
             .collect(),
         sorted: Mutex::new(HashMap::new()),
+        results: Mutex::new(HashMap::new()),
     });
     if let Ok(mut map) = INDEXES.lock() {
         map.insert(cache_key, ix.clone());
@@ -351,8 +360,8 @@ fn check_label(label: &str) -> Result<(), AppError> {
 /// A page of a register.
 #[derive(Debug, Clone, Serialize)]
 pub struct Page {
-    /// Rows of the page.
-    pub rows: Vec<RowView>,
+    /// Rows of the page (shared with the in-memory index, not copied).
+    pub rows: Vec<Arc<RowView>>,
     /// Matching rows in all.
     pub total: i64,
     /// Page (from 1).
@@ -405,35 +414,50 @@ pub async fn page(db: &Db, actor: &Actor, key: &str, pq: &PageQuery) -> Result<P
     let per_page = pq.per_page.unwrap_or(50).clamp(1, 500);
     let page = pq.page.unwrap_or(1).max(1);
     let needle = pq.q.trim().to_lowercase();
-    let matches = |i: &usize| {
-        ix.rows
-            .get(*i)
-            .is_some_and(|(r, search, _)| r.deleted == pq.deleted && (needle.is_empty() || search.contains(&needle)))
-    };
-    let order: Vec<usize> = match field {
-        Some(f) => {
-            let o = ix.order(f);
-            if desc {
-                // Descending keeps empty values last.
-                let (filled, empty): (Vec<usize>, Vec<usize>) = o.iter().copied().partition(|&i| {
-                    let v = ix.rows[i].0.values.get(&f.key).unwrap_or(&Value::Null);
-                    !v.is_null() && v.as_str() != Some("")
-                });
-                filled.into_iter().rev().chain(empty).filter(matches).collect()
-            } else {
-                o.iter().copied().filter(matches).collect()
+    let cache_key = (
+        needle.clone(),
+        pq.deleted,
+        format!("{}{}", if desc { "-" } else { "" }, field.map(|f| f.key.as_str()).unwrap_or("")),
+    );
+    let cached = ix.results.lock().ok().and_then(|m| m.get(&cache_key).cloned());
+    let order: Arc<Vec<usize>> = match cached {
+        Some(o) => o,
+        None => {
+            let matches = |i: &usize| {
+                ix.rows.get(*i).is_some_and(|(r, search, _)| {
+                    r.deleted == pq.deleted && (needle.is_empty() || search.contains(&needle))
+                })
+            };
+            let order: Vec<usize> = match field {
+                Some(f) => {
+                    let o = ix.order(f);
+                    if desc {
+                        // Descending keeps empty values last.
+                        let (filled, empty): (Vec<usize>, Vec<usize>) = o.iter().copied().partition(|&i| {
+                            let v = ix.rows[i].0.values.get(&f.key).unwrap_or(&Value::Null);
+                            !v.is_null() && v.as_str() != Some("")
+                        });
+                        filled.into_iter().rev().chain(empty).filter(matches).collect()
+                    } else {
+                        o.iter().copied().filter(matches).collect()
+                    }
+                }
+                None => (0..ix.rows.len()).filter(matches).collect(),
+            };
+            let order = Arc::new(order);
+            if let Ok(mut m) = ix.results.lock() {
+                if m.len() >= RESULT_CACHE {
+                    m.clear();
+                }
+                m.insert(cache_key, order.clone());
             }
+            order
         }
-        None => (0..ix.rows.len()).filter(matches).collect(),
     };
     let total = i64::try_from(order.len()).unwrap_or(i64::MAX);
     let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
-    let rows = order
-        .into_iter()
-        .skip(start)
-        .take(usize::try_from(per_page).unwrap_or(50))
-        .map(|i| (*ix.rows[i].0).clone())
-        .collect();
+    let rows =
+        order.iter().skip(start).take(usize::try_from(per_page).unwrap_or(50)).map(|&i| ix.rows[i].0.clone()).collect();
     Ok(Page { rows, total, page, per_page })
 }
 
