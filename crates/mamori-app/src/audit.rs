@@ -26,6 +26,29 @@ pub struct Entry<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> Entry<'a> {
+    /// A change made by `actor` in its organisation.
+    pub fn by(
+        actor: &'a crate::Actor,
+        action: AuditAction,
+        object_type: &'a str,
+        object_id: Option<&'a str>,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Entry<'a> {
+        Entry {
+            org_id: &actor.org_id,
+            actor_id: actor.user_id.as_deref(),
+            actor_label: &actor.label,
+            action,
+            object_type,
+            object_id,
+            before,
+            after,
+        }
+    }
+}
+
 /// Appends `e` to its organisation's chain inside `tx`.
 pub async fn append(tx: &mut Tx, e: Entry<'_>, now: i64) -> Result<(), AppError> {
     tx.lock_org(e.org_id).await?;

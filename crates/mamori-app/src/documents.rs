@@ -166,16 +166,14 @@ async fn insert_document(
     rows::insert_document(&mut tx.ex(), &doc).await?;
     audit::append(
         tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Create,
-            object_type: "document",
-            object_id: Some(&doc.id),
-            before: None,
-            after: Some(serde_json::json!({ "kind": doc.kind, "doc_number": doc.doc_number, "title": doc.title })),
-        },
+        Entry::by(
+            actor,
+            AuditAction::Create,
+            "document",
+            Some(&doc.id),
+            None,
+            Some(serde_json::json!({ "kind": doc.kind, "doc_number": doc.doc_number, "title": doc.title })),
+        ),
         now,
     )
     .await?;
@@ -218,16 +216,7 @@ async fn insert_draft(
     rows::insert_doc_version(&mut tx.ex(), &v).await?;
     audit::append(
         tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Create,
-            object_type: "document_version",
-            object_id: Some(&v.id),
-            before: None,
-            after: Some(serde_json::json!({ "document": doc.doc_number, "version_no": version_no, "status": "draft", "change_summary": change_summary })),
-        },
+        Entry::by(actor, AuditAction::Create, "document_version", Some(&v.id), None, Some(serde_json::json!({ "document": doc.doc_number, "version_no": version_no, "status": "draft", "change_summary": change_summary }))),
         now,
     )
     .await?;
@@ -265,20 +254,16 @@ async fn write_draft(
             }
             audit::append(
                 tx,
-                Entry {
-                    org_id: &actor.org_id,
-                    actor_id: actor.user_id.as_deref(),
-                    actor_label: &actor.label,
-                    action: AuditAction::Update,
-                    object_type: "document_version",
-                    object_id: Some(&d.id),
-                    before: Some(
+                Entry::by(
+                    actor,
+                    AuditAction::Update,
+                    "document_version",
+                    Some(&d.id),
+                    Some(
                         serde_json::json!({ "change_summary": d.change_summary, "body_chars": d.body.chars().count() }),
                     ),
-                    after: Some(
-                        serde_json::json!({ "change_summary": change_summary, "body_chars": body.chars().count() }),
-                    ),
-                },
+                    Some(serde_json::json!({ "change_summary": change_summary, "body_chars": body.chars().count() })),
+                ),
                 now,
             )
             .await?;
@@ -404,16 +389,14 @@ pub async fn publish(db: &Db, actor: &Actor, doc_id: &str, roles: Vec<String>, n
     .await?;
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Update,
-            object_type: "document_version",
-            object_id: Some(&v.id),
-            before: None,
-            after: Some(serde_json::json!({ "published_to": audience })),
-        },
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "document_version",
+            Some(&v.id),
+            None,
+            Some(serde_json::json!({ "published_to": audience })),
+        ),
         now,
     )
     .await?;

@@ -168,18 +168,14 @@ impl Upload {
         if rows::insert_evidence(&mut tx.ex(), &row).await? {
             crate::audit::append(
                 &mut tx,
-                crate::audit::Entry {
-                    org_id: &actor.org_id,
-                    actor_id: actor.user_id.as_deref(),
-                    actor_label: &actor.label,
-                    action: mamori_domain::audit::AuditAction::Create,
-                    object_type: "evidence",
-                    object_id: Some(&sha),
-                    before: None,
-                    after: Some(
-                        serde_json::json!({ "name": row.original_name, "size": row.size, "type": row.content_type }),
-                    ),
-                },
+                crate::audit::Entry::by(
+                    actor,
+                    mamori_domain::audit::AuditAction::Create,
+                    "evidence",
+                    Some(&sha),
+                    None,
+                    Some(serde_json::json!({ "name": row.original_name, "size": row.size, "type": row.content_type })),
+                ),
                 now,
             )
             .await?;

@@ -83,16 +83,14 @@ pub async fn set_lockout_threshold(
     rows::set_lockout_threshold(&mut tx.ex(), &actor.org_id, threshold).await?;
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Update,
-            object_type: "organization",
-            object_id: Some(&actor.org_id),
-            before: Some(serde_json::json!({ "lockout_threshold": before.lockout_threshold })),
-            after: Some(serde_json::json!({ "lockout_threshold": threshold })),
-        },
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "organization",
+            Some(&actor.org_id),
+            Some(serde_json::json!({ "lockout_threshold": before.lockout_threshold })),
+            Some(serde_json::json!({ "lockout_threshold": threshold })),
+        ),
         now,
     )
     .await?;

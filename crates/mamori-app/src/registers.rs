@@ -160,16 +160,14 @@ pub async fn define(db: &Db, actor: &Actor, def: RegisterDef, now: i64) -> Resul
     rows::bump_register_version(&mut tx.ex(), &actor.org_id, &def.key).await?;
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Update,
-            object_type: "register_def",
-            object_id: Some(&def.key),
-            before: None,
-            after: Some(serde_json::to_value(&def).map_err(internal)?),
-        },
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "register_def",
+            Some(&def.key),
+            None,
+            Some(serde_json::to_value(&def).map_err(internal)?),
+        ),
         now,
     )
     .await?;
@@ -525,20 +523,18 @@ async fn write(
     let as_json = |r: &RegisterRowRow| serde_json::json!({ "values": serde_json::from_str::<Value>(&r.values_json).unwrap_or(Value::Null), "label": r.label, "deleted": r.deleted != 0, "reason": r.deleted_reason });
     audit::append(
         tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: match action {
+        Entry::by(
+            actor,
+            match action {
                 "create" => AuditAction::Create,
                 "delete" => AuditAction::Delete,
                 _ => AuditAction::Update,
             },
-            object_type: &format!("register:{}", def.key),
-            object_id: Some(&row.id),
-            before: before.map(as_json),
-            after: Some(as_json(row)),
-        },
+            &format!("register:{}", def.key),
+            Some(&row.id),
+            before.map(as_json),
+            Some(as_json(row)),
+        ),
         now,
     )
     .await
@@ -1071,22 +1067,14 @@ pub async fn import(
     rows::bump_register_version(&mut tx.ex(), &actor.org_id, key).await?;
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Update,
-            object_type: &format!("register:{key}"),
-            object_id: None,
-            before: None,
-            after: Some(serde_json::json!({
+        Entry::by(actor, AuditAction::Update, &format!("register:{key}"), None, None, Some(serde_json::json!({
                 "import": file_name,
                 "sha256": mamori_domain::hex::encode(&sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), bytes))),
                 "created": report.created,
                 "updated": report.updated,
                 "unchanged": report.unchanged,
             })),
-        },
+        ),
         now,
     )
     .await?;

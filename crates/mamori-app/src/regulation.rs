@@ -132,15 +132,13 @@ pub async fn import_text(
     crate::documents::regulation_imported(&mut tx, actor, &version, &change_summary, now).await?;
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Create,
-            object_type: "regulation_version",
-            object_id: Some(&version.id),
-            before: None,
-            after: Some(serde_json::json!({
+        Entry::by(
+            actor,
+            AuditAction::Create,
+            "regulation_version",
+            Some(&version.id),
+            None,
+            Some(serde_json::json!({
                 "version_no": version_no,
                 "doc_number": version.doc_number,
                 "edition": version.edition,
@@ -150,7 +148,7 @@ pub async fn import_text(
                 "controls": reg.controls.len(),
                 "diagnostics": reg.diagnostics.len(),
             })),
-        },
+        ),
         now,
     )
     .await?;
@@ -277,16 +275,14 @@ pub async fn add_dictionary_entry(
     rows::upsert_dictionary(&mut tx.ex(), &row).await?;
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Update,
-            object_type: "dictionary",
-            object_id: Some(&row.canonical),
-            before: None,
-            after: Some(serde_json::json!({ "kind": kind, "canonical": row.canonical, "aliases": aliases })),
-        },
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "dictionary",
+            Some(&row.canonical),
+            None,
+            Some(serde_json::json!({ "kind": kind, "canonical": row.canonical, "aliases": aliases })),
+        ),
         now,
     )
     .await?;

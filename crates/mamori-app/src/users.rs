@@ -138,16 +138,7 @@ pub async fn create(db: &Db, actor: &Actor, n: NewUser, now: i64) -> Result<User
     rows::set_user_roles(&mut tx.ex(), &actor.org_id, &u.id, &ids).await?;
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Create,
-            object_type: "user",
-            object_id: Some(&u.id),
-            before: None,
-            after: Some(snapshot(&u, &n.roles)),
-        },
+        Entry::by(actor, AuditAction::Create, "user", Some(&u.id), None, Some(snapshot(&u, &n.roles))),
         now,
     )
     .await?;
@@ -219,16 +210,14 @@ pub async fn unlock(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Result<
     let after = UserRow { locked: 0, failed_attempts: 0, locked_at: None, ..u.clone() };
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::Unlock,
-            object_type: "user",
-            object_id: Some(&u.id),
-            before: Some(snapshot(&u, &roles)),
-            after: Some(snapshot(&after, &roles)),
-        },
+        Entry::by(
+            actor,
+            AuditAction::Unlock,
+            "user",
+            Some(&u.id),
+            Some(snapshot(&u, &roles)),
+            Some(snapshot(&after, &roles)),
+        ),
         now,
     )
     .await?;
@@ -263,16 +252,14 @@ pub async fn reset_password(
     let after = UserRow { locked: 0, failed_attempts: 0, must_change_password: 1, ..u.clone() };
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::PasswordReset,
-            object_type: "user",
-            object_id: Some(&u.id),
-            before: Some(snapshot(&u, &roles)),
-            after: Some(snapshot(&after, &roles)),
-        },
+        Entry::by(
+            actor,
+            AuditAction::PasswordReset,
+            "user",
+            Some(&u.id),
+            Some(snapshot(&u, &roles)),
+            Some(snapshot(&after, &roles)),
+        ),
         now,
     )
     .await?;
@@ -298,16 +285,14 @@ pub async fn set_roles(
     rows::set_user_roles(&mut tx.ex(), &actor.org_id, &u.id, &ids).await?;
     audit::append(
         &mut tx,
-        Entry {
-            org_id: &actor.org_id,
-            actor_id: actor.user_id.as_deref(),
-            actor_label: &actor.label,
-            action: AuditAction::RoleChange,
-            object_type: "user",
-            object_id: Some(&u.id),
-            before: Some(snapshot(&u, &before_roles)),
-            after: Some(snapshot(&u, &roles)),
-        },
+        Entry::by(
+            actor,
+            AuditAction::RoleChange,
+            "user",
+            Some(&u.id),
+            Some(snapshot(&u, &before_roles)),
+            Some(snapshot(&u, &roles)),
+        ),
         now,
     )
     .await?;
