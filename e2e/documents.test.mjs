@@ -3,20 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startDemo, launch, login, changePassword, artifacts } from './lib.mjs';
+import { withDemo, login, changePassword, artifacts } from './lib.mjs';
 
-let demo;
-let browser;
-
-before(async () => {
-  demo = await startDemo();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const env = withDemo({ before, after });
 
 async function addUser(page, base, id, name, password, role) {
   await page.goto(`${base}/users`);
@@ -38,10 +27,10 @@ async function firstLogin(ctx, base, id, initial, next) {
 }
 
 test('SoA: edit a reason, the author is refused, another 経営責任者 approves; staff acknowledge a policy', async () => {
-  const adminCtx = await browser.newContext({ locale: 'ja-JP' });
-  const admin = await firstLogin(adminCtx, demo.url, demo.login.id, demo.login.password, 'Kanri2026x');
-  await addUser(admin, demo.url, 'keiei2', '経営 次郎', 'Keiei2026', 'top_management');
-  await addUser(admin, demo.url, 'staff1', '社員 一子', 'Staff2026', 'employee');
+  const adminCtx = await env.browser.newContext({ locale: 'ja-JP' });
+  const admin = await firstLogin(adminCtx, env.demo.url, env.demo.login.id, env.demo.login.password, 'Kanri2026x');
+  await addUser(admin, env.demo.url, 'keiei2', '経営 次郎', 'Keiei2026', 'top_management');
+  await addUser(admin, env.demo.url, 'staff1', '社員 一子', 'Staff2026', 'employee');
 
   // Edit the inclusion reason of 5.1.
   await admin.click('nav.menu >> text=適用宣言書');
@@ -67,22 +56,22 @@ test('SoA: edit a reason, the author is refused, another 経営責任者 approve
   await admin.screenshot({ path: join(artifacts, 'soa-refused.png') });
 
   // Another 経営責任者 approves.
-  const ceoCtx = await browser.newContext({ locale: 'ja-JP' });
-  const ceo = await firstLogin(ceoCtx, demo.url, 'keiei2', 'Keiei2026', 'Keiei2027x');
-  await ceo.goto(`${demo.url}/soa`);
+  const ceoCtx = await env.browser.newContext({ locale: 'ja-JP' });
+  const ceo = await firstLogin(ceoCtx, env.demo.url, 'keiei2', 'Keiei2026', 'Keiei2027x');
+  await ceo.goto(`${env.demo.url}/soa`);
   await ceo.click('#approve-soa');
   await ceo.waitForURL(/done=approved/);
   assert.match(await ceo.textContent('main'), /適用宣言書を承認しました/);
   assert.match(await ceo.textContent('main'), /承認済/);
   await ceo.screenshot({ path: join(artifacts, 'soa-approved.png') });
-  const api = await ceo.request.get(`${demo.url}/api/v1/soa`);
+  const api = await ceo.request.get(`${env.demo.url}/api/v1/soa`);
   const soa = await api.json();
   assert.equal(soa.document.status, 'approved');
   assert.equal(soa.controls.length, 93);
   assert.equal(soa.controls[0].reason, 'リスク対応、顧客との契約で要求');
 
   // The admin registers the basic policy; keiei2 approves; the admin publishes it to everyone.
-  await admin.goto(`${demo.url}/documents`);
+  await admin.goto(`${env.demo.url}/documents`);
   await admin.selectOption('form[action="/documents"] select[name=kind]', 'policy');
   await admin.fill('form[action="/documents"] input[name=number]', 'AB-方針-001');
   await admin.fill('form[action="/documents"] input[name=title]', '情報セキュリティ基本方針');
@@ -98,14 +87,14 @@ test('SoA: edit a reason, the author is refused, another 経営責任者 approve
   await admin.waitForSelector('#ack-status');
 
   // The staff member sees it on the home page and confirms it.
-  const staffCtx = await browser.newContext({ locale: 'ja-JP' });
-  const staff = await firstLogin(staffCtx, demo.url, 'staff1', 'Staff2026', 'Staff2027x');
+  const staffCtx = await env.browser.newContext({ locale: 'ja-JP' });
+  const staff = await firstLogin(staffCtx, env.demo.url, 'staff1', 'Staff2026', 'Staff2027x');
   assert.match(await staff.textContent('#acknowledgements'), /情報セキュリティ基本方針/);
   await staff.click('#acknowledgements a');
   await staff.click('#acknowledge');
   await staff.waitForURL(/done=ack/);
   assert.match(await staff.textContent('main'), /確認済みです/);
-  await staff.goto(demo.url + '/');
+  await staff.goto(env.demo.url + '/');
   assert.doesNotMatch(await staff.textContent('#acknowledgements'), /情報セキュリティ基本方針/);
 
   await admin.goto(docUrl);
@@ -115,10 +104,10 @@ test('SoA: edit a reason, the author is refused, another 経営責任者 approve
   await admin.screenshot({ path: join(artifacts, 'policy-acks.png'), fullPage: true });
 
   // Exports are downloadable.
-  const xlsx = await admin.request.get(`${demo.url}/soa/export?format=xlsx`);
+  const xlsx = await admin.request.get(`${env.demo.url}/soa/export?format=xlsx`);
   assert.equal(xlsx.status(), 200);
   assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
-  const csv = await admin.request.get(`${demo.url}/documents/export?format=csv`);
+  const csv = await admin.request.get(`${env.demo.url}/documents/export?format=csv`);
   const body = await csv.body();
   assert.deepEqual([...body.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   await adminCtx.close();

@@ -2,33 +2,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startDemo, launch, login, changePassword, artifacts } from './lib.mjs';
+import { withDemo, login, changePassword, artifacts } from './lib.mjs';
 
-let demo;
-let browser;
-
-before(async () => {
-  demo = await startDemo();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const env = withDemo({ before, after });
 
 test('log in with the printed credentials, change the initial password, see the dashboard in Japanese, switch to English', async () => {
-  const ctx = await browser.newContext({ locale: 'ja-JP' });
+  const ctx = await env.browser.newContext({ locale: 'ja-JP' });
   const page = await ctx.newPage();
-  await login(page, demo.url, demo.login.id, demo.login.password);
+  await login(page, env.demo.url, env.demo.login.id, env.demo.login.password);
   await page.waitForURL(/\/password$/);
   assert.match(await page.textContent('main'), /初期パスワードのままです/);
 
   // A password that breaks the policy is refused with the rule named.
-  await changePassword(page, demo.login.password, 'abcdefgh');
+  await changePassword(page, env.demo.login.password, 'abcdefgh');
   assert.match(await page.textContent('main'), /数字を含めてください/);
 
-  await changePassword(page, demo.login.password, 'Kanri2026x');
+  await changePassword(page, env.demo.login.password, 'Kanri2026x');
   await page.waitForURL((u) => u.pathname === '/');
   assert.equal(await page.getAttribute('html', 'lang'), 'ja');
   assert.match(await page.textContent('h1'), /ホーム/);
@@ -48,14 +37,14 @@ test('log in with the printed credentials, change the initial password, see the 
   // Back to Japanese for the next journey.
   await page.click('a[hreflang=ja]');
   await ctx.close();
-  demo.login.password = 'Kanri2026x';
+  env.demo.login.password = 'Kanri2026x';
 });
 
 test('three wrong passwords lock the account, the right one is refused, an administrator unlocks it', async () => {
   // The administrator adds an employee from the users page.
-  const adminCtx = await browser.newContext({ locale: 'ja-JP' });
+  const adminCtx = await env.browser.newContext({ locale: 'ja-JP' });
   const admin = await adminCtx.newPage();
-  await login(admin, demo.url, demo.login.id, demo.login.password);
+  await login(admin, env.demo.url, env.demo.login.id, env.demo.login.password);
   await admin.waitForURL((u) => u.pathname === '/');
   await admin.click('nav.menu >> text=ユーザー管理');
   await admin.waitForURL(/\/users$/);
@@ -68,19 +57,19 @@ test('three wrong passwords lock the account, the right one is refused, an admin
   assert.match(await admin.textContent('main'), /ユーザー tanaka を追加しました/);
 
   // The employee types a wrong password three times, then the right one.
-  const userCtx = await browser.newContext({ locale: 'ja-JP' });
+  const userCtx = await env.browser.newContext({ locale: 'ja-JP' });
   const user = await userCtx.newPage();
   for (let i = 0; i < 3; i++) {
-    await login(user, demo.url, 'tanaka', `wrong-${i}x`);
+    await login(user, env.demo.url, 'tanaka', `wrong-${i}x`);
     assert.match(await user.textContent('[role=alert]'), /ログインIDまたはパスワードが正しくありません/);
   }
-  await login(user, demo.url, 'tanaka', 'Tanaka2026');
+  await login(user, env.demo.url, 'tanaka', 'Tanaka2026');
   assert.match(await user.textContent('[role=alert]'), /アカウントがロックされています/);
   assert.ok(user.url().endsWith('/login'), 'stays on the login page');
   await user.screenshot({ path: join(artifacts, 'locked.png'), fullPage: true });
 
   // The administrator sees the lock and unlocks from the users page.
-  await admin.goto(`${demo.url}/users`);
+  await admin.goto(`${env.demo.url}/users`);
   const row = admin.locator('tr#user-tanaka');
   assert.match(await row.textContent(), /ロック中/);
   await row.locator('button', { hasText: 'ロック解除' }).click();
@@ -89,7 +78,7 @@ test('three wrong passwords lock the account, the right one is refused, an admin
   await admin.screenshot({ path: join(artifacts, 'users-unlocked.png'), fullPage: true });
 
   // Now the right password works (and an initial password must be changed).
-  await login(user, demo.url, 'tanaka', 'Tanaka2026');
+  await login(user, env.demo.url, 'tanaka', 'Tanaka2026');
   await user.waitForURL(/\/password$/);
 
   // The employee's menu has no administration entries, and the audit log is refused.
@@ -97,11 +86,11 @@ test('three wrong passwords lock the account, the right one is refused, an admin
   await user.waitForURL((u) => u.pathname === '/');
   const menu = await user.textContent('nav.menu');
   assert.doesNotMatch(menu, /ユーザー管理|監査ログ/);
-  const resp = await user.goto(`${demo.url}/audit`);
+  const resp = await user.goto(`${env.demo.url}/audit`);
   assert.equal(resp.status(), 403);
 
   // The audit log records the lockout and the unlock.
-  await admin.goto(`${demo.url}/audit`);
+  await admin.goto(`${env.demo.url}/audit`);
   const log = await admin.textContent('main');
   assert.match(log, /アカウントロック/);
   assert.match(log, /ロック解除/);

@@ -81,3 +81,20 @@ export async function changePassword(page, current, next) {
   await page.fill('input[name=confirm_password]', next);
   await page.click('form[action="/password"] button[type=submit]');
 }
+
+/**
+ * Registers `before`/`after` hooks that start a fresh demo and a browser for the file's tests;
+ * the returned object gets `demo` and `browser` once they are up.
+ */
+export function withDemo(hooks) {
+  const env = {};
+  hooks.before(async () => {
+    env.demo = await startDemo();
+    env.browser = await launch();
+  });
+  hooks.after(async () => {
+    await env.browser?.close();
+    await env.demo?.stop();
+  });
+  return env;
+}

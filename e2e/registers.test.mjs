@@ -4,28 +4,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemo, launch, login, changePassword, artifacts } from './lib.mjs';
+import { withDemo, login, changePassword, artifacts } from './lib.mjs';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-let demo;
-let browser;
-
-before(async () => {
-  demo = await startDemo();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const env = withDemo({ before, after });
 
 test('asset ledger: risk value, xlsx import with an error then fixed, row history', async () => {
-  const ctx = await browser.newContext({ locale: 'ja-JP' });
+  const ctx = await env.browser.newContext({ locale: 'ja-JP' });
   const page = await ctx.newPage();
-  await login(page, demo.url, demo.login.id, demo.login.password);
+  await login(page, env.demo.url, env.demo.login.id, env.demo.login.password);
   await page.waitForURL(/\/password$/);
-  await changePassword(page, demo.login.password, 'Kanri2026x');
+  await changePassword(page, env.demo.login.password, 'Kanri2026x');
   await page.waitForURL((u) => u.pathname === '/');
 
   // Add an asset through the form.
@@ -60,7 +49,7 @@ test('asset ledger: risk value, xlsx import with an error then fixed, row histor
   assert.match(await page.textContent('main'), /作成/);
 
   // Import an xlsx with an error: nothing is written, the problem is named by row and column.
-  await page.goto(`${demo.url}/registers/assets`);
+  await page.goto(`${env.demo.url}/registers/assets`);
   await page.setInputFiles('#import input[type=file]', join(fixtures, 'assets-with-error.xlsx'));
   await page.click('#import button[type=submit]');
   await page.waitForSelector('#import-problems');

@@ -4,28 +4,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemo, launch, login, changePassword, artifacts } from './lib.mjs';
+import { withDemo, login, changePassword, artifacts } from './lib.mjs';
 
 const seedFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'seed-regulation.txt');
-let demo;
-let browser;
-
-before(async () => {
-  demo = await startDemo();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const env = withDemo({ before, after });
 
 test('import the regulation through the page and browse from a control to its records and duties', async () => {
-  const ctx = await browser.newContext({ locale: 'ja-JP' });
+  const ctx = await env.browser.newContext({ locale: 'ja-JP' });
   const page = await ctx.newPage();
-  await login(page, demo.url, demo.login.id, demo.login.password);
+  await login(page, env.demo.url, env.demo.login.id, env.demo.login.password);
   await page.waitForURL(/\/password$/);
-  await changePassword(page, demo.login.password, 'Kanri2026x');
+  await changePassword(page, env.demo.login.password, 'Kanri2026x');
   await page.waitForURL((u) => u.pathname === '/');
 
   // The demo already holds the seed as version 1.
@@ -53,7 +42,7 @@ test('import the regulation through the page and browse from a control to its re
   assert.match(await page.textContent('main'), /8 件の管理策/);
 
   // From 7.10 to its records and duties.
-  await page.goto(`${demo.url}/controls`);
+  await page.goto(`${env.demo.url}/controls`);
   await page.click('a[href="/controls/7.10"] >> nth=0');
   await page.waitForURL(/\/controls\/7\.10$/);
   assert.match(await page.textContent('h1'), /7\.10 記憶媒体/);
@@ -62,7 +51,7 @@ test('import the regulation through the page and browse from a control to its re
   const row = page.locator('tr', { hasText: '媒体持出管理記録' });
   assert.match(await row.textContent(), /7\.10/);
 
-  await page.goto(`${demo.url}/controls/8.6`);
+  await page.goto(`${env.demo.url}/controls/8.6`);
   const duties = await page.textContent('#duties');
   assert.match(duties, /半年ごと/);
   await page.click('#duties a >> nth=0');
