@@ -11,4 +11,5 @@ pub mod password;
 pub mod permission;
 pub mod ratelimit;
 pub mod register;
+pub mod schedule;
 pub mod soa;
