@@ -131,8 +131,7 @@ pub fn occurrences(s: &Schedule, from: Date, to: Date) -> Vec<Date> {
             let anchor = i32::from(s.month.clamp(1, 12));
             let offset = (anchor - fy_start).rem_euclid(12) % step.max(1);
             let (mut y, mut m) = add_months(fy, i8::try_from(fy_start).unwrap_or(4), offset);
-            loop {
-                let Some(d) = clamp_day(y, m, s.day) else { break };
+            while let Some(d) = clamp_day(y, m, s.day) {
                 if d > to {
                     break;
                 }
