@@ -955,6 +955,11 @@ pub fn list_table(docs: &[DocDetail]) -> crate::export::Table {
     }
 }
 
+/// [`render_export`] off the async threads (PDF runs Chromium for about a second).
+pub async fn render_export_async(t: crate::export::Table, format: String) -> Result<Vec<u8>, AppError> {
+    tokio::task::spawn_blocking(move || render_export(&t, &format)).await.map_err(internal)?
+}
+
 /// Writes an export in the format asked for (`xlsx`, `csv` or `pdf`).
 pub fn render_export(t: &crate::export::Table, format: &str) -> Result<Vec<u8>, AppError> {
     match format {

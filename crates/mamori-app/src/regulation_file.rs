@@ -99,3 +99,11 @@ pub fn text_of_upload(file_name: &str, bytes: &[u8]) -> Result<String, ReadError
     let _ = std::fs::remove_file(&tmp);
     result
 }
+
+/// [`text_of_upload`] off the async threads (pdftotext is a child process).
+pub async fn text_of_upload_async(file_name: String, bytes: Vec<u8>) -> Result<String, ReadError> {
+    match tokio::task::spawn_blocking(move || text_of_upload(&file_name, &bytes)).await {
+        Ok(r) => r,
+        Err(e) => Err(ReadError::Pdftotext { path: String::new(), message: e.to_string() }),
+    }
+}

@@ -327,7 +327,8 @@ pub async fn regulation_import(
 ) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let name = q.name.unwrap_or_else(|| "upload".into());
-    let text = mamori_app::regulation_file::text_of_upload(&name, &body)
+    let text = mamori_app::regulation_file::text_of_upload_async(name.clone(), body.to_vec())
+        .await
         .map_err(|e| ApiError::new(&ctx, AppError::NotARegulation(e.to_string())))?;
     let imported = mamori_app::regulation::import_text(&state.db, &s.actor, &name, &text, state.now())
         .await

@@ -201,7 +201,7 @@ pub async fn soa_export(
     Query(f): Query<Format>,
 ) -> PageResult {
     let v = documents::soa(&state.db, actor(&ctx)?, true).await.map_err(fail(&ctx))?;
-    let bytes = documents::render_export(&documents::soa_table(&v), &f.format).map_err(fail(&ctx))?;
+    let bytes = documents::render_export_async(documents::soa_table(&v), f.format.clone()).await.map_err(fail(&ctx))?;
     Ok(download(bytes, &f.format, &format!("適用宣言書_{}_{}", v.doc_number, v.edition)))
 }
 
@@ -295,7 +295,8 @@ pub async fn documents_export(
     Query(f): Query<Format>,
 ) -> PageResult {
     let docs = documents::list(&state.db, actor(&ctx)?).await.map_err(fail(&ctx))?;
-    let bytes = documents::render_export(&documents::list_table(&docs), &f.format).map_err(fail(&ctx))?;
+    let bytes =
+        documents::render_export_async(documents::list_table(&docs), f.format.clone()).await.map_err(fail(&ctx))?;
     Ok(download(bytes, &f.format, "文書一覧"))
 }
 
@@ -489,6 +490,8 @@ pub async fn document_history(
     Query(f): Query<Format>,
 ) -> PageResult {
     let detail = documents::get(&state.db, actor(&ctx)?, &id).await.map_err(fail(&ctx))?;
-    let bytes = documents::render_export(&documents::history_table(&detail), &f.format).map_err(fail(&ctx))?;
+    let bytes = documents::render_export_async(documents::history_table(&detail), f.format.clone())
+        .await
+        .map_err(fail(&ctx))?;
     Ok(download(bytes, &f.format, &format!("改訂履歴_{}", detail.doc.doc_number)))
 }

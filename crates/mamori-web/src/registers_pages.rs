@@ -470,8 +470,9 @@ pub async fn export(
     Query(f): Query<crate::documents_pages::Format>,
 ) -> PageResult {
     let table = registers::table(&state.db, actor(&ctx)?, &key).await.map_err(fail(&ctx))?;
-    let bytes = mamori_app::documents::render_export(&table, f.format()).map_err(fail(&ctx))?;
-    Ok(crate::documents_pages::download(bytes, f.format(), &table.title))
+    let title = table.title.clone();
+    let bytes = mamori_app::documents::render_export_async(table, f.format().to_string()).await.map_err(fail(&ctx))?;
+    Ok(crate::documents_pages::download(bytes, f.format(), &title))
 }
 
 /// `POST /registers/{key}/import` (multipart): all or nothing; problems are listed by row and column.

@@ -468,7 +468,7 @@ pub async fn import_upload(
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         Ok::<Response, PageError>(r)
     };
-    let text = match mamori_app::regulation_file::text_of_upload(&file_name, &bytes) {
+    let text = match mamori_app::regulation_file::text_of_upload_async(file_name.clone(), bytes).await {
         Ok(text) => text,
         Err(e) => return failed(e.to_string()).await,
     };
