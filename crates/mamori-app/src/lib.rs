@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod documents;
+pub mod duties;
 pub mod error;
 pub mod evidence;
 pub mod export;

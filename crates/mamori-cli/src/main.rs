@@ -68,6 +68,37 @@ enum Command {
     /// Registers (台帳・記録).
     #[command(subcommand)]
     Register(RegisterCommand),
+    /// Recurring duties (定期業務).
+    #[command(subcommand)]
+    Duties(DutiesCommand),
+}
+
+#[derive(Subcommand)]
+enum DutiesCommand {
+    /// Lists the duties (offering any new ones from the current regulation first).
+    List {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+    /// Lists occurrences due between two dates with their state (open, done, skipped, overdue).
+    Occurrences {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// First due date (default: start of the current fiscal year).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last due date (default: end of the current fiscal year).
+        #[arg(long)]
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -406,6 +437,10 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     mamori_app::regulation::import_text(db, &Actor::cli(&o.id), "seed-regulation.txt", SEED_REGULATION, now)
         .await
         .map_err(app_err)?;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC))
+        .date();
+    mamori_app::duties::offer_from_regulation(db, &Actor::cli(&o.id), today, now).await.map_err(app_err)?;
     Ok(Some(password))
 }
 
@@ -642,6 +677,55 @@ async fn run(cli: Cli) -> Result<i32> {
                         }
                         Err(e) => return Err(app_err(e)),
                     }
+                }
+            }
+        }
+        Command::Duties(c) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            let today = jiff::Timestamp::now()
+                .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC))
+                .date();
+            let (org, format) = match &c {
+                DutiesCommand::List { org, format } | DutiesCommand::Occurrences { org, format, .. } => {
+                    (org.clone(), format.clone())
+                }
+            };
+            if format != "json" {
+                bail!("unknown format {format:?} (json)");
+            }
+            let a = actor(&db, org.as_deref()).await?;
+            mamori_app::duties::offer_from_regulation(&db, &a, today, now_ms()).await.map_err(app_err)?;
+            match c {
+                DutiesCommand::List { .. } => {
+                    let list = mamori_app::duties::list(&db, &a, today).await.map_err(app_err)?;
+                    let out: Vec<serde_json::Value> = list
+                        .iter()
+                        .map(|d| {
+                            serde_json::json!({
+                                "id": d.duty.id, "title": d.duty.title, "control": d.duty.control_id,
+                                "frequency": d.duty.frequency, "owner_role": d.duty.owner_role,
+                                "source_text": d.duty.source_text, "next_due": d.next_due, "decision": d.duty.decision,
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&out)?);
+                }
+                DutiesCommand::Occurrences { from, to, .. } => {
+                    let fy = mamori_domain::schedule::fiscal_year(today, 4);
+                    let parse = |s: Option<String>, default: jiff::civil::Date| -> Result<jiff::civil::Date> {
+                        match s {
+                            Some(s) => s.parse().with_context(|| format!("not a date (YYYY-MM-DD): {s}")),
+                            None => Ok(default),
+                        }
+                    };
+                    let from = parse(from, mamori_domain::schedule::fiscal_year_start_date(fy, 4))?;
+                    let to = parse(to, mamori_domain::schedule::fiscal_year_start_date(fy + 1, 4).yesterday()?)?;
+                    let occ = mamori_app::duties::occurrences(&db, &a, from, to, today).await.map_err(app_err)?;
+                    let out: Vec<serde_json::Value> = occ
+                        .iter()
+                        .map(|o| serde_json::json!({"duty_id": o.occurrence.duty_id, "due": o.occurrence.due, "state": o.contract_state(), "id": o.occurrence.id}))
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&out)?);
                 }
             }
         }

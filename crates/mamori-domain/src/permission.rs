@@ -48,11 +48,17 @@ pub enum Permission {
     /// Define registers and their fields.
     #[serde(rename = "registers.design")]
     RegistersDesign,
+    /// See recurring duties and complete those of one's role.
+    #[serde(rename = "duties.view")]
+    DutiesView,
+    /// Define and schedule duties; complete or skip any occurrence.
+    #[serde(rename = "duties.manage")]
+    DutiesManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -66,6 +72,8 @@ impl Permission {
         Permission::RegistersView,
         Permission::RegistersEdit,
         Permission::RegistersDesign,
+        Permission::DutiesView,
+        Permission::DutiesManage,
     ];
 
     /// The stable key stored in the database.
@@ -84,6 +92,8 @@ impl Permission {
             Permission::RegistersView => "registers.view",
             Permission::RegistersEdit => "registers.edit",
             Permission::RegistersDesign => "registers.design",
+            Permission::DutiesView => "duties.view",
+            Permission::DutiesManage => "duties.manage",
         }
     }
 
@@ -139,6 +149,8 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegistersView,
                 RegistersEdit,
                 RegistersDesign,
+                DutiesView,
+                DutiesManage,
             ],
         },
         SeedRole {
@@ -156,6 +168,8 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegistersView,
                 RegistersEdit,
                 RegistersDesign,
+                DutiesView,
+                DutiesManage,
             ],
         },
         SeedRole {
@@ -176,19 +190,21 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegistersView,
                 RegistersEdit,
                 RegistersDesign,
+                DutiesView,
+                DutiesManage,
             ],
         },
         SeedRole {
             key: ROLE_INTERNAL_AUDITOR,
             name_ja: "内部監査員",
             name_en: "Internal auditor",
-            permissions: &[DashboardView, AuditView, RegulationView, DocumentsView, RegistersView],
+            permissions: &[DashboardView, AuditView, RegulationView, DocumentsView, RegistersView, DutiesView],
         },
         SeedRole {
             key: ROLE_EMPLOYEE,
             name_ja: "従業員",
             name_en: "Employee",
-            permissions: &[DashboardView, RegulationView, DocumentsView, RegistersView],
+            permissions: &[DashboardView, RegulationView, DocumentsView, RegistersView, DutiesView],
         },
     ]
 }

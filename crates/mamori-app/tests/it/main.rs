@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod documents;
+mod duties;
 mod harness;
 mod registers;
 mod users_and_login;
