@@ -356,7 +356,7 @@ pub async fn reschedule(
             .find(|d| d.id == duty_id)
             .ok_or(AppError::NotFound)?
     };
-    let freq = s.map(|s| serde_json::to_value(s.frequency).ok().and_then(|v| v.as_str().map(str::to_string))).flatten();
+    let freq = s.and_then(|s| serde_json::to_value(s.frequency).ok().and_then(|v| v.as_str().map(str::to_string)));
     let after = DutyRow {
         decision: decision.to_string(),
         frequency: freq,
