@@ -273,3 +273,40 @@ on_both_engines!(
     reimporting_the_regulation_makes_a_draft_with_changes,
     pdf_export_has_searchable_japanese_text,
 );
+
+/// A regulation that arrives as a PDF (printed here with Chromium) is read through pdftotext.
+#[tokio::test]
+async fn a_pdf_regulation_is_read_through_pdftotext() {
+    let has = |c: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {c}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !(has("chromium") && has("pdftotext")) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true: chromium and pdftotext are required for the PDF check"
+        );
+        return;
+    }
+    // A short regulation laid out as paragraphs.
+    let body: String = SEED
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(400)
+        .map(|l| format!("<p>{}</p>", l.replace('&', "&amp;").replace('<', "&lt;")))
+        .collect();
+    let html = format!(
+        "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><body style=\"font-family:'Noto Sans CJK JP'\">{body}</body></html>"
+    );
+    let pdf = mamori_app::export::pdf(&html).unwrap();
+    let path = std::env::temp_dir().join(format!("mamori-reg-{}.pdf", mamori_app::new_id()));
+    std::fs::write(&path, &pdf).unwrap();
+    let reg = mamori_app::regulation_file::parse_file(&path, &mamori_regulation::Dictionaries::default()).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let ids: Vec<&str> = reg.controls.iter().map(|c| c.id.as_str()).collect();
+    assert!(ids.len() >= 20 && ids[0] == "5.1", "{ids:?}");
+    assert!(reg.controls[0].records.contains(&"情報セキュリティ基本方針".to_string()));
+}
