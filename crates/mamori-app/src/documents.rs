@@ -301,6 +301,30 @@ pub async fn save_draft(
     get(db, actor, doc_id).await
 }
 
+/// Marks every version in `status` as superseded.
+async fn supersede(
+    tx: &mut Tx,
+    org_id: &str,
+    versions: &[DocVersionRow],
+    status: VersionStatus,
+    now: i64,
+) -> Result<(), AppError> {
+    for v in versions.iter().filter(|v| v.status == status.key()) {
+        rows::set_doc_version_status(
+            &mut tx.ex(),
+            org_id,
+            &v.id,
+            VersionStatus::Superseded.key(),
+            None,
+            None,
+            None,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Approves the open draft of a document. The approver holds the document's approver role and
 /// did not write the draft; the SoA also needs a reason on every row.
 pub async fn approve(db: &Db, actor: &Actor, doc_id: &str, now: i64) -> Result<DocVersionRow, AppError> {
@@ -323,19 +347,7 @@ pub async fn approve(db: &Db, actor: &Actor, doc_id: &str, now: i64) -> Result<D
             return Err(refused(ApprovalRefusal::Blocked(missing.join(", "))));
         }
     }
-    for old in versions.iter().filter(|v| v.status == VersionStatus::Approved.key()) {
-        rows::set_doc_version_status(
-            &mut tx.ex(),
-            &actor.org_id,
-            &old.id,
-            VersionStatus::Superseded.key(),
-            None,
-            None,
-            None,
-            now,
-        )
-        .await?;
-    }
+    supersede(&mut tx, &actor.org_id, &versions, VersionStatus::Approved, now).await?;
     let day = today(now);
     rows::set_doc_version_status(
         &mut tx.ex(),
@@ -537,19 +549,7 @@ pub async fn regulation_imported(
         }
     };
     let versions = rows::doc_versions(&mut tx.ex(), &actor.org_id, &doc.id).await?;
-    for d in versions.iter().filter(|v| v.status == VersionStatus::Draft.key()) {
-        rows::set_doc_version_status(
-            &mut tx.ex(),
-            &actor.org_id,
-            &d.id,
-            VersionStatus::Superseded.key(),
-            None,
-            None,
-            None,
-            now,
-        )
-        .await?;
-    }
+    supersede(tx, &actor.org_id, &versions, VersionStatus::Draft, now).await?;
     let next = versions.first().map(|v| v.version_no + 1).unwrap_or(1);
     insert_draft(tx, actor, &doc, next, &version.id, change_summary, version.doc_date.clone(), now).await?;
     Ok(())
