@@ -5,6 +5,7 @@
 //! or not at all. The current time is a parameter (`now`: epoch milliseconds).
 
 pub mod audit;
+pub mod calendar;
 pub mod documents;
 pub mod duties;
 pub mod error;

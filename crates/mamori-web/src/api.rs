@@ -584,3 +584,44 @@ pub async fn evidence_upload(
     }
     Err(ApiError::new(&ctx, AppError::Validation(vec![("file".into(), "field-required".into())])))
 }
+
+/// `POST /api/v1/me/calendar`: issues a new private calendar URL (the old one stops working).
+pub async fn calendar_rotate(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let token = mamori_app::calendar::rotate(&state.db, &s.actor, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Json(json!({ "path": format!("/calendar/{token}.ics") })).into_response())
+}
+
+/// `GET /calendar/{token}.ics`: the person's open duties as iCalendar (no login; the token is
+/// the secret).
+pub async fn calendar_feed(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(file): Path<String>,
+) -> Response {
+    let Some(token) = file.strip_suffix(".ics") else { return ApiError::new(&ctx, AppError::NotFound).into_response() };
+    let now = state.now();
+    let today = jiff::Timestamp::from_millisecond(now)
+        .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC)).date())
+        .unwrap_or(jiff::civil::date(1970, 1, 1));
+    match mamori_app::calendar::feed(&state.db, token, today, now).await {
+        Ok(Some(ics)) => {
+            let mut r = ics.into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
+            r
+        }
+        Ok(None) => ApiError::new(&ctx, AppError::NotFound).into_response(),
+        Err(e) => ApiError::new(&ctx, e).into_response(),
+    }
+}
+
+/// `POST /api/v1/duties/offer`: creates duties for the current regulation's intervals.
+pub async fn duties_offer(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let now = state.now();
+    let today = jiff::Timestamp::from_millisecond(now)
+        .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC)).date())
+        .unwrap_or(jiff::civil::date(1970, 1, 1));
+    let added = mamori_app::duties::offer_from_regulation(&state.db, &s.actor, today, now).await.map_err(fail(&ctx))?;
+    Ok(Json(json!({ "added": added })).into_response())
+}

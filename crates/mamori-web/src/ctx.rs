@@ -102,6 +102,7 @@ fn allowed_while_password_pending(path: &str) -> bool {
         path,
         "/password" | "/logout" | "/lang" | "/healthz" | "/api/v1/me" | "/api/v1/me/password" | "/api/v1/session"
     ) || path.starts_with("/static/")
+        || path.starts_with("/calendar/")
 }
 
 /// Builds the [`Ctx`], enforces the pending-password rule and the API's CSRF rule.

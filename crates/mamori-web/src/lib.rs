@@ -121,7 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route("/password", get(pages::password_form).post(pages::password))
         .route("/api/v1/session", post(api::login).delete(api::logout))
         .route("/api/v1/me", get(api::me))
-        .route("/api/v1/me/password", post(api::change_password));
+        .route("/api/v1/me/password", post(api::change_password))
+        .route("/calendar/{file}", get(api::calendar_feed));
     let app = Router::new()
         .merge(open)
         .merge(guarded(DashboardView, Router::new().route("/", get(pages::dashboard))))
@@ -224,6 +225,8 @@ pub fn router(state: AppState) -> Router {
             RegistersDesign,
             Router::new().route("/regulation/records/register", post(regulation_pages::offer_register)),
         ))
+        .merge(guarded(DutiesView, Router::new().route("/api/v1/me/calendar", post(api::calendar_rotate))))
+        .merge(guarded(DutiesManage, Router::new().route("/api/v1/duties/offer", post(api::duties_offer))))
         .merge(guarded(
             SettingsManage,
             Router::new()
