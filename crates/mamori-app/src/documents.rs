@@ -26,8 +26,7 @@ pub fn edition_of(n: i64) -> String {
 }
 
 fn today(now: i64) -> String {
-    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(now).map(|t| t.to_zoned_datetime(tz).date().to_string()).unwrap_or_default()
+    crate::tokyo_date(now).to_string()
 }
 
 fn actor_id(actor: &Actor) -> String {

@@ -61,6 +61,14 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// The calendar date of an instant in Asia/Tokyo (due dates and 改訂日 are Japanese dates).
+pub fn tokyo_date(ms: i64) -> jiff::civil::Date {
+    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned_datetime(tz).date())
+        .unwrap_or(jiff::civil::date(1970, 1, 1))
+}
+
 /// A new time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

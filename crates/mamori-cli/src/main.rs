@@ -437,9 +437,7 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     mamori_app::regulation::import_text(db, &Actor::cli(&o.id), "seed-regulation.txt", SEED_REGULATION, now)
         .await
         .map_err(app_err)?;
-    let today = jiff::Timestamp::now()
-        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC))
-        .date();
+    let today = mamori_app::tokyo_date(now_ms());
     mamori_app::duties::offer_from_regulation(db, &Actor::cli(&o.id), today, now).await.map_err(app_err)?;
     Ok(Some(password))
 }
@@ -682,9 +680,7 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Duties(c) => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
-            let today = jiff::Timestamp::now()
-                .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC))
-                .date();
+            let today = mamori_app::tokyo_date(now_ms());
             let (org, format) = match &c {
                 DutiesCommand::List { org, format } | DutiesCommand::Occurrences { org, format, .. } => {
                     (org.clone(), format.clone())

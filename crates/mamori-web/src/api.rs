@@ -601,9 +601,7 @@ pub async fn calendar_feed(
 ) -> Response {
     let Some(token) = file.strip_suffix(".ics") else { return ApiError::new(&ctx, AppError::NotFound).into_response() };
     let now = state.now();
-    let today = jiff::Timestamp::from_millisecond(now)
-        .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC)).date())
-        .unwrap_or(jiff::civil::date(1970, 1, 1));
+    let today = mamori_app::tokyo_date(now);
     match mamori_app::calendar::feed(&state.db, token, today, now).await {
         Ok(Some(ics)) => {
             let mut r = ics.into_response();
@@ -619,9 +617,7 @@ pub async fn calendar_feed(
 pub async fn duties_offer(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
     let s = ctx.session().map_err(fail(&ctx))?;
     let now = state.now();
-    let today = jiff::Timestamp::from_millisecond(now)
-        .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC)).date())
-        .unwrap_or(jiff::civil::date(1970, 1, 1));
+    let today = mamori_app::tokyo_date(now);
     let added = mamori_app::duties::offer_from_regulation(&state.db, &s.actor, today, now).await.map_err(fail(&ctx))?;
     Ok(Json(json!({ "added": added })).into_response())
 }

@@ -3,6 +3,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::PageError;
+use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
 use crate::state::AppState;
 use crate::views::{Layout, render};
 use crate::{FormData, tokyo_time};
@@ -11,26 +12,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use mamori_app::AppError;
 use mamori_app::documents::{self, DocDetail, RowEdit};
-use mamori_app::{Actor, AppError};
 use mamori_domain::document::DocKind;
 use mamori_domain::permission::Permission;
 use mamori_domain::soa::{ImplStatus, InclusionReason};
 use serde::Deserialize;
-
-type PageResult = Result<Response, PageError>;
-
-fn actor(ctx: &Ctx) -> Result<&Actor, PageError> {
-    ctx.session().map(|s| &s.actor).map_err(|e| PageError::new(ctx, e))
-}
-
-fn fail(ctx: &Ctx) -> impl Fn(AppError) -> PageError + '_ {
-    move |e| PageError::new(ctx, e)
-}
-
-fn csrf(ctx: &Ctx, form: &FormData) -> Result<(), PageError> {
-    if ctx.check_csrf(form.get("csrf")) { Ok(()) } else { Err(PageError::new(ctx, AppError::Forbidden)) }
-}
 
 /// `?done=` messages.
 #[derive(Deserialize, Default)]

@@ -135,3 +135,27 @@ impl IntoResponse for PageError {
         r
     }
 }
+
+/// The result of a page handler.
+pub type PageResult = Result<Response, PageError>;
+
+/// Maps a use-case error to the error page of this request.
+pub fn page_fail(ctx: &Ctx) -> impl Fn(AppError) -> PageError + '_ {
+    move |e| PageError::new(ctx, e)
+}
+
+/// The logged-in actor, or the error page.
+pub fn page_actor(ctx: &Ctx) -> Result<&mamori_app::Actor, PageError> {
+    ctx.session().map(|s| &s.actor).map_err(|e| PageError::new(ctx, e))
+}
+
+/// Checks a form's CSRF token; a mismatch is a 403 page saying the form expired.
+pub fn page_csrf(ctx: &Ctx, form: &crate::FormData) -> Result<(), PageError> {
+    if ctx.check_csrf(form.get("csrf")) {
+        Ok(())
+    } else {
+        let mut layout = Layout::new(ctx);
+        layout.error = Some(ctx.tr().t("error-csrf"));
+        Err(PageError::from_response(StatusCode::FORBIDDEN, render(&ErrorPage { layout })))
+    }
+}

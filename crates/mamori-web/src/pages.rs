@@ -3,6 +3,7 @@
 
 use crate::ctx::{CSRF_COOKIE, Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::{PageError, message};
+use crate::error::{PageResult, page_csrf as csrf, page_fail as fail};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::views::*;
@@ -16,27 +17,11 @@ use mamori_app::{AppError, audit, session, users};
 use mamori_domain::permission::Permission;
 use serde::Deserialize;
 
-type PageResult = Result<Response, PageError>;
-
-fn fail(ctx: &Ctx) -> impl Fn(AppError) -> PageError + '_ {
-    move |e| PageError::new(ctx, e)
-}
-
 fn with_cookie(mut r: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
-}
-
-fn csrf_ok(ctx: &Ctx, form: &FormData) -> Result<(), PageError> {
-    if ctx.check_csrf(form.get("csrf")) {
-        Ok(())
-    } else {
-        let mut layout = Layout::new(ctx);
-        layout.error = Some(ctx.tr().t("error-csrf"));
-        Err(PageError::from_response(StatusCode::FORBIDDEN, render(&ErrorPage { layout })))
-    }
 }
 
 /// `GET /lang?set=ja|en&next=/path`: remembers the language and goes back.
@@ -116,7 +101,7 @@ pub async fn logout(
     let Some(s) = ctx.session.clone() else {
         return Ok(Redirect::to("/login").into_response());
     };
-    csrf_ok(&ctx, &form)?;
+    csrf(&ctx, &form)?;
     session::logout(&state.db, &s, state.now()).await.map_err(fail(&ctx))?;
     Ok(with_cookie(Redirect::to("/login").into_response(), &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax")))
 }
@@ -134,7 +119,7 @@ pub async fn password(
     Form(form): Form<FormData>,
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    csrf_ok(&ctx, &form)?;
+    csrf(&ctx, &form)?;
     let t = ctx.tr();
     let show = |problems: Vec<String>| {
         let mut r = render(&PasswordPage { layout: Layout::new(&ctx), forced: s.must_change_password(), problems });
@@ -273,7 +258,7 @@ pub async fn users_create(
     Form(form): Form<FormData>,
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    csrf_ok(&ctx, &form)?;
+    csrf(&ctx, &form)?;
     let new = users::NewUser {
         login_id: form.get("login_id").trim().to_string(),
         display_name: form.get("display_name").to_string(),
@@ -305,7 +290,7 @@ pub async fn settings(
     Form(form): Form<FormData>,
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    csrf_ok(&ctx, &form)?;
+    csrf(&ctx, &form)?;
     let n = form.get("lockout_threshold").trim().parse::<i64>().unwrap_or(0);
     mamori_app::org::set_lockout_threshold(&state.db, &s.actor, n, state.now()).await.map_err(fail(&ctx))?;
     Ok(Redirect::to("/users?done=settings").into_response())
@@ -319,7 +304,7 @@ pub async fn users_roles(
     Form(form): Form<FormData>,
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    csrf_ok(&ctx, &form)?;
+    csrf(&ctx, &form)?;
     users::set_roles(&state.db, &s.actor, &login, form.all("roles"), state.now()).await.map_err(fail(&ctx))?;
     Ok(Redirect::to(&format!("/users?done=roles&login={}", urlencode(&login))).into_response())
 }
@@ -333,7 +318,7 @@ pub async fn users_unlock(
     Form(form): Form<FormData>,
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    csrf_ok(&ctx, &form)?;
+    csrf(&ctx, &form)?;
     let u = users::unlock(&state.db, &s.actor, &login, state.now()).await.map_err(fail(&ctx))?;
     if headers.contains_key("hx-request") {
         let roles = {
@@ -360,7 +345,7 @@ pub async fn users_reset(
     Form(form): Form<FormData>,
 ) -> PageResult {
     let s = ctx.session().map_err(fail(&ctx))?;
-    csrf_ok(&ctx, &form)?;
+    csrf(&ctx, &form)?;
     let pw = users::reset_password(&state.db, &s.actor, &login, None, state.now()).await.map_err(fail(&ctx))?;
     let mut layout = Layout::new(&ctx);
     layout.flash = Some(ctx.tr().t2("users-password-reset", ("login", &login), ("password", &pw)));

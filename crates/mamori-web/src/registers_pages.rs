@@ -4,32 +4,19 @@
 
 use crate::ctx::Ctx;
 use crate::error::PageError;
+use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
 use crate::state::AppState;
 use crate::views::{Layout, render};
 use crate::{FormData, tokyo_time};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};
 use mamori_app::registers::{self, PageQuery};
 use mamori_app::{Actor, AppError};
 use mamori_domain::permission::Permission;
 use mamori_domain::register::{FieldDef, FieldType, LABELS, RegisterDef, format_cell};
 use serde_json::{Map, Value};
-
-type PageResult = Result<Response, PageError>;
-
-fn actor(ctx: &Ctx) -> Result<&Actor, PageError> {
-    ctx.session().map(|s| &s.actor).map_err(|e| PageError::new(ctx, e))
-}
-
-fn fail(ctx: &Ctx) -> impl Fn(AppError) -> PageError + '_ {
-    move |e| PageError::new(ctx, e)
-}
-
-fn csrf(ctx: &Ctx, form: &FormData) -> Result<(), PageError> {
-    if ctx.check_csrf(form.get("csrf")) { Ok(()) } else { Err(PageError::new(ctx, AppError::Forbidden)) }
-}
 
 fn type_key(t: FieldType) -> String {
     serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()

@@ -4,6 +4,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{PageError, message};
+use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 use crate::views::{Layout, render};
@@ -11,17 +12,11 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use mamori_app::AppError;
 use mamori_app::regulation::{self, Current};
-use mamori_app::{Actor, AppError};
 use mamori_regulation::catalogue::{self, ATTRIBUTES, Theme};
 use mamori_regulation::parse::Control;
 use serde::Deserialize;
-
-type PageResult = Result<Response, PageError>;
-
-fn actor(ctx: &Ctx) -> Result<&Actor, PageError> {
-    ctx.session().map(|s| &s.actor).map_err(|e| PageError::new(ctx, e))
-}
 
 fn theme_label(t: &Tr, th: Theme) -> String {
     t.t(&format!("theme-{}", th.key()))
@@ -304,9 +299,7 @@ pub async fn records(State(state): State<AppState>, Extension(ctx): Extension<Ct
     let a = actor(&ctx)?;
     let names: Vec<String> = records.iter().map(|(n, _)| n.clone()).collect();
     let homes = if a.grants.has(mamori_domain::permission::Permission::RegistersView) {
-        mamori_app::registers::record_homes(&state.db, a, &names, state.now())
-            .await
-            .map_err(|e| PageError::new(&ctx, e))?
+        mamori_app::registers::record_homes(&state.db, a, &names, state.now()).await.map_err(fail(&ctx))?
     } else {
         names.iter().map(|n| (n.clone(), mamori_app::registers::RecordHome::Missing)).collect()
     };
@@ -336,13 +329,11 @@ pub async fn offer_register(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<crate::FormData>,
 ) -> PageResult {
-    if !ctx.check_csrf(form.get("csrf")) {
-        return Err(PageError::new(&ctx, AppError::Forbidden));
-    }
+    csrf(&ctx, &form)?;
     let def =
         mamori_app::registers::offer(&state.db, actor(&ctx)?, form.get("name"), form.all("controls"), state.now())
             .await
-            .map_err(|e| PageError::new(&ctx, e))?;
+            .map_err(fail(&ctx))?;
     Ok(Redirect::to(&format!("/registers/{}/design", def.key)).into_response())
 }
 
@@ -530,11 +521,9 @@ pub async fn import_confirm(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<crate::FormData>,
 ) -> PageResult {
-    if !ctx.check_csrf(form.get("csrf")) {
-        return Err(PageError::new(&ctx, AppError::Forbidden));
-    }
+    csrf(&ctx, &form)?;
     let imported = regulation::import_staged(&state.db, actor(&ctx)?, form.get("staging_id"), state.now())
         .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+        .map_err(fail(&ctx))?;
     Ok(Redirect::to(&format!("/controls?done=imported&version={}", imported.version.version_no)).into_response())
 }
