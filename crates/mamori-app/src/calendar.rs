@@ -60,7 +60,7 @@ pub fn fold(line: &str) -> String {
 }
 
 /// The feed for a token: open occurrences of duties owned by the person's roles, from 60 days
-/// back (still open means overdue) to 400 days ahead. `None` for an unknown token.
+/// back (still open means overdue) to the materialised horizon. `None` for an unknown token.
 pub async fn feed(db: &Db, token: &str, today: Date, now: i64) -> Result<Option<String>, AppError> {
     let owner = {
         let mut c = db.conn().await?;
@@ -77,13 +77,16 @@ pub async fn feed(db: &Db, token: &str, today: Date, now: i64) -> Result<Option<
             rows::user_roles(&mut c.ex(), &org_id, &user_id).await?.into_iter().map(|r| r.key).collect();
         (roles, rows::duties(&mut c.ex(), &org_id).await?)
     };
-    crate::duties::materialize(db, &org_id, today, 400).await?;
+    crate::duties::ensure_materialized(db, &org_id, today).await?;
     let from = today.checked_sub(jiff::Span::new().days(60)).map_err(|e| AppError::Internal(e.to_string()))?;
-    let to = today.checked_add(jiff::Span::new().days(400)).map_err(|e| AppError::Internal(e.to_string()))?;
+    let to = today
+        .checked_add(jiff::Span::new().days(crate::duties::HORIZON_DAYS))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let occ = {
         let mut c = db.conn().await?;
-        rows::occurrences_between(&mut c.ex(), &org_id, &from.to_string(), &to.to_string()).await?
+        rows::open_occurrences_until(&mut c.ex(), &org_id, &to.to_string()).await?
     };
+    let from = from.to_string();
     let stamp =
         jiff::Timestamp::from_millisecond(now).map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default();
     let mut ics = String::new();
@@ -97,9 +100,9 @@ pub async fn feed(db: &Db, token: &str, today: Date, now: i64) -> Result<Option<
     ] {
         ics.push_str(&fold(l));
     }
-    for o in occ.iter().filter(|o| o.state == "open") {
+    for o in occ.iter().filter(|o| o.due >= from) {
         let Some(d) = duties.iter().find(|d| d.id == o.duty_id) else { continue };
-        if !d.owner_role.as_ref().is_some_and(|r| roles.contains(r)) {
+        if !crate::duties::is_mine(d, &user_id, &roles) {
             continue;
         }
         let Ok(due) = o.due.parse::<Date>() else { continue };

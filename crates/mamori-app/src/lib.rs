@@ -16,6 +16,7 @@ pub mod random;
 pub mod registers;
 pub mod regulation;
 pub mod regulation_file;
+pub mod reminders;
 pub mod session;
 pub mod users;
 

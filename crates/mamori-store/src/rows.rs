@@ -1366,6 +1366,10 @@ pub struct DutyRow {
     pub created_at: i64,
     /// Changed.
     pub updated_at: i64,
+    /// A named assignee (user id); otherwise anyone holding the owner role.
+    pub assignee_id: Option<String>,
+    /// The register whose row completes the duty (evidence `record`).
+    pub register_key: Option<String>,
 }
 
 /// An occurrence of a duty.
@@ -1393,10 +1397,13 @@ pub struct OccurrenceRow {
     pub evidence: Option<String>,
     /// Why skipped.
     pub skip_reason: Option<String>,
+    /// The register row it produced, as `register_key/row_id`.
+    pub record_ref: Option<String>,
 }
 
-const DUTY_COLS: &str = "id, org_id, title, control_id, decision, frequency, anchor_day, anchor_month, fiscal_year_start, schedule_from, owner_role, source_text, evidence, active, created_at, updated_at";
-const OCC_COLS: &str = "id, org_id, duty_id, due, state, done_by, done_on, done_at, note, evidence, skip_reason";
+const DUTY_COLS: &str = "id, org_id, title, control_id, decision, frequency, anchor_day, anchor_month, fiscal_year_start, schedule_from, owner_role, source_text, evidence, active, created_at, updated_at, assignee_id, register_key";
+const OCC_COLS: &str =
+    "id, org_id, duty_id, due, state, done_by, done_on, done_at, note, evidence, skip_reason, record_ref";
 
 /// Inserts a duty unless one with the same control and source text exists; true when inserted.
 pub async fn insert_duty(ex: &mut Ex<'_>, d: &DutyRow) -> Result<bool, StoreError> {
@@ -1405,7 +1412,7 @@ pub async fn insert_duty(ex: &mut Ex<'_>, d: &DutyRow) -> Result<bool, StoreErro
         sql(&[
             "INSERT INTO duty (",
             DUTY_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING"
         ]),
         &d.id,
         &d.org_id,
@@ -1422,7 +1429,9 @@ pub async fn insert_duty(ex: &mut Ex<'_>, d: &DutyRow) -> Result<bool, StoreErro
         &d.evidence,
         d.active,
         d.created_at,
-        d.updated_at
+        d.updated_at,
+        &d.assignee_id,
+        &d.register_key
     )? == 1)
 }
 
@@ -1441,7 +1450,8 @@ pub async fn update_duty_schedule(ex: &mut Ex<'_>, d: &DutyRow) -> Result<(), St
     exec!(
         ex,
         "UPDATE duty SET decision = $1, frequency = $2, anchor_day = $3, anchor_month = $4, fiscal_year_start = $5, owner_role = $6, \
-         evidence = $7, updated_at = $8, schedule_from = $9 WHERE org_id = $10 AND id = $11",
+         evidence = $7, updated_at = $8, schedule_from = $9, title = $10, assignee_id = $11, register_key = $12, active = $13 \
+         WHERE org_id = $14 AND id = $15",
         &d.decision,
         &d.frequency,
         d.anchor_day,
@@ -1451,6 +1461,10 @@ pub async fn update_duty_schedule(ex: &mut Ex<'_>, d: &DutyRow) -> Result<(), St
         &d.evidence,
         d.updated_at,
         &d.schedule_from,
+        &d.title,
+        &d.assignee_id,
+        &d.register_key,
+        d.active,
         &d.org_id,
         &d.id
     )?;
@@ -1464,7 +1478,7 @@ pub async fn insert_occurrence(ex: &mut Ex<'_>, o: &OccurrenceRow) -> Result<(),
         sql(&[
             "INSERT INTO duty_occurrence (",
             OCC_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (duty_id, due) DO NOTHING"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (duty_id, due) DO NOTHING"
         ]),
         &o.id,
         &o.org_id,
@@ -1476,7 +1490,8 @@ pub async fn insert_occurrence(ex: &mut Ex<'_>, o: &OccurrenceRow) -> Result<(),
         o.done_at,
         &o.note,
         &o.evidence,
-        &o.skip_reason
+        &o.skip_reason,
+        &o.record_ref
     )?;
     Ok(())
 }
@@ -1534,8 +1549,8 @@ pub async fn occurrence(ex: &mut Ex<'_>, org_id: &str, id: &str) -> Result<Optio
 pub async fn close_occurrence(ex: &mut Ex<'_>, o: &OccurrenceRow) -> Result<u64, StoreError> {
     Ok(exec!(
         ex,
-        "UPDATE duty_occurrence SET state = $1, done_by = $2, done_on = $3, done_at = $4, note = $5, evidence = $6, skip_reason = $7 \
-         WHERE org_id = $8 AND id = $9 AND state = 'open'",
+        "UPDATE duty_occurrence SET state = $1, done_by = $2, done_on = $3, done_at = $4, note = $5, evidence = $6, skip_reason = $7, \
+         record_ref = $8 WHERE org_id = $9 AND id = $10 AND state = 'open'",
         &o.state,
         &o.done_by,
         &o.done_on,
@@ -1543,8 +1558,168 @@ pub async fn close_occurrence(ex: &mut Ex<'_>, o: &OccurrenceRow) -> Result<u64,
         &o.note,
         &o.evidence,
         &o.skip_reason,
+        &o.record_ref,
         &o.org_id,
         &o.id
+    )?)
+}
+
+/// Open occurrences due on or before a date (overdue and coming up), oldest first.
+pub async fn open_occurrences_until(ex: &mut Ex<'_>, org_id: &str, to: &str) -> Result<Vec<OccurrenceRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        OccurrenceRow,
+        sql(&[
+            "SELECT ",
+            OCC_COLS,
+            " FROM duty_occurrence WHERE org_id = $1 AND state = 'open' AND due <= $2 ORDER BY due, duty_id"
+        ]),
+        org_id,
+        to
+    )?)
+}
+
+/// Every occurrence of one duty, newest first.
+pub async fn occurrences_of_duty(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    duty_id: &str,
+) -> Result<Vec<OccurrenceRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        OccurrenceRow,
+        sql(&["SELECT ", OCC_COLS, " FROM duty_occurrence WHERE org_id = $1 AND duty_id = $2 ORDER BY due DESC"]),
+        org_id,
+        duty_id
+    )?)
+}
+
+/// One duty.
+pub async fn duty(ex: &mut Ex<'_>, org_id: &str, id: &str) -> Result<Option<DutyRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        DutyRow,
+        sql(&["SELECT ", DUTY_COLS, " FROM duty WHERE org_id = $1 AND id = $2"]),
+        org_id,
+        id
+    )?)
+}
+
+// ---- mail outbox ----
+
+/// A queued, sent or failing mail.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct MailRow {
+    /// Id.
+    pub id: String,
+    /// Organisation.
+    pub org_id: String,
+    /// What makes this mail unique (kind, occurrence or week, recipient).
+    pub dedupe_key: String,
+    /// before, due, digest.
+    pub kind: String,
+    /// Address.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Queued.
+    pub created_at: i64,
+    /// Send attempts so far.
+    pub attempts: i64,
+    /// Not to be tried before.
+    pub next_attempt_at: i64,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// When delivered to the SMTP server.
+    pub sent_at: Option<i64>,
+}
+
+const MAIL_COLS: &str = "id, org_id, dedupe_key, kind, recipient, subject, body, created_at, attempts, next_attempt_at, last_error, sent_at";
+
+/// Queues a mail unless one with the same dedupe key exists; true when queued.
+pub async fn queue_mail(ex: &mut Ex<'_>, m: &MailRow) -> Result<bool, StoreError> {
+    Ok(exec!(
+        ex,
+        sql(&[
+            "INSERT INTO mail_outbox (",
+            MAIL_COLS,
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (org_id, dedupe_key) DO NOTHING"
+        ]),
+        &m.id,
+        &m.org_id,
+        &m.dedupe_key,
+        &m.kind,
+        &m.recipient,
+        &m.subject,
+        &m.body,
+        m.created_at,
+        m.attempts,
+        m.next_attempt_at,
+        &m.last_error,
+        m.sent_at
+    )? == 1)
+}
+
+/// Unsent mails (of every organisation) whose next attempt is due.
+pub async fn mail_due(ex: &mut Ex<'_>, now: i64, max_attempts: i64, limit: i64) -> Result<Vec<MailRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        MailRow,
+        sql(&[
+            "SELECT ",
+            MAIL_COLS,
+            " FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 AND attempts < $2 \
+              ORDER BY next_attempt_at, id LIMIT $3"
+        ]),
+        now,
+        max_attempts,
+        limit
+    )?)
+}
+
+/// Records a successful send; 0 when it was already sent (another worker).
+pub async fn mail_sent(ex: &mut Ex<'_>, id: &str, now: i64) -> Result<u64, StoreError> {
+    Ok(exec!(
+        ex,
+        "UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2 AND sent_at IS NULL",
+        now,
+        id
+    )?)
+}
+
+/// Records a failed attempt and when to retry.
+pub async fn mail_failed(ex: &mut Ex<'_>, id: &str, error: &str, retry_at: i64) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3 AND sent_at IS NULL",
+        error,
+        retry_at,
+        id
+    )?;
+    Ok(())
+}
+
+/// Makes a mail due again now (an administrator's retry), resetting its attempts.
+pub async fn mail_retry(ex: &mut Ex<'_>, org_id: &str, id: &str, now: i64) -> Result<u64, StoreError> {
+    Ok(exec!(
+        ex,
+        "UPDATE mail_outbox SET attempts = 0, next_attempt_at = $1 WHERE org_id = $2 AND id = $3 AND sent_at IS NULL",
+        now,
+        org_id,
+        id
+    )?)
+}
+
+/// The organisation's mails, newest first.
+pub async fn mails(ex: &mut Ex<'_>, org_id: &str, limit: i64) -> Result<Vec<MailRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        MailRow,
+        sql(&["SELECT ", MAIL_COLS, " FROM mail_outbox WHERE org_id = $1 ORDER BY created_at DESC, id LIMIT $2"]),
+        org_id,
+        limit
     )?)
 }
 
@@ -1579,4 +1754,34 @@ pub async fn calendar_owner(ex: &mut Ex<'_>, token_hash: &str) -> Result<Option<
     }
     Ok(fetch_optional!(ex, O, "SELECT org_id, user_id FROM calendar_token WHERE token_hash = $1", token_hash)?
         .map(|o| (o.org_id, o.user_id)))
+}
+
+/// The latest materialised due date of each duty of an organisation.
+pub async fn last_due_per_duty(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct L {
+        duty_id: String,
+        last: String,
+    }
+    Ok(fetch_all!(
+        ex,
+        L,
+        "SELECT duty_id, MAX(due) AS last FROM duty_occurrence WHERE org_id = $1 GROUP BY duty_id",
+        org_id
+    )?
+    .into_iter()
+    .map(|l| (l.duty_id, l.last))
+    .collect())
+}
+
+/// Claims a due mail for sending until `lease_until` (so two workers never send it both);
+/// 1 when claimed.
+pub async fn mail_claim(ex: &mut Ex<'_>, id: &str, now: i64, lease_until: i64) -> Result<u64, StoreError> {
+    Ok(exec!(
+        ex,
+        "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3",
+        lease_until,
+        id,
+        now
+    )?)
 }

@@ -9,6 +9,10 @@ use mamori_store::Db;
 const T0: i64 = 1_767_225_600_000;
 const SEED: &str = include_str!("../../../../examples/seed-regulation.txt");
 
+fn note(n: &str) -> duties::Completion {
+    duties::Completion { note: n.into(), ..Default::default() }
+}
+
 async fn setup(db: &Db) -> Actor {
     let o = org::create(db, "acme", "アクメ", T0).await.unwrap();
     let a = Actor::cli(&o.id);
@@ -55,12 +59,12 @@ async fn completion_skip_overdue_and_rescheduling(db: Db) {
 
     // Completion needs the evidence the duty asks for (a note by default).
     assert!(matches!(
-        duties::complete(&db, &a, &mine[0].occurrence.id, " ", vec![], today, T0).await,
+        duties::complete(&db, &a, &mine[0].occurrence.id, note(" "), today, T0).await,
         Err(AppError::Validation(_))
     ));
-    duties::complete(&db, &a, &mine[0].occurrence.id, "USB に取得済み", vec![], today, T0).await.unwrap();
+    duties::complete(&db, &a, &mine[0].occurrence.id, note("USB に取得済み"), today, T0).await.unwrap();
     assert!(matches!(
-        duties::complete(&db, &a, &mine[0].occurrence.id, "again", vec![], today, T0).await,
+        duties::complete(&db, &a, &mine[0].occurrence.id, note("again"), today, T0).await,
         Err(AppError::Conflict)
     ));
     duties::skip(&db, &a, &mine[1].occurrence.id, "事務所移転のため翌月に実施", T0).await.unwrap();

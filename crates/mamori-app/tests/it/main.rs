@@ -6,4 +6,6 @@ mod documents;
 mod duties;
 mod harness;
 mod registers;
+mod reminders;
+mod smtp_sink;
 mod users_and_login;
