@@ -136,6 +136,25 @@ pub struct DutyView {
     pub next_due: Option<String>,
 }
 
+impl DutyView {
+    /// The contract's JSON (`mamori duties list`, `GET /api/v1/duties`).
+    pub fn contract(&self) -> serde_json::Value {
+        let d = &self.duty;
+        serde_json::json!({
+            "id": d.id, "title": d.title, "control": d.control_id, "frequency": d.frequency,
+            "owner_role": d.owner_role, "source_text": d.source_text, "next_due": self.next_due,
+            "decision": d.decision, "assignee_id": d.assignee_id, "evidence": d.evidence,
+        })
+    }
+}
+
+/// The fiscal year (April start) containing `today`: its first and last day.
+pub fn fiscal_year_range(today: Date) -> Result<(Date, Date), AppError> {
+    let fy = schedule::fiscal_year(today, 4);
+    let last = schedule::fiscal_year_start_date(fy + 1, 4).yesterday().map_err(internal)?;
+    Ok((schedule::fiscal_year_start_date(fy, 4), last))
+}
+
 /// Materialises occurrences of every scheduled duty from the fiscal year of `today` (or the
 /// day after its latest existing occurrence) up to `horizon_days` ahead. Existing occurrences
 /// are kept, so this is idempotent.
@@ -218,6 +237,17 @@ pub struct OccurrenceView {
 }
 
 impl OccurrenceView {
+    /// The contract's JSON (`mamori duties occurrences`, `GET /api/v1/duties/occurrences`).
+    pub fn contract(&self) -> serde_json::Value {
+        let o = &self.occurrence;
+        serde_json::json!({
+            "duty_id": o.duty_id, "due": o.due, "state": self.contract_state(), "id": o.id,
+            "status": self.status, "done_by": o.done_by, "done_on": o.done_on, "note": o.note,
+            "skip_reason": o.skip_reason, "record_ref": o.record_ref,
+            "evidence": o.evidence.as_deref().and_then(|e| serde_json::from_str::<Vec<String>>(e).ok()).unwrap_or_default(),
+        })
+    }
+
     /// The contract's state: open, done, skipped or overdue.
     pub fn contract_state(&self) -> &'static str {
         match self.status {
@@ -772,4 +802,40 @@ pub async fn heatmap(db: &Db, actor: &Actor, fy: i16, today: Date) -> Result<Hea
         })
         .collect();
     Ok(HeatMap { fiscal_year: fy, fiscal_year_start: start, months, rows })
+}
+
+/// What a duty form offers: roles (key, Japanese name, English name), people (id, name) and
+/// registers (key, name).
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    /// Roles.
+    pub roles: Vec<(String, String, String)>,
+    /// Active people.
+    pub people: Vec<(String, String)>,
+    /// Registers.
+    pub registers: Vec<(String, String)>,
+}
+
+/// The choices of the duty forms.
+pub async fn choices(db: &Db, actor: &Actor) -> Result<Choices, AppError> {
+    actor.require(Permission::DutiesView)?;
+    let mut c = db.conn().await?;
+    Ok(Choices {
+        roles: rows::list_roles(&mut c.ex(), &actor.org_id)
+            .await?
+            .into_iter()
+            .map(|r| (r.key, r.name_ja, r.name_en))
+            .collect(),
+        people: rows::list_users(&mut c.ex(), &actor.org_id)
+            .await?
+            .into_iter()
+            .filter(|u| u.disabled == 0)
+            .map(|u| (u.id, u.display_name))
+            .collect(),
+        registers: rows::register_defs(&mut c.ex(), &actor.org_id)
+            .await?
+            .into_iter()
+            .map(|r| (r.key, r.name))
+            .collect(),
+    })
 }

@@ -26,6 +26,32 @@ pub struct FileConfig {
     pub login_burst: Option<u32>,
     /// Login attempts refilled per minute.
     pub login_per_minute: Option<u32>,
+    /// The server's public URL (links in reminder mails).
+    pub base_url: Option<String>,
+    /// Reminder mail over SMTP (off when absent).
+    pub smtp: Option<SmtpFile>,
+}
+
+/// The `[smtp]` section.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFile {
+    /// Server host.
+    pub host: Option<String>,
+    /// Port (587 for STARTTLS, 465 for TLS, 25 for none).
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` or `none`.
+    pub security: Option<String>,
+    /// User name.
+    pub username: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+    /// Sender.
+    pub from: Option<String>,
+    /// Days before the due date for the first reminder (default 7).
+    pub days_before: Option<i64>,
+    /// Seconds between worker rounds (default 300).
+    pub interval_seconds: Option<u64>,
 }
 
 /// The effective settings.
@@ -47,6 +73,10 @@ pub struct Settings {
     pub login_burst: u32,
     /// Login refill per minute.
     pub login_per_minute: u32,
+    /// Reminder mail, when an SMTP host is configured.
+    pub smtp: Option<mamori_app::reminders::SmtpConfig>,
+    /// Seconds between reminder rounds.
+    pub reminder_interval_secs: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -58,6 +88,7 @@ impl std::fmt::Debug for Settings {
             .field("port", &self.port)
             .field("secure_cookies", &self.secure_cookies)
             .field("log_json", &self.log_json)
+            .field("smtp_host", &self.smtp.as_ref().map(|s| (&s.host, s.port)))
             .finish()
     }
 }
@@ -88,6 +119,15 @@ const ENV_KEYS: &[&str] = &[
     "MAMORI_LOG",
     "MAMORI_LOGIN_BURST",
     "MAMORI_LOGIN_PER_MINUTE",
+    "MAMORI_BASE_URL",
+    "MAMORI_SMTP_HOST",
+    "MAMORI_SMTP_PORT",
+    "MAMORI_SMTP_SECURITY",
+    "MAMORI_SMTP_USERNAME",
+    "MAMORI_SMTP_PASSWORD",
+    "MAMORI_SMTP_FROM",
+    "MAMORI_REMINDER_DAYS_BEFORE",
+    "MAMORI_REMINDER_INTERVAL_SECONDS",
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool> {
@@ -133,7 +173,48 @@ pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Sett
             None => Ok(file_v.unwrap_or(default)),
         }
     };
+    let smtp_file = file.smtp.unwrap_or_default();
+    let smtp = match get("MAMORI_SMTP_HOST").or(smtp_file.host) {
+        None => None,
+        Some(host) => {
+            let security_key = get("MAMORI_SMTP_SECURITY").or(smtp_file.security).unwrap_or_else(|| "starttls".into());
+            let security = mamori_app::reminders::Security::from_key(&security_key)
+                .with_context(|| format!("smtp.security: expected starttls, tls or none, got {security_key:?}"))?;
+            let default_port = match security {
+                mamori_app::reminders::Security::None => 25,
+                mamori_app::reminders::Security::StartTls => 587,
+                mamori_app::reminders::Security::Tls => 465,
+            };
+            let port = match get("MAMORI_SMTP_PORT") {
+                Some(v) => v.parse().with_context(|| format!("MAMORI_SMTP_PORT: not a port number: {v:?}"))?,
+                None => smtp_file.port.unwrap_or(default_port),
+            };
+            let days_before = match get("MAMORI_REMINDER_DAYS_BEFORE") {
+                Some(v) => v.parse().with_context(|| format!("MAMORI_REMINDER_DAYS_BEFORE: not a number: {v:?}"))?,
+                None => smtp_file.days_before.unwrap_or(7),
+            };
+            let from = get("MAMORI_SMTP_FROM")
+                .or(smtp_file.from)
+                .context("smtp.from (MAMORI_SMTP_FROM) is required when an SMTP host is set")?;
+            Some(mamori_app::reminders::SmtpConfig {
+                host,
+                port,
+                security,
+                username: get("MAMORI_SMTP_USERNAME").or(smtp_file.username),
+                password: get("MAMORI_SMTP_PASSWORD").or(smtp_file.password),
+                from,
+                base_url: get("MAMORI_BASE_URL").or(file.base_url),
+                days_before,
+            })
+        }
+    };
+    let reminder_interval_secs = match get("MAMORI_REMINDER_INTERVAL_SECONDS") {
+        Some(v) => v.parse().with_context(|| format!("MAMORI_REMINDER_INTERVAL_SECONDS: not a number: {v:?}"))?,
+        None => smtp_file.interval_seconds.unwrap_or(300),
+    };
     Ok(Settings {
+        smtp,
+        reminder_interval_secs,
         database_url: get("MAMORI_DATABASE_URL").or(file.database_url),
         data_dir: get("MAMORI_DATA_DIR").map(PathBuf::from).or(file.data_dir),
         bind: get("MAMORI_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1".into()),
@@ -187,7 +268,39 @@ mod tests {
             log_json: false,
             login_burst: 1,
             login_per_minute: 1,
+            smtp: Some(mamori_app::reminders::SmtpConfig {
+                host: "mail.example.jp".into(),
+                port: 587,
+                security: mamori_app::reminders::Security::StartTls,
+                username: Some("isms".into()),
+                password: Some("mailsecret".into()),
+                from: "isms@example.jp".into(),
+                base_url: None,
+                days_before: 7,
+            }),
+            reminder_interval_secs: 300,
         };
         assert!(!format!("{s:?}").contains("secret"));
+    }
+
+    #[test]
+    fn smtp_from_file_and_env() {
+        let dir = std::env::temp_dir().join(format!("mamori-cfg-smtp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("smtp.toml");
+        std::fs::write(&f, "[smtp]\nhost = \"mail.example.jp\"\nsecurity = \"tls\"\nfrom = \"isms@example.jp\"\n")
+            .unwrap();
+        let s = load(Some(&f), &env(&[("MAMORI_REMINDER_DAYS_BEFORE", "3")])).unwrap();
+        let smtp = s.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.security, smtp.days_before), (465, mamori_app::reminders::Security::Tls, 3));
+        assert!(load(None, &env(&[("MAMORI_SMTP_HOST", "h")])).is_err(), "a sender is required");
+        assert!(
+            load(
+                None,
+                &env(&[("MAMORI_SMTP_HOST", "h"), ("MAMORI_SMTP_FROM", "a@b"), ("MAMORI_SMTP_SECURITY", "ssl3")])
+            )
+            .is_err()
+        );
+        assert!(load(None, &[]).unwrap().smtp.is_none());
     }
 }

@@ -65,6 +65,9 @@ enum Command {
     /// Controlled documents.
     #[command(subcommand)]
     Documents(DocumentsCommand),
+    /// Reminder mail of duties.
+    #[command(subcommand)]
+    Reminders(RemindersCommand),
     /// Registers (台帳・記録).
     #[command(subcommand)]
     Register(RegisterCommand),
@@ -99,6 +102,13 @@ enum DutiesCommand {
         #[arg(long, default_value = "json")]
         format: String,
     },
+}
+
+#[derive(Subcommand)]
+enum RemindersCommand {
+    /// One round of the reminder worker: queues today's reminders and sends what is due over
+    /// the configured SMTP server (each mail once; failures are retried on later rounds).
+    Send,
 }
 
 #[derive(Subcommand)]
@@ -397,6 +407,36 @@ async fn serve(
             }
         }
     });
+    // Duties are materialised daily and reminders queued and sent every few minutes.
+    let worker_db = db.clone();
+    let smtp = settings.smtp.clone();
+    let every = std::time::Duration::from_secs(settings.reminder_interval_secs.max(10));
+    tokio::spawn(async move {
+        let text = mamori_web::i18n::Tr { lang: mamori_web::i18n::Lang::Ja };
+        loop {
+            let now = now_ms();
+            let today = mamori_app::tokyo_date(now);
+            let orgs = match worker_db.conn().await {
+                Ok(mut c) => mamori_store::rows::list_orgs(&mut c.ex()).await.unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            for o in orgs {
+                if let Err(e) = mamori_app::duties::ensure_materialized(&worker_db, &o.id, today).await {
+                    tracing::warn!(error = %e, org = %o.slug, "materialising duties failed");
+                }
+            }
+            if let Some(smtp) = &smtp {
+                match mamori_app::reminders::run_once(&worker_db, smtp, &text, now).await {
+                    Ok((queued, r)) if queued + r.sent + r.failed > 0 => {
+                        tracing::info!(queued, sent = r.sent, failed = r.failed, "reminder round")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "reminder round failed"),
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
     mamori_web::serve(listener, state, shutdown_signal()).await.context("server failed")?;
     db.close().await;
     Ok(())
@@ -678,6 +718,15 @@ async fn run(cli: Cli) -> Result<i32> {
                 }
             }
         }
+        Command::Reminders(RemindersCommand::Send) => {
+            let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
+            let Some(smtp) = &settings.smtp else { bail!("no SMTP server configured (smtp.host or MAMORI_SMTP_HOST)") };
+            let text = mamori_web::i18n::Tr { lang: mamori_web::i18n::Lang::Ja };
+            let (queued, r) = mamori_app::reminders::run_once(&db, smtp, &text, now_ms()).await.map_err(app_err)?;
+            println!("queued {queued}, sent {}, failed {}", r.sent, r.failed);
+            db.close().await;
+            return Ok(if r.failed > 0 { 1 } else { 0 });
+        }
         Command::Duties(c) => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;
             let today = mamori_app::tokyo_date(now_ms());
@@ -694,33 +743,21 @@ async fn run(cli: Cli) -> Result<i32> {
             match c {
                 DutiesCommand::List { .. } => {
                     let list = mamori_app::duties::list(&db, &a, today).await.map_err(app_err)?;
-                    let out: Vec<serde_json::Value> = list
-                        .iter()
-                        .map(|d| {
-                            serde_json::json!({
-                                "id": d.duty.id, "title": d.duty.title, "control": d.duty.control_id,
-                                "frequency": d.duty.frequency, "owner_role": d.duty.owner_role,
-                                "source_text": d.duty.source_text, "next_due": d.next_due, "decision": d.duty.decision,
-                            })
-                        })
-                        .collect();
+                    let out: Vec<serde_json::Value> = list.iter().map(|d| d.contract()).collect();
                     println!("{}", serde_json::to_string_pretty(&out)?);
                 }
                 DutiesCommand::Occurrences { from, to, .. } => {
-                    let fy = mamori_domain::schedule::fiscal_year(today, 4);
+                    let (fy_first, fy_last) = mamori_app::duties::fiscal_year_range(today).map_err(app_err)?;
                     let parse = |s: Option<String>, default: jiff::civil::Date| -> Result<jiff::civil::Date> {
                         match s {
                             Some(s) => s.parse().with_context(|| format!("not a date (YYYY-MM-DD): {s}")),
                             None => Ok(default),
                         }
                     };
-                    let from = parse(from, mamori_domain::schedule::fiscal_year_start_date(fy, 4))?;
-                    let to = parse(to, mamori_domain::schedule::fiscal_year_start_date(fy + 1, 4).yesterday()?)?;
+                    let from = parse(from, fy_first)?;
+                    let to = parse(to, fy_last)?;
                     let occ = mamori_app::duties::occurrences(&db, &a, from, to, today).await.map_err(app_err)?;
-                    let out: Vec<serde_json::Value> = occ
-                        .iter()
-                        .map(|o| serde_json::json!({"duty_id": o.occurrence.duty_id, "due": o.occurrence.due, "state": o.contract_state(), "id": o.occurrence.id}))
-                        .collect();
+                    let out: Vec<serde_json::Value> = occ.iter().map(|o| o.contract()).collect();
                     println!("{}", serde_json::to_string_pretty(&out)?);
                 }
             }

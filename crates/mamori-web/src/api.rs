@@ -621,3 +621,109 @@ pub async fn duties_offer(State(state): State<AppState>, Extension(ctx): Extensi
     let added = mamori_app::duties::offer_from_regulation(&state.db, &s.actor, today, now).await.map_err(fail(&ctx))?;
     Ok(Json(json!({ "added": added })).into_response())
 }
+
+fn today_of(state: &AppState) -> jiff::civil::Date {
+    mamori_app::tokyo_date(state.now())
+}
+
+/// `GET /api/v1/duties` → the contract of `mamori duties list`.
+pub async fn duties_list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let list = mamori_app::duties::list(&state.db, &s.actor, today_of(&state)).await.map_err(fail(&ctx))?;
+    Ok(Json(list.iter().map(|d| d.contract()).collect::<Vec<_>>()).into_response())
+}
+
+/// Range of `GET /api/v1/duties/occurrences` (default: the current fiscal year).
+#[derive(Deserialize)]
+pub struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /api/v1/duties/occurrences?from=YYYY-MM-DD&to=YYYY-MM-DD` → the contract of
+/// `mamori duties occurrences`, with completion details.
+pub async fn duties_occurrences(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let today = today_of(&state);
+    let (first, last) = mamori_app::duties::fiscal_year_range(today).map_err(fail(&ctx))?;
+    let date = |v: Option<&String>, field: &str, d: jiff::civil::Date| match v {
+        Some(v) => v
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| ApiError::new(&ctx, AppError::Validation(vec![(field.into(), "field-invalid-date".into())]))),
+        None => Ok(d),
+    };
+    let (from, to) = (date(q.from.as_ref(), "from", first)?, date(q.to.as_ref(), "to", last)?);
+    let occ = mamori_app::duties::occurrences(&state.db, &s.actor, from, to, today).await.map_err(fail(&ctx))?;
+    Ok(Json(occ.iter().map(|o| o.contract()).collect::<Vec<_>>()).into_response())
+}
+
+/// Fiscal year of `GET /api/v1/duties/heatmap`.
+#[derive(Deserialize)]
+pub struct FyQuery {
+    fy: Option<i16>,
+}
+
+/// `GET /api/v1/duties/heatmap?fy=2026` → `{ fiscal_year, months, rows: [{ duty_id, title,
+/// control_id, cells: [{ state, count }] }] }`.
+pub async fn duties_heatmap(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<FyQuery>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let today = today_of(&state);
+    let fy = q.fy.unwrap_or_else(|| mamori_domain::schedule::fiscal_year(today, 4));
+    Ok(Json(mamori_app::duties::heatmap(&state.db, &s.actor, fy, today).await.map_err(fail(&ctx))?).into_response())
+}
+
+/// Body of `POST /api/v1/duties/occurrences/{id}/complete`.
+#[derive(Deserialize)]
+pub struct CompleteBody {
+    #[serde(default)]
+    note: String,
+    /// SHA-256 of files uploaded through `POST /api/v1/evidence`.
+    #[serde(default)]
+    evidence: Vec<String>,
+    /// `register_key/row_id`.
+    record_ref: Option<String>,
+}
+
+/// `POST /api/v1/duties/occurrences/{id}/complete`: 422 `validation` naming the missing
+/// evidence, 409 when it is no longer open.
+pub async fn duty_complete(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    j: Result<Json<CompleteBody>, JsonRejection>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let b = body(&ctx, j)?;
+    let done = mamori_app::duties::Completion { note: b.note, evidence: b.evidence, record_ref: b.record_ref };
+    let o = mamori_app::duties::complete(&state.db, &s.actor, &id, done, today_of(&state), state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Json(o).into_response())
+}
+
+/// Body of `POST /api/v1/duties/occurrences/{id}/skip`.
+#[derive(Deserialize)]
+pub struct SkipBody {
+    reason: String,
+}
+
+/// `POST /api/v1/duties/occurrences/{id}/skip`.
+pub async fn duty_skip(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    j: Result<Json<SkipBody>, JsonRejection>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let b = body(&ctx, j)?;
+    let o = mamori_app::duties::skip(&state.db, &s.actor, &id, &b.reason, state.now()).await.map_err(fail(&ctx))?;
+    Ok(Json(o).into_response())
+}

@@ -110,11 +110,21 @@ impl Tr {
     }
 }
 
+impl mamori_app::reminders::MailText for Tr {
+    fn text(&self, key: &str, args: &[(&str, String)]) -> String {
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.ta(key, &args)
+    }
+}
+
 /// Whether `key` exists in `lang` (tests check that both catalogues have every key).
 pub fn has_key(lang: Lang, key: &str) -> bool {
     // Messages with placeables only resolve when their arguments are given.
     let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-    for name in ["name", "org", "roles", "login", "password", "detail", "version", "number", "edition", "date", "id"] {
+    for name in [
+        "name", "org", "roles", "login", "password", "detail", "version", "number", "edition", "date", "id", "title",
+        "due", "control",
+    ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }
     args.insert(Cow::Borrowed("count"), FluentValue::from(1));

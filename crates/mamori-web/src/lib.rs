@@ -5,12 +5,14 @@
 pub mod api;
 pub mod ctx;
 pub mod documents_pages;
+pub mod duties_pages;
 pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod registers_pages;
 pub mod regulation_pages;
 pub mod state;
+pub mod upload;
 pub mod views;
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -225,12 +227,42 @@ pub fn router(state: AppState) -> Router {
             RegistersDesign,
             Router::new().route("/regulation/records/register", post(regulation_pages::offer_register)),
         ))
-        .merge(guarded(DutiesView, Router::new().route("/api/v1/me/calendar", post(api::calendar_rotate))))
-        .merge(guarded(DutiesManage, Router::new().route("/api/v1/duties/offer", post(api::duties_offer))))
+        .merge(guarded(
+            DutiesView,
+            Router::new()
+                .route("/duties", get(duties_pages::mine))
+                .route("/duties/all", get(duties_pages::all))
+                .route("/duties/decisions", get(duties_pages::decisions))
+                .route("/duties/heatmap", get(duties_pages::heatmap))
+                .route("/duties/calendar", get(duties_pages::calendar).post(duties_pages::calendar_rotate))
+                .route("/duties/occurrences/{id}", get(duties_pages::occurrence))
+                .route(
+                    "/duties/occurrences/{id}/complete",
+                    post(duties_pages::complete).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                )
+                .route("/duties/occurrences/{id}/skip", post(duties_pages::skip))
+                .route("/duties/{id}", get(duties_pages::duty))
+                .route("/api/v1/me/calendar", post(api::calendar_rotate))
+                .route("/api/v1/duties", get(api::duties_list))
+                .route("/api/v1/duties/occurrences", get(api::duties_occurrences))
+                .route("/api/v1/duties/heatmap", get(api::duties_heatmap))
+                .route("/api/v1/duties/occurrences/{id}/complete", post(api::duty_complete))
+                .route("/api/v1/duties/occurrences/{id}/skip", post(api::duty_skip)),
+        ))
+        .merge(guarded(
+            DutiesManage,
+            Router::new()
+                .route("/duties", post(duties_pages::create))
+                .route("/duties/offer", post(duties_pages::offer))
+                .route("/duties/{id}", post(duties_pages::update))
+                .route("/api/v1/duties/offer", post(api::duties_offer)),
+        ))
         .merge(guarded(
             SettingsManage,
             Router::new()
                 .route("/settings", post(pages::settings))
+                .route("/admin/mail", get(duties_pages::outbox))
+                .route("/admin/mail/{id}/retry", post(duties_pages::outbox_retry))
                 .route("/api/v1/organization/settings", put(api::settings)),
         ))
         .merge(guarded(

@@ -666,30 +666,11 @@ pub async fn receive_file(
     ctx: &Ctx,
     mp: &mut Multipart,
 ) -> Result<mamori_store::rows::EvidenceRow, PageError> {
-    let a = actor(ctx)?;
-    let mut token = String::new();
-    while let Ok(Some(mut field)) = mp.next_field().await {
-        match field.name().unwrap_or("") {
-            "csrf" => token = field.text().await.unwrap_or_default(),
-            "file" => {
-                if !ctx.check_csrf(&token) {
-                    return Err(PageError::new(ctx, AppError::Forbidden));
-                }
-                let name = field.file_name().unwrap_or("upload").to_string();
-                let mut up = state.evidence.begin(a).await.map_err(fail(ctx))?;
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => up.write(&chunk).await.map_err(fail(ctx))?,
-                        Ok(None) => break,
-                        Err(e) => return Err(PageError::new(ctx, AppError::Blocked(e.body_text()))),
-                    }
-                }
-                return up.finish(&state.db, a, &name, state.now()).await.map_err(fail(ctx));
-            }
-            _ => {}
-        }
-    }
-    Err(PageError::new(ctx, AppError::Validation(vec![("file".into(), "field-required".into())])))
+    let (_, files) = crate::upload::receive_form(state, ctx, mp).await?;
+    files
+        .into_iter()
+        .next()
+        .ok_or_else(|| PageError::new(ctx, AppError::Validation(vec![("file".into(), "field-required".into())])))
 }
 
 /// `POST /registers/{key}/rows/{id}/files/{field}` (multipart: `csrf` first, then `file`).

@@ -42,10 +42,12 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/open-items", "nav-open-items", Some(Permission::RegulationView)),
     ("/regulation/import", "nav-import", Some(Permission::RegulationImport)),
     ("/registers", "nav-registers", Some(Permission::RegistersView)),
+    ("/duties", "nav-duties", Some(Permission::DutiesView)),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
     ("/audit", "nav-audit", Some(Permission::AuditView)),
+    ("/admin/mail", "nav-mail", Some(Permission::SettingsManage)),
     ("/password", "nav-password", None),
 ];
 

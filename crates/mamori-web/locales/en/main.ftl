@@ -378,3 +378,107 @@ record-kept-in = Kept in
 record-register = Register
 record-document = Document
 record-create-register = Create a register
+
+# duties
+nav-duties = Duties
+nav-mail = Outgoing mail
+duties-mine-title = My duties
+duties-mine-help = Overdue duties and duties due within 30 days. Completing one records it with its evidence.
+duties-scope-all = Show everybody's duties
+duties-scope-mine = Show only mine
+duties-overdue-count = { $count ->
+    [one] One duty is overdue.
+   *[other] { $count } duties are overdue.
+}
+duties-none-due = Nothing is due soon.
+duties-all-title = All duties
+duties-by-control = By control
+duties-by-role = By owner
+duties-undecided-count = { $count ->
+    [one] One duty needs a decision on its interval.
+   *[other] { $count } duties need a decision on their interval.
+}
+duties-offer = Take duties from the regulation
+duties-decisions-title = Decisions on intervals
+duties-no-decisions = No duty needs a decision.
+duties-heatmap-title = Duty heat map
+duties-heatmap-help = Duty × month: done on time, done late, skipped, missed (overdue), not yet due.
+duties-fiscal-year = Fiscal year { $number }
+duties-calendar-title = Calendar feed
+duties-calendar-help = Show your open duties in Outlook or Google Calendar: issue a URL and add it as an internet calendar. The URL is yours alone; issuing a new one stops the old one.
+duties-calendar-once = This URL is shown only now. Keep it.
+duties-calendar-issue = Issue a URL (replaces the old one)
+duty-due = Due
+duty-state = State
+duty-owner = Owner
+duty-owner-role = Owner role
+duty-assignee = Assignee
+duty-assignee-anyone = Anyone holding the role
+duty-evidence = Evidence
+duty-evidence-files = Evidence files
+duty-evidence-none = None
+duty-evidence-note = Note
+duty-evidence-file = File
+duty-evidence-record = Register row
+duty-evidence-required = This duty needs evidence to be completed.
+duty-record-ref = Register row recorded
+duty-record-unknown = No such row in the duty's register.
+duty-register = Register
+duty-note = Note
+duty-complete = Record as done
+duty-skip = Skip
+duty-skip-reason = Reason for skipping
+duty-done-by = Recorded by
+duty-done-on = Done on
+duty-recorded-at = Recorded at
+duty-history = History
+duty-history-help = Past occurrences. Changing the schedule never changes what was done or skipped.
+duty-settings = Settings
+duty-new = Add a duty
+duty-next-due = Next due
+duty-no-control = No control
+duty-decision = Handling
+duty-decide = Decide
+duty-decision-scheduled = Scheduled (set an interval)
+duty-decision-event = Event-driven
+duty-decision-audit = Checked in the internal audit
+duty-decision-review = Checked in the management review
+duty-decision-undecided = Undecided
+duty-anchor-day = Due day (31 = month end; weekday 1–7 for weekly)
+duty-anchor-month = Anchor month
+duty-fiscal-year-start = Fiscal year starts in
+duty-active = Active
+duty-form-help = Quarterly, semi-annual and annual duties repeat from the anchor month. Changes apply to open occurrences from today on.
+occ-done_on_time = Done on time
+occ-done_late = Done late
+occ-skipped = Skipped
+occ-missed = Missed (overdue)
+occ-not_yet_due = Not yet due
+field-invalid-date = Use a date as YYYY-MM-DD.
+
+# reminder mail
+mail-title = Outgoing mail (reminders)
+mail-help = Duty reminders. Failed mails are retried automatically; press Retry to send one now.
+mail-failing = { $count ->
+    [one] One mail is failing.
+   *[other] { $count } mails are failing.
+}
+mail-created = Created
+mail-kind = Kind
+mail-kind-before = Advance notice
+mail-kind-due = Due today
+mail-kind-digest = Overdue digest
+mail-recipient = To
+mail-subject = Subject
+mail-attempts = Attempts
+mail-sent = Sent
+mail-error = Error
+mail-retry = Retry
+mail-before-subject = [mamori] Duty due soon: { $title } ({ $due })
+mail-before-body = The following duty is due soon. Do it and record it in mamori.
+mail-due-subject = [mamori] Duty due today: { $title }
+mail-due-body = The following duty is due today. Record it in mamori when done.
+mail-digest-subject = [mamori] { $count } duties are overdue
+mail-digest-body = The following duties are overdue. Do and record them, or skip them with a reason.
+mail-item = - { $due } [{ $control }] { $title }
+mail-footer = This mail was sent automatically by mamori (ISMS operations).

@@ -4,6 +4,7 @@
 mod api;
 mod calendar;
 mod client;
+mod duties;
 mod pages;
 mod registers;
 mod regulation;

@@ -1,0 +1,258 @@
+//! Duty pages and API: my duties, completing with an evidence file through the page form, the
+//! heat map, the decision list, adding a duty by hand, and what an employee may not do.
+
+use crate::client::{Client, World};
+use crate::on_both_engines;
+use axum::http::StatusCode;
+use serde_json::json;
+
+const SEED: &str = include_str!("../../../../examples/seed-regulation.txt");
+
+async fn with_duties(w: &World) -> Client {
+    let mut a = w.logged_in("admin").await;
+    let r = a
+        .send_bytes(
+            "POST",
+            "/api/v1/regulation?name=seed.txt",
+            Some("application/octet-stream"),
+            SEED.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(a.post_json("/api/v1/duties/offer", json!({})).await.json()["added"], 25);
+    a
+}
+
+async fn duties_are_operated_from_the_pages(w: World) {
+    let mut a = with_duties(&w).await;
+    // Today is 2026-01-01 (fiscal year 2025): monthly duties since April are overdue.
+    let list = a.get("/api/v1/duties").await.json();
+    let backup = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["control"] == "8.13" && d["frequency"] == "monthly")
+        .expect("a monthly backup duty")
+        .clone();
+    let backup_id = backup["id"].as_str().unwrap().to_string();
+    assert_eq!(backup["next_due"], "2026-01-31");
+
+    let page = a.get("/duties?scope=all").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("未実施（期限超過）"), "overdue items are flagged");
+    assert!(page.body.contains("id=\"overdue-count\""));
+
+    let occ = a.get("/api/v1/duties/occurrences?from=2025-04-01&to=2025-04-30").await.json();
+    let april = occ.as_array().unwrap().iter().find(|o| o["duty_id"] == backup_id.as_str()).unwrap().clone();
+    assert_eq!(april["state"], "overdue");
+    let occ_id = april["id"].as_str().unwrap().to_string();
+
+    // Complete it through the page form with an evidence file (multipart).
+    let page = a.get(&format!("/duties/occurrences/{occ_id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"complete-form\""));
+    let csrf = Client::csrf_in(&page.body);
+    let b = "----mamori-duty";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nNAS へ取得、復元テスト済み\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"backup-2025-04.txt\"\r\nContent-Type: text/plain\r\n\r\nbackup ok 2025-04-30\r\n\
+         --{b}--\r\n"
+    );
+    let r = a
+        .send(
+            "POST",
+            &format!("/duties/occurrences/{occ_id}/complete"),
+            Some(&format!("multipart/form-data; boundary={b}")),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let done = a.get(&format!("/duties/occurrences/{occ_id}")).await;
+    assert!(done.body.contains("遅れて完了"), "completed after its due date");
+    assert!(done.body.contains("id=\"occ-evidence\""));
+    assert!(done.body.contains("NAS へ取得"));
+    // Completing twice is a conflict; the history keeps one record.
+    let r = a
+        .send(
+            "POST",
+            &format!("/duties/occurrences/{occ_id}/complete"),
+            Some(&format!("multipart/form-data; boundary={b}")),
+            body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // A wrong CSRF token stores nothing.
+    let forged = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nforged\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\n\r\nx\r\n--{b}--\r\n"
+    );
+    let r = a
+        .send(
+            "POST",
+            &format!("/duties/occurrences/{occ_id}/complete"),
+            Some(&format!("multipart/form-data; boundary={b}")),
+            forged,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Skipping needs a reason.
+    let may = a.get("/api/v1/duties/occurrences?from=2025-05-01&to=2025-05-31").await.json();
+    let may_id = may.as_array().unwrap().iter().find(|o| o["duty_id"] == backup_id.as_str()).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = a.get("/api/v1/me").await.json()["csrf_token"].as_str().unwrap().to_string();
+    a.headers.push(("x-csrf-token".into(), token));
+    let r = a.post_json(&format!("/api/v1/duties/occurrences/{may_id}/skip"), json!({"reason": " "})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = a
+        .post_json(&format!("/api/v1/duties/occurrences/{may_id}/skip"), json!({"reason": "NAS 故障のため翌月に実施"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // The heat map: April done late, May skipped, June–December missed, January on.
+    let h = a.get("/api/v1/duties/heatmap?fy=2025").await.json();
+    assert_eq!(h["months"][0], json!([2025, 4]));
+    assert_eq!(h["months"][11], json!([2026, 3]));
+    let row = h["rows"].as_array().unwrap().iter().find(|r| r["duty_id"] == backup_id.as_str()).unwrap();
+    let states: Vec<&str> = row["cells"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()).collect();
+    assert_eq!(
+        states,
+        [
+            "done_late",
+            "skipped",
+            "missed",
+            "missed",
+            "missed",
+            "missed",
+            "missed",
+            "missed",
+            "missed",
+            "not_yet_due",
+            "not_yet_due",
+            "not_yet_due"
+        ]
+    );
+    let page = a.get("/duties/heatmap?fy=2025").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("data-duty=\"{backup_id}\"")));
+    assert!(page.body.contains("data-state=\"done_late\""));
+    assert!(page.body.contains("2025 年度"));
+
+    // The history of the duty shows what was done and skipped.
+    let hist = a.get(&format!("/duties/{backup_id}")).await;
+    assert!(hist.body.contains("NAS 故障のため翌月に実施"));
+    assert!(hist.body.contains("id=\"duty-form\""));
+}
+
+async fn decisions_and_duties_by_hand(w: World) {
+    let mut a = with_duties(&w).await;
+    let page = a.get("/duties/decisions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches("class=\"panel decision\"").count(), 6);
+    let csrf = Client::csrf_in(&page.body);
+    let first = page.body.split("id=\"decide-").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = a
+        .post_form(
+            &format!("/duties/{first}"),
+            &[("csrf", &csrf), ("decision", "event"), ("frequency", "annual"), ("back", "/duties/decisions")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/duties/decisions");
+    assert_eq!(a.get("/duties/decisions").await.body.matches("class=\"panel decision\"").count(), 5);
+    // Another one gets an interval and starts producing occurrences.
+    let page = a.get("/duties/decisions").await;
+    let second = page.body.split("id=\"decide-").nth(1).unwrap().split('"').next().unwrap().to_string();
+    a.post_form(
+        &format!("/duties/{second}"),
+        &[
+            ("csrf", &csrf),
+            ("decision", "scheduled"),
+            ("frequency", "quarterly"),
+            ("day", "31"),
+            ("month", "6"),
+            ("fiscal_year_start", "4"),
+        ],
+    )
+    .await;
+    let d = a.get("/api/v1/duties").await.json();
+    let decided = d.as_array().unwrap().iter().find(|x| x["id"] == second.as_str()).unwrap();
+    assert_eq!((decided["decision"].as_str(), decided["frequency"].as_str()), (Some("scheduled"), Some("quarterly")));
+    assert_eq!(decided["next_due"], "2026-03-31");
+
+    // A duty by hand, owned by the employee role.
+    let all = a.get("/duties/all").await;
+    assert!(all.body.contains("id=\"duty-form\""));
+    let r = a
+        .post_form(
+            "/duties",
+            &[
+                ("csrf", &csrf),
+                ("full", "1"),
+                ("title", "入退室記録の確認"),
+                ("control", "7.2"),
+                ("decision", "scheduled"),
+                ("frequency", "weekly"),
+                ("day", "5"),
+                ("month", "3"),
+                ("fiscal_year_start", "4"),
+                ("owner_role", "employee"),
+                ("evidence", "none"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location().trim_start_matches("/duties/").to_string();
+    let by_role = a.get("/duties/all?by=role").await;
+    assert!(by_role.body.contains("入退室記録の確認"));
+
+    // The employee sees it among their duties (due Friday 2026-01-02) and may complete it,
+    // but may not add duties or see the mail outbox.
+    let mut e = w.logged_in("emp").await;
+    let r = e
+        .post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let mine = e.get("/duties").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("入退室記録の確認"), "{}", mine.body);
+    assert!(!mine.body.contains("/admin/mail"), "the menu hides the outbox");
+    assert_eq!(e.get("/admin/mail").await.status, StatusCode::FORBIDDEN);
+    let ecsrf = Client::csrf_in(&mine.body);
+    assert_eq!(e.post_form("/duties", &[("csrf", &ecsrf), ("title", "x")]).await.status, StatusCode::FORBIDDEN);
+    let occ = e.get("/api/v1/duties/occurrences?from=2026-01-01&to=2026-01-09").await.json();
+    let friday = occ.as_array().unwrap().iter().find(|o| o["duty_id"] == id.as_str()).unwrap();
+    assert_eq!(friday["due"], "2026-01-02");
+    // Someone else's duty is refused.
+    let other = occ
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["duty_id"] != id.as_str())
+        .map(|o| o["id"].as_str().unwrap().to_string());
+    let token = e.get("/api/v1/me").await.json()["csrf_token"].as_str().unwrap().to_string();
+    e.headers.push(("x-csrf-token".into(), token));
+    if let Some(other) = other {
+        let r = e.post_json(&format!("/api/v1/duties/occurrences/{other}/complete"), json!({"note": "x"})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    let r = e
+        .post_json(&format!("/api/v1/duties/occurrences/{}/complete", friday["id"].as_str().unwrap()), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "evidence `none` needs nothing: {}", r.body);
+    // The administrator's outbox page exists (empty without SMTP).
+    assert_eq!(a.get("/admin/mail").await.status, StatusCode::OK);
+    // The calendar page issues a URL once.
+    let cal = a.get("/duties/calendar").await;
+    let r = a.post_form("/duties/calendar", &[("csrf", &Client::csrf_in(&cal.body))]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let url =
+        r.body.split("id=\"calendar-url\" readonly value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let path = url.split_once("/calendar/").map(|(_, p)| format!("/calendar/{p}")).unwrap();
+    assert_eq!(w.client().get(&path).await.status, StatusCode::OK);
+}
+
+on_both_engines!(duties_are_operated_from_the_pages, decisions_and_duties_by_hand);
