@@ -20,7 +20,7 @@ use mamori_store::Db;
 use mamori_store::rows::{self, DutyRow, OccurrenceRow};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// How far ahead occurrences are materialised.
 pub const HORIZON_DAYS: i64 = 400;
@@ -31,6 +31,45 @@ pub const EVIDENCE_KINDS: [&str; 4] = ["none", "note", "file", "record"];
 /// Decisions for a duty: scheduled, or (for "定期的に" items without an interval) event-driven,
 /// tied to the internal audit or to the management review, or not decided yet.
 pub const DECISIONS: [&str; 5] = ["scheduled", "event", "audit", "review", "undecided"];
+
+/// Days ahead the open-occurrence cache covers.
+const CACHE_AHEAD_DAYS: i64 = 60;
+
+/// An organisation's duties and open occurrences due up to `CACHE_AHEAD_DAYS` ahead, as of
+/// one duty data version and day.
+struct OpenCache {
+    version: i64,
+    today: Date,
+    duties: Arc<HashMap<String, DutyRow>>,
+    open: Arc<Vec<OccurrenceRow>>,
+}
+
+/// Per organisation; checked against `duty_version` on every read, so writes from any
+/// process (the CLI, another server) are seen.
+static OPEN: LazyLock<Mutex<HashMap<String, OpenCache>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The duties and open occurrences due by `today + CACHE_AHEAD_DAYS`.
+async fn open_snapshot(
+    db: &Db,
+    org_id: &str,
+    today: Date,
+) -> Result<(Arc<HashMap<String, DutyRow>>, Arc<Vec<OccurrenceRow>>), AppError> {
+    let mut c = db.conn().await?;
+    let version = rows::duty_version(&mut c.ex(), org_id).await?;
+    if let Ok(m) = OPEN.lock()
+        && let Some(hit) = m.get(org_id).filter(|h| h.version == version && h.today == today)
+    {
+        return Ok((hit.duties.clone(), hit.open.clone()));
+    }
+    let to = today.checked_add(jiff::Span::new().days(CACHE_AHEAD_DAYS)).map_err(internal)?;
+    let duties: Arc<HashMap<String, DutyRow>> =
+        Arc::new(rows::duties(&mut c.ex(), org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect());
+    let open = Arc::new(rows::open_occurrences_until(&mut c.ex(), org_id, &to.to_string()).await?);
+    if let Ok(mut m) = OPEN.lock() {
+        m.insert(org_id.to_string(), OpenCache { version, today, duties: duties.clone(), open: open.clone() });
+    }
+    Ok((duties, open))
+}
 
 /// The day each organisation was last materialised by this process.
 static MATERIALIZED: LazyLock<Mutex<HashMap<String, Date>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
@@ -121,6 +160,7 @@ pub async fn offer_from_regulation(db: &Db, actor: &Actor, today: Date, now: i64
         now,
     )
     .await?;
+    rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
     tx.commit().await?;
     materialize(db, &actor.org_id, today, HORIZON_DAYS).await?;
     Ok(added)
@@ -196,6 +236,7 @@ pub async fn materialize(db: &Db, org_id: &str, today: Date, horizon_days: i64) 
             .await?;
         }
     }
+    rows::bump_duty_version(&mut tx.ex(), org_id).await?;
     tx.commit().await?;
     if let Ok(mut m) = MATERIALIZED.lock() {
         m.insert(org_id.to_string(), today);
@@ -283,19 +324,13 @@ pub fn is_mine(d: &DutyRow, user_id: &str, role_keys: &[String]) -> bool {
     }
 }
 
-async fn role_keys(db: &Db, org_id: &str, user_id: &str) -> Result<Vec<String>, AppError> {
-    let mut c = db.conn().await?;
-    Ok(rows::user_roles(&mut c.ex(), org_id, user_id).await?.into_iter().map(|r| r.key).collect())
-}
-
-async fn may_act(db: &Db, actor: &Actor, duty: &DutyRow) -> Result<(), AppError> {
+fn may_act(actor: &Actor, duty: &DutyRow) -> Result<(), AppError> {
     if actor.grants.has(Permission::DutiesManage) {
         return Ok(());
     }
     actor.require(Permission::DutiesView)?;
-    let uid = actor.user_id.clone().ok_or(AppError::Forbidden)?;
-    let roles = role_keys(db, &actor.org_id, &uid).await?;
-    if is_mine(duty, &uid, &roles) { Ok(()) } else { Err(AppError::Forbidden) }
+    let uid = actor.user_id.as_deref().ok_or(AppError::Forbidden)?;
+    if is_mine(duty, uid, &actor.role_keys) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 async fn load_duty(db: &Db, actor: &Actor, duty_id: &str) -> Result<DutyRow, AppError> {
@@ -343,6 +378,7 @@ async fn close(
         now,
     )
     .await?;
+    rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -370,7 +406,7 @@ pub async fn complete(
     now: i64,
 ) -> Result<OccurrenceRow, AppError> {
     let (o, d) = load(db, actor, occurrence_id).await?;
-    may_act(db, actor, &d).await?;
+    may_act(actor, &d)?;
     let note = done.note.trim().to_string();
     let record_ref = done.record_ref.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
     let missing = match d.evidence.as_str() {
@@ -424,7 +460,7 @@ pub async fn skip(
         return Err(AppError::Validation(vec![("reason".into(), "field-required".into())]));
     }
     let (o, d) = load(db, actor, occurrence_id).await?;
-    may_act(db, actor, &d).await?;
+    may_act(actor, &d)?;
     let after = OccurrenceRow {
         state: "skipped".into(),
         done_by: Some(actor.label.clone()),
@@ -570,6 +606,7 @@ pub async fn create(db: &Db, actor: &Actor, e: DutyEdit, today: Date, now: i64) 
         now,
     )
     .await?;
+    rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
     tx.commit().await?;
     materialize(db, &actor.org_id, today, HORIZON_DAYS).await?;
     Ok(d)
@@ -628,6 +665,7 @@ pub async fn update(
         now,
     )
     .await?;
+    rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
     tx.commit().await?;
     materialize(db, &actor.org_id, today, HORIZON_DAYS).await?;
     Ok(after)
@@ -663,46 +701,61 @@ pub struct DueItem {
     pub owner_role: Option<String>,
 }
 
-/// Open occurrences overdue or due within `ahead_days`: the actor's own (`all == false`), or
-/// everybody's (needs duties.manage). Oldest first.
+/// Open occurrences overdue or due within `ahead_days` (at most 60), oldest first: the actor's own (`all == false`), or
+/// everybody's (needs duties.manage).
 pub async fn due_soon(
     db: &Db,
     actor: &Actor,
     all: bool,
     today: Date,
     ahead_days: i64,
-) -> Result<Vec<DueItem>, AppError> {
+    limit: usize,
+) -> Result<DueSoon, AppError> {
     actor.require(Permission::DutiesView)?;
     if all {
         actor.require(Permission::DutiesManage)?;
     }
     ensure_materialized(db, &actor.org_id, today).await?;
-    let roles = match (&actor.user_id, all) {
-        (Some(u), false) => Some((u.clone(), role_keys(db, &actor.org_id, u).await?)),
+    let mine = match (&actor.user_id, all) {
+        (Some(u), false) => Some(u.as_str()),
         _ => None,
     };
-    let to = today.checked_add(jiff::Span::new().days(ahead_days)).map_err(internal)?;
-    let mut c = db.conn().await?;
-    let duties: HashMap<String, DutyRow> =
-        rows::duties(&mut c.ex(), &actor.org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect();
-    let open = rows::open_occurrences_until(&mut c.ex(), &actor.org_id, &to.to_string()).await?;
-    Ok(open
-        .into_iter()
-        .filter_map(|o| {
-            let d = duties.get(&o.duty_id)?;
-            if let Some((u, r)) = &roles
-                && !is_mine(d, u, r)
-            {
-                return None;
-            }
-            Some(DueItem {
+    let to = today.checked_add(jiff::Span::new().days(ahead_days.min(CACHE_AHEAD_DAYS))).map_err(internal)?.to_string();
+    let today_s = today.to_string();
+    let (duties, open) = open_snapshot(db, &actor.org_id, today).await?;
+    let mut out = DueSoon { items: Vec::new(), total: 0, overdue: 0 };
+    for o in open.iter().take_while(|o| o.due <= to) {
+        let Some(d) = duties.get(&o.duty_id) else { continue };
+        if let Some(u) = mine
+            && !is_mine(d, u, &actor.role_keys)
+        {
+            continue;
+        }
+        out.total += 1;
+        if o.due < today_s {
+            out.overdue += 1;
+        }
+        if out.items.len() < limit {
+            out.items.push(DueItem {
                 title: d.title.clone(),
                 control_id: d.control_id.clone(),
                 owner_role: d.owner_role.clone(),
-                occurrence: view_of(o, today),
-            })
-        })
-        .collect())
+                occurrence: view_of(o.clone(), today),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Open occurrences due soon: the first `limit`, oldest first, and the counts of all.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueSoon {
+    /// The first items.
+    pub items: Vec<DueItem>,
+    /// How many there are.
+    pub total: usize,
+    /// How many are overdue.
+    pub overdue: usize,
 }
 
 /// One occurrence with its duty.

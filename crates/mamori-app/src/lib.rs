@@ -36,6 +36,8 @@ pub struct Actor {
     pub label: String,
     /// What the actor may do.
     pub grants: Grants,
+    /// The roles held (keys), as loaded with the session; none for the command line.
+    pub role_keys: Vec<String>,
 }
 
 impl Actor {
@@ -47,6 +49,7 @@ impl Actor {
             user_id: None,
             label: "cli".into(),
             grants: Grants::from_keys(Permission::ALL.iter().map(|p| p.key())),
+            role_keys: Vec::new(),
         }
     }
 

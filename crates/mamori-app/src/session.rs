@@ -253,6 +253,7 @@ pub async fn lookup(db: &Db, token: &str, now: i64) -> Result<Option<SessionInfo
         user_id: Some(user.id.clone()),
         label: user.login_id.clone(),
         grants: Grants::from_keys(perms.iter().map(String::as_str)),
+        role_keys: roles.iter().map(|r| r.key.clone()).collect(),
     };
     Ok(Some(SessionInfo { session, user, org, roles, actor }))
 }

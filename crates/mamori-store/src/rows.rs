@@ -1785,3 +1785,19 @@ pub async fn mail_claim(ex: &mut Ex<'_>, id: &str, now: i64, lease_until: i64) -
         now
     )?)
 }
+
+/// Bumps the organisation's duty data version (in the writing transaction).
+pub async fn bump_duty_version(ex: &mut Ex<'_>, org_id: &str) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "INSERT INTO duty_version (org_id, version) VALUES ($1, 1) \
+         ON CONFLICT (org_id) DO UPDATE SET version = duty_version.version + 1",
+        org_id
+    )?;
+    Ok(())
+}
+
+/// The organisation's duty data version (0 before any change).
+pub async fn duty_version(ex: &mut Ex<'_>, org_id: &str) -> Result<i64, StoreError> {
+    Ok(fetch_i64!(ex, "SELECT COALESCE(MAX(version), 0) FROM duty_version WHERE org_id = $1", org_id)?)
+}

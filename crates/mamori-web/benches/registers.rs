@@ -9,15 +9,14 @@
 //! Prints the figures and exits non-zero when a target is missed.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use mamori_app::session::{LoginRequest, change_password, login, lookup};
-use mamori_app::{Actor, org, registers, users};
+mod common;
+
+use common::{CLIENTS, REQUESTS_PER_CLIENT, client, load};
+use mamori_app::registers;
 use mamori_store::Db;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ROWS: usize = 10_000;
-const CLIENTS: usize = 32;
-const REQUESTS_PER_CLIENT: usize = 60;
 
 fn csv() -> Vec<u8> {
     let mut s = String::from("情報資産名称,業務分類,管理部署,機密性,完全性,可用性,脅威,脆弱性,個人情報の種類\r\n");
@@ -43,71 +42,6 @@ fn csv() -> Vec<u8> {
     s.into_bytes()
 }
 
-/// One keep-alive HTTP/1.1 connection; returns each request's latency.
-async fn client(addr: std::net::SocketAddr, paths: Vec<String>, cookie: String) -> Vec<Duration> {
-    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else { return vec![] };
-    let mut out = Vec::with_capacity(paths.len());
-    let mut buf = vec![0u8; 1 << 20];
-    for p in paths {
-        let req = format!("GET {p} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\n\r\n");
-        let t = Instant::now();
-        if s.write_all(req.as_bytes()).await.is_err() {
-            break;
-        }
-        // Read headers, then Content-Length bytes.
-        let mut have = 0usize;
-        let (header_end, len) = loop {
-            let Ok(n) = s.read(&mut buf[have..]).await else { return out };
-            if n == 0 {
-                return out;
-            }
-            have += n;
-            if let Some(pos) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buf[..pos]).to_lowercase();
-                let status_ok = head.starts_with("http/1.1 200");
-                assert!(status_ok, "{head}");
-                let len = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse::<usize>().ok())
-                    .unwrap_or(0);
-                break (pos + 4, len);
-            }
-        };
-        while have < header_end + len {
-            let Ok(n) = s.read(&mut buf[have..]).await else { return out };
-            if n == 0 {
-                return out;
-            }
-            have += n;
-        }
-        out.push(t.elapsed());
-    }
-    out
-}
-
-async fn load(
-    addr: std::net::SocketAddr,
-    cookie: &str,
-    path: impl Fn(usize, usize) -> String,
-) -> (Duration, Duration, f64) {
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..CLIENTS {
-        let paths: Vec<String> = (0..REQUESTS_PER_CLIENT).map(|i| path(c, i)).collect();
-        tasks.push(tokio::spawn(client(addr, paths, cookie.to_string())));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap_or_default());
-    }
-    let secs = start.elapsed().as_secs_f64();
-    all.sort();
-    let n = all.len().max(1);
-    assert_eq!(all.len(), CLIENTS * REQUESTS_PER_CLIENT, "every request answered");
-    (all[n / 2], all[(n * 99 / 100).min(n - 1)], n as f64 / secs)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let dir = std::env::temp_dir().join(format!("mamori-bench-{}", std::process::id()));
@@ -115,29 +49,7 @@ async fn main() {
     let db = Db::open_sqlite_dir(&dir).await.unwrap_or_else(|e| panic!("{e}"));
     db.migrate().await.unwrap_or_else(|e| panic!("{e}"));
     let now = mamori_app::now_ms();
-    let o = org::create(&db, "bench", "ベンチ", now).await.unwrap_or_else(|e| panic!("{e}"));
-    let cli = Actor::cli(&o.id);
-    users::create(
-        &db,
-        &cli,
-        users::NewUser {
-            login_id: "admin".into(),
-            display_name: "admin".into(),
-            email: String::new(),
-            password: "Initial123".into(),
-            roles: vec!["system_admin".into()],
-        },
-        now,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    let s =
-        login(&db, LoginRequest { organization: None, login_id: "admin".into(), password: "Initial123".into() }, now)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    let info = lookup(&db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session"));
-    let s = change_password(&db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}"));
-    let actor = lookup(&db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session")).actor;
+    let (actor, token) = common::admin_session(&db, &["system_admin"], now).await;
 
     // 1. Import.
     let file = csv();
@@ -167,7 +79,7 @@ async fn main() {
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let state = mamori_web::AppState::new(db.clone(), mamori_web::WebConfig::default());
     tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
-    let cookie = format!("mamori_session={}", s.token);
+    let cookie = format!("mamori_session={token}");
     // Warm-up: connections, and the register's in-memory index (built once after a write).
     let _ = load(addr, &cookie, |_, _| "/healthz".to_string()).await;
     let _ = client(addr, vec!["/api/v1/registers/assets/rows?sort=-risk".to_string()], cookie.clone()).await;

@@ -77,12 +77,17 @@ struct MinePage {
     all: bool,
     can_manage: bool,
     overdue: usize,
+    more: usize,
 }
+
+/// Items shown at first; `?full=1` shows every one.
+const FIRST_ITEMS: usize = 100;
 
 /// Which list.
 #[derive(Deserialize, Default)]
 pub struct ScopeQuery {
     scope: Option<String>,
+    full: Option<String>,
 }
 
 /// `GET /duties`: my open duties, overdue first, then due within 30 days (`?scope=all`:
@@ -96,8 +101,11 @@ pub async fn mine(
     let t = ctx.tr();
     let can_manage = a.grants.has(Permission::DutiesManage);
     let all = can_manage && q.scope.as_deref() == Some("all");
-    let list = duties::due_soon(&state.db, a, all, today(&state), 30).await.map_err(fail(&ctx))?;
-    let items: Vec<ItemView> = list
+    let limit = if q.full.is_some() { usize::MAX } else { FIRST_ITEMS };
+    let soon = duties::due_soon(&state.db, a, all, today(&state), 30, limit).await.map_err(fail(&ctx))?;
+    let (overdue, more) = (soon.overdue, soon.total - soon.items.len());
+    let items: Vec<ItemView> = soon
+        .items
         .into_iter()
         .map(|i| ItemView {
             state: state_key(i.occurrence.status),
@@ -108,8 +116,7 @@ pub async fn mine(
             control: i.control_id.unwrap_or_default(),
         })
         .collect();
-    let overdue = items.iter().filter(|i| i.state == "missed").count();
-    Ok(render(&MinePage { layout: Layout::new(&ctx), items, all, can_manage, overdue }))
+    Ok(render(&MinePage { layout: Layout::new(&ctx), items, all, can_manage, overdue, more }))
 }
 
 struct OccView {

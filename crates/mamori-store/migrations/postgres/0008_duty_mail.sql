@@ -25,3 +25,10 @@ CREATE TABLE mail_outbox (
     UNIQUE (org_id, dedupe_key)
 );
 CREATE INDEX idx_mail_outbox_pending ON mail_outbox (sent_at, next_attempt_at);
+
+-- A per-organisation counter bumped by every change to duties or occurrences, so a process
+-- can cache the open occurrences and see another process's writes.
+CREATE TABLE duty_version (
+    org_id  TEXT PRIMARY KEY REFERENCES organization(id),
+    version BIGINT NOT NULL
+);

@@ -482,3 +482,4 @@ mail-digest-subject = [mamori] { $count } duties are overdue
 mail-digest-body = The following duties are overdue. Do and record them, or skip them with a reason.
 mail-item = - { $due } [{ $control }] { $title }
 mail-footer = This mail was sent automatically by mamori (ISMS operations).
+duties-more = Show { $count } more

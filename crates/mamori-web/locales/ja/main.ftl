@@ -455,3 +455,4 @@ mail-digest-subject = 【mamori】期限を過ぎた定期業務が { $count } �
 mail-digest-body = 次の定期業務が期限を過ぎています。実施して記録するか、実施しない場合は理由を添えてスキップしてください。
 mail-item = ・{ $due }　［{ $control }］{ $title }
 mail-footer = このメールは mamori（ISMS 運用）から自動送信されています。
+duties-more = ほか { $count } 件をすべて表示

@@ -1,0 +1,108 @@
+//! Shared parts of the HTTP benchmarks: a logged-in administrator and a keep-alive load
+//! generator measuring each request's latency.
+#![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use mamori_app::session::{LoginRequest, change_password, login, lookup};
+use mamori_app::{Actor, org, users};
+use mamori_store::Db;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Concurrent clients.
+pub const CLIENTS: usize = 32;
+/// Requests each client sends.
+pub const REQUESTS_PER_CLIENT: usize = 60;
+
+/// Creates the organisation `bench` and its administrator with `roles`, logs in and changes
+/// the initial password; returns the actor and the session token.
+pub async fn admin_session(db: &Db, roles: &[&str], now: i64) -> (Actor, String) {
+    let o = org::create(db, "bench", "ベンチ", now).await.unwrap_or_else(|e| panic!("{e}"));
+    let cli = Actor::cli(&o.id);
+    users::create(
+        db,
+        &cli,
+        users::NewUser {
+            login_id: "admin".into(),
+            display_name: "admin".into(),
+            email: String::new(),
+            password: "Initial123".into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let s =
+        login(db, LoginRequest { organization: None, login_id: "admin".into(), password: "Initial123".into() }, now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    let info = lookup(db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session"));
+    let s = change_password(db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}"));
+    let actor = lookup(db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session")).actor;
+    (actor, s.token)
+}
+
+/// One keep-alive HTTP/1.1 connection; returns each request's latency.
+pub async fn client(addr: std::net::SocketAddr, paths: Vec<String>, cookie: String) -> Vec<Duration> {
+    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else { return vec![] };
+    let mut out = Vec::with_capacity(paths.len());
+    let mut buf = vec![0u8; 1 << 20];
+    for p in paths {
+        let req = format!("GET {p} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\n\r\n");
+        let t = Instant::now();
+        if s.write_all(req.as_bytes()).await.is_err() {
+            break;
+        }
+        // Read headers, then Content-Length bytes.
+        let mut have = 0usize;
+        let (header_end, len) = loop {
+            let Ok(n) = s.read(&mut buf[have..]).await else { return out };
+            if n == 0 {
+                return out;
+            }
+            have += n;
+            if let Some(pos) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..pos]).to_lowercase();
+                let status_ok = head.starts_with("http/1.1 200");
+                assert!(status_ok, "{head}");
+                let len = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                break (pos + 4, len);
+            }
+        };
+        while have < header_end + len {
+            let Ok(n) = s.read(&mut buf[have..]).await else { return out };
+            if n == 0 {
+                return out;
+            }
+            have += n;
+        }
+        out.push(t.elapsed());
+    }
+    out
+}
+
+pub async fn load(
+    addr: std::net::SocketAddr,
+    cookie: &str,
+    path: impl Fn(usize, usize) -> String,
+) -> (Duration, Duration, f64) {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let paths: Vec<String> = (0..REQUESTS_PER_CLIENT).map(|i| path(c, i)).collect();
+        tasks.push(tokio::spawn(client(addr, paths, cookie.to_string())));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap_or_default());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    all.sort();
+    let n = all.len().max(1);
+    assert_eq!(all.len(), CLIENTS * REQUESTS_PER_CLIENT, "every request answered");
+    (all[n / 2], all[(n * 99 / 100).min(n - 1)], n as f64 / secs)
+}

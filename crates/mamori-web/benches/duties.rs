@@ -1,0 +1,128 @@
+//! `cargo bench -p mamori-web --bench duties`
+//!
+//! The duty dashboard (`GET /duties`, my duties: overdue and due within 30 days) with 100,000
+//! occurrences in an SQLite database: 400 duties (20 daily, 80 weekly, 300 monthly) with six
+//! years of completed history (one missed occurrence per duty in the last two months), owned
+//! by five roles in turn. Over HTTP on 127.0.0.1 under 32 concurrent clients; target p99 < 20 ms.
+//! Baseline: `GET /healthz` under the same load.
+//!
+//! Prints the figures and exits non-zero when the target is missed.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{CLIENTS, REQUESTS_PER_CLIENT, client, load};
+use mamori_app::duties::{self, DutyEdit};
+use mamori_domain::schedule::{self, Frequency, Schedule};
+use mamori_store::Db;
+use mamori_store::rows::{self, OccurrenceRow};
+use std::time::{Duration, Instant};
+
+const TARGET: usize = 100_000;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("mamori-bench-duties-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or(());
+    let db = Db::open_sqlite_dir(&dir).await.unwrap_or_else(|e| panic!("{e}"));
+    db.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+    let now = mamori_app::now_ms();
+    let today = mamori_app::tokyo_date(now);
+    let (actor, token) = common::admin_session(&db, &["system_admin", "security_manager"], now).await;
+
+    let roles = ["top_management", "security_manager", "system_admin", "internal_auditor", "employee"];
+    let t = Instant::now();
+    let mut ids = Vec::new();
+    for i in 0..400usize {
+        let (frequency, day) = match i {
+            0..20 => (Frequency::Daily, 31),
+            20..100 => (Frequency::Weekly, u8::try_from(i % 5 + 1).unwrap()),
+            _ => (Frequency::Monthly, u8::try_from(i % 28 + 1).unwrap()),
+        };
+        let s = Schedule { frequency, day, month: 3, fiscal_year_start: 4 };
+        let e = DutyEdit {
+            title: format!("定期業務 {i:03}"),
+            control_id: Some(format!("8.{}", i % 34 + 1)),
+            decision: "scheduled".into(),
+            schedule: Some(s),
+            owner_role: Some(roles[i % 5].into()),
+            assignee_id: None,
+            evidence: "note".into(),
+            register_key: None,
+            active: true,
+        };
+        let d = duties::create(&db, &actor, e, today, now).await.unwrap_or_else(|e| panic!("{e}"));
+        ids.push((d.id, s));
+    }
+    // Six years of history, done on the due date, except one missed per duty recently.
+    let from = today.checked_sub(jiff::Span::new().years(6)).unwrap();
+    let yesterday = today.yesterday().unwrap();
+    let recent = today.checked_sub(jiff::Span::new().days(60)).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    for (id, s) in &ids {
+        let mut missed = false;
+        for due in schedule::occurrences(s, from, yesterday).into_iter().rev() {
+            let open = !missed && due >= recent && due.day() % 2 == 0;
+            missed |= open;
+            let o = OccurrenceRow {
+                id: mamori_app::new_id(),
+                org_id: actor.org_id.clone(),
+                duty_id: id.clone(),
+                due: due.to_string(),
+                state: if open { "open" } else { "done" }.into(),
+                done_by: (!open).then(|| "admin".into()),
+                done_on: (!open).then(|| due.to_string()),
+                done_at: (!open).then_some(now),
+                note: (!open).then(|| "実施済み".into()),
+                evidence: Some("[]".into()),
+                skip_reason: None,
+                record_ref: None,
+            };
+            rows::insert_occurrence(&mut tx.ex(), &o).await.unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    let total = {
+        let mut c = db.conn().await.unwrap();
+        rows::occurrences_between(&mut c.ex(), &actor.org_id, "0000-01-01", "9999-12-31").await.unwrap().len()
+    };
+    assert!(total >= TARGET, "{total} occurrences");
+    let setup = t.elapsed();
+    if std::env::var("PROFILE").is_ok() {
+        for _ in 0..5 {
+            let t = Instant::now();
+            let l = duties::due_soon(&db, &actor, false, today, 30, 100).await.unwrap();
+            eprintln!("due_soon {} in {:?}", l.total, t.elapsed());
+            let t = Instant::now();
+            let _ = mamori_app::session::lookup(&db, &token, now).await.unwrap();
+            eprintln!("session lookup in {:?}", t.elapsed());
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let state = mamori_web::AppState::new(db.clone(), mamori_web::WebConfig::default());
+    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+    let cookie = format!("mamori_session={token}");
+    let _ = load(addr, &cookie, |_, _| "/healthz".to_string()).await;
+    let first = client(addr, vec!["/duties".to_string()], cookie.clone()).await;
+    assert_eq!(first.len(), 1);
+    let (h50, h99, hrps) = load(addr, &cookie, |_, _| "/healthz".to_string()).await;
+    let (p50, p99, prps) = load(addr, &cookie, |_, _| "/duties".to_string()).await;
+    let items = {
+        let l = duties::due_soon(&db, &actor, false, today, 30, 0).await.unwrap();
+        l.total
+    };
+
+    println!(
+        "duties benchmark: {total} occurrences of {} duties, SQLite, release build, 2 worker threads (setup {setup:?})",
+        ids.len()
+    );
+    println!(
+        "dashboard: baseline GET /healthz p50 {h50:?} p99 {h99:?} ({hrps:.0} req/s); GET /duties ({items} items) p50 {p50:?} p99 {p99:?} ({prps:.0} req/s) = {:.1} x baseline p99; {CLIENTS} clients x {REQUESTS_PER_CLIENT}; target p99 < 20 ms: {}",
+        p99.as_secs_f64() / h99.as_secs_f64().max(1e-9),
+        if p99 < Duration::from_millis(20) { "met" } else { "MISSED" }
+    );
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    std::process::exit(i32::from(p99 >= Duration::from_millis(20)));
+}
