@@ -49,6 +49,8 @@ export async function startDemo() {
   return {
     url,
     login,
+    bin,
+    dataDir: join(dir, 'data'),
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

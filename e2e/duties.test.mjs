@@ -1,0 +1,137 @@
+// Journeys of recurring duties: complete an overdue duty with an evidence file and read it on
+// the heat map; reminder mail over a real SMTP conversation, sent once across restarts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { withDemo, login, changePassword, artifacts } from './lib.mjs';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const env = withDemo({ before, after });
+
+test('complete an overdue duty with an evidence file, then read the heat map', async () => {
+  const ctx = await env.browser.newContext({ locale: 'ja-JP' });
+  const page = await ctx.newPage();
+  await login(page, env.demo.url, env.demo.login.id, env.demo.login.password);
+  await page.waitForURL(/\/password$/);
+  await changePassword(page, env.demo.login.password, 'Kanri2026x');
+  await page.waitForURL((u) => u.pathname === '/');
+
+  await page.click('nav.menu >> text=定期業務');
+  await page.waitForURL(/\/duties$/);
+  await page.click('#scope-all');
+  await page.waitForURL(/scope=all/);
+  assert.match(await page.textContent('#overdue-count'), /期限超過が \d+ 件/);
+  const overdue = page.locator('tr.occ-missed a').first();
+  const title = (await overdue.textContent()).trim();
+  await overdue.click();
+  await page.waitForURL(/\/duties\/occurrences\//);
+  assert.equal((await page.textContent('#occ-state')).trim(), '未実施（期限超過）');
+  const due = (await page.textContent('#occ-due')).trim();
+  const dutyHref = await page.getAttribute('a[href^="/duties/"]:has-text("実施履歴")', 'href');
+
+  await page.fill('textarea[name=note]', 'NAS のスナップショットから復元を確認');
+  await page.setInputFiles('#complete-form input[type=file]', join(fixtures, 'backup-check.txt'));
+  await page.click('#complete');
+  await page.waitForSelector('#occ-done');
+  assert.equal((await page.textContent('#occ-state')).trim(), '遅れて完了');
+  const evidence = await page.getAttribute('#occ-evidence a', 'href');
+  assert.match(evidence, /^\/evidence\/[0-9a-f]{64}$/);
+  const file = await page.request.get(`${env.demo.url}${evidence}`);
+  assert.equal(file.status(), 200);
+  assert.match(await file.text(), /NAS snapshot restored/);
+  await page.screenshot({ path: join(artifacts, 'duty-completed.png'), fullPage: true });
+
+  // The heat map shows that month as done late; months before it stay missed.
+  await page.click('nav.subnav >> text=実施状況ヒートマップ');
+  await page.waitForURL(/\/duties\/heatmap/);
+  const dutyId = dutyHref.split('/').pop();
+  const row = page.locator(`#duty-heatmap tr[data-duty="${dutyId}"]`);
+  assert.match(await row.textContent(), new RegExp(title.slice(0, 10).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const months = await page.$$eval('#duty-heatmap thead th', (ths) => ths.map((t) => t.textContent.trim()));
+  const col = months.indexOf(due.slice(0, 7));
+  assert.ok(col >= 3, `month ${due.slice(0, 7)} among ${months}`);
+  const states = await row.locator('td.cell').evaluateAll((tds) => tds.map((t) => t.dataset.state));
+  assert.equal(states[col - 3], 'done_late');
+  assert.ok(states.includes('not_yet_due') || states.includes('missed'));
+  const legend = await page.textContent('ul.legend');
+  for (const label of ['期限内に完了', '遅れて完了', 'スキップ', '未実施（期限超過）', '期限前']) assert.match(legend, new RegExp(label.replace(/[()（）]/g, '.')));
+  await page.screenshot({ path: join(artifacts, 'duty-heatmap.png'), fullPage: true });
+  await ctx.close();
+});
+
+/** A minimal SMTP server on 127.0.0.1 that keeps each message's envelope and data. */
+async function smtpSink() {
+  const received = [];
+  const server = createServer((sock) => {
+    let buf = '';
+    let inData = false;
+    let data = '';
+    let rcpt = [];
+    sock.write('220 sink ESMTP\r\n');
+    sock.on('data', (chunk) => {
+      buf += chunk.toString('utf8');
+      let i;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (inData) {
+          if (line === '.') { inData = false; received.push({ rcpt, data }); data = ''; rcpt = []; sock.write('250 queued\r\n'); }
+          else data += (line.startsWith('..') ? line.slice(1) : line) + '\r\n';
+          continue;
+        }
+        const cmd = line.toUpperCase();
+        if (cmd.startsWith('EHLO')) sock.write('250-sink\r\n250 8BITMIME\r\n');
+        else if (cmd.startsWith('RCPT TO:')) { rcpt.push(line.slice(8).trim()); sock.write('250 OK\r\n'); }
+        else if (cmd.startsWith('DATA')) { inData = true; sock.write('354 go ahead\r\n'); }
+        else if (cmd.startsWith('QUIT')) { sock.end('221 bye\r\n'); }
+        else sock.write('250 OK\r\n');
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { port: server.address().port, received, close: () => new Promise((r) => server.close(r)) };
+}
+
+test('reminder mail is delivered once, even when the sender restarts', async () => {
+  const sink = await smtpSink();
+  const run = promisify(execFile);
+  const send = () => run(env.demo.bin, ['reminders', 'send', '--data-dir', env.demo.dataDir], {
+    env: {
+      ...process.env,
+      MAMORI_LOG: 'warn',
+      MAMORI_SMTP_HOST: '127.0.0.1',
+      MAMORI_SMTP_PORT: String(sink.port),
+      MAMORI_SMTP_SECURITY: 'none',
+      MAMORI_SMTP_FROM: 'mamori <isms@example.jp>',
+    },
+  });
+  const first = await send();
+  const m = first.stdout.match(/queued (\d+), sent (\d+), failed (\d+)/);
+  assert.ok(m, first.stdout);
+  const queued = Number(m[1]);
+  assert.ok(queued > 0, 'overdue duties produce at least the weekly digest');
+  assert.equal(Number(m[2]), queued);
+  assert.equal(sink.received.length, queued);
+  assert.ok(sink.received.every((r) => r.rcpt.includes('<admin@example.jp>')));
+  const digest = sink.received.find((r) => /Subject: =\?utf-8\?b\?/i.test(r.data));
+  assert.ok(digest, 'Japanese subjects are RFC 2047 encoded');
+  const subjects = sink.received.map((r) => {
+    const enc = r.data.match(/^Subject: (.*(?:\r\n .*)*)/m)[1];
+    return enc.split(/\s+/).map((w) => {
+      const b = w.match(/^=\?utf-8\?b\?(.*)\?=$/i);
+      return b ? Buffer.from(b[1], 'base64').toString('utf8') : w;
+    }).join('');
+  });
+  assert.ok(subjects.some((s) => /【mamori】期限を過ぎた定期業務が ?\d+ ?件あります/.test(s)), subjects.join('\n'));
+
+  // A second process (a restart) sends nothing again.
+  const second = await send();
+  assert.match(second.stdout, /queued 0, sent 0, failed 0/);
+  assert.equal(sink.received.length, queued);
+  await sink.close();
+});
