@@ -88,16 +88,6 @@ async fn main() {
     };
     assert!(total >= TARGET, "{total} occurrences");
     let setup = t.elapsed();
-    if std::env::var("PROFILE").is_ok() {
-        for _ in 0..5 {
-            let t = Instant::now();
-            let l = duties::due_soon(&db, &actor, false, today, 30, 100).await.unwrap();
-            eprintln!("due_soon {} in {:?}", l.total, t.elapsed());
-            let t = Instant::now();
-            let _ = mamori_app::session::lookup(&db, &token, now).await.unwrap();
-            eprintln!("session lookup in {:?}", t.elapsed());
-        }
-    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let state = mamori_web::AppState::new(db.clone(), mamori_web::WebConfig::default());
