@@ -104,4 +104,113 @@ async fn completion_skip_overdue_and_rescheduling(db: Db) {
     assert!(mamori_app::audit::verify_org(&db, &a.org_id).await.unwrap().is_ok());
 }
 
-on_both_engines!(duties_come_from_the_regulation, completion_skip_overdue_and_rescheduling);
+async fn evidence_rules_assignees_and_the_dashboard(db: Db) {
+    let a = setup(&db).await;
+    let today = date(2026, 11, 25);
+    // A monthly backup check completed by the 運用状況チェックリスト row it produced.
+    let e = duties::DutyEdit {
+        title: "バックアップの確認".into(),
+        control_id: Some("8.13".into()),
+        decision: "scheduled".into(),
+        schedule: Some(Schedule::new(Frequency::Monthly)),
+        owner_role: Some("system_admin".into()),
+        assignee_id: None,
+        evidence: "record".into(),
+        register_key: Some("operations_checklist".into()),
+        active: true,
+    };
+    assert!(
+        matches!(
+            duties::create(&db, &a, duties::DutyEdit { register_key: None, ..e.clone() }, today, T0).await,
+            Err(AppError::Validation(_))
+        ),
+        "record evidence names its register"
+    );
+    let d = duties::create(&db, &a, e.clone(), today, T0).await.unwrap();
+    let occ = duties::history(&db, &a, &d.id, today).await.unwrap().1;
+    let nov = occ.iter().find(|o| o.occurrence.due == "2026-11-30").unwrap().occurrence.id.clone();
+    assert_eq!(occ.iter().filter(|o| o.occurrence.due.as_str() < "2026-11-25").count(), 0, "a new duty has no past");
+    let needs = duties::complete(&db, &a, &nov, note("done"), today, T0).await;
+    assert!(matches!(needs, Err(AppError::Validation(ref f)) if f[0].0 == "record_ref"));
+    let mut values = serde_json::Map::new();
+    values.insert("date".into(), "2026-11-25".into());
+    values.insert("item".into(), "バックアップ取得の確認".into());
+    values.insert("result".into(), "問題なし".into());
+    let row = mamori_app::registers::create(&db, &a, "operations_checklist", &values, None, T0).await.unwrap();
+    let wrong = duties::Completion { record_ref: Some(format!("assets/{}", row.id)), ..Default::default() };
+    assert!(matches!(duties::complete(&db, &a, &nov, wrong, today, T0).await, Err(AppError::Validation(_))));
+    let unknown_file = duties::Completion {
+        note: "x".into(),
+        evidence: vec!["0".repeat(64)],
+        record_ref: Some(format!("operations_checklist/{}", row.id)),
+    };
+    assert!(matches!(duties::complete(&db, &a, &nov, unknown_file, today, T0).await, Err(AppError::Validation(_))));
+    let ok = duties::Completion { record_ref: Some(format!("operations_checklist/{}", row.id)), ..Default::default() };
+    let done = duties::complete(&db, &a, &nov, ok, today, T0).await.unwrap();
+    assert_eq!(done.record_ref.as_deref(), Some(format!("operations_checklist/{}", row.id).as_str()));
+
+    // Named assignee: the duty is theirs alone, not their role's.
+    let u = mamori_app::users::create(
+        &db,
+        &a,
+        mamori_app::users::NewUser {
+            login_id: "sato".into(),
+            display_name: "佐藤".into(),
+            email: "sato@example.jp".into(),
+            password: "Correct-Horse-9".into(),
+            roles: vec!["employee".into()],
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    let mine = duties::DutyEdit {
+        title: "USB 媒体の棚卸".into(),
+        assignee_id: Some(u.id.clone()),
+        owner_role: Some("employee".into()),
+        evidence: "none".into(),
+        register_key: None,
+        ..e
+    };
+    let d2 = duties::create(&db, &a, mine, today, T0).await.unwrap();
+    let sato = mamori_app::Actor {
+        user_id: Some(u.id.clone()),
+        label: "sato".into(),
+        role_keys: vec!["employee".into()],
+        grants: mamori_domain::permission::Grants::from_keys(["duties.view"]),
+        org_id: a.org_id.clone(),
+    };
+    let other = mamori_app::Actor { user_id: Some("someone-else".into()), label: "x".into(), ..sato.clone() };
+    let soon = duties::due_soon(&db, &sato, false, today, 30, 100).await.unwrap();
+    assert!(soon.items.iter().any(|i| i.title == "USB 媒体の棚卸"));
+    assert!(soon.items.iter().all(|i| i.owner_role.as_deref() == Some("employee")));
+    let theirs = duties::due_soon(&db, &other, false, today, 30, 100).await.unwrap();
+    assert!(!theirs.items.iter().any(|i| i.title == "USB 媒体の棚卸"), "not for the role's other holders");
+    assert!(matches!(duties::due_soon(&db, &sato, true, today, 30, 100).await, Err(AppError::Forbidden)));
+    let occ2 = duties::history(&db, &a, &d2.id, today).await.unwrap().1;
+    let first = occ2.iter().next_back().unwrap().occurrence.id.clone();
+    assert!(matches!(duties::complete(&db, &other, &first, note(""), today, T0).await, Err(AppError::Forbidden)));
+    duties::complete(&db, &sato, &first, note(""), today, T0).await.unwrap();
+    // The cache sees the write at once.
+    let after = duties::due_soon(&db, &sato, false, today, 30, 100).await.unwrap();
+    assert_eq!(after.total, soon.total - 1);
+
+    // Undecided items: a decision without an interval produces no occurrences.
+    duties::offer_from_regulation(&db, &a, today, T0).await.unwrap();
+    let list = duties::list(&db, &a, today).await.unwrap();
+    let undecided = list.iter().find(|d| d.duty.decision == "undecided").unwrap().duty.id.clone();
+    duties::reschedule(&db, &a, &undecided, "review", None, today, T0).await.unwrap();
+    assert!(duties::history(&db, &a, &undecided, today).await.unwrap().1.is_empty());
+    let h = duties::heatmap(&db, &a, 2026, today).await.unwrap();
+    assert!(h.rows.iter().all(|r| r.duty_id != undecided));
+    let row = h.rows.iter().find(|r| r.duty_id == d.id).unwrap();
+    assert_eq!(row.cells[7].state, Some(OccurrenceState::DoneOnTime), "November: done on time");
+    assert_eq!(row.cells[8].state, Some(OccurrenceState::NotYetDue));
+    assert_eq!(row.cells[6].state, None, "before the duty existed");
+}
+
+on_both_engines!(
+    duties_come_from_the_regulation,
+    completion_skip_overdue_and_rescheduling,
+    evidence_rules_assignees_and_the_dashboard
+);
