@@ -14,3 +14,4 @@ pub mod ratelimit;
 pub mod register;
 pub mod schedule;
 pub mod soa;
+pub mod workflow;

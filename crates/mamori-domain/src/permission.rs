@@ -54,11 +54,14 @@ pub enum Permission {
     /// Define and schedule duties; complete or skip any occurrence.
     #[serde(rename = "duties.manage")]
     DutiesManage,
+    /// Make requests (申請) and act on them as the request type's roles allow.
+    #[serde(rename = "requests.use")]
+    RequestsUse,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -74,6 +77,7 @@ impl Permission {
         Permission::RegistersDesign,
         Permission::DutiesView,
         Permission::DutiesManage,
+        Permission::RequestsUse,
     ];
 
     /// The stable key stored in the database.
@@ -94,6 +98,7 @@ impl Permission {
             Permission::RegistersDesign => "registers.design",
             Permission::DutiesView => "duties.view",
             Permission::DutiesManage => "duties.manage",
+            Permission::RequestsUse => "requests.use",
         }
     }
 
@@ -155,6 +160,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegistersDesign,
                 DutiesView,
                 DutiesManage,
+                RequestsUse,
             ],
         },
         SeedRole {
@@ -168,13 +174,21 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
             key: ROLE_INTERNAL_AUDITOR,
             name_ja: "内部監査員",
             name_en: "Internal auditor",
-            permissions: &[DashboardView, AuditView, RegulationView, DocumentsView, RegistersView, DutiesView],
+            permissions: &[
+                DashboardView,
+                AuditView,
+                RegulationView,
+                DocumentsView,
+                RegistersView,
+                DutiesView,
+                RequestsUse,
+            ],
         },
         SeedRole {
             key: ROLE_EMPLOYEE,
             name_ja: "従業員",
             name_en: "Employee",
-            permissions: &[DashboardView, RegulationView, DocumentsView, RegistersView, DutiesView],
+            permissions: &[DashboardView, RegulationView, DocumentsView, RegistersView, DutiesView, RequestsUse],
         },
     ]
 }
