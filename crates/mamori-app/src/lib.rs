@@ -17,6 +17,7 @@ pub mod registers;
 pub mod regulation;
 pub mod regulation_file;
 pub mod reminders;
+pub mod requests;
 pub mod session;
 pub mod users;
 

@@ -52,6 +52,7 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<OrgRow,
     .await?;
     tx.commit().await?;
     crate::registers::ensure_templates(db, &org.id, now).await?;
+    crate::requests::ensure_types(db, &org.id, now).await?;
     Ok(org)
 }
 

@@ -118,16 +118,20 @@ pub async fn list(db: &Db, actor: &Actor, now: i64) -> Result<Vec<Summary>, AppE
 /// One register's definition.
 pub async fn definition(db: &Db, actor: &Actor, key: &str) -> Result<RegisterDef, AppError> {
     actor.require(Permission::RegistersView)?;
+    definition_unchecked(db, &actor.org_id, key).await
+}
+
+async fn definition_unchecked(db: &Db, org_id: &str, key: &str) -> Result<RegisterDef, AppError> {
     let mut c = db.conn().await?;
-    let d = rows::register_defs(&mut c.ex(), &actor.org_id).await?.into_iter().find(|d| d.key == key);
+    let d = rows::register_defs(&mut c.ex(), org_id).await?.into_iter().find(|d| d.key == key);
     match d {
         Some(d) => serde_json::from_str(&d.def_json).map_err(internal),
         None => {
             drop(c);
             // Templates appear on first use.
-            ensure_templates(db, &actor.org_id, crate::now_ms()).await?;
+            ensure_templates(db, org_id, crate::now_ms()).await?;
             let mut c = db.conn().await?;
-            let d = rows::register_defs(&mut c.ex(), &actor.org_id)
+            let d = rows::register_defs(&mut c.ex(), org_id)
                 .await?
                 .into_iter()
                 .find(|d| d.key == key)
@@ -336,7 +340,7 @@ async fn index(db: &Db, org_id: &str, key: &str) -> Result<Arc<Index>, AppError>
     Ok(ix)
 }
 
-fn problems(errors: Vec<register::FieldError>, row: usize) -> AppError {
+pub fn problems(errors: Vec<register::FieldError>, row: usize) -> AppError {
     AppError::Rows(
         errors.into_iter().map(|e| RowProblem { row, column: e.label, field: e.field, message: e.message }).collect(),
     )
@@ -550,7 +554,34 @@ pub async fn create(
     now: i64,
 ) -> Result<RowView, AppError> {
     actor.require(Permission::RegistersEdit)?;
-    let def = definition(db, actor, key).await?;
+    let p = prepare_create(db, actor, key, input, label, now).await?;
+    let mut tx = db.begin().await?;
+    apply(&mut tx, actor, &p, now).await?;
+    tx.commit().await?;
+    Ok(view(p.row))
+}
+
+/// A register write validated outside a transaction and applied inside the caller's (a
+/// request's transition writes its row together with the new state).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    def: RegisterDef,
+    /// The row as it will be stored.
+    pub row: RegisterRowRow,
+    before: Option<RegisterRowRow>,
+}
+
+/// Validates a new row. No register permission is checked: callers decide (the public
+/// [`create`] needs registers.edit; a request type names its register).
+pub async fn prepare_create(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    input: &Map<String, Value>,
+    label: Option<&str>,
+    now: i64,
+) -> Result<Prepared, AppError> {
+    let def = definition_unchecked(db, &actor.org_id, key).await?;
     let label = label.filter(|l| !l.is_empty()).unwrap_or(&def.label).to_string();
     check_label(&label)?;
     let existing = {
@@ -575,12 +606,55 @@ pub async fn create(
         updated_at: now,
         updated_by: actor.label.clone(),
     };
-    let mut tx = db.begin().await?;
-    rows::insert_register_row(&mut tx.ex(), &row).await?;
-    rows::bump_register_version(&mut tx.ex(), &actor.org_id, key).await?;
-    write(&mut tx, actor, &def, &row, "create", None, now).await?;
-    tx.commit().await?;
-    Ok(view(row))
+    Ok(Prepared { def, row, before: None })
+}
+
+/// Validates setting `patch` on a live row (other values are kept). No register permission is
+/// checked (see [`prepare_create`]).
+pub async fn prepare_patch(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    id: &str,
+    patch: &Map<String, Value>,
+    now: i64,
+) -> Result<Prepared, AppError> {
+    let def = definition_unchecked(db, &actor.org_id, key).await?;
+    let existing = {
+        let mut c = db.conn().await?;
+        rows::register_rows_all(&mut c.ex(), &actor.org_id, key, true).await?
+    };
+    let cur = existing.iter().find(|r| r.id == id && r.deleted == 0).cloned().ok_or(AppError::NotFound)?;
+    let ctx = context(db, actor, &def, &existing, Some(id)).await?;
+    let mut input: Map<String, Value> = serde_json::from_str(&cur.values_json).map_err(internal)?;
+    for (k, v) in patch {
+        input.insert(k.clone(), v.clone());
+    }
+    let values = register::validate(&def, &input, &ctx).map_err(|e| problems(e, 0))?;
+    let next = RegisterRowRow {
+        search_text: search_text(&def, &values),
+        values_json: Value::Object(values).to_string(),
+        version: cur.version + 1,
+        updated_at: now,
+        updated_by: actor.label.clone(),
+        ..cur.clone()
+    };
+    Ok(Prepared { def, row: next, before: Some(cur) })
+}
+
+/// Writes a prepared row, its history and its audit entry in the caller's transaction.
+pub async fn apply(tx: &mut mamori_store::Tx, actor: &Actor, p: &Prepared, now: i64) -> Result<(), AppError> {
+    match &p.before {
+        None => rows::insert_register_row(&mut tx.ex(), &p.row).await?,
+        Some(_) => {
+            if rows::update_register_row(&mut tx.ex(), &p.row).await? == 0 {
+                return Err(AppError::Conflict);
+            }
+        }
+    }
+    rows::bump_register_version(&mut tx.ex(), &actor.org_id, &p.row.register_key).await?;
+    let action = if p.before.is_some() { "update" } else { "create" };
+    write(tx, actor, &p.def, &p.row, action, p.before.as_ref(), now).await
 }
 
 async fn change(

@@ -7,5 +7,6 @@ mod duties;
 mod harness;
 mod registers;
 mod reminders;
+mod requests;
 mod smtp_sink;
 mod users_and_login;

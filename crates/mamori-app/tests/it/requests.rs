@@ -1,0 +1,306 @@
+//! Requests and approvals on both engines: every request type's state machine, separation of
+//! duties, register rows written on approval and completion, the emergency change path and its
+//! deadline, attachments, overdue returns.
+
+use crate::on_both_engines;
+use jiff::civil::date;
+use mamori_app::requests::{self, Scope};
+use mamori_app::{Actor, AppError, org, registers, session, users};
+use mamori_store::Db;
+use serde_json::{Map, Value, json};
+
+const T0: i64 = 1_767_225_600_000;
+
+struct People {
+    cli: Actor,
+    emp: Actor,
+    kanri: Actor,
+    boss: Actor,
+    sys: Actor,
+}
+
+async fn actor_of(db: &Db, login: &str) -> Actor {
+    let s = session::login(
+        db,
+        session::LoginRequest { organization: None, login_id: login.into(), password: "Initial-Pass9".into() },
+        T0,
+    )
+    .await
+    .unwrap();
+    session::lookup(db, &s.token, T0).await.unwrap().unwrap().actor
+}
+
+async fn setup(db: &Db) -> People {
+    let o = org::create(db, "acme", "アクメ", T0).await.unwrap();
+    let cli = Actor::cli(&o.id);
+    for (login, role) in
+        [("emp", "employee"), ("kanri", "security_manager"), ("boss", "top_management"), ("sys", "system_admin")]
+    {
+        users::create(
+            db,
+            &cli,
+            users::NewUser {
+                login_id: login.into(),
+                display_name: format!("{login} さん"),
+                email: format!("{login}@example.jp"),
+                password: "Initial-Pass9".into(),
+                roles: vec![role.into()],
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    }
+    let mut media = Map::new();
+    media.insert("media_id".into(), "USB-01".into());
+    media.insert("kind".into(), "USB メモリ".into());
+    registers::create(db, &cli, "media_ledger", &media, None, T0).await.unwrap();
+    People {
+        emp: actor_of(db, "emp").await,
+        kanri: actor_of(db, "kanri").await,
+        boss: actor_of(db, "boss").await,
+        sys: actor_of(db, "sys").await,
+        cli,
+    }
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap()
+}
+
+async fn media_takeout_with_separation_of_duties(db: Db) {
+    let p = setup(&db).await;
+    let today = date(2026, 11, 25);
+    let fields = obj(
+        json!({"media": "USB-01", "purpose": "顧客先での説明", "destination": "A 社", "taken_on": "2026-11-25", "due_on": "2026-11-27"}),
+    );
+    // An unknown medium is refused before anything is stored.
+    let bad = obj(json!({"media": "USB-99", "purpose": "x", "taken_on": "2026-11-25", "due_on": "2026-11-27"}));
+    assert!(matches!(requests::create(&db, &p.emp, "media_takeout", &bad, today, T0).await, Err(AppError::Rows(_))));
+    let missing = obj(json!({"media": "USB-01"}));
+    match requests::create(&db, &p.emp, "media_takeout", &missing, today, T0).await {
+        Err(AppError::Rows(r)) => assert_eq!(r.len(), 3, "purpose, taken_on, due_on: {r:?}"),
+        other => panic!("{other:?}"),
+    }
+    let r = requests::create(&db, &p.emp, "media_takeout", &fields, today, T0).await.unwrap();
+    assert_eq!(r.state, "submitted");
+    // The requester may not approve; a colleague without the role may not either.
+    let own = requests::transition(&db, &p.emp, &r.id, "approve", "", vec![], today, T0 + 1).await;
+    assert!(matches!(own, Err(AppError::SeparationOfDuties)));
+    let sys = requests::transition(&db, &p.sys, &r.id, "approve", "", vec![], today, T0 + 1).await;
+    assert!(matches!(sys, Err(AppError::Forbidden)), "システム管理者 is not the approver of 7.10");
+    let waiting = requests::list(&db, &p.kanri, Scope::Waiting, today).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].actions, ["approve", "reject", "return"]);
+    assert!(requests::list(&db, &p.emp, Scope::Waiting, today).await.unwrap().is_empty());
+    // Return for changes needs a comment; then the requester resubmits.
+    assert!(matches!(
+        requests::transition(&db, &p.kanri, &r.id, "return", " ", vec![], today, T0 + 2).await,
+        Err(AppError::Validation(_))
+    ));
+    requests::transition(&db, &p.kanri, &r.id, "return", "持出先の住所を追記してください", vec![], today, T0 + 2)
+        .await
+        .unwrap();
+    requests::transition(&db, &p.emp, &r.id, "resubmit", "", vec![], today, T0 + 3).await.unwrap();
+    let approved =
+        requests::transition(&db, &p.kanri, &r.id, "approve", "承認します", vec![], today, T0 + 4).await.unwrap();
+    assert_eq!(approved.state, "approved");
+    let (key, row_id) = approved.record_ref.as_deref().unwrap().split_once('/').unwrap();
+    assert_eq!(key, "media_takeout");
+    let row = registers::get(&db, &p.cli, key, row_id).await.unwrap();
+    assert_eq!(row.values["taken_by"], "emp");
+    assert_eq!(row.values["approved_by"], "kanri");
+    assert_eq!(row.values["due_on"], "2026-11-27");
+    assert_eq!(row.values["returned_on"], Value::Null);
+    // Past its return date, the approved request is overdue.
+    let late = requests::get(&db, &p.emp, &r.id, date(2026, 11, 28)).await.unwrap().0;
+    assert!(late.overdue);
+    // The return closes it: not by the requester, by the approver's side.
+    assert!(matches!(
+        requests::transition(&db, &p.emp, &r.id, "complete", "", vec![], today, T0 + 5).await,
+        Err(AppError::SeparationOfDuties)
+    ));
+    let done = requests::transition(&db, &p.boss, &r.id, "complete", "返却を確認", vec![], date(2026, 11, 27), T0 + 6)
+        .await
+        .unwrap();
+    assert_eq!(done.state, "completed");
+    let row = registers::get(&db, &p.cli, key, row_id).await.unwrap();
+    assert_eq!(row.values["returned_on"], "2026-11-27");
+    assert_eq!(row.values["checked_by"], "boss");
+    let (v, timeline) = requests::get(&db, &p.emp, &r.id, date(2026, 11, 28)).await.unwrap();
+    assert!(!v.overdue);
+    let actions: Vec<&str> = timeline.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["submit", "return", "resubmit", "approve", "complete"]);
+    assert_eq!(timeline[1].comment, "持出先の住所を追記してください");
+    // Nothing leaves a final state.
+    assert!(matches!(
+        requests::transition(&db, &p.boss, &r.id, "approve", "", vec![], today, T0 + 7).await,
+        Err(AppError::Conflict)
+    ));
+    // Others' requests are not visible to an employee.
+    let other = requests::create(
+        &db,
+        &p.kanri,
+        "software_install",
+        &obj(json!({"name": "7-Zip", "license": "OSS", "target": "PC-07", "purpose": "圧縮"})),
+        today,
+        T0,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(requests::get(&db, &p.emp, &other.id, today).await, Err(AppError::Forbidden)));
+    assert!(mamori_app::audit::verify_org(&db, &p.cli.org_id).await.unwrap().is_ok());
+}
+
+async fn change_requests_and_the_emergency_path(db: Db) {
+    let p = setup(&db).await;
+    let today = date(2026, 11, 25);
+    let f = obj(
+        json!({"system": "社内ファイルサーバー", "description": "OS の更新", "plan": "夜間に適用、失敗時はスナップショットへ戻す"}),
+    );
+    let r = requests::create(&db, &p.emp, "change_request", &f, today, T0).await.unwrap();
+    requests::transition(&db, &p.sys, &r.id, "plan", "手順確認済み", vec![], today, T0 + 1).await.unwrap();
+    // The planner may not approve their own plan (the type requires a fresh approver).
+    assert!(matches!(
+        requests::transition(&db, &p.sys, &r.id, "approve", "", vec![], today, T0 + 2).await,
+        Err(AppError::SeparationOfDuties)
+    ));
+    requests::transition(&db, &p.boss, &r.id, "approve", "", vec![], today, T0 + 2).await.unwrap();
+    requests::transition(&db, &p.sys, &r.id, "implement", "", vec![], today, T0 + 3).await.unwrap();
+    let done = requests::transition(&db, &p.boss, &r.id, "complete", "問題なし", vec![], today, T0 + 4).await.unwrap();
+    let (key, id) = done.record_ref.as_deref().unwrap().split_once('/').unwrap();
+    assert_eq!(key, "change_log");
+    let row = registers::get(&db, &p.cli, key, id).await.unwrap();
+    assert_eq!(row.values["change_no"], requests::number_label(r.number).as_str());
+    assert_eq!(row.values["approved_by"], "boss");
+    assert_eq!(row.values["reviewed_by"], "boss");
+
+    // Emergency: implemented while the approver is absent; approval is due within 5 days.
+    let e = requests::create(&db, &p.emp, "change_request", &f, today, T0).await.unwrap();
+    assert!(
+        matches!(
+            requests::transition(&db, &p.sys, &e.id, "emergency", "", vec![], today, T0 + 1).await,
+            Err(AppError::Validation(_))
+        ),
+        "an emergency needs its reason"
+    );
+    let em =
+        requests::transition(&db, &p.sys, &e.id, "emergency", "ランサムウェア対策の緊急パッチ", vec![], today, T0 + 1)
+            .await
+            .unwrap();
+    assert_eq!(em.state, "emergency_implemented");
+    assert_eq!(em.deadline.as_deref(), Some("2026-11-30"));
+    assert!(!requests::get(&db, &p.boss, &e.id, date(2026, 11, 30)).await.unwrap().0.overdue);
+    assert!(
+        requests::get(&db, &p.boss, &e.id, date(2026, 12, 1)).await.unwrap().0.overdue,
+        "approval after the deadline is overdue"
+    );
+    let waiting = requests::list(&db, &p.boss, Scope::Waiting, today).await.unwrap();
+    assert!(waiting.iter().any(|w| w.request.id == e.id && w.actions.contains(&"approve".to_string())));
+    let after = requests::transition(&db, &p.boss, &e.id, "approve", "事後承認", vec![], date(2026, 11, 27), T0 + 2)
+        .await
+        .unwrap();
+    assert_eq!((after.state.as_str(), after.deadline.as_deref()), ("implemented", None));
+}
+
+async fn every_type_runs_its_state_machine(db: Db) {
+    let p = setup(&db).await;
+    let today = date(2026, 11, 25);
+    let types = requests::types(&db, &p.emp).await.unwrap();
+    assert_eq!(types.len(), 14);
+    let cert = {
+        let store = mamori_app::evidence::EvidenceStore {
+            dir: std::env::temp_dir().join(format!("mamori-req-{}", mamori_app::new_id())),
+            max_bytes: 1 << 20,
+        };
+        mamori_app::evidence::store_bytes(&store, &db, &p.kanri, "消去証明書.pdf", b"%PDF-1.4 erased", T0)
+            .await
+            .unwrap()
+            .sha256
+    };
+    let by_role = |roles: &[String]| -> Actor {
+        let r = roles.first().map(String::as_str).unwrap_or("");
+        match r {
+            "security_manager" => p.kanri.clone(),
+            "system_admin" => p.sys.clone(),
+            _ => p.boss.clone(),
+        }
+    };
+    for t in &types {
+        let mut f = Map::new();
+        for field in &t.fields {
+            let v: Value = match serde_json::to_value(field.ty).unwrap().as_str().unwrap() {
+                "date" => "2026-12-01".into(),
+                "datetime" => "2026-12-01T10:00".into(),
+                "boolean" => true.into(),
+                "choice" => field.choices[0].clone().into(),
+                "person" => "kanri".into(),
+                _ if field.key == "media" => "USB-01".into(),
+                _ => format!("{} の値", field.label).into(),
+            };
+            f.insert(field.key.clone(), v);
+        }
+        let r =
+            requests::create(&db, &p.emp, &t.key, &f, today, T0).await.unwrap_or_else(|e| panic!("{}: {e:?}", t.key));
+        let mut state = r.state.clone();
+        let path: &[&str] = match t.workflow.as_str() {
+            "change" => &["plan", "approve", "implement", "complete"],
+            "approval_only" => &["approve"],
+            _ => &["approve", "complete"],
+        };
+        for action in path {
+            let who = match *action {
+                "plan" | "implement" => by_role(&t.implementer_roles),
+                "complete" if !t.completer_roles.is_empty() => by_role(&t.completer_roles),
+                _ => by_role(&t.approver_roles),
+            };
+            let files = if t.key == "disposal" && *action == "complete" {
+                assert!(
+                    matches!(
+                        requests::transition(&db, &who, &r.id, action, "", vec![], today, T0).await,
+                        Err(AppError::Validation(_))
+                    ),
+                    "disposal needs the erasure certificate"
+                );
+                vec![cert.clone()]
+            } else {
+                vec![]
+            };
+            let next = requests::transition(&db, &who, &r.id, action, "", files, today, T0)
+                .await
+                .unwrap_or_else(|e| panic!("{} {action}: {e:?}", t.key));
+            assert_ne!(next.state, state);
+            state = next.state;
+        }
+        assert!(["approved", "completed"].contains(&state.as_str()), "{}: {state}", t.key);
+        if let Some(link) = &t.register {
+            let r = requests::get(&db, &p.boss, &r.id, today).await.unwrap().0.request;
+            assert!(r.record_ref.as_deref().unwrap().starts_with(&format!("{}/", link.register)), "{}", t.key);
+        }
+        // Rejection and withdrawal end a request.
+        let r2 = requests::create(&db, &p.emp, &t.key, &f, today, T0).await.unwrap();
+        let rej = requests::transition(&db, &by_role(&t.approver_roles), &r2.id, "reject", "不要", vec![], today, T0)
+            .await
+            .unwrap();
+        assert_eq!(rej.state, "rejected");
+        let r3 = requests::create(&db, &p.emp, &t.key, &f, today, T0).await.unwrap();
+        assert_eq!(
+            requests::transition(&db, &p.emp, &r3.id, "withdraw", "", vec![], today, T0).await.unwrap().state,
+            "withdrawn"
+        );
+    }
+    // Roles are the organisation's to change: the software installation approver becomes 経営責任者.
+    requests::set_roles(&db, &p.cli, "software_install", vec!["top_management".into()], vec![], T0).await.unwrap();
+    let t = requests::types(&db, &p.emp).await.unwrap().into_iter().find(|t| t.key == "software_install").unwrap();
+    assert_eq!(t.approver_roles, ["top_management"]);
+    assert!(matches!(
+        requests::set_roles(&db, &p.emp, "software_install", vec!["employee".into()], vec![], T0).await,
+        Err(AppError::Forbidden)
+    ));
+}
+
+on_both_engines!(
+    media_takeout_with_separation_of_duties,
+    change_requests_and_the_emergency_path,
+    every_type_runs_its_state_machine
+);
