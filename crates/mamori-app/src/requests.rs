@@ -362,6 +362,8 @@ pub struct RequestView {
     pub overdue: bool,
     /// What the viewer may do now.
     pub actions: Vec<String>,
+    /// In a final state of its workflow.
+    pub closed: bool,
 }
 
 /// Which requests.
@@ -386,6 +388,7 @@ fn view_of(r: RequestRow, t: Option<&RequestType>, wf: &[Workflow], actor: &Acto
         }
         None => false,
     };
+    let closed = t.and_then(|t| wf.iter().find(|w| w.key == t.workflow)).is_some_and(|w| w.terminal.contains(&r.state));
     let actions = match (t, actor.user_id.as_deref()) {
         (Some(t), Some(uid)) => wf
             .iter()
@@ -403,6 +406,7 @@ fn view_of(r: RequestRow, t: Option<&RequestType>, wf: &[Workflow], actor: &Acto
         fields,
         overdue,
         actions,
+        closed,
         request: r,
     }
 }

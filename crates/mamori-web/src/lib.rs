@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod pages;
 pub mod registers_pages;
 pub mod regulation_pages;
+pub mod requests_pages;
 pub mod state;
 pub mod upload;
 pub mod views;
@@ -258,8 +259,24 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/duties/offer", post(api::duties_offer)),
         ))
         .merge(guarded(
+            RequestsUse,
+            Router::new()
+                .route("/requests", get(requests_pages::list))
+                .route("/requests/new/{key}", get(requests_pages::new_form).post(requests_pages::create))
+                .route("/requests/{id}", get(requests_pages::detail))
+                .route(
+                    "/requests/{id}/transitions",
+                    post(requests_pages::transition).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                )
+                .route("/api/v1/request-types", get(api::request_types))
+                .route("/api/v1/requests", get(api::requests_list).post(api::request_create))
+                .route("/api/v1/requests/{id}", get(api::request_get))
+                .route("/api/v1/requests/{id}/transitions", post(api::request_transition)),
+        ))
+        .merge(guarded(
             SettingsManage,
             Router::new()
+                .route("/api/v1/request-types/{key}/roles", put(api::request_type_roles))
                 .route("/settings", post(pages::settings))
                 .route("/admin/mail", get(duties_pages::outbox))
                 .route("/admin/mail/{id}/retry", post(duties_pages::outbox_retry))

@@ -171,7 +171,7 @@ pub async fn dashboard(
         display_name: s.user.display_name.clone(),
         org_name: s.org.name.clone(),
         roles,
-        cards: vec!["card-duties", "card-requests", "card-incidents"],
+        cards: dashboard_cards(&state, &ctx, &s.actor).await?,
         pending: mamori_app::documents::pending_for(&state.db, &s.actor)
             .await
             .map_err(fail(&ctx))?
@@ -181,6 +181,44 @@ pub async fn dashboard(
             })
             .collect(),
     }))
+}
+
+/// The dashboard's cards: (title key, [(link, text)]), from what the actor may see.
+async fn dashboard_cards(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &mamori_app::Actor,
+) -> Result<Vec<(&'static str, Vec<(String, String)>)>, crate::error::PageError> {
+    use mamori_domain::permission::Permission;
+    let t = ctx.tr();
+    let today = mamori_app::tokyo_date(state.now());
+    let mut cards = Vec::new();
+    if actor.grants.has(Permission::DutiesView) {
+        let soon = mamori_app::duties::due_soon(&state.db, actor, false, today, 30, 0).await.map_err(fail(ctx))?;
+        cards.push((
+            "card-duties",
+            vec![
+                ("/duties".to_string(), t.tn("card-duties-overdue", "count", soon.overdue as i64)),
+                ("/duties".to_string(), t.tn("card-duties-soon", "count", (soon.total - soon.overdue) as i64)),
+            ],
+        ));
+    }
+    if actor.grants.has(Permission::RequestsUse) {
+        use mamori_app::requests::{Scope, list};
+        let waiting = list(&state.db, actor, Scope::Waiting, today).await.map_err(fail(ctx))?;
+        let mine = list(&state.db, actor, Scope::Mine, today).await.map_err(fail(ctx))?;
+        let open = mine.iter().filter(|r| !r.closed).count();
+        let overdue = mine.iter().chain(&waiting).filter(|r| r.overdue).count();
+        cards.push((
+            "card-requests",
+            vec![
+                ("/requests?scope=waiting".to_string(), t.tn("card-requests-waiting", "count", waiting.len() as i64)),
+                ("/requests".to_string(), t.tn("card-requests-mine", "count", open as i64)),
+                ("/requests".to_string(), t.tn("card-requests-overdue", "count", overdue as i64)),
+            ],
+        ));
+    }
+    Ok(cards)
 }
 
 fn role_label(ctx: &Ctx, ja: &str, en: &str) -> String {

@@ -43,6 +43,7 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/regulation/import", "nav-import", Some(Permission::RegulationImport)),
     ("/registers", "nav-registers", Some(Permission::RegistersView)),
     ("/duties", "nav-duties", Some(Permission::DutiesView)),
+    ("/requests", "nav-requests", Some(Permission::RequestsUse)),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
@@ -135,7 +136,7 @@ pub struct DashboardPage {
     /// Role names, joined.
     pub roles: String,
     /// Card title keys (cards of later features, empty for now).
-    pub cards: Vec<&'static str>,
+    pub cards: Vec<(&'static str, Vec<(String, String)>)>,
     /// Policies waiting for this person's acknowledgement: (link, label).
     pub pending: Vec<(String, String)>,
 }

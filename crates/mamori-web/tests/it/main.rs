@@ -8,4 +8,5 @@ mod duties;
 mod pages;
 mod registers;
 mod regulation;
+mod requests;
 mod soa;

@@ -1,0 +1,333 @@
+//! Pages of requests and approvals (申請・承認): my requests and requests waiting for me, the
+//! new-request form of any type (built from the type's fields), and a request's detail with its
+//! timeline and the actions the viewer may take.
+
+use crate::ctx::Ctx;
+use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+use crate::views::{Layout, render};
+use crate::{FormData, tokyo_time};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::{Extension, Form};
+use mamori_app::requests::{self, RequestView, Scope};
+use mamori_domain::permission::Permission;
+use mamori_domain::register::{FieldType, format_cell};
+use mamori_domain::workflow::RequestType;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+fn today(state: &AppState) -> jiff::civil::Date {
+    mamori_app::tokyo_date(state.now())
+}
+
+fn type_name(t: &Tr, r: &RequestType) -> String {
+    match (&t.lang, &r.name_en) {
+        (Lang::En, Some(n)) => n.clone(),
+        _ => r.name.clone(),
+    }
+}
+
+struct Row {
+    id: String,
+    number: String,
+    kind: String,
+    title: String,
+    state: String,
+    state_label: String,
+    requester: String,
+    updated: String,
+    overdue: bool,
+}
+
+fn row(t: &Tr, v: RequestView) -> Row {
+    Row {
+        number: requests::number_label(v.request.number),
+        kind: v.type_name,
+        state_label: t.t(&format!("req-state-{}", v.request.state)),
+        state: v.request.state,
+        title: v.request.title,
+        requester: v.request.requester_label,
+        updated: tokyo_time(v.request.updated_at),
+        overdue: v.overdue,
+        id: v.request.id,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct ListPage {
+    layout: Layout,
+    scope: &'static str,
+    rows: Vec<Row>,
+    waiting: usize,
+    types: Vec<(String, String, String)>,
+    can_all: bool,
+}
+
+/// Which list.
+#[derive(Deserialize, Default)]
+pub struct ScopeQuery {
+    scope: Option<String>,
+}
+
+/// `GET /requests` (`?scope=waiting`: waiting for me; `?scope=all`: every request, for
+/// auditors): the list, and the request types to start a new one.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<ScopeQuery>,
+) -> PageResult {
+    let a = actor(&ctx)?;
+    let t = ctx.tr();
+    let can_all = a.grants.has(Permission::AuditView);
+    let (scope, key) = match q.scope.as_deref() {
+        Some("waiting") => (Scope::Waiting, "waiting"),
+        Some("all") if can_all => (Scope::All, "all"),
+        _ => (Scope::Mine, "mine"),
+    };
+    let today = today(&state);
+    let list = requests::list(&state.db, a, scope, today).await.map_err(fail(&ctx))?;
+    let waiting = if scope == Scope::Waiting {
+        list.len()
+    } else {
+        requests::list(&state.db, a, Scope::Waiting, today).await.map_err(fail(&ctx))?.len()
+    };
+    let types = requests::types(&state.db, a)
+        .await
+        .map_err(fail(&ctx))?
+        .iter()
+        .map(|r| (r.key.clone(), type_name(&t, r), r.controls.join(", ")))
+        .collect();
+    Ok(render(&ListPage {
+        layout: Layout::new(&ctx),
+        scope: key,
+        rows: list.into_iter().map(|v| row(&t, v)).collect(),
+        waiting,
+        types,
+        can_all,
+    }))
+}
+
+/// A field of the new-request form.
+pub struct FieldView {
+    key: String,
+    label: String,
+    kind: &'static str,
+    required: bool,
+    choices: Vec<String>,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "request_new.html")]
+struct NewPage {
+    layout: Layout,
+    key: String,
+    name: String,
+    controls: String,
+    note: String,
+    approvers: String,
+    fields: Vec<FieldView>,
+    errors: Vec<String>,
+}
+
+fn input_kind(t: FieldType) -> &'static str {
+    match t {
+        FieldType::LongText => "textarea",
+        FieldType::Integer | FieldType::Decimal => "number",
+        FieldType::Date => "date",
+        FieldType::Datetime => "datetime-local",
+        FieldType::Boolean => "checkbox",
+        FieldType::Choice => "select",
+        _ => "text",
+    }
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    values: &Map<String, Value>,
+    errors: Vec<String>,
+) -> PageResult {
+    let a = actor(ctx)?;
+    let t = ctx.tr();
+    let ty = requests::types(&state.db, a)
+        .await
+        .map_err(fail(ctx))?
+        .into_iter()
+        .find(|r| r.key == key)
+        .ok_or_else(|| crate::error::PageError::new(ctx, mamori_app::AppError::NotFound))?;
+    let roles = mamori_app::duties::choices(&state.db, a).await.map_err(fail(ctx))?.roles;
+    let approvers = ty
+        .approver_roles
+        .iter()
+        .map(|k| {
+            roles
+                .iter()
+                .find(|r| &r.0 == k)
+                .map(|r| if t.lang == Lang::En { r.2.clone() } else { r.1.clone() })
+                .unwrap_or_else(|| k.clone())
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    Ok(render(&NewPage {
+        layout: Layout::new(ctx),
+        key: ty.key.clone(),
+        name: type_name(&t, &ty),
+        controls: ty.controls.join(", "),
+        note: ty.approver_note.clone(),
+        approvers,
+        fields: ty
+            .fields
+            .iter()
+            .map(|f| FieldView {
+                key: f.key.clone(),
+                label: match (&t.lang, &f.label_en) {
+                    (Lang::En, Some(l)) => l.clone(),
+                    _ => f.label.clone(),
+                },
+                kind: input_kind(f.ty),
+                required: f.required,
+                choices: f.choices.clone(),
+                value: values.get(&f.key).map(|v| format_cell(f, v)).unwrap_or_default(),
+            })
+            .collect(),
+        errors,
+    }))
+}
+
+/// `GET /requests/new/{key}`: the form of a request type.
+pub async fn new_form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+) -> PageResult {
+    new_page(&state, &ctx, &key, &Map::new(), vec![]).await
+}
+
+/// `POST /requests/new/{key}`: submits it; every field problem is shown in place.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    let a = actor(&ctx)?;
+    let ty = requests::types(&state.db, a).await.map_err(fail(&ctx))?.into_iter().find(|r| r.key == key);
+    let mut values = Map::new();
+    for f in ty.iter().flat_map(|t| t.fields.iter()) {
+        let raw = form.get(&f.key).trim().to_string();
+        let v = match f.ty {
+            FieldType::Boolean => Value::Bool(raw == "1" || raw == "on"),
+            _ if raw.is_empty() => Value::Null,
+            _ => Value::from(raw),
+        };
+        values.insert(f.key.clone(), v);
+    }
+    match requests::create(&state.db, a, &key, &values, today(&state), state.now()).await {
+        Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
+        Err(mamori_app::AppError::Rows(problems)) => {
+            let t = ctx.tr();
+            let errors = problems.iter().map(|p| format!("{}: {}", p.column, t.t(&p.message))).collect();
+            let mut r = new_page(&state, &ctx, &key, &values, errors).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(crate::error::PageError::new(&ctx, e)),
+    }
+}
+
+struct EventView {
+    at: String,
+    action: String,
+    actor: String,
+    to: String,
+    comment: String,
+    files: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "request.html")]
+struct DetailPage {
+    layout: Layout,
+    row: Row,
+    fields: Vec<(String, String)>,
+    approver: String,
+    deadline: String,
+    record_href: String,
+    record_ref: String,
+    actions: Vec<(String, String)>,
+    timeline: Vec<EventView>,
+}
+
+/// `GET /requests/{id}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let a = actor(&ctx)?;
+    let t = ctx.tr();
+    let (v, timeline) = requests::get(&state.db, a, &id, today(&state)).await.map_err(fail(&ctx))?;
+    let ty = requests::types(&state.db, a).await.map_err(fail(&ctx))?.into_iter().find(|r| r.key == v.request.type_key);
+    let fields = ty
+        .iter()
+        .flat_map(|ty| ty.fields.iter())
+        .map(|f| (f.label.clone(), v.fields.get(&f.key).map(|x| format_cell(f, x)).unwrap_or_default()))
+        .collect();
+    let record_ref = v.request.record_ref.clone().unwrap_or_default();
+    let record_href = record_ref.split_once('/').map(|(k, id)| format!("/registers/{k}/rows/{id}")).unwrap_or_default();
+    let actions = v.actions.iter().map(|x| (x.clone(), t.t(&format!("req-action-{x}")))).collect();
+    let approver = v.request.approver_label.clone().unwrap_or_default();
+    let deadline = v.request.deadline.clone().unwrap_or_default();
+    Ok(render(&DetailPage {
+        layout: Layout::new(&ctx),
+        row: row(&t, v),
+        fields,
+        approver,
+        deadline,
+        record_href,
+        record_ref,
+        actions,
+        timeline: timeline
+            .into_iter()
+            .map(|e| EventView {
+                at: tokyo_time(e.at_ms),
+                action: t.t(&format!("req-action-{}", e.action)),
+                actor: e.actor_label,
+                to: t.t(&format!("req-state-{}", e.to_state)),
+                comment: e.comment,
+                files: serde_json::from_str(&e.files_json).unwrap_or_default(),
+            })
+            .collect(),
+    }))
+}
+
+/// `POST /requests/{id}/transitions` (multipart: `csrf` first, then `action`, `comment` and any
+/// `file` attachments).
+pub async fn transition(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> PageResult {
+    let (form, files) = crate::upload::receive_form(&state, &ctx, &mut mp).await?;
+    requests::transition(
+        &state.db,
+        actor(&ctx)?,
+        &id,
+        form.get("action"),
+        form.get("comment"),
+        files.into_iter().map(|f| f.sha256).collect(),
+        today(&state),
+        state.now(),
+    )
+    .await
+    .map_err(fail(&ctx))?;
+    Ok(Redirect::to(&format!("/requests/{id}")).into_response())
+}
