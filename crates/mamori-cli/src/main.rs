@@ -479,6 +479,18 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
         .map_err(app_err)?;
     let today = mamori_app::tokyo_date(now_ms());
     mamori_app::duties::offer_from_regulation(db, &Actor::cli(&o.id), today, now).await.map_err(app_err)?;
+    // A few media in 媒体管理台帳, so a take-out request can be tried at once.
+    for (id, kind, description) in [
+        ("USB-01", "USB メモリ", "営業資料用"),
+        ("HDD-01", "外付け HDD", "バックアップ用"),
+        ("PC-01", "ノート PC", "貸出用"),
+    ] {
+        let mut v = serde_json::Map::new();
+        v.insert("media_id".into(), id.into());
+        v.insert("kind".into(), kind.into());
+        v.insert("description".into(), description.into());
+        mamori_app::registers::create(db, &Actor::cli(&o.id), "media_ledger", &v, None, now).await.map_err(app_err)?;
+    }
     Ok(Some(password))
 }
 
