@@ -11,6 +11,7 @@ pub mod duties;
 pub mod error;
 pub mod evidence;
 pub mod export;
+pub mod incidents;
 pub mod org;
 pub mod random;
 pub mod registers;

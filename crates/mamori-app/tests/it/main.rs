@@ -5,6 +5,7 @@
 mod documents;
 mod duties;
 mod harness;
+mod incidents;
 mod registers;
 mod reminders;
 mod requests;
