@@ -883,3 +883,46 @@ pub async fn request_transition(
     .map_err(fail(&ctx))?;
     Ok(Json(json!({"id": r.id, "state": r.state, "record_ref": r.record_ref, "deadline": r.deadline})).into_response())
 }
+
+/// Body of `POST /api/v1/incidents`.
+#[derive(Deserialize)]
+pub struct IncidentBody {
+    title: String,
+    description: String,
+    occurred_at: String,
+}
+
+/// `POST /api/v1/incidents` `{title, description, occurred_at}` → 201 `{id, number, state}`
+/// (anyone logged in).
+pub async fn incident_report(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    j: Result<Json<IncidentBody>, JsonRejection>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    let b = body(&ctx, j)?;
+    let i = mamori_app::incidents::report(&state.db, &s.actor, &b.title, &b.description, &b.occurred_at, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok((StatusCode::CREATED, Json(json!({"id": i.id, "number": i.number, "state": i.state}))).into_response())
+}
+
+/// `GET /api/v1/incidents/{id}`: as the viewer may see it (403 for others).
+pub async fn incident_get(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    Ok(Json(mamori_app::incidents::get(&state.db, &s.actor, &id).await.map_err(fail(&ctx))?).into_response())
+}
+
+/// `GET /api/v1/incidents/{id}/evidence`: evidence items (403 without need-to-know access).
+pub async fn incident_evidence(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let s = ctx.session().map_err(fail(&ctx))?;
+    Ok(Json(mamori_app::incidents::evidence(&state.db, &s.actor, &id).await.map_err(fail(&ctx))?).into_response())
+}

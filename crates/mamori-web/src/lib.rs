@@ -8,6 +8,7 @@ pub mod documents_pages;
 pub mod duties_pages;
 pub mod error;
 pub mod i18n;
+pub mod incidents_pages;
 pub mod pages;
 pub mod registers_pages;
 pub mod regulation_pages;
@@ -125,7 +126,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/session", post(api::login).delete(api::logout))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/me/password", post(api::change_password))
-        .route("/calendar/{file}", get(api::calendar_feed));
+        .route("/calendar/{file}", get(api::calendar_feed))
+        // Anyone logged in may report an event (6.8); the use cases restrict the rest by role.
+        .route("/incidents", get(incidents_pages::list).post(incidents_pages::create))
+        .route("/incidents/new", get(incidents_pages::new_form))
+        .route("/incidents/{id}", get(incidents_pages::detail))
+        .route(
+            "/incidents/{id}/evidence",
+            post(incidents_pages::add_evidence).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/incidents/{id}/{step}", post(incidents_pages::step))
+        .route("/api/v1/incidents", post(api::incident_report))
+        .route("/api/v1/incidents/{id}", get(api::incident_get))
+        .route("/api/v1/incidents/{id}/evidence", get(api::incident_evidence));
     let app = Router::new()
         .merge(open)
         .merge(guarded(DashboardView, Router::new().route("/", get(pages::dashboard))))

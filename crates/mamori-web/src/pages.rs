@@ -218,6 +218,22 @@ async fn dashboard_cards(
             ],
         ));
     }
+    let incidents = mamori_app::incidents::list(&state.db, actor).await.map_err(fail(ctx))?;
+    let mut inc = vec![
+        (
+            "/incidents".to_string(),
+            t.tn("card-incidents-reported", "count", incidents.iter().filter(|i| i.state == "reported").count() as i64),
+        ),
+        (
+            "/incidents".to_string(),
+            t.tn("card-incidents-open", "count", incidents.iter().filter(|i| i.state == "open").count() as i64),
+        ),
+    ];
+    if actor.grants.has(Permission::RegistersView) {
+        let overdue = mamori_app::incidents::overdue_corrective(&state.db, actor, today).await.map_err(fail(ctx))?;
+        inc.push(("/incidents#ca-overdue".to_string(), t.tn("card-corrective-overdue", "count", overdue.len() as i64)));
+    }
+    cards.push(("card-incidents", inc));
     Ok(cards)
 }
 

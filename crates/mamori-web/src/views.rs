@@ -44,6 +44,7 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/registers", "nav-registers", Some(Permission::RegistersView)),
     ("/duties", "nav-duties", Some(Permission::DutiesView)),
     ("/requests", "nav-requests", Some(Permission::RequestsUse)),
+    ("/incidents", "nav-incidents", None),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),

@@ -5,6 +5,7 @@ mod api;
 mod calendar;
 mod client;
 mod duties;
+mod incidents;
 mod pages;
 mod registers;
 mod regulation;
