@@ -1,5 +1,6 @@
-//! E-mail reminders of duties over SMTP: N days before the due date, on the due date, and a
-//! weekly overdue digest to the owners and to 情報セキュリティ管理者.
+//! E-mail over SMTP: reminders of duties (N days before the due date, on the due date, and a
+//! weekly overdue digest to the owners and to 情報セキュリティ管理者), the notices request types
+//! ask for on submission and transitions, and new incident reports to 経営責任者.
 //!
 //! Two steps, both safe to repeat:
 //! 1. [`queue`] plans the day's reminders ([`mamori_domain::duty::plan`]) and writes each to
@@ -178,6 +179,135 @@ async fn queue_org(
             dedupe_key: r.dedupe_key,
             kind: r.kind.key().to_string(),
             recipient: r.recipient,
+            subject,
+            body,
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            sent_at: None,
+        };
+        if rows::queue_mail(&mut tx.ex(), &m).await? {
+            queued += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(queued + queue_request_notices(db, cfg, text, org_id, now).await?)
+}
+
+/// How far back request notices are looked for (a worker down for a day still sends them).
+const NOTICE_WINDOW_MS: i64 = 3 * 24 * 3600 * 1000;
+
+/// Queues the notices request types ask for: on submission and on each transition, to the
+/// requester or to the holders of the type's roles (never to the actor). Reports of incidents
+/// go to 経営責任者, who assesses them (5.25).
+async fn queue_request_notices(
+    db: &Db,
+    cfg: &SmtpConfig,
+    text: &dyn MailText,
+    org_id: &str,
+    now: i64,
+) -> Result<usize, AppError> {
+    use mamori_domain::workflow::{self, RequestType};
+    let since = now - NOTICE_WINDOW_MS;
+    let mut c = db.conn().await?;
+    let events = rows::request_events_since(&mut c.ex(), org_id, since).await?;
+    let incidents: Vec<rows::IncidentRow> =
+        rows::incidents(&mut c.ex(), org_id).await?.into_iter().filter(|i| i.created_at >= since).collect();
+    if events.is_empty() && incidents.is_empty() {
+        return Ok(0);
+    }
+    let requests: HashMap<String, rows::RequestRow> =
+        rows::requests(&mut c.ex(), org_id).await?.into_iter().map(|r| (r.id.clone(), r)).collect();
+    let types: Vec<RequestType> = rows::request_types(&mut c.ex(), org_id)
+        .await?
+        .iter()
+        .filter_map(|t| serde_json::from_str(&t.def_json).ok())
+        .collect();
+    let users: HashMap<String, rows::UserRow> = rows::list_users(&mut c.ex(), org_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.disabled == 0 && u.email.contains('@'))
+        .map(|u| (u.id.clone(), u))
+        .collect();
+    let holders = rows::all_user_roles(&mut c.ex(), org_id).await?;
+    drop(c);
+    let workflows = workflow::catalogue().map_err(internal)?.workflows;
+    let with_roles = |roles: &[String]| -> Vec<&rows::UserRow> {
+        let mut v: Vec<&rows::UserRow> =
+            holders.iter().filter(|h| roles.contains(&h.key)).filter_map(|h| users.get(&h.user_id)).collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v.dedup_by(|a, b| a.id == b.id);
+        v
+    };
+    let link =
+        |path: String| cfg.base_url.as_ref().map(|b| format!("{}{path}", b.trim_end_matches('/'))).unwrap_or(path);
+    let mut mails = Vec::new();
+    for e in &events {
+        let Some(r) = requests.get(&e.request_id) else { continue };
+        let Some(t) = types.iter().find(|t| t.key == r.type_key) else { continue };
+        let Some(wf) = workflows.iter().find(|w| w.key == t.workflow) else { continue };
+        let mut to: Vec<&rows::UserRow> = Vec::new();
+        for a in wf.audience(&e.action, e.from_state.as_deref()) {
+            match workflow::audience_roles(t, a) {
+                None => to.extend(users.get(&r.requester_id)),
+                Some(roles) => to.extend(with_roles(roles)),
+            }
+        }
+        let number = crate::requests::number_label(r.number);
+        let args = [
+            ("number", number.clone()),
+            ("type", t.name.clone()),
+            ("title", r.title.clone()),
+            ("action", text.text(&format!("req-action-{}", e.action), &[])),
+            ("state", text.text(&format!("req-state-{}", e.to_state), &[])),
+            ("actor", e.actor_label.clone()),
+        ];
+        let body = format!(
+            "{}\n\n{}\n{}\n\n{}\n",
+            text.text("mail-request-body", &args),
+            if e.comment.is_empty() { String::new() } else { format!("「{}」", e.comment) },
+            link(format!("/requests/{}", r.id)),
+            text.text("mail-footer", &[])
+        );
+        for u in to.into_iter().filter(|u| Some(&u.id) != e.actor_id.as_ref()) {
+            mails.push((
+                format!("request:{}:{}", e.id, u.id),
+                "request",
+                u.email.clone(),
+                text.text("mail-request-subject", &args),
+                body.clone(),
+            ));
+        }
+    }
+    let top = with_roles(&[mamori_domain::permission::ROLE_TOP_MANAGEMENT.to_string()]);
+    for i in &incidents {
+        let args = [("number", format!("INC-{:04}", i.number)), ("title", i.title.clone())];
+        let body = format!(
+            "{}\n\n{}\n\n{}\n",
+            text.text("mail-incident-body", &args),
+            link(format!("/incidents/{}", i.id)),
+            text.text("mail-footer", &[])
+        );
+        for u in &top {
+            mails.push((
+                format!("incident-reported:{}:{}", i.id, u.id),
+                "incident",
+                u.email.clone(),
+                text.text("mail-incident-subject", &args),
+                body.clone(),
+            ));
+        }
+    }
+    let mut tx = db.begin().await?;
+    let mut queued = 0;
+    for (key, kind, recipient, subject, body) in mails {
+        let m = MailRow {
+            id: new_id(),
+            org_id: org_id.to_string(),
+            dedupe_key: key,
+            kind: kind.to_string(),
+            recipient,
             subject,
             body,
             created_at: now,

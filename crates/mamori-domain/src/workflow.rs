@@ -44,6 +44,9 @@ pub struct Transition {
     /// An attachment is required (the erasure certificate of a disposal).
     #[serde(default)]
     pub attachment_required: bool,
+    /// Who is told by mail when it happens.
+    #[serde(default)]
+    pub notify: Vec<Performer>,
 }
 
 /// A workflow: states and transitions.
@@ -57,6 +60,32 @@ pub struct Workflow {
     pub terminal: Vec<String>,
     /// Transitions.
     pub transitions: Vec<Transition>,
+    /// Who is told by mail when a request is submitted.
+    #[serde(default)]
+    pub notify_on_submit: Vec<Performer>,
+}
+
+impl Workflow {
+    /// Who is told when `action` left `from` (`submit` has no `from`).
+    pub fn audience(&self, action: &str, from: Option<&str>) -> &[Performer] {
+        match from {
+            None => &self.notify_on_submit,
+            Some(f) => self
+                .transitions
+                .iter()
+                .find(|t| t.action == action && t.from.iter().any(|x| x == f))
+                .map(|t| t.notify.as_slice())
+                .unwrap_or(&[]),
+        }
+    }
+}
+
+/// The roles an audience stands for (`None`: the requester).
+pub fn audience_roles<'a>(t: &'a RequestType, p: &Performer) -> Option<&'a [String]> {
+    match p {
+        Performer::Requester => None,
+        other => Some(roles_for(t, other)),
+    }
 }
 
 /// How a request writes a register row.

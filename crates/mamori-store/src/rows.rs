@@ -2317,3 +2317,19 @@ pub async fn incident_access(ex: &mut Ex<'_>, org_id: &str, incident_id: &str) -
     .map(|u| u.user_id)
     .collect())
 }
+
+/// Transitions of every request of an organisation since `since` (epoch ms), oldest first.
+pub async fn request_events_since(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    since: i64,
+) -> Result<Vec<RequestEventRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        RequestEventRow,
+        "SELECT id, org_id, request_id, seq, action, from_state, to_state, actor_id, actor_label, comment, files_json, at_ms \
+         FROM request_event WHERE org_id = $1 AND at_ms >= $2 ORDER BY at_ms, seq",
+        org_id,
+        since
+    )?)
+}

@@ -123,7 +123,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
     let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
     for name in [
         "name", "org", "roles", "login", "password", "detail", "version", "number", "edition", "date", "id", "title",
-        "due", "control",
+        "due", "control", "type", "action", "state", "actor",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

@@ -149,6 +149,46 @@ async fn media_takeout_with_separation_of_duties(db: Db) {
     .await
     .unwrap();
     assert!(matches!(requests::get(&db, &p.emp, &other.id, today).await, Err(AppError::Forbidden)));
+    // Notices: the submission went to the approvers, the decisions to the requester, never
+    // to the actor; queueing again adds nothing.
+    struct Keys;
+    impl mamori_app::reminders::MailText for Keys {
+        fn text(&self, key: &str, args: &[(&str, String)]) -> String {
+            let a: Vec<String> = args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{key} {}", a.join(" "))
+        }
+    }
+    let cfg = mamori_app::reminders::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: 25,
+        security: mamori_app::reminders::Security::None,
+        username: None,
+        password: None,
+        from: "isms@example.jp".into(),
+        base_url: Some("https://isms.example.jp".into()),
+        days_before: 7,
+    };
+    let now = T0 + 10;
+    mamori_app::reminders::queue(&db, &cfg, &Keys, today, now).await.unwrap();
+    let outbox = mamori_app::reminders::outbox(&db, &p.cli, 100).await.unwrap();
+    let notices: Vec<(String, String)> = outbox
+        .iter()
+        .filter(|m| m.kind == "request" && m.body.contains(&format!("/requests/{}", r.id)))
+        .map(|m| {
+            (
+                m.recipient.clone(),
+                m.subject.split(" action=").nth(1).unwrap_or("").split(' ').next().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let to = |who: &str| notices.iter().filter(|(r, _)| r == who).map(|(_, a)| a.as_str()).collect::<Vec<_>>();
+    assert!(to("kanri@example.jp").contains(&"req-action-submit"), "{notices:?}");
+    assert!(to("boss@example.jp").contains(&"req-action-submit"));
+    assert!(
+        to("emp@example.jp").contains(&"req-action-approve") && to("emp@example.jp").contains(&"req-action-complete")
+    );
+    assert!(!to("emp@example.jp").contains(&"req-action-submit"), "not to the actor");
+    assert_eq!(mamori_app::reminders::queue(&db, &cfg, &Keys, today, now + 1).await.unwrap(), 0);
     assert!(mamori_app::audit::verify_org(&db, &p.cli.org_id).await.unwrap().is_ok());
 }
 
