@@ -592,3 +592,22 @@ pub async fn overdue_corrective(db: &Db, actor: &Actor, today: Date) -> Result<V
         })
         .collect())
 }
+
+/// Whether the actor may download the stored file `sha256`: a file taken in as incident
+/// evidence is for those with access to one of its incidents; other files follow the evidence
+/// store's own rule.
+pub async fn may_download(db: &Db, actor: &Actor, sha256: &str) -> Result<bool, AppError> {
+    let ids = {
+        let mut c = db.conn().await?;
+        rows::incidents_with_evidence(&mut c.ex(), &actor.org_id, sha256).await?
+    };
+    if ids.is_empty() {
+        return Ok(true);
+    }
+    for id in ids {
+        if has_access(db, actor, &id).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

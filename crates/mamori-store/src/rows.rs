@@ -2333,3 +2333,21 @@ pub async fn request_events_since(
         since
     )?)
 }
+
+/// Incidents whose evidence includes the file `sha256`.
+pub async fn incidents_with_evidence(ex: &mut Ex<'_>, org_id: &str, sha256: &str) -> Result<Vec<String>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct I {
+        incident_id: String,
+    }
+    Ok(fetch_all!(
+        ex,
+        I,
+        "SELECT incident_id FROM incident_evidence WHERE org_id = $1 AND sha256 = $2",
+        org_id,
+        sha256
+    )?
+    .into_iter()
+    .map(|i| i.incident_id)
+    .collect())
+}

@@ -290,6 +290,7 @@ pub fn router(state: AppState) -> Router {
             SettingsManage,
             Router::new()
                 .route("/api/v1/request-types/{key}/roles", put(api::request_type_roles))
+                .route("/requests/types/{key}/roles", post(requests_pages::set_roles))
                 .route("/settings", post(pages::settings))
                 .route("/admin/mail", get(duties_pages::outbox))
                 .route("/admin/mail/{id}/retry", post(duties_pages::outbox_retry))

@@ -694,6 +694,10 @@ pub async fn evidence(
     Path(sha): Path<String>,
 ) -> PageResult {
     use axum::http::{HeaderValue, header};
+    // Incident evidence (5.28) is for the people with access to the incident.
+    if !mamori_app::incidents::may_download(&state.db, actor(&ctx)?, &sha).await.map_err(fail(&ctx))? {
+        return Err(PageError::new(&ctx, AppError::Forbidden));
+    }
     let (row, bytes) = state.evidence.open(&state.db, actor(&ctx)?, &sha).await.map_err(fail(&ctx))?;
     let mut r = bytes.into_response();
     let h = r.headers_mut();

@@ -56,6 +56,9 @@ fn row(t: &Tr, v: RequestView) -> Row {
     }
 }
 
+/// A role checkbox of the approver settings: (role key, role name, approves).
+type RoleCheck = (String, String, bool);
+
 #[derive(Template)]
 #[template(path = "requests.html")]
 struct ListPage {
@@ -65,6 +68,7 @@ struct ListPage {
     waiting: usize,
     types: Vec<(String, String, String)>,
     can_all: bool,
+    settings: Vec<(String, String, Vec<RoleCheck>)>,
 }
 
 /// Which list.
@@ -95,12 +99,26 @@ pub async fn list(
     } else {
         requests::list(&state.db, a, Scope::Waiting, today).await.map_err(fail(&ctx))?.len()
     };
-    let types = requests::types(&state.db, a)
-        .await
-        .map_err(fail(&ctx))?
-        .iter()
-        .map(|r| (r.key.clone(), type_name(&t, r), r.controls.join(", ")))
-        .collect();
+    let all_types = requests::types(&state.db, a).await.map_err(fail(&ctx))?;
+    let types = all_types.iter().map(|r| (r.key.clone(), type_name(&t, r), r.controls.join(", "))).collect();
+    let settings = if a.grants.has(Permission::SettingsManage) {
+        let roles = mamori_app::duties::choices(&state.db, a).await.map_err(fail(&ctx))?.roles;
+        all_types
+            .iter()
+            .map(|ty| {
+                let checks = roles
+                    .iter()
+                    .map(|r| {
+                        let name = if t.lang == Lang::En { r.2.clone() } else { r.1.clone() };
+                        (r.0.clone(), name, ty.approver_roles.contains(&r.0))
+                    })
+                    .collect();
+                (ty.key.clone(), type_name(&t, ty), checks)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(&ListPage {
         layout: Layout::new(&ctx),
         scope: key,
@@ -108,7 +126,25 @@ pub async fn list(
         waiting,
         types,
         can_all,
+        settings,
     }))
+}
+
+/// `POST /requests/types/{key}/roles`: who approves a type in this organisation.
+pub async fn set_roles(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(key): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    let a = actor(&ctx)?;
+    let current = requests::types(&state.db, a).await.map_err(fail(&ctx))?.into_iter().find(|t| t.key == key);
+    let completers = current.map(|t| t.completer_roles).unwrap_or_default();
+    requests::set_roles(&state.db, a, &key, form.all("approver_roles"), completers, state.now())
+        .await
+        .map_err(fail(&ctx))?;
+    Ok(Redirect::to("/requests#settings").into_response())
 }
 
 /// A field of the new-request form.

@@ -604,3 +604,5 @@ mail-request-subject = [mamori] { $number } { $type }: { $action } ({ $state })
 mail-request-body = { $actor } did "{ $action }" on the request "{ $title }" ({ $type }). It is now "{ $state }".
 mail-incident-subject = [mamori] Security event reported: { $number }
 mail-incident-body = The security event "{ $title }" was reported. Decide whether it is an incident (5.25).
+requests-settings = Approvers
+requests-settings-help = By default the approvers are those the regulation names. Change them to fit the organisation; changes are in the audit trail.

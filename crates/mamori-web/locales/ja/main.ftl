@@ -577,3 +577,5 @@ mail-request-subject = 【mamori】{ $number } { $type }：{ $action }（{ $stat
 mail-request-body = { $actor } さんが申請「{ $title }」（{ $type }）を「{ $action }」しました。現在の状態は「{ $state }」です。
 mail-incident-subject = 【mamori】情報セキュリティ事象の報告 { $number }
 mail-incident-body = 情報セキュリティ事象「{ $title }」が報告されました。インシデントかどうかを判断してください（5.25）。
+requests-settings = 承認者の設定
+requests-settings-help = 既定は規程に書かれた承認者です。組織の体制に合わせて変更できます。変更は監査ログに残ります。

@@ -60,7 +60,15 @@ async fn reporter_cannot_read_evidence(w: World) {
     assert_eq!(e.get(&format!("/api/v1/incidents/{id}/evidence")).await.status, StatusCode::FORBIDDEN);
     let api = e.get(&format!("/api/v1/incidents/{id}")).await.json();
     assert!(api["evidence"].is_null());
-    assert_eq!(a.get(&format!("/api/v1/incidents/{id}/evidence")).await.json().as_array().unwrap().len(), 1);
+    let items = a.get(&format!("/api/v1/incidents/{id}/evidence")).await.json();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    let sha = items[0]["sha256"].as_str().unwrap().to_string();
+    assert_eq!(a.get(&format!("/evidence/{sha}")).await.status, StatusCode::OK);
+    assert_eq!(
+        e.get(&format!("/evidence/{sha}")).await.status,
+        StatusCode::FORBIDDEN,
+        "the file itself is restricted too"
+    );
 }
 
 on_both_engines!(reporter_cannot_read_evidence);
