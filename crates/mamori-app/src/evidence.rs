@@ -80,6 +80,11 @@ fn io(e: std::io::Error) -> AppError {
 }
 
 impl EvidenceStore {
+    /// The same store with another size limit (log exports can be large).
+    pub fn with_limit(&self, max_bytes: u64) -> EvidenceStore {
+        EvidenceStore { dir: self.dir.clone(), max_bytes }
+    }
+
     /// Starts an upload (the actor must be allowed to write records).
     pub async fn begin(&self, actor: &Actor) -> Result<Upload, AppError> {
         if !(actor.grants.has(Permission::RegistersEdit) || actor.grants.has(Permission::DocumentsEdit)) {
@@ -124,16 +129,23 @@ impl Upload {
     }
 
     /// Checks the type, moves the file to its content address and records it.
-    pub async fn finish(
+    pub async fn finish(self, db: &Db, actor: &Actor, original_name: &str, now: i64) -> Result<EvidenceRow, AppError> {
+        self.finish_as(db, actor, original_name, None, now).await
+    }
+
+    /// Like [`Upload::finish`], with the content type already established by the caller (an
+    /// importer that recognised the file), so the sniffing is skipped.
+    pub async fn finish_as(
         mut self,
         db: &Db,
         actor: &Actor,
         original_name: &str,
+        known_type: Option<&'static str>,
         now: i64,
     ) -> Result<EvidenceRow, AppError> {
         self.file.flush().await.map_err(io)?;
         drop(self.file);
-        let Some(content_type) = sniff(&self.head, original_name) else {
+        let Some(content_type) = known_type.or_else(|| sniff(&self.head, original_name)) else {
             let _ = tokio::fs::remove_file(&self.temp).await;
             return Err(AppError::Blocked(format!("{original_name}: this kind of file is not accepted as evidence")));
         };

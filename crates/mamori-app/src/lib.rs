@@ -12,6 +12,7 @@ pub mod error;
 pub mod evidence;
 pub mod export;
 pub mod incidents;
+pub mod m365;
 pub mod org;
 pub mod random;
 pub mod registers;

@@ -68,6 +68,9 @@ enum Command {
     /// Reminder mail of duties.
     #[command(subcommand)]
     Reminders(RemindersCommand),
+    /// Microsoft 365 audit-log, sign-in and account exports.
+    #[command(subcommand)]
+    M365(M365Command),
     /// Registers (台帳・記録).
     #[command(subcommand)]
     Register(RegisterCommand),
@@ -98,6 +101,50 @@ enum DutiesCommand {
         /// Last due date (default: end of the current fiscal year).
         #[arg(long)]
         to: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum M365Command {
+    /// Imports exports (format recognised by content; re-imports add nothing twice); each file
+    /// is kept as evidence. Exits 1 when a file is not a Microsoft 365 export.
+    Import {
+        /// Files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+    /// Searches the stored events.
+    Events {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// User (UPN).
+        #[arg(long)]
+        user: Option<String>,
+        /// Operation.
+        #[arg(long)]
+        operation: Option<String>,
+        /// Client IP.
+        #[arg(long)]
+        ip: Option<String>,
+        /// First day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
         /// Output format.
         #[arg(long, default_value = "json")]
         format: String,
@@ -729,6 +776,69 @@ async fn run(cli: Cli) -> Result<i32> {
                     }
                 }
             }
+        }
+        Command::M365(c) => {
+            let data = dir_for("./mamori-data");
+            let db = open_db(&settings, url, &data).await?;
+            match c {
+                M365Command::Import { files, org, format } => {
+                    if format != "json" {
+                        bail!("unknown format {format:?} (json)");
+                    }
+                    let a = actor(&db, org.as_deref()).await?;
+                    let store =
+                        mamori_app::evidence::EvidenceStore { dir: data.join("evidence"), max_bytes: 20 * 1024 * 1024 };
+                    let mut out = Vec::new();
+                    let mut failed = false;
+                    for f in &files {
+                        match mamori_app::m365::import_file(&db, &a, &store, f, now_ms()).await {
+                            Ok(r) => {
+                                for (line, reason) in &r.rejections {
+                                    eprintln!("{}: line {line}: {reason}", f.display());
+                                }
+                                out.push(serde_json::json!({
+                                    "path": r.path, "format": r.format, "sha256": r.sha256, "read": r.read,
+                                    "new": r.new, "duplicate": r.duplicate, "rejected": r.rejected,
+                                }));
+                            }
+                            Err(e) => {
+                                failed = true;
+                                eprintln!("{}", app_err(e));
+                            }
+                        }
+                    }
+                    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "files": out }))?);
+                    db.close().await;
+                    return Ok(i32::from(failed));
+                }
+                M365Command::Events { org, user, operation, ip, from, to, limit, format } => {
+                    if format != "json" {
+                        bail!("unknown format {format:?} (json)");
+                    }
+                    let a = actor(&db, org.as_deref()).await?;
+                    let q = mamori_app::m365::EventQuery {
+                        user: user.unwrap_or_default(),
+                        operation: operation.unwrap_or_default(),
+                        ip: ip.unwrap_or_default(),
+                        from: from.unwrap_or_default(),
+                        to: to.unwrap_or_default(),
+                        limit,
+                    };
+                    let list = mamori_app::m365::events(&db, &a, &q).await.map_err(app_err)?;
+                    let out: Vec<serde_json::Value> = list
+                        .iter()
+                        .map(|e| {
+                            serde_json::json!({
+                                "id": e.audit_id, "time": e.at, "operation": e.operation, "user": e.user_id,
+                                "ip": e.ip, "workload": e.workload, "record_type": e.record_type, "result": e.result,
+                                "audit_data": serde_json::from_str::<serde_json::Value>(&e.raw).unwrap_or(serde_json::Value::Null),
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&out)?);
+                }
+            }
+            db.close().await;
         }
         Command::Reminders(RemindersCommand::Send) => {
             let db = open_db(&settings, url, &dir_for("./mamori-data")).await?;

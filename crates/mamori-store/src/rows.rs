@@ -2351,3 +2351,194 @@ pub async fn incidents_with_evidence(ex: &mut Ex<'_>, org_id: &str, sha256: &str
     .map(|i| i.incident_id)
     .collect())
 }
+
+// ---- Microsoft 365 evidence ----
+
+/// An imported file.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct M365ImportRow {
+    /// Id.
+    pub id: String,
+    /// Organisation.
+    pub org_id: String,
+    /// File name as given.
+    pub file_name: String,
+    /// Format key.
+    pub format: String,
+    /// SHA-256 of the file (kept in the evidence store).
+    pub sha256: String,
+    /// Bytes.
+    pub size: i64,
+    /// Records read.
+    pub read_count: i64,
+    /// New records stored.
+    pub new_count: i64,
+    /// Records already stored.
+    pub duplicate_count: i64,
+    /// Rejected rows.
+    pub rejected_count: i64,
+    /// The first rejected rows: `[{line, reason}]`.
+    pub rejected_json: String,
+    /// Who imported it.
+    pub imported_by: String,
+    /// When.
+    pub imported_at: i64,
+}
+
+/// Records an import.
+pub async fn insert_m365_import(ex: &mut Ex<'_>, r: &M365ImportRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "INSERT INTO m365_import (id, org_id, file_name, format, sha256, size, read_count, new_count, duplicate_count, rejected_count, rejected_json, imported_by, imported_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        &r.id,
+        &r.org_id,
+        &r.file_name,
+        &r.format,
+        &r.sha256,
+        r.size,
+        r.read_count,
+        r.new_count,
+        r.duplicate_count,
+        r.rejected_count,
+        &r.rejected_json,
+        &r.imported_by,
+        r.imported_at
+    )?;
+    Ok(())
+}
+
+/// The organisation's imports, newest first.
+pub async fn m365_imports(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<M365ImportRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        M365ImportRow,
+        "SELECT id, org_id, file_name, format, sha256, size, read_count, new_count, duplicate_count, rejected_count, rejected_json, imported_by, imported_at \
+         FROM m365_import WHERE org_id = $1 ORDER BY imported_at DESC, id",
+        org_id
+    )?)
+}
+
+/// A stored audit event.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct M365EventRow {
+    /// Organisation.
+    pub org_id: String,
+    /// AuditData.Id.
+    pub audit_id: String,
+    /// Event time, UTC.
+    pub at: String,
+    /// Operation.
+    pub operation: String,
+    /// User (lower case).
+    pub user_id: String,
+    /// Client IP.
+    pub ip: String,
+    /// Workload.
+    pub workload: String,
+    /// RecordType.
+    pub record_type: i64,
+    /// ResultStatus.
+    pub result: String,
+    /// The original JSON.
+    pub raw: String,
+    /// The import that first brought it.
+    pub import_id: String,
+}
+
+/// Stores an event unless one with the same AuditData.Id exists; true when new.
+pub async fn insert_m365_event(ex: &mut Ex<'_>, e: &M365EventRow) -> Result<bool, StoreError> {
+    Ok(exec!(
+        ex,
+        "INSERT INTO m365_event (org_id, audit_id, at, operation, user_id, ip, workload, record_type, result, raw, import_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (org_id, audit_id) DO NOTHING",
+        &e.org_id,
+        &e.audit_id,
+        &e.at,
+        &e.operation,
+        &e.user_id,
+        &e.ip,
+        &e.workload,
+        e.record_type,
+        &e.result,
+        &e.raw,
+        &e.import_id
+    )? == 1)
+}
+
+/// Events matching the filters (empty = any), oldest first, at most `limit`.
+#[allow(clippy::too_many_arguments)]
+pub async fn m365_events(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    user: &str,
+    operation: &str,
+    ip: &str,
+    from: &str,
+    to: &str,
+    limit: i64,
+) -> Result<Vec<M365EventRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        M365EventRow,
+        "SELECT org_id, audit_id, at, operation, user_id, ip, workload, record_type, result, raw, import_id FROM m365_event \
+         WHERE org_id = $1 AND ($2 = '' OR user_id = $2) AND ($3 = '' OR operation = $3) AND ($4 = '' OR ip = $4) \
+         AND at >= $5 AND at <= $6 ORDER BY at, audit_id LIMIT $7",
+        org_id,
+        user,
+        operation,
+        ip,
+        from,
+        to,
+        limit
+    )?)
+}
+
+/// An account of the latest admin center export.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct M365AccountRow {
+    /// Organisation.
+    pub org_id: String,
+    /// UPN.
+    pub upn: String,
+    /// Display name.
+    pub display_name: String,
+    /// 1 when sign-in is blocked.
+    pub blocked: i64,
+    /// Licences.
+    pub licenses: String,
+    /// Created.
+    pub created: String,
+    /// Soft-deleted at.
+    pub deleted: String,
+    /// Import.
+    pub import_id: String,
+}
+
+/// Inserts or replaces an account (the newest export wins).
+pub async fn upsert_m365_account(ex: &mut Ex<'_>, a: &M365AccountRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "INSERT INTO m365_account (org_id, upn, display_name, blocked, licenses, created, deleted, import_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (org_id, upn) DO UPDATE SET display_name = $3, blocked = $4, licenses = $5, created = $6, deleted = $7, import_id = $8",
+        &a.org_id,
+        &a.upn,
+        &a.display_name,
+        a.blocked,
+        &a.licenses,
+        &a.created,
+        &a.deleted,
+        &a.import_id
+    )?;
+    Ok(())
+}
+
+/// The accounts of the latest export.
+pub async fn m365_accounts(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<M365AccountRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        M365AccountRow,
+        "SELECT org_id, upn, display_name, blocked, licenses, created, deleted, import_id FROM m365_account WHERE org_id = $1 ORDER BY upn",
+        org_id
+    )?)
+}

@@ -6,6 +6,7 @@ mod documents;
 mod duties;
 mod harness;
 mod incidents;
+mod m365;
 mod registers;
 mod reminders;
 mod requests;
