@@ -258,3 +258,49 @@ pub async fn events(db: &Db, actor: &Actor, q: &EventQuery) -> Result<Vec<M365Ev
     )
     .await?)
 }
+
+/// Operations the detections read.
+const DETECTED: [&str; 11] = [
+    "UserLoginFailed",
+    "UserLoggedIn",
+    "Add member to role",
+    "New-InboxRule",
+    "Set-InboxRule",
+    "UpdateInboxRules",
+    "Set-Mailbox",
+    "AnonymousLinkCreated",
+    "AnonymousLinkUpdated",
+    "Update user",
+    "User registered security info",
+];
+
+/// Runs the detections ([`mamori_m365::detect`]) over the events since `since` (all when
+/// `None`).
+pub async fn detect(
+    db: &Db,
+    actor: &Actor,
+    since: Option<jiff::civil::Date>,
+    thresholds: &mamori_m365::detect::Thresholds,
+) -> Result<Vec<mamori_m365::detect::Hit>, AppError> {
+    actor.require(Permission::AuditView)?;
+    let from = since.map(|d| d.to_string()).unwrap_or_else(|| "0000".into());
+    let mut rows_all = Vec::new();
+    {
+        let mut c = db.conn().await?;
+        for op in DETECTED {
+            rows_all.extend(rows::m365_events(&mut c.ex(), &actor.org_id, "", op, "", &from, "9999", i64::MAX).await?);
+        }
+    }
+    let events: Vec<mamori_m365::detect::Event<'_>> = rows_all
+        .iter()
+        .map(|e| mamori_m365::detect::Event {
+            id: &e.audit_id,
+            time: &e.at,
+            operation: &e.operation,
+            user: &e.user_id,
+            ip: &e.ip,
+            raw: &e.raw,
+        })
+        .collect();
+    Ok(mamori_m365::detect::detect(&events, thresholds))
+}

@@ -122,6 +122,19 @@ enum M365Command {
         #[arg(long, default_value = "json")]
         format: String,
     },
+    /// Runs the detections over the stored events (password spray, brute force, success after
+    /// failures, role changes, mailbox forwarding, anonymous links, MFA changes).
+    Detect {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// First day (YYYY-MM-DD, UTC); all events when omitted.
+        #[arg(long)]
+        since: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
     /// Searches the stored events.
     Events {
         /// Organisation.
@@ -810,6 +823,21 @@ async fn run(cli: Cli) -> Result<i32> {
                     println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "files": out }))?);
                     db.close().await;
                     return Ok(i32::from(failed));
+                }
+                M365Command::Detect { org, since, format } => {
+                    if format != "json" {
+                        bail!("unknown format {format:?} (json)");
+                    }
+                    let a = actor(&db, org.as_deref()).await?;
+                    let since = match since {
+                        Some(s) => Some(
+                            s.parse::<jiff::civil::Date>()
+                                .with_context(|| format!("--since: not a date (YYYY-MM-DD): {s}"))?,
+                        ),
+                        None => None,
+                    };
+                    let hits = mamori_app::m365::detect(&db, &a, since, &Default::default()).await.map_err(app_err)?;
+                    println!("{}", serde_json::to_string_pretty(&hits)?);
                 }
                 M365Command::Events { org, user, operation, ip, from, to, limit, format } => {
                     if format != "json" {

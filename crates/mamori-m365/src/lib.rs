@@ -12,6 +12,8 @@
 //!   `UserLoggedIn` / `UserLoginFailed` records;
 //! - `admin_users_csv`: the admin center's "Export users" (both header versions).
 
+pub mod detect;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 

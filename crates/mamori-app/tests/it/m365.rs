@@ -78,4 +78,32 @@ async fn imports_deduplicate_and_search(db: Db) {
     assert!(mamori_app::audit::verify_org(&db, &o.id).await.unwrap().is_ok());
 }
 
-on_both_engines!(imports_deduplicate_and_search);
+async fn detections_over_imported_events(db: Db) {
+    let o = org::create(&db, "acme", "アクメ", T0).await.unwrap();
+    let a = Actor::cli(&o.id);
+    let dir = std::env::temp_dir().join(format!("mamori-m365-{}", mamori_app::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = mamori_app::evidence::EvidenceStore { dir: dir.join("evidence"), max_bytes: 1 << 20 };
+    // Six users failing from one IP within ten minutes (a spray), written as JSON lines.
+    let mut lines = String::new();
+    for (i, u) in ["a", "b", "c", "d", "e", "f"].iter().enumerate() {
+        lines.push_str(&serde_json::json!({"Id": format!("spray-{i}"), "CreationTime": format!("2026-01-05T01:0{i}:00"), "Operation": "UserLoginFailed", "RecordType": 15, "UserId": format!("{u}@example.jp"), "ClientIP": "203.0.113.7"}).to_string());
+        lines.push('\n');
+    }
+    let spray = dir.join("spray.jsonl");
+    std::fs::write(&spray, lines).unwrap();
+    m365::import_file(&db, &a, &store, &spray, T0).await.unwrap();
+    m365::import_file(&db, &a, &store, &fixture("purview_new.csv"), T0).await.unwrap();
+    let hits = m365::detect(&db, &a, None, &Default::default()).await.unwrap();
+    let rules: Vec<&str> = hits.iter().map(|h| h.rule).collect();
+    assert!(rules.contains(&"password_spray"), "{rules:?}");
+    assert!(rules.contains(&"role_change"));
+    assert!(rules.contains(&"mailbox_forwarding"));
+    let spray_hit = hits.iter().find(|h| h.rule == "password_spray").unwrap();
+    assert_eq!((spray_hit.user.as_str(), spray_hit.count), ("203.0.113.7", 6));
+    // Negative: before the spray's day nothing is found; a later start misses it.
+    let later = m365::detect(&db, &a, Some(jiff::civil::date(2026, 1, 6)), &Default::default()).await.unwrap();
+    assert!(later.iter().all(|h| h.rule != "password_spray"));
+}
+
+on_both_engines!(imports_deduplicate_and_search, detections_over_imported_events);
