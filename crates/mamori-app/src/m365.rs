@@ -127,6 +127,7 @@ pub async fn import_file(
         rejected: 0,
         rejections: Vec::new(),
     };
+    let mut earliest: Option<String> = None;
     let mut tx = db.begin().await?;
     while let Some(m) = rx.recv().await {
         match m {
@@ -147,6 +148,9 @@ pub async fn import_file(
                 };
                 if rows::insert_m365_event(&mut tx.ex(), &row).await? {
                     report.new += 1;
+                    if earliest.as_ref().is_none_or(|e| row.at < *e) {
+                        earliest = Some(row.at.clone());
+                    }
                 } else {
                     report.duplicate += 1;
                 }
@@ -220,6 +224,14 @@ pub async fn import_file(
     )
     .await?;
     tx.commit().await?;
+    if report.new > 0 && format != mamori_m365::Format::AdminUsersCsv {
+        // Detections over the period the file covers (a day's margin for windows).
+        let since = earliest
+            .as_deref()
+            .and_then(|t| t.get(..10)?.parse::<jiff::civil::Date>().ok())
+            .and_then(|d| d.yesterday().ok());
+        refresh_findings(db, actor, since, now).await?;
+    }
     Ok(report)
 }
 
@@ -303,4 +315,114 @@ pub async fn detect(
         })
         .collect();
     Ok(mamori_m365::detect::detect(&events, thresholds))
+}
+
+/// Runs the detections since `since` and records new findings; returns how many were new.
+pub async fn refresh_findings(
+    db: &Db,
+    actor: &Actor,
+    since: Option<jiff::civil::Date>,
+    now: i64,
+) -> Result<usize, AppError> {
+    let hits = detect(db, actor, since, &mamori_m365::detect::Thresholds::default()).await?;
+    let mut tx = db.begin().await?;
+    let mut added = 0;
+    for h in hits {
+        let f = rows::M365FindingRow {
+            id: new_id(),
+            org_id: actor.org_id.clone(),
+            rule: h.rule.to_string(),
+            subject: h.user,
+            first_seen: h.first_seen,
+            last_seen: h.last_seen,
+            event_count: i64::try_from(h.count).unwrap_or(i64::MAX),
+            event_ids_json: serde_json::to_string(&h.event_ids).unwrap_or_else(|_| "[]".into()),
+            state: "new".into(),
+            reason: None,
+            decided_by: None,
+            decided_at: None,
+            incident_id: None,
+            created_at: now,
+        };
+        if rows::insert_m365_finding(&mut tx.ex(), &f).await? {
+            added += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// The findings inbox, newest first.
+pub async fn findings(db: &Db, actor: &Actor) -> Result<Vec<rows::M365FindingRow>, AppError> {
+    actor.require(Permission::AuditView)?;
+    let mut c = db.conn().await?;
+    Ok(rows::m365_findings(&mut c.ex(), &actor.org_id).await?)
+}
+
+fn may_decide(actor: &Actor) -> bool {
+    actor.grants.has(Permission::SettingsManage)
+        || actor.role_keys.iter().any(|r| r == mamori_domain::permission::ROLE_SECURITY_MANAGER)
+}
+
+/// Confirms (optionally opening an incident) or dismisses a new finding, with a reason.
+pub async fn decide_finding(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    confirm: bool,
+    reason: &str,
+    open_incident: bool,
+    now: i64,
+) -> Result<rows::M365FindingRow, AppError> {
+    if !may_decide(actor) {
+        return Err(AppError::Forbidden);
+    }
+    if reason.trim().is_empty() {
+        return Err(AppError::Validation(vec![("reason".into(), "field-required".into())]));
+    }
+    let before = findings(db, actor).await?.into_iter().find(|f| f.id == id).ok_or(AppError::NotFound)?;
+    if before.state != "new" {
+        return Err(AppError::Conflict);
+    }
+    let incident_id = if confirm && open_incident {
+        let title = format!("Microsoft 365: {} {}", before.rule, before.subject);
+        let description = format!(
+            "{}\n{} – {} ({} events)\n{}",
+            reason.trim(),
+            before.first_seen,
+            before.last_seen,
+            before.event_count,
+            before.event_ids_json
+        );
+        Some(crate::incidents::report(db, actor, &title, &description, &before.first_seen, now).await?.id)
+    } else {
+        None
+    };
+    let after = rows::M365FindingRow {
+        state: if confirm { "confirmed" } else { "dismissed" }.into(),
+        reason: Some(reason.trim().to_string()),
+        decided_by: Some(actor.label.clone()),
+        decided_at: Some(now),
+        incident_id,
+        ..before.clone()
+    };
+    let mut tx = db.begin().await?;
+    if rows::decide_m365_finding(&mut tx.ex(), &after).await? == 0 {
+        return Err(AppError::Conflict);
+    }
+    crate::audit::append(
+        &mut tx,
+        crate::audit::Entry::by(
+            actor,
+            mamori_domain::audit::AuditAction::Update,
+            "m365_finding",
+            Some(id),
+            Some(serde_json::json!({"state": before.state})),
+            Some(serde_json::json!({"state": after.state, "reason": after.reason, "incident": after.incident_id})),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
 }

@@ -2542,3 +2542,90 @@ pub async fn m365_accounts(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<M365Acco
         org_id
     )?)
 }
+
+/// A finding of a Microsoft 365 detection.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct M365FindingRow {
+    /// Id.
+    pub id: String,
+    /// Organisation.
+    pub org_id: String,
+    /// Rule key.
+    pub rule: String,
+    /// User (or IP for a spray).
+    pub subject: String,
+    /// First event.
+    pub first_seen: String,
+    /// Last event.
+    pub last_seen: String,
+    /// Events.
+    pub event_count: i64,
+    /// Event ids (JSON array).
+    pub event_ids_json: String,
+    /// new, confirmed, dismissed.
+    pub state: String,
+    /// Why confirmed or dismissed.
+    pub reason: Option<String>,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<i64>,
+    /// The incident it opened.
+    pub incident_id: Option<String>,
+    /// Found at.
+    pub created_at: i64,
+}
+
+const FINDING_COLS: &str = "id, org_id, rule, subject, first_seen, last_seen, event_count, event_ids_json, state, reason, decided_by, decided_at, incident_id, created_at";
+
+/// Records a finding unless the same (rule, subject, first event) exists; true when new.
+pub async fn insert_m365_finding(ex: &mut Ex<'_>, f: &M365FindingRow) -> Result<bool, StoreError> {
+    Ok(exec!(
+        ex,
+        sql(&[
+            "INSERT INTO m365_finding (",
+            FINDING_COLS,
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (org_id, rule, subject, first_seen) DO NOTHING"
+        ]),
+        &f.id,
+        &f.org_id,
+        &f.rule,
+        &f.subject,
+        &f.first_seen,
+        &f.last_seen,
+        f.event_count,
+        &f.event_ids_json,
+        &f.state,
+        &f.reason,
+        &f.decided_by,
+        f.decided_at,
+        &f.incident_id,
+        f.created_at
+    )? == 1)
+}
+
+/// The organisation's findings, newest first.
+pub async fn m365_findings(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<M365FindingRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        M365FindingRow,
+        sql(&["SELECT ", FINDING_COLS, " FROM m365_finding WHERE org_id = $1 ORDER BY first_seen DESC, id"]),
+        org_id
+    )?)
+}
+
+/// Decides a new finding; 0 when it was already decided.
+pub async fn decide_m365_finding(ex: &mut Ex<'_>, f: &M365FindingRow) -> Result<u64, StoreError> {
+    Ok(exec!(
+        ex,
+        "UPDATE m365_finding SET state = $1, reason = $2, decided_by = $3, decided_at = $4, incident_id = $5 \
+         WHERE org_id = $6 AND id = $7 AND state = 'new'",
+        &f.state,
+        &f.reason,
+        &f.decided_by,
+        f.decided_at,
+        &f.incident_id,
+        &f.org_id,
+        &f.id
+    )?)
+}

@@ -101,6 +101,61 @@ async fn detections_over_imported_events(db: Db) {
     assert!(rules.contains(&"mailbox_forwarding"));
     let spray_hit = hits.iter().find(|h| h.rule == "password_spray").unwrap();
     assert_eq!((spray_hit.user.as_str(), spray_hit.count), ("203.0.113.7", 6));
+    // The import recorded findings; re-importing adds none; a person confirms one with a
+    // reason and opens an incident, and dismisses another.
+    let inbox = m365::findings(&db, &a).await.unwrap();
+    let n = inbox.len();
+    assert!(inbox.iter().any(|f| f.rule == "password_spray" && f.state == "new"));
+    m365::import_file(&db, &a, &store, &spray, T0 + 1).await.unwrap();
+    assert_eq!(m365::findings(&db, &a).await.unwrap().len(), n);
+    let spray_f = inbox.iter().find(|f| f.rule == "password_spray").unwrap();
+    assert!(matches!(
+        m365::decide_finding(&db, &a, &spray_f.id, true, " ", true, T0).await,
+        Err(AppError::Validation(_))
+    ));
+    let admin_user = mamori_app::users::create(
+        &db,
+        &a,
+        mamori_app::users::NewUser {
+            login_id: "kanri".into(),
+            display_name: "管理".into(),
+            email: "kanri@example.jp".into(),
+            password: "Initial-Pass9".into(),
+            roles: vec!["security_manager".into()],
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    let s = mamori_app::session::login(
+        &db,
+        mamori_app::session::LoginRequest {
+            organization: None,
+            login_id: "kanri".into(),
+            password: "Initial-Pass9".into(),
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    let kanri = mamori_app::session::lookup(&db, &s.token, T0).await.unwrap().unwrap().actor;
+    assert_eq!(kanri.user_id.as_deref(), Some(admin_user.id.as_str()));
+    let done =
+        m365::decide_finding(&db, &kanri, &spray_f.id, true, "社外 IP からの攻撃。パスワード変更を指示", true, T0 + 2)
+            .await
+            .unwrap();
+    assert_eq!(done.state, "confirmed");
+    let incident = mamori_app::incidents::get(&db, &kanri, done.incident_id.as_deref().unwrap()).await.unwrap();
+    assert!(incident.incident.title.contains("password_spray"));
+    assert!(matches!(
+        m365::decide_finding(&db, &kanri, &spray_f.id, false, "x", false, T0).await,
+        Err(AppError::Conflict)
+    ));
+    let other = inbox.iter().find(|f| f.rule == "role_change").unwrap();
+    assert_eq!(
+        m365::decide_finding(&db, &kanri, &other.id, false, "予定どおりの管理者追加", false, T0).await.unwrap().state,
+        "dismissed"
+    );
     // Negative: before the spray's day nothing is found; a later start misses it.
     let later = m365::detect(&db, &a, Some(jiff::civil::date(2026, 1, 6)), &Default::default()).await.unwrap();
     assert!(later.iter().all(|h| h.rule != "password_spray"));
