@@ -122,8 +122,28 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
     // Messages with placeables only resolve when their arguments are given.
     let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
     for name in [
-        "name", "org", "roles", "login", "password", "detail", "version", "number", "edition", "date", "id", "title",
-        "due", "control", "type", "action", "state", "actor",
+        "name",
+        "org",
+        "roles",
+        "login",
+        "password",
+        "detail",
+        "version",
+        "number",
+        "edition",
+        "date",
+        "id",
+        "title",
+        "due",
+        "control",
+        "type",
+        "action",
+        "state",
+        "actor",
+        "read",
+        "new",
+        "duplicate",
+        "rejected",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

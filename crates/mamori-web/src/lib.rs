@@ -9,6 +9,7 @@ pub mod duties_pages;
 pub mod error;
 pub mod i18n;
 pub mod incidents_pages;
+pub mod m365_pages;
 pub mod pages;
 pub mod registers_pages;
 pub mod regulation_pages;
@@ -285,6 +286,18 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/requests", get(api::requests_list).post(api::request_create))
                 .route("/api/v1/requests/{id}", get(api::request_get))
                 .route("/api/v1/requests/{id}/transitions", post(api::request_transition)),
+        ))
+        .merge(guarded(
+            AuditView,
+            Router::new()
+                .route("/m365", get(m365_pages::index))
+                .route(
+                    "/m365/import",
+                    post(m365_pages::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                )
+                .route("/m365/events", get(m365_pages::events))
+                .route("/m365/findings", get(m365_pages::findings))
+                .route("/m365/findings/{id}", post(m365_pages::decide)),
         ))
         .merge(guarded(
             SettingsManage,

@@ -48,6 +48,7 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
+    ("/m365", "nav-m365", Some(Permission::AuditView)),
     ("/audit", "nav-audit", Some(Permission::AuditView)),
     ("/admin/mail", "nav-mail", Some(Permission::SettingsManage)),
     ("/password", "nav-password", None),

@@ -606,3 +606,51 @@ mail-incident-subject = [mamori] Security event reported: { $number }
 mail-incident-body = The security event "{ $title }" was reported. Decide whether it is an incident (5.25).
 requests-settings = Approvers
 requests-settings-help = By default the approvers are those the regulation names. Change them to fit the organisation; changes are in the audit trail.
+
+# Microsoft 365 evidence
+nav-m365 = Microsoft 365
+m365-import-title = Audit log import
+m365-import-help = Imports Purview audit search CSVs, Search-UnifiedAuditLog CSVs, AuditData JSON, Entra ID sign-in logs (CSV, JSON) and the admin center user export. The format is recognised from the content; events are never stored twice; the original file is kept as evidence with its hash. Import large files with the command line (mamori m365 import).
+m365-import = Import
+m365-imported = Import result
+m365-imports = Imports
+m365-file = File
+m365-format = Format
+m365-read = Read
+m365-new = New
+m365-duplicate = Already stored
+m365-rejected = Rejected rows
+m365-line = Line
+m365-counts-title = Counts
+m365-counts = read { $read }, new { $new }, duplicate { $duplicate }, rejected { $rejected }
+m365-imported-by = Imported by
+m365-events-title = Event search
+m365-user = User
+m365-operation = Operation
+m365-from = From
+m365-to = To
+m365-search = Search
+m365-utc = Times are UTC.
+m365-time = Time (UTC)
+m365-workload = Workload
+m365-result = Result
+m365-findings-title = Findings
+m365-findings-help = What the detections found in the audit log. Confirm (needs action) or dismiss each one with a reason; confirmed findings can be reported as incidents.
+m365-no-findings = No findings to review.
+m365-events-count = { $count ->
+    [one] One event
+   *[other] { $count } events
+}
+m365-open-incident = Report as an incident
+m365-confirm = Confirm (needs action)
+m365-dismiss = Dismiss
+m365-finding-new = New
+m365-finding-confirmed = Confirmed
+m365-finding-dismissed = Dismissed
+m365-rule-password_spray = Password spray
+m365-rule-brute_force = Brute force
+m365-rule-success_after_failures = Sign-in after repeated failures
+m365-rule-role_change = Administrator role granted
+m365-rule-mailbox_forwarding = Mail forwarding or deleting rule
+m365-rule-anonymous_link = Anonymous sharing link
+m365-rule-mfa_change = MFA change

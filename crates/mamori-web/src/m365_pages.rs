@@ -1,0 +1,263 @@
+//! Pages of Microsoft 365 evidence: import (upload, then the counts), the event search and the
+//! findings inbox.
+
+use crate::ctx::Ctx;
+use crate::error::{PageError, PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
+use crate::state::AppState;
+use crate::views::{Layout, render};
+use crate::{FormData, tokyo_time};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::{Extension, Form};
+use mamori_app::AppError;
+use mamori_app::m365::{self, EventQuery, ImportReport};
+use serde::Deserialize;
+
+struct ImportView {
+    file: String,
+    format: String,
+    sha256: String,
+    counts: String,
+    by: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "m365.html")]
+struct ImportPage {
+    layout: Layout,
+    report: Option<ImportReport>,
+    imports: Vec<ImportView>,
+}
+
+async fn import_page(state: &AppState, ctx: &Ctx, report: Option<ImportReport>) -> PageResult {
+    let a = actor(ctx)?;
+    a.require(mamori_domain::permission::Permission::AuditView).map_err(fail(ctx))?;
+    let t = ctx.tr();
+    let list = {
+        let mut c = state.db.conn().await.map_err(|e| PageError::new(ctx, e.into()))?;
+        mamori_store::rows::m365_imports(&mut c.ex(), &a.org_id).await.map_err(|e| PageError::new(ctx, e.into()))?
+    };
+    Ok(render(&ImportPage {
+        layout: Layout::new(ctx),
+        report,
+        imports: list
+            .into_iter()
+            .map(|i| ImportView {
+                counts: t.ta(
+                    "m365-counts",
+                    &[
+                        ("read", &i.read_count.to_string()),
+                        ("new", &i.new_count.to_string()),
+                        ("duplicate", &i.duplicate_count.to_string()),
+                        ("rejected", &i.rejected_count.to_string()),
+                    ],
+                ),
+                file: i.file_name,
+                format: i.format,
+                sha256: i.sha256,
+                by: i.imported_by,
+                at: tokyo_time(i.imported_at),
+            })
+            .collect(),
+    }))
+}
+
+/// `GET /m365`: the import form and the imports so far.
+pub async fn index(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    import_page(&state, &ctx, None).await
+}
+
+/// `POST /m365/import` (multipart: `csrf` first, then `file`): imports one export and shows
+/// its counts.
+pub async fn import(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, mut mp: Multipart) -> PageResult {
+    let a = actor(&ctx)?;
+    a.require(mamori_domain::permission::Permission::SettingsManage).map_err(fail(&ctx))?;
+    let mut token_ok = false;
+    let dir = state.config.evidence_dir.join("tmp").join(mamori_app::new_id());
+    let mut saved = None;
+    while let Ok(Some(mut field)) = mp.next_field().await {
+        match field.name().unwrap_or("") {
+            "csrf" => token_ok = ctx.check_csrf(&field.text().await.unwrap_or_default()),
+            "file" if token_ok => {
+                let name: String = field
+                    .file_name()
+                    .unwrap_or("export")
+                    .chars()
+                    .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                    .take(120)
+                    .collect();
+                let io = |e: std::io::Error| PageError::new(&ctx, AppError::Internal(e.to_string()));
+                tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+                let path = dir.join(if name.is_empty() { "export".to_string() } else { name });
+                let mut f = tokio::fs::File::create(&path).await.map_err(io)?;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => tokio::io::AsyncWriteExt::write_all(&mut f, &chunk).await.map_err(io)?,
+                        Ok(None) => break,
+                        Err(e) => return Err(PageError::new(&ctx, AppError::Blocked(e.body_text()))),
+                    }
+                }
+                saved = Some(path);
+            }
+            _ => {}
+        }
+    }
+    if !token_ok {
+        return Err(PageError::new(&ctx, AppError::Forbidden));
+    }
+    let Some(path) = saved else {
+        return Err(PageError::new(&ctx, AppError::Validation(vec![("file".into(), "field-required".into())])));
+    };
+    let result = m365::import_file(&state.db, a, &state.evidence, &path, state.now()).await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let report = result.map_err(fail(&ctx))?;
+    import_page(&state, &ctx, Some(report)).await
+}
+
+/// Filters of the event search.
+#[derive(Deserialize, Default)]
+pub struct EventFilter {
+    user: Option<String>,
+    operation: Option<String>,
+    ip: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+struct EventView {
+    time: String,
+    operation: String,
+    user: String,
+    ip: String,
+    workload: String,
+    result: String,
+    id: String,
+}
+
+#[derive(Template)]
+#[template(path = "m365_events.html")]
+struct EventsPage {
+    layout: Layout,
+    user: String,
+    operation: String,
+    ip: String,
+    from: String,
+    to: String,
+    events: Vec<EventView>,
+}
+
+/// `GET /m365/events`: search by user, operation, IP and days (UTC).
+pub async fn events(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(f): Query<EventFilter>,
+) -> PageResult {
+    let a = actor(&ctx)?;
+    let q = EventQuery {
+        user: f.user.clone().unwrap_or_default(),
+        operation: f.operation.clone().unwrap_or_default(),
+        ip: f.ip.clone().unwrap_or_default(),
+        from: f.from.clone().unwrap_or_default(),
+        to: f.to.clone().unwrap_or_default(),
+        limit: 500,
+    };
+    let list = m365::events(&state.db, a, &q).await.map_err(fail(&ctx))?;
+    Ok(render(&EventsPage {
+        layout: Layout::new(&ctx),
+        user: q.user,
+        operation: q.operation,
+        ip: q.ip,
+        from: q.from,
+        to: q.to,
+        events: list
+            .into_iter()
+            .map(|e| EventView {
+                time: e.at,
+                operation: e.operation,
+                user: e.user_id,
+                ip: e.ip,
+                workload: e.workload,
+                result: e.result,
+                id: e.audit_id,
+            })
+            .collect(),
+    }))
+}
+
+struct FindingView {
+    id: String,
+    rule: String,
+    rule_label: String,
+    subject: String,
+    first: String,
+    last: String,
+    first_day: String,
+    last_day: String,
+    count: i64,
+    state: String,
+    state_label: String,
+    reason: String,
+    incident: String,
+}
+
+#[derive(Template)]
+#[template(path = "m365_findings.html")]
+struct FindingsPage {
+    layout: Layout,
+    findings: Vec<FindingView>,
+}
+
+/// `GET /m365/findings`: the findings inbox, new ones first.
+pub async fn findings(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let a = actor(&ctx)?;
+    let t = ctx.tr();
+    let mut list = m365::findings(&state.db, a).await.map_err(fail(&ctx))?;
+    list.sort_by_key(|f| f.state != "new");
+    Ok(render(&FindingsPage {
+        layout: Layout::new(&ctx),
+        findings: list
+            .into_iter()
+            .map(|f| FindingView {
+                rule_label: t.t(&format!("m365-rule-{}", f.rule)),
+                state_label: t.t(&format!("m365-finding-{}", f.state)),
+                id: f.id,
+                rule: f.rule,
+                subject: f.subject,
+                first_day: f.first_seen.chars().take(10).collect(),
+                last_day: f.last_seen.chars().take(10).collect(),
+                first: f.first_seen,
+                last: f.last_seen,
+                count: f.event_count,
+                state: f.state,
+                reason: f.reason.unwrap_or_default(),
+                incident: f.incident_id.unwrap_or_default(),
+            })
+            .collect(),
+    }))
+}
+
+/// `POST /m365/findings/{id}`: `decision` = confirm or dismiss, `reason`, `incident` = 1 to
+/// open an incident.
+pub async fn decide(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    let confirm = form.get("decision") == "confirm";
+    m365::decide_finding(
+        &state.db,
+        actor(&ctx)?,
+        &id,
+        confirm,
+        form.get("reason"),
+        form.get("incident") == "1",
+        state.now(),
+    )
+    .await
+    .map_err(fail(&ctx))?;
+    Ok(Redirect::to("/m365/findings").into_response())
+}
