@@ -13,6 +13,7 @@
 //! - `admin_users_csv`: the admin center's "Export users" (both header versions).
 
 pub mod detect;
+pub mod reconcile;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};

@@ -2629,3 +2629,71 @@ pub async fn decide_m365_finding(ex: &mut Ex<'_>, f: &M365FindingRow) -> Result<
         &f.id
     )?)
 }
+
+/// The latest successful sign-in (`UserLoggedIn`) per user.
+pub async fn m365_last_sign_in(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct L {
+        user_id: String,
+        last: String,
+    }
+    Ok(fetch_all!(
+        ex,
+        L,
+        "SELECT user_id, MAX(at) AS last FROM m365_event WHERE org_id = $1 AND operation = 'UserLoggedIn' GROUP BY user_id",
+        org_id
+    )?
+    .into_iter()
+    .map(|l| (l.user_id, l.last))
+    .collect())
+}
+
+/// A reviewer's decision on an account for a fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct M365ReviewRow {
+    /// Organisation.
+    pub org_id: String,
+    /// Fiscal year.
+    pub year: i64,
+    /// Account.
+    pub upn: String,
+    /// keep, disable, delete, register.
+    pub decision: String,
+    /// Note.
+    pub note: String,
+    /// The flags when decided.
+    pub flags: String,
+    /// Reviewer.
+    pub decided_by: String,
+    /// When.
+    pub decided_at: i64,
+}
+
+/// Records (or replaces) a decision.
+pub async fn upsert_m365_review(ex: &mut Ex<'_>, r: &M365ReviewRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        "INSERT INTO m365_review_decision (org_id, year, upn, decision, note, flags, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (org_id, year, upn) DO UPDATE SET decision = $4, note = $5, flags = $6, decided_by = $7, decided_at = $8",
+        &r.org_id,
+        r.year,
+        &r.upn,
+        &r.decision,
+        &r.note,
+        &r.flags,
+        &r.decided_by,
+        r.decided_at
+    )?;
+    Ok(())
+}
+
+/// The decisions of a fiscal year.
+pub async fn m365_reviews(ex: &mut Ex<'_>, org_id: &str, year: i64) -> Result<Vec<M365ReviewRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        M365ReviewRow,
+        "SELECT org_id, year, upn, decision, note, flags, decided_by, decided_at FROM m365_review_decision WHERE org_id = $1 AND year = $2 ORDER BY upn",
+        org_id,
+        year
+    )?)
+}

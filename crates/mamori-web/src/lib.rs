@@ -297,7 +297,8 @@ pub fn router(state: AppState) -> Router {
                 )
                 .route("/m365/events", get(m365_pages::events))
                 .route("/m365/findings", get(m365_pages::findings))
-                .route("/m365/findings/{id}", post(m365_pages::decide)),
+                .route("/m365/findings/{id}", post(m365_pages::decide))
+                .route("/m365/accounts", get(m365_pages::accounts).post(m365_pages::decide_account)),
         ))
         .merge(guarded(
             SettingsManage,

@@ -261,3 +261,73 @@ pub async fn decide(
     .map_err(fail(&ctx))?;
     Ok(Redirect::to("/m365/findings").into_response())
 }
+
+struct AccountView {
+    upn: String,
+    name: String,
+    enabled: bool,
+    last: String,
+    flags: Vec<String>,
+    decision: String,
+    note: String,
+    decided: String,
+}
+
+#[derive(Template)]
+#[template(path = "m365_accounts.html")]
+struct AccountsPage {
+    layout: Layout,
+    accounts: Vec<AccountView>,
+    decisions: Vec<(String, String)>,
+}
+
+/// `GET /m365/accounts`: the yearly access-rights review (5.18, 8.2).
+pub async fn accounts(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let a = actor(&ctx)?;
+    let t = ctx.tr();
+    let today = mamori_app::tokyo_date(state.now());
+    let mut lines = m365::review(&state.db, a, today, 90).await.map_err(fail(&ctx))?;
+    lines.sort_by_key(|l| (l.account.flags.is_empty(), l.account.upn.clone()));
+    Ok(render(&AccountsPage {
+        layout: Layout::new(&ctx),
+        decisions: m365::REVIEW_DECISIONS.iter().map(|d| (d.to_string(), t.t(&format!("m365-decision-{d}")))).collect(),
+        accounts: lines
+            .into_iter()
+            .map(|l| AccountView {
+                flags: l.account.flags.iter().map(|f| t.t(&format!("m365-flag-{f}"))).collect(),
+                upn: l.account.upn,
+                name: l.account.display_name,
+                enabled: l.account.enabled,
+                last: l.account.last_sign_in.unwrap_or_default(),
+                decision: l.decision.as_ref().map(|d| d.decision.clone()).unwrap_or_default(),
+                note: l.decision.as_ref().map(|d| d.note.clone()).unwrap_or_default(),
+                decided: l
+                    .decision
+                    .map(|d| format!("{} {}", d.decided_by, tokyo_time(d.decided_at)))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    }))
+}
+
+/// `POST /m365/accounts`: the reviewer's decision on one account (`upn`, `decision`, `note`).
+pub async fn decide_account(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    csrf(&ctx, &form)?;
+    let today = mamori_app::tokyo_date(state.now());
+    m365::decide_account(
+        &state.db,
+        actor(&ctx)?,
+        form.get("upn"),
+        form.get("decision"),
+        form.get("note"),
+        today,
+        state.now(),
+    )
+    .await
+    .map_err(fail(&ctx))?;
+    Ok(Redirect::to("/m365/accounts").into_response())
+}

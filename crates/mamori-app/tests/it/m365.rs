@@ -161,4 +161,63 @@ async fn detections_over_imported_events(db: Db) {
     assert!(later.iter().all(|h| h.rule != "password_spray"));
 }
 
-on_both_engines!(imports_deduplicate_and_search, detections_over_imported_events);
+async fn leaver_with_an_enabled_account_is_flagged(db: Db) {
+    let o = org::create(&db, "acme", "アクメ", T0).await.unwrap();
+    let a = Actor::cli(&o.id);
+    for (login, email) in [("admin", "admin@example.jp"), ("jiro", "jiro@example.jp")] {
+        mamori_app::users::create(
+            &db,
+            &a,
+            mamori_app::users::NewUser {
+                login_id: login.into(),
+                display_name: login.into(),
+                email: email.into(),
+                password: "Initial-Pass9".into(),
+                roles: vec!["top_management".into()],
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    }
+    let store = mamori_app::evidence::EvidenceStore {
+        dir: std::env::temp_dir().join(format!("mamori-m365-{}", mamori_app::new_id())),
+        max_bytes: 1 << 20,
+    };
+    m365::import_file(&db, &a, &store, &fixture("admin_users_new.csv"), T0).await.unwrap();
+    m365::import_file(&db, &a, &store, &fixture("admin_users_old.csv"), T0).await.unwrap();
+    let today = jiff::civil::date(2026, 1, 10);
+    // Before jiro leaves, only the unknown, unused and blocked accounts stand out.
+    let before = m365::review(&db, &a, today, 90).await.unwrap();
+    let flags = |r: &[m365::ReviewLine], u: &str| {
+        r.iter().find(|l| l.account.upn == u).map(|l| l.account.flags.clone()).unwrap()
+    };
+    assert!(!flags(&before, "jiro@example.jp").contains(&"leaver_enabled"));
+    assert!(flags(&before, "old@example.jp").is_empty(), "blocked: nothing to review");
+    let mut leaver = serde_json::Map::new();
+    leaver.insert("person".into(), "jiro".into());
+    leaver.insert("leave_date".into(), "2025-12-31".into());
+    mamori_app::registers::create(&db, &a, "leaver_checklist", &leaver, None, T0).await.unwrap();
+    let after = m365::review(&db, &a, today, 90).await.unwrap();
+    assert!(flags(&after, "jiro@example.jp").contains(&"leaver_enabled"), "{:?}", flags(&after, "jiro@example.jp"));
+    assert!(!flags(&after, "admin@example.jp").contains(&"leaver_enabled"));
+    // The reviewer's decision is the yearly record.
+    assert!(matches!(
+        m365::decide_account(&db, &a, "jiro@example.jp", "archive", "", today, T0).await,
+        Err(AppError::Validation(_))
+    ));
+    let d =
+        m365::decide_account(&db, &a, "jiro@example.jp", "disable", "退職済み。本日ブロック", today, T0).await.unwrap();
+    assert_eq!((d.year, d.flags.as_str()), (2025, "leaver_enabled,unused"));
+    let again = m365::review(&db, &a, today, 90).await.unwrap();
+    assert_eq!(
+        again.iter().find(|l| l.account.upn == "jiro@example.jp").unwrap().decision.as_ref().unwrap().decision,
+        "disable"
+    );
+}
+
+on_both_engines!(
+    imports_deduplicate_and_search,
+    detections_over_imported_events,
+    leaver_with_an_enabled_account_is_flagged
+);

@@ -50,6 +50,25 @@ async fn upload_and_confirm_a_spray(w: World) {
     assert!(inbox.body.contains("finding-confirmed"));
     assert!(inbox.body.contains("class=\"finding-incident\""));
 
+    // The access review page lists the accounts of an admin center export.
+    let users = "Display name,DirSyncEnabled,User principal name,Object Id,When created,Soft deletion time stamp,Block credential,Licenses\r\nVendor,False,vendor@partner.example,oid,2024-01-01 00:00:00Z,,False,Unlicensed\r\n";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"users.csv\"\r\n\r\n{users}\r\n--{b}--\r\n"
+    );
+    let r = a.send("POST", "/m365/import", Some(&format!("multipart/form-data; boundary={b}")), body).await;
+    assert!(r.body.contains("admin_users_csv"), "{}", r.body);
+    let review = a.get("/m365/accounts").await;
+    assert!(review.body.contains("data-upn=\"vendor@partner.example\""));
+    assert!(review.body.contains("該当する利用者がいない"));
+    let r = a
+        .post_form(
+            "/m365/accounts",
+            &[("csrf", &csrf), ("upn", "vendor@partner.example"), ("decision", "disable"), ("note", "保守終了")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(a.get("/m365/accounts").await.body.contains("保守終了"));
+
     // Employees have no access.
     let mut e = w.logged_in("emp").await;
     e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
