@@ -128,6 +128,7 @@ pub async fn import_file(
         rejections: Vec::new(),
     };
     let mut earliest: Option<String> = None;
+    let mut batch: Vec<M365EventRow> = Vec::with_capacity(rows::M365_BATCH);
     let mut tx = db.begin().await?;
     while let Some(m) = rx.recv().await {
         match m {
@@ -146,13 +147,15 @@ pub async fn import_file(
                     raw: e.raw,
                     import_id: import_id.clone(),
                 };
-                if rows::insert_m365_event(&mut tx.ex(), &row).await? {
-                    report.new += 1;
-                    if earliest.as_ref().is_none_or(|e| row.at < *e) {
-                        earliest = Some(row.at.clone());
-                    }
-                } else {
-                    report.duplicate += 1;
+                if earliest.as_ref().is_none_or(|e| row.at < *e) {
+                    earliest = Some(row.at.clone());
+                }
+                batch.push(row);
+                if batch.len() >= rows::M365_BATCH {
+                    let new = rows::insert_m365_events(&mut tx.ex(), &batch).await?;
+                    report.new += new;
+                    report.duplicate += batch.len() as u64 - new;
+                    batch.clear();
                 }
             }
             Msg::Item(Item::Account(a)) => {
@@ -181,6 +184,9 @@ pub async fn import_file(
             }
         }
     }
+    let new = rows::insert_m365_events(&mut tx.ex(), &batch).await?;
+    report.new += new;
+    report.duplicate += batch.len() as u64 - new;
     let format = parser
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
@@ -300,7 +306,13 @@ pub async fn detect(
     {
         let mut c = db.conn().await?;
         for op in DETECTED {
-            rows_all.extend(rows::m365_events(&mut c.ex(), &actor.org_id, "", op, "", &from, "9999", i64::MAX).await?);
+            if op == "UserLoginFailed" || op == "UserLoggedIn" {
+                // Sign-ins are the bulk; their rules need no raw JSON.
+                rows_all.extend(rows::m365_events_light(&mut c.ex(), &actor.org_id, op, &from).await?);
+            } else {
+                rows_all
+                    .extend(rows::m365_events(&mut c.ex(), &actor.org_id, "", op, "", &from, "9999", i64::MAX).await?);
+            }
         }
     }
     let events: Vec<mamori_m365::detect::Event<'_>> = rows_all

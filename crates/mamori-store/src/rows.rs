@@ -2697,3 +2697,77 @@ pub async fn m365_reviews(ex: &mut Ex<'_>, org_id: &str, year: i64) -> Result<Ve
         year
     )?)
 }
+
+/// Rows per multi-row INSERT of events (11 parameters each; well under both engines' limits).
+pub const M365_BATCH: usize = 500;
+
+/// Stores a batch of events in one statement; events whose AuditData.Id is already stored (or
+/// repeated in the batch) are skipped. Returns how many were new.
+pub async fn insert_m365_events(ex: &mut Ex<'_>, events: &[M365EventRow]) -> Result<u64, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let mut sql = String::from(
+        "INSERT INTO m365_event (org_id, audit_id, at, operation, user_id, ip, workload, record_type, result, raw, import_id) VALUES ",
+    );
+    for i in 0..events.len() {
+        let b = i * 11;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for k in 1..=11 {
+            if k > 1 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(b + k).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (org_id, audit_id) DO NOTHING");
+    macro_rules! bind_all {
+        ($q:expr) => {{
+            let mut q = $q;
+            for e in events {
+                q = q
+                    .bind(&e.org_id)
+                    .bind(&e.audit_id)
+                    .bind(&e.at)
+                    .bind(&e.operation)
+                    .bind(&e.user_id)
+                    .bind(&e.ip)
+                    .bind(&e.workload)
+                    .bind(e.record_type)
+                    .bind(&e.result)
+                    .bind(&e.raw)
+                    .bind(&e.import_id);
+            }
+            q
+        }};
+    }
+    Ok(match &mut *ex {
+        // Only placeholders are generated; every value is bound.
+        Ex::Sqlite(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql))).execute(&mut **c).await?.rows_affected(),
+        Ex::Pg(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql))).execute(&mut **c).await?.rows_affected(),
+    })
+}
+
+/// Events of one operation since `from`, without their raw JSON (for detections that need only
+/// who, when and where).
+pub async fn m365_events_light(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    operation: &str,
+    from: &str,
+) -> Result<Vec<M365EventRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        M365EventRow,
+        "SELECT org_id, audit_id, at, operation, user_id, ip, workload, record_type, result, '' AS raw, import_id FROM m365_event \
+         WHERE org_id = $1 AND operation = $2 AND at >= $3 ORDER BY at, audit_id",
+        org_id,
+        operation,
+        from
+    )?)
+}

@@ -1,0 +1,115 @@
+//! `cargo bench -p mamori-app --bench m365_import` (events: `M365_BENCH_EVENTS`, default
+//! 1,000,000)
+//!
+//! Generates a new-Purview-format CSV of realistic events (sign-ins and failures, file and mail
+//! activity, a few admin operations; AuditData of about 500 bytes) into a temporary file, then
+//! measures in the same run:
+//! 1. the baseline: a parse-only pass (decode, recognise, parse every AuditData);
+//! 2. the end-to-end import into SQLite (keep the file as evidence, parse, de-duplicate, store,
+//!    index, detect).
+//!
+//! Targets: at least 150,000 events/s end to end; peak memory (VmHWM) under 200 MB. Prints the
+//! figures and exits non-zero when a target is missed.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use mamori_app::{Actor, org};
+use mamori_store::Db;
+use std::io::Write;
+use std::time::Instant;
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn generate(path: &std::path::Path, n: usize) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    writeln!(
+        w,
+        "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames"
+    )
+    .unwrap();
+    let ops = [
+        ("UserLoggedIn", 15, "AzureActiveDirectory"),
+        ("UserLoginFailed", 15, "AzureActiveDirectory"),
+        ("FileAccessed", 6, "OneDrive"),
+        ("FileDownloaded", 6, "SharePoint"),
+        ("FileModified", 6, "SharePoint"),
+        ("MailItemsAccessed", 50, "Exchange"),
+        ("Send", 2, "Exchange"),
+        ("Set-Mailbox", 1, "Exchange"),
+    ];
+    let mut x: u64 = 7;
+    for i in 0..n {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let (op, rt, wl) = ops[(x >> 33) as usize % ops.len()];
+        let user = format!("user{:02}@example.jp", (x >> 40) % 40);
+        let secs = i as u64 * 2;
+        let (d, h, m, s) = (1 + secs / 86_400 % 28, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+        let time = format!("2026-01-{d:02}T{h:02}:{m:02}:{s:02}");
+        let ip = format!("203.0.{}.{}", (x >> 20) % 200, (x >> 12) % 250);
+        let json = format!(
+            "{{\"CreationTime\":\"{time}\",\"Id\":\"{i:08x}-5f2c-4e1a-9b3d-{x:012x}\",\"Operation\":\"{op}\",\"OrganizationId\":\"7a1c0b6e-0000-4000-8000-000000000001\",\"RecordType\":{rt},\"ResultStatus\":\"Succeeded\",\"UserKey\":\"1003200{i}\",\"UserType\":0,\"Version\":1,\"Workload\":\"{wl}\",\"ClientIP\":\"{ip}\",\"UserId\":\"{user}\",\"ObjectId\":\"https://example.sharepoint.com/sites/share/Shared Documents/見積書_{i}.xlsx\",\"UserAgent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0\",\"SiteUrl\":\"https://example.sharepoint.com/sites/share/\"}}"
+        );
+        writeln!(
+            w,
+            "{i:08x}-5f2c-4e1a-9b3d-{x:012x},1/{d}/2026 {h}:{m:02}:{s:02} AM,{rt},{op},{user},\"{}\",,",
+            json.replace('"', "\"\"")
+        )
+        .unwrap();
+    }
+    w.flush().unwrap();
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let n: usize = std::env::var("M365_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let dir = std::env::temp_dir().join(format!("mamori-bench-m365-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("audit.csv");
+    let t = Instant::now();
+    generate(&file, n);
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    eprintln!("generated {n} events ({:.0} MB) in {:?}", size as f64 / 1e6, t.elapsed());
+
+    // 1. Baseline: parse only.
+    let t = Instant::now();
+    let mut count = 0usize;
+    let input = mamori_m365::decode(std::fs::File::open(&file).unwrap()).unwrap();
+    mamori_m365::read(input, |_| count += 1, |_| {}).unwrap();
+    let parse = t.elapsed();
+    assert_eq!(count, n);
+
+    // 2. End to end.
+    std::fs::create_dir_all(dir.join("db")).unwrap();
+    let db = Db::open_sqlite_dir(&dir.join("db")).await.unwrap();
+    db.migrate().await.unwrap();
+    let now = mamori_app::now_ms();
+    let o = org::create(&db, "bench", "ベンチ", now).await.unwrap();
+    let a = Actor::cli(&o.id);
+    let store = mamori_app::evidence::EvidenceStore { dir: dir.join("evidence"), max_bytes: 1 << 20 };
+    let t = Instant::now();
+    let r = mamori_app::m365::import_file(&db, &a, &store, &file, now).await.unwrap();
+    let import = t.elapsed();
+    assert_eq!(r.new as usize, n);
+    let t = Instant::now();
+    let hits = mamori_app::m365::detect(&db, &a, None, &Default::default()).await.unwrap();
+    eprintln!("a second detection pass alone: {:?} ({} hits)", t.elapsed(), hits.len());
+    let rate = n as f64 / import.as_secs_f64();
+    let peak = peak_rss_mb();
+    println!("m365 import benchmark: {n} events, {:.0} MB new-Purview CSV, SQLite, release build", size as f64 / 1e6);
+    println!(
+        "baseline (parse only) {parse:?} = {:.0} events/s; import (evidence, parse, dedup, store, index, detect) {import:?} = {rate:.0} events/s = {:.1} x baseline time; target >= 150,000 events/s: {}",
+        n as f64 / parse.as_secs_f64(),
+        import.as_secs_f64() / parse.as_secs_f64().max(1e-9),
+        if rate >= 150_000.0 { "met" } else { "MISSED" }
+    );
+    println!("peak memory (VmHWM) {peak:.0} MB; target < 200 MB: {}", if peak < 200.0 { "met" } else { "MISSED" });
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    std::process::exit(i32::from(rate < 150_000.0 || peak >= 200.0));
+}
