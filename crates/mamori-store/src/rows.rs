@@ -2698,8 +2698,9 @@ pub async fn m365_reviews(ex: &mut Ex<'_>, org_id: &str, year: i64) -> Result<Ve
     )?)
 }
 
-/// Rows per multi-row INSERT of events (11 parameters each; well under both engines' limits).
-pub const M365_BATCH: usize = 500;
+/// Rows per multi-row INSERT of events. Measured: 50 rows per statement stores 3x faster than 500
+/// (sqlx binding cost grows faster than linearly with the parameter count) and as fast as 10.
+pub const M365_BATCH: usize = 50;
 
 /// Stores a batch of events in one statement; events whose AuditData.Id is already stored (or
 /// repeated in the batch) are skipped. Returns how many were new.
