@@ -377,7 +377,16 @@ pub enum Scope {
     All,
 }
 
-fn view_of(r: RequestRow, t: Option<&RequestType>, wf: &[Workflow], actor: &Actor, today: Date) -> RequestView {
+/// `earlier`: user ids of everyone who acted on the request, so the actions offered are
+/// exactly those [`workflow::decide`] would allow.
+fn view_of(
+    r: RequestRow,
+    t: Option<&RequestType>,
+    wf: &[Workflow],
+    actor: &Actor,
+    earlier: &[String],
+    today: Date,
+) -> RequestView {
     let fields: Map<String, Value> = serde_json::from_str(&r.fields_json).unwrap_or_default();
     let today_s = today.to_string();
     let past = |d: Option<&str>| d.is_some_and(|d| !d.is_empty() && d < today_s.as_str());
@@ -394,8 +403,7 @@ fn view_of(r: RequestRow, t: Option<&RequestType>, wf: &[Workflow], actor: &Acto
             .iter()
             .find(|w| w.key == t.workflow)
             .map(|w| {
-                let who =
-                    Acting { user_id: uid, role_keys: &actor.role_keys, requester_id: &r.requester_id, earlier: &[] };
+                let who = Acting { user_id: uid, role_keys: &actor.role_keys, requester_id: &r.requester_id, earlier };
                 workflow::available(t, w, &r.state, &who)
             })
             .unwrap_or_default(),
@@ -419,17 +427,27 @@ pub async fn list(db: &Db, actor: &Actor, scope: Scope, today: Date) -> Result<V
     }
     let types = types(db, actor).await?;
     let wf = workflows()?;
-    let all = {
+    let (all, events) = {
         let mut c = db.conn().await?;
-        rows::requests(&mut c.ex(), &actor.org_id).await?
+        let all = rows::requests(&mut c.ex(), &actor.org_id).await?;
+        // One query for every request's actors (not one per request).
+        let events = rows::request_events_since(&mut c.ex(), &actor.org_id, 0).await?;
+        (all, events)
     };
+    let mut actors: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
+    for e in &events {
+        if let Some(a) = &e.actor_id {
+            actors.entry(e.request_id.as_str()).or_default().push(a.clone());
+        }
+    }
     let me = actor.user_id.clone().unwrap_or_default();
     Ok(all
         .into_iter()
         .filter(|r| scope != Scope::Mine || r.requester_id == me)
         .map(|r| {
             let t = types.iter().find(|t| t.key == r.type_key);
-            view_of(r, t, &wf, actor, today)
+            let earlier = actors.get(r.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            view_of(r, t, &wf, actor, earlier, today)
         })
         .filter(|v| scope != Scope::Waiting || (v.request.requester_id != me && !v.actions.is_empty()))
         .collect())
@@ -459,7 +477,8 @@ pub async fn get(
             .any(|x| actor.role_keys.contains(x))
     });
     let me = actor.user_id.as_deref().unwrap_or_default();
-    let v = view_of(r, t, &workflows()?, actor, today);
+    let earlier: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
+    let v = view_of(r, t, &workflows()?, actor, &earlier, today);
     if v.request.requester_id != me && !involved && !actor.grants.has(Permission::AuditView) {
         return Err(AppError::Forbidden);
     }

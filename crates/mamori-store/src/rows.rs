@@ -2772,3 +2772,21 @@ pub async fn m365_events_light(
         from
     )?)
 }
+
+/// Incidents a person was given need-to-know access to.
+pub async fn incidents_granted_to(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<Vec<String>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct I {
+        incident_id: String,
+    }
+    Ok(fetch_all!(
+        ex,
+        I,
+        "SELECT incident_id FROM incident_access WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        user_id
+    )?
+    .into_iter()
+    .map(|i| i.incident_id)
+    .collect())
+}

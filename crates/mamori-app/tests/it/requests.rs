@@ -200,7 +200,17 @@ async fn change_requests_and_the_emergency_path(db: Db) {
     );
     let r = requests::create(&db, &p.emp, "change_request", &f, today, T0).await.unwrap();
     requests::transition(&db, &p.sys, &r.id, "plan", "手順確認済み", vec![], today, T0 + 1).await.unwrap();
-    // The planner may not approve their own plan (the type requires a fresh approver).
+    // The planner may not approve their own plan (the type requires a fresh approver), and
+    // the lists do not offer it either.
+    let planner_view = requests::get(&db, &p.sys, &r.id, today).await.unwrap().0;
+    assert!(!planner_view.actions.contains(&"approve".to_string()), "{:?}", planner_view.actions);
+    assert!(
+        requests::list(&db, &p.boss, Scope::Waiting, today)
+            .await
+            .unwrap()
+            .iter()
+            .any(|w| w.request.id == r.id && w.actions.contains(&"approve".to_string()))
+    );
     assert!(matches!(
         requests::transition(&db, &p.sys, &r.id, "approve", "", vec![], today, T0 + 2).await,
         Err(AppError::SeparationOfDuties)
