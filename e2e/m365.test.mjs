@@ -25,6 +25,7 @@ test('upload an export, see the password spray, confirm it', async () => {
   assert.equal((await page.textContent('#import-format')).trim(), 'auditdata_json');
   assert.equal((await page.textContent('#import-new')).trim(), '6');
   assert.equal((await page.textContent('#import-rejected')).trim(), '0');
+  assert.match(page.url(), /\/m365$/, 'the upload went through the progress script, not a form navigation');
 
   await page.click('#to-findings');
   await page.waitForURL(/\/m365\/findings$/);
@@ -39,5 +40,19 @@ test('upload an export, see the password spray, confirm it', async () => {
   await page.click('section.finding-confirmed a.finding-incident');
   await page.waitForURL(/\/incidents\//);
   assert.match(await page.textContent('h1'), /password_spray/);
+
+  // Detection and retention settings: a retention shorter than 180 days is refused with the
+  // field named; a year is saved.
+  await page.goto(`${env.demo.url}/m365/settings`);
+  await page.fill('#m365-settings input[name=retention_days]', '30');
+  await page.click('#m365-settings button[type=submit]');
+  await page.waitForSelector('#settings-errors');
+  assert.match(await page.textContent('#settings-errors'), /retention_days/);
+  await page.fill('#m365-settings input[name=retention_days]', '365');
+  await page.fill('#m365-settings textarea[name=allow_list]', '192.0.2.0/24');
+  await page.click('#m365-settings button[type=submit]');
+  await page.waitForSelector('#settings-saved');
+  assert.equal(await page.inputValue('#m365-settings input[name=retention_days]'), '365');
+  assert.equal(await page.inputValue('#m365-settings textarea[name=allow_list]'), '192.0.2.0/24');
   await ctx.close();
 });

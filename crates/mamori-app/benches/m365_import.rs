@@ -1,8 +1,9 @@
 //! `cargo bench -p mamori-app --bench m365_import` (events: `M365_BENCH_EVENTS`, default
 //! 1,000,000)
 //!
-//! Generates a new-Purview-format CSV of realistic events (sign-ins and failures, file and mail
-//! activity, a few admin operations; AuditData of about 500 bytes) into a temporary file, then
+//! Generates a new-Purview-format CSV of realistic events (a small company's mix of sign-ins and
+//! failures, file and mail activity and a few admin operations from 40 users, with office, home,
+//! mobile, Microsoft and attacker addresses; AuditData of about 700 bytes) into a temporary file, then
 //! measures in the same run:
 //! 1. the baseline: a parse-only pass (decode, recognise, parse every AuditData);
 //! 2. the end-to-end import into SQLite (keep the file as evidence, parse, de-duplicate, store,
@@ -33,25 +34,56 @@ fn generate(path: &std::path::Path, n: usize) {
         "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames"
     )
     .unwrap();
+    // (operation, RecordType, workload, per-mille share): a small company's mix.
     let ops = [
-        ("UserLoggedIn", 15, "AzureActiveDirectory"),
-        ("UserLoginFailed", 15, "AzureActiveDirectory"),
-        ("FileAccessed", 6, "OneDrive"),
-        ("FileDownloaded", 6, "SharePoint"),
-        ("FileModified", 6, "SharePoint"),
-        ("MailItemsAccessed", 50, "Exchange"),
-        ("Send", 2, "Exchange"),
-        ("Set-Mailbox", 1, "Exchange"),
+        ("UserLoggedIn", 15, "AzureActiveDirectory", 100),
+        ("UserLoginFailed", 15, "AzureActiveDirectory", 20),
+        ("FileAccessed", 6, "OneDrive", 250),
+        ("FileDownloaded", 6, "SharePoint", 80),
+        ("FileModified", 6, "SharePoint", 159),
+        ("MailItemsAccessed", 50, "Exchange", 300),
+        ("Send", 2, "Exchange", 90),
+        ("Set-Mailbox", 1, "Exchange", 1),
     ];
     let mut x: u64 = 7;
-    for i in 0..n {
+    let mut next = || {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let (op, rt, wl) = ops[(x >> 33) as usize % ops.len()];
-        let user = format!("user{:02}@example.jp", (x >> 40) % 40);
+        x >> 16
+    };
+    for i in 0..n {
+        let r = next();
+        let mut pick = (r % 1000) as u32;
+        let &(op, rt, wl, _) = ops
+            .iter()
+            .find(|o| {
+                if pick < o.3 {
+                    true
+                } else {
+                    pick -= o.3;
+                    false
+                }
+            })
+            .unwrap_or(&ops[0]);
+        let u = next() % 40;
+        let user = format!("user{u:02}@example.jp");
         let secs = i as u64 * 2;
         let (d, h, m, s) = (1 + secs / 86_400 % 28, secs / 3600 % 24, secs / 60 % 60, secs % 60);
         let time = format!("2026-01-{d:02}T{h:02}:{m:02}:{s:02}");
-        let ip = format!("203.0.{}.{}", (x >> 20) % 200, (x >> 12) % 250);
+        // Addresses: Exchange from Microsoft's pool; others from the office (4 addresses), the
+        // user's home, a mobile carrier pool, and (for a fifth of the failures) attackers.
+        let v = next();
+        let ip = if wl == "Exchange" {
+            format!("40.{}.{}.{}", 96 + v % 8, (v >> 3) % 16, (v >> 7) % 16)
+        } else if op == "UserLoginFailed" && v % 5 == 0 {
+            format!("185.220.{}.{}", (v >> 3) % 4, (v >> 5) % 64)
+        } else {
+            match v % 10 {
+                0..=5 => format!("203.0.113.{}", 10 + (v >> 4) % 4),
+                6..=8 => format!("198.51.{u}.{}", 10 + u),
+                _ => format!("100.{}.{}.{}", 64 + (v >> 4) % 32, (v >> 9) % 8, (v >> 12) % 8),
+            }
+        };
+        let x = next();
         let json = format!(
             "{{\"CreationTime\":\"{time}\",\"Id\":\"{i:08x}-5f2c-4e1a-9b3d-{x:012x}\",\"Operation\":\"{op}\",\"OrganizationId\":\"7a1c0b6e-0000-4000-8000-000000000001\",\"RecordType\":{rt},\"ResultStatus\":\"Succeeded\",\"UserKey\":\"1003200{i}\",\"UserType\":0,\"Version\":1,\"Workload\":\"{wl}\",\"ClientIP\":\"{ip}\",\"UserId\":\"{user}\",\"ObjectId\":\"https://example.sharepoint.com/sites/share/Shared Documents/見積書_{i}.xlsx\",\"UserAgent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0\",\"SiteUrl\":\"https://example.sharepoint.com/sites/share/\"}}"
         );
@@ -97,7 +129,7 @@ async fn main() {
     let import = t.elapsed();
     assert_eq!(r.new as usize, n);
     let t = Instant::now();
-    let hits = mamori_app::m365::detect(&db, &a, None, &Default::default()).await.unwrap();
+    let hits = mamori_app::m365::detect(&db, &a, None).await.unwrap();
     eprintln!("a second detection pass alone: {:?} ({} hits)", t.elapsed(), hits.len());
     let rate = n as f64 / import.as_secs_f64();
     let peak = peak_rss_mb();

@@ -8,6 +8,7 @@
 
 use crate::{Actor, AppError, new_id};
 use mamori_domain::permission::Permission;
+pub use mamori_m365::detect::{Hit, Thresholds};
 use mamori_m365::{Item, Rejected};
 use mamori_store::Db;
 use mamori_store::rows::{self, M365AccountRow, M365EventRow, M365ImportRow};
@@ -44,10 +45,134 @@ pub struct ImportReport {
 const MAX_FILE: u64 = 8 * 1024 * 1024 * 1024;
 /// Rejections kept in the import record.
 const KEEP_REJECTIONS: usize = 200;
+/// Events per stored batch (one multi-row INSERT and one raw-JSON segment).
+const BATCH: usize = 256;
+/// Records per message from the parser thread.
+const CHUNK: usize = 512;
+/// Day postings held before they are written.
+const TERMS_HELD: usize = 20_000;
 
 enum Msg {
     Item(Item),
     Rejected(Rejected),
+}
+
+/// A random positive segment id.
+fn segment_id() -> Result<i64, AppError> {
+    let r = getrandom::u64().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(i64::try_from(r >> 1).unwrap_or(i64::MAX))
+}
+
+/// Day postings of new events, written in batches (lookups borrow; only new postings
+/// allocate).
+#[derive(Default)]
+struct Terms {
+    /// Per kind: term → days.
+    held: [std::collections::HashMap<String, std::collections::HashSet<String>>; 5],
+    count: usize,
+}
+
+const TERM_KINDS: [&str; 5] =
+    [rows::term::USER, rows::term::OPERATION, rows::term::IP, rows::term::WORKLOAD, rows::term::SIGN_IN];
+
+impl Terms {
+    fn put(&mut self, kind: usize, term: &str, day: &str) {
+        if term.is_empty() {
+            return;
+        }
+        let days = match self.held[kind].get_mut(term) {
+            Some(d) => d,
+            None => self.held[kind].entry(term.to_string()).or_default(),
+        };
+        if !days.contains(day) {
+            days.insert(day.to_string());
+            self.count += 1;
+        }
+    }
+
+    fn add(&mut self, e: &mamori_m365::AuditRecord) {
+        let day = e.time.get(..10).unwrap_or("");
+        self.put(0, &e.user, day);
+        self.put(1, &e.operation, day);
+        self.put(2, &e.ip, day);
+        self.put(3, &e.workload, day);
+        if e.operation == "UserLoggedIn" {
+            self.put(4, &e.user, day);
+        }
+    }
+
+    async fn flush(&mut self, tx: &mut mamori_store::Tx, org_id: &str) -> Result<(), AppError> {
+        let mut list = Vec::with_capacity(self.count);
+        for (k, map) in self.held.iter_mut().enumerate() {
+            for (term, days) in map.drain() {
+                for day in days {
+                    list.push((TERM_KINDS[k], term.clone(), day));
+                }
+            }
+        }
+        self.count = 0;
+        rows::insert_m365_terms(&mut tx.ex(), org_id, &list).await?;
+        Ok(())
+    }
+}
+
+/// Stores one batch: the new events and a segment with their raw JSON. Returns how many were
+/// new.
+async fn store_batch(
+    tx: &mut mamori_store::Tx,
+    org_id: &str,
+    import_id: &str,
+    batch: &[mamori_m365::AuditRecord],
+    terms: &mut Terms,
+) -> Result<u64, AppError> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let seg = segment_id()?;
+    let rows_in: Vec<rows::NewM365Event<'_>> = batch
+        .iter()
+        .map(|e| rows::NewM365Event {
+            at: &e.time,
+            audit_id: &e.id,
+            operation: &e.operation,
+            user_id: &e.user,
+            ip: &e.ip,
+            workload: &e.workload,
+            record_type: e.record_type,
+            result: &e.result,
+        })
+        .collect();
+    let new_slots = rows::insert_m365_events(&mut tx.ex(), org_id, seg, &rows_in).await?;
+    if new_slots.is_empty() {
+        return Ok(0);
+    }
+    let mut entries: Vec<&[u8]> = vec![&[]; batch.len()];
+    let (mut first, mut last) = (None::<&str>, None::<&str>);
+    for &slot in &new_slots {
+        let Some(e) = usize::try_from(slot).ok().and_then(|i| batch.get(i)) else { continue };
+        entries[slot as usize] = e.raw.as_bytes();
+        first = Some(first.map_or(e.time.as_str(), |f| f.min(e.time.as_str())));
+        last = Some(last.map_or(e.time.as_str(), |l| l.max(e.time.as_str())));
+        terms.add(e);
+    }
+    rows::insert_m365_segment(
+        &mut tx.ex(),
+        &rows::M365SegmentRow {
+            org_id: org_id.to_string(),
+            id: seg,
+            import_id: import_id.to_string(),
+            codec: "lz4".into(),
+            entries: batch.len() as i64,
+            first_at: first.unwrap_or("").to_string(),
+            last_at: last.unwrap_or("").to_string(),
+            data: mamori_m365::segment::encode(&entries),
+        },
+    )
+    .await?;
+    if terms.count >= TERMS_HELD {
+        terms.flush(tx, org_id).await?;
+    }
+    Ok(new_slots.len() as u64)
 }
 
 /// Imports one export file. Needs settings.manage (administrators).
@@ -88,7 +213,7 @@ pub async fn import_file(
     {
         use tokio::io::AsyncReadExt;
         let mut f = tokio::fs::File::open(path).await.map_err(io(path))?;
-        let mut buf = vec![0u8; 1 << 16];
+        let mut buf = vec![0u8; 1 << 20];
         loop {
             let n = f.read(&mut buf).await.map_err(io(path))?;
             if n == 0 {
@@ -99,22 +224,26 @@ pub async fn import_file(
     }
     let kept = up.finish_as(db, actor, &name, Some("application/octet-stream"), now).await?;
     // 3. Stream the records into one transaction.
-    let (tx_items, mut rx) = tokio::sync::mpsc::channel::<Msg>(4096);
+    let (tx_items, mut rx) = tokio::sync::mpsc::channel::<Vec<Msg>>(8);
     let parse_path = path.to_path_buf();
     let parser = tokio::task::spawn_blocking(move || -> Result<mamori_m365::Format, String> {
         let f = std::fs::File::open(&parse_path).map_err(|e| e.to_string())?;
         let input = mamori_m365::decode(f).map_err(|e| e.to_string())?;
-        let items = tx_items.clone();
-        mamori_m365::read(
-            input,
-            |i| {
-                let _ = items.blocking_send(Msg::Item(i));
-            },
-            |r| {
-                let _ = tx_items.blocking_send(Msg::Rejected(r));
-            },
-        )
-        .map_err(|e| e.to_string())
+        let chunk = std::cell::RefCell::new(Vec::with_capacity(CHUNK));
+        let send = |m: Msg| {
+            let mut c = chunk.borrow_mut();
+            c.push(m);
+            if c.len() >= CHUNK {
+                let full = std::mem::replace(&mut *c, Vec::with_capacity(CHUNK));
+                let _ = tx_items.blocking_send(full);
+            }
+        };
+        let format = mamori_m365::read(input, |i| send(Msg::Item(i)), |r| send(Msg::Rejected(r)));
+        let rest = chunk.into_inner();
+        if !rest.is_empty() {
+            let _ = tx_items.blocking_send(rest);
+        }
+        format.map_err(|e| e.to_string())
     });
     let import_id = new_id();
     let mut report = ImportReport {
@@ -128,65 +257,56 @@ pub async fn import_file(
         rejections: Vec::new(),
     };
     let mut earliest: Option<String> = None;
-    let mut batch: Vec<M365EventRow> = Vec::with_capacity(rows::M365_BATCH);
+    let mut batch: Vec<mamori_m365::AuditRecord> = Vec::with_capacity(BATCH);
+    let mut terms = Terms::default();
     let mut tx = db.begin().await?;
-    while let Some(m) = rx.recv().await {
-        match m {
-            Msg::Item(Item::Event(e)) => {
-                report.read += 1;
-                let row = M365EventRow {
-                    org_id: actor.org_id.clone(),
-                    audit_id: e.id,
-                    at: e.time,
-                    operation: e.operation,
-                    user_id: e.user,
-                    ip: e.ip,
-                    workload: e.workload,
-                    record_type: e.record_type,
-                    result: e.result,
-                    raw: e.raw,
-                    import_id: import_id.clone(),
-                };
-                if earliest.as_ref().is_none_or(|e| row.at < *e) {
-                    earliest = Some(row.at.clone());
+    while let Some(chunk) = rx.recv().await {
+        for m in chunk {
+            match m {
+                Msg::Item(Item::Event(e)) => {
+                    report.read += 1;
+                    if earliest.as_ref().is_none_or(|x| e.time < *x) {
+                        earliest = Some(e.time.clone());
+                    }
+                    batch.push(e);
+                    if batch.len() >= BATCH {
+                        let new = store_batch(&mut tx, &actor.org_id, &import_id, &batch, &mut terms).await?;
+                        report.new += new;
+                        report.duplicate += batch.len() as u64 - new;
+                        batch.clear();
+                    }
                 }
-                batch.push(row);
-                if batch.len() >= rows::M365_BATCH {
-                    let new = rows::insert_m365_events(&mut tx.ex(), &batch).await?;
-                    report.new += new;
-                    report.duplicate += batch.len() as u64 - new;
-                    batch.clear();
+                Msg::Item(Item::Account(a)) => {
+                    report.read += 1;
+                    report.new += 1;
+                    rows::upsert_m365_account(
+                        &mut tx.ex(),
+                        &M365AccountRow {
+                            org_id: actor.org_id.clone(),
+                            upn: a.upn,
+                            display_name: a.display_name,
+                            blocked: i64::from(a.blocked),
+                            licenses: a.licenses,
+                            created: a.created,
+                            deleted: a.deleted,
+                            import_id: import_id.clone(),
+                        },
+                    )
+                    .await?;
                 }
-            }
-            Msg::Item(Item::Account(a)) => {
-                report.read += 1;
-                report.new += 1;
-                rows::upsert_m365_account(
-                    &mut tx.ex(),
-                    &M365AccountRow {
-                        org_id: actor.org_id.clone(),
-                        upn: a.upn,
-                        display_name: a.display_name,
-                        blocked: i64::from(a.blocked),
-                        licenses: a.licenses,
-                        created: a.created,
-                        deleted: a.deleted,
-                        import_id: import_id.clone(),
-                    },
-                )
-                .await?;
-            }
-            Msg::Rejected(r) => {
-                report.rejected += 1;
-                if report.rejections.len() < KEEP_REJECTIONS {
-                    report.rejections.push((r.line, r.reason));
+                Msg::Rejected(r) => {
+                    report.rejected += 1;
+                    if report.rejections.len() < KEEP_REJECTIONS {
+                        report.rejections.push((r.line, r.reason));
+                    }
                 }
             }
         }
     }
-    let new = rows::insert_m365_events(&mut tx.ex(), &batch).await?;
+    let new = store_batch(&mut tx, &actor.org_id, &import_id, &batch, &mut terms).await?;
     report.new += new;
     report.duplicate += batch.len() as u64 - new;
+    terms.flush(&mut tx, &actor.org_id).await?;
     let format = parser
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
@@ -250,6 +370,8 @@ pub struct EventQuery {
     pub operation: String,
     /// Client IP.
     pub ip: String,
+    /// Workload.
+    pub workload: String,
     /// First day (UTC).
     pub from: String,
     /// Last day (UTC).
@@ -258,75 +380,313 @@ pub struct EventQuery {
     pub limit: i64,
 }
 
-/// Stored events matching the query, oldest first.
-pub async fn events(db: &Db, actor: &Actor, q: &EventQuery) -> Result<Vec<M365EventRow>, AppError> {
-    actor.require(Permission::AuditView)?;
-    let from = if q.from.is_empty() { "0000".to_string() } else { q.from.clone() };
-    let to = if q.to.is_empty() { "9999".to_string() } else { format!("{}T99", q.to) };
-    let mut c = db.conn().await?;
-    Ok(rows::m365_events(
-        &mut c.ex(),
-        &actor.org_id,
-        &q.user.trim().to_lowercase(),
-        q.operation.trim().trim_end_matches('.'),
-        q.ip.trim(),
-        &from,
-        &to,
-        if q.limit <= 0 { 1000 } else { q.limit },
-    )
-    .await?)
+/// Fills the events' raw JSON from their segments.
+async fn fill_raw(c: &mut mamori_store::Conn, org_id: &str, events: &mut [M365EventRow]) -> Result<(), AppError> {
+    let mut ids: Vec<i64> = events.iter().map(|e| e.seg).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut segments = std::collections::HashMap::new();
+    for chunk in ids.chunks(64) {
+        for s in rows::m365_segments(&mut c.ex(), org_id, chunk).await? {
+            segments.insert(s.id, s);
+        }
+        for e in events.iter_mut().filter(|e| chunk.contains(&e.seg)) {
+            let Some(s) = segments.get(&e.seg) else { continue };
+            e.raw = match s.codec.as_str() {
+                "json" => String::from_utf8_lossy(&s.data).into_owned(),
+                _ => mamori_m365::segment::Segment::decode(&s.data)
+                    .map_err(|err| AppError::Internal(format!("segment {}: {err}", s.id)))?
+                    .get(usize::try_from(e.slot).unwrap_or(usize::MAX))
+                    .unwrap_or("")
+                    .to_string(),
+            };
+        }
+        segments.clear();
+    }
+    Ok(())
 }
 
-/// Operations the detections read.
-const DETECTED: [&str; 11] = [
-    "UserLoginFailed",
-    "UserLoggedIn",
-    "Add member to role",
-    "New-InboxRule",
-    "Set-InboxRule",
-    "UpdateInboxRules",
-    "Set-Mailbox",
-    "AnonymousLinkCreated",
-    "AnonymousLinkUpdated",
-    "Update user",
-    "User registered security info",
-];
+/// Stored events matching the query, oldest first, with their raw JSON. A query naming a user,
+/// operation, IP or workload visits only the days on which it occurs (the day postings).
+pub async fn events(db: &Db, actor: &Actor, q: &EventQuery) -> Result<Vec<M365EventRow>, AppError> {
+    actor.require(Permission::AuditView)?;
+    let user = q.user.trim().to_lowercase();
+    let operation = q.operation.trim().trim_end_matches('.').to_string();
+    let f = rows::M365Filter { user: &user, operation: &operation, ip: q.ip.trim(), workload: q.workload.trim() };
+    let from = if q.from.is_empty() { "0000".to_string() } else { q.from.clone() };
+    let to = if q.to.is_empty() { "9999".to_string() } else { format!("{}T99", q.to) };
+    let limit = if q.limit <= 0 { 1000 } else { q.limit };
+    let mut c = db.conn().await?;
+    // The most selective named term decides the days to visit.
+    let term = [
+        (rows::term::IP, f.ip),
+        (rows::term::USER, f.user),
+        (rows::term::OPERATION, f.operation),
+        (rows::term::WORKLOAD, f.workload),
+    ]
+    .into_iter()
+    .find(|(_, v)| !v.is_empty());
+    let mut out = Vec::new();
+    match term {
+        None => out = rows::m365_events_range(&mut c.ex(), &actor.org_id, f, &from, &to, limit).await?,
+        Some((kind, value)) => {
+            let days = rows::m365_term_days(
+                &mut c.ex(),
+                &actor.org_id,
+                kind,
+                value,
+                from.get(..10).unwrap_or("0000"),
+                to.get(..10).unwrap_or("9999"),
+            )
+            .await?;
+            for day in days {
+                let lo = std::cmp::max(from.clone(), format!("{day}T00"));
+                let hi = std::cmp::min(to.clone(), format!("{day}T99"));
+                let left = limit - out.len() as i64;
+                if left <= 0 {
+                    break;
+                }
+                out.extend(rows::m365_events_range(&mut c.ex(), &actor.org_id, f, &lo, &hi, left).await?);
+            }
+        }
+    }
+    fill_raw(&mut c, &actor.org_id, &mut out).await?;
+    Ok(out)
+}
+
+/// An organisation's Microsoft 365 settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Detection thresholds.
+    pub thresholds: mamori_m365::detect::Thresholds,
+    /// Address blocks never flagged by the new-network rule (office, VPN).
+    pub allow_list: Vec<String>,
+    /// Days events are kept (None: forever).
+    pub retention_days: Option<u32>,
+}
+
+/// Shortest retention accepted (Microsoft itself keeps 180 days; a shorter setting would
+/// defeat keeping the log as evidence).
+pub const MIN_RETENTION_DAYS: u32 = 180;
+
+impl Settings {
+    fn allow(&self) -> Vec<mamori_m365::detect::Cidr> {
+        self.allow_list.iter().filter_map(|s| mamori_m365::detect::Cidr::parse(s).ok()).collect()
+    }
+}
+
+/// The organisation's settings (defaults when never saved).
+pub async fn settings(db: &Db, actor: &Actor) -> Result<Settings, AppError> {
+    actor.require(Permission::AuditView)?;
+    let mut c = db.conn().await?;
+    Ok(rows::m365_settings(&mut c.ex(), &actor.org_id)
+        .await?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default())
+}
+
+/// Saves the settings (administrators); audited with the values before and after.
+pub async fn save_settings(db: &Db, actor: &Actor, new: &Settings, now: i64) -> Result<Settings, AppError> {
+    actor.require(Permission::SettingsManage)?;
+    let mut errors: Vec<(String, String)> =
+        new.thresholds.invalid_fields().into_iter().map(|f| (f.to_string(), "field-out-of-range".into())).collect();
+    if new.allow_list.iter().any(|s| mamori_m365::detect::Cidr::parse(s).is_err()) {
+        errors.push(("allow_list".into(), "field-not-an-ip-block".into()));
+    }
+    if new.retention_days.is_some_and(|d| d < MIN_RETENTION_DAYS) {
+        errors.push(("retention_days".into(), "field-retention-too-short".into()));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let before = settings(db, actor).await?;
+    let to_json = |s: &Settings| serde_json::to_value(s).map_err(|e| AppError::Internal(e.to_string()));
+    let mut tx = db.begin().await?;
+    rows::put_m365_settings(&mut tx.ex(), &actor.org_id, &to_json(new)?.to_string(), &actor.label, now).await?;
+    crate::audit::append(
+        &mut tx,
+        crate::audit::Entry::by(
+            actor,
+            mamori_domain::audit::AuditAction::Update,
+            "m365_settings",
+            Some(&actor.org_id),
+            Some(to_json(&before)?),
+            Some(to_json(new)?),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(new.clone())
+}
+
+/// Applies the retention setting: deletes events older than `retention_days` before `today`
+/// (nothing when kept forever). The deletion is audited with what it removed.
+pub async fn purge(
+    db: &Db,
+    actor: &Actor,
+    today: jiff::civil::Date,
+    now: i64,
+) -> Result<Option<rows::M365Purged>, AppError> {
+    actor.require(Permission::SettingsManage)?;
+    let s = settings(db, actor).await?;
+    let Some(days) = s.retention_days else { return Ok(None) };
+    let cutoff = today
+        .checked_sub(jiff::Span::new().days(i64::from(days)))
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .to_string();
+    let cutoff_at = format!("{cutoff}T00:00:00");
+    let mut tx = db.begin().await?;
+    let purged = rows::purge_m365_before(&mut tx.ex(), &actor.org_id, &cutoff_at).await?;
+    if purged != rows::M365Purged::default() {
+        crate::audit::append(
+            &mut tx,
+            crate::audit::Entry::by(
+                actor,
+                mamori_domain::audit::AuditAction::Delete,
+                "m365_event",
+                None,
+                None,
+                Some(serde_json::json!({
+                    "retention_days": days, "before": cutoff_at,
+                    "events": purged.events, "segments": purged.segments, "postings": purged.terms,
+                })),
+            ),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(purged))
+}
+
+/// Events per page of the detection scan.
+const SCAN_PAGE: i64 = 4096;
+
+/// Runs the detections over the events since `since` (all when `None`) in time order,
+/// handing hits to `sink` page by page; returns the networks learned for the baseline.
+async fn scan(
+    db: &Db,
+    actor: &Actor,
+    since: Option<jiff::civil::Date>,
+    settings: &Settings,
+    sink: &mut Sink,
+) -> Result<(), AppError> {
+    use mamori_m365::detect::{Detector, Event, NEEDS_RAW, OPERATIONS};
+    let mut c = db.conn().await?;
+    let baseline = rows::m365_user_networks(&mut c.ex(), &actor.org_id).await?;
+    let mut d = Detector::new(settings.thresholds, settings.allow(), baseline);
+    let mut after = (since.map(|d| d.to_string()).unwrap_or_default(), String::new());
+    loop {
+        let page =
+            rows::m365_events_after(&mut c.ex(), &actor.org_id, (&after.0, &after.1), &OPERATIONS, SCAN_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = (last.0.clone(), last.1.clone());
+        // The few operations whose rules read the raw JSON get it from their segments.
+        let mut needs: Vec<M365EventRow> = page
+            .iter()
+            .filter(|e| NEEDS_RAW.contains(&e.2.as_str()))
+            .map(|e| M365EventRow {
+                org_id: actor.org_id.clone(),
+                audit_id: e.1.clone(),
+                at: e.0.clone(),
+                operation: e.2.clone(),
+                user_id: e.3.clone(),
+                ip: e.4.clone(),
+                workload: String::new(),
+                record_type: 0,
+                result: String::new(),
+                seg: e.5,
+                slot: e.6,
+                raw: String::new(),
+            })
+            .collect();
+        fill_raw(&mut c, &actor.org_id, &mut needs).await?;
+        let raw_of: std::collections::HashMap<(&str, &str), &str> =
+            needs.iter().map(|e| ((e.at.as_str(), e.audit_id.as_str()), e.raw.as_str())).collect();
+        for e in &page {
+            let raw = raw_of.get(&(e.0.as_str(), e.1.as_str())).copied().unwrap_or("");
+            d.push(&Event { id: &e.1, time: &e.0, operation: &e.2, user: &e.3, ip: &e.4, raw });
+        }
+        drop(raw_of);
+        let full = page.len() as i64 == SCAN_PAGE;
+        drop(page);
+        sink.take(db, actor, d.drain()).await?;
+        if !full {
+            break;
+        }
+    }
+    drop(c);
+    let (rest, learned) = d.finish();
+    sink.take(db, actor, rest).await?;
+    if !learned.is_empty() {
+        let mut tx = db.begin().await?;
+        rows::upsert_m365_user_networks(&mut tx.ex(), &actor.org_id, &learned).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Where detection hits go.
+enum Sink {
+    /// Kept (for the CLI and tests).
+    Collect(Vec<mamori_m365::detect::Hit>),
+    /// Recorded as findings at `now`; counts the new ones.
+    Record { now: i64, added: usize },
+}
+
+impl Sink {
+    async fn take(&mut self, db: &Db, actor: &Actor, hits: Vec<mamori_m365::detect::Hit>) -> Result<(), AppError> {
+        if hits.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Sink::Collect(all) => all.extend(hits),
+            Sink::Record { now, added } => {
+                let mut tx = db.begin().await?;
+                for h in hits {
+                    let f = rows::M365FindingRow {
+                        id: new_id(),
+                        org_id: actor.org_id.clone(),
+                        rule: h.rule.to_string(),
+                        subject: h.user,
+                        first_seen: h.first_seen,
+                        last_seen: h.last_seen,
+                        event_count: i64::try_from(h.count).unwrap_or(i64::MAX),
+                        event_ids_json: serde_json::to_string(&h.event_ids).unwrap_or_else(|_| "[]".into()),
+                        state: "new".into(),
+                        reason: None,
+                        decided_by: None,
+                        decided_at: None,
+                        incident_id: None,
+                        created_at: *now,
+                    };
+                    if rows::insert_m365_finding(&mut tx.ex(), &f).await? {
+                        *added += 1;
+                    }
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Runs the detections ([`mamori_m365::detect`]) over the events since `since` (all when
-/// `None`).
+/// `None`) with the organisation's settings; hits sorted by first time, rule and subject.
 pub async fn detect(
     db: &Db,
     actor: &Actor,
     since: Option<jiff::civil::Date>,
-    thresholds: &mamori_m365::detect::Thresholds,
 ) -> Result<Vec<mamori_m365::detect::Hit>, AppError> {
     actor.require(Permission::AuditView)?;
-    let from = since.map(|d| d.to_string()).unwrap_or_else(|| "0000".into());
-    let mut rows_all = Vec::new();
-    {
-        let mut c = db.conn().await?;
-        for op in DETECTED {
-            if op == "UserLoginFailed" || op == "UserLoggedIn" {
-                // Sign-ins are the bulk; their rules need no raw JSON.
-                rows_all.extend(rows::m365_events_light(&mut c.ex(), &actor.org_id, op, &from).await?);
-            } else {
-                rows_all
-                    .extend(rows::m365_events(&mut c.ex(), &actor.org_id, "", op, "", &from, "9999", i64::MAX).await?);
-            }
-        }
-    }
-    let events: Vec<mamori_m365::detect::Event<'_>> = rows_all
-        .iter()
-        .map(|e| mamori_m365::detect::Event {
-            id: &e.audit_id,
-            time: &e.at,
-            operation: &e.operation,
-            user: &e.user_id,
-            ip: &e.ip,
-            raw: &e.raw,
-        })
-        .collect();
-    Ok(mamori_m365::detect::detect(&events, thresholds))
+    let s = settings(db, actor).await?;
+    let mut sink = Sink::Collect(Vec::new());
+    scan(db, actor, since, &s, &mut sink).await?;
+    let Sink::Collect(mut out) = sink else { return Ok(Vec::new()) };
+    out.sort_by(|a, b| (&a.first_seen, a.rule, &a.user).cmp(&(&b.first_seen, b.rule, &b.user)));
+    Ok(out)
 }
 
 /// Runs the detections since `since` and records new findings; returns how many were new.
@@ -336,32 +696,14 @@ pub async fn refresh_findings(
     since: Option<jiff::civil::Date>,
     now: i64,
 ) -> Result<usize, AppError> {
-    let hits = detect(db, actor, since, &mamori_m365::detect::Thresholds::default()).await?;
-    let mut tx = db.begin().await?;
-    let mut added = 0;
-    for h in hits {
-        let f = rows::M365FindingRow {
-            id: new_id(),
-            org_id: actor.org_id.clone(),
-            rule: h.rule.to_string(),
-            subject: h.user,
-            first_seen: h.first_seen,
-            last_seen: h.last_seen,
-            event_count: i64::try_from(h.count).unwrap_or(i64::MAX),
-            event_ids_json: serde_json::to_string(&h.event_ids).unwrap_or_else(|_| "[]".into()),
-            state: "new".into(),
-            reason: None,
-            decided_by: None,
-            decided_at: None,
-            incident_id: None,
-            created_at: now,
-        };
-        if rows::insert_m365_finding(&mut tx.ex(), &f).await? {
-            added += 1;
-        }
-    }
-    tx.commit().await?;
-    Ok(added)
+    actor.require(Permission::AuditView)?;
+    let s = settings(db, actor).await?;
+    let mut sink = Sink::Record { now, added: 0 };
+    scan(db, actor, since, &s, &mut sink).await?;
+    Ok(match sink {
+        Sink::Record { added, .. } => added,
+        Sink::Collect(_) => 0,
+    })
 }
 
 /// The findings inbox, newest first.
@@ -467,6 +809,17 @@ pub async fn review(
     actor.require(Permission::AuditView)?;
     let year = i64::from(mamori_domain::schedule::fiscal_year(today, 4));
     let today_s = today.to_string();
+    let privileged: BTreeSet<String> = events(
+        db,
+        actor,
+        &EventQuery { operation: "Add member to role".into(), limit: i64::MAX, ..Default::default() },
+    )
+    .await?
+    .iter()
+    .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.raw).ok())
+    .filter_map(|v| v.get("ObjectId").and_then(|o| o.as_str()).map(str::to_lowercase))
+    .filter(|o| o.contains('@'))
+    .collect();
     let mut c = db.conn().await?;
     let accounts: Vec<AccountIn> = rows::m365_accounts(&mut c.ex(), &actor.org_id)
         .await?
@@ -497,14 +850,6 @@ pub async fn review(
         .collect();
     let last: BTreeMap<String, String> =
         rows::m365_last_sign_in(&mut c.ex(), &actor.org_id).await?.into_iter().collect();
-    let privileged: BTreeSet<String> =
-        rows::m365_events(&mut c.ex(), &actor.org_id, "", "Add member to role", "", "0000", "9999", i64::MAX)
-            .await?
-            .iter()
-            .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.raw).ok())
-            .filter_map(|v| v.get("ObjectId").and_then(|o| o.as_str()).map(str::to_lowercase))
-            .filter(|o| o.contains('@'))
-            .collect();
     let registered: BTreeSet<String> = rows::requests(&mut c.ex(), &actor.org_id)
         .await?
         .iter()

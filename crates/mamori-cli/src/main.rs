@@ -122,8 +122,9 @@ enum M365Command {
         #[arg(long, default_value = "json")]
         format: String,
     },
-    /// Runs the detections over the stored events (password spray, brute force, success after
-    /// failures, role changes, mailbox forwarding, anonymous links, MFA changes).
+    /// Runs the detections over the stored events with the organisation's thresholds and allow
+    /// list (password spray, brute force, success after failures, new network, mass download,
+    /// role changes, mailbox forwarding, anonymous links, external sharing, MFA changes).
     Detect {
         /// Organisation.
         #[arg(long)]
@@ -134,6 +135,13 @@ enum M365Command {
         /// Output format.
         #[arg(long, default_value = "json")]
         format: String,
+    },
+    /// Applies the retention setting now (`serve` does it daily): deletes events older than
+    /// the organisation's retention days, recorded in the audit trail. Prints what it deleted.
+    Purge {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
     },
     /// Searches the stored events.
     Events {
@@ -149,6 +157,9 @@ enum M365Command {
         /// Client IP.
         #[arg(long)]
         ip: Option<String>,
+        /// Workload (Exchange, SharePoint, OneDrive, AzureActiveDirectory, …).
+        #[arg(long)]
+        workload: Option<String>,
         /// First day (YYYY-MM-DD, UTC).
         #[arg(long)]
         from: Option<String>,
@@ -473,9 +484,12 @@ async fn serve(
     let every = std::time::Duration::from_secs(settings.reminder_interval_secs.max(10));
     tokio::spawn(async move {
         let text = mamori_web::i18n::Tr { lang: mamori_web::i18n::Lang::Ja };
+        let mut purged_on: Option<jiff::civil::Date> = None;
         loop {
             let now = now_ms();
             let today = mamori_app::tokyo_date(now);
+            let purge_today = purged_on != Some(today);
+            purged_on = Some(today);
             let orgs = match worker_db.conn().await {
                 Ok(mut c) => mamori_store::rows::list_orgs(&mut c.ex()).await.unwrap_or_default(),
                 Err(_) => Vec::new(),
@@ -483,6 +497,17 @@ async fn serve(
             for o in orgs {
                 if let Err(e) = mamori_app::duties::ensure_materialized(&worker_db, &o.id, today).await {
                     tracing::warn!(error = %e, org = %o.slug, "materialising duties failed");
+                }
+                if purge_today {
+                    // The Microsoft 365 retention setting (kept forever unless set).
+                    let a = mamori_app::Actor::cli(&o.id);
+                    match mamori_app::m365::purge(&worker_db, &a, today, now).await {
+                        Ok(Some(p)) if p.events > 0 => {
+                            tracing::info!(events = p.events, org = %o.slug, "retention purge")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, org = %o.slug, "retention purge failed"),
+                    }
                 }
             }
             if let Some(smtp) = &smtp {
@@ -824,6 +849,13 @@ async fn run(cli: Cli) -> Result<i32> {
                     db.close().await;
                     return Ok(i32::from(failed));
                 }
+                M365Command::Purge { org } => {
+                    let a = actor(&db, org.as_deref()).await?;
+                    let now = now_ms();
+                    let purged =
+                        mamori_app::m365::purge(&db, &a, mamori_app::tokyo_date(now), now).await.map_err(app_err)?;
+                    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "purged": purged }))?);
+                }
                 M365Command::Detect { org, since, format } => {
                     if format != "json" {
                         bail!("unknown format {format:?} (json)");
@@ -836,10 +868,10 @@ async fn run(cli: Cli) -> Result<i32> {
                         ),
                         None => None,
                     };
-                    let hits = mamori_app::m365::detect(&db, &a, since, &Default::default()).await.map_err(app_err)?;
+                    let hits = mamori_app::m365::detect(&db, &a, since).await.map_err(app_err)?;
                     println!("{}", serde_json::to_string_pretty(&hits)?);
                 }
-                M365Command::Events { org, user, operation, ip, from, to, limit, format } => {
+                M365Command::Events { org, user, operation, ip, workload, from, to, limit, format } => {
                     if format != "json" {
                         bail!("unknown format {format:?} (json)");
                     }
@@ -848,6 +880,7 @@ async fn run(cli: Cli) -> Result<i32> {
                         user: user.unwrap_or_default(),
                         operation: operation.unwrap_or_default(),
                         ip: ip.unwrap_or_default(),
+                        workload: workload.unwrap_or_default(),
                         from: from.unwrap_or_default(),
                         to: to.unwrap_or_default(),
                         limit,

@@ -14,6 +14,7 @@
 
 pub mod detect;
 pub mod reconcile;
+pub mod segment;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};

@@ -22,6 +22,9 @@ pub enum StoreError {
     /// The URL is not a database URL mamori understands.
     #[error("unsupported database URL (expected postgres://… or sqlite:…)")]
     BadUrl,
+    /// Data could not be encoded for, or decoded from, the database.
+    #[error("data error: {0}")]
+    Invalid(String),
 }
 
 impl StoreError {

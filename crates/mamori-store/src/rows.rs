@@ -113,6 +113,8 @@ pub struct AuditRow {
 const USER_COLS: &str = "id, org_id, login_id, display_name, email, password_hash, must_change_password, failed_attempts, locked, locked_at, disabled, created_at, updated_at";
 const AUDIT_COLS: &str = "org_id, seq, at_ms, actor_id, actor_label, action, object_type, object_id, before_json, after_json, prev_hash, hash";
 
+pub use crate::m365_events::*;
+
 fn sql(parts: &[&str]) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(parts.concat())
 }
@@ -2419,81 +2421,6 @@ pub async fn m365_imports(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<M365Impor
     )?)
 }
 
-/// A stored audit event.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
-pub struct M365EventRow {
-    /// Organisation.
-    pub org_id: String,
-    /// AuditData.Id.
-    pub audit_id: String,
-    /// Event time, UTC.
-    pub at: String,
-    /// Operation.
-    pub operation: String,
-    /// User (lower case).
-    pub user_id: String,
-    /// Client IP.
-    pub ip: String,
-    /// Workload.
-    pub workload: String,
-    /// RecordType.
-    pub record_type: i64,
-    /// ResultStatus.
-    pub result: String,
-    /// The original JSON.
-    pub raw: String,
-    /// The import that first brought it.
-    pub import_id: String,
-}
-
-/// Stores an event unless one with the same AuditData.Id exists; true when new.
-pub async fn insert_m365_event(ex: &mut Ex<'_>, e: &M365EventRow) -> Result<bool, StoreError> {
-    Ok(exec!(
-        ex,
-        "INSERT INTO m365_event (org_id, audit_id, at, operation, user_id, ip, workload, record_type, result, raw, import_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (org_id, audit_id) DO NOTHING",
-        &e.org_id,
-        &e.audit_id,
-        &e.at,
-        &e.operation,
-        &e.user_id,
-        &e.ip,
-        &e.workload,
-        e.record_type,
-        &e.result,
-        &e.raw,
-        &e.import_id
-    )? == 1)
-}
-
-/// Events matching the filters (empty = any), oldest first, at most `limit`.
-#[allow(clippy::too_many_arguments)]
-pub async fn m365_events(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    user: &str,
-    operation: &str,
-    ip: &str,
-    from: &str,
-    to: &str,
-    limit: i64,
-) -> Result<Vec<M365EventRow>, StoreError> {
-    Ok(fetch_all!(
-        ex,
-        M365EventRow,
-        "SELECT org_id, audit_id, at, operation, user_id, ip, workload, record_type, result, raw, import_id FROM m365_event \
-         WHERE org_id = $1 AND ($2 = '' OR user_id = $2) AND ($3 = '' OR operation = $3) AND ($4 = '' OR ip = $4) \
-         AND at >= $5 AND at <= $6 ORDER BY at, audit_id LIMIT $7",
-        org_id,
-        user,
-        operation,
-        ip,
-        from,
-        to,
-        limit
-    )?)
-}
-
 /// An account of the latest admin center export.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct M365AccountRow {
@@ -2630,24 +2557,6 @@ pub async fn decide_m365_finding(ex: &mut Ex<'_>, f: &M365FindingRow) -> Result<
     )?)
 }
 
-/// The latest successful sign-in (`UserLoggedIn`) per user.
-pub async fn m365_last_sign_in(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct L {
-        user_id: String,
-        last: String,
-    }
-    Ok(fetch_all!(
-        ex,
-        L,
-        "SELECT user_id, MAX(at) AS last FROM m365_event WHERE org_id = $1 AND operation = 'UserLoggedIn' GROUP BY user_id",
-        org_id
-    )?
-    .into_iter()
-    .map(|l| (l.user_id, l.last))
-    .collect())
-}
-
 /// A reviewer's decision on an account for a fiscal year.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct M365ReviewRow {
@@ -2695,81 +2604,6 @@ pub async fn m365_reviews(ex: &mut Ex<'_>, org_id: &str, year: i64) -> Result<Ve
         "SELECT org_id, year, upn, decision, note, flags, decided_by, decided_at FROM m365_review_decision WHERE org_id = $1 AND year = $2 ORDER BY upn",
         org_id,
         year
-    )?)
-}
-
-/// Rows per multi-row INSERT of events. Measured: 50 rows per statement stores 3x faster than 500
-/// (sqlx binding cost grows faster than linearly with the parameter count) and as fast as 10.
-pub const M365_BATCH: usize = 50;
-
-/// Stores a batch of events in one statement; events whose AuditData.Id is already stored (or
-/// repeated in the batch) are skipped. Returns how many were new.
-pub async fn insert_m365_events(ex: &mut Ex<'_>, events: &[M365EventRow]) -> Result<u64, StoreError> {
-    if events.is_empty() {
-        return Ok(0);
-    }
-    let mut sql = String::from(
-        "INSERT INTO m365_event (org_id, audit_id, at, operation, user_id, ip, workload, record_type, result, raw, import_id) VALUES ",
-    );
-    for i in 0..events.len() {
-        let b = i * 11;
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for k in 1..=11 {
-            if k > 1 {
-                sql.push(',');
-            }
-            sql.push('$');
-            sql.push_str(&(b + k).to_string());
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (org_id, audit_id) DO NOTHING");
-    macro_rules! bind_all {
-        ($q:expr) => {{
-            let mut q = $q;
-            for e in events {
-                q = q
-                    .bind(&e.org_id)
-                    .bind(&e.audit_id)
-                    .bind(&e.at)
-                    .bind(&e.operation)
-                    .bind(&e.user_id)
-                    .bind(&e.ip)
-                    .bind(&e.workload)
-                    .bind(e.record_type)
-                    .bind(&e.result)
-                    .bind(&e.raw)
-                    .bind(&e.import_id);
-            }
-            q
-        }};
-    }
-    Ok(match &mut *ex {
-        // Only placeholders are generated; every value is bound.
-        Ex::Sqlite(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql))).execute(&mut **c).await?.rows_affected(),
-        Ex::Pg(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql))).execute(&mut **c).await?.rows_affected(),
-    })
-}
-
-/// Events of one operation since `from`, without their raw JSON (for detections that need only
-/// who, when and where).
-pub async fn m365_events_light(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    operation: &str,
-    from: &str,
-) -> Result<Vec<M365EventRow>, StoreError> {
-    Ok(fetch_all!(
-        ex,
-        M365EventRow,
-        "SELECT org_id, audit_id, at, operation, user_id, ip, workload, record_type, result, '' AS raw, import_id FROM m365_event \
-         WHERE org_id = $1 AND operation = $2 AND at >= $3 ORDER BY at, audit_id",
-        org_id,
-        operation,
-        from
     )?)
 }
 

@@ -144,6 +144,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "new",
         "duplicate",
         "rejected",
+        "percent",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

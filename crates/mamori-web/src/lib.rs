@@ -80,9 +80,13 @@ pub fn tokyo_time(ms: i64) -> String {
 
 /// Largest accepted upload (a regulation as .docx or PDF).
 pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+/// Largest Microsoft 365 export accepted by the import page (streamed to disk, never held in
+/// memory; the page shows upload progress). Larger files go through `mamori m365 import`.
+pub const M365_UPLOAD_LIMIT: usize = 4 * 1024 * 1024 * 1024;
 
 const HTMX: &[u8] = include_bytes!("../static/vendor/htmx.min.js");
 const CSS: &[u8] = include_bytes!("../static/app.css");
+const M365_UPLOAD_JS: &[u8] = include_bytes!("../static/m365-upload.js");
 
 fn asset(body: &'static [u8], ctype: &'static str) -> Response {
     let mut r = body.into_response();
@@ -120,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/vendor/htmx.min.js", get(|| async { asset(HTMX, "text/javascript; charset=utf-8") }))
         .route("/static/app.css", get(|| async { asset(CSS, "text/css; charset=utf-8") }))
+        .route("/static/m365-upload.js", get(|| async { asset(M365_UPLOAD_JS, "text/javascript; charset=utf-8") }))
         .route("/lang", get(pages::lang))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -293,12 +298,13 @@ pub fn router(state: AppState) -> Router {
                 .route("/m365", get(m365_pages::index))
                 .route(
                     "/m365/import",
-                    post(m365_pages::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+                    post(m365_pages::import).layer(axum::extract::DefaultBodyLimit::max(M365_UPLOAD_LIMIT)),
                 )
                 .route("/m365/events", get(m365_pages::events))
                 .route("/m365/findings", get(m365_pages::findings))
                 .route("/m365/findings/{id}", post(m365_pages::decide))
-                .route("/m365/accounts", get(m365_pages::accounts).post(m365_pages::decide_account)),
+                .route("/m365/accounts", get(m365_pages::accounts).post(m365_pages::decide_account))
+                .route("/m365/settings", get(m365_pages::settings).post(m365_pages::save_settings)),
         ))
         .merge(guarded(
             SettingsManage,

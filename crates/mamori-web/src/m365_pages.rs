@@ -122,6 +122,7 @@ pub struct EventFilter {
     user: Option<String>,
     operation: Option<String>,
     ip: Option<String>,
+    workload: Option<String>,
     from: Option<String>,
     to: Option<String>,
 }
@@ -143,12 +144,13 @@ struct EventsPage {
     user: String,
     operation: String,
     ip: String,
+    workload: String,
     from: String,
     to: String,
     events: Vec<EventView>,
 }
 
-/// `GET /m365/events`: search by user, operation, IP and days (UTC).
+/// `GET /m365/events`: search by user, operation, IP, workload and days (UTC).
 pub async fn events(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -159,6 +161,7 @@ pub async fn events(
         user: f.user.clone().unwrap_or_default(),
         operation: f.operation.clone().unwrap_or_default(),
         ip: f.ip.clone().unwrap_or_default(),
+        workload: f.workload.clone().unwrap_or_default(),
         from: f.from.clone().unwrap_or_default(),
         to: f.to.clone().unwrap_or_default(),
         limit: 500,
@@ -169,6 +172,7 @@ pub async fn events(
         user: q.user,
         operation: q.operation,
         ip: q.ip,
+        workload: q.workload,
         from: q.from,
         to: q.to,
         events: list
@@ -330,4 +334,119 @@ pub async fn decide_account(
     .await
     .map_err(fail(&ctx))?;
     Ok(Redirect::to("/m365/accounts").into_response())
+}
+
+struct NumberField {
+    name: &'static str,
+    label: String,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "m365_settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    numbers: Vec<NumberField>,
+    allow_list: String,
+    retention_days: String,
+    may_edit: bool,
+    saved: bool,
+    errors: Vec<String>,
+}
+
+/// The threshold fields: form name, label key, value.
+fn threshold_fields(t: &m365::Thresholds) -> [(&'static str, &'static str, i64); 7] {
+    let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    [
+        ("spray_users", "m365-spray-users", n(t.spray_users)),
+        ("spray_window_min", "m365-spray-window", t.spray_window_min),
+        ("brute_failures", "m365-brute-failures", n(t.brute_failures)),
+        ("brute_window_min", "m365-brute-window", t.brute_window_min),
+        ("success_after", "m365-success-after", n(t.success_after)),
+        ("download_events", "m365-download-events", n(t.download_events)),
+        ("download_window_min", "m365-download-window", t.download_window_min),
+    ]
+}
+
+fn settings_page(ctx: &Ctx, s: &m365::Settings, saved: bool, errors: Vec<String>) -> PageResult {
+    let t = ctx.tr();
+    let may_edit = actor(ctx)?.grants.has(mamori_domain::permission::Permission::SettingsManage);
+    Ok(render(&SettingsPage {
+        layout: Layout::new(ctx),
+        numbers: threshold_fields(&s.thresholds)
+            .into_iter()
+            .map(|(name, key, v)| NumberField { name, label: t.t(key), value: v.to_string() })
+            .collect(),
+        allow_list: s.allow_list.join("\n"),
+        retention_days: s.retention_days.map(|d| d.to_string()).unwrap_or_default(),
+        may_edit,
+        saved,
+        errors,
+    }))
+}
+
+/// `GET /m365/settings`: detection thresholds, allow list and retention.
+pub async fn settings(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let a = actor(&ctx)?;
+    let s = m365::settings(&state.db, a).await.map_err(fail(&ctx))?;
+    settings_page(&ctx, &s, false, Vec::new())
+}
+
+/// `POST /m365/settings`: saves them (administrators); invalid values are shown with the form.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<FormData>,
+) -> PageResult {
+    let a = actor(&ctx)?;
+    csrf(&ctx, &form)?;
+    let t = ctx.tr();
+    let field = |k: &str| form.get(k).trim().to_string();
+    let mut errors = Vec::new();
+    let mut num = |k: &str, current: i64| -> i64 {
+        match field(k).parse::<i64>() {
+            Ok(v) => v,
+            Err(_) => {
+                errors.push((k.to_string(), "field-out-of-range".to_string()));
+                current
+            }
+        }
+    };
+    let d = m365::settings(&state.db, a).await.map_err(fail(&ctx))?;
+    let usize_of = |v: i64| usize::try_from(v).unwrap_or(0);
+    let thresholds = m365::Thresholds {
+        spray_users: usize_of(num("spray_users", 0)),
+        spray_window_min: num("spray_window_min", 0),
+        brute_failures: usize_of(num("brute_failures", 0)),
+        brute_window_min: num("brute_window_min", 0),
+        success_after: usize_of(num("success_after", 0)),
+        download_events: usize_of(num("download_events", 0)),
+        download_window_min: num("download_window_min", 0),
+    };
+    let retention = field("retention_days");
+    let retention_days = if retention.is_empty() {
+        None
+    } else {
+        match retention.parse::<u32>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                errors.push(("retention_days".into(), "field-out-of-range".into()));
+                d.retention_days
+            }
+        }
+    };
+    let new = m365::Settings {
+        thresholds,
+        allow_list: field("allow_list").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        retention_days,
+    };
+    let label = |(f, k): &(String, String)| format!("{f}: {}", t.t(k));
+    if !errors.is_empty() {
+        return settings_page(&ctx, &new, false, errors.iter().map(label).collect());
+    }
+    match m365::save_settings(&state.db, a, &new, state.now()).await {
+        Ok(s) => settings_page(&ctx, &s, true, Vec::new()),
+        Err(AppError::Validation(v)) => settings_page(&ctx, &new, false, v.iter().map(label).collect()),
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
 }

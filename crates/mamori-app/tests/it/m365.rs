@@ -60,6 +60,7 @@ async fn imports_deduplicate_and_search(db: Db) {
         user: user.into(),
         operation: operation.into(),
         ip: ip.into(),
+        workload: String::new(),
         from: from.into(),
         to: to.into(),
         limit: 0,
@@ -73,6 +74,10 @@ async fn imports_deduplicate_and_search(db: Db) {
     let role = m365::events(&db, &a, &q("", "Add member to role.", "", "", "")).await.unwrap();
     assert_eq!(role.len(), 1);
     assert!(m365::events(&db, &a, &q("", "", "", "2030-01-01", "")).await.unwrap().is_empty());
+    let exchange =
+        m365::events(&db, &a, &EventQuery { workload: "Exchange".into(), ..Default::default() }).await.unwrap();
+    assert!(!exchange.is_empty() && exchange.iter().all(|e| e.workload == "Exchange"));
+    assert!(exchange.iter().all(|e| e.raw.contains("\"Exchange\"")), "raw JSON comes back from the segments");
     let accounts = mamori_store::rows::m365_accounts(&mut db.conn().await.unwrap().ex(), &o.id).await.unwrap();
     assert_eq!(accounts.len(), 3);
     assert!(mamori_app::audit::verify_org(&db, &o.id).await.unwrap().is_ok());
@@ -94,7 +99,7 @@ async fn detections_over_imported_events(db: Db) {
     std::fs::write(&spray, lines).unwrap();
     m365::import_file(&db, &a, &store, &spray, T0).await.unwrap();
     m365::import_file(&db, &a, &store, &fixture("purview_new.csv"), T0).await.unwrap();
-    let hits = m365::detect(&db, &a, None, &Default::default()).await.unwrap();
+    let hits = m365::detect(&db, &a, None).await.unwrap();
     let rules: Vec<&str> = hits.iter().map(|h| h.rule).collect();
     assert!(rules.contains(&"password_spray"), "{rules:?}");
     assert!(rules.contains(&"role_change"));
@@ -157,7 +162,7 @@ async fn detections_over_imported_events(db: Db) {
         "dismissed"
     );
     // Negative: before the spray's day nothing is found; a later start misses it.
-    let later = m365::detect(&db, &a, Some(jiff::civil::date(2026, 1, 6)), &Default::default()).await.unwrap();
+    let later = m365::detect(&db, &a, Some(jiff::civil::date(2026, 1, 6))).await.unwrap();
     assert!(later.iter().all(|h| h.rule != "password_spray"));
 }
 
@@ -216,8 +221,136 @@ async fn leaver_with_an_enabled_account_is_flagged(db: Db) {
     );
 }
 
+async fn settings_retention_and_the_newer_rules(db: Db) {
+    let o = org::create(&db, "acme", "アクメ", T0).await.unwrap();
+    let a = Actor::cli(&o.id);
+    let dir = std::env::temp_dir().join(format!("mamori-m365-{}", mamori_app::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = mamori_app::evidence::EvidenceStore { dir: dir.join("evidence"), max_bytes: 1 << 20 };
+    let ev = |id: String, time: String, op: &str, user: &str, ip: &str, extra: serde_json::Value| {
+        let mut v = serde_json::json!({"Id": id, "CreationTime": time, "Operation": op, "RecordType": 15, "UserId": user, "ClientIP": ip});
+        if let (Some(o), Some(x)) = (v.as_object_mut(), extra.as_object()) {
+            o.extend(x.clone());
+        }
+        v.to_string()
+    };
+    let none = serde_json::json!({});
+    let mut lines = vec![
+        // taro: an old sign-in (for retention), then home, a new network, and the office VPN.
+        ev("t0".into(), "2025-01-01T01:00:00".into(), "UserLoggedIn", "taro@example.jp", "198.51.100.10", none.clone()),
+        ev("t1".into(), "2026-01-05T01:00:00".into(), "UserLoggedIn", "taro@example.jp", "198.51.100.11", none.clone()),
+        ev("t2".into(), "2026-01-05T02:00:00".into(), "UserLoggedIn", "taro@example.jp", "203.0.113.50", none.clone()),
+        ev("t3".into(), "2026-01-05T03:00:00".into(), "UserLoggedIn", "taro@example.jp", "192.0.2.5", none.clone()),
+        // A guest share and an internal one.
+        ev(
+            "s1".into(),
+            "2026-01-05T04:00:00".into(),
+            "SharingSet",
+            "taro@example.jp",
+            "",
+            serde_json::json!({"TargetUserOrGroupType": "Guest", "TargetUserOrGroupName": "partner@example.com"}),
+        ),
+        ev(
+            "s2".into(),
+            "2026-01-05T04:01:00".into(),
+            "SharingSet",
+            "taro@example.jp",
+            "",
+            serde_json::json!({"TargetUserOrGroupType": "Member", "TargetUserOrGroupName": "hanako@example.jp"}),
+        ),
+    ];
+    // hanako downloads 60 files in half an hour; jiro fails 12 times in 24 minutes.
+    for i in 0..60 {
+        lines.push(ev(
+            format!("d{i:02}"),
+            format!("2026-01-06T01:{:02}:{:02}", i / 2, (i % 2) * 30),
+            "FileDownloaded",
+            "hanako@example.jp",
+            "198.51.100.20",
+            none.clone(),
+        ));
+    }
+    for i in 0..12 {
+        lines.push(ev(
+            format!("f{i:02}"),
+            format!("2026-01-07T01:{:02}:00", i * 2),
+            "UserLoginFailed",
+            "jiro@example.jp",
+            "198.51.100.30",
+            none.clone(),
+        ));
+    }
+    let file = dir.join("mixed.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let r = m365::import_file(&db, &a, &store, &file, T0).await.unwrap();
+    assert_eq!((r.new, r.rejected), (78, 0));
+    let rules = |hits: &[m365::Hit]| hits.iter().map(|h| (h.rule, h.user.clone())).collect::<Vec<_>>();
+    let hits = m365::detect(&db, &a, None).await.unwrap();
+    let found = rules(&hits);
+    assert!(found.contains(&("mass_download", "hanako@example.jp".into())), "{found:?}");
+    assert!(found.contains(&("brute_force", "jiro@example.jp".into())));
+    assert_eq!(
+        hits.iter().filter(|h| h.rule == "external_sharing").map(|h| h.event_ids.clone()).collect::<Vec<_>>(),
+        vec![vec!["s1".to_string()]]
+    );
+    let new_net: Vec<Vec<String>> =
+        hits.iter().filter(|h| h.rule == "new_network").map(|h| h.event_ids.clone()).collect();
+    assert_eq!(
+        new_net,
+        vec![vec!["t2".to_string()], vec!["t3".to_string()]],
+        "the home network is known from the first sign-in"
+    );
+
+    // Settings: validated, audited, and used by the detections.
+    assert_eq!(m365::settings(&db, &a).await.unwrap(), m365::Settings::default());
+    assert_eq!(
+        m365::purge(&db, &a, jiff::civil::date(2026, 11, 26), T0).await.unwrap(),
+        None,
+        "kept forever by default"
+    );
+    let bad = m365::Settings {
+        thresholds: m365::Thresholds { brute_failures: 1, ..Default::default() },
+        allow_list: vec!["office".into()],
+        retention_days: Some(30),
+    };
+    match m365::save_settings(&db, &a, &bad, T0).await {
+        Err(AppError::Validation(f)) => {
+            let names: Vec<&str> = f.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, vec!["brute_failures", "allow_list", "retention_days"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let good = m365::Settings {
+        thresholds: m365::Thresholds { brute_failures: 20, ..Default::default() },
+        allow_list: vec!["192.0.2.0/24".into()],
+        retention_days: Some(365),
+    };
+    m365::save_settings(&db, &a, &good, T0 + 1).await.unwrap();
+    assert_eq!(m365::settings(&db, &a).await.unwrap(), good);
+    let found = rules(&m365::detect(&db, &a, None).await.unwrap());
+    assert!(!found.iter().any(|(r, _)| *r == "brute_force"), "12 failures are below the raised threshold");
+    assert_eq!(found.iter().filter(|(r, _)| *r == "new_network").count(), 1, "the VPN block is allowed");
+
+    // Retention: a year before 2026-11-26 removes only the 2025 sign-in, and says so in the
+    // audit trail.
+    let taro = EventQuery { user: "taro@example.jp".into(), ..Default::default() };
+    assert_eq!(m365::events(&db, &a, &taro).await.unwrap().len(), 6);
+    let p = m365::purge(&db, &a, jiff::civil::date(2026, 11, 26), T0 + 2).await.unwrap().unwrap();
+    assert_eq!((p.events, p.segments), (1, 0), "the segment still holds newer events");
+    let left = m365::events(&db, &a, &taro).await.unwrap();
+    assert_eq!(left.len(), 5);
+    assert!(left.iter().all(|e| e.at.as_str() >= "2026"));
+    let again = m365::purge(&db, &a, jiff::civil::date(2026, 11, 26), T0 + 3).await.unwrap().unwrap();
+    assert_eq!(again.events, 0);
+    let trail = mamori_store::rows::audit_range(&mut db.conn().await.unwrap().ex(), &o.id, 0, 10_000).await.unwrap();
+    assert!(trail.iter().any(|e| e.object_type == "m365_settings"));
+    assert_eq!(trail.iter().filter(|e| e.object_type == "m365_event" && e.action == "delete").count(), 1);
+    assert!(mamori_app::audit::verify_org(&db, &o.id).await.unwrap().is_ok());
+}
+
 on_both_engines!(
     imports_deduplicate_and_search,
     detections_over_imported_events,
-    leaver_with_an_enabled_account_is_flagged
+    leaver_with_an_enabled_account_is_flagged,
+    settings_retention_and_the_newer_rules
 );
