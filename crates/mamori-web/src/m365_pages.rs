@@ -99,6 +99,9 @@ pub async fn import(State(state): State<AppState>, Extension(ctx): Extension<Ctx
                         Err(e) => return Err(PageError::new(&ctx, AppError::Blocked(e.body_text()))),
                     }
                 }
+                // tokio writes in the background: without a flush the importer could read a
+                // file whose last chunk is still in flight.
+                tokio::io::AsyncWriteExt::flush(&mut f).await.map_err(io)?;
                 saved = Some(path);
             }
             _ => {}
