@@ -47,14 +47,49 @@ const MAX_FILE: u64 = 8 * 1024 * 1024 * 1024;
 const KEEP_REJECTIONS: usize = 200;
 /// Events per stored batch (one multi-row INSERT and one raw-JSON segment).
 const BATCH: usize = 256;
-/// Records per message from the parser thread.
-const CHUNK: usize = 512;
 /// Day postings held before they are written.
 const TERMS_HELD: usize = 20_000;
 
 enum Msg {
-    Item(Item),
+    Batch(Batch),
+    Account(mamori_m365::Account),
     Rejected(Rejected),
+    Terms(Vec<(&'static str, String, String)>),
+}
+
+/// A batch of events prepared on the parser thread: packed for the INSERT, and its raw JSON
+/// already compressed as a segment of every slot (used as is when every event is new).
+struct Batch {
+    events: Vec<mamori_m365::AuditRecord>,
+    packed: String,
+    segment: Vec<u8>,
+    first_at: String,
+    last_at: String,
+}
+
+impl Batch {
+    fn prepare(events: Vec<mamori_m365::AuditRecord>) -> Result<Batch, String> {
+        let rows: Vec<rows::NewM365Event<'_>> = events.iter().map(new_event).collect();
+        let packed = rows::pack_m365_events(&rows).map_err(|e| e.to_string())?;
+        drop(rows);
+        let segment = mamori_m365::segment::encode(&events.iter().map(|e| e.raw.as_bytes()).collect::<Vec<_>>());
+        let first_at = events.iter().map(|e| e.time.as_str()).min().unwrap_or("").to_string();
+        let last_at = events.iter().map(|e| e.time.as_str()).max().unwrap_or("").to_string();
+        Ok(Batch { events, packed, segment, first_at, last_at })
+    }
+}
+
+fn new_event(e: &mamori_m365::AuditRecord) -> rows::NewM365Event<'_> {
+    rows::NewM365Event {
+        at: &e.time,
+        audit_id: &e.id,
+        operation: &e.operation,
+        user_id: &e.user,
+        ip: &e.ip,
+        workload: &e.workload,
+        record_type: e.record_type,
+        result: &e.result,
+    }
 }
 
 /// A random positive segment id.
@@ -101,7 +136,7 @@ impl Terms {
         }
     }
 
-    async fn flush(&mut self, tx: &mut mamori_store::Tx, org_id: &str) -> Result<(), AppError> {
+    fn take(&mut self) -> Vec<(&'static str, String, String)> {
         let mut list = Vec::with_capacity(self.count);
         for (k, map) in self.held.iter_mut().enumerate() {
             for (term, days) in map.drain() {
@@ -111,50 +146,35 @@ impl Terms {
             }
         }
         self.count = 0;
-        rows::insert_m365_terms(&mut tx.ex(), org_id, &list).await?;
-        Ok(())
+        list
     }
 }
 
-/// Stores one batch: the new events and a segment with their raw JSON. Returns how many were
-/// new.
-async fn store_batch(
-    tx: &mut mamori_store::Tx,
-    org_id: &str,
-    import_id: &str,
-    batch: &[mamori_m365::AuditRecord],
-    terms: &mut Terms,
-) -> Result<u64, AppError> {
-    if batch.is_empty() {
+/// Stores one batch: the new events and a segment with their raw JSON (the prepared one when
+/// every event is new, else one of the new slots only). Returns how many were new.
+async fn store_batch(tx: &mut mamori_store::Tx, org_id: &str, import_id: &str, batch: Batch) -> Result<u64, AppError> {
+    if batch.events.is_empty() {
         return Ok(0);
     }
     let seg = segment_id()?;
-    let rows_in: Vec<rows::NewM365Event<'_>> = batch
-        .iter()
-        .map(|e| rows::NewM365Event {
-            at: &e.time,
-            audit_id: &e.id,
-            operation: &e.operation,
-            user_id: &e.user,
-            ip: &e.ip,
-            workload: &e.workload,
-            record_type: e.record_type,
-            result: &e.result,
-        })
-        .collect();
-    let new_slots = rows::insert_m365_events(&mut tx.ex(), org_id, seg, &rows_in).await?;
+    let n = batch.events.len();
+    let new_slots = rows::insert_m365_events_packed(&mut tx.ex(), org_id, seg, &batch.packed, n).await?;
     if new_slots.is_empty() {
         return Ok(0);
     }
-    let mut entries: Vec<&[u8]> = vec![&[]; batch.len()];
-    let (mut first, mut last) = (None::<&str>, None::<&str>);
-    for &slot in &new_slots {
-        let Some(e) = usize::try_from(slot).ok().and_then(|i| batch.get(i)) else { continue };
-        entries[slot as usize] = e.raw.as_bytes();
-        first = Some(first.map_or(e.time.as_str(), |f| f.min(e.time.as_str())));
-        last = Some(last.map_or(e.time.as_str(), |l| l.max(e.time.as_str())));
-        terms.add(e);
-    }
+    let (data, first_at, last_at) = if new_slots.len() == n {
+        (batch.segment, batch.first_at, batch.last_at)
+    } else {
+        let mut entries: Vec<&[u8]> = vec![&[]; n];
+        let (mut first, mut last) = (None::<&str>, None::<&str>);
+        for &slot in &new_slots {
+            let Some(e) = usize::try_from(slot).ok().and_then(|i| batch.events.get(i)) else { continue };
+            entries[slot as usize] = e.raw.as_bytes();
+            first = Some(first.map_or(e.time.as_str(), |f| f.min(e.time.as_str())));
+            last = Some(last.map_or(e.time.as_str(), |l| l.max(e.time.as_str())));
+        }
+        (mamori_m365::segment::encode(&entries), first.unwrap_or("").to_string(), last.unwrap_or("").to_string())
+    };
     rows::insert_m365_segment(
         &mut tx.ex(),
         &rows::M365SegmentRow {
@@ -162,16 +182,13 @@ async fn store_batch(
             id: seg,
             import_id: import_id.to_string(),
             codec: "lz4".into(),
-            entries: batch.len() as i64,
-            first_at: first.unwrap_or("").to_string(),
-            last_at: last.unwrap_or("").to_string(),
-            data: mamori_m365::segment::encode(&entries),
+            entries: n as i64,
+            first_at,
+            last_at,
+            data,
         },
     )
     .await?;
-    if terms.count >= TERMS_HELD {
-        terms.flush(tx, org_id).await?;
-    }
     Ok(new_slots.len() as u64)
 }
 
@@ -224,24 +241,56 @@ pub async fn import_file(
     }
     let kept = up.finish_as(db, actor, &name, Some("application/octet-stream"), now).await?;
     // 3. Stream the records into one transaction.
-    let (tx_items, mut rx) = tokio::sync::mpsc::channel::<Vec<Msg>>(8);
+    let (tx_items, mut rx) = tokio::sync::mpsc::channel::<Msg>(16);
     let parse_path = path.to_path_buf();
+    // The parser thread also packs each batch, compresses its raw JSON and collects the day
+    // postings (a duplicate's postings already exist, so they are harmless), leaving the
+    // database calls alone on this side.
     let parser = tokio::task::spawn_blocking(move || -> Result<mamori_m365::Format, String> {
         let f = std::fs::File::open(&parse_path).map_err(|e| e.to_string())?;
         let input = mamori_m365::decode(f).map_err(|e| e.to_string())?;
-        let chunk = std::cell::RefCell::new(Vec::with_capacity(CHUNK));
+        struct State {
+            events: Vec<mamori_m365::AuditRecord>,
+            terms: Terms,
+            failed: Option<String>,
+        }
+        let state =
+            std::cell::RefCell::new(State { events: Vec::with_capacity(BATCH), terms: Terms::default(), failed: None });
         let send = |m: Msg| {
-            let mut c = chunk.borrow_mut();
-            c.push(m);
-            if c.len() >= CHUNK {
-                let full = std::mem::replace(&mut *c, Vec::with_capacity(CHUNK));
-                let _ = tx_items.blocking_send(full);
+            let _ = tx_items.blocking_send(m);
+        };
+        let flush = |st: &mut State| {
+            if !st.events.is_empty() {
+                let events = std::mem::replace(&mut st.events, Vec::with_capacity(BATCH));
+                match Batch::prepare(events) {
+                    Ok(b) => send(Msg::Batch(b)),
+                    Err(e) => st.failed = Some(e),
+                }
+            }
+            if st.terms.count >= TERMS_HELD {
+                send(Msg::Terms(st.terms.take()));
             }
         };
-        let format = mamori_m365::read(input, |i| send(Msg::Item(i)), |r| send(Msg::Rejected(r)));
-        let rest = chunk.into_inner();
-        if !rest.is_empty() {
-            let _ = tx_items.blocking_send(rest);
+        let format = mamori_m365::read(
+            input,
+            |i| match i {
+                Item::Event(e) => {
+                    let mut st = state.borrow_mut();
+                    st.terms.add(&e);
+                    st.events.push(e);
+                    if st.events.len() >= BATCH {
+                        flush(&mut st);
+                    }
+                }
+                Item::Account(a) => send(Msg::Account(a)),
+            },
+            |r| send(Msg::Rejected(r)),
+        );
+        let mut st = state.into_inner();
+        flush(&mut st);
+        send(Msg::Terms(st.terms.take()));
+        if let Some(e) = st.failed {
+            return Err(e);
         }
         format.map_err(|e| e.to_string())
     });
@@ -257,56 +306,46 @@ pub async fn import_file(
         rejections: Vec::new(),
     };
     let mut earliest: Option<String> = None;
-    let mut batch: Vec<mamori_m365::AuditRecord> = Vec::with_capacity(BATCH);
-    let mut terms = Terms::default();
     let mut tx = db.begin().await?;
-    while let Some(chunk) = rx.recv().await {
-        for m in chunk {
-            match m {
-                Msg::Item(Item::Event(e)) => {
-                    report.read += 1;
-                    if earliest.as_ref().is_none_or(|x| e.time < *x) {
-                        earliest = Some(e.time.clone());
-                    }
-                    batch.push(e);
-                    if batch.len() >= BATCH {
-                        let new = store_batch(&mut tx, &actor.org_id, &import_id, &batch, &mut terms).await?;
-                        report.new += new;
-                        report.duplicate += batch.len() as u64 - new;
-                        batch.clear();
-                    }
+    while let Some(m) = rx.recv().await {
+        match m {
+            Msg::Batch(b) => {
+                let n = b.events.len() as u64;
+                report.read += n;
+                if earliest.as_ref().is_none_or(|x| b.first_at < *x) {
+                    earliest = Some(b.first_at.clone());
                 }
-                Msg::Item(Item::Account(a)) => {
-                    report.read += 1;
-                    report.new += 1;
-                    rows::upsert_m365_account(
-                        &mut tx.ex(),
-                        &M365AccountRow {
-                            org_id: actor.org_id.clone(),
-                            upn: a.upn,
-                            display_name: a.display_name,
-                            blocked: i64::from(a.blocked),
-                            licenses: a.licenses,
-                            created: a.created,
-                            deleted: a.deleted,
-                            import_id: import_id.clone(),
-                        },
-                    )
-                    .await?;
-                }
-                Msg::Rejected(r) => {
-                    report.rejected += 1;
-                    if report.rejections.len() < KEEP_REJECTIONS {
-                        report.rejections.push((r.line, r.reason));
-                    }
+                let new = store_batch(&mut tx, &actor.org_id, &import_id, b).await?;
+                report.new += new;
+                report.duplicate += n - new;
+            }
+            Msg::Account(a) => {
+                report.read += 1;
+                report.new += 1;
+                rows::upsert_m365_account(
+                    &mut tx.ex(),
+                    &M365AccountRow {
+                        org_id: actor.org_id.clone(),
+                        upn: a.upn,
+                        display_name: a.display_name,
+                        blocked: i64::from(a.blocked),
+                        licenses: a.licenses,
+                        created: a.created,
+                        deleted: a.deleted,
+                        import_id: import_id.clone(),
+                    },
+                )
+                .await?;
+            }
+            Msg::Rejected(r) => {
+                report.rejected += 1;
+                if report.rejections.len() < KEEP_REJECTIONS {
+                    report.rejections.push((r.line, r.reason));
                 }
             }
+            Msg::Terms(list) => rows::insert_m365_terms(&mut tx.ex(), &actor.org_id, &list).await?,
         }
     }
-    let new = store_batch(&mut tx, &actor.org_id, &import_id, &batch, &mut terms).await?;
-    report.new += new;
-    report.duplicate += batch.len() as u64 - new;
-    terms.flush(&mut tx, &actor.org_id).await?;
     let format = parser
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?

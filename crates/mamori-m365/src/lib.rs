@@ -241,14 +241,138 @@ const RECORD_TYPES: [(&str, i64); 8] = [
 ];
 
 /// Parses one AuditData object (tolerant of numbers sent as strings and of enum names).
+///
+/// The fields the record needs are read straight into borrowed strings, skipping the rest
+/// (most of an AuditData); an object this fast path cannot take (a duplicate key, not an
+/// object) goes through a `serde_json::Value`, which also words the error.
 pub fn parse_audit_data(json: &str) -> Result<AuditRecord, String> {
-    let v: Value = serde_json::from_str(json).map_err(|e| format!("AuditData is not JSON: {e}"))?;
-    record_from_value(&v, json)
+    parse_audit_data_owned(json.to_string())
 }
 
-fn record_from_value(v: &Value, raw: &str) -> Result<AuditRecord, String> {
+/// [`parse_audit_data`] keeping `json` itself as the record's raw JSON (no copy).
+fn parse_audit_data_owned(json: String) -> Result<AuditRecord, String> {
+    let fast = match serde_json::from_str::<Fields<'_>>(&json) {
+        Ok(f) => Some(record_from(|k| f.get(k))),
+        Err(_) => None,
+    };
+    let mut r = match fast {
+        Some(r) => r?,
+        None => {
+            let v: Value = serde_json::from_str(&json).map_err(|e| format!("AuditData is not JSON: {e}"))?;
+            record_from_value(&v)?
+        }
+    };
+    r.raw = json;
+    Ok(r)
+}
+
+/// A JSON scalar as text (a string, number or boolean; anything else reads as absent).
+#[derive(Debug, Default)]
+struct Scalar<'a>(Option<std::borrow::Cow<'a, str>>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Scalar<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(std::borrow::Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(std::borrow::Cow::Owned(v.to_string()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(std::borrow::Cow::Owned(v))))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(std::borrow::Cow::Owned(v.to_string()))))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(std::borrow::Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                // Worded as serde_json's Value would word it.
+                Ok(Scalar(serde_json::Number::from_f64(v).map(|n| std::borrow::Cow::Owned(n.to_string()))))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(std::borrow::Cow::Owned(v.to_string()))))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The AuditData fields a record needs; the others are skipped.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Fields<'a> {
+    #[serde(rename = "Id", borrow)]
+    id: Scalar<'a>,
+    #[serde(rename = "CreationTime", borrow)]
+    creation_time: Scalar<'a>,
+    #[serde(rename = "Operation", borrow)]
+    operation: Scalar<'a>,
+    #[serde(rename = "RecordType", borrow)]
+    record_type: Scalar<'a>,
+    #[serde(rename = "ClientIP", borrow)]
+    client_ip: Scalar<'a>,
+    #[serde(rename = "ClientIPAddress", borrow)]
+    client_ip_address: Scalar<'a>,
+    #[serde(rename = "ActorIpAddress", borrow)]
+    actor_ip_address: Scalar<'a>,
+    #[serde(rename = "UserId", borrow)]
+    user_id: Scalar<'a>,
+    #[serde(rename = "Workload", borrow)]
+    workload: Scalar<'a>,
+    #[serde(rename = "ResultStatus", borrow)]
+    result_status: Scalar<'a>,
+}
+
+impl Fields<'_> {
+    fn get(&self, k: &str) -> String {
+        let s = match k {
+            "Id" => &self.id,
+            "CreationTime" => &self.creation_time,
+            "Operation" => &self.operation,
+            "RecordType" => &self.record_type,
+            "ClientIP" => &self.client_ip,
+            "ClientIPAddress" => &self.client_ip_address,
+            "ActorIpAddress" => &self.actor_ip_address,
+            "UserId" => &self.user_id,
+            "Workload" => &self.workload,
+            "ResultStatus" => &self.result_status,
+            _ => return String::new(),
+        };
+        s.0.as_deref().unwrap_or("").to_string()
+    }
+}
+
+/// The record from a parsed AuditData (`raw` left empty for the caller).
+fn record_from_value(v: &Value) -> Result<AuditRecord, String> {
     let o = v.as_object().ok_or("AuditData is not an object")?;
-    let get = |k: &str| o.get(k).and_then(str_of).unwrap_or_default();
+    record_from(|k| o.get(k).and_then(str_of).unwrap_or_default())
+}
+
+/// The record from AuditData's fields (`get` gives a field as text, "" when absent); `raw` is
+/// left empty for the caller.
+fn record_from(get: impl Fn(&str) -> String) -> Result<AuditRecord, String> {
     let id = get("Id");
     if id.trim().is_empty() {
         return Err("AuditData.Id is missing".into());
@@ -279,7 +403,7 @@ fn record_from_value(v: &Value, raw: &str) -> Result<AuditRecord, String> {
         workload: get("Workload"),
         record_type,
         result: get("ResultStatus"),
-        raw: raw.to_string(),
+        raw: String::new(),
     })
 }
 
@@ -375,7 +499,7 @@ fn read_csv(
                 if raw.is_empty() {
                     Err("the AuditData column is empty".to_string())
                 } else {
-                    parse_audit_data(&raw).map(Item::Event)
+                    parse_audit_data_owned(raw).map(Item::Event)
                 }
             }
             Format::EntraSigninCsv => {
@@ -449,7 +573,14 @@ fn read_json(
             }
         }
         let signin = format == Format::EntraSigninJson;
-        let r = if signin { signin_from_json(v) } else { record_from_value(v, &v.to_string()) };
+        let r = if signin {
+            signin_from_json(v)
+        } else {
+            record_from_value(v).map(|mut r| {
+                r.raw = v.to_string();
+                r
+            })
+        };
         match r {
             Ok(rec) => each(Item::Event(rec)),
             Err(reason) => rejected(Rejected { line: n, reason }),

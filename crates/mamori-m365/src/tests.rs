@@ -181,3 +181,59 @@ proptest! {
         }
     }
 }
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::json;
+    prop_oneof![
+        "[ -~]{0,12}".prop_map(serde_json::Value::from),
+        "\\\\u00e9[a-z]{0,3}|\\\\\"q\\\\\"".prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<u64>().prop_map(serde_json::Value::from),
+        (-1e9f64..1e9).prop_map(serde_json::Value::from),
+        any::<bool>().prop_map(serde_json::Value::from),
+        Just(serde_json::Value::Null),
+        Just(json!([1, "a", {"b": null}])),
+        Just(json!({"Name": "ForwardTo", "Value": "x@example.com"})),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn the_fast_auditdata_path_agrees_with_the_value_path(
+        fields in proptest::collection::vec(
+            (prop_oneof![
+                Just("Id"), Just("CreationTime"), Just("Operation"), Just("RecordType"), Just("ClientIP"),
+                Just("ClientIPAddress"), Just("ActorIpAddress"), Just("UserId"), Just("Workload"),
+                Just("ResultStatus"), Just("ObjectId"), Just("Parameters")
+            ], json_value()),
+            0..14,
+        ),
+        good_time in any::<bool>(),
+        escaped_id in any::<bool>(),
+    ) {
+        let mut o = serde_json::Map::new();
+        if good_time {
+            o.insert("CreationTime".into(), "2026-01-05T01:02:03".into());
+            o.insert("Id".into(), if escaped_id { "id-\u{e9}\"x\"".into() } else { "id-1".into() });
+            o.insert("Operation".into(), "FileAccessed".into());
+        }
+        for (k, v) in fields {
+            o.insert(k.to_string(), v);
+        }
+        let json = serde_json::Value::Object(o).to_string();
+        let slow = serde_json::from_str::<serde_json::Value>(&json)
+            .map_err(|e| e.to_string())
+            .and_then(|v| record_from_value(&v))
+            .map(|mut r| {
+                r.raw = json.clone();
+                r
+            });
+        prop_assert_eq!(parse_audit_data(&json), slow);
+    }
+}
+
+#[test]
+fn duplicate_keys_fall_back_to_the_value_path() {
+    let json = r#"{"Id":"a","Id":"b","CreationTime":"2026-01-05T01:02:03","Operation":"Send"}"#;
+    assert_eq!(parse_audit_data(json).unwrap().id, "b", "the last value wins, as serde_json's Value keeps it");
+}

@@ -72,17 +72,34 @@ pub async fn insert_m365_events(
     seg: i64,
     events: &[NewM365Event<'_>],
 ) -> Result<Vec<i64>, StoreError> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
+    let batch = pack_m365_events(events)?;
+    insert_m365_events_packed(ex, org_id, seg, &batch, events.len()).await
+}
+
+/// A batch of events as [`insert_m365_events_packed`] takes it (so that packing can run on
+/// another thread than the database calls).
+pub fn pack_m365_events(events: &[NewM365Event<'_>]) -> Result<String, StoreError> {
     /// (time, id, operation, user, ip, workload, record type, result), as the SQL unpacks it.
     type Packed<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str, i64, &'a str);
     let rows: Vec<Packed<'_>> = events
         .iter()
         .map(|e| (e.at, e.audit_id, e.operation, e.user_id, e.ip, e.workload, e.record_type, e.result))
         .collect();
-    let batch = serde_json::to_string(&rows).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let n = events.len() as u64;
+    serde_json::to_string(&rows).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// [`insert_m365_events`] of a batch packed by [`pack_m365_events`] (`count` events).
+pub async fn insert_m365_events_packed(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    seg: i64,
+    batch: &str,
+    count: usize,
+) -> Result<Vec<i64>, StoreError> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let n = count as u64;
     let (inserted, partial) = match &mut *ex {
         Ex::Sqlite(c) => {
             let r = sqlx::query(
@@ -92,7 +109,7 @@ pub async fn insert_m365_events(
             )
             .bind(org_id)
             .bind(seg)
-            .bind(&batch)
+            .bind(batch)
             .execute(&mut **c)
             .await?
             .rows_affected();
@@ -103,7 +120,7 @@ pub async fn insert_m365_events(
                 )
                 .bind(org_id)
                 .bind(seg)
-                .bind(&batch)
+                .bind(batch)
                 .fetch_one(&mut **c)
                 .await?
             } else {
@@ -119,7 +136,7 @@ pub async fn insert_m365_events(
             )
             .bind(org_id)
             .bind(seg)
-            .bind(&batch)
+            .bind(batch)
             .execute(&mut **c)
             .await?
             .rows_affected();
@@ -130,7 +147,7 @@ pub async fn insert_m365_events(
                 )
                 .bind(org_id)
                 .bind(seg)
-                .bind(&batch)
+                .bind(batch)
                 .fetch_one(&mut **c)
                 .await?
             } else {
