@@ -20,14 +20,156 @@ pub struct EvidenceStore {
     pub max_bytes: u64,
 }
 
-/// An upload in progress.
-pub struct Upload {
+/// What every kind of upload accounts for: the temporary file, the running hash, the size
+/// and the first bytes (for the type check).
+struct Parts {
     store: EvidenceStore,
     temp: PathBuf,
-    file: tokio::fs::File,
     hasher: Sha256,
     size: u64,
     head: Vec<u8>,
+}
+
+impl Parts {
+    /// Counts, hashes and keeps the head of a chunk; refuses files over the limit.
+    fn account(&mut self, chunk: &[u8]) -> Result<(), String> {
+        self.size += chunk.len() as u64;
+        if self.size > self.store.max_bytes {
+            return Err(format!("file larger than {} bytes", self.store.max_bytes));
+        }
+        if self.head.len() < 512 {
+            let take = (512 - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.hasher.update(chunk);
+        Ok(())
+    }
+
+    /// Checks the type and moves the file to its content address; the row to record.
+    async fn seal(
+        self,
+        actor: &Actor,
+        original_name: &str,
+        known_type: Option<&'static str>,
+        now: i64,
+    ) -> Result<EvidenceRow, AppError> {
+        let Some(content_type) = known_type.or_else(|| sniff(&self.head, original_name)) else {
+            let _ = tokio::fs::remove_file(&self.temp).await;
+            return Err(AppError::Blocked(format!("{original_name}: this kind of file is not accepted as evidence")));
+        };
+        if self.size == 0 {
+            let _ = tokio::fs::remove_file(&self.temp).await;
+            return Err(AppError::Blocked(format!("{original_name}: the file is empty")));
+        }
+        let sha = mamori_domain::hex::encode(&self.hasher.finalize());
+        let target = path_of(&self.store.dir, &sha);
+        if let Some(parent) = target.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(io)?;
+        }
+        if tokio::fs::try_exists(&target).await.map_err(io)? {
+            let _ = tokio::fs::remove_file(&self.temp).await;
+        } else {
+            tokio::fs::rename(&self.temp, &target).await.map_err(io)?;
+        }
+        Ok(EvidenceRow {
+            org_id: actor.org_id.clone(),
+            sha256: sha,
+            size: i64::try_from(self.size).unwrap_or(i64::MAX),
+            content_type: content_type.to_string(),
+            original_name: original_name
+                .chars()
+                .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                .take(200)
+                .collect(),
+            uploaded_by: actor.label.clone(),
+            uploaded_at: now,
+        })
+    }
+}
+
+/// Records a sealed file in the caller's transaction (audited when new); the stored row.
+async fn record(tx: &mut mamori_store::Tx, actor: &Actor, row: EvidenceRow, now: i64) -> Result<EvidenceRow, AppError> {
+    if rows::insert_evidence(&mut tx.ex(), &row).await? {
+        crate::audit::append(
+            tx,
+            crate::audit::Entry::by(
+                actor,
+                mamori_domain::audit::AuditAction::Create,
+                "evidence",
+                Some(&row.sha256),
+                None,
+                Some(serde_json::json!({ "name": row.original_name, "size": row.size, "type": row.content_type })),
+            ),
+            now,
+        )
+        .await?;
+    }
+    Ok(rows::evidence(&mut tx.ex(), &actor.org_id, &row.sha256).await?.unwrap_or(row))
+}
+
+/// An upload in progress.
+pub struct Upload {
+    parts: Parts,
+    file: tokio::fs::File,
+}
+
+/// An upload written from a blocking thread, for an importer that reads the file anyway: the
+/// bytes it reads through [`TeeReader`] are hashed and kept in the same pass.
+pub struct BlockingUpload {
+    parts: Parts,
+    file: std::io::BufWriter<std::fs::File>,
+}
+
+/// A reader that keeps what it reads in a [`BlockingUpload`].
+pub struct TeeReader<'a, R> {
+    inner: &'a mut R,
+    up: &'a mut BlockingUpload,
+}
+
+impl<'a, R: std::io::Read> TeeReader<'a, R> {
+    /// Reads `inner`, keeping every byte read in `up`.
+    pub fn new(inner: &'a mut R, up: &'a mut BlockingUpload) -> Self {
+        TeeReader { inner, up }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for TeeReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.up.write(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+impl BlockingUpload {
+    /// Adds the next chunk (blocking); refuses files over the limit.
+    pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        self.parts.account(chunk).map_err(std::io::Error::other)?;
+        self.file.write_all(chunk)
+    }
+
+    /// Flushes the copy, checks the type, moves it to its content address and records it in
+    /// the caller's transaction.
+    pub async fn finish_in(
+        self,
+        tx: &mut mamori_store::Tx,
+        actor: &Actor,
+        original_name: &str,
+        known_type: Option<&'static str>,
+        now: i64,
+    ) -> Result<EvidenceRow, AppError> {
+        let BlockingUpload { parts, file } = self;
+        let f = file.into_inner().map_err(|e| io(e.into_error()))?;
+        drop(f);
+        let row = parts.seal(actor, original_name, known_type, now).await?;
+        record(tx, actor, row, now).await
+    }
+
+    /// Abandons the upload (removes the temporary copy).
+    pub fn abandon(self) {
+        let _ = std::fs::remove_file(&self.parts.temp);
+    }
 }
 
 /// The content types accepted, decided from the first bytes (and the name for plain text).
@@ -94,7 +236,17 @@ impl EvidenceStore {
         tokio::fs::create_dir_all(&tmp_dir).await.map_err(io)?;
         let temp = tmp_dir.join(crate::new_id());
         let file = tokio::fs::File::create(&temp).await.map_err(io)?;
-        Ok(Upload { store: self.clone(), temp, file, hasher: Sha256::new(), size: 0, head: Vec::new() })
+        Ok(Upload {
+            parts: Parts { store: self.clone(), temp, hasher: Sha256::new(), size: 0, head: Vec::new() },
+            file,
+        })
+    }
+
+    /// Starts an upload to be written from a blocking thread ([`BlockingUpload`]).
+    pub async fn begin_blocking(&self, actor: &Actor) -> Result<BlockingUpload, AppError> {
+        let up = self.begin(actor).await?;
+        let file = up.file.into_std().await;
+        Ok(BlockingUpload { parts: up.parts, file: std::io::BufWriter::with_capacity(1 << 20, file) })
     }
 
     /// Reads a stored file of the organisation.
@@ -115,16 +267,10 @@ impl EvidenceStore {
 impl Upload {
     /// Adds the next chunk; refuses files over the limit.
     pub async fn write(&mut self, chunk: &[u8]) -> Result<(), AppError> {
-        self.size += chunk.len() as u64;
-        if self.size > self.store.max_bytes {
-            let _ = tokio::fs::remove_file(&self.temp).await;
-            return Err(AppError::Blocked(format!("file larger than {} bytes", self.store.max_bytes)));
+        if let Err(why) = self.parts.account(chunk) {
+            let _ = tokio::fs::remove_file(&self.parts.temp).await;
+            return Err(AppError::Blocked(why));
         }
-        if self.head.len() < 512 {
-            let take = (512 - self.head.len()).min(chunk.len());
-            self.head.extend_from_slice(&chunk[..take]);
-        }
-        self.hasher.update(chunk);
         self.file.write_all(chunk).await.map_err(io)
     }
 
@@ -145,56 +291,11 @@ impl Upload {
     ) -> Result<EvidenceRow, AppError> {
         self.file.flush().await.map_err(io)?;
         drop(self.file);
-        let Some(content_type) = known_type.or_else(|| sniff(&self.head, original_name)) else {
-            let _ = tokio::fs::remove_file(&self.temp).await;
-            return Err(AppError::Blocked(format!("{original_name}: this kind of file is not accepted as evidence")));
-        };
-        if self.size == 0 {
-            let _ = tokio::fs::remove_file(&self.temp).await;
-            return Err(AppError::Blocked(format!("{original_name}: the file is empty")));
-        }
-        let sha = mamori_domain::hex::encode(&self.hasher.finalize());
-        let target = path_of(&self.store.dir, &sha);
-        if let Some(parent) = target.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(io)?;
-        }
-        if tokio::fs::try_exists(&target).await.map_err(io)? {
-            let _ = tokio::fs::remove_file(&self.temp).await;
-        } else {
-            tokio::fs::rename(&self.temp, &target).await.map_err(io)?;
-        }
-        let row = EvidenceRow {
-            org_id: actor.org_id.clone(),
-            sha256: sha.clone(),
-            size: i64::try_from(self.size).unwrap_or(i64::MAX),
-            content_type: content_type.to_string(),
-            original_name: original_name
-                .chars()
-                .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-                .take(200)
-                .collect(),
-            uploaded_by: actor.label.clone(),
-            uploaded_at: now,
-        };
+        let row = self.parts.seal(actor, original_name, known_type, now).await?;
         let mut tx = db.begin().await?;
-        if rows::insert_evidence(&mut tx.ex(), &row).await? {
-            crate::audit::append(
-                &mut tx,
-                crate::audit::Entry::by(
-                    actor,
-                    mamori_domain::audit::AuditAction::Create,
-                    "evidence",
-                    Some(&sha),
-                    None,
-                    Some(serde_json::json!({ "name": row.original_name, "size": row.size, "type": row.content_type })),
-                ),
-                now,
-            )
-            .await?;
-        }
+        let row = record(&mut tx, actor, row, now).await?;
         tx.commit().await?;
-        let mut c = db.conn().await?;
-        Ok(rows::evidence(&mut c.ex(), &actor.org_id, &sha).await?.unwrap_or(row))
+        Ok(row)
     }
 }
 

@@ -16,10 +16,6 @@ use serde::Serialize;
 use std::io::BufRead;
 use std::path::Path;
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
-    move |e| AppError::Blocked(format!("{}: {e}", path.display()))
-}
-
 /// What one import did (the contract's fields, plus the rejected rows' reasons).
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
@@ -46,7 +42,7 @@ const MAX_FILE: u64 = 8 * 1024 * 1024 * 1024;
 /// Rejections kept in the import record.
 const KEEP_REJECTIONS: usize = 200;
 /// Events per stored batch (one multi-row INSERT and one raw-JSON segment).
-const BATCH: usize = 256;
+const BATCH: usize = 512;
 /// Day postings held before they are written.
 const TERMS_HELD: usize = 20_000;
 
@@ -61,17 +57,21 @@ enum Msg {
 /// already compressed as a segment of every slot (used as is when every event is new).
 struct Batch {
     events: Vec<mamori_m365::AuditRecord>,
-    packed: String,
+    /// Packed for PostgreSQL (SQLite binds the values).
+    packed: Option<String>,
     segment: Vec<u8>,
     first_at: String,
     last_at: String,
 }
 
 impl Batch {
-    fn prepare(events: Vec<mamori_m365::AuditRecord>) -> Result<Batch, String> {
-        let rows: Vec<rows::NewM365Event<'_>> = events.iter().map(new_event).collect();
-        let packed = rows::pack_m365_events(&rows).map_err(|e| e.to_string())?;
-        drop(rows);
+    fn prepare(events: Vec<mamori_m365::AuditRecord>, pack: bool) -> Result<Batch, String> {
+        let packed = if pack {
+            let rows: Vec<rows::NewM365Event<'_>> = events.iter().map(new_event).collect();
+            Some(rows::pack_m365_events(&rows).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
         let segment = mamori_m365::segment::encode(&events.iter().map(|e| e.raw.as_bytes()).collect::<Vec<_>>());
         let first_at = events.iter().map(|e| e.time.as_str()).min().unwrap_or("").to_string();
         let last_at = events.iter().map(|e| e.time.as_str()).max().unwrap_or("").to_string();
@@ -158,7 +158,13 @@ async fn store_batch(tx: &mut mamori_store::Tx, org_id: &str, import_id: &str, b
     }
     let seg = segment_id()?;
     let n = batch.events.len();
-    let new_slots = rows::insert_m365_events_packed(&mut tx.ex(), org_id, seg, &batch.packed, n).await?;
+    let new_slots = match &batch.packed {
+        Some(packed) => rows::insert_m365_events_packed(&mut tx.ex(), org_id, seg, packed, n).await?,
+        None => {
+            let rows_in: Vec<rows::NewM365Event<'_>> = batch.events.iter().map(new_event).collect();
+            rows::insert_m365_events(&mut tx.ex(), org_id, seg, &rows_in).await?
+        }
+    };
     if new_slots.is_empty() {
         return Ok(0);
     }
@@ -225,30 +231,46 @@ pub async fn import_file(
             path.display()
         )));
     }
-    // 2. Keep the file as evidence.
-    let mut up = store.with_limit(MAX_FILE).begin(actor).await?;
-    {
-        use tokio::io::AsyncReadExt;
-        let mut f = tokio::fs::File::open(path).await.map_err(io(path))?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = f.read(&mut buf).await.map_err(io(path))?;
-            if n == 0 {
-                break;
-            }
-            up.write(&buf[..n]).await?;
-        }
-    }
-    let kept = up.finish_as(db, actor, &name, Some("application/octet-stream"), now).await?;
+    // 2. The file is kept as evidence in the same pass as it is parsed (hashed and copied as
+    // the parser reads it), and recorded in the import's transaction.
+    let up = store.with_limit(MAX_FILE).begin_blocking(actor).await?;
     // 3. Stream the records into one transaction.
     let (tx_items, mut rx) = tokio::sync::mpsc::channel::<Msg>(16);
     let parse_path = path.to_path_buf();
     // The parser thread also packs each batch, compresses its raw JSON and collects the day
     // postings (a duplicate's postings already exist, so they are harmless), leaving the
     // database calls alone on this side.
-    let parser = tokio::task::spawn_blocking(move || -> Result<mamori_m365::Format, String> {
-        let f = std::fs::File::open(&parse_path).map_err(|e| e.to_string())?;
-        let input = mamori_m365::decode(f).map_err(|e| e.to_string())?;
+    let pack = db.engine() == mamori_store::Engine::Postgres;
+    let parser = tokio::task::spawn_blocking(move || {
+        let mut up = up;
+        let result = parse_into(&parse_path, &mut up, tx_items, pack);
+        (result, up)
+    });
+    fn parse_into(
+        path: &Path,
+        up: &mut crate::evidence::BlockingUpload,
+        tx_items: tokio::sync::mpsc::Sender<Msg>,
+        pack: bool,
+    ) -> Result<mamori_m365::Format, String> {
+        let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let format = parse_from(crate::evidence::TeeReader::new(&mut f, up), &tx_items, pack);
+        // Keep the whole file even when the parser stopped early.
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            up.write(&buf[..n]).map_err(|e| e.to_string())?;
+        }
+        format
+    }
+    fn parse_from(
+        input: impl std::io::Read,
+        tx_items: &tokio::sync::mpsc::Sender<Msg>,
+        pack: bool,
+    ) -> Result<mamori_m365::Format, String> {
+        let input = mamori_m365::decode(input).map_err(|e| e.to_string())?;
         struct State {
             events: Vec<mamori_m365::AuditRecord>,
             terms: Terms,
@@ -262,7 +284,7 @@ pub async fn import_file(
         let flush = |st: &mut State| {
             if !st.events.is_empty() {
                 let events = std::mem::replace(&mut st.events, Vec::with_capacity(BATCH));
-                match Batch::prepare(events) {
+                match Batch::prepare(events, pack) {
                     Ok(b) => send(Msg::Batch(b)),
                     Err(e) => st.failed = Some(e),
                 }
@@ -293,12 +315,12 @@ pub async fn import_file(
             return Err(e);
         }
         format.map_err(|e| e.to_string())
-    });
+    }
     let import_id = new_id();
     let mut report = ImportReport {
         path: path.display().to_string(),
         format: String::new(),
-        sha256: kept.sha256.clone(),
+        sha256: String::new(),
         read: 0,
         new: 0,
         duplicate: 0,
@@ -346,10 +368,16 @@ pub async fn import_file(
             Msg::Terms(list) => rows::insert_m365_terms(&mut tx.ex(), &actor.org_id, &list).await?,
         }
     }
-    let format = parser
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Blocked(format!("{}: {e}", path.display())))?;
+    let (format, up) = parser.await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let format = match format {
+        Ok(f) => f,
+        Err(e) => {
+            up.abandon();
+            return Err(AppError::Blocked(format!("{}: {e}", path.display())));
+        }
+    };
+    let kept = up.finish_in(&mut tx, actor, &name, Some("application/octet-stream"), now).await?;
+    report.sha256.clone_from(&kept.sha256);
     report.format = format.key().to_string();
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     let record = M365ImportRow {

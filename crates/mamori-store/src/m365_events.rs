@@ -72,8 +72,68 @@ pub async fn insert_m365_events(
     seg: i64,
     events: &[NewM365Event<'_>],
 ) -> Result<Vec<i64>, StoreError> {
-    let batch = pack_m365_events(events)?;
-    insert_m365_events_packed(ex, org_id, seg, &batch, events.len()).await
+    match &mut *ex {
+        Ex::Sqlite(c) => {
+            // SQLite: anonymous `?` placeholders (sqlx looks up a numbered parameter's name, and
+            // SQLite walks a list of every name for each: O(n²) per statement). Binding is
+            // cheaper here than unpacking JSON in SQLite (measured).
+            if events.is_empty() {
+                return Ok(Vec::new());
+            }
+            let head = "INSERT INTO m365_event (org_id, at, audit_id, operation, user_id, ip, workload, record_type, result, seg, slot) VALUES ";
+            let mut sql = String::with_capacity(head.len() + 64 + events.len() * 28);
+            sql.push_str(head);
+            for i in 0..events.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str("(?,?,?,?,?,?,?,?,?,?,");
+                sql.push_str(&i.to_string());
+                sql.push(')');
+            }
+            sql.push_str(" ON CONFLICT (org_id, at, audit_id) DO NOTHING");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in events {
+                q = q
+                    .bind(org_id)
+                    .bind(e.at)
+                    .bind(e.audit_id)
+                    .bind(e.operation)
+                    .bind(e.user_id)
+                    .bind(e.ip)
+                    .bind(e.workload)
+                    .bind(e.record_type)
+                    .bind(e.result)
+                    .bind(seg);
+            }
+            let inserted = q.execute(&mut **c).await?.rows_affected();
+            let n = events.len() as u64;
+            if inserted == 0 {
+                return Ok(Vec::new());
+            }
+            if inserted == n {
+                return Ok((0..n as i64).collect());
+            }
+            // Some were already stored: which slots of this segment are ours.
+            let batch = pack_m365_events(events)?;
+            let partial: String = sqlx::query_scalar(
+                "SELECT json_group_array(j.key) FROM json_each(?3) j JOIN m365_event e \
+                 ON e.org_id = ?1 AND e.at = j.value->>0 AND e.audit_id = j.value->>1 WHERE e.seg = ?2 AND e.slot = j.key",
+            )
+            .bind(org_id)
+            .bind(seg)
+            .bind(&batch)
+            .fetch_one(&mut **c)
+            .await?;
+            let mut slots: Vec<i64> = serde_json::from_str(&partial).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            slots.sort_unstable();
+            Ok(slots)
+        }
+        Ex::Pg(_) => {
+            let batch = pack_m365_events(events)?;
+            insert_m365_events_packed(ex, org_id, seg, &batch, events.len()).await
+        }
+    }
 }
 
 /// A batch of events as [`insert_m365_events_packed`] takes it (so that packing can run on
