@@ -403,6 +403,33 @@ impl Keyed {
     }
 }
 
+/// A user's sign-in networks: first sighting of each, and the earliest of all.
+#[derive(Debug, Default)]
+struct Networks {
+    first: HashMap<String, String>,
+    earliest: Option<String>,
+}
+
+impl Networks {
+    /// Records a sighting; true when it is the network's first (or an earlier one).
+    fn see(&mut self, net: String, time: &str) -> bool {
+        if self.earliest.as_deref().is_none_or(|e| time < e) {
+            self.earliest = Some(time.to_string());
+        }
+        match self.first.get_mut(&net) {
+            Some(first) if first.as_str() <= time => first.as_str() == time,
+            Some(first) => {
+                *first = time.to_string();
+                true
+            }
+            None => {
+                self.first.insert(net, time.to_string());
+                true
+            }
+        }
+    }
+}
+
 /// The streaming detector.
 #[derive(Debug)]
 pub struct Detector {
@@ -412,7 +439,7 @@ pub struct Detector {
     brute: Keyed,
     downloads: Keyed,
     /// user → network → first seen.
-    networks: HashMap<String, HashMap<String, String>>,
+    networks: HashMap<String, Networks>,
     /// Networks first seen (or seen earlier than recorded) in this run.
     learned: BTreeMap<(String, String), String>,
     out: Vec<Hit>,
@@ -428,9 +455,9 @@ impl Detector {
         allow: Vec<Cidr>,
         baseline: impl IntoIterator<Item = (String, String, String)>,
     ) -> Detector {
-        let mut networks: HashMap<String, HashMap<String, String>> = HashMap::new();
+        let mut networks: HashMap<String, Networks> = HashMap::new();
         for (user, net, first) in baseline {
-            networks.entry(user).or_default().insert(net, first);
+            networks.entry(user).or_default().see(net, &first);
         }
         Detector {
             t,
@@ -530,9 +557,12 @@ impl Detector {
     fn new_network(&mut self, e: &Event<'_>) {
         let Some(net) = network_of(e.ip) else { return };
         let allowed = e.ip.parse::<IpAddr>().is_ok_and(|ip| self.allow.iter().any(|c| c.contains(ip)));
-        let known = self.networks.entry(e.user.to_string()).or_default();
-        let baseline = known.values().any(|first| first.as_str() < e.time);
-        let seen_before = known.get(&net).is_some_and(|first| first.as_str() < e.time);
+        let known = match self.networks.get_mut(e.user) {
+            Some(k) => k,
+            None => self.networks.entry(e.user.to_string()).or_default(),
+        };
+        let baseline = known.earliest.as_deref().is_some_and(|first| first < e.time);
+        let seen_before = known.first.get(&net).is_some_and(|first| first.as_str() < e.time);
         if baseline && !seen_before && !allowed {
             self.out.push(Hit {
                 rule: "new_network",
@@ -543,11 +573,7 @@ impl Detector {
                 event_ids: vec![e.id.to_string()],
             });
         }
-        let first = known.entry(net.clone()).or_insert_with(|| e.time.to_string());
-        if e.time < first.as_str() {
-            *first = e.time.to_string();
-        }
-        if first.as_str() == e.time {
+        if known.see(net.clone(), e.time) {
             self.learned.insert((e.user.to_string(), net), e.time.to_string());
         }
     }
