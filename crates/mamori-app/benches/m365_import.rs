@@ -13,6 +13,10 @@
 //! figures and exits non-zero when a target is missed.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+/// The allocator of the `mamori` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use mamori_app::{Actor, org};
 use mamori_store::Db;
 use std::io::Write;

@@ -328,7 +328,9 @@ pub async fn import_file(
         rejections: Vec::new(),
     };
     let mut earliest: Option<String> = None;
-    let mut tx = db.begin().await?;
+    // One bulk transaction; its WAL checkpoint runs afterwards, alongside the detections.
+    let bulk = db.bulk().await?;
+    let mut tx = bulk.as_ref().unwrap_or(db).begin().await?;
     while let Some(m) = rx.recv().await {
         match m {
             Msg::Batch(b) => {
@@ -417,14 +419,23 @@ pub async fn import_file(
     )
     .await?;
     tx.commit().await?;
-    if report.new > 0 && format != mamori_m365::Format::AdminUsersCsv {
-        // Detections over the period the file covers (a day's margin for windows).
-        let since = earliest
-            .as_deref()
-            .and_then(|t| t.get(..10)?.parse::<jiff::civil::Date>().ok())
-            .and_then(|d| d.yesterday().ok());
-        refresh_findings(db, actor, since, now).await?;
+    if let Some(b) = bulk {
+        b.close().await;
     }
+    let detect = async {
+        if report.new > 0 && format != mamori_m365::Format::AdminUsersCsv {
+            // Detections over the period the file covers (a day's margin for windows).
+            let since = earliest
+                .as_deref()
+                .and_then(|t| t.get(..10)?.parse::<jiff::civil::Date>().ok())
+                .and_then(|d| d.yesterday().ok());
+            refresh_findings(db, actor, since, now).await?;
+        }
+        Ok::<(), AppError>(())
+    };
+    let (checkpointed, detected) = tokio::join!(db.checkpoint(), detect);
+    checkpointed?;
+    detected?;
     Ok(report)
 }
 
@@ -641,50 +652,77 @@ async fn scan(
     sink: &mut Sink,
 ) -> Result<(), AppError> {
     use mamori_m365::detect::{Detector, Event, NEEDS_RAW, OPERATIONS};
-    let mut c = db.conn().await?;
-    let baseline = rows::m365_user_networks(&mut c.ex(), &actor.org_id).await?;
+    let baseline = {
+        let mut c = db.conn().await?;
+        rows::m365_user_networks(&mut c.ex(), &actor.org_id).await?
+    };
     let mut d = Detector::new(settings.thresholds, settings.allow(), baseline);
-    let mut after = (since.map(|d| d.to_string()).unwrap_or_default(), String::new());
-    loop {
-        let page =
-            rows::m365_events_after(&mut c.ex(), &actor.org_id, (&after.0, &after.1), &OPERATIONS, SCAN_PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = (last.0.clone(), last.1.clone());
-        // The few operations whose rules read the raw JSON get it from their segments.
-        let mut needs: Vec<M365EventRow> = page
-            .iter()
-            .filter(|e| NEEDS_RAW.contains(&e.2.as_str()))
-            .map(|e| M365EventRow {
-                org_id: actor.org_id.clone(),
-                audit_id: e.1.clone(),
-                at: e.0.clone(),
-                operation: e.2.clone(),
-                user_id: e.3.clone(),
-                ip: e.4.clone(),
-                workload: String::new(),
-                record_type: 0,
-                result: String::new(),
-                seg: e.5,
-                slot: e.6,
-                raw: String::new(),
-            })
-            .collect();
-        fill_raw(&mut c, &actor.org_id, &mut needs).await?;
-        let raw_of: std::collections::HashMap<(&str, &str), &str> =
-            needs.iter().map(|e| ((e.at.as_str(), e.audit_id.as_str()), e.raw.as_str())).collect();
-        for e in &page {
-            let raw = raw_of.get(&(e.0.as_str(), e.1.as_str())).copied().unwrap_or("");
+    // Pages are read by a task of their own, so the database prepares the next page while
+    // the detector works through this one.
+    type Page = Vec<(rows::M365ScanRow, String)>;
+    let (pages_tx, mut pages) = tokio::sync::mpsc::channel::<Result<Page, AppError>>(2);
+    let (fdb, org) = (db.clone(), actor.org_id.clone());
+    let start = (since.map(|d| d.to_string()).unwrap_or_default(), String::new());
+    let fetcher = tokio::spawn(async move {
+        let read = async {
+            let mut c = fdb.conn().await?;
+            let mut after = start;
+            loop {
+                let page =
+                    rows::m365_events_after(&mut c.ex(), &org, (&after.0, &after.1), &OPERATIONS, SCAN_PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = (last.0.clone(), last.1.clone());
+                let full = page.len() as i64 == SCAN_PAGE;
+                // The few operations whose rules read the raw JSON get it from their segments.
+                let mut needs: Vec<M365EventRow> = page
+                    .iter()
+                    .filter(|e| NEEDS_RAW.contains(&e.2.as_str()))
+                    .map(|e| M365EventRow {
+                        org_id: org.clone(),
+                        audit_id: e.1.clone(),
+                        at: e.0.clone(),
+                        operation: e.2.clone(),
+                        user_id: e.3.clone(),
+                        ip: e.4.clone(),
+                        workload: String::new(),
+                        record_type: 0,
+                        result: String::new(),
+                        seg: e.5,
+                        slot: e.6,
+                        raw: String::new(),
+                    })
+                    .collect();
+                fill_raw(&mut c, &org, &mut needs).await?;
+                let mut raw_of: std::collections::HashMap<(String, String), String> =
+                    needs.into_iter().map(|e| ((e.at, e.audit_id), e.raw)).collect();
+                let page: Page = page
+                    .into_iter()
+                    .map(|e| {
+                        let raw = if raw_of.is_empty() {
+                            String::new()
+                        } else {
+                            raw_of.remove(&(e.0.clone(), e.1.clone())).unwrap_or_default()
+                        };
+                        (e, raw)
+                    })
+                    .collect();
+                if pages_tx.send(Ok(page)).await.is_err() || !full {
+                    break;
+                }
+            }
+            Ok::<(), AppError>(())
+        };
+        if let Err(e) = read.await {
+            let _ = pages_tx.send(Err(e)).await;
+        }
+    });
+    while let Some(page) = pages.recv().await {
+        for (e, raw) in &page? {
             d.push(&Event { id: &e.1, time: &e.0, operation: &e.2, user: &e.3, ip: &e.4, raw });
         }
-        drop(raw_of);
-        let full = page.len() as i64 == SCAN_PAGE;
-        drop(page);
         sink.take(db, actor, d.drain()).await?;
-        if !full {
-            break;
-        }
     }
-    drop(c);
+    fetcher.await.map_err(|e| AppError::Internal(e.to_string()))?;
     let (rest, learned) = d.finish();
     sink.take(db, actor, rest).await?;
     if !learned.is_empty() {

@@ -3,6 +3,12 @@
 mod config;
 
 use anyhow::{Context, Result, anyhow, bail};
+
+/// mimalloc instead of the system allocator: the Microsoft 365 import allocates and frees
+/// strings on three threads, and glibc's malloc cost about a tenth of its time there
+/// (BENCHMARKS.md); the import benchmark uses the same allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use mamori_app::{Actor, AppError, audit, now_ms, org, users};
 use mamori_domain::permission::{ROLE_SYSTEM_ADMIN, ROLE_TOP_MANAGEMENT};

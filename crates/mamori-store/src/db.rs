@@ -214,6 +214,35 @@ impl Db {
         }
     }
 
+    /// A handle for one bulk write (a large import). On a SQLite file it is a separate
+    /// one-connection pool whose commit does not checkpoint the WAL (and with a 32 MB page
+    /// cache), so that the caller can run [`Db::checkpoint`] concurrently with its next reads
+    /// instead of waiting for it inside the commit; close it after the commit. `None` (an
+    /// in-memory database, PostgreSQL): use this handle.
+    pub async fn bulk(&self) -> Result<Option<Db>, StoreError> {
+        match self {
+            Db::Sqlite(p) => {
+                let opts = p.connect_options();
+                if opts.get_filename() == Path::new(":memory:") || p.options().get_max_connections() == 1 {
+                    return Ok(None);
+                }
+                let opts = (*opts).clone().pragma("wal_autocheckpoint", "0").pragma("cache_size", "-32768");
+                let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+                Ok(Some(Db::Sqlite(pool)))
+            }
+            Db::Pg(_) => Ok(None),
+        }
+    }
+
+    /// Copies the WAL into the database file without blocking readers or writers (SQLite;
+    /// nothing on PostgreSQL).
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if let Db::Sqlite(p) = self {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(p).await?;
+        }
+        Ok(())
+    }
+
     /// The engine of this handle.
     pub fn engine(&self) -> Engine {
         match self {
