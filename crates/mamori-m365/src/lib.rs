@@ -226,7 +226,11 @@ pub fn normalise_time(s: &str) -> Option<String> {
     if digits.iter().any(|&i| !b[i].is_ascii_digit()) {
         return None;
     }
-    Some(format!("{}T{}", &s[..10], &s[11..19]))
+    let mut out = String::with_capacity(19);
+    out.push_str(&s[..10]);
+    out.push('T');
+    out.push_str(&s[11..19]);
+    Some(out)
 }
 
 const RECORD_TYPES: [(&str, i64); 8] = [

@@ -80,19 +80,7 @@ pub async fn insert_m365_events(
             if events.is_empty() {
                 return Ok(Vec::new());
             }
-            let head = "INSERT INTO m365_event (org_id, at, audit_id, operation, user_id, ip, workload, record_type, result, seg, slot) VALUES ";
-            let mut sql = String::with_capacity(head.len() + 64 + events.len() * 28);
-            sql.push_str(head);
-            for i in 0..events.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str("(?,?,?,?,?,?,?,?,?,?,");
-                sql.push_str(&i.to_string());
-                sql.push(')');
-            }
-            sql.push_str(" ON CONFLICT (org_id, at, audit_id) DO NOTHING");
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sqlite_insert_sql(events.len())));
             for e in events {
                 q = q
                     .bind(org_id)
@@ -134,6 +122,37 @@ pub async fn insert_m365_events(
             insert_m365_events_packed(ex, org_id, seg, &batch, events.len()).await
         }
     }
+}
+
+/// The SQLite multi-row INSERT for `n` events (kept for the batch sizes seen, so a full batch
+/// reuses the same text and sqlx's prepared statement).
+fn sqlite_insert_sql(n: usize) -> std::sync::Arc<str> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<str>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(s) = cache.lock().ok().and_then(|c| c.get(&n).cloned()) {
+        return s;
+    }
+    let head = "INSERT INTO m365_event (org_id, at, audit_id, operation, user_id, ip, workload, record_type, result, seg, slot) VALUES ";
+    let mut sql = String::with_capacity(head.len() + 64 + n * 28);
+    sql.push_str(head);
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?,?,?,?,");
+        sql.push_str(&i.to_string());
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (org_id, at, audit_id) DO NOTHING");
+    let sql: Arc<str> = Arc::from(sql);
+    if let Ok(mut c) = cache.lock()
+        && c.len() < 64
+    {
+        c.insert(n, sql.clone());
+    }
+    sql
 }
 
 /// A batch of events as [`insert_m365_events_packed`] takes it (so that packing can run on
