@@ -640,7 +640,7 @@ pub async fn purge(
 }
 
 /// Events per page of the detection scan.
-const SCAN_PAGE: i64 = 4096;
+const SCAN_PAGE: i64 = 16384;
 
 /// Runs the detections over the events since `since` (all when `None`) in time order,
 /// handing hits to `sink` page by page; returns the networks learned for the baseline.
