@@ -132,6 +132,30 @@ async fn main() {
     let r = mamori_app::m365::import_file(&db, &a, &store, &file, now).await.unwrap();
     let import = t.elapsed();
     assert_eq!(r.new as usize, n);
+    // Searches over the stored events (figures only; the day postings decide which days a
+    // user, operation or IP query visits).
+    for (label, q) in [
+        ("user", mamori_app::m365::EventQuery { user: "user07@example.jp".into(), limit: 1000, ..Default::default() }),
+        (
+            "operation",
+            mamori_app::m365::EventQuery { operation: "Set-Mailbox".into(), limit: 1000, ..Default::default() },
+        ),
+        ("attacker ip", mamori_app::m365::EventQuery { ip: "185.220.1.9".into(), limit: 1000, ..Default::default() }),
+        (
+            "user + day",
+            mamori_app::m365::EventQuery {
+                user: "user07@example.jp".into(),
+                from: "2026-01-10".into(),
+                to: "2026-01-10".into(),
+                limit: 1000,
+                ..Default::default()
+            },
+        ),
+    ] {
+        let t = Instant::now();
+        let found = mamori_app::m365::events(&db, &a, &q).await.unwrap();
+        eprintln!("search by {label}: {} events (with raw JSON) in {:?}", found.len(), t.elapsed());
+    }
     let t = Instant::now();
     let hits = mamori_app::m365::detect(&db, &a, None).await.unwrap();
     eprintln!("a second detection pass alone: {:?} ({} hits)", t.elapsed(), hits.len());
