@@ -53,29 +53,21 @@ enum Msg {
     Terms(Vec<(&'static str, String, String)>),
 }
 
-/// A batch of events prepared on the parser thread: packed for the INSERT, and its raw JSON
-/// already compressed as a segment of every slot (used as is when every event is new).
+/// A batch of events prepared on the parser thread: its raw JSON already compressed as a
+/// segment of every slot (used as is when every event is new).
 struct Batch {
     events: Vec<mamori_m365::AuditRecord>,
-    /// Packed for PostgreSQL (SQLite binds the values).
-    packed: Option<String>,
     segment: Vec<u8>,
     first_at: String,
     last_at: String,
 }
 
 impl Batch {
-    fn prepare(events: Vec<mamori_m365::AuditRecord>, pack: bool) -> Result<Batch, String> {
-        let packed = if pack {
-            let rows: Vec<rows::NewM365Event<'_>> = events.iter().map(new_event).collect();
-            Some(rows::pack_m365_events(&rows).map_err(|e| e.to_string())?)
-        } else {
-            None
-        };
+    fn prepare(events: Vec<mamori_m365::AuditRecord>) -> Batch {
         let segment = mamori_m365::segment::encode(&events.iter().map(|e| e.raw.as_bytes()).collect::<Vec<_>>());
         let first_at = events.iter().map(|e| e.time.as_str()).min().unwrap_or("").to_string();
         let last_at = events.iter().map(|e| e.time.as_str()).max().unwrap_or("").to_string();
-        Ok(Batch { events, packed, segment, first_at, last_at })
+        Batch { events, segment, first_at, last_at }
     }
 }
 
@@ -158,13 +150,9 @@ async fn store_batch(tx: &mut mamori_store::Tx, org_id: &str, import_id: &str, b
     }
     let seg = segment_id()?;
     let n = batch.events.len();
-    let new_slots = match &batch.packed {
-        Some(packed) => rows::insert_m365_events_packed(&mut tx.ex(), org_id, seg, packed, n).await?,
-        None => {
-            let rows_in: Vec<rows::NewM365Event<'_>> = batch.events.iter().map(new_event).collect();
-            rows::insert_m365_events(&mut tx.ex(), org_id, seg, &rows_in).await?
-        }
-    };
+    let rows_in: Vec<rows::NewM365Event<'_>> = batch.events.iter().map(new_event).collect();
+    let new_slots = rows::insert_m365_events(&mut tx.ex(), org_id, seg, &rows_in).await?;
+    drop(rows_in);
     if new_slots.is_empty() {
         return Ok(0);
     }
@@ -240,20 +228,21 @@ pub async fn import_file(
     // The parser thread also packs each batch, compresses its raw JSON and collects the day
     // postings (a duplicate's postings already exist, so they are harmless), leaving the
     // database calls alone on this side.
-    let pack = db.engine() == mamori_store::Engine::Postgres;
     let parser = tokio::task::spawn_blocking(move || {
         let mut up = up;
-        let result = parse_into(&parse_path, &mut up, tx_items, pack);
+        let result = parse_into(&parse_path, &mut up, tx_items);
         (result, up)
     });
     fn parse_into(
         path: &Path,
         up: &mut crate::evidence::BlockingUpload,
         tx_items: tokio::sync::mpsc::Sender<Msg>,
-        pack: bool,
     ) -> Result<mamori_m365::Format, String> {
         let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-        let format = parse_from(crate::evidence::TeeReader::new(&mut f, up), &tx_items, pack);
+        let format = parse_from(crate::evidence::TeeReader::new(&mut f, up), &tx_items);
+        if tx_items.is_closed() {
+            return format;
+        }
         // Keep the whole file even when the parser stopped early.
         let mut buf = vec![0u8; 1 << 16];
         loop {
@@ -268,26 +257,31 @@ pub async fn import_file(
     fn parse_from(
         input: impl std::io::Read,
         tx_items: &tokio::sync::mpsc::Sender<Msg>,
-        pack: bool,
     ) -> Result<mamori_m365::Format, String> {
-        let input = mamori_m365::decode(input).map_err(|e| e.to_string())?;
+        /// Ends the read once the store side has gone (it failed), instead of parsing the
+        /// rest of the file for nobody.
+        struct UntilClosed<'a, R>(R, &'a tokio::sync::mpsc::Sender<Msg>);
+        impl<R: std::io::Read> std::io::Read for UntilClosed<'_, R> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.1.is_closed() {
+                    return Err(std::io::Error::other("the import stopped"));
+                }
+                self.0.read(buf)
+            }
+        }
+        let input = mamori_m365::decode(UntilClosed(input, tx_items)).map_err(|e| e.to_string())?;
         struct State {
             events: Vec<mamori_m365::AuditRecord>,
             terms: Terms,
-            failed: Option<String>,
         }
-        let state =
-            std::cell::RefCell::new(State { events: Vec::with_capacity(BATCH), terms: Terms::default(), failed: None });
+        let state = std::cell::RefCell::new(State { events: Vec::with_capacity(BATCH), terms: Terms::default() });
         let send = |m: Msg| {
             let _ = tx_items.blocking_send(m);
         };
         let flush = |st: &mut State| {
             if !st.events.is_empty() {
                 let events = std::mem::replace(&mut st.events, Vec::with_capacity(BATCH));
-                match Batch::prepare(events, pack) {
-                    Ok(b) => send(Msg::Batch(b)),
-                    Err(e) => st.failed = Some(e),
-                }
+                send(Msg::Batch(Batch::prepare(events)));
             }
             if st.terms.count >= TERMS_HELD {
                 send(Msg::Terms(st.terms.take()));
@@ -311,9 +305,6 @@ pub async fn import_file(
         let mut st = state.into_inner();
         flush(&mut st);
         send(Msg::Terms(st.terms.take()));
-        if let Some(e) = st.failed {
-            return Err(e);
-        }
         format.map_err(|e| e.to_string())
     }
     let import_id = new_id();
@@ -331,46 +322,57 @@ pub async fn import_file(
     // One bulk transaction; its WAL checkpoint runs afterwards, alongside the detections.
     let bulk = db.bulk().await?;
     let mut tx = bulk.as_ref().unwrap_or(db).begin().await?;
-    while let Some(m) = rx.recv().await {
-        match m {
-            Msg::Batch(b) => {
-                let n = b.events.len() as u64;
-                report.read += n;
-                if earliest.as_ref().is_none_or(|x| b.first_at < *x) {
-                    earliest = Some(b.first_at.clone());
+    // The records; on a database error the parser is stopped (its channel closes) and the
+    // evidence copy it was writing is removed.
+    let stored = async {
+        while let Some(m) = rx.recv().await {
+            match m {
+                Msg::Batch(b) => {
+                    let n = b.events.len() as u64;
+                    report.read += n;
+                    if earliest.as_ref().is_none_or(|x| b.first_at < *x) {
+                        earliest = Some(b.first_at.clone());
+                    }
+                    let new = store_batch(&mut tx, &actor.org_id, &import_id, b).await?;
+                    report.new += new;
+                    report.duplicate += n - new;
                 }
-                let new = store_batch(&mut tx, &actor.org_id, &import_id, b).await?;
-                report.new += new;
-                report.duplicate += n - new;
-            }
-            Msg::Account(a) => {
-                report.read += 1;
-                report.new += 1;
-                rows::upsert_m365_account(
-                    &mut tx.ex(),
-                    &M365AccountRow {
-                        org_id: actor.org_id.clone(),
-                        upn: a.upn,
-                        display_name: a.display_name,
-                        blocked: i64::from(a.blocked),
-                        licenses: a.licenses,
-                        created: a.created,
-                        deleted: a.deleted,
-                        import_id: import_id.clone(),
-                    },
-                )
-                .await?;
-            }
-            Msg::Rejected(r) => {
-                report.rejected += 1;
-                if report.rejections.len() < KEEP_REJECTIONS {
-                    report.rejections.push((r.line, r.reason));
+                Msg::Account(a) => {
+                    report.read += 1;
+                    report.new += 1;
+                    rows::upsert_m365_account(
+                        &mut tx.ex(),
+                        &M365AccountRow {
+                            org_id: actor.org_id.clone(),
+                            upn: a.upn,
+                            display_name: a.display_name,
+                            blocked: i64::from(a.blocked),
+                            licenses: a.licenses,
+                            created: a.created,
+                            deleted: a.deleted,
+                            import_id: import_id.clone(),
+                        },
+                    )
+                    .await?;
                 }
+                Msg::Rejected(r) => {
+                    report.rejected += 1;
+                    if report.rejections.len() < KEEP_REJECTIONS {
+                        report.rejections.push((r.line, r.reason));
+                    }
+                }
+                Msg::Terms(list) => rows::insert_m365_terms(&mut tx.ex(), &actor.org_id, &list).await?,
             }
-            Msg::Terms(list) => rows::insert_m365_terms(&mut tx.ex(), &actor.org_id, &list).await?,
         }
+        Ok::<(), AppError>(())
     }
+    .await;
+    drop(rx);
     let (format, up) = parser.await.map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Err(e) = stored {
+        up.abandon();
+        return Err(e);
+    }
     let format = match format {
         Ok(f) => f,
         Err(e) => {

@@ -62,24 +62,23 @@ const EVENT_COLS: &str =
 /// Events already stored (same time and AuditData.Id), or repeated in the batch, are skipped.
 /// Returns the slots that were new.
 ///
-/// The batch travels as one JSON text parameter that the database unpacks (`json_each` /
-/// `json_array_elements`): binding eight parameters per event through sqlx costs more than
-/// storing the event (measured: an allocation per value and, on SQLite, an O(n²) lookup of
-/// numbered parameter names).
+/// SQLite binds the values with anonymous `?` placeholders: sqlx looks up a numbered
+/// parameter's name and SQLite walks a list of every name for each, O(n²) per statement, and
+/// binding measured cheaper there than unpacking JSON. PostgreSQL gets the batch as one JSON
+/// parameter (`json_array_elements`). Only when some events were already stored does a second
+/// query ask which slots of this segment are new.
 pub async fn insert_m365_events(
     ex: &mut Ex<'_>,
     org_id: &str,
     seg: i64,
     events: &[NewM365Event<'_>],
 ) -> Result<Vec<i64>, StoreError> {
-    match &mut *ex {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = events.len() as u64;
+    let inserted = match &mut *ex {
         Ex::Sqlite(c) => {
-            // SQLite: anonymous `?` placeholders (sqlx looks up a numbered parameter's name, and
-            // SQLite walks a list of every name for each: O(n²) per statement). Binding is
-            // cheaper here than unpacking JSON in SQLite (measured).
-            if events.is_empty() {
-                return Ok(Vec::new());
-            }
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sqlite_insert_sql(events.len())));
             for e in events {
                 q = q
@@ -94,17 +93,31 @@ pub async fn insert_m365_events(
                     .bind(e.result)
                     .bind(seg);
             }
-            let inserted = q.execute(&mut **c).await?.rows_affected();
-            let n = events.len() as u64;
-            if inserted == 0 {
-                return Ok(Vec::new());
-            }
-            if inserted == n {
-                return Ok((0..n as i64).collect());
-            }
-            // Some were already stored: which slots of this segment are ours.
-            let batch = pack_m365_events(events)?;
-            let partial: String = sqlx::query_scalar(
+            q.execute(&mut **c).await?.rows_affected()
+        }
+        Ex::Pg(c) => sqlx::query(
+            "INSERT INTO m365_event (org_id, at, audit_id, operation, user_id, ip, workload, record_type, result, seg, slot) \
+             SELECT $1, e->>0, e->>1, e->>2, e->>3, e->>4, e->>5, (e->>6)::bigint, e->>7, $2, ord - 1 \
+             FROM json_array_elements($3::json) WITH ORDINALITY AS t(e, ord) ON CONFLICT (org_id, at, audit_id) DO NOTHING",
+        )
+        .bind(org_id)
+        .bind(seg)
+        .bind(pack(events)?)
+        .execute(&mut **c)
+        .await?
+        .rows_affected(),
+    };
+    if inserted == 0 {
+        return Ok(Vec::new());
+    }
+    if inserted == n {
+        return Ok((0..n as i64).collect());
+    }
+    // Some were already stored: which slots of this segment are ours.
+    let batch = pack(events)?;
+    let partial: String = match &mut *ex {
+        Ex::Sqlite(c) => {
+            sqlx::query_scalar(
                 "SELECT json_group_array(j.key) FROM json_each(?3) j JOIN m365_event e \
                  ON e.org_id = ?1 AND e.at = j.value->>0 AND e.audit_id = j.value->>1 WHERE e.seg = ?2 AND e.slot = j.key",
             )
@@ -112,16 +125,23 @@ pub async fn insert_m365_events(
             .bind(seg)
             .bind(&batch)
             .fetch_one(&mut **c)
-            .await?;
-            let mut slots: Vec<i64> = serde_json::from_str(&partial).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            slots.sort_unstable();
-            Ok(slots)
+            .await?
         }
-        Ex::Pg(_) => {
-            let batch = pack_m365_events(events)?;
-            insert_m365_events_packed(ex, org_id, seg, &batch, events.len()).await
+        Ex::Pg(c) => {
+            sqlx::query_scalar(
+                "SELECT COALESCE(json_agg(t.ord - 1), '[]'::json)::text FROM json_array_elements($3::json) WITH ORDINALITY AS t(e, ord) \
+                 JOIN m365_event m ON m.org_id = $1 AND m.at = t.e->>0 AND m.audit_id = t.e->>1 WHERE m.seg = $2 AND m.slot = t.ord - 1",
+            )
+            .bind(org_id)
+            .bind(seg)
+            .bind(&batch)
+            .fetch_one(&mut **c)
+            .await?
         }
-    }
+    };
+    let mut slots: Vec<i64> = serde_json::from_str(&partial).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    slots.sort_unstable();
+    Ok(slots)
 }
 
 /// The SQLite multi-row INSERT for `n` events (kept for the batch sizes seen, so a full batch
@@ -155,95 +175,15 @@ fn sqlite_insert_sql(n: usize) -> std::sync::Arc<str> {
     sql
 }
 
-/// A batch of events as [`insert_m365_events_packed`] takes it (so that packing can run on
-/// another thread than the database calls).
-pub fn pack_m365_events(events: &[NewM365Event<'_>]) -> Result<String, StoreError> {
-    /// (time, id, operation, user, ip, workload, record type, result), as the SQL unpacks it.
+/// A batch as one JSON array of (time, id, operation, user, ip, workload, record type,
+/// result), as the SQL above unpacks it.
+fn pack(events: &[NewM365Event<'_>]) -> Result<String, StoreError> {
     type Packed<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str, i64, &'a str);
     let rows: Vec<Packed<'_>> = events
         .iter()
         .map(|e| (e.at, e.audit_id, e.operation, e.user_id, e.ip, e.workload, e.record_type, e.result))
         .collect();
     serde_json::to_string(&rows).map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
-/// [`insert_m365_events`] of a batch packed by [`pack_m365_events`] (`count` events).
-pub async fn insert_m365_events_packed(
-    ex: &mut Ex<'_>,
-    org_id: &str,
-    seg: i64,
-    batch: &str,
-    count: usize,
-) -> Result<Vec<i64>, StoreError> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    let n = count as u64;
-    let (inserted, partial) = match &mut *ex {
-        Ex::Sqlite(c) => {
-            let r = sqlx::query(
-                "INSERT INTO m365_event (org_id, at, audit_id, operation, user_id, ip, workload, record_type, result, seg, slot) \
-                 SELECT ?1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, ?2, key \
-                 FROM json_each(?3) WHERE true ON CONFLICT (org_id, at, audit_id) DO NOTHING",
-            )
-            .bind(org_id)
-            .bind(seg)
-            .bind(batch)
-            .execute(&mut **c)
-            .await?
-            .rows_affected();
-            let partial = if r > 0 && r < n {
-                sqlx::query_scalar::<_, String>(
-                    "SELECT json_group_array(j.key) FROM json_each(?3) j JOIN m365_event e \
-                     ON e.org_id = ?1 AND e.at = j.value->>0 AND e.audit_id = j.value->>1 WHERE e.seg = ?2 AND e.slot = j.key",
-                )
-                .bind(org_id)
-                .bind(seg)
-                .bind(batch)
-                .fetch_one(&mut **c)
-                .await?
-            } else {
-                String::new()
-            };
-            (r, partial)
-        }
-        Ex::Pg(c) => {
-            let r = sqlx::query(
-                "INSERT INTO m365_event (org_id, at, audit_id, operation, user_id, ip, workload, record_type, result, seg, slot) \
-                 SELECT $1, e->>0, e->>1, e->>2, e->>3, e->>4, e->>5, (e->>6)::bigint, e->>7, $2, ord - 1 \
-                 FROM json_array_elements($3::json) WITH ORDINALITY AS t(e, ord) ON CONFLICT (org_id, at, audit_id) DO NOTHING",
-            )
-            .bind(org_id)
-            .bind(seg)
-            .bind(batch)
-            .execute(&mut **c)
-            .await?
-            .rows_affected();
-            let partial = if r > 0 && r < n {
-                sqlx::query_scalar::<_, String>(
-                    "SELECT COALESCE(json_agg(t.ord - 1), '[]'::json)::text FROM json_array_elements($3::json) WITH ORDINALITY AS t(e, ord) \
-                     JOIN m365_event m ON m.org_id = $1 AND m.at = t.e->>0 AND m.audit_id = t.e->>1 WHERE m.seg = $2 AND m.slot = t.ord - 1",
-                )
-                .bind(org_id)
-                .bind(seg)
-                .bind(batch)
-                .fetch_one(&mut **c)
-                .await?
-            } else {
-                String::new()
-            };
-            (r, partial)
-        }
-    };
-    Ok(if inserted == 0 {
-        Vec::new()
-    } else if inserted == n {
-        (0..n as i64).collect()
-    } else {
-        let mut slots: Vec<i64> = serde_json::from_str(&partial).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        slots.sort_unstable();
-        slots
-    })
 }
 
 /// A raw-JSON segment.

@@ -81,6 +81,9 @@ async fn imports_deduplicate_and_search(db: Db) {
     let accounts = mamori_store::rows::m365_accounts(&mut db.conn().await.unwrap().ex(), &o.id).await.unwrap();
     assert_eq!(accounts.len(), 3);
     assert!(mamori_app::audit::verify_org(&db, &o.id).await.unwrap().is_ok());
+    // Every kept file reached its content address; no temporary copy is left behind.
+    let left: Vec<_> = std::fs::read_dir(store.dir.join("tmp")).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 async fn detections_over_imported_events(db: Db) {
