@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod clock;
 pub mod documents;
 pub mod duties;
 pub mod error;
@@ -62,11 +63,7 @@ impl Actor {
     }
 }
 
-/// Current time in epoch milliseconds (the only place the application reads the clock;
-/// use cases take `now` as a parameter).
-pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
+pub use clock::now_ms;
 
 /// The calendar date of an instant in Asia/Tokyo (due dates and 改訂日 are Japanese dates).
 pub fn tokyo_date(ms: i64) -> jiff::civil::Date {
