@@ -20,13 +20,18 @@ function chromiumPath() {
   throw new Error('Chromium not found: install Debian\'s chromium package (scripts/test does this)');
 }
 
-/** Starts `mamori demo` on a free port in a new data directory. */
-export async function startDemo() {
+/**
+ * Starts `mamori demo` on a free port in a new data directory. Options: `dataDir` (reuse the
+ * data of an earlier run, which then prints no login line), `env` (extra environment, e.g.
+ * `MAMORI_TEST_SHIFT_DAYS` to move the server's clock forward from whatever date it has).
+ */
+export async function startDemo(opts = {}) {
   const bin = process.env.MAMORI_TEST_BIN ?? join(here, '..', 'target', 'debug', 'mamori');
-  const dir = mkdtempSync(join(tmpdir(), 'mamori-e2e-'));
-  const child = spawn(bin, ['demo', '--data-dir', join(dir, 'data'), '--port', '0'], {
+  const dir = opts.dataDir ? null : mkdtempSync(join(tmpdir(), 'mamori-e2e-'));
+  const dataDir = opts.dataDir ?? join(dir, 'data');
+  const child = spawn(bin, ['demo', '--data-dir', dataDir, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MAMORI_LOG: 'warn' },
+    env: { ...process.env, MAMORI_LOG: 'warn', ...(opts.env ?? {}) },
   });
   let out = '';
   let err = '';
@@ -38,7 +43,7 @@ export async function startDemo() {
   while (Date.now() < deadline) {
     const u = err.match(/serving on (http:\/\/[0-9.:]+)/);
     const l = out.match(/^login: (\S+) password: (\S+)$/m);
-    if (u && l) { url = u[1]; login = { id: l[1], password: l[2] }; break; }
+    if (u && (l || opts.dataDir)) { url = u[1]; login = l ? { id: l[1], password: l[2] } : undefined; break; }
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -50,11 +55,39 @@ export async function startDemo() {
     url,
     login,
     bin,
-    dataDir: join(dir, 'data'),
+    dataDir,
+    /** Stops the server; `keepData` leaves the data directory for a restart. */
+    async stop({ keepData = false } = {}) {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      if (dir && !keepData) rmSync(dir, { recursive: true, force: true });
+    },
+    /** Removes the data directory (after a `stop({ keepData: true })`). */
+    remove() {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts a demo, lets it set up its data at the server's date, then restarts it on the same
+ * data with the clock `days` later: duties that were due in between are now overdue,
+ * whatever date the server was given (April included, when nothing of the new fiscal year
+ * is overdue yet). Returns the restarted demo with the first run's login.
+ */
+export async function startDemoLater(days) {
+  const first = await startDemo();
+  await first.stop({ keepData: true });
+  const later = await startDemo({ dataDir: first.dataDir, env: { MAMORI_TEST_SHIFT_DAYS: String(days) } });
+  return {
+    ...later,
+    login: first.login,
+    shiftDays: days,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
+      await later.stop();
+      first.remove();
     },
   };
 }
@@ -86,12 +119,13 @@ export async function changePassword(page, current, next) {
 
 /**
  * Registers `before`/`after` hooks that start a fresh demo and a browser for the file's tests;
- * the returned object gets `demo` and `browser` once they are up.
+ * the returned object gets `demo` and `browser` once they are up. `laterDays` restarts the
+ * demo that many days after its setup (see `startDemoLater`).
  */
-export function withDemo(hooks) {
+export function withDemo(hooks, { laterDays } = {}) {
   const env = {};
   hooks.before(async () => {
-    env.demo = await startDemo();
+    env.demo = laterDays ? await startDemoLater(laterDays) : await startDemo();
     env.browser = await launch();
   });
   hooks.after(async () => {
@@ -99,4 +133,17 @@ export function withDemo(hooks) {
     await env.demo?.stop();
   });
   return env;
+}
+
+/** The server's date in Japan (YYYY-MM-DD), which the test clock may have moved. */
+export async function serverToday(page, base) {
+  const me = await (await page.request.get(`${base}/api/v1/me`)).json();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(me.today ?? '')) throw new Error(`/api/v1/me has no today: ${JSON.stringify(me)}`);
+  return me.today;
+}
+
+/** The Japanese fiscal year (April to March) a YYYY-MM-DD date falls in. */
+export function fiscalYear(date) {
+  const [y, m] = date.split('-').map(Number);
+  return m >= 4 ? y : y - 1;
 }

@@ -44,8 +44,11 @@ test('asset ledger: risk value, xlsx import with an error then fixed, row histor
   await page.click('#history-link');
   await page.waitForURL(/\/history$/);
   const first = page.locator('.history-entry').first();
-  assert.match(await first.textContent(), /脆弱性/);
-  assert.match(await first.locator('td.before', { hasText: '3' }).first().textContent(), /3/);
+  // The vulnerability change is listed with its value before (3) and after (1).
+  const change = first.locator('tbody tr', { has: page.locator('td:first-child', { hasText: /^脆弱性$/ }) });
+  assert.equal(await change.count(), 1, 'one change of 脆弱性 in the latest entry');
+  assert.equal((await change.locator('td.before').textContent()).trim(), '3');
+  assert.equal((await change.locator('td.after').textContent()).trim(), '1');
   assert.match(await page.textContent('main'), /作成/);
 
   // Import an xlsx with an error: nothing is written, the problem is named by row and column.

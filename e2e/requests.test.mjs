@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { withDemo, login, changePassword, artifacts } from './lib.mjs';
+import { withDemo, login, changePassword, artifacts, serverToday } from './lib.mjs';
 
 const env = withDemo({ before, after });
 
@@ -39,7 +39,8 @@ test('media take-out: request, separation of duties, approval, register row, ret
   await emp.fill('input[name=media]', 'USB-01');
   await emp.fill('textarea[name=purpose]', '顧客先での製品説明');
   await emp.fill('input[name=destination]', '株式会社サンプル');
-  const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+  // The server's date (a test clock may have set it), not this machine's.
+  const today = await serverToday(emp, base);
   await emp.fill('input[name=taken_on]', today);
   await emp.fill('input[name=due_on]', today);
   await emp.click('#submit-request');

@@ -7,6 +7,7 @@ mod duties;
 mod harness;
 mod incidents;
 mod m365;
+mod oracles;
 mod registers;
 mod reminders;
 mod requests;

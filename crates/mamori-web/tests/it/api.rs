@@ -139,19 +139,37 @@ async fn cross_site_form_posts_to_the_api_are_refused(w: World) {
     }
 }
 
+async fn attempt(c: &mut crate::client::Client, i: usize) -> crate::client::Resp {
+    c.post_json("/api/v1/session", json!({"login_id": format!("nobody{i}"), "password": "x"})).await
+}
+
 async fn login_is_rate_limited_per_client(w: World) {
-    let mut c = w.client();
-    let mut limited = false;
+    let mut a = w.client();
+    a.peer = Some("192.0.2.1:40000".parse().unwrap());
+    let mut limited_at = None;
     for i in 0..15 {
-        let r = c.post_json("/api/v1/session", json!({"login_id": format!("nobody{i}"), "password": "x"})).await;
+        let r = attempt(&mut a, i).await;
         if r.status == StatusCode::TOO_MANY_REQUESTS {
             assert_eq!(r.json()["error"]["code"], "rate_limited");
-            limited = true;
-            assert!(i >= 10, "the first 10 attempts pass");
+            limited_at = Some(i);
             break;
         }
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
     }
-    assert!(limited);
+    assert_eq!(limited_at, Some(10), "the first 10 attempts of one address pass, the 11th is refused");
+    // Another address (another port of the same host counts as the same client) is not limited.
+    let mut same_host = w.client();
+    same_host.peer = Some("192.0.2.1:40001".parse().unwrap());
+    let r = attempt(&mut same_host, 99).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the key is the address, not the connection");
+    let mut b = w.client();
+    b.peer = Some("192.0.2.2:40000".parse().unwrap());
+    for i in 0..10 {
+        let r = attempt(&mut b, 100 + i).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i} of a second address: {}", r.body);
+    }
+    let r = attempt(&mut a, 200).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the first address stays limited");
 }
 
 async fn healthz_and_headers(w: World) {

@@ -36,6 +36,8 @@ pub struct Client {
     pub jar: BTreeMap<String, String>,
     pub accept_language: Option<String>,
     pub headers: Vec<(String, String)>,
+    /// The client's address as the server sees it (`ConnectInfo`); none = "local".
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl Client {
@@ -57,6 +59,9 @@ impl Client {
         }
         for (k, v) in &self.headers {
             b = b.header(k.as_str(), v.as_str());
+        }
+        if let Some(peer) = self.peer {
+            b = b.extension(axum::extract::ConnectInfo(peer));
         }
         let resp = self.app.clone().oneshot(b.body(Body::from(body)).unwrap()).await.unwrap();
         for v in resp.headers().get_all("set-cookie") {
@@ -118,7 +123,7 @@ impl World {
     }
 
     pub fn client(&self) -> Client {
-        Client { app: self.app.clone(), jar: BTreeMap::new(), accept_language: None, headers: vec![] }
+        Client { app: self.app.clone(), jar: BTreeMap::new(), accept_language: None, headers: vec![], peer: None }
     }
 
     /// A client logged in through the API; the administrator's initial password is changed first.

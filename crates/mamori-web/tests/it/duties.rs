@@ -226,19 +226,29 @@ async fn decisions_and_duties_by_hand(w: World) {
     let occ = e.get("/api/v1/duties/occurrences?from=2026-01-01&to=2026-01-09").await.json();
     let friday = occ.as_array().unwrap().iter().find(|o| o["duty_id"] == id.as_str()).unwrap();
     assert_eq!(friday["due"], "2026-01-02");
-    // Someone else's duty is refused.
-    let other = occ
+    // Someone else's duty is refused: an open occurrence of a duty the employee role does not
+    // own (the administrator's list has them; the employee's own list does not).
+    let all_occ = a.get("/api/v1/duties/occurrences?from=2026-01-01&to=2026-12-31").await.json();
+    let duties_list = a.get("/api/v1/duties").await.json();
+    let not_employees: Vec<&str> = duties_list
         .as_array()
         .unwrap()
         .iter()
-        .find(|o| o["duty_id"] != id.as_str())
-        .map(|o| o["id"].as_str().unwrap().to_string());
+        .filter(|d| d["owner_role"] != "employee" && d["assignee_id"].is_null())
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    let other = all_occ
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["state"] == "open" && not_employees.contains(&o["duty_id"].as_str().unwrap()))
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .expect("an open occurrence of a duty owned by another role");
+    assert!(occ.as_array().unwrap().iter().all(|o| o["id"] != other.as_str()), "not in the employee's list");
     let token = e.get("/api/v1/me").await.json()["csrf_token"].as_str().unwrap().to_string();
     e.headers.push(("x-csrf-token".into(), token));
-    if let Some(other) = other {
-        let r = e.post_json(&format!("/api/v1/duties/occurrences/{other}/complete"), json!({"note": "x"})).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN);
-    }
+    let r = e.post_json(&format!("/api/v1/duties/occurrences/{other}/complete"), json!({"note": "x"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = e
         .post_json(&format!("/api/v1/duties/occurrences/{}/complete", friday["id"].as_str().unwrap()), json!({}))
         .await;
