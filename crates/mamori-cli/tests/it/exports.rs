@@ -95,6 +95,14 @@ fn register_list_export_and_import_on_both_engines() {
         let out = env.run(&["register", "import", "media_ledger", again.to_str().unwrap()]).ok();
         assert_eq!(out.stdout, format!("{}: 0 added, 0 updated, 2 unchanged\n", again.display()), "{out:?}");
 
+        let xlsx = env.path("media.xlsx");
+        let out =
+            env.run(&["register", "export", "media_ledger", "--format", "xlsx", "--output", xlsx.to_str().unwrap()]);
+        assert_eq!(out.ok().stdout, format!("wrote {} (2 rows)\n", xlsx.display()));
+        assert!(is_xlsx(&std::fs::read(&xlsx).unwrap()));
+        let out = env.run(&["register", "import", "media_ledger", xlsx.to_str().unwrap()]).ok();
+        assert_eq!(out.stdout, format!("{}: 0 added, 0 updated, 2 unchanged\n", xlsx.display()), "{out:?}");
+
         // An invalid file: every (row, column, message), exit 1, nothing imported.
         let bad = env.write("bad.csv", format!("{header}\n{}\n{}\n", row("USB-09"), row("USB-09")));
         let out = env.run(&["register", "import", "media_ledger", bad.to_str().unwrap()]).code(1);

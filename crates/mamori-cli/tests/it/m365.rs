@@ -24,6 +24,9 @@ fn m365_import_recognises_the_formats_on_both_engines() {
             ("entra_signin.csv", "entra_signin_csv"),
             ("entra_signin.json", "entra_signin_json"),
             ("admin_users_old.csv", "admin_users_csv"),
+            ("hawk_Search-UnifiedAuditLog_export.csv", "powershell_csv"),
+            ("plaso_microsoft_audit_log.jsonl", "auditdata_json"),
+            ("panther_m365_rule_tests.jsonl", "auditdata_json"),
         ];
         let paths: Vec<String> = files.iter().map(|(f, _)| m365_fixture(f).display().to_string()).collect();
         let mut args = vec!["m365", "import"];
@@ -42,6 +45,9 @@ fn m365_import_recognises_the_formats_on_both_engines() {
             assert_eq!(r["sha256"].as_str().map(str::len), Some(64), "{r}");
             assert!(r["read"].as_u64().unwrap() > 0, "{r}");
         }
+        // Rejected rows are counted and printed on stderr with their line.
+        assert_eq!(reported[0]["rejected"], 1, "{}", reported[0]);
+        assert!(out.stderr.contains(&format!("{}: line 4: ", paths[0])), "{out:?}");
         if matches!(env.backend, crate::support::Backend::Sqlite) {
             assert!(evidence_files(&env) >= files.len(), "each file is kept as evidence");
         }
@@ -70,12 +76,18 @@ fn m365_import_recognises_the_formats_on_both_engines() {
         assert_eq!(none, serde_json::json!([]));
 
         let hits = env.run(&["m365", "detect", "--since", "2000-01-01", "--format", "json"]).ok().json();
-        for h in hits.as_array().expect("an array") {
+        let list = hits.as_array().expect("an array");
+        for rule in ["role_change", "mailbox_forwarding", "mfa_change"] {
+            assert!(list.iter().any(|h| h["rule"] == rule), "no {rule} in {hits}");
+        }
+        for h in list {
             for field in ["rule", "user", "first_seen", "last_seen", "count", "event_ids"] {
                 assert!(h.get(field).is_some(), "{field} missing in {h}");
             }
         }
         assert_eq!(env.run(&["m365", "detect"]).ok().json(), hits, "all events by default");
+        let later = env.run(&["m365", "detect", "--since", "2099-01-01"]).ok().json();
+        assert_eq!(later, serde_json::json!([]), "nothing after --since");
         let bad = env.run(&["m365", "detect", "--since", "yesterday"]).code(2);
         assert!(bad.stderr.contains("--since: not a date (YYYY-MM-DD): yesterday"), "{bad:?}");
 

@@ -55,7 +55,7 @@ fn regulation_import_versions_and_dictionary_on_both_engines() {
         let out = env.run(&["regulation", "versions", "--org", "acme"]).ok();
         let lines: Vec<&str> = out.stdout.lines().collect();
         assert_eq!(lines.len(), 2, "{out:?}");
-        assert!(lines[0].starts_with("1\t") || lines[0].starts_with("2\t"), "{out:?}");
+        assert!(lines[0].starts_with("2\t") && lines[1].starts_with("1\t"), "newest first: {out:?}");
         assert!(lines.iter().all(|l| l.ends_with("\tseed-regulation.txt")), "{out:?}");
 
         let memo = env.write("memo.txt", "今日の会議メモ\n");
