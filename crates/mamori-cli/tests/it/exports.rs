@@ -103,13 +103,21 @@ fn register_list_export_and_import_on_both_engines() {
         let out = env.run(&["register", "import", "media_ledger", xlsx.to_str().unwrap()]).ok();
         assert_eq!(out.stdout, format!("{}: 0 added, 0 updated, 2 unchanged\n", xlsx.display()), "{out:?}");
 
+        // Shift_JIS without a BOM.
+        let text = format!("{header}\r\n{}\r\n", row("USB-03"));
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+        let sjis_file = env.write("sjis.csv", &sjis);
+        let out = env.run(&["register", "import", "media_ledger", sjis_file.to_str().unwrap()]).ok();
+        assert_eq!(out.stdout, format!("{}: 1 added, 0 updated, 0 unchanged\n", sjis_file.display()), "{out:?}");
+        assert_eq!(rows(&env), 3);
+
         // An invalid file: every (row, column, message), exit 1, nothing imported.
         let bad = env.write("bad.csv", format!("{header}\n{}\n{}\n", row("USB-09"), row("USB-09")));
         let out = env.run(&["register", "import", "media_ledger", bad.to_str().unwrap()]).code(1);
         assert!(out.stderr.contains(&format!("{}: row 3, column ", bad.display())), "{out:?}");
         assert!(out.stderr.contains("field-not-unique"), "{out:?}");
         assert!(out.stderr.contains("problems; nothing was imported"), "{out:?}");
-        assert_eq!(rows(&env), 2);
+        assert_eq!(rows(&env), 3);
         let no_header = env.write("noheader.csv", "a,b,c\n1,2,3\n");
         let out = env.run(&["register", "import", "media_ledger", no_header.to_str().unwrap()]).code(1);
         assert!(out.stderr.contains("row 1, column —: import-no-header"), "{out:?}");

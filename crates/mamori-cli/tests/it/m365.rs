@@ -97,6 +97,33 @@ fn m365_import_recognises_the_formats_on_both_engines() {
 }
 
 #[test]
+fn m365_import_reads_gzip_utf16_and_bom() {
+    use std::io::Write;
+    let env = Env::sqlite();
+    env.org("acme");
+    let text = std::fs::read_to_string(m365_fixture("entra_signin.csv")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    let gz = env.write("signin.csv.gz", gz.finish().unwrap());
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let utf16 = env.write("signin-utf16.csv", utf16);
+    let bom = env.write("signin-bom.csv", format!("\u{feff}{text}"));
+    let out =
+        env.run(&["m365", "import", gz.to_str().unwrap(), utf16.to_str().unwrap(), bom.to_str().unwrap()]).ok().json();
+    let files = out["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    for f in files {
+        assert_eq!(f["format"], "entra_signin_csv", "{f}");
+    }
+    assert!(files[0]["new"].as_u64().unwrap() > 0, "{out}");
+    // The same events in three encodings: the second and third add nothing.
+    assert_eq!(files[1]["new"], 0, "{out}");
+    assert_eq!(files[2]["new"], 0, "{out}");
+    assert_eq!(files[1]["duplicate"], files[0]["new"], "{out}");
+}
+
+#[test]
 fn m365_import_rejects_an_unrecognised_file_and_stores_nothing() {
     for env in Env::both() {
         env.org("acme");

@@ -26,6 +26,27 @@ fn regulation_parse_prints_the_structure_as_json() {
 }
 
 #[test]
+fn regulation_parse_reads_shift_jis() {
+    let env = Env::sqlite();
+    // The PDF extraction left private-use bullets and a Kangxi radical, which Shift_JIS lacks.
+    let utf8: String = std::fs::read_to_string(seed_regulation())
+        .unwrap()
+        .chars()
+        .filter(|c| !('\u{e000}'..='\u{f8ff}').contains(c))
+        .map(|c| if c == '\u{2fa7}' { '長' } else { c })
+        .collect();
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&utf8);
+    assert!(!unmappable, "the text is representable in Shift_JIS");
+    let sjis_file = env.write("seed-sjis.txt", &sjis);
+    let utf8_file = env.write("seed-utf8.txt", &utf8);
+    let from_sjis = env.run(&["regulation", "parse", sjis_file.to_str().unwrap()]).ok().json();
+    let from_utf8 = env.run(&["regulation", "parse", utf8_file.to_str().unwrap()]).ok().json();
+    assert!(from_utf8["controls"].as_array().is_some_and(|c| c.len() >= 90));
+    assert_eq!(from_sjis["controls"], from_utf8["controls"]);
+    assert_eq!(from_sjis["document"], from_utf8["document"]);
+}
+
+#[test]
 fn regulation_parse_fails_on_a_non_regulation() {
     let env = Env::sqlite();
     let file = env.write("memo.txt", "今日の会議メモ\n昼食は 12 時から\n");
