@@ -1,0 +1,77 @@
+//! What every data command shares: the effective settings, where the database is, opening it
+//! (`open_db`), the acting organisation (`actor`) and the wording of application errors (`app_err`).
+
+use crate::config;
+use anyhow::{Context, Result, anyhow};
+use mamori_app::{Actor, AppError, org};
+use mamori_store::Db;
+use std::path::{Path, PathBuf};
+
+/// The default data directory of every command but `demo`.
+pub const DATA_DIR: &str = "./mamori-data";
+
+/// The effective configuration and the global database flags of one invocation.
+pub struct Ctx {
+    /// Settings from the TOML file and the environment.
+    pub settings: config::Settings,
+    /// `--database-url`.
+    pub database_url: Option<String>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Ctx {
+    /// The data directory: the flag, else the setting, else `default`.
+    pub fn dir_for(&self, default: &str) -> PathBuf {
+        self.data_dir.clone().or_else(|| self.settings.data_dir.clone()).unwrap_or_else(|| PathBuf::from(default))
+    }
+
+    /// Opens (and migrates) the database, SQLite in the data directory (`default` when unset)
+    /// unless a URL is given.
+    pub async fn open_db(&self, default: &str) -> Result<Db> {
+        open_db(&self.settings, self.database_url.as_deref(), &self.dir_for(default)).await
+    }
+}
+
+/// Opens and migrates the database: the flag's URL, else the configured URL, else SQLite in `dir`.
+pub async fn open_db(settings: &config::Settings, cli_url: Option<&str>, dir: &Path) -> Result<Db> {
+    let db = match cli_url.map(str::to_string).or_else(|| settings.database_url.clone()) {
+        Some(url) => {
+            Db::open_url(&url).await.with_context(|| format!("cannot open database {}", config::redact_url(&url)))?
+        }
+        None => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+            Db::open_sqlite_dir(dir).await.with_context(|| format!("cannot open the database in {}", dir.display()))?
+        }
+    };
+    db.migrate().await.context("migration failed")?;
+    Ok(db)
+}
+
+/// An application error in the words the command line prints.
+pub fn app_err(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::PasswordPolicy(v) => anyhow!(
+            "the password breaks the policy: {}",
+            v.iter().map(|p| p.message_key()).collect::<Vec<_>>().join(", ")
+        ),
+        AppError::Validation(f) => {
+            anyhow!("invalid input: {}", f.iter().map(|(f, k)| format!("{f} ({k})")).collect::<Vec<_>>().join(", "))
+        }
+        AppError::NotFound => anyhow!("not found"),
+        AppError::Conflict => anyhow!("already exists"),
+        AppError::OrganizationRequired => {
+            anyhow!("several organisations exist: name one with --org")
+        }
+        other => anyhow!(other),
+    }
+}
+
+/// The command line acting on the organisation `slug` (the only one when omitted).
+pub async fn actor(db: &Db, slug: Option<&str>) -> Result<Actor> {
+    let o = org::resolve(db, slug).await.map_err(|e| match e {
+        AppError::NotFound => anyhow!("organisation {:?} not found", slug.unwrap_or("")),
+        other => app_err(other),
+    })?;
+    Ok(Actor::cli(&o.id))
+}

@@ -1,0 +1,75 @@
+//! `mamori demo`: on first run a demo organisation, its administrator (the printed login
+//! line), the seed regulation, its duties and a few media; then it serves like `serve`.
+
+use crate::context::{Ctx, app_err};
+use anyhow::Result;
+use mamori_app::{Actor, now_ms, org, users};
+use mamori_domain::permission::{ROLE_SYSTEM_ADMIN, ROLE_TOP_MANAGEMENT};
+use mamori_store::Db;
+
+/// The default data directory of `demo`.
+const DEMO_DIR: &str = "./mamori-demo";
+
+/// `mamori demo [--port N] [--bind ADDR]`.
+pub async fn run(ctx: &Ctx, port: Option<u16>, bind: Option<String>) -> Result<i32> {
+    let db = ctx.open_db(DEMO_DIR).await?;
+    if let Some(pw) = demo_setup(&db).await? {
+        println!("login: {DEMO_ADMIN} password: {pw}");
+    }
+    crate::serve::serve(db, &ctx.settings, bind, port, &ctx.dir_for(DEMO_DIR).join("evidence")).await?;
+    Ok(0)
+}
+
+/// The customer's regulation shipped as example data; `demo` imports it.
+const SEED_REGULATION: &str = include_str!("../../../examples/seed-regulation.txt");
+
+/// The demo organisation's slug and administrator login.
+const DEMO_ORG: &str = "demo";
+const DEMO_ADMIN: &str = "admin";
+
+/// Creates the demo data when the database has no organisation yet; returns the administrator's
+/// initial password then, `None` otherwise.
+async fn demo_setup(db: &Db) -> Result<Option<String>> {
+    let existing = {
+        let mut c = db.conn().await?;
+        mamori_store::rows::list_orgs(&mut c.ex()).await?
+    };
+    if !existing.is_empty() {
+        return Ok(None);
+    }
+    let now = now_ms();
+    let o = org::create(db, DEMO_ORG, "デモ株式会社", now).await.map_err(app_err)?;
+    let password = mamori_app::random::initial_password().map_err(app_err)?;
+    users::create(
+        db,
+        &Actor::cli(&o.id),
+        users::NewUser {
+            login_id: DEMO_ADMIN.into(),
+            display_name: "管理者".into(),
+            email: "admin@example.jp".into(),
+            password: password.clone(),
+            roles: vec![ROLE_TOP_MANAGEMENT.into(), ROLE_SYSTEM_ADMIN.into()],
+        },
+        now,
+    )
+    .await
+    .map_err(app_err)?;
+    mamori_app::regulation::import_text(db, &Actor::cli(&o.id), "seed-regulation.txt", SEED_REGULATION, now)
+        .await
+        .map_err(app_err)?;
+    let today = mamori_app::tokyo_date(now_ms());
+    mamori_app::duties::offer_from_regulation(db, &Actor::cli(&o.id), today, now).await.map_err(app_err)?;
+    // A few media in 媒体管理台帳, so a take-out request can be tried at once.
+    for (id, kind, description) in [
+        ("USB-01", "USB メモリ", "営業資料用"),
+        ("HDD-01", "外付け HDD", "バックアップ用"),
+        ("PC-01", "ノート PC", "貸出用"),
+    ] {
+        let mut v = serde_json::Map::new();
+        v.insert("media_id".into(), id.into());
+        v.insert("kind".into(), kind.into());
+        v.insert("description".into(), description.into());
+        mamori_app::registers::create(db, &Actor::cli(&o.id), "media_ledger", &v, None, now).await.map_err(app_err)?;
+    }
+    Ok(Some(password))
+}

@@ -1,0 +1,128 @@
+//! `soa export`, `documents export` and `register list|export|import`.
+
+use crate::support::Env;
+
+/// xlsx files are zip archives.
+fn is_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+#[test]
+fn soa_export_writes_csv_and_xlsx() {
+    let env = Env::sqlite();
+    env.org_with_regulation("acme");
+    let csv = env.path("soa.csv");
+    let out = env.run(&["soa", "export", "--format", "csv", "--output", csv.to_str().unwrap(), "--org", "acme"]).ok();
+    assert!(out.stdout.starts_with(&format!("wrote {} (", csv.display())), "{out:?}");
+    assert!(out.stdout.contains(" rows, "), "{out:?}");
+    let text = String::from_utf8_lossy(&std::fs::read(&csv).unwrap()).into_owned();
+    assert!(text.contains("5.1"), "the SoA lists the controls");
+    let xlsx = env.path("soa.xlsx");
+    env.run(&["soa", "export", "--format", "xlsx", "--output", xlsx.to_str().unwrap()]).ok();
+    assert!(is_xlsx(&std::fs::read(&xlsx).unwrap()));
+
+    let bad = env.run(&["soa", "export", "--format", "docx", "--output", env.path("soa.docx").to_str().unwrap()]);
+    assert_ne!(bad.code, 0, "{bad:?}");
+    assert!(!bad.stderr.is_empty());
+    assert!(!env.path("soa.docx").exists());
+}
+
+#[test]
+fn documents_export_writes_csv_and_xlsx() {
+    let env = Env::sqlite();
+    env.org_with_regulation("acme");
+    let csv = env.path("documents.csv");
+    let out = env.run(&["documents", "export", "--format", "csv", "--output", csv.to_str().unwrap()]).ok();
+    assert!(out.stdout.starts_with(&format!("wrote {} (", csv.display())), "{out:?}");
+    assert!(out.stdout.trim_end().ends_with(" documents)"), "{out:?}");
+    assert!(!std::fs::read(&csv).unwrap().is_empty());
+    let xlsx = env.path("documents.xlsx");
+    env.run(&["documents", "export", "--format", "xlsx", "--output", xlsx.to_str().unwrap()]).ok();
+    assert!(is_xlsx(&std::fs::read(&xlsx).unwrap()));
+}
+
+#[test]
+fn register_list_export_and_import_on_both_engines() {
+    for env in Env::both() {
+        env.org_with_regulation("acme");
+        let out = env.run(&["register", "list", "--org", "acme", "--format", "json"]).ok();
+        let list = out.json();
+        let list = list.as_array().expect("an array");
+        assert!(!list.is_empty());
+        for r in list {
+            for field in ["key", "name", "controls", "rows", "label"] {
+                assert!(r.get(field).is_some(), "{field} missing in {r}");
+            }
+        }
+        let media = list.iter().find(|r| r["key"] == "media_ledger").expect("媒体管理台帳");
+        assert_eq!(media["rows"], 0);
+
+        // Export the empty register, add rows to the file, import it, and see them counted.
+        let csv = env.path("media.csv");
+        let out =
+            env.run(&["register", "export", "media_ledger", "--format", "csv", "--output", csv.to_str().unwrap()]);
+        let out = out.ok();
+        assert_eq!(out.stdout, format!("wrote {} (0 rows)\n", csv.display()));
+        let exported = String::from_utf8(std::fs::read(&csv).unwrap()).unwrap();
+        assert!(exported.starts_with('\u{feff}'), "UTF-8 with BOM");
+        let header = exported.lines().map(|l| l.trim_end_matches('\r')).find(|l| l.starts_with("ID,")).unwrap();
+        let header = header.to_string();
+        let columns: Vec<&str> = header.split(',').collect();
+        let row = |media_id: &str| -> String {
+            columns
+                .iter()
+                .map(|c| match *c {
+                    "管理番号" => media_id.to_string(),
+                    "種別" => "USB メモリ".to_string(),
+                    "内容" => "営業資料用".to_string(),
+                    _ => String::new(),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let good = env.write("good.csv", format!("{header}\n{}\n{}\n", row("USB-01"), row("USB-02")));
+        let out = env.run(&["register", "import", "media_ledger", good.to_str().unwrap()]).ok();
+        assert_eq!(out.stdout, format!("{}: 2 added, 0 updated, 0 unchanged\n", good.display()), "{out:?}");
+        let rows = |env: &Env| {
+            let list = env.run(&["register", "list"]).ok().json();
+            list.as_array().unwrap().iter().find(|r| r["key"] == "media_ledger").unwrap()["rows"].clone()
+        };
+        assert_eq!(rows(&env), 2);
+
+        // The export re-imports without change.
+        let again = env.path("again.csv");
+        env.run(&["register", "export", "media_ledger", "--format", "csv", "--output", again.to_str().unwrap()]).ok();
+        let out = env.run(&["register", "import", "media_ledger", again.to_str().unwrap()]).ok();
+        assert_eq!(out.stdout, format!("{}: 0 added, 0 updated, 2 unchanged\n", again.display()), "{out:?}");
+
+        let xlsx = env.path("media.xlsx");
+        let out =
+            env.run(&["register", "export", "media_ledger", "--format", "xlsx", "--output", xlsx.to_str().unwrap()]);
+        assert_eq!(out.ok().stdout, format!("wrote {} (2 rows)\n", xlsx.display()));
+        assert!(is_xlsx(&std::fs::read(&xlsx).unwrap()));
+        let out = env.run(&["register", "import", "media_ledger", xlsx.to_str().unwrap()]).ok();
+        assert_eq!(out.stdout, format!("{}: 0 added, 0 updated, 2 unchanged\n", xlsx.display()), "{out:?}");
+
+        // Shift_JIS without a BOM.
+        let text = format!("{header}\r\n{}\r\n", row("USB-03"));
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+        let sjis_file = env.write("sjis.csv", &sjis);
+        let out = env.run(&["register", "import", "media_ledger", sjis_file.to_str().unwrap()]).ok();
+        assert_eq!(out.stdout, format!("{}: 1 added, 0 updated, 0 unchanged\n", sjis_file.display()), "{out:?}");
+        assert_eq!(rows(&env), 3);
+
+        // An invalid file: every (row, column, message), exit 1, nothing imported.
+        let bad = env.write("bad.csv", format!("{header}\n{}\n{}\n", row("USB-09"), row("USB-09")));
+        let out = env.run(&["register", "import", "media_ledger", bad.to_str().unwrap()]).code(1);
+        assert!(out.stderr.contains(&format!("{}: row 3, column ", bad.display())), "{out:?}");
+        assert!(out.stderr.contains("field-not-unique"), "{out:?}");
+        assert!(out.stderr.contains("problems; nothing was imported"), "{out:?}");
+        assert_eq!(rows(&env), 3);
+        let no_header = env.write("noheader.csv", "a,b,c\n1,2,3\n");
+        let out = env.run(&["register", "import", "media_ledger", no_header.to_str().unwrap()]).code(1);
+        assert!(out.stderr.contains("row 1, column —: import-no-header"), "{out:?}");
+
+        let unknown = env.run(&["register", "export", "nope", "--format", "csv", "--output", csv.to_str().unwrap()]);
+        assert_ne!(unknown.code(2).stderr.len(), 0);
+    }
+}
