@@ -36,6 +36,13 @@ async fn run(cli: Cli) -> Result<i32> {
     let env: Vec<(String, String)> = std::env::vars().collect();
     let settings = config::load(cli.config.as_deref(), &env)?;
     init_logging(settings.log_json);
+    // The test clock (MAMORI_TEST_NOW / MAMORI_TEST_SHIFT_DAYS, environment only): refused when
+    // unreadable, and never silent when set.
+    match mamori_app::clock::test_clock() {
+        Err(e) => anyhow::bail!(e),
+        Ok(Some(what)) => tracing::warn!("{what}"),
+        Ok(None) => {}
+    }
     let ctx = context::Ctx { settings, database_url: cli.database_url, data_dir: cli.data_dir };
     match cli.command {
         Command::Demo { port, bind } => demo::run(&ctx, port, bind).await,

@@ -146,3 +146,29 @@ fn duties_list_and_occurrences_contracts() {
         assert!(yaml.stderr.contains("unknown format"), "{yaml:?}");
     }
 }
+
+/// The test clock the browser suite uses: `MAMORI_TEST_NOW` sets the server's today, so what
+/// is overdue follows it (never the machine's date); an unreadable value is refused.
+#[test]
+fn the_test_clock_sets_today() {
+    let env = Env::sqlite();
+    env.org_with_regulation("acme");
+    let at = |args: &[&str]| {
+        let mut c = env.cmd();
+        c.env("MAMORI_TEST_NOW", "2027-05-15T10:00:00+09:00").args(args);
+        crate::support::output(c)
+    };
+    at(&["duties", "list", "--org", "acme", "--format", "json"]).ok();
+    let occ = at(&["duties", "occurrences", "--from", "2027-04-01", "--to", "2027-07-31", "--format", "json"]).ok();
+    let occ = occ.json();
+    let occ = occ.as_array().expect("an array");
+    let (past, future): (Vec<_>, Vec<_>) = occ.iter().partition(|o| o["due"].as_str().unwrap() < "2027-05-15");
+    assert!(!past.is_empty() && !future.is_empty(), "{occ:?}");
+    assert!(past.iter().all(|o| o["state"] == "overdue"), "due before the test clock's today: {past:?}");
+    assert!(future.iter().all(|o| o["state"] == "open"), "due on or after it: {future:?}");
+
+    let mut c = env.cmd();
+    c.env("MAMORI_TEST_NOW", "April").args(["duties", "list"]);
+    let bad = crate::support::output(c).code(2);
+    assert!(bad.stderr.contains("MAMORI_TEST_NOW=April"), "{bad:?}");
+}
