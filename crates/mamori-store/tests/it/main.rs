@@ -5,5 +5,6 @@
 
 #[macro_use]
 mod harness;
+mod cleanup;
 mod schema;
 mod stories;
