@@ -6,10 +6,11 @@
 //! methods of [`Db`] and [`Tx`]. This crate has no business rules: it reads and writes rows.
 
 pub mod db;
-pub mod m365_events;
 pub mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use db::{Conn, Db, Engine, Ex, StoreError, Tx};
+/// Microsoft 365 event storage, kept at its former path; it lives in [`rows::m365_events`].
+pub use rows::m365_events;
 pub use sqlx;

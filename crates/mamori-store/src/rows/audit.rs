@@ -1,0 +1,96 @@
+//! The audit trail: hash-chained rows per organisation, `(org_id, seq)` as the primary key.
+
+use super::sql;
+use crate::{Ex, StoreError, exec, fetch_all, fetch_i64, fetch_optional};
+
+/// One stored audit row.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRow {
+    /// Organisation.
+    pub org_id: String,
+    /// Position in the chain.
+    pub seq: i64,
+    /// Time.
+    pub at_ms: i64,
+    /// Actor id.
+    pub actor_id: Option<String>,
+    /// Actor label.
+    pub actor_label: String,
+    /// Action key.
+    pub action: String,
+    /// Object kind.
+    pub object_type: String,
+    /// Object id.
+    pub object_id: Option<String>,
+    /// Before (JSON text).
+    pub before_json: Option<String>,
+    /// After (JSON text).
+    pub after_json: Option<String>,
+    /// Previous hash.
+    pub prev_hash: String,
+    /// This row's hash.
+    pub hash: String,
+}
+
+const AUDIT_COLS: &str = "org_id, seq, at_ms, actor_id, actor_label, action, object_type, object_id, before_json, after_json, prev_hash, hash";
+
+/// The last row of an organisation's chain.
+pub async fn last_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<Option<AuditRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        AuditRow,
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1"]),
+        org_id
+    )?)
+}
+
+/// Appends a row (the caller computed seq and hashes).
+pub async fn insert_audit(ex: &mut Ex<'_>, a: &AuditRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        sql(&["INSERT INTO audit_log (", AUDIT_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"]),
+        &a.org_id,
+        a.seq,
+        a.at_ms,
+        &a.actor_id,
+        &a.actor_label,
+        &a.action,
+        &a.object_type,
+        &a.object_id,
+        &a.before_json,
+        &a.after_json,
+        &a.prev_hash,
+        &a.hash
+    )
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+/// A page of an organisation's audit rows, newest first.
+pub async fn list_audit(ex: &mut Ex<'_>, org_id: &str, limit: i64, offset: i64) -> Result<Vec<AuditRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        AuditRow,
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"]),
+        org_id,
+        limit,
+        offset
+    )?)
+}
+
+/// Rows of an organisation's chain with `seq` in `[from, from + limit)`, in order.
+pub async fn audit_range(ex: &mut Ex<'_>, org_id: &str, from: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        AuditRow,
+        sql(&["SELECT ", AUDIT_COLS, " FROM audit_log WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3"]),
+        org_id,
+        from,
+        limit
+    )?)
+}
+
+/// Number of audit rows of an organisation.
+pub async fn count_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<i64, StoreError> {
+    Ok(fetch_i64!(ex, "SELECT COUNT(*) FROM audit_log WHERE org_id = $1", org_id)?)
+}

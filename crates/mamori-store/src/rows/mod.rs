@@ -1,0 +1,40 @@
+//! Row types and the queries that read and write them, one module per capability. Every query on
+//! domain data filters by `org_id`. Everything is re-exported here, so callers name
+//! `mamori_store::rows::X` whichever file `X` lives in.
+
+mod audit;
+mod calendar;
+mod documents;
+mod duties;
+mod evidence;
+mod incidents;
+mod m365;
+pub mod m365_events;
+mod mail;
+mod organisations;
+mod registers;
+mod regulation;
+mod requests;
+mod sessions;
+mod users;
+
+pub use audit::*;
+pub use calendar::*;
+pub use documents::*;
+pub use duties::*;
+pub use evidence::*;
+pub use incidents::*;
+pub use m365::*;
+pub use m365_events::*;
+pub use mail::*;
+pub use organisations::*;
+pub use registers::*;
+pub use regulation::*;
+pub use requests::*;
+pub use sessions::*;
+pub use users::*;
+
+/// Joins SQL text fixed at compile time (column lists and clauses) into one query.
+fn sql(parts: &[&str]) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(parts.concat())
+}
