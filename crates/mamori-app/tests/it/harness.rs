@@ -7,14 +7,16 @@ macro_rules! on_both_engines {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                if let Some(db) = mamori_store::testing::fresh(mamori_store::Engine::Sqlite).await {
-                    super::$name(db).await;
+                if let Some(t) = mamori_store::testing::fresh_db(mamori_store::Engine::Sqlite).await {
+                    super::$name(t.db().clone()).await;
+                    t.cleanup().await;
                 }
             }
             #[tokio::test]
             async fn postgres() {
-                if let Some(db) = mamori_store::testing::fresh(mamori_store::Engine::Postgres).await {
-                    super::$name(db).await;
+                if let Some(t) = mamori_store::testing::fresh_db(mamori_store::Engine::Postgres).await {
+                    super::$name(t.db().clone()).await;
+                    t.cleanup().await;
                 }
             }
         }
