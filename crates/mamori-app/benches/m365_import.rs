@@ -103,7 +103,13 @@ fn generate(path: &std::path::Path, n: usize) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let n: usize = std::env::var("M365_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    // `MAMORI_BENCH_SMOKE=1` (set by `scripts/test`): a tiny file, targets not enforced.
+    let smoke = std::env::var_os("MAMORI_BENCH_SMOKE").is_some();
+    let n: usize = std::env::var("M365_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(if smoke {
+        2_000
+    } else {
+        1_000_000
+    });
     let dir = std::env::temp_dir().join(format!("mamori-bench-m365-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("audit.csv");
@@ -171,5 +177,5 @@ async fn main() {
     println!("peak memory (VmHWM) {peak:.0} MB; target < 200 MB: {}", if peak < 200.0 { "met" } else { "MISSED" });
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
-    std::process::exit(i32::from(rate < 150_000.0 || peak >= 200.0));
+    std::process::exit(i32::from(!smoke && (rate < 150_000.0 || peak >= 200.0)));
 }

@@ -10,14 +10,19 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const SEED: &str = include_str!("../../../examples/seed-regulation.txt");
-const RUNS: usize = 100;
+const FULL_RUNS: usize = 100;
+
+/// `MAMORI_BENCH_SMOKE=1` (set by `scripts/test`): a few runs, target not enforced.
+fn smoke() -> bool {
+    std::env::var_os("MAMORI_BENCH_SMOKE").is_some()
+}
 const TARGET: Duration = Duration::from_millis(200);
 
-fn measure(mut f: impl FnMut()) -> (Duration, Duration) {
-    for _ in 0..5 {
+fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    for _ in 0..runs.min(5) {
         f();
     }
-    let mut t: Vec<Duration> = (0..RUNS)
+    let mut t: Vec<Duration> = (0..runs)
         .map(|_| {
             let s = Instant::now();
             f();
@@ -25,10 +30,11 @@ fn measure(mut f: impl FnMut()) -> (Duration, Duration) {
         })
         .collect();
     t.sort();
-    (t[RUNS / 2], t[RUNS * 95 / 100])
+    (t[runs / 2], t[runs * 95 / 100])
 }
 
 fn main() {
+    let runs = if smoke() { 3 } else { FULL_RUNS };
     let reg = mamori_regulation::parse::parse_default(SEED).unwrap_or_else(|_| std::process::exit(2));
     let rows = mamori_domain::soa::derive(
         &facts(&reg.controls, &[], &("AB-標準-250503".to_string(), "情報セキュリティ管理策規程".to_string())),
@@ -49,20 +55,20 @@ fn main() {
         rows,
     };
     let table = soa_table(&view);
-    let (csv_med, csv_p95) = measure(|| {
+    let (csv_med, csv_p95) = measure(runs, || {
         black_box(export::csv(black_box(&table)));
     });
-    let (x_med, x_p95) = measure(|| {
+    let (x_med, x_p95) = measure(runs, || {
         black_box(export::xlsx(black_box(&table)).map(|b| b.len()).unwrap_or(0));
     });
-    println!("SoA of the seed regulation: {} rows, {RUNS} runs", table.rows.len());
+    println!("SoA of the seed regulation: {} rows, {runs} runs", table.rows.len());
     println!("baseline (CSV of the same table): median {csv_med:?}, p95 {csv_p95:?}");
     println!(
         "xlsx export:                      median {x_med:?}, p95 {x_p95:?}  = {:.1} x baseline",
         x_med.as_secs_f64() / csv_med.as_secs_f64().max(1e-9)
     );
     println!("target: xlsx under {TARGET:?}: {}", if x_p95 < TARGET { "met" } else { "MISSED" });
-    if x_p95 >= TARGET {
+    if x_p95 >= TARGET && !smoke() {
         std::process::exit(1);
     }
 }
