@@ -132,6 +132,22 @@ pub async fn to_temp_file(field: &mut Field<'_>, dir: &Path, fallback: &str) -> 
     Ok(path)
 }
 
+/// Streams the first `file` part of an API upload into the evidence store and hands the
+/// unfinished upload back with the part's name (the API's CSRF rule is its `X-CSRF-Token`
+/// header, checked by [`crate::ctx::context`]). `None` when there is no such part.
+pub async fn api_file(state: &AppState, actor: &Actor, mut mp: Multipart) -> Result<Option<(Upload, String)>, Refused> {
+    while let Ok(Some(mut field)) = mp.next_field().await {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = file_name(&field, "upload");
+        let mut up = state.evidence.begin(actor).await?;
+        stream_into(&mut up, &mut field).await?;
+        return Ok(Some((up, name)));
+    }
+    Ok(None)
+}
+
 /// A file a page form stored as evidence.
 pub struct StoredFile {
     /// Its SHA-256 (the evidence store's key).

@@ -105,7 +105,7 @@ pub async fn soa_fill(State(state): State<AppState>, s: Session, CsrfForm(form):
 }
 
 /// `POST /soa/approve`.
-pub async fn soa_approve(State(state): State<AppState>, s: Session, CsrfForm(_form): CsrfForm) -> WebResult {
+pub async fn soa_approve(State(state): State<AppState>, s: Session, _: CsrfForm) -> WebResult {
     documents::soa_approve(&state.db, &s.actor, state.now()).await?;
     Ok(Redirect::to("/soa?done=approved").into_response())
 }
@@ -317,7 +317,7 @@ pub async fn document_approve(
     State(state): State<AppState>,
     s: Session,
     Path(id): Path<String>,
-    CsrfForm(_form): CsrfForm,
+    _: CsrfForm,
 ) -> WebResult {
     documents::approve(&state.db, &s.actor, &id, state.now()).await?;
     Ok(Redirect::to(&format!("/documents/{id}?done=approved")).into_response())

@@ -271,7 +271,7 @@ pub async fn create(State(state): State<AppState>, s: Session, CsrfForm(form): C
 }
 
 /// `POST /duties/offer`: creates duties for the current regulation's recurring items.
-pub async fn offer(State(state): State<AppState>, s: Session, CsrfForm(_form): CsrfForm) -> WebResult {
+pub async fn offer(State(state): State<AppState>, s: Session, _: CsrfForm) -> WebResult {
     duties::offer_from_regulation(&state.db, &s.actor, state.today(), state.now()).await?;
     Ok(Redirect::to("/duties/all").into_response())
 }
@@ -398,7 +398,7 @@ pub async fn calendar_rotate(
     ctx: Ctx,
     s: Session,
     headers: axum::http::HeaderMap,
-    CsrfForm(_form): CsrfForm,
+    _: CsrfForm,
 ) -> WebResult {
     let token = mamori_app::calendar::rotate(&state.db, &s.actor, state.now()).await?;
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");

@@ -35,12 +35,7 @@ pub async fn outbox(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebR
 }
 
 /// `POST /admin/mail/{id}/retry`.
-pub async fn outbox_retry(
-    State(state): State<AppState>,
-    s: Session,
-    Path(id): Path<String>,
-    CsrfForm(_form): CsrfForm,
-) -> WebResult {
+pub async fn outbox_retry(State(state): State<AppState>, s: Session, Path(id): Path<String>, _: CsrfForm) -> WebResult {
     mamori_app::reminders::retry(&state.db, &s.actor, &id, state.now()).await.map_err(|e| match e {
         AppError::NotFound => WebError::from(AppError::Conflict),
         e => WebError::from(e),

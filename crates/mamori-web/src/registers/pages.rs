@@ -338,7 +338,7 @@ pub async fn restore_row(
     State(state): State<AppState>,
     s: Session,
     Path((key, id)): Path<(String, String)>,
-    CsrfForm(_form): CsrfForm,
+    _: CsrfForm,
 ) -> WebResult {
     registers::restore(&state.db, &s.actor, &key, &id, state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response())

@@ -137,7 +137,7 @@ pub async fn users_unlock(
     s: Session,
     headers: HeaderMap,
     Path(login): Path<String>,
-    CsrfForm(_form): CsrfForm,
+    _: CsrfForm,
 ) -> WebResult {
     let u = users::unlock(&state.db, &s.actor, &login, state.now()).await?;
     if headers.contains_key("hx-request") {
@@ -158,7 +158,7 @@ pub async fn users_reset(
     ctx: Ctx,
     s: Session,
     Path(login): Path<String>,
-    CsrfForm(_form): CsrfForm,
+    _: CsrfForm,
 ) -> WebResult {
     let pw = users::reset_password(&state.db, &s.actor, &login, None, state.now()).await?;
     let mut layout = Layout::new(&ctx);
