@@ -53,10 +53,11 @@ pub async fn new_form(ctx: Ctx, _: Session) -> WebResult {
 }
 
 /// `POST /incidents`: reports an event.
-pub async fn create(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+pub async fn create(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm) -> WebResult {
+    // An open route: the form's token is checked before the session, as on every incident form.
     let i = incidents::report(
         &state.db,
-        &s.actor,
+        &ctx.session()?.actor,
         form.get("title"),
         form.get("description"),
         form.get("occurred_at"),
@@ -141,10 +142,11 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id
 pub async fn step(
     State(state): State<AppState>,
     ctx: Ctx,
-    s: Session,
     Path((id, step)): Path<(String, String)>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
+    // An open route: the form's token is checked before the session.
+    let s = ctx.session()?;
     let a = &s.actor;
     let (db, now) = (&state.db, state.now());
     let f = |k: &str| form.get(k).to_string();
