@@ -6,6 +6,7 @@ use mamori_app::documents;
 
 // ---- SoA ----
 
+/// A soa row view (template data).
 pub struct SoaRowView {
     pub id: String,
     pub title: String,
@@ -22,6 +23,7 @@ pub struct SoaRowView {
     pub approvals: i64,
 }
 
+/// The `soa.html` template.
 #[derive(Template)]
 #[template(path = "soa.html")]
 pub struct SoaPage {
@@ -36,6 +38,7 @@ pub struct SoaPage {
 
 // ---- documents ----
 
+/// A doc row (template data).
 pub struct DocRow {
     pub href: String,
     pub number: String,
@@ -46,6 +49,7 @@ pub struct DocRow {
     pub approver: String,
 }
 
+/// The `documents.html` template.
 #[derive(Template)]
 #[template(path = "documents.html")]
 pub struct DocumentsPage {
@@ -55,6 +59,7 @@ pub struct DocumentsPage {
     pub kinds: Vec<(String, String)>,
 }
 
+/// The `document.html` template.
 #[derive(Template)]
 #[template(path = "document.html")]
 pub struct DocumentPage {

@@ -13,6 +13,7 @@ pub struct ItemView {
     pub state_label: String,
 }
 
+/// The `duties_mine.html` template.
 #[derive(Template)]
 #[template(path = "duties_mine.html")]
 pub struct MinePage {
@@ -24,6 +25,7 @@ pub struct MinePage {
     pub more: usize,
 }
 
+/// A occ view (template data).
 pub struct OccView {
     pub id: String,
     pub due: String,
@@ -40,6 +42,7 @@ pub struct OccView {
     pub record_href: String,
 }
 
+/// A duty view (template data).
 pub struct DutyView {
     pub id: String,
     pub title: String,
@@ -52,6 +55,7 @@ pub struct DutyView {
     pub source_text: String,
 }
 
+/// The `duty_occurrence.html` template.
 #[derive(Template)]
 #[template(path = "duty_occurrence.html")]
 pub struct OccurrencePage {
@@ -124,6 +128,7 @@ pub struct FormChoices {
     pub days: Vec<i64>,
 }
 
+/// The `duty.html` template.
 #[derive(Template)]
 #[template(path = "duty.html")]
 pub struct DutyPage {
@@ -136,11 +141,13 @@ pub struct DutyPage {
     pub action: String,
 }
 
+/// A group (template data).
 pub struct Group {
     pub label: String,
     pub duties: Vec<(DutyView, String)>,
 }
 
+/// The `duties_all.html` template.
 #[derive(Template)]
 #[template(path = "duties_all.html")]
 pub struct AllPage {
@@ -154,6 +161,7 @@ pub struct AllPage {
     pub action: String,
 }
 
+/// The `duties_decisions.html` template.
 #[derive(Template)]
 #[template(path = "duties_decisions.html")]
 pub struct DecisionsPage {
@@ -163,6 +171,7 @@ pub struct DecisionsPage {
     pub can_manage: bool,
 }
 
+/// A heat row view (template data).
 pub struct HeatRowView {
     pub id: String,
     pub title: String,
@@ -171,6 +180,7 @@ pub struct HeatRowView {
     pub cells: Vec<(&'static str, String, u32)>,
 }
 
+/// The `duties_heatmap.html` template.
 #[derive(Template)]
 #[template(path = "duties_heatmap.html")]
 pub struct HeatPage {
@@ -181,6 +191,7 @@ pub struct HeatPage {
     pub legend: Vec<(&'static str, String)>,
 }
 
+/// The `duties_calendar.html` template.
 #[derive(Template)]
 #[template(path = "duties_calendar.html")]
 pub struct CalendarPage {

@@ -3,6 +3,7 @@
 use crate::views::Layout;
 use askama::Template;
 
+/// A row (template data).
 pub struct Row {
     pub id: String,
     pub number: String,
@@ -13,6 +14,7 @@ pub struct Row {
     pub created: String,
 }
 
+/// The `incidents.html` template.
 #[derive(Template)]
 #[template(path = "incidents.html")]
 pub struct ListPage {
@@ -21,12 +23,14 @@ pub struct ListPage {
     pub overdue: Vec<(String, String, String, String)>,
 }
 
+/// The `incident_new.html` template.
 #[derive(Template)]
 #[template(path = "incident_new.html")]
 pub struct NewPage {
     pub layout: Layout,
 }
 
+/// A event view (template data).
 pub struct EventView {
     pub at: String,
     pub kind: String,
@@ -34,6 +38,7 @@ pub struct EventView {
     pub text: String,
 }
 
+/// A evidence view (template data).
 pub struct EvidenceView {
     pub id: String,
     pub sha256: String,
@@ -43,6 +48,7 @@ pub struct EvidenceView {
     pub taken: String,
 }
 
+/// The `incident.html` template.
 #[derive(Template)]
 #[template(path = "incident.html")]
 pub struct DetailPage {

@@ -4,6 +4,7 @@ use crate::views::Layout;
 use askama::Template;
 use mamori_app::m365::ImportReport;
 
+/// A import view (template data).
 pub struct ImportView {
     pub file: String,
     pub format: String,
@@ -13,6 +14,7 @@ pub struct ImportView {
     pub at: String,
 }
 
+/// The `m365.html` template.
 #[derive(Template)]
 #[template(path = "m365.html")]
 pub struct ImportPage {
@@ -21,6 +23,7 @@ pub struct ImportPage {
     pub imports: Vec<ImportView>,
 }
 
+/// A event view (template data).
 pub struct EventView {
     pub time: String,
     pub operation: String,
@@ -31,6 +34,7 @@ pub struct EventView {
     pub id: String,
 }
 
+/// The `m365_events.html` template.
 #[derive(Template)]
 #[template(path = "m365_events.html")]
 pub struct EventsPage {
@@ -44,6 +48,7 @@ pub struct EventsPage {
     pub events: Vec<EventView>,
 }
 
+/// A finding view (template data).
 pub struct FindingView {
     pub id: String,
     pub rule: String,
@@ -60,6 +65,7 @@ pub struct FindingView {
     pub incident: String,
 }
 
+/// The `m365_findings.html` template.
 #[derive(Template)]
 #[template(path = "m365_findings.html")]
 pub struct FindingsPage {
@@ -67,6 +73,7 @@ pub struct FindingsPage {
     pub findings: Vec<FindingView>,
 }
 
+/// A account view (template data).
 pub struct AccountView {
     pub upn: String,
     pub name: String,
@@ -78,6 +85,7 @@ pub struct AccountView {
     pub decided: String,
 }
 
+/// The `m365_accounts.html` template.
 #[derive(Template)]
 #[template(path = "m365_accounts.html")]
 pub struct AccountsPage {
@@ -86,12 +94,14 @@ pub struct AccountsPage {
     pub decisions: Vec<(String, String)>,
 }
 
+/// A number field (template data).
 pub struct NumberField {
     pub name: &'static str,
     pub label: String,
     pub value: String,
 }
 
+/// The `m365_settings.html` template.
 #[derive(Template)]
 #[template(path = "m365_settings.html")]
 pub struct SettingsPage {

@@ -3,6 +3,7 @@
 use crate::views::Layout;
 use askama::Template;
 
+/// A mail view (template data).
 pub struct MailView {
     pub id: String,
     pub created: String,
@@ -14,6 +15,7 @@ pub struct MailView {
     pub error: String,
 }
 
+/// The `mail_outbox.html` template.
 #[derive(Template)]
 #[template(path = "mail_outbox.html")]
 pub struct OutboxPage {

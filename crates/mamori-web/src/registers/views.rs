@@ -4,6 +4,7 @@ use crate::views::Layout;
 use askama::Template;
 use mamori_domain::register::RegisterDef;
 
+/// The `registers.html` template.
 #[derive(Template)]
 #[template(path = "registers.html")]
 pub struct RegistersPage {
@@ -12,6 +13,7 @@ pub struct RegistersPage {
     pub can_design: bool,
 }
 
+/// The `register.html` template.
 #[derive(Template)]
 #[template(path = "register.html")]
 pub struct RegisterPage {
@@ -45,6 +47,7 @@ pub struct FieldView {
     pub error: Option<String>,
 }
 
+/// The `register_row.html` template.
 #[derive(Template)]
 #[template(path = "register_row.html")]
 pub struct RowPage {
@@ -65,6 +68,7 @@ pub struct RowPage {
 /// (version, action, who, when, reason, [(field, before, after)]).
 pub type HistoryView = (i64, String, String, String, Option<String>, Vec<(String, String, String)>);
 
+/// The `register_history.html` template.
 #[derive(Template)]
 #[template(path = "register_history.html")]
 pub struct HistoryPage {
@@ -75,6 +79,7 @@ pub struct HistoryPage {
     pub entries: Vec<HistoryView>,
 }
 
+/// The `heatmap.html` template.
 #[derive(Template)]
 #[template(path = "heatmap.html")]
 pub struct HeatmapPage {
@@ -87,6 +92,7 @@ pub struct HeatmapPage {
     pub grid: Vec<(i64, Vec<(i64, i64)>)>,
 }
 
+/// The `register_design.html` template.
 #[derive(Template)]
 #[template(path = "register_design.html")]
 pub struct DesignPage {

@@ -15,6 +15,7 @@ pub struct ControlRow {
     pub open_items: usize,
 }
 
+/// The `controls.html` template.
 #[derive(Template)]
 #[template(path = "controls.html")]
 pub struct ControlsPage {
@@ -29,6 +30,7 @@ pub struct ControlsPage {
     pub groups: Vec<(String, Vec<ControlRow>)>,
 }
 
+/// The `control.html` template.
 #[derive(Template)]
 #[template(path = "control.html")]
 pub struct ControlPage {
@@ -42,6 +44,7 @@ pub struct ControlPage {
     pub attributes: Vec<(String, String)>,
 }
 
+/// The `open_items.html` template.
 #[derive(Template)]
 #[template(path = "open_items.html")]
 pub struct OpenItemsPage {
@@ -49,6 +52,7 @@ pub struct OpenItemsPage {
     pub items: Vec<(String, String, String)>,
 }
 
+/// The `reg_records.html` template.
 #[derive(Template)]
 #[template(path = "reg_records.html")]
 pub struct RecordsPage {
@@ -58,6 +62,7 @@ pub struct RecordsPage {
     pub can_design: bool,
 }
 
+/// The `reg_duties.html` template.
 #[derive(Template)]
 #[template(path = "reg_duties.html")]
 pub struct DutiesPage {
@@ -79,6 +84,7 @@ pub struct Preview {
     pub controls: Vec<(String, String, String, usize, usize, usize)>,
 }
 
+/// The `reg_import.html` template.
 #[derive(Template)]
 #[template(path = "reg_import.html")]
 pub struct ImportPage {

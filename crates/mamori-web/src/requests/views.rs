@@ -3,6 +3,7 @@
 use crate::views::Layout;
 use askama::Template;
 
+/// A row (template data).
 pub struct Row {
     pub id: String,
     pub number: String,
@@ -18,6 +19,7 @@ pub struct Row {
 /// A role checkbox of the approver settings: (role key, role name, approves).
 pub type RoleCheck = (String, String, bool);
 
+/// The `requests.html` template.
 #[derive(Template)]
 #[template(path = "requests.html")]
 pub struct ListPage {
@@ -40,6 +42,7 @@ pub struct FieldView {
     pub value: String,
 }
 
+/// The `request_new.html` template.
 #[derive(Template)]
 #[template(path = "request_new.html")]
 pub struct NewPage {
@@ -53,6 +56,7 @@ pub struct NewPage {
     pub errors: Vec<String>,
 }
 
+/// A event view (template data).
 pub struct EventView {
     pub at: String,
     pub action: String,
@@ -62,6 +66,7 @@ pub struct EventView {
     pub files: Vec<String>,
 }
 
+/// The `request.html` template.
 #[derive(Template)]
 #[template(path = "request.html")]
 pub struct DetailPage {
