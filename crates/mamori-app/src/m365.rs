@@ -1024,3 +1024,10 @@ pub async fn decide_account(
     tx.commit().await?;
     Ok(row)
 }
+
+/// The organisation's imports so far, newest first.
+pub async fn imports(db: &Db, actor: &Actor) -> Result<Vec<M365ImportRow>, AppError> {
+    actor.require(Permission::AuditView)?;
+    let mut c = db.conn().await?;
+    Ok(rows::m365_imports(&mut c.ex(), &actor.org_id).await?)
+}

@@ -299,3 +299,18 @@ pub async fn set_roles(
     tx.commit().await?;
     load_view(db, &actor.org_id, login_id).await
 }
+
+/// The organisation's roles as (key, Japanese name, English name): the role pickers and role
+/// labels of the users page and of document control (approver role, publication).
+pub async fn roles(db: &Db, actor: &Actor) -> Result<Vec<(String, String, String)>, AppError> {
+    actor.require(Permission::UsersView).or_else(|_| actor.require(Permission::DocumentsView))?;
+    let mut c = db.conn().await?;
+    Ok(rows::list_roles(&mut c.ex(), &actor.org_id).await?.into_iter().map(|r| (r.key, r.name_ja, r.name_en)).collect())
+}
+
+/// The login IDs of the organisation's users: the choices of a register's person field.
+pub async fn login_ids(db: &Db, actor: &Actor) -> Result<Vec<String>, AppError> {
+    actor.require(Permission::RegistersView).or_else(|_| actor.require(Permission::RegistersEdit))?;
+    let mut c = db.conn().await?;
+    Ok(rows::list_users(&mut c.ex(), &actor.org_id).await?.into_iter().map(|u| u.login_id).collect())
+}

@@ -60,11 +60,7 @@ impl Ctx {
 
     /// Checks a submitted form token in constant time.
     pub fn check_csrf(&self, submitted: &str) -> bool {
-        let expected = self.csrf().as_bytes();
-        let got = submitted.as_bytes();
-        !expected.is_empty()
-            && expected.len() == got.len()
-            && expected.iter().zip(got).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        tokens_match(self.csrf(), submitted)
     }
 
     /// A `Set-Cookie` value.
@@ -78,6 +74,15 @@ impl Ctx {
         }
         c
     }
+}
+
+/// Compares a submitted token with the expected one in constant time (an empty expected token
+/// never matches).
+pub fn tokens_match(expected: &str, submitted: &str) -> bool {
+    let (expected, got) = (expected.as_bytes(), submitted.as_bytes());
+    !expected.is_empty()
+        && expected.len() == got.len()
+        && expected.iter().zip(got).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 /// Reads one cookie from the request headers.

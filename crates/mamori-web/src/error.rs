@@ -1,4 +1,5 @@
-//! Rendering [`AppError`] as JSON (API) or as an HTML page.
+//! The one handler error ([`WebError`]) and how an [`AppError`] is rendered: as JSON (API) or as
+//! an HTML page, in the request's language.
 
 use crate::ctx::Ctx;
 use crate::views::{ErrorPage, Layout, render};
@@ -136,26 +137,86 @@ impl IntoResponse for PageError {
     }
 }
 
-/// The result of a page handler.
-pub type PageResult = Result<Response, PageError>;
+/// What every handler returns: its response, or a [`WebError`].
+pub type WebResult = Result<Response, WebError>;
 
-/// Maps a use-case error to the error page of this request.
-pub fn page_fail(ctx: &Ctx) -> impl Fn(AppError) -> PageError + '_ {
-    move |e| PageError::new(ctx, e)
+/// The result of a page handler (the older name of [`WebResult`]).
+pub type PageResult = WebResult;
+
+/// The one error type of handlers (pages and API alike). `?` turns any [`AppError`] into it;
+/// [`render_errors`] renders it with the request's [`Ctx`]: JSON for the API, the error page
+/// otherwise.
+pub enum WebError {
+    /// A use-case error.
+    App(AppError),
+    /// A page form whose synchronizer token did not match: the 403 "form expired" page.
+    CsrfExpired,
+    /// A response rendered already (kept as it is).
+    Rendered(PageError),
 }
 
-/// The logged-in actor, or the error page.
-pub fn page_actor(ctx: &Ctx) -> Result<&mamori_app::Actor, PageError> {
-    ctx.session().map(|s| &s.actor).map_err(|e| PageError::new(ctx, e))
-}
-
-/// Checks a form's CSRF token; a mismatch is a 403 page saying the form expired.
-pub fn page_csrf(ctx: &Ctx, form: &crate::FormData) -> Result<(), PageError> {
-    if ctx.check_csrf(form.get("csrf")) {
-        Ok(())
-    } else {
-        let mut layout = Layout::new(ctx);
-        layout.error = Some(ctx.tr().t("error-csrf"));
-        Err(PageError::from_response(StatusCode::FORBIDDEN, render(&ErrorPage { layout })))
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> WebError {
+        WebError::App(e)
     }
+}
+
+impl From<PageError> for WebError {
+    fn from(e: PageError) -> WebError {
+        WebError::Rendered(e)
+    }
+}
+
+/// An error waiting in the response's extensions for [`render_errors`] (it needs the request's
+/// language and session to render).
+#[derive(Clone)]
+struct Pending(std::sync::Arc<std::sync::Mutex<Option<WebError>>>);
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let WebError::Rendered(p) = self {
+            return p.into_response();
+        }
+        let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        r.extensions_mut().insert(Pending(std::sync::Arc::new(std::sync::Mutex::new(Some(self)))));
+        r
+    }
+}
+
+impl WebError {
+    /// Renders the error for this request: JSON when `ctx.api`, else an HTML page.
+    pub fn render(self, ctx: &Ctx) -> Response {
+        match self {
+            WebError::App(e) if ctx.api => ApiError::new(ctx, e).into_response(),
+            WebError::App(e) => PageError::new(ctx, e).into_response(),
+            WebError::CsrfExpired => form_expired(ctx).into_response(),
+            WebError::Rendered(p) => p.into_response(),
+        }
+    }
+}
+
+/// The layer that renders a handler's [`WebError`] with the request's [`Ctx`] (applied inside
+/// [`crate::ctx::context`], which puts the `Ctx` into the request).
+pub async fn render_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let ctx = req.extensions().get::<Ctx>().cloned();
+    let mut resp = next.run(req).await;
+    let Some(Pending(slot)) = resp.extensions_mut().remove::<Pending>() else { return resp };
+    let err = slot.lock().ok().and_then(|mut e| e.take());
+    match (ctx, err) {
+        (Some(ctx), Some(e)) => e.render(&ctx),
+        _ => resp,
+    }
+}
+
+/// The 403 page saying the form expired (its token did not match).
+pub fn form_expired(ctx: &Ctx) -> PageError {
+    let mut layout = Layout::new(ctx);
+    layout.error = Some(ctx.tr().t("error-csrf"));
+    PageError::from_response(StatusCode::FORBIDDEN, render(&ErrorPage { layout }))
+}
+
+/// Checks a form's CSRF token; a mismatch is a 403 page saying the form expired (for the few
+/// forms that check it after something else; the others use [`crate::extract::CsrfForm`]).
+pub fn check_csrf(ctx: &Ctx, form: &crate::FormData) -> Result<(), WebError> {
+    if ctx.check_csrf(form.get("csrf")) { Ok(()) } else { Err(WebError::CsrfExpired) }
 }

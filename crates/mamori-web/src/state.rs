@@ -71,6 +71,11 @@ impl AppState {
         (self.clock)()
     }
 
+    /// Today in Asia/Tokyo (due dates, fiscal years and 改訂日 are Japanese dates).
+    pub fn today(&self) -> jiff::civil::Date {
+        mamori_app::tokyo_date(self.now())
+    }
+
     /// Takes one login attempt for `key`; false when rate-limited.
     pub fn allow_login(&self, key: &str) -> bool {
         let now = self.now();

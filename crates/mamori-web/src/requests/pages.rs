@@ -1,17 +1,18 @@
 //! Pages of requests and approvals (申請・承認): my requests and requests waiting for me, the
-//! new-request form of any type (built from the type's fields), and a request's detail with its
-//! timeline and the actions the viewer may take.
+//! new-request form of any type (built from the type's fields), a request's detail with its
+//! timeline and the actions the viewer may take, and who approves each type.
 
+use super::views::*;
 use crate::ctx::Ctx;
-use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
+use crate::error::{WebError, WebResult};
+use crate::extract::{CsrfForm, Session};
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::tokyo_time;
+use crate::upload::{self};
 use crate::views::{Layout, render};
-use crate::{FormData, tokyo_time};
-use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::{Extension, Form};
 use mamori_app::requests::{self, RequestView, Scope};
 use mamori_domain::permission::Permission;
 use mamori_domain::register::{FieldType, format_cell};
@@ -19,27 +20,11 @@ use mamori_domain::workflow::RequestType;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-fn today(state: &AppState) -> jiff::civil::Date {
-    mamori_app::tokyo_date(state.now())
-}
-
 fn type_name(t: &Tr, r: &RequestType) -> String {
     match (&t.lang, &r.name_en) {
         (Lang::En, Some(n)) => n.clone(),
         _ => r.name.clone(),
     }
-}
-
-struct Row {
-    id: String,
-    number: String,
-    kind: String,
-    title: String,
-    state: String,
-    state_label: String,
-    requester: String,
-    updated: String,
-    overdue: bool,
 }
 
 fn row(t: &Tr, v: RequestView) -> Row {
@@ -56,21 +41,6 @@ fn row(t: &Tr, v: RequestView) -> Row {
     }
 }
 
-/// A role checkbox of the approver settings: (role key, role name, approves).
-type RoleCheck = (String, String, bool);
-
-#[derive(Template)]
-#[template(path = "requests.html")]
-struct ListPage {
-    layout: Layout,
-    scope: &'static str,
-    rows: Vec<Row>,
-    waiting: usize,
-    types: Vec<(String, String, String)>,
-    can_all: bool,
-    settings: Vec<(String, String, Vec<RoleCheck>)>,
-}
-
 /// Which list.
 #[derive(Deserialize, Default)]
 pub struct ScopeQuery {
@@ -79,12 +49,8 @@ pub struct ScopeQuery {
 
 /// `GET /requests` (`?scope=waiting`: waiting for me; `?scope=all`: every request, for
 /// auditors): the list, and the request types to start a new one.
-pub async fn list(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<ScopeQuery>,
-) -> PageResult {
-    let a = actor(&ctx)?;
+pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<ScopeQuery>) -> WebResult {
+    let a = &s.actor;
     let t = ctx.tr();
     let can_all = a.grants.has(Permission::AuditView);
     let (scope, key) = match q.scope.as_deref() {
@@ -92,17 +58,17 @@ pub async fn list(
         Some("all") if can_all => (Scope::All, "all"),
         _ => (Scope::Mine, "mine"),
     };
-    let today = today(&state);
-    let list = requests::list(&state.db, a, scope, today).await.map_err(fail(&ctx))?;
+    let today = state.today();
+    let list = requests::list(&state.db, a, scope, today).await?;
     let waiting = if scope == Scope::Waiting {
         list.len()
     } else {
-        requests::list(&state.db, a, Scope::Waiting, today).await.map_err(fail(&ctx))?.len()
+        requests::list(&state.db, a, Scope::Waiting, today).await?.len()
     };
-    let all_types = requests::types(&state.db, a).await.map_err(fail(&ctx))?;
+    let all_types = requests::types(&state.db, a).await?;
     let types = all_types.iter().map(|r| (r.key.clone(), type_name(&t, r), r.controls.join(", "))).collect();
     let settings = if a.grants.has(Permission::SettingsManage) {
-        let roles = mamori_app::duties::choices(&state.db, a).await.map_err(fail(&ctx))?.roles;
+        let roles = mamori_app::duties::choices(&state.db, a).await?.roles;
         all_types
             .iter()
             .map(|ty| {
@@ -133,41 +99,15 @@ pub async fn list(
 /// `POST /requests/types/{key}/roles`: who approves a type in this organisation.
 pub async fn set_roles(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(key): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    let a = actor(&ctx)?;
-    let current = requests::types(&state.db, a).await.map_err(fail(&ctx))?.into_iter().find(|t| t.key == key);
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let a = &s.actor;
+    let current = requests::types(&state.db, a).await?.into_iter().find(|t| t.key == key);
     let completers = current.map(|t| t.completer_roles).unwrap_or_default();
-    requests::set_roles(&state.db, a, &key, form.all("approver_roles"), completers, state.now())
-        .await
-        .map_err(fail(&ctx))?;
+    requests::set_roles(&state.db, a, &key, form.all("approver_roles"), completers, state.now()).await?;
     Ok(Redirect::to("/requests#settings").into_response())
-}
-
-/// A field of the new-request form.
-pub struct FieldView {
-    key: String,
-    label: String,
-    kind: &'static str,
-    required: bool,
-    choices: Vec<String>,
-    value: String,
-}
-
-#[derive(Template)]
-#[template(path = "request_new.html")]
-struct NewPage {
-    layout: Layout,
-    key: String,
-    name: String,
-    controls: String,
-    note: String,
-    approvers: String,
-    fields: Vec<FieldView>,
-    errors: Vec<String>,
 }
 
 fn input_kind(t: FieldType) -> &'static str {
@@ -185,19 +125,18 @@ fn input_kind(t: FieldType) -> &'static str {
 async fn new_page(
     state: &AppState,
     ctx: &Ctx,
+    a: &mamori_app::Actor,
     key: &str,
     values: &Map<String, Value>,
     errors: Vec<String>,
-) -> PageResult {
-    let a = actor(ctx)?;
+) -> WebResult {
     let t = ctx.tr();
     let ty = requests::types(&state.db, a)
-        .await
-        .map_err(fail(ctx))?
+        .await?
         .into_iter()
         .find(|r| r.key == key)
-        .ok_or_else(|| crate::error::PageError::new(ctx, mamori_app::AppError::NotFound))?;
-    let roles = mamori_app::duties::choices(&state.db, a).await.map_err(fail(ctx))?.roles;
+        .ok_or_else(|| WebError::from(mamori_app::AppError::NotFound))?;
+    let roles = mamori_app::duties::choices(&state.db, a).await?.roles;
     let approvers = ty
         .approver_roles
         .iter()
@@ -237,24 +176,20 @@ async fn new_page(
 }
 
 /// `GET /requests/new/{key}`: the form of a request type.
-pub async fn new_form(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(key): Path<String>,
-) -> PageResult {
-    new_page(&state, &ctx, &key, &Map::new(), vec![]).await
+pub async fn new_form(State(state): State<AppState>, ctx: Ctx, s: Session, Path(key): Path<String>) -> WebResult {
+    new_page(&state, &ctx, &s.actor, &key, &Map::new(), vec![]).await
 }
 
 /// `POST /requests/new/{key}`: submits it; every field problem is shown in place.
 pub async fn create(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path(key): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    let a = actor(&ctx)?;
-    let ty = requests::types(&state.db, a).await.map_err(fail(&ctx))?.into_iter().find(|r| r.key == key);
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let a = &s.actor;
+    let ty = requests::types(&state.db, a).await?.into_iter().find(|r| r.key == key);
     let mut values = Map::new();
     for f in ty.iter().flat_map(|t| t.fields.iter()) {
         let raw = form.get(&f.key).trim().to_string();
@@ -265,52 +200,25 @@ pub async fn create(
         };
         values.insert(f.key.clone(), v);
     }
-    match requests::create(&state.db, a, &key, &values, today(&state), state.now()).await {
+    match requests::create(&state.db, a, &key, &values, state.today(), state.now()).await {
         Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
         Err(mamori_app::AppError::Rows(problems)) => {
             let t = ctx.tr();
             let errors = problems.iter().map(|p| format!("{}: {}", p.column, t.t(&p.message))).collect();
-            let mut r = new_page(&state, &ctx, &key, &values, errors).await?;
+            let mut r = new_page(&state, &ctx, &s.actor, &key, &values, errors).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err(e) => Err(crate::error::PageError::new(&ctx, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
-struct EventView {
-    at: String,
-    action: String,
-    actor: String,
-    to: String,
-    comment: String,
-    files: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "request.html")]
-struct DetailPage {
-    layout: Layout,
-    row: Row,
-    fields: Vec<(String, String)>,
-    approver: String,
-    deadline: String,
-    record_href: String,
-    record_ref: String,
-    actions: Vec<(String, String)>,
-    timeline: Vec<EventView>,
-}
-
 /// `GET /requests/{id}`.
-pub async fn detail(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> PageResult {
-    let a = actor(&ctx)?;
+pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
+    let a = &s.actor;
     let t = ctx.tr();
-    let (v, timeline) = requests::get(&state.db, a, &id, today(&state)).await.map_err(fail(&ctx))?;
-    let ty = requests::types(&state.db, a).await.map_err(fail(&ctx))?.into_iter().find(|r| r.key == v.request.type_key);
+    let (v, timeline) = requests::get(&state.db, a, &id, state.today()).await?;
+    let ty = requests::types(&state.db, a).await?.into_iter().find(|r| r.key == v.request.type_key);
     let fields = ty
         .iter()
         .flat_map(|ty| ty.fields.iter())
@@ -348,22 +256,22 @@ pub async fn detail(
 /// `file` attachments).
 pub async fn transition(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path(id): Path<String>,
-    mut mp: Multipart,
-) -> PageResult {
-    let (form, files) = crate::upload::receive_form(&state, &ctx, &mut mp).await?;
+    mp: Multipart,
+) -> WebResult {
+    let (form, files) = upload::receive_form(&state, &ctx, &s.actor, mp).await?;
     requests::transition(
         &state.db,
-        actor(&ctx)?,
+        &s.actor,
         &id,
         form.get("action"),
         form.get("comment"),
         files.into_iter().map(|f| f.sha256).collect(),
-        today(&state),
+        state.today(),
         state.now(),
     )
-    .await
-    .map_err(fail(&ctx))?;
+    .await?;
     Ok(Redirect::to(&format!("/requests/{id}")).into_response())
 }

@@ -2,16 +2,20 @@
 //! linked to it, open items, the records and recurring duties the regulation names, and the
 //! import flow (upload → preview with diagnostics → confirm).
 
+use super::views::*;
 use crate::ctx::Ctx;
-use crate::error::{PageError, message};
-use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
+use crate::error::message;
+use crate::error::{WebError, WebResult};
+use crate::extract::{CsrfForm, Session};
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::tokyo_time;
+use crate::upload::{self, PageForm, Refused};
 use crate::views::{Layout, render};
-use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use mamori_app::Actor;
 use mamori_app::AppError;
 use mamori_app::regulation::{self, Current};
 use mamori_regulation::catalogue::{self, ATTRIBUTES, Theme};
@@ -30,8 +34,8 @@ fn attr_label(lang: Lang, key: &str, ja: &str) -> String {
     if lang == Lang::En { key.replace('_', " ") } else { ja.to_string() }
 }
 
-async fn load(state: &AppState, ctx: &Ctx) -> Result<Option<Current>, PageError> {
-    regulation::current(&state.db, actor(ctx)?).await.map_err(|e| PageError::new(ctx, e))
+async fn load(state: &AppState, a: &Actor) -> Result<Option<Current>, AppError> {
+    regulation::current(&state.db, a).await
 }
 
 /// Filters of the controls list.
@@ -44,31 +48,6 @@ pub struct ControlFilter {
     has: Option<String>,
     done: Option<String>,
     version: Option<i64>,
-}
-
-/// One row of the list.
-pub struct ControlRow {
-    id: String,
-    title: String,
-    applicable: bool,
-    records: usize,
-    duties: usize,
-    approvals: usize,
-    open_items: usize,
-}
-
-#[derive(Template)]
-#[template(path = "controls.html")]
-struct ControlsPage {
-    layout: Layout,
-    version: Option<String>,
-    themes: Vec<(String, String, bool)>,
-    applicability: Vec<(String, String, bool)>,
-    attributes: Vec<(String, String, bool)>,
-    roles: Vec<(String, String, bool)>,
-    has: Vec<(String, String, bool)>,
-    count: i64,
-    groups: Vec<(String, Vec<ControlRow>)>,
 }
 
 fn matches_attr(c: &Control, attr: &str) -> bool {
@@ -120,11 +99,12 @@ pub fn filter_control(c: &Control, f: &ControlFilter) -> bool {
 /// `GET /controls`.
 pub async fn controls(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Query(f): Query<ControlFilter>,
-) -> PageResult {
+) -> WebResult {
     let t = ctx.tr();
-    let cur = load(&state, &ctx).await?;
+    let cur = load(&state, &s.actor).await?;
     let mut layout = Layout::new(&ctx);
     if f.done.as_deref() == Some("imported") {
         layout.flash = Some(t.t1("import-done", "version", &f.version.unwrap_or_default().to_string()));
@@ -201,28 +181,11 @@ pub async fn controls(
     Ok(render(&ControlsPage { layout, version, themes, applicability, attributes, roles, has, count, groups }))
 }
 
-#[derive(Template)]
-#[template(path = "control.html")]
-struct ControlPage {
-    layout: Layout,
-    c: Control,
-    theme: String,
-    catalogue_title: String,
-    control_paragraphs: Vec<String>,
-    duties: Vec<(String, String, Option<String>)>,
-    cross_refs: Vec<(String, String)>,
-    attributes: Vec<(String, String)>,
-}
-
 /// `GET /controls/{id}`.
-pub async fn control(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> PageResult {
+pub async fn control(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
     let t = ctx.tr();
-    let cur = load(&state, &ctx).await?.ok_or_else(|| PageError::new(&ctx, AppError::NotFound))?;
-    let c = cur.control(&id).cloned().ok_or_else(|| PageError::new(&ctx, AppError::NotFound))?;
+    let cur = load(&state, &s.actor).await?.ok_or_else(|| WebError::from(AppError::NotFound))?;
+    let c = cur.control(&id).cloned().ok_or_else(|| WebError::from(AppError::NotFound))?;
     let cat = catalogue::control(&c.id);
     let catalogue_title = cat
         .map(|x| format!("Annex A {} — {}", x.id, if ctx.lang == Lang::En { &x.title_en } else { &x.title_ja }))
@@ -256,16 +219,9 @@ pub async fn control(
     }))
 }
 
-#[derive(Template)]
-#[template(path = "open_items.html")]
-struct OpenItemsPage {
-    layout: Layout,
-    items: Vec<(String, String, String)>,
-}
-
 /// `GET /open-items`: the authors' draft notes with their controls.
-pub async fn open_items(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let cur = load(&state, &ctx).await?;
+pub async fn open_items(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    let cur = load(&state, &s.actor).await?;
     let items = cur
         .iter()
         .flat_map(|cur| cur.controls.iter())
@@ -274,18 +230,9 @@ pub async fn open_items(State(state): State<AppState>, Extension(ctx): Extension
     Ok(render(&OpenItemsPage { layout: Layout::new(&ctx), items }))
 }
 
-#[derive(Template)]
-#[template(path = "reg_records.html")]
-struct RecordsPage {
-    layout: Layout,
-    /// (name, controls, link to where it is kept or "", kind label).
-    records: Vec<(String, Vec<String>, String, String)>,
-    can_design: bool,
-}
-
 /// `GET /regulation/records`: every record named in 【…】 with the controls naming it.
-pub async fn records(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let cur = load(&state, &ctx).await?;
+pub async fn records(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    let cur = load(&state, &s.actor).await?;
     let mut records: Vec<(String, Vec<String>)> = Vec::new();
     for c in cur.iter().flat_map(|cur| cur.controls.iter()) {
         for r in &c.records {
@@ -296,10 +243,10 @@ pub async fn records(State(state): State<AppState>, Extension(ctx): Extension<Ct
         }
     }
     let t = ctx.tr();
-    let a = actor(&ctx)?;
+    let a = &s.actor;
     let names: Vec<String> = records.iter().map(|(n, _)| n.clone()).collect();
     let homes = if a.grants.has(mamori_domain::permission::Permission::RegistersView) {
-        mamori_app::registers::record_homes(&state.db, a, &names, state.now()).await.map_err(fail(&ctx))?
+        mamori_app::registers::record_homes(&state.db, a, &names, state.now()).await?
     } else {
         names.iter().map(|n| (n.clone(), mamori_app::registers::RecordHome::Missing)).collect()
     };
@@ -324,31 +271,16 @@ pub async fn records(State(state): State<AppState>, Extension(ctx): Extension<Ct
 }
 
 /// `POST /regulation/records/register`: creates a register for a named record.
-pub async fn offer_register(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<crate::FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
+pub async fn offer_register(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
     let def =
-        mamori_app::registers::offer(&state.db, actor(&ctx)?, form.get("name"), form.all("controls"), state.now())
-            .await
-            .map_err(fail(&ctx))?;
+        mamori_app::registers::offer(&state.db, &s.actor, form.get("name"), form.all("controls"), state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{}/design", def.key)).into_response())
 }
 
-#[derive(Template)]
-#[template(path = "reg_duties.html")]
-struct DutiesPage {
-    layout: Layout,
-    duties: Vec<(String, String, String, String, String)>,
-    undecided: Vec<(String, String, String)>,
-}
-
 /// `GET /regulation/duties`: the stated intervals, and the "定期的に" items needing a decision.
-pub async fn duties(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+pub async fn duties(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
     let t = ctx.tr();
-    let cur = load(&state, &ctx).await?;
+    let cur = load(&state, &s.actor).await?;
     let controls: Vec<&Control> = cur.iter().flat_map(|c| c.controls.iter()).collect();
     let duties = controls
         .iter()
@@ -371,31 +303,10 @@ pub async fn duties(State(state): State<AppState>, Extension(ctx): Extension<Ctx
     Ok(render(&DutiesPage { layout: Layout::new(&ctx), duties, undecided }))
 }
 
-/// What the preview shows.
-pub struct Preview {
-    file_name: String,
-    staging_id: String,
-    number: String,
-    title: String,
-    edition: String,
-    date: String,
-    summary: Vec<String>,
-    diagnostics: Vec<String>,
-    controls: Vec<(String, String, String, usize, usize, usize)>,
-}
-
-#[derive(Template)]
-#[template(path = "reg_import.html")]
-struct ImportPage {
-    layout: Layout,
-    preview: Option<Preview>,
-    versions: Vec<(i64, String, String, String, String, String, String)>,
-}
-
-async fn import_page(state: &AppState, ctx: &Ctx, layout: Layout, preview: Option<Preview>) -> PageResult {
-    let versions = regulation::versions(&state.db, actor(ctx)?)
+async fn import_page(state: &AppState, a: &Actor, layout: Layout, preview: Option<Preview>) -> WebResult {
+    let versions = regulation::versions(&state.db, a)
         .await
-        .map_err(|e| PageError::new(ctx, e))?
+        .map_err(WebError::from)?
         .into_iter()
         .map(|v| {
             (
@@ -405,7 +316,7 @@ async fn import_page(state: &AppState, ctx: &Ctx, layout: Layout, preview: Optio
                 v.doc_date.unwrap_or_default(),
                 v.source_name,
                 v.imported_by,
-                crate::tokyo_time(v.imported_at),
+                tokyo_time(v.imported_at),
             )
         })
         .collect();
@@ -413,60 +324,50 @@ async fn import_page(state: &AppState, ctx: &Ctx, layout: Layout, preview: Optio
 }
 
 /// `GET /regulation/import`.
-pub async fn import_form(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    import_page(&state, &ctx, Layout::new(&ctx), None).await
+pub async fn import_form(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    import_page(&state, &s.actor, Layout::new(&ctx), None).await
 }
 
 /// `POST /regulation/import` (multipart): reads the file and shows the preview.
-pub async fn import_upload(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    mut mp: Multipart,
-) -> PageResult {
+pub async fn import_upload(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Multipart) -> WebResult {
     let t = ctx.tr();
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                let file_name = field.file_name().unwrap_or("upload").to_string();
-                let bytes = field.bytes().await.map_err(|e| bad_upload(&ctx, &e.body_text()))?;
-                match name.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    "file" => file = Some((file_name, bytes.to_vec())),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return Err(bad_upload(&ctx, &e.body_text())),
-        }
-    }
-    if !ctx.check_csrf(&csrf) {
+    let refused_token = || async {
         let mut layout = Layout::new(&ctx);
         layout.error = Some(t.t("error-csrf"));
-        let mut r = import_page(&state, &ctx, layout, None).await?;
-        *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
-        return Ok(r);
+        let mut r = import_page(&state, &s.actor, layout, None).await?;
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        Ok::<Response, WebError>(r)
+    };
+    let mut form = match PageForm::open(&ctx, mp).await {
+        Ok(f) => f,
+        Err(Refused::Token) => return refused_token().await,
+        Err(e) => return Err(bad_upload(e)),
+    };
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form.next().await.map_err(bad_upload)? {
+        if field.name() == Some("file") {
+            let file_name = upload::file_name(&field, "upload");
+            file = Some((file_name, upload::bytes(field).await.map_err(bad_upload)?));
+        }
     }
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(bad_upload(&ctx, &t.t("field-required")));
+        return Err(bad_upload(Refused::Read(t.t("field-required"))));
     };
     let failed = |msg: String| async {
         let mut layout = Layout::new(&ctx);
         layout.error = Some(msg);
-        let mut r = import_page(&state, &ctx, layout, None).await?;
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        Ok::<Response, PageError>(r)
+        let mut r = import_page(&state, &s.actor, layout, None).await?;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        Ok::<Response, WebError>(r)
     };
     let text = match mamori_app::regulation_file::text_of_upload_async(file_name.clone(), bytes).await {
         Ok(text) => text,
         Err(e) => return failed(e.to_string()).await,
     };
-    let (staging_id, reg) = match regulation::stage(&state.db, actor(&ctx)?, &file_name, &text, state.now()).await {
+    let (staging_id, reg) = match regulation::stage(&state.db, &s.actor, &file_name, &text, state.now()).await {
         Ok(x) => x,
         Err(e @ AppError::NotARegulation(_)) => return failed(format!("{file_name}: {}", message(&ctx, &e))).await,
-        Err(e) => return Err(PageError::new(&ctx, e)),
+        Err(e) => return Err(WebError::from(e)),
     };
     let count = |key: &str, n: usize| t.tn(key, "count", i64::try_from(n).unwrap_or(0));
     let cs = &reg.controls;
@@ -508,22 +409,19 @@ pub async fn import_upload(
             .collect(),
         file_name,
     };
-    import_page(&state, &ctx, Layout::new(&ctx), Some(preview)).await
+    import_page(&state, &s.actor, Layout::new(&ctx), Some(preview)).await
 }
 
-fn bad_upload(ctx: &Ctx, detail: &str) -> PageError {
-    PageError::new(ctx, AppError::Validation(vec![("file".into(), detail.to_string())]))
+/// An upload that could not be read is a validation error of its `file` field.
+fn bad_upload(r: Refused) -> WebError {
+    match r {
+        Refused::Read(detail) => WebError::from(AppError::Validation(vec![("file".into(), detail)])),
+        r => WebError::from(r),
+    }
 }
 
 /// `POST /regulation/import/confirm`.
-pub async fn import_confirm(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<crate::FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    let imported = regulation::import_staged(&state.db, actor(&ctx)?, form.get("staging_id"), state.now())
-        .await
-        .map_err(fail(&ctx))?;
+pub async fn import_confirm(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let imported = regulation::import_staged(&state.db, &s.actor, form.get("staging_id"), state.now()).await?;
     Ok(Redirect::to(&format!("/controls?done=imported&version={}", imported.version.version_no)).into_response())
 }

@@ -1,19 +1,22 @@
 //! Pages of the register engine: one set of handlers for every register (list with search,
 //! sort and paging; row form with validation in place; history with differences; import and
-//! export; heat map; designer).
+//! export; heat map; designer; files attached to a row).
 
+use super::views::*;
 use crate::ctx::Ctx;
-use crate::error::PageError;
-use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
+use crate::error::{WebError, WebResult};
+use crate::extract::{CsrfForm, Session};
+use crate::respond::urlencode;
 use crate::state::AppState;
+use crate::upload::{self, PageForm};
 use crate::views::{Layout, render};
 use crate::{FormData, tokyo_time};
-use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::{Extension, Form};
+use mamori_app::Actor;
+use mamori_app::AppError;
 use mamori_app::registers::{self, PageQuery};
-use mamori_app::{Actor, AppError};
 use mamori_domain::permission::Permission;
 use mamori_domain::register::{FieldDef, FieldType, LABELS, RegisterDef, format_cell};
 use serde_json::{Map, Value};
@@ -22,18 +25,10 @@ fn type_key(t: FieldType) -> String {
     serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
-#[derive(Template)]
-#[template(path = "registers.html")]
-struct RegistersPage {
-    layout: Layout,
-    registers: Vec<(String, String, Vec<String>, i64, String)>,
-    can_design: bool,
-}
-
 /// `GET /registers`.
-pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let a = actor(&ctx)?;
-    let list = registers::list(&state.db, a, state.now()).await.map_err(fail(&ctx))?;
+pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    let a = &s.actor;
+    let list = registers::list(&state.db, a, state.now()).await?;
     Ok(render(&RegistersPage {
         layout: Layout::new(&ctx),
         registers: list.into_iter().map(|s| (s.def.key, s.def.name, s.def.controls, s.rows, s.def.label)).collect(),
@@ -42,12 +37,7 @@ pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>)
 }
 
 /// `POST /registers`: a new, empty register (fields are added in the designer).
-pub async fn create_register(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
+pub async fn create_register(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
     let key = form.get("key").trim().to_string();
     let def = RegisterDef {
         key: key.clone(),
@@ -58,31 +48,12 @@ pub async fn create_register(
         default_sort: None,
         fields: vec![],
     };
-    let a = actor(&ctx)?;
-    if registers::list(&state.db, a, state.now()).await.map_err(fail(&ctx))?.iter().any(|s| s.def.key == key) {
-        return Err(PageError::new(&ctx, AppError::Conflict));
+    let a = &s.actor;
+    if registers::list(&state.db, a, state.now()).await?.iter().any(|s| s.def.key == key) {
+        return Err(WebError::from(AppError::Conflict));
     }
-    registers::define(&state.db, a, def, state.now()).await.map_err(fail(&ctx))?;
+    registers::define(&state.db, a, def, state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/design")).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "register.html")]
-struct RegisterPage {
-    layout: Layout,
-    def: RegisterDef,
-    q: String,
-    deleted: bool,
-    sorts: Vec<(String, String, bool)>,
-    headers: Vec<String>,
-    rows: Vec<(String, String, Vec<String>, String)>,
-    total: i64,
-    prev: Option<String>,
-    next: Option<String>,
-    can_edit: bool,
-    can_design: bool,
-    heatmap: Option<String>,
-    problems: Vec<(String, String, String)>,
 }
 
 /// The fields shown as list columns (long texts stay on the row page).
@@ -103,14 +74,14 @@ fn heat_fields(def: &RegisterDef) -> Option<(String, String)> {
 async fn register_page(
     state: &AppState,
     ctx: &Ctx,
+    a: &Actor,
     key: &str,
     pq: PageQuery,
     problems: Vec<(String, String, String)>,
-) -> PageResult {
+) -> WebResult {
     let t = ctx.tr();
-    let a = actor(ctx)?;
-    let def = registers::definition(&state.db, a, key).await.map_err(fail(ctx))?;
-    let page = registers::page(&state.db, a, key, &pq).await.map_err(fail(ctx))?;
+    let def = registers::definition(&state.db, a, key).await?;
+    let page = registers::page(&state.db, a, key, &pq).await?;
     let shown = list_fields(&def);
     let mut sorts = Vec::new();
     for f in &shown {
@@ -120,8 +91,8 @@ async fn register_page(
     let link = |p: i64| {
         format!(
             "/registers/{key}?q={}&sort={}&page={p}{}",
-            crate::pages::urlencode(&pq.q),
-            crate::pages::urlencode(&pq.sort),
+            urlencode(&pq.q),
+            urlencode(&pq.sort),
             if pq.deleted { "&deleted=true" } else { "" }
         )
     };
@@ -158,52 +129,19 @@ async fn register_page(
 /// `GET /registers/{key}`.
 pub async fn rows(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path(key): Path<String>,
     Query(pq): Query<PageQuery>,
-) -> PageResult {
-    register_page(&state, &ctx, &key, pq, vec![]).await
-}
-
-/// A field as the form shows it.
-struct FieldView {
-    files: Vec<(String, String)>,
-    key: String,
-    label: String,
-    kind: String,
-    input_type: &'static str,
-    value: String,
-    required: bool,
-    computed: bool,
-    options: Vec<(String, bool)>,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "register_row.html")]
-struct RowPage {
-    layout: Layout,
-    def: RegisterDef,
-    row_id: Option<String>,
-    action: String,
-    fields: Vec<FieldView>,
-    label: String,
-    labels: Vec<String>,
-    deleted: bool,
-    deleted_reason: Option<String>,
-    readonly: bool,
-    can_edit: bool,
-    errors: Vec<String>,
+) -> WebResult {
+    register_page(&state, &ctx, &s.actor, &key, pq, vec![]).await
 }
 
 /// Choices offered for a field: its own, people, referenced rows, control ids.
 async fn options(state: &AppState, a: &Actor, f: &FieldDef) -> Result<Vec<String>, AppError> {
     Ok(match f.ty {
         FieldType::Choice | FieldType::MultiChoice => f.choices.clone(),
-        FieldType::Person => {
-            let mut c = state.db.conn().await?;
-            mamori_store::rows::list_users(&mut c.ex(), &a.org_id).await?.into_iter().map(|u| u.login_id).collect()
-        }
+        FieldType::Person => mamori_app::users::login_ids(&state.db, a).await?,
         FieldType::Control => mamori_regulation::catalogue::controls().iter().map(|c| c.id.clone()).collect(),
         FieldType::Reference => {
             let Some(target) = &f.reference else { return Ok(vec![]) };
@@ -221,14 +159,14 @@ async fn options(state: &AppState, a: &Actor, f: &FieldDef) -> Result<Vec<String
 async fn row_page(
     state: &AppState,
     ctx: &Ctx,
+    a: &Actor,
     def: RegisterDef,
     row: Option<registers::RowView>,
     submitted: Option<&FormData>,
     problems: &[mamori_app::error::RowProblem],
     status: axum::http::StatusCode,
-) -> PageResult {
+) -> WebResult {
     let t = ctx.tr();
-    let a = actor(ctx)?;
     let mut fields = Vec::new();
     for f in &def.fields {
         let stored = row.as_ref().and_then(|r| r.values.get(&f.key)).cloned().unwrap_or(Value::Null);
@@ -239,7 +177,7 @@ async fn row_page(
             },
             _ => format_cell(f, &stored),
         };
-        let opts = options(state, a, f).await.map_err(fail(ctx))?;
+        let opts = options(state, a, f).await?;
         let selected: Vec<&str> = value.split('、').collect();
         let files = match (&stored, f.ty) {
             (Value::Array(a), FieldType::File) => {
@@ -310,13 +248,9 @@ async fn row_page(
 }
 
 /// `GET /registers/{key}/new`.
-pub async fn new_row(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(key): Path<String>,
-) -> PageResult {
-    let def = registers::definition(&state.db, actor(&ctx)?, &key).await.map_err(fail(&ctx))?;
-    row_page(&state, &ctx, def, None, None, &[], axum::http::StatusCode::OK).await
+pub async fn new_row(State(state): State<AppState>, ctx: Ctx, s: Session, Path(key): Path<String>) -> WebResult {
+    let def = registers::definition(&state.db, &s.actor, &key).await?;
+    row_page(&state, &ctx, &s.actor, def, None, None, &[], StatusCode::OK).await
 }
 
 fn input_of(def: &RegisterDef, form: &FormData) -> Map<String, Value> {
@@ -337,103 +271,90 @@ fn input_of(def: &RegisterDef, form: &FormData) -> Map<String, Value> {
 /// `POST /registers/{key}`: adds a row; invalid input is shown again with messages in place.
 pub async fn create_row(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path(key): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    let a = actor(&ctx)?;
-    let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let a = &s.actor;
+    let def = registers::definition(&state.db, a, &key).await?;
     match registers::create(&state.db, a, &key, &input_of(&def, &form), Some(form.get("__label")), state.now()).await {
         Ok(r) => Ok(Redirect::to(&format!("/registers/{key}/rows/{}", r.id)).into_response()),
         Err(AppError::Rows(p)) => {
-            row_page(&state, &ctx, def, None, Some(&form), &p, axum::http::StatusCode::UNPROCESSABLE_ENTITY).await
+            row_page(&state, &ctx, &s.actor, def, None, Some(&form), &p, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => Err(PageError::new(&ctx, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
 /// `GET /registers/{key}/rows/{id}`.
 pub async fn row(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path((key, id)): Path<(String, String)>,
-) -> PageResult {
-    let a = actor(&ctx)?;
-    let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
-    let r = registers::get(&state.db, a, &key, &id).await.map_err(fail(&ctx))?;
-    row_page(&state, &ctx, def, Some(r), None, &[], axum::http::StatusCode::OK).await
+) -> WebResult {
+    let a = &s.actor;
+    let def = registers::definition(&state.db, a, &key).await?;
+    let r = registers::get(&state.db, a, &key, &id).await?;
+    row_page(&state, &ctx, &s.actor, def, Some(r), None, &[], StatusCode::OK).await
 }
 
 /// `POST /registers/{key}/rows/{id}`.
 pub async fn update_row(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path((key, id)): Path<(String, String)>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    let a = actor(&ctx)?;
-    let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let a = &s.actor;
+    let def = registers::definition(&state.db, a, &key).await?;
     match registers::update(&state.db, a, &key, &id, &input_of(&def, &form), Some(form.get("__label")), state.now())
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response()),
         Err(AppError::Rows(p)) => {
-            let r = registers::get(&state.db, a, &key, &id).await.map_err(fail(&ctx))?;
-            row_page(&state, &ctx, def, Some(r), Some(&form), &p, axum::http::StatusCode::UNPROCESSABLE_ENTITY).await
+            let r = registers::get(&state.db, a, &key, &id).await?;
+            row_page(&state, &ctx, &s.actor, def, Some(r), Some(&form), &p, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => Err(PageError::new(&ctx, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
 /// `POST /registers/{key}/rows/{id}/delete`.
 pub async fn delete_row(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path((key, id)): Path<(String, String)>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    registers::delete(&state.db, actor(&ctx)?, &key, &id, form.get("reason"), state.now()).await.map_err(fail(&ctx))?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    registers::delete(&state.db, &s.actor, &key, &id, form.get("reason"), state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response())
 }
 
 /// `POST /registers/{key}/rows/{id}/restore`.
 pub async fn restore_row(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path((key, id)): Path<(String, String)>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    registers::restore(&state.db, actor(&ctx)?, &key, &id, state.now()).await.map_err(fail(&ctx))?;
+    _: CsrfForm,
+) -> WebResult {
+    registers::restore(&state.db, &s.actor, &key, &id, state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response())
-}
-
-/// (version, action, who, when, reason, [(field, before, after)]).
-type HistoryView = (i64, String, String, String, Option<String>, Vec<(String, String, String)>);
-
-#[derive(Template)]
-#[template(path = "register_history.html")]
-struct HistoryPage {
-    layout: Layout,
-    key: String,
-    name: String,
-    id: String,
-    entries: Vec<HistoryView>,
 }
 
 /// `GET /registers/{key}/rows/{id}/history`.
 pub async fn history(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path((key, id)): Path<(String, String)>,
-) -> PageResult {
+) -> WebResult {
     let t = ctx.tr();
-    let a = actor(&ctx)?;
-    let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
-    let h = registers::history(&state.db, a, &key, &id).await.map_err(fail(&ctx))?;
+    let a = &s.actor;
+    let def = registers::definition(&state.db, a, &key).await?;
+    let h = registers::history(&state.db, a, &key, &id).await?;
     Ok(render(&HistoryPage {
         layout: Layout::new(&ctx),
         name: def.name,
@@ -452,79 +373,55 @@ pub async fn history(
 /// `GET /registers/{key}/export?format=`.
 pub async fn export(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(key): Path<String>,
-    Query(f): Query<crate::documents_pages::Format>,
-) -> PageResult {
-    let table = registers::table(&state.db, actor(&ctx)?, &key).await.map_err(fail(&ctx))?;
+    Query(f): Query<crate::respond::Format>,
+) -> WebResult {
+    let table = registers::table(&state.db, &s.actor, &key).await?;
     let title = table.title.clone();
-    let bytes = mamori_app::documents::render_export_async(table, f.format().to_string()).await.map_err(fail(&ctx))?;
-    Ok(crate::documents_pages::download(bytes, f.format(), &title))
+    let bytes = mamori_app::documents::render_export_async(table, f.format().to_string()).await?;
+    Ok(crate::respond::download(bytes, f.format(), &title))
 }
 
 /// `POST /registers/{key}/import` (multipart): all or nothing; problems are listed by row and column.
 pub async fn import(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path(key): Path<String>,
-    mut mp: Multipart,
-) -> PageResult {
+    mp: Multipart,
+) -> WebResult {
     let t = ctx.tr();
-    let mut token = String::new();
+    let mut form = PageForm::open(&ctx, mp).await?;
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = mp.next_field().await {
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().unwrap_or("upload").to_string();
-        let Ok(bytes) = field.bytes().await else { break };
-        match name.as_str() {
-            "csrf" => token = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => file = Some((file_name, bytes.to_vec())),
-            _ => {}
+    while let Some(field) = form.next().await? {
+        if field.name() == Some("file") {
+            let file_name = upload::file_name(&field, "upload");
+            file = Some((file_name, upload::bytes(field).await?));
         }
     }
-    if !ctx.check_csrf(&token) {
-        return Err(PageError::new(&ctx, AppError::Forbidden));
-    }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(PageError::new(&ctx, AppError::Validation(vec![("file".into(), "field-required".into())])));
+        return Err(WebError::from(AppError::Validation(vec![("file".into(), "field-required".into())])));
     };
-    match registers::import(&state.db, actor(&ctx)?, &key, &name, &bytes, state.now()).await {
+    match registers::import(&state.db, &s.actor, &key, &name, &bytes, state.now()).await {
         Ok(r) => Ok(Redirect::to(&format!("/registers/{key}?imported={}", r.created + r.updated)).into_response()),
         Err(AppError::Rows(p)) => {
             let problems = p.iter().map(|p| (p.row.to_string(), p.column.clone(), t.t(&p.message))).collect();
-            let mut r = register_page(&state, &ctx, &key, PageQuery::default(), problems).await?;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            let mut r = register_page(&state, &ctx, &s.actor, &key, PageQuery::default(), problems).await?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err(e) => Err(PageError::new(&ctx, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
-#[derive(Template)]
-#[template(path = "heatmap.html")]
-struct HeatmapPage {
-    layout: Layout,
-    key: String,
-    name: String,
-    x_label: String,
-    y_label: String,
-    xs: Vec<i64>,
-    grid: Vec<(i64, Vec<(i64, i64)>)>,
-}
-
 /// `GET /registers/{key}/heatmap`: rows counted by 重要度 (rows, 3 at the top) × 被害発生可能性.
-pub async fn heatmap(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(key): Path<String>,
-) -> PageResult {
-    let a = actor(&ctx)?;
-    let def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
-    let (xk, yk) = heat_fields(&def).ok_or_else(|| PageError::new(&ctx, AppError::NotFound))?;
+pub async fn heatmap(State(state): State<AppState>, ctx: Ctx, s: Session, Path(key): Path<String>) -> WebResult {
+    let a = &s.actor;
+    let def = registers::definition(&state.db, a, &key).await?;
+    let (xk, yk) = heat_fields(&def).ok_or_else(|| WebError::from(AppError::NotFound))?;
     let label = |k: &str| def.fields.iter().find(|f| f.key == k).map(|f| f.label.clone()).unwrap_or_default();
-    let all = registers::page(&state.db, a, &key, &PageQuery { per_page: Some(500), ..PageQuery::default() })
-        .await
-        .map_err(fail(&ctx))?;
+    let all = registers::page(&state.db, a, &key, &PageQuery { per_page: Some(500), ..PageQuery::default() }).await?;
     let mut counts = [[0i64; 3]; 3];
     let mut page_no = 1;
     let mut rows = all.rows;
@@ -551,8 +448,7 @@ pub async fn heatmap(
             &key,
             &PageQuery { per_page: Some(500), page: Some(page_no), ..PageQuery::default() },
         )
-        .await
-        .map_err(fail(&ctx))?
+        .await?
         .rows;
     }
     let grid = (1..=3i64)
@@ -579,15 +475,6 @@ pub async fn heatmap(
     }))
 }
 
-#[derive(Template)]
-#[template(path = "register_design.html")]
-struct DesignPage {
-    layout: Layout,
-    def: RegisterDef,
-    fields: Vec<(String, String, String, bool, bool, String)>,
-    all_types: Vec<String>,
-}
-
 const ALL_TYPES: [FieldType; 13] = [
     FieldType::Text,
     FieldType::LongText,
@@ -605,12 +492,8 @@ const ALL_TYPES: [FieldType; 13] = [
 ];
 
 /// `GET /registers/{key}/design`.
-pub async fn design(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(key): Path<String>,
-) -> PageResult {
-    let def = registers::definition(&state.db, actor(&ctx)?, &key).await.map_err(fail(&ctx))?;
+pub async fn design(State(state): State<AppState>, ctx: Ctx, s: Session, Path(key): Path<String>) -> WebResult {
+    let def = registers::definition(&state.db, &s.actor, &key).await?;
     Ok(render(&DesignPage {
         layout: Layout::new(&ctx),
         fields: def
@@ -626,15 +509,14 @@ pub async fn design(
 /// `POST /registers/{key}/design`: adds a field.
 pub async fn add_field(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(key): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    let a = actor(&ctx)?;
-    let mut def = registers::definition(&state.db, a, &key).await.map_err(fail(&ctx))?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let a = &s.actor;
+    let mut def = registers::definition(&state.db, a, &key).await?;
     let ty: FieldType = serde_json::from_value(Value::String(form.get("type").to_string()))
-        .map_err(|_| PageError::new(&ctx, AppError::Validation(vec![("type".into(), "field-required".into())])))?;
+        .map_err(|_| WebError::from(AppError::Validation(vec![("type".into(), "field-required".into())])))?;
     def.fields.push(FieldDef {
         key: form.get("key").trim().to_string(),
         label: form.get("label").trim().to_string(),
@@ -656,62 +538,23 @@ pub async fn add_field(
         compute: None,
         default: None,
     });
-    registers::define(&state.db, a, def, state.now()).await.map_err(fail(&ctx))?;
+    registers::define(&state.db, a, def, state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/design")).into_response())
-}
-
-/// Streams the `file` part of a multipart request into the evidence store.
-pub async fn receive_file(
-    state: &AppState,
-    ctx: &Ctx,
-    mp: &mut Multipart,
-) -> Result<mamori_store::rows::EvidenceRow, PageError> {
-    let (_, files) = crate::upload::receive_form(state, ctx, mp).await?;
-    files
-        .into_iter()
-        .next()
-        .ok_or_else(|| PageError::new(ctx, AppError::Validation(vec![("file".into(), "field-required".into())])))
 }
 
 /// `POST /registers/{key}/rows/{id}/files/{field}` (multipart: `csrf` first, then `file`).
 pub async fn attach_file(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path((key, id, field)): Path<(String, String, String)>,
-    mut mp: Multipart,
-) -> PageResult {
-    let stored = receive_file(&state, &ctx, &mut mp).await?;
-    registers::attach(&state.db, actor(&ctx)?, &key, &id, &field, &stored.sha256, state.now())
-        .await
-        .map_err(fail(&ctx))?;
+    mp: Multipart,
+) -> WebResult {
+    let (_, files) = upload::receive_form(&state, &ctx, &s.actor, mp).await?;
+    let stored = files
+        .into_iter()
+        .next()
+        .ok_or_else(|| WebError::from(AppError::Validation(vec![("file".into(), "field-required".into())])))?;
+    registers::attach(&state.db, &s.actor, &key, &id, &field, &stored.sha256, state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/rows/{id}#field-{field}")).into_response())
-}
-
-/// `GET /evidence/{sha256}`: the stored file, as an attachment with safe headers.
-pub async fn evidence(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(sha): Path<String>,
-) -> PageResult {
-    use axum::http::{HeaderValue, header};
-    // Incident evidence (5.28) is for the people with access to the incident.
-    if !mamori_app::incidents::may_download(&state.db, actor(&ctx)?, &sha).await.map_err(fail(&ctx))? {
-        return Err(PageError::new(&ctx, AppError::Forbidden));
-    }
-    let (row, bytes) = state.evidence.open(&state.db, actor(&ctx)?, &sha).await.map_err(fail(&ctx))?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    // Only types that browsers cannot execute are named; everything is an attachment.
-    let ctype =
-        if row.content_type.starts_with("text/") { "text/plain; charset=utf-8" } else { row.content_type.as_str() };
-    if let Ok(v) = HeaderValue::from_str(ctype) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    let encoded = crate::pages::urlencode(&row.original_name);
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"evidence\"; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert("x-evidence-sha256", HeaderValue::from_str(&row.sha256).unwrap_or(HeaderValue::from_static("")));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
-    Ok(r)
 }

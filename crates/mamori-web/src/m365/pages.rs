@@ -1,44 +1,24 @@
-//! Pages of Microsoft 365 evidence: import (upload, then the counts), the event search and the
-//! findings inbox.
+//! Pages of Microsoft 365 evidence: import (upload streamed to disk, then the counts), the event
+//! search, the findings inbox, the access review and the detection settings.
 
+use super::views::*;
 use crate::ctx::Ctx;
-use crate::error::{PageError, PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
+use crate::error::{WebError, WebResult};
+use crate::extract::{CsrfForm, Session};
 use crate::state::AppState;
+use crate::tokyo_time;
+use crate::upload::{self, PageForm};
 use crate::views::{Layout, render};
-use crate::{FormData, tokyo_time};
-use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::{Extension, Form};
 use mamori_app::AppError;
 use mamori_app::m365::{self, EventQuery, ImportReport};
+use mamori_domain::permission::Permission;
 use serde::Deserialize;
 
-struct ImportView {
-    file: String,
-    format: String,
-    sha256: String,
-    counts: String,
-    by: String,
-    at: String,
-}
-
-#[derive(Template)]
-#[template(path = "m365.html")]
-struct ImportPage {
-    layout: Layout,
-    report: Option<ImportReport>,
-    imports: Vec<ImportView>,
-}
-
-async fn import_page(state: &AppState, ctx: &Ctx, report: Option<ImportReport>) -> PageResult {
-    let a = actor(ctx)?;
-    a.require(mamori_domain::permission::Permission::AuditView).map_err(fail(ctx))?;
+async fn import_page(state: &AppState, ctx: &Ctx, a: &mamori_app::Actor, report: Option<ImportReport>) -> WebResult {
     let t = ctx.tr();
-    let list = {
-        let mut c = state.db.conn().await.map_err(|e| PageError::new(ctx, e.into()))?;
-        mamori_store::rows::m365_imports(&mut c.ex(), &a.org_id).await.map_err(|e| PageError::new(ctx, e.into()))?
-    };
+    let list = m365::imports(&state.db, a).await?;
     Ok(render(&ImportPage {
         layout: Layout::new(ctx),
         report,
@@ -65,58 +45,39 @@ async fn import_page(state: &AppState, ctx: &Ctx, report: Option<ImportReport>) 
 }
 
 /// `GET /m365`: the import form and the imports so far.
-pub async fn index(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    import_page(&state, &ctx, None).await
+pub async fn index(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    import_page(&state, &ctx, &s.actor, None).await
 }
 
 /// `POST /m365/import` (multipart: `csrf` first, then `file`): imports one export and shows
 /// its counts.
-pub async fn import(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, mut mp: Multipart) -> PageResult {
-    let a = actor(&ctx)?;
-    a.require(mamori_domain::permission::Permission::SettingsManage).map_err(fail(&ctx))?;
-    let mut token_ok = false;
+pub async fn import(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Multipart) -> WebResult {
+    let a = &s.actor;
+    a.require(Permission::SettingsManage)?;
+    let mut form = PageForm::open(&ctx, mp).await?;
     let dir = state.config.evidence_dir.join("tmp").join(mamori_app::new_id());
     let mut saved = None;
-    while let Ok(Some(mut field)) = mp.next_field().await {
-        match field.name().unwrap_or("") {
-            "csrf" => token_ok = ctx.check_csrf(&field.text().await.unwrap_or_default()),
-            "file" if token_ok => {
-                let name: String = field
-                    .file_name()
-                    .unwrap_or("export")
-                    .chars()
-                    .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-                    .take(120)
-                    .collect();
-                let io = |e: std::io::Error| PageError::new(&ctx, AppError::Internal(e.to_string()));
-                tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-                let path = dir.join(if name.is_empty() { "export".to_string() } else { name });
-                let mut f = tokio::fs::File::create(&path).await.map_err(io)?;
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => tokio::io::AsyncWriteExt::write_all(&mut f, &chunk).await.map_err(io)?,
-                        Ok(None) => break,
-                        Err(e) => return Err(PageError::new(&ctx, AppError::Blocked(e.body_text()))),
-                    }
+    let mut received = Ok(());
+    while let Some(mut field) = form.next().await? {
+        if field.name() == Some("file") {
+            match upload::to_temp_file(&mut field, &dir, "export").await {
+                Ok(path) => saved = Some(path),
+                Err(e) => {
+                    received = Err(e);
+                    break;
                 }
-                // tokio writes in the background: without a flush the importer could read a
-                // file whose last chunk is still in flight.
-                tokio::io::AsyncWriteExt::flush(&mut f).await.map_err(io)?;
-                saved = Some(path);
             }
-            _ => {}
         }
     }
-    if !token_ok {
-        return Err(PageError::new(&ctx, AppError::Forbidden));
-    }
-    let Some(path) = saved else {
-        return Err(PageError::new(&ctx, AppError::Validation(vec![("file".into(), "field-required".into())])));
+    let result = match (received, saved) {
+        (Err(e), _) => Err(WebError::from(e)),
+        (Ok(()), None) => Err(WebError::from(AppError::Validation(vec![("file".into(), "field-required".into())]))),
+        (Ok(()), Some(path)) => {
+            m365::import_file(&state.db, a, &state.evidence, &path, state.now()).await.map_err(WebError::from)
+        }
     };
-    let result = m365::import_file(&state.db, a, &state.evidence, &path, state.now()).await;
     let _ = tokio::fs::remove_dir_all(&dir).await;
-    let report = result.map_err(fail(&ctx))?;
-    import_page(&state, &ctx, Some(report)).await
+    import_page(&state, &ctx, a, Some(result?)).await
 }
 
 /// Filters of the event search.
@@ -130,36 +91,9 @@ pub struct EventFilter {
     to: Option<String>,
 }
 
-struct EventView {
-    time: String,
-    operation: String,
-    user: String,
-    ip: String,
-    workload: String,
-    result: String,
-    id: String,
-}
-
-#[derive(Template)]
-#[template(path = "m365_events.html")]
-struct EventsPage {
-    layout: Layout,
-    user: String,
-    operation: String,
-    ip: String,
-    workload: String,
-    from: String,
-    to: String,
-    events: Vec<EventView>,
-}
-
 /// `GET /m365/events`: search by user, operation, IP, workload and days (UTC).
-pub async fn events(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(f): Query<EventFilter>,
-) -> PageResult {
-    let a = actor(&ctx)?;
+pub async fn events(State(state): State<AppState>, ctx: Ctx, s: Session, Query(f): Query<EventFilter>) -> WebResult {
+    let a = &s.actor;
     let q = EventQuery {
         user: f.user.clone().unwrap_or_default(),
         operation: f.operation.clone().unwrap_or_default(),
@@ -169,7 +103,7 @@ pub async fn events(
         to: f.to.clone().unwrap_or_default(),
         limit: 500,
     };
-    let list = m365::events(&state.db, a, &q).await.map_err(fail(&ctx))?;
+    let list = m365::events(&state.db, a, &q).await?;
     Ok(render(&EventsPage {
         layout: Layout::new(&ctx),
         user: q.user,
@@ -193,34 +127,11 @@ pub async fn events(
     }))
 }
 
-struct FindingView {
-    id: String,
-    rule: String,
-    rule_label: String,
-    subject: String,
-    first: String,
-    last: String,
-    first_day: String,
-    last_day: String,
-    count: i64,
-    state: String,
-    state_label: String,
-    reason: String,
-    incident: String,
-}
-
-#[derive(Template)]
-#[template(path = "m365_findings.html")]
-struct FindingsPage {
-    layout: Layout,
-    findings: Vec<FindingView>,
-}
-
 /// `GET /m365/findings`: the findings inbox, new ones first.
-pub async fn findings(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let a = actor(&ctx)?;
+pub async fn findings(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    let a = &s.actor;
     let t = ctx.tr();
-    let mut list = m365::findings(&state.db, a).await.map_err(fail(&ctx))?;
+    let mut list = m365::findings(&state.db, a).await?;
     list.sort_by_key(|f| f.state != "new");
     Ok(render(&FindingsPage {
         layout: Layout::new(&ctx),
@@ -249,51 +160,30 @@ pub async fn findings(State(state): State<AppState>, Extension(ctx): Extension<C
 /// open an incident.
 pub async fn decide(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     let confirm = form.get("decision") == "confirm";
     m365::decide_finding(
         &state.db,
-        actor(&ctx)?,
+        &s.actor,
         &id,
         confirm,
         form.get("reason"),
         form.get("incident") == "1",
         state.now(),
     )
-    .await
-    .map_err(fail(&ctx))?;
+    .await?;
     Ok(Redirect::to("/m365/findings").into_response())
 }
 
-struct AccountView {
-    upn: String,
-    name: String,
-    enabled: bool,
-    last: String,
-    flags: Vec<String>,
-    decision: String,
-    note: String,
-    decided: String,
-}
-
-#[derive(Template)]
-#[template(path = "m365_accounts.html")]
-struct AccountsPage {
-    layout: Layout,
-    accounts: Vec<AccountView>,
-    decisions: Vec<(String, String)>,
-}
-
 /// `GET /m365/accounts`: the yearly access-rights review (5.18, 8.2).
-pub async fn accounts(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let a = actor(&ctx)?;
+pub async fn accounts(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    let a = &s.actor;
     let t = ctx.tr();
-    let today = mamori_app::tokyo_date(state.now());
-    let mut lines = m365::review(&state.db, a, today, 90).await.map_err(fail(&ctx))?;
+    let today = state.today();
+    let mut lines = m365::review(&state.db, a, today, 90).await?;
     lines.sort_by_key(|l| (l.account.flags.is_empty(), l.account.upn.clone()));
     Ok(render(&AccountsPage {
         layout: Layout::new(&ctx),
@@ -318,43 +208,19 @@ pub async fn accounts(State(state): State<AppState>, Extension(ctx): Extension<C
 }
 
 /// `POST /m365/accounts`: the reviewer's decision on one account (`upn`, `decision`, `note`).
-pub async fn decide_account(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    let today = mamori_app::tokyo_date(state.now());
+pub async fn decide_account(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let today = state.today();
     m365::decide_account(
         &state.db,
-        actor(&ctx)?,
+        &s.actor,
         form.get("upn"),
         form.get("decision"),
         form.get("note"),
         today,
         state.now(),
     )
-    .await
-    .map_err(fail(&ctx))?;
+    .await?;
     Ok(Redirect::to("/m365/accounts").into_response())
-}
-
-struct NumberField {
-    name: &'static str,
-    label: String,
-    value: String,
-}
-
-#[derive(Template)]
-#[template(path = "m365_settings.html")]
-struct SettingsPage {
-    layout: Layout,
-    numbers: Vec<NumberField>,
-    allow_list: String,
-    retention_days: String,
-    may_edit: bool,
-    saved: bool,
-    errors: Vec<String>,
 }
 
 /// The threshold fields: form name, label key, value.
@@ -371,9 +237,9 @@ fn threshold_fields(t: &m365::Thresholds) -> [(&'static str, &'static str, i64);
     ]
 }
 
-fn settings_page(ctx: &Ctx, s: &m365::Settings, saved: bool, errors: Vec<String>) -> PageResult {
+fn settings_page(ctx: &Ctx, a: &mamori_app::Actor, s: &m365::Settings, saved: bool, errors: Vec<String>) -> WebResult {
     let t = ctx.tr();
-    let may_edit = actor(ctx)?.grants.has(mamori_domain::permission::Permission::SettingsManage);
+    let may_edit = a.grants.has(Permission::SettingsManage);
     Ok(render(&SettingsPage {
         layout: Layout::new(ctx),
         numbers: threshold_fields(&s.thresholds)
@@ -389,20 +255,15 @@ fn settings_page(ctx: &Ctx, s: &m365::Settings, saved: bool, errors: Vec<String>
 }
 
 /// `GET /m365/settings`: detection thresholds, allow list and retention.
-pub async fn settings(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let a = actor(&ctx)?;
-    let s = m365::settings(&state.db, a).await.map_err(fail(&ctx))?;
-    settings_page(&ctx, &s, false, Vec::new())
+pub async fn settings(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    let a = &s.actor;
+    let s = m365::settings(&state.db, a).await?;
+    settings_page(&ctx, a, &s, false, Vec::new())
 }
 
 /// `POST /m365/settings`: saves them (administrators); invalid values are shown with the form.
-pub async fn save_settings(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    let a = actor(&ctx)?;
-    csrf(&ctx, &form)?;
+pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let a = &s.actor;
     let t = ctx.tr();
     let field = |k: &str| form.get(k).trim().to_string();
     let mut errors = Vec::new();
@@ -415,7 +276,7 @@ pub async fn save_settings(
             }
         }
     };
-    let d = m365::settings(&state.db, a).await.map_err(fail(&ctx))?;
+    let d = m365::settings(&state.db, a).await?;
     let usize_of = |v: i64| usize::try_from(v).unwrap_or(0);
     let thresholds = m365::Thresholds {
         spray_users: usize_of(num("spray_users", 0)),
@@ -445,11 +306,11 @@ pub async fn save_settings(
     };
     let label = |(f, k): &(String, String)| format!("{f}: {}", t.t(k));
     if !errors.is_empty() {
-        return settings_page(&ctx, &new, false, errors.iter().map(label).collect());
+        return settings_page(&ctx, a, &new, false, errors.iter().map(label).collect());
     }
     match m365::save_settings(&state.db, a, &new, state.now()).await {
-        Ok(s) => settings_page(&ctx, &s, true, Vec::new()),
-        Err(AppError::Validation(v)) => settings_page(&ctx, &new, false, v.iter().map(label).collect()),
-        Err(e) => Err(PageError::new(&ctx, e)),
+        Ok(s) => settings_page(&ctx, a, &s, true, Vec::new()),
+        Err(AppError::Validation(v)) => settings_page(&ctx, a, &new, false, v.iter().map(label).collect()),
+        Err(e) => Err(WebError::from(e)),
     }
 }

@@ -1,17 +1,16 @@
 //! Pages of document control: the document list, one document with its 改訂履歴, approval,
 //! publication and acknowledgement, the SoA editor, and the exports.
 
+use super::views::*;
 use crate::ctx::Ctx;
-use crate::error::PageError;
-use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
+use crate::error::{WebError, WebResult};
+use crate::extract::{CsrfForm, Session};
+use crate::respond::{Format, download, urlencode};
 use crate::state::AppState;
+use crate::tokyo_time;
 use crate::views::{Layout, render};
-use crate::{FormData, tokyo_time};
-use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::response::{IntoResponse, Redirect};
 use mamori_app::AppError;
 use mamori_app::documents::{self, DocDetail, RowEdit};
 use mamori_domain::document::DocKind;
@@ -26,74 +25,15 @@ pub struct Done {
     id: Option<String>,
 }
 
-/// `?format=`.
-#[derive(Deserialize)]
-pub struct Format {
-    format: String,
-}
-
-impl Format {
-    /// The format asked for.
-    pub fn format(&self) -> &str {
-        &self.format
-    }
-}
-
-/// Sends an export with a file name (RFC 5987 for the Japanese name).
-pub fn download(bytes: Vec<u8>, format: &str, name: &str) -> Response {
-    let ctype = match format {
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "pdf" => "application/pdf",
-        _ => "text/csv; charset=utf-8",
-    };
-    let file = format!("{name}.{format}");
-    let encoded = crate::pages::urlencode(&file);
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("attachment; filename=\"export.{format}\"; filename*=UTF-8''{encoded}"))
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
-
-// ---- SoA ----
-
-struct SoaRowView {
-    id: String,
-    title: String,
-    applicable: bool,
-    missing: bool,
-    reason_checks: Vec<(String, String, bool)>,
-    reason_text: String,
-    reason_display: String,
-    status_options: Vec<(String, String, bool)>,
-    status_label: String,
-    documents: Vec<String>,
-    records: Vec<String>,
-    duties: i64,
-    approvals: i64,
-}
-
-#[derive(Template)]
-#[template(path = "soa.html")]
-struct SoaPage {
-    layout: Layout,
-    v: documents::SoaView,
-    approved: bool,
-    missing_count: i64,
-    can_edit: bool,
-    reasons: Vec<(String, String)>,
-    rows: Vec<SoaRowView>,
+fn status_label(t: &crate::i18n::Tr, s: &str) -> String {
+    t.t(&format!("status-{s}"))
 }
 
 /// `GET /soa`.
-pub async fn soa(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, Query(d): Query<Done>) -> PageResult {
+pub async fn soa(State(state): State<AppState>, ctx: Ctx, s: Session, Query(d): Query<Done>) -> WebResult {
     let t = ctx.tr();
-    let a = actor(&ctx)?;
-    let v = documents::soa(&state.db, a, false).await.map_err(fail(&ctx))?;
+    let a = &s.actor;
+    let v = documents::soa(&state.db, a, false).await?;
     let mut layout = Layout::new(&ctx);
     layout.flash = match d.done.as_deref() {
         Some("row") => Some(t.t1("soa-saved", "id", d.id.as_deref().unwrap_or(""))),
@@ -142,86 +82,46 @@ pub async fn soa(State(state): State<AppState>, Extension(ctx): Extension<Ctx>, 
 /// `POST /soa/rows/{id}`.
 pub async fn soa_row(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     let edit = RowEdit {
         reasons: form.all("reasons").iter().filter_map(|k| InclusionReason::from_key(k)).collect(),
         reason_text: form.get("reason_text").to_string(),
         status: ImplStatus::from_key(form.get("status")),
         documents: None,
     };
-    documents::soa_edit_row(&state.db, actor(&ctx)?, &id, edit, state.now()).await.map_err(fail(&ctx))?;
-    Ok(Redirect::to(&format!("/soa?done=row&id={}#soa-{}", crate::pages::urlencode(&id), id)).into_response())
+    documents::soa_edit_row(&state.db, &s.actor, &id, edit, state.now()).await?;
+    Ok(Redirect::to(&format!("/soa?done=row&id={}#soa-{}", urlencode(&id), id)).into_response())
 }
 
 /// `POST /soa/fill`.
-pub async fn soa_fill(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
+pub async fn soa_fill(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
     let reason = InclusionReason::from_key(form.get("reason"))
-        .ok_or_else(|| PageError::new(&ctx, AppError::Validation(vec![("reason".into(), "field-required".into())])))?;
-    documents::soa_fill_missing(&state.db, actor(&ctx)?, reason, state.now()).await.map_err(fail(&ctx))?;
+        .ok_or_else(|| WebError::from(AppError::Validation(vec![("reason".into(), "field-required".into())])))?;
+    documents::soa_fill_missing(&state.db, &s.actor, reason, state.now()).await?;
     Ok(Redirect::to("/soa").into_response())
 }
 
 /// `POST /soa/approve`.
-pub async fn soa_approve(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    documents::soa_approve(&state.db, actor(&ctx)?, state.now()).await.map_err(fail(&ctx))?;
+pub async fn soa_approve(State(state): State<AppState>, s: Session, _: CsrfForm) -> WebResult {
+    documents::soa_approve(&state.db, &s.actor, state.now()).await?;
     Ok(Redirect::to("/soa?done=approved").into_response())
 }
 
 /// `GET /soa/export?format=xlsx|csv|pdf`.
-pub async fn soa_export(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(f): Query<Format>,
-) -> PageResult {
-    let v = documents::soa(&state.db, actor(&ctx)?, true).await.map_err(fail(&ctx))?;
-    let bytes = documents::render_export_async(documents::soa_table(&v), f.format.clone()).await.map_err(fail(&ctx))?;
+pub async fn soa_export(State(state): State<AppState>, s: Session, Query(f): Query<Format>) -> WebResult {
+    let v = documents::soa(&state.db, &s.actor, true).await?;
+    let bytes = documents::render_export_async(documents::soa_table(&v), f.format.clone()).await?;
     Ok(download(bytes, &f.format, &format!("適用宣言書_{}_{}", v.doc_number, v.edition)))
 }
 
-// ---- documents ----
-
-struct DocRow {
-    href: String,
-    number: String,
-    title: String,
-    kind: String,
-    edition: String,
-    status: String,
-    approver: String,
-}
-
-#[derive(Template)]
-#[template(path = "documents.html")]
-struct DocumentsPage {
-    layout: Layout,
-    docs: Vec<DocRow>,
-    can_edit: bool,
-    kinds: Vec<(String, String)>,
-}
-
-fn status_label(t: &crate::i18n::Tr, s: &str) -> String {
-    t.t(&format!("status-{s}"))
-}
-
 /// `GET /documents`.
-pub async fn documents_list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+pub async fn documents_list(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
     let t = ctx.tr();
-    let a = actor(&ctx)?;
-    let docs = documents::list(&state.db, a).await.map_err(fail(&ctx))?;
+    let a = &s.actor;
+    let docs = documents::list(&state.db, a).await?;
     let rows = docs
         .iter()
         .map(|d| {
@@ -249,17 +149,12 @@ pub async fn documents_list(State(state): State<AppState>, Extension(ctx): Exten
 }
 
 /// `POST /documents`.
-pub async fn documents_create(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
+pub async fn documents_create(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
     let kind = DocKind::from_key(form.get("kind")).unwrap_or(DocKind::Policy);
     let issuer = Some(form.get("issuer").trim().to_string()).filter(|s| !s.is_empty());
     let d = documents::create(
         &state.db,
-        actor(&ctx)?,
+        &s.actor,
         documents::NewDocument {
             kind,
             number: form.get("number").to_string(),
@@ -270,68 +165,51 @@ pub async fn documents_create(
         },
         state.now(),
     )
-    .await
-    .map_err(fail(&ctx))?;
+    .await?;
     Ok(Redirect::to(&format!("/documents/{}", d.doc.id)).into_response())
 }
 
 /// `GET /documents/export?format=`.
-pub async fn documents_export(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(f): Query<Format>,
-) -> PageResult {
-    let docs = documents::list(&state.db, actor(&ctx)?).await.map_err(fail(&ctx))?;
-    let bytes =
-        documents::render_export_async(documents::list_table(&docs), f.format.clone()).await.map_err(fail(&ctx))?;
+pub async fn documents_export(State(state): State<AppState>, s: Session, Query(f): Query<Format>) -> WebResult {
+    let docs = documents::list(&state.db, &s.actor).await?;
+    let bytes = documents::render_export_async(documents::list_table(&docs), f.format.clone()).await?;
     Ok(download(bytes, &f.format, "文書一覧"))
 }
 
-#[derive(Template)]
-#[template(path = "document.html")]
-struct DocumentPage {
-    layout: Layout,
-    doc: mamori_store::rows::DocumentRow,
-    kind: String,
-    approver_role: String,
-    is_regulation: bool,
-    is_soa: bool,
-    approved: Option<mamori_store::rows::DocVersionRow>,
-    approved_body: Vec<String>,
-    draft: Option<mamori_store::rows::DocVersionRow>,
-    published: Option<String>,
-    can_ack: bool,
-    acked: bool,
-    can_edit: bool,
-    ack_rows: Vec<(String, String, Option<String>)>,
-    roles: Vec<(String, String)>,
-    changes: Vec<String>,
-    history: Vec<(String, String, String, String, String)>,
-}
-
-async fn document_page(state: &AppState, ctx: &Ctx, detail: DocDetail, flash: Option<String>) -> PageResult {
+async fn document_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &mamori_app::session::SessionInfo,
+    detail: DocDetail,
+    flash: Option<String>,
+) -> WebResult {
     let t = ctx.tr();
-    let a = actor(ctx)?;
+    let a = &s.actor;
     let kind = DocKind::from_key(&detail.doc.kind).unwrap_or(DocKind::Policy);
-    let approved = detail.approved().cloned();
-    let draft = detail.draft().cloned();
-    let roles = {
-        let mut c = state.db.conn().await.map_err(|e| PageError::new(ctx, e.into()))?;
-        mamori_store::rows::list_roles(&mut c.ex(), &a.org_id).await.map_err(|e| PageError::new(ctx, e.into()))?
-    };
+    let [approved, draft] = [detail.approved(), detail.draft()].map(|v| {
+        v.map(|v| VersionView {
+            id: v.id.clone(),
+            edition: v.edition.clone(),
+            author_label: v.author_label.clone(),
+            change_summary: v.change_summary.clone(),
+            body: v.body.clone(),
+            published_at: v.published_at,
+        })
+    });
+    let roles = mamori_app::users::roles(&state.db, a).await?;
     let role_name = |key: &str| {
         roles
             .iter()
-            .find(|r| r.key == key)
-            .map(|r| if ctx.lang == crate::i18n::Lang::En { r.name_en.clone() } else { r.name_ja.clone() })
+            .find(|r| r.0 == key)
+            .map(|r| if ctx.lang == crate::i18n::Lang::En { r.2.clone() } else { r.1.clone() })
             .unwrap_or_else(|| key.to_string())
     };
     let mut ack_rows = Vec::new();
     let mut can_ack = false;
     let mut acked = false;
-    if let Some(v) = approved.as_ref().filter(|v| v.published_at.is_some()) {
-        let status = documents::ack_status(&state.db, a, v).await.map_err(fail(ctx))?;
-        let me = ctx.session().map(|s| s.user.login_id.clone()).unwrap_or_default();
+    if let Some(v) = detail.approved().filter(|v| v.published_at.is_some()) {
+        let status = documents::ack_status(&state.db, a, v).await?;
+        let me = s.user.login_id.clone();
         if let Some(mine) = status.iter().find(|r| r.0 == me) {
             can_ack = mine.2.is_none();
             acked = mine.2.is_some();
@@ -342,12 +220,12 @@ async fn document_page(state: &AppState, ctx: &Ctx, detail: DocDetail, flash: Op
     }
     let mut changes = Vec::new();
     if kind == DocKind::Regulation && draft.is_some() {
-        let versions = mamori_app::regulation::versions(&state.db, a).await.map_err(fail(ctx))?;
+        let versions = mamori_app::regulation::versions(&state.db, a).await?;
         let no_of = |id: &str| versions.iter().find(|v| v.id == id).map(|v| v.version_no);
         let to = draft.as_ref().and_then(|d| no_of(&d.body));
         let from = approved.as_ref().and_then(|v| no_of(&v.body)).or(to.map(|n| n - 1)).filter(|n| *n >= 1);
         if let (Some(from), Some(to)) = (from, to) {
-            for c in mamori_app::regulation::changes(&state.db, a, from, to).await.map_err(fail(ctx))? {
+            for c in mamori_app::regulation::changes(&state.db, a, from, to).await? {
                 let mut parts = vec![format!("{} {} ({})", c.id, c.title, c.kind)];
                 if let Some((b, af)) = c.applicability {
                     parts.push(format!("適用 {} → {}", if b { "○" } else { "×" }, if af { "○" } else { "×" }));
@@ -392,93 +270,92 @@ async fn document_page(state: &AppState, ctx: &Ctx, detail: DocDetail, flash: Op
         acked,
         can_edit: a.grants.has(Permission::DocumentsEdit),
         ack_rows,
-        roles: roles.iter().map(|r| (r.key.clone(), role_name(&r.key))).collect(),
+        roles: roles.iter().map(|r| (r.0.clone(), role_name(&r.0))).collect(),
         changes,
         history,
-        doc: detail.doc,
+        doc: DocView {
+            id: detail.doc.id,
+            title: detail.doc.title,
+            doc_number: detail.doc.doc_number,
+            issuer: detail.doc.issuer,
+            confidentiality: detail.doc.confidentiality,
+        },
     }))
 }
 
 /// `GET /documents/{id}`.
 pub async fn document(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path(id): Path<String>,
     Query(d): Query<Done>,
-) -> PageResult {
+) -> WebResult {
     let t = ctx.tr();
-    let detail = documents::get(&state.db, actor(&ctx)?, &id).await.map_err(fail(&ctx))?;
+    let detail = documents::get(&state.db, &s.actor, &id).await?;
     let flash = match d.done.as_deref() {
         Some("approved") => Some(t.t("doc-approved")),
         Some("ack") => Some(t.t("ack-done")),
         _ => None,
     };
-    document_page(&state, &ctx, detail, flash).await
+    document_page(&state, &ctx, &s, detail, flash).await
 }
 
 /// `POST /documents/{id}/draft`.
 pub async fn document_draft(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    documents::save_draft(&state.db, actor(&ctx)?, &id, form.get("body"), form.get("change_summary"), state.now())
-        .await
-        .map_err(fail(&ctx))?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    documents::save_draft(&state.db, &s.actor, &id, form.get("body"), form.get("change_summary"), state.now()).await?;
     Ok(Redirect::to(&format!("/documents/{id}#draft")).into_response())
 }
 
 /// `POST /documents/{id}/approve`.
 pub async fn document_approve(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    documents::approve(&state.db, actor(&ctx)?, &id, state.now()).await.map_err(fail(&ctx))?;
+    _: CsrfForm,
+) -> WebResult {
+    documents::approve(&state.db, &s.actor, &id, state.now()).await?;
     Ok(Redirect::to(&format!("/documents/{id}?done=approved")).into_response())
 }
 
 /// `POST /documents/{id}/publish`.
 pub async fn document_publish(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     let roles = if form.get("everyone") == "1" { Vec::new() } else { form.all("roles") };
-    documents::publish(&state.db, actor(&ctx)?, &id, roles, state.now()).await.map_err(fail(&ctx))?;
+    documents::publish(&state.db, &s.actor, &id, roles, state.now()).await?;
     Ok(Redirect::to(&format!("/documents/{id}")).into_response())
 }
 
 /// `POST /documents/{id}/ack`.
 pub async fn document_ack(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    match documents::acknowledge(&state.db, actor(&ctx)?, form.get("version_id"), state.now()).await {
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    match documents::acknowledge(&state.db, &s.actor, form.get("version_id"), state.now()).await {
         Ok(()) | Err(AppError::Conflict) => Ok(Redirect::to(&format!("/documents/{id}?done=ack")).into_response()),
-        Err(e) => Err(PageError::new(&ctx, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
 /// `GET /documents/{id}/history?format=`.
 pub async fn document_history(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    s: Session,
     Path(id): Path<String>,
     Query(f): Query<Format>,
-) -> PageResult {
-    let detail = documents::get(&state.db, actor(&ctx)?, &id).await.map_err(fail(&ctx))?;
-    let bytes = documents::render_export_async(documents::history_table(&detail), f.format.clone())
-        .await
-        .map_err(fail(&ctx))?;
+) -> WebResult {
+    let detail = documents::get(&state.db, &s.actor, &id).await?;
+    let bytes = documents::render_export_async(documents::history_table(&detail), f.format.clone()).await?;
     Ok(download(bytes, &f.format, &format!("改訂履歴_{}", detail.doc.doc_number)))
 }

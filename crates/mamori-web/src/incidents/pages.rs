@@ -2,47 +2,30 @@
 //! list (restricted), and the detail with the assessment, response log, evidence with its
 //! chain of custody, need-to-know notifications, decisions and closure.
 
+use super::views::*;
 use crate::ctx::Ctx;
-use crate::error::{PageResult, page_actor as actor, page_csrf as csrf, page_fail as fail};
+use crate::error::{WebError, WebResult};
+use crate::extract::{CsrfForm, Session};
 use crate::state::AppState;
+use crate::tokyo_time;
+use crate::upload::{self};
 use crate::views::{Layout, render};
-use crate::{FormData, tokyo_time};
-use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::{Extension, Form};
 use mamori_app::incidents;
-
-struct Row {
-    id: String,
-    number: String,
-    title: String,
-    state: String,
-    state_label: String,
-    reporter: String,
-    created: String,
-}
 
 fn number(n: i64) -> String {
     format!("INC-{n:04}")
 }
 
-#[derive(Template)]
-#[template(path = "incidents.html")]
-struct ListPage {
-    layout: Layout,
-    rows: Vec<Row>,
-    overdue: Vec<(String, String, String, String)>,
-}
-
 /// `GET /incidents`: the incidents the viewer may see, and overdue corrective actions.
-pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let a = actor(&ctx)?;
+pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    let a = &s.actor;
     let t = ctx.tr();
-    let list = incidents::list(&state.db, a).await.map_err(fail(&ctx))?;
-    let today = mamori_app::tokyo_date(state.now());
+    let list = incidents::list(&state.db, a).await?;
+    let today = state.today();
     let overdue = if a.grants.has(mamori_domain::permission::Permission::RegistersView) {
-        incidents::overdue_corrective(&state.db, a, today).await.map_err(fail(&ctx))?
+        incidents::overdue_corrective(&state.db, a, today).await?
     } else {
         Vec::new()
     };
@@ -64,94 +47,35 @@ pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>)
     }))
 }
 
-#[derive(Template)]
-#[template(path = "incident_new.html")]
-struct NewPage {
-    layout: Layout,
-}
-
 /// `GET /incidents/new`: the short report form.
-pub async fn new_form(Extension(ctx): Extension<Ctx>) -> PageResult {
-    actor(&ctx)?;
+pub async fn new_form(ctx: Ctx, _: Session) -> WebResult {
     Ok(render(&NewPage { layout: Layout::new(&ctx) }))
 }
 
 /// `POST /incidents`: reports an event.
-pub async fn create(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
+pub async fn create(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm) -> WebResult {
+    // An open route: the form's token is checked before the session, as on every incident form.
     let i = incidents::report(
         &state.db,
-        actor(&ctx)?,
+        &ctx.session()?.actor,
         form.get("title"),
         form.get("description"),
         form.get("occurred_at"),
         state.now(),
     )
-    .await
-    .map_err(fail(&ctx))?;
+    .await?;
     Ok(Redirect::to(&format!("/incidents/{}", i.id)).into_response())
 }
 
-struct EventView {
-    at: String,
-    kind: String,
-    actor: String,
-    text: String,
-}
-
-struct EvidenceView {
-    id: String,
-    sha256: String,
-    name: String,
-    description: String,
-    holder: String,
-    taken: String,
-}
-
-#[derive(Template)]
-#[template(path = "incident.html")]
-struct DetailPage {
-    layout: Layout,
-    id: String,
-    number: String,
-    title: String,
-    description: String,
-    occurred_at: String,
-    reporter: String,
-    state: String,
-    state_label: String,
-    variant: String,
-    assessment: String,
-    disclosure: String,
-    authorities: String,
-    lessons: String,
-    corrective_href: String,
-    can_assess: bool,
-    can_manage: bool,
-    has_access: bool,
-    events: Vec<EventView>,
-    evidence: Vec<EvidenceView>,
-    people: Vec<(String, String, bool)>,
-}
-
 /// `GET /incidents/{id}`.
-pub async fn detail(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-) -> PageResult {
-    let a = actor(&ctx)?;
+pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
+    let a = &s.actor;
     let t = ctx.tr();
-    let v = incidents::get(&state.db, a, &id).await.map_err(fail(&ctx))?;
+    let v = incidents::get(&state.db, a, &id).await?;
     let access = v.access.clone().unwrap_or_default();
     let people = if v.can_manage {
         mamori_app::duties::choices(&state.db, a)
-            .await
-            .map_err(fail(&ctx))?
+            .await?
             .people
             .into_iter()
             .map(|(pid, name)| {
@@ -217,12 +141,13 @@ pub async fn detail(
 /// `POST /incidents/{id}/{step}`: assess, log, handover, notify, decide, close, corrective.
 pub async fn step(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
     Path((id, step)): Path<(String, String)>,
-    Form(form): Form<FormData>,
-) -> PageResult {
-    csrf(&ctx, &form)?;
-    let a = actor(&ctx)?;
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    // An open route: the form's token is checked before the session.
+    let s = ctx.session()?;
+    let a = &s.actor;
     let (db, now) = (&state.db, state.now());
     let f = |k: &str| form.get(k).to_string();
     let result = match step.as_str() {
@@ -246,7 +171,7 @@ pub async fn step(
         }
         "notify" => {
             let t = ctx.tr();
-            let i = incidents::get(db, a, &id).await.map_err(fail(&ctx))?.incident;
+            let i = incidents::get(db, a, &id).await?.incident;
             let subject = t.t1("inc-mail-subject", "number", &number(i.number));
             let body = format!("{}\n\n{}\n", f("message"), t.t("mail-footer"));
             incidents::notify(db, a, &id, &form.all("users"), &subject, &body, now).await.map(|_| ())
@@ -257,36 +182,30 @@ pub async fn step(
         "close" => incidents::close(db, a, &id, form.get("lessons"), now).await.map(|_| ()),
         "corrective" => {
             let due = form.get("due").parse().map_err(|_| {
-                crate::error::PageError::new(
-                    &ctx,
-                    mamori_app::AppError::Validation(vec![("due".into(), "field-invalid-date".into())]),
-                )
+                WebError::from(mamori_app::AppError::Validation(vec![("due".into(), "field-invalid-date".into())]))
             })?;
             incidents::raise_corrective(db, a, &id, due, now).await.map(|_| ())
         }
         _ => Err(mamori_app::AppError::NotFound),
     };
-    result.map_err(fail(&ctx))?;
+    result?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
 
 /// `POST /incidents/{id}/evidence` (multipart: `csrf` first, then `description` and `file`).
 pub async fn add_evidence(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ctx: Ctx,
+    s: Session,
     Path(id): Path<String>,
-    mut mp: Multipart,
-) -> PageResult {
-    let (form, files) = crate::upload::receive_form(&state, &ctx, &mut mp).await?;
-    let a = actor(&ctx)?;
+    mp: Multipart,
+) -> WebResult {
+    let (form, files) = upload::receive_form(&state, &ctx, &s.actor, mp).await?;
+    let a = &s.actor;
     let Some(file) = files.into_iter().next() else {
-        return Err(crate::error::PageError::new(
-            &ctx,
-            mamori_app::AppError::Validation(vec![("file".into(), "field-required".into())]),
-        ));
+        return Err(WebError::from(mamori_app::AppError::Validation(vec![("file".into(), "field-required".into())])));
     };
     incidents::add_evidence(&state.db, a, &id, &file.sha256, &file.original_name, form.get("description"), state.now())
-        .await
-        .map_err(fail(&ctx))?;
+        .await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }

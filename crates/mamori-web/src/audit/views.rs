@@ -1,0 +1,40 @@
+//! Templates of the audit log.
+
+use crate::views::Layout;
+use askama::Template;
+
+/// One audit row for display.
+pub struct AuditRowView {
+    /// Seq.
+    pub seq: i64,
+    /// Time (Asia/Tokyo).
+    pub at: String,
+    /// Actor.
+    pub actor: String,
+    /// Action label.
+    pub action: String,
+    /// Object.
+    pub object: String,
+    /// Before JSON.
+    pub before: Option<String>,
+    /// After JSON.
+    pub after: Option<String>,
+}
+
+/// Audit log page.
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    /// Layout.
+    pub layout: Layout,
+    /// Rows.
+    pub rows: Vec<AuditRowView>,
+    /// Whether the chain verified.
+    pub chain_ok: bool,
+    /// Verification message.
+    pub chain_message: String,
+    /// Link to newer rows.
+    pub newer: Option<i64>,
+    /// Link to older rows.
+    pub older: Option<i64>,
+}

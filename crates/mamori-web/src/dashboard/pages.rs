@@ -1,0 +1,100 @@
+//! The home dashboard: who is logged in, cards of duties, requests and incidents, policies to
+//! acknowledge.
+
+use super::views::*;
+use crate::ctx::Ctx;
+use crate::error::WebResult;
+use crate::extract::Session;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::views::{Layout, render};
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+/// `?done=password` after a password change.
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// `GET /`: the home dashboard.
+pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<DoneQuery>) -> WebResult {
+    let mut layout = Layout::new(&ctx);
+    if q.done.as_deref() == Some("password") {
+        layout.flash = Some(ctx.tr().t("password-changed"));
+    }
+    let roles = s
+        .roles
+        .iter()
+        .map(|r| if ctx.lang == Lang::En { r.name_en.clone() } else { r.name_ja.clone() })
+        .collect::<Vec<_>>()
+        .join("、");
+    Ok(render(&DashboardPage {
+        layout,
+        display_name: s.user.display_name.clone(),
+        org_name: s.org.name.clone(),
+        roles,
+        cards: dashboard_cards(&state, &ctx, &s.actor).await?,
+        pending: mamori_app::documents::pending_for(&state.db, &s.actor)
+            .await?
+            .into_iter()
+            .map(|p| {
+                (format!("/documents/{}", p.document_id), format!("{} {}（{}）", p.doc_number, p.title, p.edition))
+            })
+            .collect(),
+    }))
+}
+
+/// The dashboard's cards: (title key, [(link, text)]), from what the actor may see.
+async fn dashboard_cards(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &mamori_app::Actor,
+) -> Result<Vec<(&'static str, Vec<(String, String)>)>, crate::error::WebError> {
+    use mamori_domain::permission::Permission;
+    let t = ctx.tr();
+    let today = state.today();
+    let mut cards = Vec::new();
+    if actor.grants.has(Permission::DutiesView) {
+        let soon = mamori_app::duties::due_soon(&state.db, actor, false, today, 30, 0).await?;
+        cards.push((
+            "card-duties",
+            vec![
+                ("/duties".to_string(), t.tn("card-duties-overdue", "count", soon.overdue as i64)),
+                ("/duties".to_string(), t.tn("card-duties-soon", "count", (soon.total - soon.overdue) as i64)),
+            ],
+        ));
+    }
+    if actor.grants.has(Permission::RequestsUse) {
+        use mamori_app::requests::{Scope, list};
+        let waiting = list(&state.db, actor, Scope::Waiting, today).await?;
+        let mine = list(&state.db, actor, Scope::Mine, today).await?;
+        let open = mine.iter().filter(|r| !r.closed).count();
+        let overdue = mine.iter().chain(&waiting).filter(|r| r.overdue).count();
+        cards.push((
+            "card-requests",
+            vec![
+                ("/requests?scope=waiting".to_string(), t.tn("card-requests-waiting", "count", waiting.len() as i64)),
+                ("/requests".to_string(), t.tn("card-requests-mine", "count", open as i64)),
+                ("/requests".to_string(), t.tn("card-requests-overdue", "count", overdue as i64)),
+            ],
+        ));
+    }
+    let incidents = mamori_app::incidents::list(&state.db, actor).await?;
+    let mut inc = vec![
+        (
+            "/incidents".to_string(),
+            t.tn("card-incidents-reported", "count", incidents.iter().filter(|i| i.state == "reported").count() as i64),
+        ),
+        (
+            "/incidents".to_string(),
+            t.tn("card-incidents-open", "count", incidents.iter().filter(|i| i.state == "open").count() as i64),
+        ),
+    ];
+    if actor.grants.has(Permission::RegistersView) {
+        let overdue = mamori_app::incidents::overdue_corrective(&state.db, actor, today).await?;
+        inc.push(("/incidents#ca-overdue".to_string(), t.tn("card-corrective-overdue", "count", overdue.len() as i64)));
+    }
+    cards.push(("card-incidents", inc));
+    Ok(cards)
+}

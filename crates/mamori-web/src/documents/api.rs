@@ -1,0 +1,88 @@
+//! Documents API: the SoA (read, edit a row, approve) and the document list.
+
+use crate::error::WebResult;
+use crate::extract::{JsonBody, Session};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::json;
+
+/// `GET /api/v1/soa` → `{ "document": {…}, "controls": [ { "id", "title", "applicable", "reason",
+/// "status", "documents", "records", … } ] }` (the approved version, else the draft).
+pub async fn soa(State(state): State<AppState>, s: Session) -> WebResult {
+    let v = mamori_app::documents::soa(&state.db, &s.actor, true).await?;
+    Ok(Json(soa_json(&v)).into_response())
+}
+
+fn soa_json(v: &mamori_app::documents::SoaView) -> serde_json::Value {
+    json!({
+        "document": {
+            "number": v.doc_number, "title": v.title, "edition": v.edition, "status": v.status,
+            "version_no": v.version_no, "approved_by": v.approved_by, "approved_date": v.approved_date,
+            "label": v.label, "regulation_approved": v.regulation_approved, "missing_reasons": v.missing_reasons,
+        },
+        "controls": v.rows.iter().map(|r| json!({
+            "id": r.id, "title": r.title, "applicable": r.applicable, "reason": r.reason_display(),
+            "reasons": r.reasons, "reason_text": r.reason_text, "status": r.status,
+            "documents": r.documents, "records": r.records, "duties": r.duties, "approvals": r.approvals,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Body of `PUT /api/v1/soa/rows/{id}`.
+#[derive(Deserialize)]
+pub struct SoaRowBody {
+    #[serde(default)]
+    reasons: Vec<mamori_domain::soa::InclusionReason>,
+    #[serde(default)]
+    reason_text: String,
+    status: Option<mamori_domain::soa::ImplStatus>,
+    documents: Option<Vec<String>>,
+}
+
+/// `PUT /api/v1/soa/rows/{id}`: edits one row of the SoA draft.
+pub async fn soa_row(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<SoaRowBody>,
+) -> WebResult {
+    let edit = mamori_app::documents::RowEdit {
+        reasons: b.reasons,
+        reason_text: b.reason_text,
+        status: b.status,
+        documents: b.documents,
+    };
+    let v = mamori_app::documents::soa_edit_row(&state.db, &s.actor, &id, edit, state.now()).await?;
+    Ok(Json(soa_json(&v)).into_response())
+}
+
+/// `POST /api/v1/soa/approve`: 403 `separation_of_duties` for an author, 409 `blocked` while a
+/// reason is missing.
+pub async fn soa_approve(State(state): State<AppState>, s: Session) -> WebResult {
+    let v = mamori_app::documents::soa_approve(&state.db, &s.actor, state.now()).await?;
+    Ok(Json(soa_json(&v)).into_response())
+}
+
+/// `GET /api/v1/documents`.
+pub async fn documents(State(state): State<AppState>, s: Session) -> WebResult {
+    let docs = mamori_app::documents::list(&state.db, &s.actor).await?;
+    Ok(Json(
+        docs.iter()
+            .map(|d| {
+                json!({
+                    "id": d.doc.id, "kind": d.doc.kind, "number": d.doc.doc_number, "title": d.doc.title,
+                    "issuer": d.doc.issuer, "approver_role": d.doc.approver_role, "label": d.doc.confidentiality,
+                    "versions": d.versions.iter().map(|v| json!({
+                        "id": v.id, "version_no": v.version_no, "edition": v.edition, "status": v.status,
+                        "author": v.author_label, "approver": v.approver_label, "revised_date": v.revised_date,
+                        "change_summary": v.change_summary, "published": v.published_at.is_some(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}

@@ -1,0 +1,113 @@
+//! Templates of document control and the SoA.
+
+use crate::views::Layout;
+use askama::Template;
+use mamori_app::documents;
+
+// ---- SoA ----
+
+/// A soa row view (template data).
+pub struct SoaRowView {
+    pub id: String,
+    pub title: String,
+    pub applicable: bool,
+    pub missing: bool,
+    pub reason_checks: Vec<(String, String, bool)>,
+    pub reason_text: String,
+    pub reason_display: String,
+    pub status_options: Vec<(String, String, bool)>,
+    pub status_label: String,
+    pub documents: Vec<String>,
+    pub records: Vec<String>,
+    pub duties: i64,
+    pub approvals: i64,
+}
+
+/// The `soa.html` template.
+#[derive(Template)]
+#[template(path = "soa.html")]
+pub struct SoaPage {
+    pub layout: Layout,
+    pub v: documents::SoaView,
+    pub approved: bool,
+    pub missing_count: i64,
+    pub can_edit: bool,
+    pub reasons: Vec<(String, String)>,
+    pub rows: Vec<SoaRowView>,
+}
+
+// ---- documents ----
+
+/// A doc row (template data).
+pub struct DocRow {
+    pub href: String,
+    pub number: String,
+    pub title: String,
+    pub kind: String,
+    pub edition: String,
+    pub status: String,
+    pub approver: String,
+}
+
+/// The `documents.html` template.
+#[derive(Template)]
+#[template(path = "documents.html")]
+pub struct DocumentsPage {
+    pub layout: Layout,
+    pub docs: Vec<DocRow>,
+    pub can_edit: bool,
+    pub kinds: Vec<(String, String)>,
+}
+
+/// The `document.html` template.
+#[derive(Template)]
+#[template(path = "document.html")]
+pub struct DocumentPage {
+    pub layout: Layout,
+    pub doc: DocView,
+    pub kind: String,
+    pub approver_role: String,
+    pub is_regulation: bool,
+    pub is_soa: bool,
+    pub approved: Option<VersionView>,
+    pub approved_body: Vec<String>,
+    pub draft: Option<VersionView>,
+    pub published: Option<String>,
+    pub can_ack: bool,
+    pub acked: bool,
+    pub can_edit: bool,
+    pub ack_rows: Vec<(String, String, Option<String>)>,
+    pub roles: Vec<(String, String)>,
+    pub changes: Vec<String>,
+    pub history: Vec<(String, String, String, String, String)>,
+}
+
+/// A document as its page shows it.
+pub struct DocView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Document number.
+    pub doc_number: String,
+    /// Issuer (external documents).
+    pub issuer: Option<String>,
+    /// Confidentiality label.
+    pub confidentiality: String,
+}
+
+/// A version (approved or draft) as the document page shows it.
+pub struct VersionView {
+    /// Id.
+    pub id: String,
+    /// 版数.
+    pub edition: String,
+    /// Author.
+    pub author_label: String,
+    /// Change summary.
+    pub change_summary: String,
+    /// Body.
+    pub body: String,
+    /// When it was published.
+    pub published_at: Option<i64>,
+}

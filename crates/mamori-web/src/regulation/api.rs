@@ -1,0 +1,77 @@
+//! Regulation API: the Annex A catalogue, the current controls (with the page's filters), one
+//! control, and `POST /api/v1/regulation` (import as the next version).
+
+use crate::error::{WebError, WebResult};
+use crate::extract::Session;
+use crate::state::AppState;
+use crate::tokyo_time;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use mamori_app::AppError;
+use serde::Deserialize;
+use serde_json::json;
+
+/// `GET /api/v1/catalogue`: the Annex A catalogue with attributes.
+pub async fn catalogue() -> Response {
+    Json(mamori_regulation::catalogue::controls()).into_response()
+}
+
+/// `GET /api/v1/controls`: the current regulation version's controls (with the filters of
+/// the controls page: `theme`, `applicable=yes|no`, `attr=family:key`, `role`, `has`).
+pub async fn controls(
+    State(state): State<AppState>,
+    s: Session,
+    Query(f): Query<super::pages::ControlFilter>,
+) -> WebResult {
+    let cur = mamori_app::regulation::current(&state.db, &s.actor).await?;
+    let Some(cur) = cur else { return Ok(Json(json!({ "version": null, "controls": [] })).into_response()) };
+    let controls: Vec<_> = cur.controls.iter().filter(|c| super::pages::filter_control(c, &f)).collect();
+    Ok(Json(json!({
+        "version": {
+            "version_no": cur.version.version_no, "number": cur.version.doc_number, "title": cur.version.title,
+            "edition": cur.version.edition, "date": cur.version.doc_date, "imported_at": tokyo_time(cur.version.imported_at),
+        },
+        "controls": controls,
+    }))
+    .into_response())
+}
+
+/// `GET /api/v1/controls/{id}`.
+pub async fn control(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> WebResult {
+    let cur = mamori_app::regulation::current(&state.db, &s.actor).await?.ok_or(AppError::NotFound);
+    let cur = cur?;
+    let c = cur.control(&id).ok_or(AppError::NotFound)?;
+    Ok(Json(json!({ "control": c, "catalogue": mamori_regulation::catalogue::control(&id) })).into_response())
+}
+
+/// Query of `POST /api/v1/regulation`.
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    name: Option<String>,
+}
+
+/// `POST /api/v1/regulation?name=FILE` with the file as the body
+/// (`application/octet-stream`): imports it as the next version → 201.
+pub async fn regulation_import(
+    State(state): State<AppState>,
+    s: Session,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> WebResult {
+    let name = q.name.unwrap_or_else(|| "upload".into());
+    let text = mamori_app::regulation_file::text_of_upload_async(name.clone(), body.to_vec())
+        .await
+        .map_err(|e| WebError::from(AppError::NotARegulation(e.to_string())))?;
+    let imported = mamori_app::regulation::import_text(&state.db, &s.actor, &name, &text, state.now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "version_no": imported.version.version_no,
+            "controls": imported.controls,
+            "diagnostics": imported.diagnostics,
+        })),
+    )
+        .into_response())
+}

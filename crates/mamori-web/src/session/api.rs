@@ -1,0 +1,97 @@
+//! Session API: `POST`/`DELETE /api/v1/session`, `GET /api/v1/me`, `POST /api/v1/me/password`.
+
+use crate::ClientIp;
+use crate::ctx::Ctx;
+use crate::ctx::SESSION_COOKIE;
+use crate::error::{WebError, WebResult};
+use crate::extract::{JsonBody, Session};
+use crate::respond::with_cookie;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use mamori_app::AppError;
+use mamori_app::session::{self, LoginRequest};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Body of `POST /api/v1/session`.
+#[derive(Deserialize)]
+pub struct LoginBody {
+    login_id: String,
+    password: String,
+    #[serde(default)]
+    organization: Option<String>,
+}
+
+/// `POST /api/v1/session`: 200 with a session cookie; 401; 423 `account_locked`.
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    JsonBody(b): JsonBody<LoginBody>,
+) -> WebResult {
+    if !state.allow_login(&ip) {
+        return Err(WebError::from(AppError::RateLimited));
+    }
+    let login_id = b.login_id.clone();
+    let s = session::login(
+        &state.db,
+        LoginRequest { organization: b.organization, login_id: b.login_id, password: b.password },
+        state.now(),
+    )
+    .await?;
+    let r = Json(json!({
+        "login_id": login_id,
+        "must_change_password": s.must_change_password,
+        "csrf_token": s.csrf_token,
+    }))
+    .into_response();
+    Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &s.token, None, "Lax")))
+}
+
+/// `DELETE /api/v1/session`: logout.
+pub async fn logout(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    session::logout(&state.db, &s, state.now()).await?;
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax")))
+}
+
+/// `GET /api/v1/me`.
+pub async fn me(s: Session) -> WebResult {
+    let mut perms: Vec<&str> = s.actor.grants.all().iter().map(|p| p.key()).collect();
+    perms.sort_unstable();
+    Ok(Json(json!({
+        "login_id": s.user.login_id,
+        "display_name": s.user.display_name,
+        "email": s.user.email,
+        "roles": s.roles.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        "role_names": s.roles.iter().map(|r| r.name_ja.as_str()).collect::<Vec<_>>(),
+        "permissions": perms,
+        "organization": s.org.slug,
+        "organization_name": s.org.name,
+        "must_change_password": s.must_change_password(),
+        "csrf_token": s.session.csrf_token,
+    }))
+    .into_response())
+}
+
+/// Body of `POST /api/v1/me/password`.
+#[derive(Deserialize)]
+pub struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/me/password`: 200 (with a fresh session cookie); 422 naming the broken rule.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    JsonBody(b): JsonBody<PasswordBody>,
+) -> WebResult {
+    let new = session::change_password(&state.db, &s, &b.current_password, &b.new_password, state.now()).await?;
+    let r =
+        Json(json!({ "changed": true, "must_change_password": false, "csrf_token": new.csrf_token })).into_response();
+    Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &new.token, None, "Lax")))
+}

@@ -1,0 +1,46 @@
+//! Users and organisation settings: list, create, roles, unlock, password reset (8.5, 5.17),
+//! and the lockout threshold.
+
+pub mod api;
+pub mod pages;
+pub mod views;
+
+use crate::guarded;
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post, put};
+use mamori_domain::permission::Permission::*;
+
+/// The users routes, grouped by permission.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(guarded(
+            UsersView,
+            Router::new()
+                .route("/users", get(pages::users_list))
+                .route("/api/v1/users", get(api::users_list))
+                .route("/api/v1/users/{login_id}", get(api::users_get)),
+        ))
+        .merge(guarded(
+            UsersManage,
+            Router::new()
+                .route("/users", post(pages::users_create))
+                .route("/users/{login_id}/roles", post(pages::users_roles))
+                .route("/users/{login_id}/reset-password", post(pages::users_reset))
+                .route("/api/v1/users", post(api::users_create))
+                .route("/api/v1/users/{login_id}/roles", put(api::users_roles))
+                .route("/api/v1/users/{login_id}/password-reset", post(api::users_reset)),
+        ))
+        .merge(guarded(
+            UsersUnlock,
+            Router::new()
+                .route("/users/{login_id}/unlock", post(pages::users_unlock))
+                .route("/api/v1/users/{login_id}/unlock", post(api::users_unlock)),
+        ))
+        .merge(guarded(
+            SettingsManage,
+            Router::new()
+                .route("/settings", post(pages::settings))
+                .route("/api/v1/organization/settings", put(api::settings)),
+        ))
+}

@@ -1,0 +1,167 @@
+//! Users page: list, create with an initial password, roles, unlock (htmx row swap), password
+//! reset, and the organisation's lockout threshold.
+
+use super::views::*;
+use crate::FormData;
+use crate::ctx::Ctx;
+use crate::error::{WebError, WebResult};
+use crate::extract::{CsrfForm, Session};
+use crate::i18n::Lang;
+use crate::respond::urlencode;
+use crate::state::AppState;
+use crate::views::{Layout, render};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+use mamori_app::AppError;
+use mamori_app::users;
+use mamori_domain::permission::Permission;
+use serde::Deserialize;
+
+/// `?done=` keys that pages may show as a success message.
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+    login: Option<String>,
+}
+
+/// (key, name in the request's language) of every role of the organisation.
+async fn role_labels(state: &AppState, ctx: &Ctx, a: &mamori_app::Actor) -> Result<Vec<(String, String)>, AppError> {
+    let roles = users::roles(&state.db, a).await?;
+    Ok(roles.into_iter().map(|(key, ja, en)| (key, if ctx.lang == Lang::En { en } else { ja })).collect())
+}
+
+async fn users_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &mamori_app::session::SessionInfo,
+    layout: Layout,
+    form: Option<&FormData>,
+    errors: Vec<String>,
+) -> WebResult {
+    let list = users::list(&state.db, &s.actor).await?;
+    let all_roles = role_labels(state, ctx, &s.actor).await?;
+    let rows = list.into_iter().map(|u| user_row(ctx, u, &all_roles)).collect();
+    Ok(render(&UsersPage {
+        layout,
+        rows,
+        all_roles,
+        can_manage: s.actor.grants.has(Permission::UsersManage),
+        can_unlock: s.actor.grants.has(Permission::UsersUnlock),
+        can_settings: s.actor.grants.has(Permission::SettingsManage),
+        lockout_threshold: s.org.lockout_threshold,
+        field_errors: errors,
+        form_login_id: form.map(|f| f.get("login_id").to_string()).unwrap_or_default(),
+        form_display_name: form.map(|f| f.get("display_name").to_string()).unwrap_or_default(),
+        form_email: form.map(|f| f.get("email").to_string()).unwrap_or_default(),
+    }))
+}
+
+fn user_row(ctx: &Ctx, u: users::UserView, all_roles: &[(String, String)]) -> UserRowView {
+    let names = if ctx.lang == Lang::En { &u.role_names_en } else { &u.role_names_ja };
+    UserRowView {
+        role_labels: names.join("、"),
+        role_checks: all_roles.iter().map(|(k, l)| (k.clone(), l.clone(), u.roles.contains(k))).collect(),
+        login_id: u.login_id,
+        display_name: u.display_name,
+        email: u.email,
+        locked: u.locked,
+        disabled: u.disabled,
+        must_change_password: u.must_change_password,
+        failed_attempts: u.failed_attempts,
+    }
+}
+
+/// `GET /users`.
+pub async fn users_list(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<DoneQuery>) -> WebResult {
+    let mut layout = Layout::new(&ctx);
+    let login = q.login.unwrap_or_default();
+    layout.flash = match q.done.as_deref() {
+        Some("created") => Some(ctx.tr().t1("users-created", "login", &login)),
+        Some("unlocked") => Some(ctx.tr().t1("users-unlocked", "login", &login)),
+        Some("roles") => Some(ctx.tr().t1("users-roles-saved", "login", &login)),
+        Some("settings") => Some(ctx.tr().t("settings-saved")),
+        _ => None,
+    };
+    users_page(&state, &ctx, &s, layout, None, vec![]).await
+}
+
+/// `POST /users`: create a user with an initial password.
+pub async fn users_create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let new = users::NewUser {
+        login_id: form.get("login_id").trim().to_string(),
+        display_name: form.get("display_name").to_string(),
+        email: form.get("email").to_string(),
+        password: form.get("password").to_string(),
+        roles: form.all("roles"),
+    };
+    let login = new.login_id.clone();
+    match users::create(&state.db, &s.actor, new, state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/users?done=created&login={}", urlencode(&login))).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::PasswordPolicy(_) | AppError::Conflict)) => {
+            let errors = match &e {
+                AppError::Validation(f) => f.iter().map(|(f, k)| format!("{f}: {}", ctx.tr().t(k))).collect(),
+                AppError::PasswordPolicy(v) => v.iter().map(|p| ctx.tr().t(p.message_key())).collect(),
+                _ => vec![ctx.tr().t("error-conflict")],
+            };
+            let mut r = users_page(&state, &ctx, &s, Layout::new(&ctx), Some(&form), errors).await?;
+            *r.status_mut() = crate::error::status(&e);
+            Ok(r)
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
+}
+
+/// `POST /settings`: the lockout threshold (users page).
+pub async fn settings(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let n = form.get("lockout_threshold").trim().parse::<i64>().unwrap_or(0);
+    mamori_app::org::set_lockout_threshold(&state.db, &s.actor, n, state.now()).await?;
+    Ok(Redirect::to("/users?done=settings").into_response())
+}
+
+/// `POST /users/{login}/roles`.
+pub async fn users_roles(
+    State(state): State<AppState>,
+    s: Session,
+    Path(login): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    users::set_roles(&state.db, &s.actor, &login, form.all("roles"), state.now()).await?;
+    Ok(Redirect::to(&format!("/users?done=roles&login={}", urlencode(&login))).into_response())
+}
+
+/// `POST /users/{login}/unlock`; answers the new table row to htmx, a redirect otherwise.
+pub async fn users_unlock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    headers: HeaderMap,
+    Path(login): Path<String>,
+    _: CsrfForm,
+) -> WebResult {
+    let u = users::unlock(&state.db, &s.actor, &login, state.now()).await?;
+    if headers.contains_key("hx-request") {
+        let all = role_labels(&state, &ctx, &s.actor).await?;
+        return Ok(render(&UserRowPartial {
+            layout: Layout::new(&ctx),
+            row: user_row(&ctx, u, &all),
+            can_manage: s.actor.grants.has(Permission::UsersManage),
+            can_unlock: true,
+        }));
+    }
+    Ok(Redirect::to(&format!("/users?done=unlocked&login={}", urlencode(&login))).into_response())
+}
+
+/// `POST /users/{login}/reset-password`: issues a new initial password and shows it once.
+pub async fn users_reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(login): Path<String>,
+    _: CsrfForm,
+) -> WebResult {
+    let pw = users::reset_password(&state.db, &s.actor, &login, None, state.now()).await?;
+    let mut layout = Layout::new(&ctx);
+    layout.flash = Some(ctx.tr().t2("users-password-reset", ("login", &login), ("password", &pw)));
+    users_page(&state, &ctx, &s, layout, None, vec![]).await
+}
