@@ -149,12 +149,14 @@ pub fn router(state: AppState) -> Router {
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())
+        // Every route but the Microsoft 365 import (merged after this layer, with its own).
+        .layer(RequestBodyLimitLayer::new(upload::REQUEST_BODY_LIMIT))
+        .merge(m365::import_routes())
         .fallback(page_not_found);
 
     app.layer(from_fn(error::render_errors))
         .layer(from_fn_with_state(state.clone(), ctx::context))
         .layer(from_fn(ctx::security_headers))
-        .layer(RequestBodyLimitLayer::new(upload::REQUEST_BODY_LIMIT))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

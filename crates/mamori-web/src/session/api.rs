@@ -57,8 +57,8 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebR
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &ctx.cookie(SESSION_COOKIE, "", Some(0), "Lax")))
 }
 
-/// `GET /api/v1/me`.
-pub async fn me(s: Session) -> WebResult {
+/// `GET /api/v1/me` (with `today`, the server's date in Japan).
+pub async fn me(State(state): State<AppState>, s: Session) -> WebResult {
     let mut perms: Vec<&str> = s.actor.grants.all().iter().map(|p| p.key()).collect();
     perms.sort_unstable();
     Ok(Json(json!({
@@ -72,6 +72,7 @@ pub async fn me(s: Session) -> WebResult {
         "organization_name": s.org.name,
         "must_change_password": s.must_change_password(),
         "csrf_token": s.session.csrf_token,
+        "today": state.today().to_string(),
     }))
     .into_response())
 }

@@ -22,6 +22,7 @@ async fn session_me_and_forced_password_change(w: World) {
     assert_eq!(v["organization"], "acme");
     assert_eq!(v["roles"], json!(["top_management", "system_admin"]));
     assert_eq!(v["must_change_password"], true);
+    assert_eq!(v["today"], "2026-01-01", "the server's date in Japan, from its clock");
 
     // Everything else is refused while the change is pending.
     let r = c.get("/api/v1/users").await;
