@@ -13,8 +13,11 @@
 //! - `admin_users_csv`: the admin center's "Export users" (both header versions).
 
 pub mod detect;
+pub mod recognise;
 pub mod reconcile;
 pub mod segment;
+
+pub use recognise::recognise;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
@@ -89,45 +92,6 @@ pub fn decode<'a>(r: impl Read + 'a) -> Result<Box<dyn BufRead + 'a>, Error> {
     let inner: Box<dyn Read + 'a> = if gz { Box::new(flate2::read::MultiGzDecoder::new(r)) } else { Box::new(r) };
     let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).build(inner);
     Ok(Box::new(BufReader::with_capacity(1 << 16, decoded)))
-}
-
-fn header_names(line: &str) -> Vec<String> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(line.as_bytes());
-    rdr.records()
-        .next()
-        .and_then(Result::ok)
-        .map(|r| r.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_string()).collect())
-        .unwrap_or_default()
-}
-
-/// Recognises a format from the file's first line (or, for JSON, its first object).
-pub fn detect(first_line: &str) -> Option<Format> {
-    let t = first_line.trim_start_matches('\u{feff}').trim();
-    if t.starts_with('[') || t.starts_with('{') {
-        let signin =
-            t.contains("\"createdDateTime\"") && (t.contains("\"userPrincipalName\"") || t.contains("\"ipAddress\""));
-        if signin {
-            return Some(Format::EntraSigninJson);
-        }
-        // An empty first line of a pretty-printed array: decide on the records themselves.
-        return Some(Format::AuditDataJson);
-    }
-    let h = header_names(t);
-    let has = |n: &str| h.iter().any(|x| x.eq_ignore_ascii_case(n));
-    let at = |i: usize, n: &str| h.get(i).is_some_and(|x| x.eq_ignore_ascii_case(n));
-    if at(0, "RecordId") && has("AuditData") && has("Operation") {
-        Some(Format::PurviewNew)
-    } else if has("AuditData") && has("Operations") && (has("ResultIndex") || has("Identity")) {
-        Some(Format::PowershellCsv)
-    } else if has("AuditData") && has("Operations") && has("CreationDate") {
-        Some(Format::PurviewClassic)
-    } else if has("Date (UTC)") && has("Request ID") {
-        Some(Format::EntraSigninCsv)
-    } else if has("User principal name") && has("Block credential") {
-        Some(Format::AdminUsersCsv)
-    } else {
-        None
-    }
 }
 
 /// One audit event, normalised; `raw` is the AuditData JSON as it came.
@@ -454,7 +418,7 @@ pub fn read(
             return Err(Error::Unknown("(an empty file)".into()));
         }
     }
-    let format = match detect(&first) {
+    let format = match recognise(&first) {
         Some(Format::AuditDataJson) if first.trim_start().starts_with('[') && first.trim() == "[" => {
             // A pretty-printed array: decide on the first element's content later.
             Format::AuditDataJson
