@@ -230,6 +230,23 @@ fn url_of(p: &Path) -> String {
     format!("file://{}", p.display())
 }
 
+/// [`render_export`] off the async threads (PDF runs Chromium for about a second).
+pub async fn render_export_async(t: Table, format: String) -> Result<Vec<u8>, AppError> {
+    tokio::task::spawn_blocking(move || render_export(&t, &format))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Writes an export in the format asked for (`xlsx`, `csv` or `pdf`).
+pub fn render_export(t: &Table, format: &str) -> Result<Vec<u8>, AppError> {
+    match format {
+        "xlsx" => xlsx(t).map_err(|e| AppError::Internal(e.to_string())),
+        "csv" => Ok(csv(t)),
+        "pdf" => pdf(&html(t)).map_err(|e| AppError::Blocked(e.to_string())),
+        _ => Err(AppError::Validation(vec![("format".into(), "field-invalid-format".into())])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,22 +282,5 @@ mod tests {
         t.rows[0][0] = Cell::Text("<script>".into());
         let h = html(&t);
         assert!(h.contains("&lt;script&gt;") && !h.contains("<script>"));
-    }
-}
-
-/// [`render_export`] off the async threads (PDF runs Chromium for about a second).
-pub async fn render_export_async(t: Table, format: String) -> Result<Vec<u8>, AppError> {
-    tokio::task::spawn_blocking(move || render_export(&t, &format))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-}
-
-/// Writes an export in the format asked for (`xlsx`, `csv` or `pdf`).
-pub fn render_export(t: &Table, format: &str) -> Result<Vec<u8>, AppError> {
-    match format {
-        "xlsx" => xlsx(t).map_err(|e| AppError::Internal(e.to_string())),
-        "csv" => Ok(csv(t)),
-        "pdf" => pdf(&html(t)).map_err(|e| AppError::Blocked(e.to_string())),
-        _ => Err(AppError::Validation(vec![("format".into(), "field-invalid-format".into())])),
     }
 }
