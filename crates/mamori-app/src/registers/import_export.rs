@@ -2,46 +2,20 @@
 //! re-imports), reading xlsx or CSV into a grid, and the all-or-nothing import.
 
 use super::defs::definition;
-use super::row::{context, search_text};
+use super::row::{context, insert_history, new_row, search_text};
 use super::{ID_COLUMN, LABEL_COLUMN};
 use crate::audit::{self, Entry};
 use crate::error::RowProblem;
 use crate::export::{Cell, Table};
-use crate::{Actor, AppError, new_id};
+use crate::{Actor, AppError};
 use mamori_domain::audit::AuditAction;
 use mamori_domain::permission::Permission;
 use mamori_domain::register::{self, FieldDef, FieldType, LABELS};
 use mamori_store::Db;
-use mamori_store::rows::{self, RegisterHistoryRow, RegisterRowRow};
+use mamori_store::rows::{self, RegisterRowRow};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
-
-/// The row's history entry alone (imports record one audit entry for the whole file).
-async fn history_only(
-    tx: &mut mamori_store::Tx,
-    actor: &Actor,
-    row: &RegisterRowRow,
-    action: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    rows::insert_register_history(
-        &mut tx.ex(),
-        &actor.org_id,
-        &RegisterHistoryRow {
-            row_id: row.id.clone(),
-            version: row.version,
-            action: action.to_string(),
-            values_json: row.values_json.clone(),
-            label: row.label.clone(),
-            reason: None,
-            actor_label: actor.label.clone(),
-            at_ms: now,
-        },
-    )
-    .await?;
-    Ok(())
-}
 
 /// The register as an export table: ID, every field, the label.
 pub async fn table(db: &Db, actor: &Actor, key: &str) -> Result<Table, AppError> {
@@ -317,8 +291,6 @@ pub async fn import(
     let mut report = ImportReport { created: 0, updated: 0, unchanged: 0 };
     let mut tx = db.begin().await?;
     for (current, values, label) in plan {
-        let search = search_text(&def, &values);
-        let json = Value::Object(values.clone()).to_string();
         match current {
             Some(cur) => {
                 let same_values =
@@ -327,8 +299,9 @@ pub async fn import(
                     report.unchanged += 1;
                     continue;
                 }
+                let search = search_text(&def, &values);
                 let next = RegisterRowRow {
-                    values_json: json,
+                    values_json: Value::Object(values).to_string(),
                     label,
                     search_text: search,
                     deleted: 0,
@@ -341,27 +314,13 @@ pub async fn import(
                 if rows::update_register_row(&mut tx.ex(), &next).await? == 0 {
                     return Err(AppError::Conflict);
                 }
-                history_only(&mut tx, actor, &next, "update", now).await?;
+                insert_history(&mut tx, actor, &next, "update", now).await?;
                 report.updated += 1;
             }
             None => {
-                let row = RegisterRowRow {
-                    id: new_id(),
-                    org_id: actor.org_id.clone(),
-                    register_key: key.to_string(),
-                    values_json: json,
-                    label,
-                    search_text: search,
-                    deleted: 0,
-                    deleted_reason: None,
-                    version: 1,
-                    created_at: now,
-                    created_by: actor.label.clone(),
-                    updated_at: now,
-                    updated_by: actor.label.clone(),
-                };
+                let row = new_row(actor, key, &def, values, label, now);
                 rows::insert_register_row(&mut tx.ex(), &row).await?;
-                history_only(&mut tx, actor, &row, "create", now).await?;
+                insert_history(&mut tx, actor, &row, "create", now).await?;
                 report.created += 1;
             }
         }

@@ -80,13 +80,12 @@ pub async fn get(db: &Db, actor: &Actor, key: &str, id: &str) -> Result<RowView,
     Ok(view(r))
 }
 
-async fn write(
+/// Appends a row's version to its history (a deletion with its reason).
+pub(super) async fn insert_history(
     tx: &mut mamori_store::Tx,
     actor: &Actor,
-    def: &RegisterDef,
     row: &RegisterRowRow,
     action: &str,
-    before: Option<&RegisterRowRow>,
     now: i64,
 ) -> Result<(), AppError> {
     rows::insert_register_history(
@@ -104,6 +103,20 @@ async fn write(
         },
     )
     .await?;
+    Ok(())
+}
+
+/// Appends a row's version to its history and to the audit trail.
+async fn write(
+    tx: &mut mamori_store::Tx,
+    actor: &Actor,
+    def: &RegisterDef,
+    row: &RegisterRowRow,
+    action: &str,
+    before: Option<&RegisterRowRow>,
+    now: i64,
+) -> Result<(), AppError> {
+    insert_history(tx, actor, row, action, now).await?;
     let as_json = |r: &RegisterRowRow| serde_json::json!({ "values": serde_json::from_str::<Value>(&r.values_json).unwrap_or(Value::Null), "label": r.label, "deleted": r.deleted != 0, "reason": r.deleted_reason });
     audit::append(
         tx,
@@ -151,6 +164,32 @@ pub struct Prepared {
     before: Option<RegisterRowRow>,
 }
 
+/// A new row (version 1) holding validated `values`.
+pub(super) fn new_row(
+    actor: &Actor,
+    key: &str,
+    def: &RegisterDef,
+    values: Map<String, Value>,
+    label: String,
+    now: i64,
+) -> RegisterRowRow {
+    RegisterRowRow {
+        id: new_id(),
+        org_id: actor.org_id.clone(),
+        register_key: key.to_string(),
+        search_text: search_text(def, &values),
+        values_json: Value::Object(values).to_string(),
+        label,
+        deleted: 0,
+        deleted_reason: None,
+        version: 1,
+        created_at: now,
+        created_by: actor.label.clone(),
+        updated_at: now,
+        updated_by: actor.label.clone(),
+    }
+}
+
 /// Validates a new row. No register permission is checked: callers decide (the public
 /// [`create`] needs registers.edit; a request type names its register).
 pub async fn prepare_create(
@@ -170,22 +209,7 @@ pub async fn prepare_create(
     };
     let ctx = context(db, actor, &def, &existing, None).await?;
     let values = register::validate(&def, input, &ctx).map_err(|e| problems(e, 0))?;
-    let search = search_text(&def, &values);
-    let row = RegisterRowRow {
-        id: new_id(),
-        org_id: actor.org_id.clone(),
-        register_key: key.to_string(),
-        values_json: Value::Object(values).to_string(),
-        label,
-        search_text: search,
-        deleted: 0,
-        deleted_reason: None,
-        version: 1,
-        created_at: now,
-        created_by: actor.label.clone(),
-        updated_at: now,
-        updated_by: actor.label.clone(),
-    };
+    let row = new_row(actor, key, &def, values, label, now);
     Ok(Prepared { def, row, before: None })
 }
 
