@@ -8,6 +8,7 @@
 //! only read.
 
 use crate::audit::{self, Entry};
+use crate::error::internal;
 use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
 use mamori_domain::audit::AuditAction;
@@ -73,10 +74,6 @@ async fn open_snapshot(
 
 /// The day each organisation was last materialised by this process.
 static MATERIALIZED: LazyLock<Mutex<HashMap<String, Date>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
-}
 
 /// The seeded role key of a role name the regulation uses.
 pub fn role_key_of(name: &str) -> Option<&'static str> {

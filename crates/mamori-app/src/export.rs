@@ -3,6 +3,7 @@
 //! [`Table`] feeds all three, so the formats cannot drift apart.
 
 use crate::AppError;
+use crate::error::internal;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook};
 use std::path::Path;
 
@@ -232,15 +233,13 @@ fn url_of(p: &Path) -> String {
 
 /// [`render_export`] off the async threads (PDF runs Chromium for about a second).
 pub async fn render_export_async(t: Table, format: String) -> Result<Vec<u8>, AppError> {
-    tokio::task::spawn_blocking(move || render_export(&t, &format))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || render_export(&t, &format)).await.map_err(internal)?
 }
 
 /// Writes an export in the format asked for (`xlsx`, `csv` or `pdf`).
 pub fn render_export(t: &Table, format: &str) -> Result<Vec<u8>, AppError> {
     match format {
-        "xlsx" => xlsx(t).map_err(|e| AppError::Internal(e.to_string())),
+        "xlsx" => xlsx(t).map_err(internal),
         "csv" => Ok(csv(t)),
         "pdf" => pdf(&html(t)).map_err(|e| AppError::Blocked(e.to_string())),
         _ => Err(AppError::Validation(vec![("format".into(), "field-invalid-format".into())])),

@@ -12,6 +12,7 @@
 //! permissions, decide this, so a system administrator holding every permission is not let in.
 
 use crate::audit::{self, Entry};
+use crate::error::internal;
 use crate::outbox::Mail;
 use crate::{Actor, AppError, new_id, registers};
 use jiff::civil::Date;
@@ -21,10 +22,6 @@ use mamori_store::Db;
 use mamori_store::rows::{self, IncidentEventRow, IncidentEvidenceRow, IncidentRow};
 use serde::Serialize;
 use serde_json::{Map, Value};
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
-}
 
 /// Variants of an incident (5.24 I.).
 pub const VARIANTS: [&str; 2] = ["customer_site", "internal"];

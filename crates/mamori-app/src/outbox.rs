@@ -8,6 +8,7 @@
 //! Delivery is at least once: a crash between the SMTP server's acceptance and the outbox
 //! update would send that one mail again.
 
+use crate::error::internal;
 use crate::{Actor, AppError, new_id};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
@@ -64,10 +65,6 @@ pub struct SmtpConfig {
     pub base_url: Option<String>,
     /// Days before the due date for the first reminder.
     pub days_before: i64,
-}
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
 }
 
 /// A mail to queue.

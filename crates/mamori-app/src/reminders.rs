@@ -9,6 +9,7 @@
 //! 2. [`send_due`] (in [`crate::outbox`], re-exported here) sends what is due over SMTP.
 
 use crate::AppError;
+use crate::error::internal;
 use crate::outbox::Mail;
 use jiff::civil::Date;
 use mamori_domain::duty::{self as rules, OpenItem, ReminderKind};
@@ -25,10 +26,6 @@ pub use crate::outbox::{
 pub trait MailText: Send + Sync {
     /// The text of `key` with its arguments.
     fn text(&self, key: &str, args: &[(&str, String)]) -> String;
-}
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
 }
 
 /// Plans and queues the reminders due on `today` for every organisation. Returns how many

@@ -4,6 +4,7 @@
 //! documents; documents do not depend on it.
 
 use crate::documents::{DEFAULT_LABEL, contributors, edition_of, insert_document, write_draft};
+use crate::error::internal;
 use crate::{Actor, AppError};
 use mamori_domain::document::{DocKind, VersionStatus};
 use mamori_domain::permission::Permission;
@@ -12,10 +13,6 @@ use mamori_regulation::parse::Control;
 use mamori_store::Db;
 use mamori_store::rows::{self, DocVersionRow};
 use serde::Serialize;
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
-}
 
 /// The regulation version the SoA derives from: the approved one, else the latest import.
 /// Returns (regulation version id, its controls, approved?).

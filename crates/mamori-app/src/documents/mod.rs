@@ -24,6 +24,7 @@ pub use tables::{history_table, list_table};
 pub use versions::{NewDocument, create, regulation_imported, save_draft};
 pub(crate) use versions::{insert_document, write_draft};
 
+use crate::error::internal;
 use crate::{Actor, AppError};
 use mamori_domain::document::{ApprovalRefusal, VersionStatus};
 use mamori_domain::permission::Permission;
@@ -44,10 +45,6 @@ fn actor_id(actor: &Actor) -> String {
 
 pub(crate) fn contributors(v: &DocVersionRow) -> Vec<String> {
     serde_json::from_str(&v.contributors_json).unwrap_or_default()
-}
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
 }
 
 /// Why an approval was refused, as an application error.

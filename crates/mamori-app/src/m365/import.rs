@@ -5,6 +5,7 @@
 
 use super::parser::{self, Batch, Msg};
 use super::scan::refresh_findings;
+use crate::error::internal;
 use crate::evidence::{BlockingUpload, EvidenceStore};
 use crate::{Actor, AppError, new_id};
 use mamori_domain::permission::Permission;
@@ -56,7 +57,7 @@ fn new_event(e: &mamori_m365::AuditRecord) -> rows::NewM365Event<'_> {
 
 /// A random positive segment id.
 fn segment_id() -> Result<i64, AppError> {
-    let r = getrandom::u64().map_err(|e| AppError::Internal(e.to_string()))?;
+    let r = getrandom::u64().map_err(internal)?;
     Ok(i64::try_from(r >> 1).unwrap_or(i64::MAX))
 }
 /// Stores one batch: the new events and a segment with their raw JSON (the prepared one when
@@ -136,7 +137,7 @@ pub async fn import_file(
     // The records; on a database error the parser is stopped (the receiver is gone, so its
     // channel closes) and the evidence copy it was writing is removed.
     let stored = store_loop(&mut tx, actor, &import_id, rx, &mut report).await;
-    let (format, up) = parser.await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let (format, up) = parser.await.map_err(internal)?;
     let earliest = match stored {
         Ok(earliest) => earliest,
         Err(e) => {
@@ -177,7 +178,7 @@ async fn recognise(path: &Path) -> Result<Format, AppError> {
         Ok(mamori_m365::recognise(&line))
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(internal)?
     .map_err(|e| AppError::Blocked(format!("{}: {e}", path.display())))?;
     recognised.ok_or_else(|| {
         AppError::Blocked(format!(

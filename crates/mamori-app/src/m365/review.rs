@@ -2,6 +2,7 @@
 //! access-rights review of Microsoft 365 accounts.
 
 use super::search::{EventQuery, events};
+use crate::error::internal;
 use crate::{Actor, AppError};
 use mamori_domain::permission::Permission;
 use mamori_store::Db;
@@ -160,10 +161,7 @@ pub async fn review(
         .filter_map(|v| v.get("account").and_then(|a| a.as_str()).map(|a| a.trim().to_lowercase()))
         .collect();
     let decisions = rows::m365_reviews(&mut c.ex(), &actor.org_id, year).await?;
-    let cutoff = today
-        .checked_sub(jiff::Span::new().days(unused_days))
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .to_string();
+    let cutoff = today.checked_sub(jiff::Span::new().days(unused_days)).map_err(internal)?.to_string();
     Ok(reconcile(&accounts, &people, &last, &privileged, &registered, &cutoff)
         .into_iter()
         .map(|a| {
@@ -211,7 +209,7 @@ pub async fn decide_account(
             "m365_review",
             Some(upn),
             None,
-            Some(serde_json::to_value(&row).map_err(|e| AppError::Internal(e.to_string()))?),
+            Some(serde_json::to_value(&row).map_err(internal)?),
         ),
         now,
     )

@@ -3,6 +3,7 @@
 
 use super::search::fill_raw;
 use super::settings::{Settings, settings};
+use crate::error::internal;
 use crate::{Actor, AppError, new_id};
 use mamori_domain::permission::Permission;
 use mamori_store::Db;
@@ -91,7 +92,7 @@ async fn scan(
         }
         sink.take(db, actor, d.drain()).await?;
     }
-    fetcher.await.map_err(|e| AppError::Internal(e.to_string()))?;
+    fetcher.await.map_err(internal)?;
     let (rest, learned) = d.finish();
     sink.take(db, actor, rest).await?;
     if !learned.is_empty() {

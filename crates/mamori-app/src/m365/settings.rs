@@ -1,6 +1,7 @@
 //! Microsoft 365 settings of an organisation (detection thresholds, allow list, retention)
 //! and the audited retention purge.
 
+use crate::error::internal;
 use crate::{Actor, AppError};
 use mamori_domain::permission::Permission;
 use mamori_store::Db;
@@ -54,7 +55,7 @@ pub async fn save_settings(db: &Db, actor: &Actor, new: &Settings, now: i64) -> 
         return Err(AppError::Validation(errors));
     }
     let before = settings(db, actor).await?;
-    let to_json = |s: &Settings| serde_json::to_value(s).map_err(|e| AppError::Internal(e.to_string()));
+    let to_json = |s: &Settings| serde_json::to_value(s).map_err(internal);
     let mut tx = db.begin().await?;
     rows::put_m365_settings(&mut tx.ex(), &actor.org_id, &to_json(new)?.to_string(), &actor.label, now).await?;
     crate::audit::append(
@@ -85,10 +86,7 @@ pub async fn purge(
     actor.require(Permission::SettingsManage)?;
     let s = settings(db, actor).await?;
     let Some(days) = s.retention_days else { return Ok(None) };
-    let cutoff = today
-        .checked_sub(jiff::Span::new().days(i64::from(days)))
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .to_string();
+    let cutoff = today.checked_sub(jiff::Span::new().days(i64::from(days))).map_err(internal)?.to_string();
     let cutoff_at = format!("{cutoff}T00:00:00");
     let mut tx = db.begin().await?;
     let purged = rows::purge_m365_before(&mut tx.ex(), &actor.org_id, &cutoff_at).await?;

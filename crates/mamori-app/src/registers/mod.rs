@@ -20,6 +20,7 @@ pub use row::{
 
 use crate::AppError;
 use crate::error::RowProblem;
+use crate::error::internal;
 use mamori_domain::register::{self, LABELS};
 use mamori_store::rows::RegisterRowRow;
 use serde::Serialize;
@@ -29,10 +30,6 @@ use serde_json::{Map, Value};
 pub const ID_COLUMN: &str = "ID";
 /// Column header of the confidentiality label in exports.
 pub const LABEL_COLUMN: &str = "ラベル";
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
-}
 
 /// A row as shown and returned by the API.
 #[derive(Debug, Clone, Serialize)]
