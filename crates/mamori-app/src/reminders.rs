@@ -55,12 +55,7 @@ async fn queue_org(
     let mut c = db.conn().await?;
     let duties: HashMap<String, rows::DutyRow> =
         rows::duties(&mut c.ex(), org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect();
-    let users: HashMap<String, rows::UserRow> = rows::list_users(&mut c.ex(), org_id)
-        .await?
-        .into_iter()
-        .filter(|u| u.disabled == 0 && u.email.contains('@'))
-        .map(|u| (u.id.clone(), u))
-        .collect();
+    let users = mail_users(&mut c, org_id).await?;
     let holders = rows::all_user_roles(&mut c.ex(), org_id).await?;
     let with_role = |role: &str| -> Vec<String> {
         holders
@@ -127,6 +122,16 @@ async fn queue_org(
     Ok(queued + queue_request_notices(db, cfg, text, org_id, now).await?)
 }
 
+/// The organisation's active users who have a mail address, by id.
+async fn mail_users(c: &mut mamori_store::Conn, org_id: &str) -> Result<HashMap<String, rows::UserRow>, AppError> {
+    Ok(rows::list_users(&mut c.ex(), org_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.disabled == 0 && u.email.contains('@'))
+        .map(|u| (u.id.clone(), u))
+        .collect())
+}
+
 /// How far back request notices are looked for (a worker down for a day still sends them).
 const NOTICE_WINDOW_MS: i64 = 3 * 24 * 3600 * 1000;
 
@@ -156,12 +161,7 @@ async fn queue_request_notices(
         .iter()
         .filter_map(|t| serde_json::from_str(&t.def_json).ok())
         .collect();
-    let users: HashMap<String, rows::UserRow> = rows::list_users(&mut c.ex(), org_id)
-        .await?
-        .into_iter()
-        .filter(|u| u.disabled == 0 && u.email.contains('@'))
-        .map(|u| (u.id.clone(), u))
-        .collect();
+    let users = mail_users(&mut c, org_id).await?;
     let holders = rows::all_user_roles(&mut c.ex(), org_id).await?;
     drop(c);
     let workflows = workflow::catalogue().map_err(internal)?.workflows;
