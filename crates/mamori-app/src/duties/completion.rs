@@ -1,12 +1,10 @@
 //! Completing an occurrence with its evidence (a note, files or a register row) and
 //! skipping one with a reason.
 
-use super::{load, may_act};
-use crate::audit::{self, Entry};
+use super::{audit_and_bump, load, may_act};
 use crate::error::internal;
 use crate::{Actor, AppError};
 use jiff::civil::Date;
-use mamori_domain::audit::AuditAction;
 use mamori_store::Db;
 use mamori_store::rows::{self, OccurrenceRow};
 
@@ -21,20 +19,7 @@ pub(super) async fn close(
     if rows::close_occurrence(&mut tx.ex(), &after).await? == 0 {
         return Err(AppError::Conflict);
     }
-    audit::append(
-        &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Update,
-            "duty_occurrence",
-            Some(&after.id),
-            Some(serde_json::to_value(&before).map_err(internal)?),
-            Some(serde_json::to_value(&after).map_err(internal)?),
-        ),
-        now,
-    )
-    .await?;
-    rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
+    audit_and_bump(&mut tx, actor, "duty_occurrence", &after.id, Some(&before), &after, now).await?;
     tx.commit().await?;
     Ok(after)
 }

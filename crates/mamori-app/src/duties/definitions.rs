@@ -2,9 +2,8 @@
 //! (keeping history), rescheduled, and the choices the edit form offers.
 
 use super::occurrences::materialize;
-use super::{DECISIONS, EVIDENCE_KINDS, HORIZON_DAYS, load_duty, role_key_of, schedule_of};
+use super::{DECISIONS, EVIDENCE_KINDS, HORIZON_DAYS, audit_and_bump, load_duty, role_key_of, schedule_of};
 use crate::audit::{self, Entry};
-use crate::error::internal;
 use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
 use mamori_domain::audit::AuditAction;
@@ -201,20 +200,7 @@ pub async fn create(db: &Db, actor: &Actor, e: DutyEdit, today: Date, now: i64) 
     d.source_text = format!("manual:{}", d.id);
     let mut tx = db.begin().await?;
     rows::insert_duty(&mut tx.ex(), &d).await?;
-    audit::append(
-        &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Create,
-            "duty",
-            Some(&d.id),
-            None,
-            Some(serde_json::to_value(&d).map_err(internal)?),
-        ),
-        now,
-    )
-    .await?;
-    rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
+    audit_and_bump(&mut tx, actor, "duty", &d.id, None, &d, now).await?;
     tx.commit().await?;
     materialize(db, &actor.org_id, today, HORIZON_DAYS).await?;
     Ok(d)
@@ -260,20 +246,7 @@ pub async fn update(
     if schedule_changed {
         rows::delete_open_occurrences_from(&mut tx.ex(), &actor.org_id, duty_id, &today.to_string()).await?;
     }
-    audit::append(
-        &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Update,
-            "duty",
-            Some(duty_id),
-            Some(serde_json::to_value(&before).map_err(internal)?),
-            Some(serde_json::to_value(&after).map_err(internal)?),
-        ),
-        now,
-    )
-    .await?;
-    rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
+    audit_and_bump(&mut tx, actor, "duty", duty_id, Some(&before), &after, now).await?;
     tx.commit().await?;
     materialize(db, &actor.org_id, today, HORIZON_DAYS).await?;
     Ok(after)

@@ -22,9 +22,11 @@ pub use occurrences::{
     DueItem, DueSoon, OccurrenceView, due_soon, ensure_materialized, history, materialize, occurrence, occurrences,
 };
 
+use crate::audit::{self, Entry};
 use crate::error::internal;
 use crate::{Actor, AppError};
 use jiff::civil::Date;
+use mamori_domain::audit::AuditAction;
 use mamori_domain::permission::{
     Permission, ROLE_EMPLOYEE, ROLE_INTERNAL_AUDITOR, ROLE_SECURITY_MANAGER, ROLE_SYSTEM_ADMIN, ROLE_TOP_MANAGEMENT,
 };
@@ -42,6 +44,25 @@ pub const EVIDENCE_KINDS: [&str; 4] = ["none", "note", "file", "record"];
 /// Decisions for a duty: scheduled, or (for "定期的に" items without an interval) event-driven,
 /// tied to the internal audit or to the management review, or not decided yet.
 pub const DECISIONS: [&str; 5] = ["scheduled", "event", "audit", "review", "undecided"];
+
+/// Appends the audit row of a duty write (a creation without `before`, else an update) and
+/// bumps `duty_version` in the same transaction, as every duty write does.
+async fn audit_and_bump<T: Serialize>(
+    tx: &mut mamori_store::Tx,
+    actor: &Actor,
+    object_type: &str,
+    id: &str,
+    before: Option<&T>,
+    after: &T,
+    now: i64,
+) -> Result<(), AppError> {
+    let action = if before.is_some() { AuditAction::Update } else { AuditAction::Create };
+    let before = before.map(serde_json::to_value).transpose().map_err(internal)?;
+    let after = serde_json::to_value(after).map_err(internal)?;
+    audit::append(tx, Entry::by(actor, action, object_type, Some(id), before, Some(after)), now).await?;
+    rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
+    Ok(())
+}
 
 /// The seeded role key of a role name the regulation uses.
 pub fn role_key_of(name: &str) -> Option<&'static str> {
