@@ -2,6 +2,7 @@
 //! Outlook and Google Calendar. Occurrences are all-day `VEVENT`s (subscribed calendars do not
 //! show `VTODO`), with `DTEND` the next day. The feed carries duty titles and dates only.
 
+use crate::error::internal;
 use crate::{Actor, AppError, random};
 use jiff::civil::Date;
 use mamori_domain::permission::Permission;
@@ -78,10 +79,8 @@ pub async fn feed(db: &Db, token: &str, today: Date, now: i64) -> Result<Option<
         (roles, rows::duties(&mut c.ex(), &org_id).await?)
     };
     crate::duties::ensure_materialized(db, &org_id, today).await?;
-    let from = today.checked_sub(jiff::Span::new().days(60)).map_err(|e| AppError::Internal(e.to_string()))?;
-    let to = today
-        .checked_add(jiff::Span::new().days(crate::duties::HORIZON_DAYS))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let from = today.checked_sub(jiff::Span::new().days(60)).map_err(internal)?;
+    let to = today.checked_add(jiff::Span::new().days(crate::duties::HORIZON_DAYS)).map_err(internal)?;
     let occ = {
         let mut c = db.conn().await?;
         rows::open_occurrences_until(&mut c.ex(), &org_id, &to.to_string()).await?

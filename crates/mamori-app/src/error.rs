@@ -82,6 +82,11 @@ pub struct RowProblem {
     pub message: String,
 }
 
+/// An unexpected failure, with its message (for `map_err`).
+pub(crate) fn internal<E: std::fmt::Display>(e: E) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -2,6 +2,8 @@
 //! Japanese Excel) and PDF (a print-friendly HTML page printed by headless Chromium). One
 //! [`Table`] feeds all three, so the formats cannot drift apart.
 
+use crate::AppError;
+use crate::error::internal;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook};
 use std::path::Path;
 
@@ -227,6 +229,21 @@ pub fn pdf(html: &str) -> Result<Vec<u8>, ExportError> {
 
 fn url_of(p: &Path) -> String {
     format!("file://{}", p.display())
+}
+
+/// [`render_export`] off the async threads (PDF runs Chromium for about a second).
+pub async fn render_export_async(t: Table, format: String) -> Result<Vec<u8>, AppError> {
+    tokio::task::spawn_blocking(move || render_export(&t, &format)).await.map_err(internal)?
+}
+
+/// Writes an export in the format asked for (`xlsx`, `csv` or `pdf`).
+pub fn render_export(t: &Table, format: &str) -> Result<Vec<u8>, AppError> {
+    match format {
+        "xlsx" => xlsx(t).map_err(internal),
+        "csv" => Ok(csv(t)),
+        "pdf" => pdf(&html(t)).map_err(|e| AppError::Blocked(e.to_string())),
+        _ => Err(AppError::Validation(vec![("format".into(), "field-invalid-format".into())])),
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@
 //! permissions, decide this, so a system administrator holding every permission is not let in.
 
 use crate::audit::{self, Entry};
+use crate::error::internal;
+use crate::outbox::Mail;
 use crate::{Actor, AppError, new_id, registers};
 use jiff::civil::Date;
 use mamori_domain::audit::AuditAction;
@@ -20,10 +22,6 @@ use mamori_store::Db;
 use mamori_store::rows::{self, IncidentEventRow, IncidentEvidenceRow, IncidentRow};
 use serde::Serialize;
 use serde_json::{Map, Value};
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
-}
 
 /// Variants of an incident (5.24 I.).
 pub const VARIANTS: [&str; 2] = ["customer_site", "internal"];
@@ -284,24 +282,14 @@ pub async fn notify(
     for u in &users {
         rows::grant_incident_access(&mut tx.ex(), &actor.org_id, id, &u.id, &actor.label, now).await?;
         if u.email.contains('@') {
-            rows::queue_mail(
-                &mut tx.ex(),
-                &rows::MailRow {
-                    id: new_id(),
-                    org_id: actor.org_id.clone(),
-                    dedupe_key: format!("incident:{}:{}:{}", i.id, now, u.id),
-                    kind: "incident".into(),
-                    recipient: u.email.clone(),
-                    subject: subject.to_string(),
-                    body: body.to_string(),
-                    created_at: now,
-                    attempts: 0,
-                    next_attempt_at: now,
-                    last_error: None,
-                    sent_at: None,
-                },
-            )
-            .await?;
+            let mail = Mail {
+                dedupe_key: format!("incident:{}:{}:{}", i.id, now, u.id),
+                kind: "incident",
+                recipient: u.email.clone(),
+                subject: subject.to_string(),
+                body: body.to_string(),
+            };
+            crate::outbox::queue(&mut tx, &actor.org_id, mail, now).await?;
         }
     }
     let names: Vec<&str> = users.iter().map(|u| u.login_id.as_str()).collect();

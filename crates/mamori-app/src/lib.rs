@@ -15,6 +15,7 @@ pub mod export;
 pub mod incidents;
 pub mod m365;
 pub mod org;
+pub mod outbox;
 pub mod random;
 pub mod registers;
 pub mod regulation;
@@ -22,6 +23,7 @@ pub mod regulation_file;
 pub mod reminders;
 pub mod requests;
 pub mod session;
+pub mod soa;
 pub mod users;
 
 pub use error::AppError;

@@ -3,6 +3,7 @@
 //! organisation's dictionary additions.
 
 use crate::audit::{self, Entry};
+use crate::error::internal;
 use crate::{Actor, AppError, new_id};
 use mamori_domain::audit::AuditAction;
 use mamori_domain::permission::Permission;
@@ -111,7 +112,7 @@ pub async fn import_text(
         source_sha256: sha256_hex(text),
         imported_by: actor.label.clone(),
         imported_at: now,
-        diagnostics_json: serde_json::to_string(&reg.diagnostics).map_err(|e| AppError::Internal(e.to_string()))?,
+        diagnostics_json: serde_json::to_string(&reg.diagnostics).map_err(internal)?,
     };
     rows::insert_regulation_version(&mut tx.ex(), &version).await?;
     for (i, c) in reg.controls.iter().enumerate() {
@@ -124,7 +125,7 @@ pub async fn import_text(
                 position: i64::try_from(i).unwrap_or(i64::MAX),
                 title: c.title.clone(),
                 applicable: i64::from(c.applicable),
-                data_json: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
+                data_json: serde_json::to_string(c).map_err(internal)?,
             },
         )
         .await?;
@@ -269,7 +270,7 @@ pub async fn add_dictionary_entry(
         org_id: actor.org_id.clone(),
         kind: kind.to_string(),
         canonical: canonical.trim().to_string(),
-        aliases_json: serde_json::to_string(&aliases).map_err(|e| AppError::Internal(e.to_string()))?,
+        aliases_json: serde_json::to_string(&aliases).map_err(internal)?,
     };
     let mut tx = db.begin().await?;
     rows::upsert_dictionary(&mut tx.ex(), &row).await?;

@@ -1,86 +1,31 @@
-//! E-mail over SMTP: reminders of duties (N days before the due date, on the due date, and a
-//! weekly overdue digest to the owners and to 情報セキュリティ管理者), the notices request types
-//! ask for on submission and transitions, and new incident reports to 経営責任者.
+//! Reminder and notice mails: reminders of duties (N days before the due date, on the due
+//! date, and a weekly overdue digest to the owners and to 情報セキュリティ管理者), the notices
+//! request types ask for on submission and transitions, and new incident reports to 経営責任者.
 //!
 //! Two steps, both safe to repeat:
 //! 1. [`queue`] plans the day's reminders ([`mamori_domain::duty::plan`]) and writes each to
-//!    the outbox under a unique key, so a mail is queued once even after a restart.
-//! 2. [`send_due`] claims due outbox rows and sends them; a failure is recorded with its
-//!    error and retried later with a growing delay, up to [`MAX_ATTEMPTS`]. Administrators see
-//!    the outbox and can retry ([`outbox`], [`retry`]).
-//!
-//! Delivery is at least once: a crash between the SMTP server's acceptance and the outbox
-//! update would send that one mail again.
+//!    the outbox ([`crate::outbox::queue`]) under a unique key, so a mail is queued once even
+//!    after a restart.
+//! 2. [`send_due`] (in [`crate::outbox`], re-exported here) sends what is due over SMTP.
 
-use crate::{Actor, AppError, new_id};
+use crate::AppError;
+use crate::error::internal;
+use crate::outbox::Mail;
 use jiff::civil::Date;
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use mamori_domain::duty::{self as rules, OpenItem, ReminderKind};
-use mamori_domain::permission::{Permission, ROLE_SECURITY_MANAGER};
+use mamori_domain::permission::ROLE_SECURITY_MANAGER;
 use mamori_store::Db;
-use mamori_store::rows::{self, MailRow};
+use mamori_store::rows;
 use std::collections::HashMap;
-use std::time::Duration;
 
-/// Attempts before a mail is given up (it stays visible with its last error).
-pub const MAX_ATTEMPTS: i64 = 8;
+pub use crate::outbox::{
+    MAX_ATTEMPTS, Security, SendReport, SmtpConfig, list as outbox, retry, retry_delay_ms, send_due,
+};
 
 /// The mail text catalogue (the web layer's i18n catalogue, in Japanese).
 pub trait MailText: Send + Sync {
     /// The text of `key` with its arguments.
     fn text(&self, key: &str, args: &[(&str, String)]) -> String;
-}
-
-/// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// Plain text (a local relay only).
-    None,
-    /// STARTTLS required.
-    StartTls,
-    /// TLS from the start (SMTPS, port 465).
-    Tls,
-}
-
-impl Security {
-    /// Parses `none`, `starttls` or `tls`.
-    pub fn from_key(s: &str) -> Option<Security> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "none" | "plain" => Some(Security::None),
-            "starttls" => Some(Security::StartTls),
-            "tls" | "smtps" => Some(Security::Tls),
-            _ => None,
-        }
-    }
-}
-
-/// SMTP settings.
-#[derive(Debug, Clone)]
-pub struct SmtpConfig {
-    /// Server host name.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Connection security.
-    pub security: Security,
-    /// User name, when the server needs authentication.
-    pub username: Option<String>,
-    /// Password.
-    pub password: Option<String>,
-    /// Sender address (`mamori <isms@example.jp>` or a bare address).
-    pub from: String,
-    /// The server's public URL for links in mails (`https://isms.example.jp`), if any.
-    pub base_url: Option<String>,
-    /// Days before the due date for the first reminder.
-    pub days_before: i64,
-}
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
 }
 
 /// Plans and queues the reminders due on `today` for every organisation. Returns how many
@@ -110,12 +55,7 @@ async fn queue_org(
     let mut c = db.conn().await?;
     let duties: HashMap<String, rows::DutyRow> =
         rows::duties(&mut c.ex(), org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect();
-    let users: HashMap<String, rows::UserRow> = rows::list_users(&mut c.ex(), org_id)
-        .await?
-        .into_iter()
-        .filter(|u| u.disabled == 0 && u.email.contains('@'))
-        .map(|u| (u.id.clone(), u))
-        .collect();
+    let users = mail_users(&mut c, org_id).await?;
     let holders = rows::all_user_roles(&mut c.ex(), org_id).await?;
     let with_role = |role: &str| -> Vec<String> {
         holders
@@ -173,26 +113,23 @@ async fn queue_org(
             }
         };
         let body = format!("{lead}\n\n{}\n\n{}\n", lines.join("\n"), text.text("mail-footer", &[]));
-        let m = MailRow {
-            id: new_id(),
-            org_id: org_id.to_string(),
-            dedupe_key: r.dedupe_key,
-            kind: r.kind.key().to_string(),
-            recipient: r.recipient,
-            subject,
-            body,
-            created_at: now,
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: None,
-            sent_at: None,
-        };
-        if rows::queue_mail(&mut tx.ex(), &m).await? {
+        let mail = Mail { dedupe_key: r.dedupe_key, kind: r.kind.key(), recipient: r.recipient, subject, body };
+        if crate::outbox::queue(&mut tx, org_id, mail, now).await? {
             queued += 1;
         }
     }
     tx.commit().await?;
     Ok(queued + queue_request_notices(db, cfg, text, org_id, now).await?)
+}
+
+/// The organisation's active users who have a mail address, by id.
+async fn mail_users(c: &mut mamori_store::Conn, org_id: &str) -> Result<HashMap<String, rows::UserRow>, AppError> {
+    Ok(rows::list_users(&mut c.ex(), org_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.disabled == 0 && u.email.contains('@'))
+        .map(|u| (u.id.clone(), u))
+        .collect())
 }
 
 /// How far back request notices are looked for (a worker down for a day still sends them).
@@ -224,12 +161,7 @@ async fn queue_request_notices(
         .iter()
         .filter_map(|t| serde_json::from_str(&t.def_json).ok())
         .collect();
-    let users: HashMap<String, rows::UserRow> = rows::list_users(&mut c.ex(), org_id)
-        .await?
-        .into_iter()
-        .filter(|u| u.disabled == 0 && u.email.contains('@'))
-        .map(|u| (u.id.clone(), u))
-        .collect();
+    let users = mail_users(&mut c, org_id).await?;
     let holders = rows::all_user_roles(&mut c.ex(), org_id).await?;
     drop(c);
     let workflows = workflow::catalogue().map_err(internal)?.workflows;
@@ -271,13 +203,13 @@ async fn queue_request_notices(
             text.text("mail-footer", &[])
         );
         for u in to.into_iter().filter(|u| Some(&u.id) != e.actor_id.as_ref()) {
-            mails.push((
-                format!("request:{}:{}", e.id, u.id),
-                "request",
-                u.email.clone(),
-                text.text("mail-request-subject", &args),
-                body.clone(),
-            ));
+            mails.push(Mail {
+                dedupe_key: format!("request:{}:{}", e.id, u.id),
+                kind: "request",
+                recipient: u.email.clone(),
+                subject: text.text("mail-request-subject", &args),
+                body: body.clone(),
+            });
         }
     }
     let top = with_roles(&[mamori_domain::permission::ROLE_TOP_MANAGEMENT.to_string()]);
@@ -290,33 +222,19 @@ async fn queue_request_notices(
             text.text("mail-footer", &[])
         );
         for u in &top {
-            mails.push((
-                format!("incident-reported:{}:{}", i.id, u.id),
-                "incident",
-                u.email.clone(),
-                text.text("mail-incident-subject", &args),
-                body.clone(),
-            ));
+            mails.push(Mail {
+                dedupe_key: format!("incident-reported:{}:{}", i.id, u.id),
+                kind: "incident",
+                recipient: u.email.clone(),
+                subject: text.text("mail-incident-subject", &args),
+                body: body.clone(),
+            });
         }
     }
     let mut tx = db.begin().await?;
     let mut queued = 0;
-    for (key, kind, recipient, subject, body) in mails {
-        let m = MailRow {
-            id: new_id(),
-            org_id: org_id.to_string(),
-            dedupe_key: key,
-            kind: kind.to_string(),
-            recipient,
-            subject,
-            body,
-            created_at: now,
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: None,
-            sent_at: None,
-        };
-        if rows::queue_mail(&mut tx.ex(), &m).await? {
+    for mail in mails {
+        if crate::outbox::queue(&mut tx, org_id, mail, now).await? {
             queued += 1;
         }
     }
@@ -337,121 +255,6 @@ fn item_line(text: &dyn MailText, cfg: &SmtpConfig, o: &rows::OccurrenceRow, d: 
         Some(base) => format!("{line}\n  {}/duties/occurrences/{}", base.trim_end_matches('/'), o.id),
         None => line,
     }
-}
-
-/// What one sending round did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SendReport {
-    /// Delivered to the SMTP server.
-    pub sent: usize,
-    /// Failed (to be retried).
-    pub failed: usize,
-}
-
-fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, AppError> {
-    let tls = |host: &str| TlsParameters::new(host.to_string()).map_err(internal);
-    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.clone())
-        .port(cfg.port)
-        .timeout(Some(Duration::from_secs(20)));
-    b = match cfg.security {
-        Security::None => b.tls(Tls::None),
-        Security::StartTls => b.tls(Tls::Required(tls(&cfg.host)?)),
-        Security::Tls => b.tls(Tls::Wrapper(tls(&cfg.host)?)),
-    };
-    if let (Some(u), Some(p)) = (&cfg.username, &cfg.password) {
-        b = b.credentials(Credentials::new(u.clone(), p.clone()));
-    }
-    Ok(b.build())
-}
-
-fn message(cfg: &SmtpConfig, m: &MailRow) -> Result<Message, String> {
-    let from: Mailbox = cfg.from.parse().map_err(|e| format!("from {:?}: {e}", cfg.from))?;
-    let to: Mailbox = m.recipient.parse().map_err(|e| format!("to {:?}: {e}", m.recipient))?;
-    Message::builder()
-        .from(from)
-        .to(to)
-        .subject(m.subject.clone())
-        .message_id(Some(format!("<{}@mamori>", m.id)))
-        .header(ContentType::TEXT_PLAIN)
-        .body(m.body.clone())
-        .map_err(|e| e.to_string())
-}
-
-/// The delay before attempt `attempts + 1`: 1, 4, 9 … minutes.
-pub fn retry_delay_ms(attempts: i64) -> i64 {
-    let n = attempts.clamp(1, MAX_ATTEMPTS);
-    n * n * 60_000
-}
-
-/// Sends every due mail of the outbox. Failures are recorded on the mail and retried later.
-pub async fn send_due(db: &Db, cfg: &SmtpConfig, now: i64) -> Result<SendReport, AppError> {
-    let due = {
-        let mut c = db.conn().await?;
-        rows::mail_due(&mut c.ex(), now, MAX_ATTEMPTS, 200).await?
-    };
-    let mut report = SendReport::default();
-    if due.is_empty() {
-        return Ok(report);
-    }
-    let smtp = transport(cfg)?;
-    for m in due {
-        {
-            let mut c = db.conn().await?;
-            // Leased for ten minutes: another worker leaves it alone meanwhile.
-            if rows::mail_claim(&mut c.ex(), &m.id, now, now + 600_000).await? == 0 {
-                continue;
-            }
-        }
-        let result = match message(cfg, &m) {
-            Ok(msg) => smtp.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
-            Err(e) => Err(e),
-        };
-        let mut c = db.conn().await?;
-        match result {
-            Ok(()) => {
-                rows::mail_sent(&mut c.ex(), &m.id, now).await?;
-                report.sent += 1;
-            }
-            Err(e) => {
-                tracing::warn!(mail = %m.id, error = %e, "reminder mail failed");
-                let error: String = e.chars().take(500).collect();
-                rows::mail_failed(&mut c.ex(), &m.id, &error, now + retry_delay_ms(m.attempts + 1)).await?;
-                report.failed += 1;
-            }
-        }
-    }
-    Ok(report)
-}
-
-/// The organisation's outbox, newest first (administrators).
-pub async fn outbox(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<MailRow>, AppError> {
-    actor.require(Permission::SettingsManage)?;
-    let mut c = db.conn().await?;
-    Ok(rows::mails(&mut c.ex(), &actor.org_id, limit).await?)
-}
-
-/// Makes an unsent mail due again with fresh attempts (administrators).
-pub async fn retry(db: &Db, actor: &Actor, mail_id: &str, now: i64) -> Result<(), AppError> {
-    actor.require(Permission::SettingsManage)?;
-    let mut tx = db.begin().await?;
-    if rows::mail_retry(&mut tx.ex(), &actor.org_id, mail_id, now).await? == 0 {
-        return Err(AppError::NotFound);
-    }
-    crate::audit::append(
-        &mut tx,
-        crate::audit::Entry::by(
-            actor,
-            mamori_domain::audit::AuditAction::Update,
-            "mail",
-            Some(mail_id),
-            None,
-            Some(serde_json::json!({ "retry": true })),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// One round of the reminder worker: queue today's reminders, then send what is due.

@@ -5,6 +5,7 @@
 //! the audit trail, and writes the type's register row in the same transaction.
 
 use crate::audit::{self, Entry};
+use crate::error::internal;
 use crate::registers;
 use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
@@ -16,10 +17,6 @@ use mamori_store::Db;
 use mamori_store::rows::{self, RequestEventRow, RequestRow, RequestTypeRow};
 use serde::Serialize;
 use serde_json::{Map, Value};
-
-fn internal<E: std::fmt::Display>(e: E) -> AppError {
-    AppError::Internal(e.to_string())
-}
 
 fn workflows() -> Result<Vec<Workflow>, AppError> {
     Ok(workflow::catalogue().map_err(internal)?.workflows)

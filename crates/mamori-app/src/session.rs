@@ -5,6 +5,7 @@
 //! rotation); all of a user's sessions are revoked on lockout, password change and reset.
 
 use crate::audit::{self, Entry};
+use crate::error::internal;
 use crate::users::verify_password;
 use crate::{Actor, AppError, random};
 use mamori_domain::audit::AuditAction;
@@ -304,8 +305,8 @@ pub async fn change_password(
     let new_owned = new.to_string();
     let hash = tokio::task::spawn_blocking(move || password::hash(&new_owned, &salt))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(internal)?
+        .map_err(internal)?;
     let token = random::token()?;
     let csrf = random::token()?;
     let mut tx = db.begin().await?;

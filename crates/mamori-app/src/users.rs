@@ -1,6 +1,7 @@
 //! User administration: create, roles, reset password, unlock, change own password.
 
 use crate::audit::{self, Entry};
+use crate::error::internal;
 use crate::{Actor, AppError, new_id, random};
 use mamori_domain::audit::AuditAction;
 use mamori_domain::auth::valid_login_id;
@@ -66,10 +67,7 @@ fn snapshot(u: &UserRow, roles: &[String]) -> serde_json::Value {
 
 async fn hash_password(pw: String) -> Result<String, AppError> {
     let salt = random::salt()?;
-    tokio::task::spawn_blocking(move || password::hash(&pw, &salt))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))
+    tokio::task::spawn_blocking(move || password::hash(&pw, &salt)).await.map_err(internal)?.map_err(internal)
 }
 
 /// Verifies a password off the async threads (argon2 is deliberately slow).

@@ -1,4 +1,7 @@
+//! Tests of format recognition, decoding and the streaming reader over the fixtures.
+
 use super::*;
+use crate::audit_data::record_from_value;
 use proptest::prelude::*;
 use std::io::Write;
 

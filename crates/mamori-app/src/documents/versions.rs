@@ -1,0 +1,268 @@
+//! Document versions: new documents with their first draft, drafts edited or started after
+//! the approved version, superseding, and the draft each regulation import becomes.
+
+use super::{DEFAULT_LABEL, DocDetail, actor_id, contributors, edition_of, get, internal};
+use crate::audit::{self, Entry};
+use crate::{Actor, AppError, new_id};
+use mamori_domain::audit::AuditAction;
+use mamori_domain::document::{DocKind, VersionStatus};
+use mamori_domain::permission::Permission;
+use mamori_store::rows::{self, DocVersionRow, DocumentRow};
+use mamori_store::{Db, Tx};
+
+/// Input for a new document.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    /// policy, manual or external.
+    pub kind: DocKind,
+    /// 文書番号.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Issuer (external documents).
+    pub issuer: Option<String>,
+    /// First draft's content.
+    pub body: String,
+    /// 制定日 (ISO date), if known.
+    pub enacted_date: Option<String>,
+}
+
+/// Creates a document with its first draft.
+pub async fn create(db: &Db, actor: &Actor, n: NewDocument, now: i64) -> Result<DocDetail, AppError> {
+    actor.require(Permission::DocumentsEdit)?;
+    let mut errs = Vec::new();
+    if n.number.trim().is_empty() {
+        errs.push(("number".to_string(), "field-required".to_string()));
+    }
+    if n.title.trim().is_empty() {
+        errs.push(("title".to_string(), "field-required".to_string()));
+    }
+    if matches!(n.kind, DocKind::Regulation | DocKind::Soa) {
+        errs.push(("kind".to_string(), "field-invalid-document-kind".to_string()));
+    }
+    if n.kind == DocKind::External && n.issuer.as_deref().is_none_or(|i| i.trim().is_empty()) {
+        errs.push(("issuer".to_string(), "field-required".to_string()));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let mut tx = db.begin().await?;
+    let doc = insert_document(&mut tx, actor, n.kind, n.number.trim(), n.title.trim(), n.issuer.clone(), now).await?;
+    insert_draft(&mut tx, actor, &doc, 1, &n.body, "制定", n.enacted_date.clone(), now).await?;
+    tx.commit().await?;
+    get(db, actor, &doc.id).await
+}
+
+pub(crate) async fn insert_document(
+    tx: &mut Tx,
+    actor: &Actor,
+    kind: DocKind,
+    number: &str,
+    title: &str,
+    issuer: Option<String>,
+    now: i64,
+) -> Result<DocumentRow, AppError> {
+    let doc = DocumentRow {
+        id: new_id(),
+        org_id: actor.org_id.clone(),
+        kind: kind.key().to_string(),
+        doc_number: number.to_string(),
+        title: title.to_string(),
+        issuer,
+        approver_role: kind.default_approver_role().to_string(),
+        confidentiality: DEFAULT_LABEL.to_string(),
+        created_at: now,
+    };
+    rows::insert_document(&mut tx.ex(), &doc).await?;
+    audit::append(
+        tx,
+        Entry::by(
+            actor,
+            AuditAction::Create,
+            "document",
+            Some(&doc.id),
+            None,
+            Some(serde_json::json!({ "kind": doc.kind, "doc_number": doc.doc_number, "title": doc.title })),
+        ),
+        now,
+    )
+    .await?;
+    Ok(doc)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_draft(
+    tx: &mut Tx,
+    actor: &Actor,
+    doc: &DocumentRow,
+    version_no: i64,
+    body: &str,
+    change_summary: &str,
+    enacted_date: Option<String>,
+    now: i64,
+) -> Result<DocVersionRow, AppError> {
+    let v = DocVersionRow {
+        id: new_id(),
+        org_id: actor.org_id.clone(),
+        document_id: doc.id.clone(),
+        version_no,
+        edition: edition_of(version_no),
+        status: VersionStatus::Draft.key().to_string(),
+        author_id: actor_id(actor),
+        author_label: actor.label.clone(),
+        contributors_json: serde_json::to_string(&[actor_id(actor)]).map_err(internal)?,
+        approver_id: None,
+        approver_label: None,
+        approved_at: None,
+        enacted_date,
+        revised_date: None,
+        change_summary: change_summary.to_string(),
+        body: body.to_string(),
+        published_at: None,
+        audience_json: None,
+        created_at: now,
+        updated_at: now,
+    };
+    rows::insert_doc_version(&mut tx.ex(), &v).await?;
+    audit::append(
+        tx,
+        Entry::by(actor, AuditAction::Create, "document_version", Some(&v.id), None, Some(serde_json::json!({ "document": doc.doc_number, "version_no": version_no, "status": "draft", "change_summary": change_summary }))),
+        now,
+    )
+    .await?;
+    Ok(v)
+}
+
+/// Writes a draft: edits the open draft, or starts a new one after the approved version.
+pub(crate) async fn write_draft(
+    tx: &mut Tx,
+    actor: &Actor,
+    doc: &DocumentRow,
+    body: &str,
+    change_summary: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let versions = rows::doc_versions(&mut tx.ex(), &actor.org_id, &doc.id).await?;
+    match versions.iter().find(|v| v.status == VersionStatus::Draft.key()) {
+        Some(d) => {
+            let mut who = contributors(d);
+            if !who.contains(&actor_id(actor)) {
+                who.push(actor_id(actor));
+            }
+            let n = rows::update_draft(
+                &mut tx.ex(),
+                &actor.org_id,
+                &d.id,
+                body,
+                change_summary,
+                &serde_json::to_string(&who).map_err(internal)?,
+                now,
+            )
+            .await?;
+            if n == 0 {
+                return Err(AppError::Conflict);
+            }
+            audit::append(
+                tx,
+                Entry::by(
+                    actor,
+                    AuditAction::Update,
+                    "document_version",
+                    Some(&d.id),
+                    Some(
+                        serde_json::json!({ "change_summary": d.change_summary, "body_chars": d.body.chars().count() }),
+                    ),
+                    Some(serde_json::json!({ "change_summary": change_summary, "body_chars": body.chars().count() })),
+                ),
+                now,
+            )
+            .await?;
+        }
+        None => {
+            let next = versions.first().map(|v| v.version_no + 1).unwrap_or(1);
+            let enacted = versions.iter().rev().find_map(|v| v.enacted_date.clone());
+            insert_draft(tx, actor, doc, next, body, change_summary, enacted, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Saves a new text for a document (edits the draft or starts one).
+pub async fn save_draft(
+    db: &Db,
+    actor: &Actor,
+    doc_id: &str,
+    body: &str,
+    change_summary: &str,
+    now: i64,
+) -> Result<DocDetail, AppError> {
+    actor.require(Permission::DocumentsEdit)?;
+    if change_summary.trim().is_empty() {
+        return Err(AppError::Validation(vec![("change_summary".into(), "field-required".into())]));
+    }
+    let mut tx = db.begin().await?;
+    let doc = rows::document(&mut tx.ex(), &actor.org_id, doc_id).await?.ok_or(AppError::NotFound)?;
+    if matches!(DocKind::from_key(&doc.kind), Some(DocKind::Regulation | DocKind::Soa)) {
+        // Their content comes from the import and the SoA editor.
+        return Err(AppError::Conflict);
+    }
+    write_draft(&mut tx, actor, &doc, body, change_summary.trim(), now).await?;
+    tx.commit().await?;
+    get(db, actor, doc_id).await
+}
+
+/// Marks every version in `status` as superseded.
+pub(super) async fn supersede(
+    tx: &mut Tx,
+    org_id: &str,
+    versions: &[DocVersionRow],
+    status: VersionStatus,
+    now: i64,
+) -> Result<(), AppError> {
+    for v in versions.iter().filter(|v| v.status == status.key()) {
+        rows::set_doc_version_status(
+            &mut tx.ex(),
+            org_id,
+            &v.id,
+            VersionStatus::Superseded.key(),
+            None,
+            None,
+            None,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records an imported regulation version as a new draft of the regulation document (called
+/// inside the import's transaction). Earlier drafts are superseded by it.
+pub async fn regulation_imported(
+    tx: &mut Tx,
+    actor: &Actor,
+    version: &mamori_store::rows::RegulationVersionRow,
+    change_summary: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let (number, title) = (version.doc_number.as_deref(), version.title.as_deref());
+    let doc = match rows::document_of_kind(&mut tx.ex(), &actor.org_id, DocKind::Regulation.key()).await? {
+        Some(d) => d,
+        None => {
+            insert_document(
+                tx,
+                actor,
+                DocKind::Regulation,
+                number.unwrap_or("REGULATION"),
+                title.unwrap_or("情報セキュリティ管理策規程"),
+                None,
+                now,
+            )
+            .await?
+        }
+    };
+    let versions = rows::doc_versions(&mut tx.ex(), &actor.org_id, &doc.id).await?;
+    supersede(tx, &actor.org_id, &versions, VersionStatus::Draft, now).await?;
+    let next = versions.first().map(|v| v.version_no + 1).unwrap_or(1);
+    insert_draft(tx, actor, &doc, next, &version.id, change_summary, version.doc_date.clone(), now).await?;
+    Ok(())
+}

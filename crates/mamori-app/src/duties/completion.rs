@@ -1,0 +1,113 @@
+//! Completing an occurrence with its evidence (a note, files or a register row) and
+//! skipping one with a reason.
+
+use super::{audit_and_bump, load, may_act};
+use crate::error::internal;
+use crate::{Actor, AppError};
+use jiff::civil::Date;
+use mamori_store::Db;
+use mamori_store::rows::{self, OccurrenceRow};
+
+pub(super) async fn close(
+    db: &Db,
+    actor: &Actor,
+    before: OccurrenceRow,
+    after: OccurrenceRow,
+    now: i64,
+) -> Result<OccurrenceRow, AppError> {
+    let mut tx = db.begin().await?;
+    if rows::close_occurrence(&mut tx.ex(), &after).await? == 0 {
+        return Err(AppError::Conflict);
+    }
+    audit_and_bump(&mut tx, actor, "duty_occurrence", &after.id, Some(&before), &after, now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// What completes an occurrence.
+#[derive(Debug, Clone, Default)]
+pub struct Completion {
+    /// Note (what was done, where the record is).
+    pub note: String,
+    /// Stored evidence files (SHA-256).
+    pub evidence: Vec<String>,
+    /// The register row it produced: `register_key/row_id`.
+    pub record_ref: Option<String>,
+}
+
+/// Completes an open occurrence. The duty's evidence rule applies: `note` needs a note (or a
+/// file), `file` needs at least one stored evidence file, `record` needs a live row of the
+/// duty's register.
+pub async fn complete(
+    db: &Db,
+    actor: &Actor,
+    occurrence_id: &str,
+    done: Completion,
+    today: Date,
+    now: i64,
+) -> Result<OccurrenceRow, AppError> {
+    let (o, d) = load(db, actor, occurrence_id).await?;
+    may_act(actor, &d)?;
+    let note = done.note.trim().to_string();
+    let record_ref = done.record_ref.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    let missing = match d.evidence.as_str() {
+        "file" => done.evidence.is_empty(),
+        "note" => note.is_empty() && done.evidence.is_empty(),
+        "record" => record_ref.is_none(),
+        _ => false,
+    };
+    if missing {
+        let field = if d.evidence == "record" { "record_ref" } else { "evidence" };
+        return Err(AppError::Validation(vec![(field.into(), "duty-evidence-required".into())]));
+    }
+    let mut c = db.conn().await?;
+    if !done.evidence.is_empty() {
+        let known = rows::evidence_hashes(&mut c.ex(), &actor.org_id).await?;
+        if done.evidence.iter().any(|h| !known.contains(h)) {
+            return Err(AppError::Validation(vec![("evidence".into(), "field-unknown-file".into())]));
+        }
+    }
+    if let Some(r) = &record_ref {
+        let (key, id) = r.split_once('/').unwrap_or(("", r.as_str()));
+        let row = rows::register_row(&mut c.ex(), &actor.org_id, id).await?;
+        let wanted = d.register_key.as_deref().unwrap_or(key);
+        if !row.is_some_and(|row| row.register_key == key && key == wanted && row.deleted == 0) {
+            return Err(AppError::Validation(vec![("record_ref".into(), "duty-record-unknown".into())]));
+        }
+    }
+    drop(c);
+    let after = OccurrenceRow {
+        state: "done".into(),
+        done_by: Some(actor.label.clone()),
+        done_on: Some(today.to_string()),
+        done_at: Some(now),
+        note: Some(note).filter(|n| !n.is_empty()),
+        evidence: Some(serde_json::to_string(&done.evidence).map_err(internal)?),
+        record_ref,
+        ..o.clone()
+    };
+    close(db, actor, o, after, now).await
+}
+
+/// Skips an open occurrence with a reason (visible to auditors).
+pub async fn skip(
+    db: &Db,
+    actor: &Actor,
+    occurrence_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<OccurrenceRow, AppError> {
+    if reason.trim().is_empty() {
+        return Err(AppError::Validation(vec![("reason".into(), "field-required".into())]));
+    }
+    let (o, d) = load(db, actor, occurrence_id).await?;
+    may_act(actor, &d)?;
+    let after = OccurrenceRow {
+        state: "skipped".into(),
+        done_by: Some(actor.label.clone()),
+        done_at: Some(now),
+        skip_reason: Some(reason.trim().to_string()),
+        ..o.clone()
+    };
+    close(db, actor, o, after, now).await
+}

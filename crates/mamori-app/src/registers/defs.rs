@@ -1,0 +1,205 @@
+//! Register definitions: the 20 templates, the designer, and registers offered for the
+//! records the regulation names.
+
+use super::internal;
+use crate::audit::{self, Entry};
+use crate::{Actor, AppError};
+use mamori_domain::audit::AuditAction;
+use mamori_domain::permission::Permission;
+use mamori_domain::register::{self, RegisterDef};
+use mamori_store::Db;
+use mamori_store::rows::{self, RegisterDefRow};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// A register with its live row count.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The definition.
+    #[serde(flatten)]
+    pub def: RegisterDef,
+    /// Live rows.
+    pub rows: i64,
+}
+
+/// Installs the 20 templates an organisation does not have yet.
+pub async fn ensure_templates(db: &Db, org_id: &str, now: i64) -> Result<(), AppError> {
+    let have: BTreeSet<String> = {
+        let mut c = db.conn().await?;
+        rows::register_defs(&mut c.ex(), org_id).await?.into_iter().map(|d| d.key).collect()
+    };
+    let missing: Vec<RegisterDef> = register::templates().into_iter().filter(|t| !have.contains(&t.key)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for (i, t) in missing.iter().enumerate() {
+        rows::upsert_register_def(
+            &mut tx.ex(),
+            &RegisterDefRow {
+                org_id: org_id.to_string(),
+                key: t.key.clone(),
+                name: t.name.clone(),
+                def_json: serde_json::to_string(t).map_err(internal)?,
+                created_at: now + i64::try_from(i).unwrap_or(0),
+                updated_at: now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The organisation's registers with row counts.
+pub async fn list(db: &Db, actor: &Actor, now: i64) -> Result<Vec<Summary>, AppError> {
+    actor.require(Permission::RegistersView)?;
+    ensure_templates(db, &actor.org_id, now).await?;
+    let mut c = db.conn().await?;
+    let defs = rows::register_defs(&mut c.ex(), &actor.org_id).await?;
+    let counts = rows::register_counts(&mut c.ex(), &actor.org_id).await?;
+    defs.into_iter()
+        .map(|d| {
+            let def: RegisterDef = serde_json::from_str(&d.def_json).map_err(internal)?;
+            let n = counts.iter().find(|(k, _)| *k == d.key).map(|(_, n)| *n).unwrap_or(0);
+            Ok(Summary { def, rows: n })
+        })
+        .collect()
+}
+
+/// One register's definition.
+pub async fn definition(db: &Db, actor: &Actor, key: &str) -> Result<RegisterDef, AppError> {
+    actor.require(Permission::RegistersView)?;
+    definition_unchecked(db, &actor.org_id, key).await
+}
+
+pub(super) async fn definition_unchecked(db: &Db, org_id: &str, key: &str) -> Result<RegisterDef, AppError> {
+    let mut c = db.conn().await?;
+    let d = rows::register_defs(&mut c.ex(), org_id).await?.into_iter().find(|d| d.key == key);
+    match d {
+        Some(d) => serde_json::from_str(&d.def_json).map_err(internal),
+        None => {
+            drop(c);
+            // Templates appear on first use.
+            ensure_templates(db, org_id, crate::now_ms()).await?;
+            let mut c = db.conn().await?;
+            let d = rows::register_defs(&mut c.ex(), org_id)
+                .await?
+                .into_iter()
+                .find(|d| d.key == key)
+                .ok_or(AppError::NotFound)?;
+            serde_json::from_str(&d.def_json).map_err(internal)
+        }
+    }
+}
+
+/// Adds or replaces a register definition (the designer). Existing rows keep their values.
+pub async fn define(db: &Db, actor: &Actor, def: RegisterDef, now: i64) -> Result<RegisterDef, AppError> {
+    actor.require(Permission::RegistersDesign)?;
+    let problems = register::check_definition(&def);
+    if !problems.is_empty() {
+        return Err(AppError::Blocked(problems.join("; ")));
+    }
+    let mut tx = db.begin().await?;
+    rows::upsert_register_def(
+        &mut tx.ex(),
+        &RegisterDefRow {
+            org_id: actor.org_id.clone(),
+            key: def.key.clone(),
+            name: def.name.clone(),
+            def_json: serde_json::to_string(&def).map_err(internal)?,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    rows::bump_register_version(&mut tx.ex(), &actor.org_id, &def.key).await?;
+    audit::append(
+        &mut tx,
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "register_def",
+            Some(&def.key),
+            None,
+            Some(serde_json::to_value(&def).map_err(internal)?),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(def)
+}
+
+/// What the regulation's named record (【…】) corresponds to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum RecordHome {
+    /// A register with this key.
+    Register(String),
+    /// A controlled document with this id.
+    Document(String),
+    /// Nothing yet: a register can be created for it.
+    Missing,
+}
+
+/// For each record name, where it is kept (matching register names and document titles).
+pub async fn record_homes(
+    db: &Db,
+    actor: &Actor,
+    names: &[String],
+    now: i64,
+) -> Result<Vec<(String, RecordHome)>, AppError> {
+    let registers = list(db, actor, now).await?;
+    let docs = {
+        let mut c = db.conn().await?;
+        rows::list_documents(&mut c.ex(), &actor.org_id).await?
+    };
+    Ok(names
+        .iter()
+        .map(|n| {
+            let home = if let Some(r) = registers.iter().find(|r| &r.def.name == n) {
+                RecordHome::Register(r.def.key.clone())
+            } else if let Some(d) = docs.iter().find(|d| &d.title == n) {
+                RecordHome::Document(d.id.clone())
+            } else {
+                RecordHome::Missing
+            };
+            (n.clone(), home)
+        })
+        .collect())
+}
+
+/// Creates a register for a record the regulation names but no register keeps yet: one
+/// required 名称 field to start with (the designer adds the rest).
+pub async fn offer(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    controls: Vec<String>,
+    now: i64,
+) -> Result<RegisterDef, AppError> {
+    actor.require(Permission::RegistersDesign)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::Validation(vec![("name".into(), "field-required".into())]));
+    }
+    let existing = list(db, actor, now).await?;
+    if existing.iter().any(|r| r.def.name == name) {
+        return Err(AppError::Conflict);
+    }
+    use sha2::Digest;
+    let key = format!("record_{}", &mamori_domain::hex::encode(&sha2::Sha256::digest(name.as_bytes()))[..10]);
+    let def: RegisterDef = serde_json::from_value(serde_json::json!({
+        "key": key,
+        "name": name,
+        "controls": controls,
+        "default_sort": "title",
+        "fields": [
+            { "key": "title", "label": "名称", "type": "text", "required": true },
+            { "key": "recorded_on", "label": "記録日", "type": "date" },
+            { "key": "notes", "label": "備考", "type": "long_text" }
+        ]
+    }))
+    .map_err(internal)?;
+    define(db, actor, def, now).await
+}

@@ -1,0 +1,365 @@
+//! Register import and export: the export table (ID and label columns included, so it
+//! re-imports), reading xlsx or CSV into a grid, and the all-or-nothing import.
+
+use super::defs::definition;
+use super::row::{context, insert_history, new_row, search_text};
+use super::{ID_COLUMN, LABEL_COLUMN};
+use crate::audit::{self, Entry};
+use crate::error::RowProblem;
+use crate::export::{Cell, Table};
+use crate::{Actor, AppError};
+use mamori_domain::audit::AuditAction;
+use mamori_domain::permission::Permission;
+use mamori_domain::register::{self, FieldDef, FieldType, LABELS};
+use mamori_store::Db;
+use mamori_store::rows::{self, RegisterRowRow};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+/// The register as an export table: ID, every field, the label.
+pub async fn table(db: &Db, actor: &Actor, key: &str) -> Result<Table, AppError> {
+    let def = definition(db, actor, key).await?;
+    let rows = {
+        let mut c = db.conn().await?;
+        rows::register_rows_all(&mut c.ex(), &actor.org_id, key, false).await?
+    };
+    let mut columns = vec![(ID_COLUMN.to_string(), 38.0)];
+    columns.extend(def.fields.iter().map(|f| (f.label.clone(), if f.ty == FieldType::LongText { 40.0 } else { 16.0 })));
+    columns.push((LABEL_COLUMN.to_string(), 8.0));
+    let out_rows = rows
+        .iter()
+        .map(|r| {
+            let values: Map<String, Value> = serde_json::from_str(&r.values_json).unwrap_or_default();
+            let mut cells = vec![Cell::Text(r.id.clone())];
+            cells.extend(def.fields.iter().map(|f| {
+                let s = register::format_cell(f, values.get(&f.key).unwrap_or(&Value::Null));
+                if f.ty == FieldType::Date && !s.is_empty() { Cell::Date(s) } else { Cell::Text(s) }
+            }));
+            cells.push(Cell::Text(r.label.clone()));
+            cells
+        })
+        .collect();
+    let strictest = if rows.iter().any(|r| r.label == "極秘") { "極秘".to_string() } else { def.label.clone() };
+    Ok(Table {
+        sheet: def.name.chars().take(31).collect(),
+        title: def.name.clone(),
+        doc_number: def.key.clone(),
+        edition: "—".into(),
+        label: strictest,
+        columns,
+        rows: out_rows,
+    })
+}
+
+/// Reads a spreadsheet or CSV into rows of text cells (xlsx via calamine; CSV in UTF-8 with or
+/// without BOM, or Shift_JIS/CP932).
+pub fn read_grid(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb: Xlsx<_> =
+            Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+        let sheet =
+            wb.sheet_names().first().cloned().ok_or_else(|| AppError::Blocked(format!("{file_name}: no sheet")))?;
+        let range = wb.worksheet_range(&sheet).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+        return Ok(range
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(|d| match d {
+                        Data::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_else(|| d.to_string()),
+                        Data::DateTimeIso(s) => s.chars().take(10).collect(),
+                        Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect());
+    }
+    let text =
+        mamori_regulation::input::decode_text(bytes).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Ok(parse_csv(text))
+}
+
+/// An Excel serial date (days since 1899-12-30) as YYYY-MM-DD.
+fn excel_date(serial: f64) -> Option<String> {
+    let base = jiff::civil::date(1899, 12, 30);
+    let days = serial.floor();
+    if !(0.0..3_000_000.0).contains(&days) {
+        return None;
+    }
+    base.checked_add(jiff::Span::new().days(days as i64)).ok().map(|d| d.to_string())
+}
+
+/// Reads CSV text into rows (RFC 4180 through the `csv` crate: quotes, doubled quotes, CRLF,
+/// newlines in quoted fields; rows may differ in length). A blank line stays a row of one
+/// empty cell, so a row's index is its place in the file as the import reports it.
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    // Where the previous record ended (the csv crate skips the blank lines after it).
+    let mut end = 0;
+    loop {
+        let more = matches!(rdr.read_record(&mut record), Ok(true));
+        rows.extend((0..blank_lines(text, end)).map(|_| vec![String::new()]));
+        if !more {
+            return rows;
+        }
+        end = usize::try_from(rdr.position().byte()).unwrap_or(text.len());
+        // A last line holding only an empty field (`""` or a lone `"`) is no row.
+        let empty = record.len() == 1 && record.get(0) == Some("");
+        if empty && end >= text.len() && !text.ends_with(['\n', '\r']) {
+            continue;
+        }
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+}
+
+/// How many blank lines follow byte `from` (the end of a record, or the start of the text).
+fn blank_lines(text: &str, from: usize) -> usize {
+    let rest = text.get(from..).unwrap_or("");
+    let gap = &rest[..rest.find(|c| c != '\r' && c != '\n').unwrap_or(rest.len())];
+    let newlines = gap.matches('\n').count();
+    // The `\n` of a CRLF whose `\r` ended the record belongs to that record.
+    let crlf = gap.starts_with('\n') && from > 0 && text.as_bytes().get(from - 1) == Some(&b'\r');
+    newlines - usize::from(crlf)
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Rows added.
+    pub created: usize,
+    /// Rows changed.
+    pub updated: usize,
+    /// Rows identical to what is stored.
+    pub unchanged: usize,
+}
+
+/// Imports a file into a register: columns are matched by header (field label or key), every
+/// row is validated first, and only a fully valid file is written, in one transaction.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    file_name: &str,
+    bytes: &[u8],
+    now: i64,
+) -> Result<ImportReport, AppError> {
+    actor.require(Permission::RegistersEdit)?;
+    let def = definition(db, actor, key).await?;
+    let grid = read_grid(file_name, bytes)?;
+    // The header row is the one (among the first ten) naming the most fields.
+    let matches = |row: &Vec<String>| {
+        row.iter().filter(|h| def.fields.iter().any(|f| f.label == h.trim() || f.key == h.trim())).count()
+    };
+    let (header_idx, header) = grid
+        .iter()
+        .enumerate()
+        .take(10)
+        .max_by_key(|(i, r)| (matches(r), std::cmp::Reverse(*i)))
+        .filter(|(_, r)| matches(r) > 0)
+        .ok_or_else(|| {
+            AppError::Rows(vec![RowProblem {
+                row: 1,
+                column: "—".into(),
+                field: String::new(),
+                message: "import-no-header".into(),
+            }])
+        })?;
+    let col_of = |f: &FieldDef| header.iter().position(|h| h.trim() == f.label || h.trim() == f.key);
+    let id_col = header.iter().position(|h| h.trim() == ID_COLUMN);
+    let label_col = header.iter().position(|h| h.trim() == LABEL_COLUMN);
+    let existing = {
+        let mut c = db.conn().await?;
+        rows::register_rows_all(&mut c.ex(), &actor.org_id, key, true).await?
+    };
+    let mut ctx = context(db, actor, &def, &existing, None).await?;
+    let mut problems_all = Vec::new();
+    let mut plan: Vec<(Option<RegisterRowRow>, Map<String, Value>, String)> = Vec::new();
+    for f in def.fields.iter().filter(|f| f.required && f.compute.is_none()) {
+        if col_of(f).is_none() {
+            problems_all.push(RowProblem {
+                row: header_idx + 1,
+                column: f.label.clone(),
+                field: f.key.clone(),
+                message: "import-missing-column".into(),
+            });
+        }
+    }
+    // Values of unique fields: stored (value → row id, computed once) and seen in the file.
+    let mut seen: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    let stored_unique: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> = def
+        .fields
+        .iter()
+        .filter(|f| f.unique)
+        .map(|f| {
+            let m = existing
+                .iter()
+                .filter(|r| r.deleted == 0)
+                .filter_map(|r| {
+                    serde_json::from_str::<Map<String, Value>>(&r.values_json).ok().map(|v| (r.id.clone(), v))
+                })
+                .map(|(id, v)| (register::format_cell(f, v.get(&f.key).unwrap_or(&Value::Null)), id))
+                .filter(|(v, _)| !v.is_empty())
+                .collect();
+            (f.key.clone(), m)
+        })
+        .collect();
+    // Uniqueness is checked here against stored rows and the file; validation skips it.
+    for f in def.fields.iter().filter(|f| f.unique) {
+        ctx.taken.insert(f.key.clone(), BTreeSet::new());
+    }
+    for (i, raw) in grid.iter().enumerate().skip(header_idx + 1) {
+        if raw.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = i + 1;
+        let cell = |c: Option<usize>| c.and_then(|c| raw.get(c)).map(|s| s.trim().to_string()).unwrap_or_default();
+        let id = cell(id_col);
+        let current = if id.is_empty() { None } else { existing.iter().find(|r| r.id == id).cloned() };
+        if !id.is_empty() && current.is_none() {
+            problems_all.push(RowProblem {
+                row: line,
+                column: ID_COLUMN.into(),
+                field: "id".into(),
+                message: "import-unknown-id".into(),
+            });
+            continue;
+        }
+        let mut input = Map::new();
+        for f in def.fields.iter().filter(|f| f.compute.is_none()) {
+            let text = cell(col_of(f));
+            match register::parse_cell(f, &text) {
+                Ok(v) => {
+                    input.insert(f.key.clone(), v);
+                }
+                Err(m) => problems_all.push(RowProblem {
+                    row: line,
+                    column: f.label.clone(),
+                    field: f.key.clone(),
+                    message: m.to_string(),
+                }),
+            }
+        }
+        let label = Some(cell(label_col))
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| current.as_ref().map(|c| c.label.clone()).unwrap_or_else(|| def.label.clone()));
+        if !LABELS.contains(&label.as_str()) {
+            problems_all.push(RowProblem {
+                row: line,
+                column: LABEL_COLUMN.into(),
+                field: "label".into(),
+                message: "field-not-a-choice".into(),
+            });
+        }
+        // Uniqueness against other stored rows (not this one) and earlier rows of the file.
+        for f in def.fields.iter().filter(|f| f.unique) {
+            let mine = register::format_cell(f, input.get(&f.key).unwrap_or(&Value::Null));
+            if mine.is_empty() {
+                continue;
+            }
+            let owner = stored_unique.get(&f.key).and_then(|m| m.get(&mine));
+            let taken_elsewhere = owner.is_some_and(|id| Some(id) != current.as_ref().map(|c| &c.id));
+            let file_seen = seen.entry(f.key.clone()).or_default();
+            if taken_elsewhere || !file_seen.insert(mine.clone()) {
+                problems_all.push(RowProblem {
+                    row: line,
+                    column: f.label.clone(),
+                    field: f.key.clone(),
+                    message: "field-not-unique".into(),
+                });
+            }
+        }
+        match register::validate(&def, &input, &ctx) {
+            Ok(values) => plan.push((current, values, label)),
+            Err(errs) => problems_all.extend(errs.into_iter().map(|e| RowProblem {
+                row: line,
+                column: e.label,
+                field: e.field,
+                message: e.message,
+            })),
+        }
+    }
+    if !problems_all.is_empty() {
+        problems_all.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+        problems_all.dedup();
+        return Err(AppError::Rows(problems_all));
+    }
+    let mut report = ImportReport { created: 0, updated: 0, unchanged: 0 };
+    let mut tx = db.begin().await?;
+    for (current, values, label) in plan {
+        match current {
+            Some(cur) => {
+                let same_values =
+                    serde_json::from_str::<Map<String, Value>>(&cur.values_json).is_ok_and(|v| v == values);
+                if same_values && cur.label == label && cur.deleted == 0 {
+                    report.unchanged += 1;
+                    continue;
+                }
+                let search = search_text(&def, &values);
+                let next = RegisterRowRow {
+                    values_json: Value::Object(values).to_string(),
+                    label,
+                    search_text: search,
+                    deleted: 0,
+                    deleted_reason: None,
+                    version: cur.version + 1,
+                    updated_at: now,
+                    updated_by: actor.label.clone(),
+                    ..cur.clone()
+                };
+                if rows::update_register_row(&mut tx.ex(), &next).await? == 0 {
+                    return Err(AppError::Conflict);
+                }
+                insert_history(&mut tx, actor, &next, "update", now).await?;
+                report.updated += 1;
+            }
+            None => {
+                let row = new_row(actor, key, &def, values, label, now);
+                rows::insert_register_row(&mut tx.ex(), &row).await?;
+                insert_history(&mut tx, actor, &row, "create", now).await?;
+                report.created += 1;
+            }
+        }
+    }
+    rows::bump_register_version(&mut tx.ex(), &actor.org_id, key).await?;
+    audit::append(
+        &mut tx,
+        Entry::by(actor, AuditAction::Update, &format!("register:{key}"), None, None, Some(serde_json::json!({
+                "import": file_name,
+                "sha256": mamori_domain::hex::encode(&sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), bytes))),
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_csv;
+
+    fn rows(t: &str) -> Vec<Vec<String>> {
+        parse_csv(t)
+    }
+
+    #[test]
+    fn csv_rows_keep_quotes_newlines_and_blank_lines() {
+        assert!(rows("").is_empty());
+        assert_eq!(rows("a,b\r\n1,2\r\n"), [vec!["a", "b"], vec!["1", "2"]]);
+        assert_eq!(rows("a,\"b\r\nc\",\"x\"\"y\"\n"), [vec!["a", "b\r\nc", "x\"y"]]);
+        // Blank lines stay rows, so row numbers are line numbers of the file.
+        assert_eq!(rows("\na\r\n\r\nb\n\n"), [vec![""], vec!["a"], vec![""], vec!["b"], vec![""]]);
+        assert_eq!(rows("a\"b,\"cd\"e, \"f\""), [vec!["a\"b", "cde", " \"f\""]]);
+        assert_eq!(rows("x\n\"\""), [vec!["x"]]);
+        assert_eq!(rows("x\n\"\"\n"), [vec!["x"], vec![""]]);
+    }
+}

@@ -1,0 +1,86 @@
+//! The register engine's use cases: any register (a definition stored as data) gets listing
+//! with search/sort/paging, validated create/update, soft delete/restore with history, and
+//! all-or-nothing xlsx/CSV import plus export that round-trips.
+//!
+//! `defs` holds the definitions (templates, the designer, records the regulation names),
+//! `row` the row writes and their history, `index` the in-memory list index, and
+//! `import_export` the xlsx/CSV exchange. This module keeps the shared row view and checks.
+
+mod defs;
+mod import_export;
+mod index;
+mod row;
+
+pub use defs::{RecordHome, Summary, define, definition, ensure_templates, list, offer, record_homes};
+pub use import_export::{ImportReport, import, parse_csv, read_grid, table};
+pub use index::{Page, PageQuery, page};
+pub use row::{
+    HistoryEntry, Prepared, apply, attach, create, delete, get, history, prepare_create, prepare_patch, restore, update,
+};
+
+use crate::AppError;
+use crate::error::RowProblem;
+use crate::error::internal;
+use mamori_domain::register::{self, LABELS};
+use mamori_store::rows::RegisterRowRow;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Column header of the row id in exports (what makes a re-import update instead of add).
+pub const ID_COLUMN: &str = "ID";
+/// Column header of the confidentiality label in exports.
+pub const LABEL_COLUMN: &str = "ラベル";
+
+/// A row as shown and returned by the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowView {
+    /// Id.
+    pub id: String,
+    /// Values by field key.
+    pub values: Map<String, Value>,
+    /// 社外秘 / 極秘.
+    pub label: String,
+    /// Deleted (with reason).
+    pub deleted: bool,
+    /// Why deleted.
+    pub deleted_reason: Option<String>,
+    /// Version.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: i64,
+    /// By whom.
+    pub updated_by: String,
+}
+
+fn view(r: RegisterRowRow) -> RowView {
+    RowView {
+        values: serde_json::from_str(&r.values_json).unwrap_or_default(),
+        id: r.id,
+        label: r.label,
+        deleted: r.deleted != 0,
+        deleted_reason: r.deleted_reason,
+        version: r.version,
+        updated_at: r.updated_at,
+        updated_by: r.updated_by,
+    }
+}
+
+/// Every field error of a row as [`AppError::Rows`] at `row`.
+pub fn problems(errors: Vec<register::FieldError>, row: usize) -> AppError {
+    AppError::Rows(
+        errors.into_iter().map(|e| RowProblem { row, column: e.label, field: e.field, message: e.message }).collect(),
+    )
+}
+
+fn check_label(label: &str) -> Result<(), AppError> {
+    if LABELS.contains(&label) {
+        Ok(())
+    } else {
+        Err(AppError::Rows(vec![RowProblem {
+            row: 0,
+            column: LABEL_COLUMN.into(),
+            field: "label".into(),
+            message: "field-not-a-choice".into(),
+        }]))
+    }
+}
