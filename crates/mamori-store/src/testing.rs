@@ -35,6 +35,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 static SWEPT_SQLITE: AtomicBool = AtomicBool::new(false);
 static SWEPT_PG: AtomicBool = AtomicBool::new(false);
 
+#[allow(clippy::disallowed_methods)] // test database names carry their creation time
 fn now_nanos() -> u128 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
