@@ -67,9 +67,10 @@ pub struct JsonBody<T>(pub T);
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = WebError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Json::<T>::from_request(req, state)
-            .await
-            .map(|axum::Json(v)| JsonBody(v))
-            .map_err(|e| WebError::App(AppError::Validation(vec![("body".into(), e.body_text())])))
+        axum::Json::<T>::from_request(req, state).await.map(|axum::Json(v)| JsonBody(v)).map_err(|e| {
+            // The parser's own words are English and internal: logged, not shown.
+            tracing::debug!(detail = %e.body_text(), "JSON body refused");
+            WebError::App(AppError::Validation(vec![("body".into(), "error-json-body".into())]))
+        })
     }
 }

@@ -117,6 +117,7 @@ error-conflict = This already exists.
 error-rate-limited = Too many attempts. Wait a moment and try again.
 error-internal = An internal error occurred. Contact your administrator.
 error-csrf = The form expired. Reload the page and try again.
+error-json-body = The request body is not the JSON this call expects (a required field is missing or has the wrong type, or the Content-Type is not application/json).
 
 field-required = Required.
 field-invalid-login-id = Use up to 64 letters, digits and . _ - @.

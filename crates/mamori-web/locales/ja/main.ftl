@@ -114,6 +114,7 @@ error-conflict = 同じものが既に登録されています。
 error-rate-limited = 試行回数が多すぎます。しばらく待ってから再度お試しください。
 error-internal = 内部エラーが発生しました。管理者に連絡してください。
 error-csrf = フォームの有効期限が切れました。ページを再読み込みしてやり直してください。
+error-json-body = リクエスト本文の JSON がこの API の形式と合いません（必須項目の不足・型の誤り、または Content-Type が application/json でない）。
 
 field-required = 必須項目です。
 field-invalid-login-id = 英数字と . _ - @ で 64 文字以内にしてください。

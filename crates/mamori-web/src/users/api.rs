@@ -92,8 +92,8 @@ pub async fn users_reset(
     let b = match j {
         Ok(Json(b)) => b,
         Err(JsonRejection::MissingJsonContentType(_)) => ResetBody::default(),
-        Err(e) => {
-            return Err(WebError::from(AppError::Validation(vec![("body".into(), e.body_text())])));
+        Err(_) => {
+            return Err(WebError::from(AppError::Validation(vec![("body".into(), "error-json-body".into())])));
         }
     };
     let pw = users::reset_password(&state.db, &s.actor, &login, b.password, state.now()).await?;

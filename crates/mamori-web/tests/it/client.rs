@@ -100,6 +100,8 @@ impl Client {
 /// employee (`emp`, initial password `Initial123`).
 pub struct World {
     pub app: Router,
+    /// The database behind the router (for setting up more organisations).
+    pub db: Db,
 }
 
 impl World {
@@ -117,9 +119,12 @@ impl World {
         users::create(&db, &cli, mk("emp", &["employee"]), T0).await.unwrap();
         // A clock that ticks one millisecond per reading, from a fixed start.
         let clock = Arc::new(AtomicI64::new(T0 + 1000));
-        let state =
-            AppState::with_clock(db, WebConfig::default(), Arc::new(move || clock.fetch_add(1, Ordering::SeqCst)));
-        World { app: router(state) }
+        let state = AppState::with_clock(
+            db.clone(),
+            WebConfig::default(),
+            Arc::new(move || clock.fetch_add(1, Ordering::SeqCst)),
+        );
+        World { app: router(state), db }
     }
 
     pub fn client(&self) -> Client {

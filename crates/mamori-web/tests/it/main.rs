@@ -6,6 +6,7 @@ mod calendar;
 mod client;
 mod duties;
 mod incidents;
+mod isolation;
 mod m365;
 mod pages;
 mod registers;
