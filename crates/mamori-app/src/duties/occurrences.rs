@@ -40,8 +40,10 @@ pub(super) async fn open_snapshot(
     if let Ok(m) = OPEN.lock()
         && let Some(hit) = m.get(org_id).filter(|h| h.version == version && h.today == today)
     {
+        crate::cache_stats::DUTY_SNAPSHOT.record(true);
         return Ok((hit.duties.clone(), hit.open.clone()));
     }
+    crate::cache_stats::DUTY_SNAPSHOT.record(false);
     let to = today.checked_add(jiff::Span::new().days(CACHE_AHEAD_DAYS)).map_err(internal)?;
     let duties: Arc<HashMap<String, DutyRow>> =
         Arc::new(rows::duties(&mut c.ex(), org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect());

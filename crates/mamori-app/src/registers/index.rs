@@ -86,8 +86,11 @@ async fn index(db: &Db, org_id: &str, key: &str) -> Result<Arc<Index>, AppError>
     };
     let cache_key = (org_id.to_string(), key.to_string());
     if let Some(ix) = cached(&cache_key, version) {
+        crate::cache_stats::REGISTER_INDEX.record(true);
         return Ok(ix);
     }
+    // A miss: this request rebuilds the index, or waits for a concurrent rebuild.
+    crate::cache_stats::REGISTER_INDEX.record(false);
     let _guard = REBUILD.lock().await;
     if let Some(ix) = cached(&cache_key, version) {
         return Ok(ix);
@@ -182,6 +185,7 @@ pub async fn page(db: &Db, actor: &Actor, key: &str, pq: &PageQuery) -> Result<P
         format!("{}{}", if desc { "-" } else { "" }, field.map(|f| f.key.as_str()).unwrap_or("")),
     );
     let cached = ix.results.lock().ok().and_then(|m| m.get(&cache_key).cloned());
+    crate::cache_stats::REGISTER_RESULTS.record(cached.is_some());
     let order: Arc<Vec<usize>> = match cached {
         Some(o) => o,
         None => {

@@ -13,6 +13,34 @@ pub const CLIENTS: usize = 32;
 /// Requests each client sends.
 pub const REQUESTS_PER_CLIENT: usize = 60;
 
+/// `MAMORI_BENCH_SMOKE=1` (set by `scripts/test`): a tiny run that only shows the benchmark
+/// works; its figures mean nothing and its targets are not enforced.
+pub fn smoke() -> bool {
+    std::env::var_os("MAMORI_BENCH_SMOKE").is_some()
+}
+
+/// Concurrent clients of this run.
+pub fn clients() -> usize {
+    if smoke() { 4 } else { CLIENTS }
+}
+
+/// Requests per client of this run.
+pub fn requests_per_client() -> usize {
+    if smoke() { 5 } else { REQUESTS_PER_CLIENT }
+}
+
+/// The cache counters since the last reset, as "name: hits/total (rate)".
+pub fn cache_report() -> String {
+    mamori_app::cache_stats::all()
+        .iter()
+        .filter_map(|c| {
+            let (h, m) = c.get();
+            (h + m > 0).then(|| format!("{} {h}/{} hits ({:.0} %)", c.name, h + m, 100.0 * h as f64 / (h + m) as f64))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Creates the organisation `bench` and its administrator with `roles`, logs in and changes
 /// the initial password; returns the actor and the session token.
 pub async fn admin_session(db: &Db, roles: &[&str], now: i64) -> (Actor, String) {
@@ -40,6 +68,31 @@ pub async fn admin_session(db: &Db, roles: &[&str], now: i64) -> (Actor, String)
     let s = change_password(db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}"));
     let actor = lookup(db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session")).actor;
     (actor, s.token)
+}
+
+/// Adds a user with `roles` to the organisation of `admin`, logs them in and changes the
+/// initial password; returns the session token.
+pub async fn user_session(db: &Db, admin: &Actor, login_id: &str, roles: &[&str], now: i64) -> String {
+    users::create(
+        db,
+        admin,
+        users::NewUser {
+            login_id: login_id.into(),
+            display_name: login_id.into(),
+            email: String::new(),
+            password: "Initial123".into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let s =
+        login(db, LoginRequest { organization: None, login_id: login_id.into(), password: "Initial123".into() }, now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    let info = lookup(db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session"));
+    change_password(db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}")).token
 }
 
 /// One keep-alive HTTP/1.1 connection; returns each request's latency.
@@ -85,16 +138,26 @@ pub async fn client(addr: std::net::SocketAddr, paths: Vec<String>, cookie: Stri
     out
 }
 
+/// Runs the load with one session: (p50, p99, requests per second).
 pub async fn load(
     addr: std::net::SocketAddr,
     cookie: &str,
     path: impl Fn(usize, usize) -> String,
 ) -> (Duration, Duration, f64) {
+    load_as(addr, &[cookie.to_string()], path).await
+}
+
+/// Runs the load with client `c` using session `cookies[c % len]`.
+pub async fn load_as(
+    addr: std::net::SocketAddr,
+    cookies: &[String],
+    path: impl Fn(usize, usize) -> String,
+) -> (Duration, Duration, f64) {
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for c in 0..CLIENTS {
-        let paths: Vec<String> = (0..REQUESTS_PER_CLIENT).map(|i| path(c, i)).collect();
-        tasks.push(tokio::spawn(client(addr, paths, cookie.to_string())));
+    for c in 0..clients() {
+        let paths: Vec<String> = (0..requests_per_client()).map(|i| path(c, i)).collect();
+        tasks.push(tokio::spawn(client(addr, paths, cookies[c % cookies.len()].clone())));
     }
     let mut all = Vec::new();
     for t in tasks {
@@ -103,6 +166,6 @@ pub async fn load(
     let secs = start.elapsed().as_secs_f64();
     all.sort();
     let n = all.len().max(1);
-    assert_eq!(all.len(), CLIENTS * REQUESTS_PER_CLIENT, "every request answered");
+    assert_eq!(all.len(), clients() * requests_per_client(), "every request answered");
     (all[n / 2], all[(n * 99 / 100).min(n - 1)], n as f64 / secs)
 }
