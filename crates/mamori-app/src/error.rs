@@ -55,6 +55,12 @@ pub enum AppError {
     /// The requester or author may not approve their own work (5.3).
     #[error("separation of duties")]
     SeparationOfDuties,
+    /// Nobody may change their own roles (a second identity would escape separation of duties).
+    #[error("own roles cannot be changed")]
+    SelfRoleChange,
+    /// Granting or removing 経営責任者 needs a 経営責任者.
+    #[error("only top management may grant or remove top management")]
+    RoleGrantForbidden,
     /// Something must be done first; the message says what.
     #[error("blocked: {0}")]
     Blocked(String),
@@ -114,6 +120,8 @@ impl AppError {
             AppError::Conflict => "conflict",
             AppError::NotARegulation(_) => "not_a_regulation",
             AppError::SeparationOfDuties => "separation_of_duties",
+            AppError::SelfRoleChange => "self_role_change",
+            AppError::RoleGrantForbidden => "role_grant_forbidden",
             AppError::Blocked(_) => "blocked",
             AppError::RateLimited => "rate_limited",
             AppError::Store(_) | AppError::Internal(_) => "internal",
@@ -138,6 +146,8 @@ impl AppError {
             AppError::Conflict => "error-conflict",
             AppError::NotARegulation(_) => "error-not-a-regulation",
             AppError::SeparationOfDuties => "error-separation-of-duties",
+            AppError::SelfRoleChange => "error-self-role-change",
+            AppError::RoleGrantForbidden => "error-role-grant-forbidden",
             AppError::Blocked(_) => "error-blocked",
             AppError::RateLimited => "error-rate-limited",
             AppError::Store(_) | AppError::Internal(_) => "error-internal",

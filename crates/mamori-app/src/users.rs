@@ -75,6 +75,22 @@ pub async fn verify_password(pw: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || password::verify(&pw, &phc)).await.unwrap_or(false)
 }
 
+/// The key of 経営責任者, the role that approves the regulation, the SoA and policies and sees
+/// incident evidence.
+const TOP_MANAGEMENT: &str = "top_management";
+
+/// Granting or removing 経営責任者 needs a 経営責任者 (a system administrator could otherwise
+/// give a second account of theirs the approvals and the incident evidence). The command line
+/// (an operator at the server, who sets up the first accounts) may.
+fn may_change_top_management(actor: &Actor, before: &[String], after: &[String]) -> Result<(), AppError> {
+    let had = before.iter().any(|r| r == TOP_MANAGEMENT);
+    let has = after.iter().any(|r| r == TOP_MANAGEMENT);
+    if had != has && actor.user_id.is_some() && !actor.role_keys.iter().any(|r| r == TOP_MANAGEMENT) {
+        return Err(AppError::RoleGrantForbidden);
+    }
+    Ok(())
+}
+
 fn validate(n: &NewUser) -> Result<(), AppError> {
     let mut errs = Vec::new();
     if !valid_login_id(&n.login_id) {
@@ -109,6 +125,7 @@ async fn role_ids(db_tx: &mut mamori_store::Tx, org_id: &str, keys: &[String]) -
 /// Creates a user with an initial password that must be changed at first login.
 pub async fn create(db: &Db, actor: &Actor, n: NewUser, now: i64) -> Result<UserView, AppError> {
     actor.require(Permission::UsersManage)?;
+    may_change_top_management(actor, &[], &n.roles)?;
     validate(&n)?;
     let violations = password::check_policy(&n.password, &n.login_id);
     if !violations.is_empty() {
@@ -279,6 +296,10 @@ pub async fn set_roles(
     }
     let mut tx = db.begin().await?;
     let (u, before_roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    if actor.user_id.as_deref() == Some(u.id.as_str()) {
+        return Err(AppError::SelfRoleChange);
+    }
+    may_change_top_management(actor, &before_roles, &roles)?;
     let ids = role_ids(&mut tx, &actor.org_id, &roles).await?;
     rows::set_user_roles(&mut tx.ex(), &actor.org_id, &u.id, &ids).await?;
     audit::append(

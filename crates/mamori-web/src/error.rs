@@ -22,7 +22,7 @@ pub fn status(e: &AppError) -> StatusCode {
         | AppError::Rows(_)
         | AppError::NotARegulation(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict | AppError::Blocked(_) => StatusCode::CONFLICT,
-        AppError::SeparationOfDuties => StatusCode::FORBIDDEN,
+        AppError::SeparationOfDuties | AppError::SelfRoleChange | AppError::RoleGrantForbidden => StatusCode::FORBIDDEN,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

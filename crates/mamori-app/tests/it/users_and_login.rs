@@ -226,7 +226,49 @@ async fn concurrent_writers_keep_one_chain(db: Db) {
     assert_eq!(audit::verify_org(&db, &admin.org_id).await.unwrap(), Ok(17));
 }
 
+/// A logged-in user's actor (with the roles loaded from the session).
+async fn actor_of(db: &Db, login_id: &str, password: &str, now: i64) -> Actor {
+    let s = login(db, req(login_id, password), now).await.unwrap();
+    lookup(db, &s.token, now).await.unwrap().expect("session").actor
+}
+
+/// A system administrator may not give itself (or a second account) 経営責任者, nor change its
+/// own roles; a 経営責任者 may grant it; every change is audited with the roles before and after.
+async fn roles_cannot_be_self_granted_and_top_management_needs_top_management(db: Db) {
+    let cli = setup(&db, "acme").await;
+    users::create(&db, &cli, new_user("sysadm", &["system_admin"]), T0).await.unwrap();
+    users::create(&db, &cli, new_user("boss", &["top_management"]), T0).await.unwrap();
+    users::create(&db, &cli, new_user("sato", &["employee"]), T0).await.unwrap();
+    let sys = actor_of(&db, "sysadm", "Initial123", T0 + 1).await;
+    let boss = actor_of(&db, "boss", "Initial123", T0 + 2).await;
+
+    let own = users::set_roles(&db, &sys, "sysadm", vec!["system_admin".into(), "top_management".into()], T0 + 3).await;
+    assert!(matches!(own, Err(AppError::SelfRoleChange)), "{own:?}");
+    let own = users::set_roles(&db, &sys, "sysadm", vec!["employee".into()], T0 + 3).await;
+    assert!(matches!(own, Err(AppError::SelfRoleChange)), "not even to fewer roles: {own:?}");
+    let grant = users::set_roles(&db, &sys, "sato", vec!["top_management".into()], T0 + 4).await;
+    assert!(matches!(grant, Err(AppError::RoleGrantForbidden)), "{grant:?}");
+    let second = users::create(&db, &sys, new_user("sysadm2", &["top_management"]), T0 + 5).await;
+    assert!(matches!(second, Err(AppError::RoleGrantForbidden)), "{second:?}");
+    let revoke = users::set_roles(&db, &sys, "boss", vec!["employee".into()], T0 + 6).await;
+    assert!(matches!(revoke, Err(AppError::RoleGrantForbidden)), "removing it needs it too: {revoke:?}");
+    // Other roles stay the system administrator's to manage.
+    users::set_roles(&db, &sys, "sato", vec!["employee".into(), "internal_auditor".into()], T0 + 7).await.unwrap();
+    // A 経営責任者 may grant it.
+    let v = users::set_roles(&db, &boss, "sato", vec!["top_management".into()], T0 + 8).await.unwrap();
+    assert_eq!(v.roles, ["top_management"]);
+    assert_eq!(users::get(&db, &cli, "sysadm").await.unwrap().roles, ["system_admin"], "unchanged");
+
+    let (rows, _) = audit::list(&db, &cli, 100, 0).await.unwrap();
+    let changes: Vec<_> = rows.iter().filter(|r| r.action == "role_change").collect();
+    assert_eq!(changes.len(), 2, "the two accepted changes, nothing for the refused ones");
+    let last = changes[0];
+    assert!(last.before_json.as_deref().unwrap_or("").contains("internal_auditor"), "{last:?}");
+    assert!(last.after_json.as_deref().unwrap_or("").contains("top_management"), "{last:?}");
+}
+
 on_both_engines!(
+    roles_cannot_be_self_granted_and_top_management_needs_top_management,
     lockout_after_three_failures_until_unlocked,
     threshold_is_an_organisation_setting,
     lockout_and_password_change_revoke_sessions,

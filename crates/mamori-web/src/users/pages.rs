@@ -98,11 +98,16 @@ pub async fn users_create(State(state): State<AppState>, ctx: Ctx, s: Session, C
     let login = new.login_id.clone();
     match users::create(&state.db, &s.actor, new, state.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/users?done=created&login={}", urlencode(&login))).into_response()),
-        Err(e @ (AppError::Validation(_) | AppError::PasswordPolicy(_) | AppError::Conflict)) => {
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::PasswordPolicy(_)
+            | AppError::Conflict
+            | AppError::RoleGrantForbidden),
+        ) => {
             let errors = match &e {
                 AppError::Validation(f) => f.iter().map(|(f, k)| format!("{f}: {}", ctx.tr().t(k))).collect(),
                 AppError::PasswordPolicy(v) => v.iter().map(|p| ctx.tr().t(p.message_key())).collect(),
-                _ => vec![ctx.tr().t("error-conflict")],
+                other => vec![ctx.tr().t(other.message_key())],
             };
             let mut r = users_page(&state, &ctx, &s, Layout::new(&ctx), Some(&form), errors).await?;
             *r.status_mut() = crate::error::status(&e);
@@ -119,15 +124,29 @@ pub async fn settings(State(state): State<AppState>, s: Session, CsrfForm(form):
     Ok(Redirect::to("/users?done=settings").into_response())
 }
 
-/// `POST /users/{login}/roles`.
+/// `POST /users/{login}/roles`. An expected refusal (no role, one's own roles, 経営責任者 by
+/// someone who is not) shows the users page again with the reason.
 pub async fn users_roles(
     State(state): State<AppState>,
+    ctx: Ctx,
     s: Session,
     Path(login): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    users::set_roles(&state.db, &s.actor, &login, form.all("roles"), state.now()).await?;
-    Ok(Redirect::to(&format!("/users?done=roles&login={}", urlencode(&login))).into_response())
+    match users::set_roles(&state.db, &s.actor, &login, form.all("roles"), state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/users?done=roles&login={}", urlencode(&login))).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::SelfRoleChange | AppError::RoleGrantForbidden)) => {
+            let reason = match &e {
+                AppError::Validation(_) => ctx.tr().t("error-roles-required"),
+                other => ctx.tr().t(other.message_key()),
+            };
+            let errors = vec![format!("{login}: {reason}")];
+            let mut r = users_page(&state, &ctx, &s, Layout::new(&ctx), None, errors).await?;
+            *r.status_mut() = crate::error::status(&e);
+            Ok(r)
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
 }
 
 /// `POST /users/{login}/unlock`; answers the new table row to htmx, a redirect otherwise.

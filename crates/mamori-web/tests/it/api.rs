@@ -189,7 +189,56 @@ async fn healthz_and_headers(w: World) {
     assert!(js.body.contains("htmx"));
 }
 
+/// Nobody changes their own roles (API: 403 `self_role_change`; page: the users page again with
+/// the reason); 経営責任者 is granted only by a 経営責任者.
+async fn own_roles_and_top_management_grants(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let token = a.get("/api/v1/me").await.json()["csrf_token"].as_str().unwrap().to_string();
+    a.headers.push(("x-csrf-token".into(), token));
+    let r = a
+        .send("PUT", "/api/v1/users/admin/roles", Some("application/json"), json!({"roles": ["employee"]}).to_string())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "self_role_change");
+    let page = a.get("/users").await;
+    let csrf = crate::client::Client::csrf_in(&page.body);
+    let r = a.post_form("/users/admin/roles", &[("csrf", &csrf), ("roles", "employee")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("自分自身のロールは変更できません"), "{}", r.body);
+    assert!(r.body.contains("emp 太郎"), "the users page is shown again");
+    // A system administrator without 経営責任者 cannot make anyone one.
+    let r = a
+        .post_json("/api/v1/users", json!({"login_id": "sys2", "display_name": "情シス 次郎", "roles": ["system_admin"], "password": "Initial123"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut sys = w.client();
+    sys.post_json("/api/v1/session", json!({"login_id": "sys2", "password": "Initial123"})).await;
+    sys.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Sysadmin99"})).await;
+    let token = sys.get("/api/v1/me").await.json()["csrf_token"].as_str().unwrap().to_string();
+    sys.headers.push(("x-csrf-token".into(), token));
+    let r = sys
+        .send(
+            "PUT",
+            "/api/v1/users/emp/roles",
+            Some("application/json"),
+            json!({"roles": ["top_management"]}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "role_grant_forbidden");
+    let r = a
+        .send(
+            "PUT",
+            "/api/v1/users/emp/roles",
+            Some("application/json"),
+            json!({"roles": ["top_management"]}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "the 経営責任者 may: {}", r.body);
+}
+
 on_both_engines!(
+    own_roles_and_top_management_grants,
     session_me_and_forced_password_change,
     lockout_contract,
     employee_is_refused_privileged_routes,
