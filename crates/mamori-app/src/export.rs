@@ -123,7 +123,32 @@ fn parse_date(d: &str) -> Option<(u16, u8, u8)> {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    let s = neutralise_formula(s);
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.into_owned() }
+}
+
+/// Characters that make a spreadsheet read a cell as a formula when they come first.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A CSV cell that a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+…`, `-…`, `@…`, or
+/// a tab or carriage return first) gets a leading apostrophe, so Excel shows it as text
+/// (OWASP "CSV injection"). Numbers such as `-5` stay as they are. xlsx cells are typed and
+/// need nothing.
+pub fn neutralise_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(FORMULA_START) && s.trim().parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// The text of a cell written by [`neutralise_formula`] (the apostrophe removed), so an export
+/// re-imports unchanged.
+pub fn restore_formula_text(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) && rest.trim().parse::<f64>().is_err() => rest,
+        _ => s,
+    }
 }
 
 /// CSV in UTF-8 with BOM (so Japanese Excel shows it correctly), CRLF line ends, the header
@@ -249,6 +274,28 @@ pub fn render_export(t: &Table, format: &str) -> Result<Vec<u8>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_are_written_as_text_and_read_back_unchanged() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"https://evil.example\",\"詳細\")", "'=HYPERLINK(\"https://evil.example\",\"詳細\")"),
+            ("+81 3 1234 5678", "'+81 3 1234 5678"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tcmd", "'\tcmd"),
+        ] {
+            assert_eq!(neutralise_formula(cell), written);
+            assert_eq!(restore_formula_text(written), cell);
+        }
+        for plain in ["-5", "+3.5", "顧客名簿", "a=b", "'quoted", ""] {
+            assert_eq!(neutralise_formula(plain), plain);
+            assert_eq!(restore_formula_text(plain), plain);
+        }
+        let mut t = table();
+        t.rows[0][1] = Cell::Text("=1+1".into());
+        let text = String::from_utf8(csv(&t)).unwrap();
+        assert!(text.contains(",'=1+1,"), "{text}");
+    }
 
     fn table() -> Table {
         Table {

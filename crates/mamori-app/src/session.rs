@@ -125,7 +125,10 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
     let password_ok = verify_password(req.password, user.password_hash.clone()).await;
 
     let mut tx = db.begin().await?;
-    // Re-read inside the write transaction: concurrent attempts are serialised here.
+    // Concurrent attempts are serialised here, so each failure is counted once (8.5): SQLite's
+    // write transaction holds the database lock; on PostgreSQL the organisation row is locked
+    // before the count is read again.
+    tx.lock_org(&org.id).await?;
     let user = rows::user_by_login(&mut tx.ex(), &org.id, &req.login_id).await?.ok_or(AppError::InvalidCredentials)?;
     let state = AccountState {
         failed_attempts: u32::try_from(user.failed_attempts).unwrap_or(u32::MAX),

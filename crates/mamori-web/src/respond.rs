@@ -54,3 +54,33 @@ pub fn download(bytes: Vec<u8>, format: &str, name: &str) -> Response {
     }
     r
 }
+
+/// A return address that stays on this site: a path starting with one `/`, with no
+/// backslash, white space or control character anywhere (browsers drop a tab or a newline, so
+/// `/%09/evil` would become `//evil`, another origin). Anything else is `/`.
+pub fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n
+        }
+        _ => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        assert_eq!(local_path(Some("/registers/assets?q=a")), "/registers/assets?q=a");
+        for bad in ["//evil.example", "/\t/evil.example", "/\n/evil", "/\\evil", "https://evil.example", "evil", "/ /x", "/\u{3000}/x"] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
+}

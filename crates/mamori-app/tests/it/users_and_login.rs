@@ -267,7 +267,33 @@ async fn roles_cannot_be_self_granted_and_top_management_needs_top_management(db
     assert!(last.after_json.as_deref().unwrap_or("").contains("top_management"), "{last:?}");
 }
 
+/// 60 simultaneous wrong passwords: exactly three are counted before the lock (8.5), on both
+/// engines; the rest are refused as locked.
+async fn simultaneous_failures_lock_after_exactly_three(db: Db) {
+    let admin = setup(&db, "acme").await;
+    users::create(&db, &admin, new_user("sato", &["employee"]), T0).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move { login(&db, req("sato", &format!("wrong{i}")), T0 + 1 + i).await }));
+    }
+    let (mut invalid, mut locked_now, mut locked) = (0, 0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Err(AppError::InvalidCredentials) => invalid += 1,
+            Err(AppError::LockedNow) => locked_now += 1,
+            Err(AppError::AccountLocked) => locked += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((invalid, locked_now, locked), (2, 1, 57));
+    let v = users::get(&db, &admin, "sato").await.unwrap();
+    assert!(v.locked);
+    assert_eq!(v.failed_attempts, 3);
+}
+
 on_both_engines!(
+    simultaneous_failures_lock_after_exactly_three,
     roles_cannot_be_self_granted_and_top_management_needs_top_management,
     lockout_after_three_failures_until_unlocked,
     threshold_is_an_organisation_setting,

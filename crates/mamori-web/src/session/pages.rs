@@ -30,11 +30,8 @@ pub struct LangQuery {
 /// Language switch.
 pub async fn lang(ctx: Ctx, Query(q): Query<LangQuery>) -> Response {
     let lang = Lang::from_tag(&q.set).unwrap_or(Lang::Ja);
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".into());
-    with_cookie(Redirect::to(&next).into_response(), &ctx.cookie(LANG_COOKIE, lang.tag(), Some(31_536_000), "Lax"))
+    let next = crate::respond::local_path(q.next.as_deref());
+    with_cookie(Redirect::to(next).into_response(), &ctx.cookie(LANG_COOKIE, lang.tag(), Some(31_536_000), "Lax"))
 }
 
 /// `GET /login`.
