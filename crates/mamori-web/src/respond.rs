@@ -78,7 +78,16 @@ mod tests {
     #[test]
     fn only_paths_of_this_site_are_followed() {
         assert_eq!(local_path(Some("/registers/assets?q=a")), "/registers/assets?q=a");
-        for bad in ["//evil.example", "/\t/evil.example", "/\n/evil", "/\\evil", "https://evil.example", "evil", "/ /x", "/\u{3000}/x"] {
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil",
+            "/\\evil",
+            "https://evil.example",
+            "evil",
+            "/ /x",
+            "/\u{3000}/x",
+        ] {
             assert_eq!(local_path(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(local_path(None), "/");

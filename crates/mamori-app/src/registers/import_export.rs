@@ -218,10 +218,10 @@ pub async fn import(
         }
         let line = i + 1;
         let cell = |c: Option<usize>| {
-        c.and_then(|c| raw.get(c))
-            .map(|s| crate::export::restore_formula_text(s.trim()).to_string())
-            .unwrap_or_default()
-    };
+            c.and_then(|c| raw.get(c))
+                .map(|s| crate::export::restore_formula_text(s.trim()).to_string())
+                .unwrap_or_default()
+        };
         let id = cell(id_col);
         let current = if id.is_empty() { None } else { existing.iter().find(|r| r.id == id).cloned() };
         if !id.is_empty() && current.is_none() {

@@ -35,6 +35,12 @@ async fn login_page_is_japanese_first_then_english(w: World) {
     assert!(en.get("/login").await.body.contains("<html lang=\"ja\">"));
     // No open redirects.
     assert_eq!(en.get("/lang?set=en&next=//evil.example").await.location(), "/");
+    // Browsers drop a tab or a newline, which would turn these into //evil.example.
+    for next in ["/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil", "/%5Cevil.example", "/%E3%80%80/x"] {
+        let r = en.get(&format!("/lang?set=en&next={next}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(r.location(), "/", "{next}");
+    }
 }
 
 async fn login_journey_with_forced_password_change(w: World) {
