@@ -285,8 +285,74 @@ pub async fn logout(db: &Db, info: &SessionInfo, now: i64) -> Result<(), AppErro
     Ok(())
 }
 
+/// A wrong current password in a password change counts like a failed login (8.5): the
+/// organisation's threshold locks the account and ends its sessions. Returns the error to
+/// answer: `WrongCurrentPassword`, or `LockedNow` when this one locked the account.
+async fn wrong_current_password(db: &Db, info: &SessionInfo, now: i64) -> Result<AppError, AppError> {
+    let mut tx = db.begin().await?;
+    tx.lock_org(&info.org.id).await?;
+    let Some(user) = rows::user_by_id(&mut tx.ex(), &info.org.id, &info.user.id).await? else {
+        return Ok(AppError::Unauthenticated);
+    };
+    let state = AccountState {
+        failed_attempts: u32::try_from(user.failed_attempts).unwrap_or(u32::MAX),
+        locked: user.locked != 0,
+        disabled: user.disabled != 0,
+    };
+    let threshold = u32::try_from(info.org.lockout_threshold).unwrap_or(mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD);
+    let outcome = decide(state, threshold, false);
+    let next = outcome.next_state(state);
+    let locked_at = if next.locked { user.locked_at.or(Some(now)) } else { None };
+    rows::update_login_state(
+        &mut tx.ex(),
+        &info.org.id,
+        &user.id,
+        i64::from(next.failed_attempts),
+        next.locked,
+        locked_at,
+        now,
+    )
+    .await?;
+    let entry = |action, detail: serde_json::Value| Entry {
+        org_id: &info.org.id,
+        actor_id: Some(&user.id),
+        actor_label: &user.login_id,
+        action,
+        object_type: "session",
+        object_id: Some(&user.id),
+        before: None,
+        after: Some(detail),
+    };
+    audit::append(
+        &mut tx,
+        entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "wrong_current_password" })),
+        now,
+    )
+    .await?;
+    let answer = if matches!(outcome, LoginOutcome::LockedNow) {
+        rows::delete_user_sessions(&mut tx.ex(), &info.org.id, &user.id).await?;
+        audit::append(
+            &mut tx,
+            Entry {
+                actor_id: None,
+                actor_label: "system",
+                object_type: "user",
+                ..entry(AuditAction::Lockout, serde_json::json!({ "failed_attempts": next.failed_attempts }))
+            },
+            now,
+        )
+        .await?;
+        AppError::LockedNow
+    } else {
+        AppError::WrongCurrentPassword
+    };
+    tx.commit().await?;
+    Ok(answer)
+}
+
 /// The owner changes their password. All their sessions are revoked and a fresh one is
-/// returned for the current client.
+/// returned for the current client. The current password is checked; wrong ones count towards
+/// the lockout.
 pub async fn change_password(
     db: &Db,
     info: &SessionInfo,
@@ -295,7 +361,7 @@ pub async fn change_password(
     now: i64,
 ) -> Result<NewSession, AppError> {
     if !verify_password(current.to_string(), info.user.password_hash.clone()).await {
-        return Err(AppError::WrongCurrentPassword);
+        return Err(wrong_current_password(db, info, now).await?);
     }
     let mut violations = password::check_policy(new, &info.user.login_id);
     if current == new {
@@ -314,6 +380,8 @@ pub async fn change_password(
     let csrf = random::token()?;
     let mut tx = db.begin().await?;
     rows::update_password(&mut tx.ex(), &info.org.id, &info.user.id, &hash, false, now).await?;
+    // The right current password ends a run of wrong ones, as a successful login does.
+    rows::update_login_state(&mut tx.ex(), &info.org.id, &info.user.id, 0, false, None, now).await?;
     rows::delete_user_sessions(&mut tx.ex(), &info.org.id, &info.user.id).await?;
     rows::insert_session(
         &mut tx.ex(),

@@ -292,7 +292,37 @@ async fn simultaneous_failures_lock_after_exactly_three(db: Db) {
     assert_eq!(v.failed_attempts, 3);
 }
 
+/// Wrong current passwords in a password change count like failed logins: the third locks the
+/// account and ends its sessions; a right one in between resets the count.
+async fn wrong_current_passwords_count_towards_the_lockout(db: Db) {
+    let admin = setup(&db, "acme").await;
+    users::create(&db, &admin, new_user("sato", &["employee"]), T0).await.unwrap();
+    let s = login(&db, req("sato", "Initial123"), T0 + 1).await.unwrap();
+    let info = lookup(&db, &s.token, T0 + 1).await.unwrap().unwrap();
+    let s = session::change_password(&db, &info, "Initial123", "Sato2026ab", T0 + 2).await.unwrap();
+    let info = lookup(&db, &s.token, T0 + 2).await.unwrap().unwrap();
+    for i in 0..2 {
+        let r = session::change_password(&db, &info, &format!("guess{i}"), "Sato2026cd", T0 + 3 + i).await;
+        assert!(matches!(r, Err(AppError::WrongCurrentPassword)), "{r:?}");
+    }
+    assert_eq!(users::get(&db, &admin, "sato").await.unwrap().failed_attempts, 2);
+    // The right current password resets the count.
+    let s = session::change_password(&db, &info, "Sato2026ab", "Sato2026cd", T0 + 10).await.unwrap();
+    assert_eq!(users::get(&db, &admin, "sato").await.unwrap().failed_attempts, 0);
+    let info = lookup(&db, &s.token, T0 + 10).await.unwrap().unwrap();
+    for i in 0..2 {
+        let r = session::change_password(&db, &info, &format!("again{i}"), "Sato2026ef", T0 + 11 + i).await;
+        assert!(matches!(r, Err(AppError::WrongCurrentPassword)), "{r:?}");
+    }
+    let r = session::change_password(&db, &info, "again2", "Sato2026ef", T0 + 20).await;
+    assert!(matches!(r, Err(AppError::LockedNow)), "the third wrong one locks: {r:?}");
+    assert!(users::get(&db, &admin, "sato").await.unwrap().locked);
+    assert!(lookup(&db, &s.token, T0 + 21).await.unwrap().is_none(), "the session ended");
+    assert!(matches!(login(&db, req("sato", "Sato2026cd"), T0 + 22).await, Err(AppError::AccountLocked)));
+}
+
 on_both_engines!(
+    wrong_current_passwords_count_towards_the_lockout,
     simultaneous_failures_lock_after_exactly_three,
     roles_cannot_be_self_granted_and_top_management_needs_top_management,
     lockout_after_three_failures_until_unlocked,
