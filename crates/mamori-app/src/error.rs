@@ -61,6 +61,20 @@ pub enum AppError {
     /// Granting or removing 経営責任者 needs a 経営責任者.
     #[error("only top management may grant or remove top management")]
     RoleGrantForbidden,
+    /// A file beyond an import limit (decompressed size, rows, columns, cell length): the file,
+    /// the i18n key of the limit (`limit-rows` …) with its value, and the same in English for
+    /// logs and the command line.
+    #[error("{file}: {detail}")]
+    TooLarge {
+        /// The file's name.
+        file: String,
+        /// The i18n key of the broken limit (takes `$limit`).
+        key: &'static str,
+        /// The limit.
+        limit: u64,
+        /// What was broken, in English.
+        detail: String,
+    },
     /// Something must be done first; the message says what.
     #[error("blocked: {0}")]
     Blocked(String),
@@ -122,6 +136,7 @@ impl AppError {
             AppError::SeparationOfDuties => "separation_of_duties",
             AppError::SelfRoleChange => "self_role_change",
             AppError::RoleGrantForbidden => "role_grant_forbidden",
+            AppError::TooLarge { .. } => "too_large",
             AppError::Blocked(_) => "blocked",
             AppError::RateLimited => "rate_limited",
             AppError::Store(_) | AppError::Internal(_) => "internal",
@@ -148,6 +163,7 @@ impl AppError {
             AppError::SeparationOfDuties => "error-separation-of-duties",
             AppError::SelfRoleChange => "error-self-role-change",
             AppError::RoleGrantForbidden => "error-role-grant-forbidden",
+            AppError::TooLarge { .. } => "error-too-large",
             AppError::Blocked(_) => "error-blocked",
             AppError::RateLimited => "error-rate-limited",
             AppError::Store(_) | AppError::Internal(_) => "error-internal",

@@ -24,6 +24,7 @@ pub fn status(e: &AppError) -> StatusCode {
         AppError::Conflict | AppError::Blocked(_) => StatusCode::CONFLICT,
         AppError::SeparationOfDuties | AppError::SelfRoleChange | AppError::RoleGrantForbidden => StatusCode::FORBIDDEN,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -33,6 +34,10 @@ pub fn message(ctx: &Ctx, e: &AppError) -> String {
     let t = ctx.tr();
     let mut m = t.t(e.message_key());
     match e {
+        AppError::TooLarge { file, key, limit, .. } => {
+            m.push_str(&format!(" {file}: "));
+            m.push_str(&t.tn(key, "limit", i64::try_from(*limit).unwrap_or(i64::MAX)));
+        }
         AppError::PasswordPolicy(v) => {
             for p in v {
                 m.push(' ');

@@ -145,6 +145,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "duplicate",
         "rejected",
         "percent",
+        "limit",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

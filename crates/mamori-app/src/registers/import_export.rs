@@ -52,34 +52,104 @@ pub async fn table(db: &Db, actor: &Actor, key: &str) -> Result<Table, AppError>
     })
 }
 
+/// The most data rows a register import takes (the header row comes on top).
+pub const MAX_IMPORT_ROWS: usize = 50_000;
+/// The most columns a register import takes.
+pub const MAX_IMPORT_COLUMNS: usize = 200;
+/// The most characters of one cell (Excel's own limit).
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+fn too_large(file_name: &str, key: &'static str, limit: usize, what: &str) -> AppError {
+    AppError::TooLarge {
+        file: file_name.to_string(),
+        key,
+        limit: u64::try_from(limit).unwrap_or(u64::MAX),
+        detail: format!("more than {limit} {what}"),
+    }
+}
+
+/// Checks a grid's size against the import limits before anything else reads it.
+fn check_cell(file_name: &str, row: usize, col: usize, chars: usize) -> Result<(), AppError> {
+    if row > MAX_IMPORT_ROWS {
+        return Err(too_large(file_name, "limit-rows", MAX_IMPORT_ROWS, "rows"));
+    }
+    if col >= MAX_IMPORT_COLUMNS {
+        return Err(too_large(file_name, "limit-columns", MAX_IMPORT_COLUMNS, "columns"));
+    }
+    if chars > MAX_CELL_CHARS {
+        return Err(too_large(file_name, "limit-cell", MAX_CELL_CHARS, "characters in one cell"));
+    }
+    Ok(())
+}
+
 /// Reads a spreadsheet or CSV into rows of text cells (xlsx via calamine; CSV in UTF-8 with or
-/// without BOM, or Shift_JIS/CP932).
+/// without BOM, or Shift_JIS/CP932). Hostile files are refused before they cost memory: an
+/// xlsx is first checked for what it really expands to (`check_zip`), then read cell by cell
+/// (never as one dense range: a single cell at XFD1048576 would make that 17 billion cells);
+/// rows, columns and cell length are capped for both formats.
 pub fn read_grid(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
     if bytes.starts_with(b"PK\x03\x04") {
-        use calamine::{Data, Reader, Xlsx};
+        use calamine::{DataRef, Reader, Xlsx};
+        use mamori_regulation::input::{ZipLimit, check_zip};
+        check_zip(bytes).map_err(|e| match e {
+            ZipLimit::Broken(m) => AppError::Blocked(format!("{file_name}: {m}")),
+            ZipLimit::Entries(n) => too_large(file_name, "limit-zip-entries", n, "files inside"),
+            ZipLimit::EntryBytes(n) | ZipLimit::TotalBytes(n) => AppError::TooLarge {
+                file: file_name.to_string(),
+                key: "limit-expanded-mb",
+                limit: n / (1024 * 1024),
+                detail: format!("expands beyond {} MB", n / (1024 * 1024)),
+            },
+        })?;
         let mut wb: Xlsx<_> =
             Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
         let sheet =
             wb.sheet_names().first().cloned().ok_or_else(|| AppError::Blocked(format!("{file_name}: no sheet")))?;
-        let range = wb.worksheet_range(&sheet).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
-        return Ok(range
-            .rows()
-            .map(|r| {
-                r.iter()
-                    .map(|d| match d {
-                        Data::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_else(|| d.to_string()),
-                        Data::DateTimeIso(s) => s.chars().take(10).collect(),
-                        Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
-            .collect());
+        let mut reader =
+            wb.worksheet_cells_reader(&sheet).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+        let mut cells: Vec<(usize, usize, String)> = Vec::new();
+        while let Some(cell) = reader.next_cell().map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))? {
+            let (r, c) = cell.get_position();
+            let (r, c) = (usize::try_from(r).unwrap_or(usize::MAX), usize::try_from(c).unwrap_or(usize::MAX));
+            let text = match cell.get_value() {
+                DataRef::Empty => continue,
+                DataRef::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_else(|| dt.to_string()),
+                DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
+                DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
+                DataRef::SharedString(s) => s.to_string(),
+                other => calamine::Data::from(other.clone()).to_string(),
+            };
+            check_cell(file_name, r, c, text.chars().count())?;
+            cells.push((r, c, text));
+        }
+        // Rows and columns from the first used one, as a spreadsheet's used range.
+        let (Some(r0), Some(c0)) = (cells.iter().map(|x| x.0).min(), cells.iter().map(|x| x.1).min()) else {
+            return Ok(Vec::new());
+        };
+        // Each row only as wide as its own last cell (memory follows the cells, not the
+        // rectangle around them).
+        let rows = cells.iter().map(|x| x.0).max().unwrap_or(r0) - r0 + 1;
+        let mut grid: Vec<Vec<String>> = vec![Vec::new(); rows];
+        for (r, c, text) in cells {
+            if let Some(row) = grid.get_mut(r - r0) {
+                if row.len() <= c - c0 {
+                    row.resize(c - c0 + 1, String::new());
+                }
+                row[c - c0] = text;
+            }
+        }
+        return Ok(grid);
     }
     let text =
         mamori_regulation::input::decode_text(bytes).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    Ok(parse_csv(text))
+    let grid = parse_csv(text);
+    for (r, row) in grid.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            check_cell(file_name, r, c, cell.chars().count())?;
+        }
+    }
+    Ok(grid)
 }
 
 /// An Excel serial date (days since 1899-12-30) as YYYY-MM-DD.

@@ -12,7 +12,9 @@ mod index;
 mod row;
 
 pub use defs::{RecordHome, Summary, define, definition, ensure_templates, list, offer, record_homes};
-pub use import_export::{ImportReport, import, parse_csv, read_grid, table};
+pub use import_export::{
+    ImportReport, MAX_CELL_CHARS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, import, parse_csv, read_grid, table,
+};
 pub use index::{Page, PageQuery, page};
 pub use row::{
     HistoryEntry, Prepared, apply, attach, create, delete, get, history, prepare_create, prepare_patch, restore, update,

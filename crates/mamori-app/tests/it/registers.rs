@@ -311,3 +311,43 @@ async fn evidence_is_content_addressed_checked_and_attached(db: Db) {
 }
 
 on_both_engines!(evidence_is_content_addressed_checked_and_attached);
+
+/// A spreadsheet whose only cell sits at XFD1048576 once made the import allocate 22 GB: it is
+/// now refused at once, naming the limit, as are too many rows, columns or characters.
+#[test]
+fn hostile_spreadsheets_are_refused_by_their_limits() {
+    use mamori_app::registers::{MAX_CELL_CHARS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, read_grid};
+    let key_of = |r: Result<Vec<Vec<String>>, AppError>| match r {
+        Err(AppError::TooLarge { key, limit, file, .. }) => (key, limit, file),
+        other => panic!("{:?}", other.map(|g| g.len())),
+    };
+    let xlsx = |cells: &[(u32, u16, String)]| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, c, v) in cells {
+            ws.write_string(*r, *c, v.as_str()).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let far = xlsx(&[(1_048_575, 16_383, "x".into())]);
+    let t = std::time::Instant::now();
+    assert_eq!(key_of(read_grid("far.xlsx", &far)), ("limit-rows", MAX_IMPORT_ROWS as u64, "far.xlsx".to_string()));
+    assert!(t.elapsed() < std::time::Duration::from_secs(10), "refused without building the range");
+    let wide = xlsx(&[(0, 0, "名称".into()), (1, u16::try_from(MAX_IMPORT_COLUMNS).unwrap(), "x".into())]);
+    assert_eq!(key_of(read_grid("wide.xlsx", &wide)).0, "limit-columns");
+    // (Excel and rust_xlsxwriter refuse longer cells; the CSV case below covers the cap.)
+    // At the limits a sheet still reads, from its first used cell.
+    let ok = xlsx(&[(2, 1, "名称".into()), (3, 1, "顧客名簿".into()), (3, 3, "3".into())]);
+    assert_eq!(
+        read_grid("ok.xlsx", &ok).unwrap(),
+        vec![vec!["名称".to_string()], vec!["顧客名簿".into(), "".into(), "3".into()]]
+    );
+
+    let mut csv = String::from("名称\r\n");
+    for i in 0..=MAX_IMPORT_ROWS {
+        csv.push_str(&format!("資産{i}\r\n"));
+    }
+    assert_eq!(key_of(read_grid("many.csv", csv.as_bytes())).0, "limit-rows");
+    let csv = format!("名称\r\n{}\r\n", "x".repeat(MAX_CELL_CHARS + 1));
+    assert_eq!(key_of(read_grid("cell.csv", csv.as_bytes())).0, "limit-cell");
+}

@@ -122,6 +122,18 @@ fn register_list_export_and_import_on_both_engines() {
         let out = env.run(&["register", "import", "media_ledger", no_header.to_str().unwrap()]).code(1);
         assert!(out.stderr.contains("row 1, column —: import-no-header"), "{out:?}");
 
+        // Beyond the import limits: refused with the limit named, nothing imported.
+        let mut many = format!("{header}\n");
+        for i in 0..=50_000 {
+            many.push_str(&row(&format!("M-{i}")));
+            many.push('\n');
+        }
+        let many = env.write("many.csv", many);
+        let out = env.run(&["register", "import", "media_ledger", many.to_str().unwrap()]);
+        assert!(out.code == 1 || out.code == 2, "{out:?}");
+        assert!(out.stderr.contains("many.csv: more than 50000 rows"), "{out:?}");
+        assert_eq!(rows(&env), 3);
+
         let unknown = env.run(&["register", "export", "nope", "--format", "csv", "--output", csv.to_str().unwrap()]);
         assert_ne!(unknown.code(2).stderr.len(), 0);
     }

@@ -411,6 +411,14 @@ pub async fn import(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
+        // A file beyond a limit, or one that cannot be read: the register page again, the
+        // reason next to the file's name.
+        Err(e @ (AppError::TooLarge { .. } | AppError::Blocked(_))) => {
+            let problems = vec![(String::new(), name.clone(), crate::error::message(&ctx, &e))];
+            let mut r = register_page(&state, &ctx, &s.actor, &key, PageQuery::default(), problems).await?;
+            *r.status_mut() = crate::error::status(&e);
+            Ok(r)
+        }
         Err(e) => Err(WebError::from(e)),
     }
 }

@@ -143,3 +143,28 @@ async fn evidence_upload_and_safe_download(w: World) {
 }
 
 on_both_engines!(evidence_upload_and_safe_download);
+
+/// A file beyond the import limits: the register page again (413) with the limit named next
+/// to the file's name, and nothing imported.
+async fn an_import_beyond_the_limits_keeps_the_page(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let page = a.get("/registers/assets").await;
+    let csrf = crate::client::Client::csrf_in(&page.body);
+    let mut csv = String::from("情報資産名称\r\n");
+    for i in 0..=50_000 {
+        csv.push_str(&format!("資産{i}\r\n"));
+    }
+    let b = "----mamori-big-csv";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"多すぎる.csv\"\r\n\r\n{csv}\r\n--{b}--\r\n"
+    );
+    let r = a.send("POST", "/registers/assets/import", Some(&format!("multipart/form-data; boundary={b}")), body).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", &r.body[..r.body.len().min(500)]);
+    assert!(r.body.contains("id=\"import-problems\""), "the page again, with the problem listed");
+    assert!(r.body.contains("多すぎる.csv"));
+    assert!(r.body.contains("行数が上限（50000 行）を超えています"), "{}", r.body);
+    let rows = a.get("/api/v1/registers/assets/rows").await.json();
+    assert_eq!(rows["total"], 0, "nothing imported");
+}
+
+on_both_engines!(an_import_beyond_the_limits_keeps_the_page);
