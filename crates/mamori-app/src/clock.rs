@@ -37,7 +37,7 @@ pub fn test_offset(now_var: Option<&str>, shift_var: Option<&str>, system_now: i
             .trim_start_matches('+')
             .parse()
             .map_err(|_| format!("MAMORI_TEST_SHIFT_DAYS={v}: expected whole days"))?;
-        offset += days * 86_400_000;
+        offset += days.checked_mul(86_400_000).ok_or_else(|| format!("MAMORI_TEST_SHIFT_DAYS={v}: too large"))?;
     }
     Ok(offset)
 }

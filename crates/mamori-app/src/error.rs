@@ -59,7 +59,7 @@ pub enum AppError {
     #[error("own roles cannot be changed")]
     SelfRoleChange,
     /// Granting or removing 経営責任者 needs a 経営責任者.
-    #[error("only top management may grant or remove top management")]
+    #[error("only top management may grant or remove top management or security manager, or reset their passwords")]
     RoleGrantForbidden,
     /// A file beyond an import limit (decompressed size, rows, columns, cell length): the file,
     /// the i18n key of the limit (`limit-rows` …) with its value, and the same in English for

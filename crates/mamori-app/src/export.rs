@@ -132,21 +132,27 @@ const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A CSV cell that a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+…`, `-…`, `@…`, or
 /// a tab or carriage return first) gets a leading apostrophe, so Excel shows it as text
-/// (OWASP "CSV injection"). Numbers such as `-5` stay as they are. xlsx cells are typed and
-/// need nothing.
+/// (OWASP "CSV injection"). Numbers such as `-5` stay as they are. A value that already starts
+/// with apostrophes before such a character gets one more, so that [`restore_formula_text`]
+/// gives back exactly what was stored. xlsx cells are typed and need nothing.
 pub fn neutralise_formula(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(FORMULA_START) && s.trim().parse::<f64>().is_err() {
+    if formula_like(s.trim_start_matches('\'')) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)
     }
 }
 
-/// The text of a cell written by [`neutralise_formula`] (the apostrophe removed), so an export
-/// re-imports unchanged.
+/// Whether a spreadsheet would read this text as a formula.
+fn formula_like(s: &str) -> bool {
+    s.starts_with(FORMULA_START) && s.trim().parse::<f64>().is_err()
+}
+
+/// The text of a cell written by [`neutralise_formula`] (its one added apostrophe removed), so
+/// an export re-imports unchanged.
 pub fn restore_formula_text(s: &str) -> &str {
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_START) && rest.trim().parse::<f64>().is_err() => rest,
+        Some(rest) if formula_like(rest.trim_start_matches('\'')) => rest,
         _ => s,
     }
 }
@@ -275,6 +281,15 @@ pub fn render_export(t: &Table, format: &str) -> Result<Vec<u8>, AppError> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_cell_reads_back_as_written(s in "['=+@ -]{0,3}[\\PC]{0,12}") {
+            let written = neutralise_formula(&s);
+            proptest::prop_assert_eq!(restore_formula_text(&written), s.as_str());
+            proptest::prop_assert!(!formula_like(&written), "{:?} is text in a spreadsheet", s);
+        }
+    }
+
     #[test]
     fn formulas_are_written_as_text_and_read_back_unchanged() {
         for (cell, written) in [
@@ -287,6 +302,9 @@ mod tests {
             assert_eq!(neutralise_formula(cell), written);
             assert_eq!(restore_formula_text(written), cell);
         }
+        // A stored value that looks neutralised keeps its apostrophe through the round trip.
+        assert_eq!(neutralise_formula("'=x"), "''=x");
+        assert_eq!(restore_formula_text("''=x"), "'=x");
         for plain in ["-5", "+3.5", "顧客名簿", "a=b", "'quoted", ""] {
             assert_eq!(neutralise_formula(plain), plain);
             assert_eq!(restore_formula_text(plain), plain);

@@ -379,6 +379,19 @@ pub async fn change_password(
     let token = random::token()?;
     let csrf = random::token()?;
     let mut tx = db.begin().await?;
+    // Serialised with logins and other changes: a change sent alongside wrong guesses must not
+    // undo the lock they caused, nor replace a password changed in the meantime.
+    tx.lock_org(&info.org.id).await?;
+    let user = rows::user_by_id(&mut tx.ex(), &info.org.id, &info.user.id).await?.ok_or(AppError::Unauthenticated)?;
+    if user.locked != 0 {
+        return Err(AppError::AccountLocked);
+    }
+    if user.disabled != 0 {
+        return Err(AppError::AccountDisabled);
+    }
+    if user.password_hash != info.user.password_hash {
+        return Err(AppError::WrongCurrentPassword);
+    }
     rows::update_password(&mut tx.ex(), &info.org.id, &info.user.id, &hash, false, now).await?;
     // The right current password ends a run of wrong ones, as a successful login does.
     rows::update_login_state(&mut tx.ex(), &info.org.id, &info.user.id, 0, false, None, now).await?;

@@ -75,17 +75,24 @@ pub async fn verify_password(pw: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || password::verify(&pw, &phc)).await.unwrap_or(false)
 }
 
-/// The key of 経営責任者, the role that approves the regulation, the SoA and policies and sees
-/// incident evidence.
+/// The key of 経営責任者, who appoints the ISMS roles (the regulation's 5.2).
 const TOP_MANAGEMENT: &str = "top_management";
+/// The roles that approve the regulation, the SoA and policies and see incident evidence.
+const PROTECTED_ROLES: [&str; 2] = [TOP_MANAGEMENT, "security_manager"];
 
-/// Granting or removing 経営責任者 needs a 経営責任者 (a system administrator could otherwise
-/// give a second account of theirs the approvals and the incident evidence). The command line
-/// (an operator at the server, who sets up the first accounts) may.
+fn protected(roles: &[String]) -> Vec<&str> {
+    PROTECTED_ROLES.into_iter().filter(|p| roles.iter().any(|r| r == p)).collect()
+}
+
+/// Granting or removing 経営責任者 or 情報セキュリティ管理者, and resetting the password of someone
+/// who holds either, needs a 経営責任者: a system administrator could otherwise give a second
+/// account of theirs the approvals and the incident evidence, or take over such an account.
+/// The command line (an operator at the server, who sets up the first accounts) may.
 fn may_change_top_management(actor: &Actor, before: &[String], after: &[String]) -> Result<(), AppError> {
-    let had = before.iter().any(|r| r == TOP_MANAGEMENT);
-    let has = after.iter().any(|r| r == TOP_MANAGEMENT);
-    if had != has && actor.user_id.is_some() && !actor.role_keys.iter().any(|r| r == TOP_MANAGEMENT) {
+    if protected(before) != protected(after)
+        && actor.user_id.is_some()
+        && !actor.role_keys.iter().any(|r| r == TOP_MANAGEMENT)
+    {
         return Err(AppError::RoleGrantForbidden);
     }
     Ok(())
@@ -261,6 +268,10 @@ pub async fn reset_password(
     let hash = hash_password(pw.clone()).await?;
     let mut tx = db.begin().await?;
     let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    if !protected(&roles).is_empty() && actor.user_id.is_some() && !actor.role_keys.iter().any(|r| r == TOP_MANAGEMENT)
+    {
+        return Err(AppError::RoleGrantForbidden);
+    }
     rows::update_password(&mut tx.ex(), &actor.org_id, &u.id, &hash, true, now).await?;
     rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
     rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;

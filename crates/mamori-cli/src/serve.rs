@@ -15,23 +15,29 @@ pub async fn run(ctx: &Ctx, port: Option<u16>, bind: Option<String>) -> Result<i
     Ok(0)
 }
 
-/// Resolves on Ctrl-C or (Unix) SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or (Unix) SIGTERM. The SIGTERM handler is installed when this is
+/// called, not when the future is first polled: a SIGTERM that arrives right after "serving
+/// on" is printed must shut the server down gracefully, not kill it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
 }
 
 /// Listens on the flag's (else the configured) address, starts the background work and serves
@@ -47,6 +53,7 @@ pub async fn serve(
     let port = port.unwrap_or(settings.port);
     let addr = format!("{bind}:{port}");
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let shutdown = shutdown_signal();
     eprintln!("mamori: serving on http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or(addr));
     let state = mamori_web::AppState::new(
         db.clone(),
@@ -60,7 +67,7 @@ pub async fn serve(
     );
     spawn_session_sweeper(db.clone());
     spawn_worker(db.clone(), settings);
-    mamori_web::serve(listener, state, shutdown_signal()).await.context("server failed")?;
+    mamori_web::serve(listener, state, shutdown).await.context("server failed")?;
     db.close().await;
     Ok(())
 }

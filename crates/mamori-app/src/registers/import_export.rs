@@ -56,6 +56,8 @@ pub async fn table(db: &Db, actor: &Actor, key: &str) -> Result<Table, AppError>
 pub const MAX_IMPORT_ROWS: usize = 50_000;
 /// The most columns a register import takes.
 pub const MAX_IMPORT_COLUMNS: usize = 200;
+/// The most cells (non-empty in xlsx, every field in CSV) a register import takes.
+pub const MAX_IMPORT_CELLS: usize = 1_000_000;
 /// The most characters of one cell (Excel's own limit).
 pub const MAX_CELL_CHARS: usize = 32_767;
 
@@ -65,6 +67,18 @@ fn too_large(file_name: &str, key: &'static str, limit: usize, what: &str) -> Ap
         key,
         limit: u64::try_from(limit).unwrap_or(u64::MAX),
         detail: format!("more than {limit} {what}"),
+    }
+}
+
+/// The stored text of a CSV cell (the apostrophe of [`crate::export::neutralise_formula`]
+/// removed; leading spaces kept for the import's own trimming).
+fn restore_formula_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = cell.trim_start();
+    let restored = crate::export::restore_formula_text(trimmed);
+    if restored.len() == trimmed.len() {
+        std::borrow::Cow::Borrowed(cell)
+    } else {
+        std::borrow::Cow::Owned(restored.to_string())
     }
 }
 
@@ -120,6 +134,9 @@ pub fn read_grid(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppE
                 other => calamine::Data::from(other.clone()).to_string(),
             };
             check_cell(file_name, r, c, text.chars().count())?;
+            if cells.len() >= MAX_IMPORT_CELLS {
+                return Err(too_large(file_name, "limit-cells", MAX_IMPORT_CELLS, "cells"));
+            }
             cells.push((r, c, text));
         }
         // Rows and columns from the first used one, as a spreadsheet's used range.
@@ -143,10 +160,11 @@ pub fn read_grid(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppE
     let text =
         mamori_regulation::input::decode_text(bytes).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let grid = parse_csv(text);
-    for (r, row) in grid.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            check_cell(file_name, r, c, cell.chars().count())?;
+    let mut grid = parse_csv_capped(text, Some(file_name))?;
+    // A cell this application exported as text (`'=…`) reads back as it was stored.
+    for cell in grid.iter_mut().flatten() {
+        if let std::borrow::Cow::Owned(restored) = restore_formula_cell(cell) {
+            *cell = restored;
         }
     }
     Ok(grid)
@@ -166,22 +184,43 @@ fn excel_date(serial: f64) -> Option<String> {
 /// newlines in quoted fields; rows may differ in length). A blank line stays a row of one
 /// empty cell, so a row's index is its place in the file as the import reports it.
 pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    parse_csv_capped(text, None).unwrap_or_default()
+}
+
+/// [`parse_csv`] that stops at the first broken import limit (rows, columns, cell length) of
+/// `file_name`, before the rows beyond it cost memory.
+fn parse_csv_capped(text: &str, file_name: Option<&str>) -> Result<Vec<Vec<String>>, AppError> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut record = csv::StringRecord::new();
     // Where the previous record ended (the csv crate skips the blank lines after it).
     let mut end = 0;
+    let mut cells = 0usize;
     loop {
         let more = matches!(rdr.read_record(&mut record), Ok(true));
-        rows.extend((0..blank_lines(text, end)).map(|_| vec![String::new()]));
+        let blanks = blank_lines(text, end);
+        if let Some(f) = file_name {
+            check_cell(f, rows.len() + blanks, 0, 0)?;
+        }
+        rows.extend((0..blanks).map(|_| vec![String::new()]));
         if !more {
-            return rows;
+            return Ok(rows);
         }
         end = usize::try_from(rdr.position().byte()).unwrap_or(text.len());
         // A last line holding only an empty field (`""` or a lone `"`) is no row.
         let empty = record.len() == 1 && record.get(0) == Some("");
         if empty && end >= text.len() && !text.ends_with(['\n', '\r']) {
             continue;
+        }
+        if let Some(f) = file_name {
+            check_cell(f, rows.len(), record.len().saturating_sub(1), 0)?;
+            for (c, field) in record.iter().enumerate() {
+                check_cell(f, rows.len(), c, field.chars().count())?;
+            }
+            cells += record.len();
+            if cells > MAX_IMPORT_CELLS {
+                return Err(too_large(f, "limit-cells", MAX_IMPORT_CELLS, "cells"));
+            }
         }
         rows.push(record.iter().map(str::to_string).collect());
     }
@@ -287,11 +326,7 @@ pub async fn import(
             continue;
         }
         let line = i + 1;
-        let cell = |c: Option<usize>| {
-            c.and_then(|c| raw.get(c))
-                .map(|s| crate::export::restore_formula_text(s.trim()).to_string())
-                .unwrap_or_default()
-        };
+        let cell = |c: Option<usize>| c.and_then(|c| raw.get(c)).map(|s| s.trim().to_string()).unwrap_or_default();
         let id = cell(id_col);
         let current = if id.is_empty() { None } else { existing.iter().find(|r| r.id == id).cloned() };
         if !id.is_empty() && current.is_none() {

@@ -13,7 +13,8 @@ mod row;
 
 pub use defs::{RecordHome, Summary, define, definition, ensure_templates, list, offer, record_homes};
 pub use import_export::{
-    ImportReport, MAX_CELL_CHARS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, import, parse_csv, read_grid, table,
+    ImportReport, MAX_CELL_CHARS, MAX_IMPORT_CELLS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, import, parse_csv, read_grid,
+    table,
 };
 pub use index::{Page, PageQuery, page};
 pub use row::{

@@ -350,4 +350,13 @@ fn hostile_spreadsheets_are_refused_by_their_limits() {
     assert_eq!(key_of(read_grid("many.csv", csv.as_bytes())).0, "limit-rows");
     let csv = format!("名称\r\n{}\r\n", "x".repeat(MAX_CELL_CHARS + 1));
     assert_eq!(key_of(read_grid("cell.csv", csv.as_bytes())).0, "limit-cell");
+    let line = vec!["x"; 100].join(",");
+    let csv: String = (0..=(mamori_app::registers::MAX_IMPORT_CELLS / 100)).map(|_| format!("{line}\r\n")).collect();
+    assert_eq!(key_of(read_grid("cells.csv", csv.as_bytes())).0, "limit-cells");
+    // A stored value that looks like a formula survives the CSV round trip.
+    let csv = "名称\r\n'=HYPERLINK(1)\r\n''=x\r\n";
+    assert_eq!(
+        read_grid("f.csv", csv.as_bytes()).unwrap()[1..],
+        [vec!["=HYPERLINK(1)".to_string()], vec!["'=x".to_string()]]
+    );
 }

@@ -252,6 +252,10 @@ async fn roles_cannot_be_self_granted_and_top_management_needs_top_management(db
     assert!(matches!(second, Err(AppError::RoleGrantForbidden)), "{second:?}");
     let revoke = users::set_roles(&db, &sys, "boss", vec!["employee".into()], T0 + 6).await;
     assert!(matches!(revoke, Err(AppError::RoleGrantForbidden)), "removing it needs it too: {revoke:?}");
+    let sec = users::set_roles(&db, &sys, "sato", vec!["security_manager".into()], T0 + 6).await;
+    assert!(matches!(sec, Err(AppError::RoleGrantForbidden)), "情報セキュリティ管理者 too: {sec:?}");
+    let reset = users::reset_password(&db, &sys, "boss", None, T0 + 6).await;
+    assert!(matches!(reset, Err(AppError::RoleGrantForbidden)), "no taking over the 経営責任者: {reset:?}");
     // Other roles stay the system administrator's to manage.
     users::set_roles(&db, &sys, "sato", vec!["employee".into(), "internal_auditor".into()], T0 + 7).await.unwrap();
     // A 経営責任者 may grant it.
@@ -319,6 +323,10 @@ async fn wrong_current_passwords_count_towards_the_lockout(db: Db) {
     assert!(users::get(&db, &admin, "sato").await.unwrap().locked);
     assert!(lookup(&db, &s.token, T0 + 21).await.unwrap().is_none(), "the session ended");
     assert!(matches!(login(&db, req("sato", "Sato2026cd"), T0 + 22).await, Err(AppError::AccountLocked)));
+    // A change sent alongside the guesses (its session read before the lock) cannot undo it.
+    let late = session::change_password(&db, &info, "Sato2026cd", "Sato2026gh", T0 + 23).await;
+    assert!(matches!(late, Err(AppError::AccountLocked)), "{late:?}");
+    assert!(users::get(&db, &admin, "sato").await.unwrap().locked, "still locked");
 }
 
 on_both_engines!(

@@ -179,7 +179,16 @@ pub async fn users_reset(
     Path(login): Path<String>,
     _: CsrfForm,
 ) -> WebResult {
-    let pw = users::reset_password(&state.db, &s.actor, &login, None, state.now()).await?;
+    let pw = match users::reset_password(&state.db, &s.actor, &login, None, state.now()).await {
+        Ok(pw) => pw,
+        Err(e @ AppError::RoleGrantForbidden) => {
+            let errors = vec![format!("{login}: {}", ctx.tr().t(e.message_key()))];
+            let mut r = users_page(&state, &ctx, &s, Layout::new(&ctx), None, errors).await?;
+            *r.status_mut() = crate::error::status(&e);
+            return Ok(r);
+        }
+        Err(e) => return Err(WebError::from(e)),
+    };
     let mut layout = Layout::new(&ctx);
     layout.flash = Some(ctx.tr().t2("users-password-reset", ("login", &login), ("password", &pw)));
     users_page(&state, &ctx, &s, layout, None, vec![]).await
