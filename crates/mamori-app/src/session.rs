@@ -198,18 +198,7 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
                 now,
             )
             .await?;
-            rows::delete_user_sessions(&mut tx.ex(), &org.id, &user.id).await?;
-            audit::append(
-                &mut tx,
-                Entry {
-                    actor_id: None,
-                    actor_label: "system",
-                    object_type: "user",
-                    ..entry(AuditAction::Lockout, serde_json::json!({ "failed_attempts": next.failed_attempts }))
-                },
-                now,
-            )
-            .await?;
+            lock_out(&mut tx, &org.id, &user, next.failed_attempts, now).await?;
             Err(AppError::LockedNow)
         }
         LoginOutcome::Locked => {
@@ -285,6 +274,29 @@ pub async fn logout(db: &Db, info: &SessionInfo, now: i64) -> Result<(), AppErro
     Ok(())
 }
 
+/// The account just reached the lockout threshold (8.5): its sessions end and the lockout is
+/// recorded, in the caller's transaction.
+async fn lock_out(
+    tx: &mut mamori_store::Tx,
+    org_id: &str,
+    user: &UserRow,
+    failed_attempts: u32,
+    now: i64,
+) -> Result<(), AppError> {
+    rows::delete_user_sessions(&mut tx.ex(), org_id, &user.id).await?;
+    let entry = Entry {
+        org_id,
+        actor_id: None,
+        actor_label: "system",
+        action: AuditAction::Lockout,
+        object_type: "user",
+        object_id: Some(&user.id),
+        before: None,
+        after: Some(serde_json::json!({ "failed_attempts": failed_attempts })),
+    };
+    audit::append(tx, entry, now).await
+}
+
 /// A wrong current password in a password change counts like a failed login (8.5): the
 /// organisation's threshold locks the account and ends its sessions. Returns the error to
 /// answer: `WrongCurrentPassword`, or `LockedNow` when this one locked the account.
@@ -330,18 +342,7 @@ async fn wrong_current_password(db: &Db, info: &SessionInfo, now: i64) -> Result
     )
     .await?;
     let answer = if matches!(outcome, LoginOutcome::LockedNow) {
-        rows::delete_user_sessions(&mut tx.ex(), &info.org.id, &user.id).await?;
-        audit::append(
-            &mut tx,
-            Entry {
-                actor_id: None,
-                actor_label: "system",
-                object_type: "user",
-                ..entry(AuditAction::Lockout, serde_json::json!({ "failed_attempts": next.failed_attempts }))
-            },
-            now,
-        )
-        .await?;
+        lock_out(&mut tx, &info.org.id, &user, next.failed_attempts, now).await?;
         AppError::LockedNow
     } else {
         AppError::WrongCurrentPassword

@@ -247,6 +247,31 @@ pub async fn fresh(engine: Engine) -> Option<Db> {
     Some(fresh_db(engine).await?.keep())
 }
 
+/// Defines `sqlite` and `postgres` tests calling the async fn `$name(db)` on a fresh database
+/// each; the database is removed when the body returns (and by the guard's `Drop` when it
+/// panics). The one harness of every crate's integration tests that take a bare [`Db`].
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(t) = $crate::testing::fresh_db($crate::Engine::Sqlite).await {
+                    super::$name(t.db().clone()).await;
+                    t.cleanup().await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(t) = $crate::testing::fresh_db($crate::Engine::Postgres).await {
+                    super::$name(t.db().clone()).await;
+                    t.cleanup().await;
+                }
+            }
+        }
+    )*};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 
 mod documents;
 mod duties;
-mod harness;
+pub use mamori_store::on_both_engines;
 mod incidents;
 mod m365;
 mod oracles;

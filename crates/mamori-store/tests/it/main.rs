@@ -3,8 +3,6 @@
 //! One test binary for the crate (see ARCHITECTURE.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[macro_use]
-mod harness;
 mod cleanup;
 mod schema;
 mod stories;

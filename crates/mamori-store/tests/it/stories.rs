@@ -1,6 +1,7 @@
 //! Row stories, each on both engines: what one capability's queries write is what they read
 //! back, and nothing of one organisation shows up for another.
 
+use mamori_store::on_both_engines;
 use mamori_store::rows::{
     self, AuditRow, DutyRow, MailRow, OccurrenceRow, OrgRow, RegisterDefRow, RegisterHistoryRow, RegisterRowRow,
     RoleRow, SessionRow, UserRow,
