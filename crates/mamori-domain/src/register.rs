@@ -256,13 +256,16 @@ pub fn parse_cell(f: &FieldDef, raw: &str) -> Result<Value, &'static str> {
             "false" | "0" | "no" | "いいえ" | "無" | "なし" | "×" | "未" => Ok(Value::Bool(false)),
             _ => Err("field-not-boolean"),
         },
-        FieldType::MultiChoice | FieldType::File => Ok(Value::Array(
-            s.split(['、', ',', '\n', ';'])
+        FieldType::MultiChoice | FieldType::File => {
+            let items: Vec<Value> = s
+                .split(['、', ',', '\n', ';'])
                 .map(|x| x.trim())
                 .filter(|x| !x.is_empty())
                 .map(|x| Value::String(x.to_string()))
-                .collect(),
-        )),
+                .collect();
+            // Only separators (";", "、、") is no choice at all, as an empty cell is.
+            Ok(if items.is_empty() { Value::Null } else { Value::Array(items) })
+        }
     }
 }
 
@@ -660,6 +663,14 @@ mod tests {
     fn control_ids() {
         assert!(is_control_id("5.37") && is_control_id("8.34") && is_control_id("6.1"));
         assert!(!is_control_id("5.38") && !is_control_id("9.1") && !is_control_id("5") && !is_control_id("05.1"));
+    }
+
+    #[test]
+    fn only_separators_is_no_choice() {
+        let f = field("m", FieldType::MultiChoice);
+        assert_eq!(parse_cell(&f, ";"), Ok(Value::Null));
+        assert_eq!(parse_cell(&f, "、 、"), Ok(Value::Null));
+        assert_eq!(parse_cell(&f, "a;"), Ok(serde_json::json!(["a"])));
     }
 
     proptest! {
