@@ -61,7 +61,8 @@ pub fn fold(line: &str) -> String {
 }
 
 /// The feed for a token: open occurrences of duties owned by the person's roles, from 60 days
-/// back (still open means overdue) to the materialised horizon. `None` for an unknown token.
+/// back (still open means overdue) to the materialised horizon. `None` for an unknown token,
+/// and for a locked or disabled account.
 pub async fn feed(db: &Db, token: &str, today: Date, now: i64) -> Result<Option<String>, AppError> {
     let owner = {
         let mut c = db.conn().await?;
@@ -71,7 +72,8 @@ pub async fn feed(db: &Db, token: &str, today: Date, now: i64) -> Result<Option<
     let (roles, duties) = {
         let mut c = db.conn().await?;
         let user = rows::user_by_id(&mut c.ex(), &org_id, &user_id).await?;
-        if user.is_none_or(|u| u.disabled != 0) {
+        // A locked or disabled account's feed stops with its sessions (8.5).
+        if user.is_none_or(|u| u.disabled != 0 || u.locked != 0) {
             return Ok(None);
         }
         let roles: Vec<String> =

@@ -62,4 +62,24 @@ async fn feed_is_valid_private_and_rotatable(w: World) {
     assert_eq!(anonymous.get("/calendar/nope.ics").await.status, StatusCode::NOT_FOUND);
 }
 
-on_both_engines!(feed_is_valid_private_and_rotatable);
+/// A locked account's calendar feed stops with its sessions, and works again once unlocked.
+async fn a_locked_accounts_feed_stops(w: World) {
+    let mut e = w.logged_in("emp").await;
+    e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
+    let token = e.get("/api/v1/me").await.json()["csrf_token"].as_str().unwrap().to_string();
+    e.headers.push(("x-csrf-token".into(), token));
+    let path = e.post_json("/api/v1/me/calendar", json!({})).await.json()["path"].as_str().unwrap().to_string();
+    let mut anonymous = w.client();
+    assert_eq!(anonymous.get(&path).await.status, StatusCode::OK);
+    for i in 0..3 {
+        anonymous.post_json("/api/v1/session", json!({"login_id": "emp", "password": format!("wrong{i}")})).await;
+    }
+    assert_eq!(anonymous.get(&path).await.status, StatusCode::NOT_FOUND, "locked: the feed stops");
+    let mut a = w.logged_in("admin").await;
+    let token = a.get("/api/v1/me").await.json()["csrf_token"].as_str().unwrap().to_string();
+    a.headers.push(("x-csrf-token".into(), token));
+    assert_eq!(a.post_json("/api/v1/users/emp/unlock", json!({})).await.status, StatusCode::OK);
+    assert_eq!(anonymous.get(&path).await.status, StatusCode::OK, "unlocked: it works again");
+}
+
+on_both_engines!(feed_is_valid_private_and_rotatable, a_locked_accounts_feed_stops);
