@@ -130,35 +130,8 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
     // before the count is read again.
     tx.lock_org(&org.id).await?;
     let user = rows::user_by_login(&mut tx.ex(), &org.id, &req.login_id).await?.ok_or(AppError::InvalidCredentials)?;
-    let state = AccountState {
-        failed_attempts: u32::try_from(user.failed_attempts).unwrap_or(u32::MAX),
-        locked: user.locked != 0,
-        disabled: user.disabled != 0,
-    };
-    let threshold = u32::try_from(org.lockout_threshold).unwrap_or(mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD);
-    let outcome = decide(state, threshold, password_ok);
-    let next = outcome.next_state(state);
-    let locked_at = if next.locked { user.locked_at.or(Some(now)) } else { None };
-    rows::update_login_state(
-        &mut tx.ex(),
-        &org.id,
-        &user.id,
-        i64::from(next.failed_attempts),
-        next.locked,
-        locked_at,
-        now,
-    )
-    .await?;
-    let entry = |action, detail: serde_json::Value| Entry {
-        org_id: &org.id,
-        actor_id: Some(&user.id),
-        actor_label: &user.login_id,
-        action,
-        object_type: "session",
-        object_id: Some(&user.id),
-        before: None,
-        after: Some(detail),
-    };
+    let (outcome, next) = count_attempt(&mut tx, &org, &user, password_ok, now).await?;
+    let entry = |action, detail| attempt_entry(&org.id, &user, action, detail);
     let result = match outcome {
         LoginOutcome::Success => {
             let token = random::token()?;
@@ -274,6 +247,52 @@ pub async fn logout(db: &Db, info: &SessionInfo, now: i64) -> Result<(), AppErro
     Ok(())
 }
 
+/// Counts one password attempt against the account in the caller's transaction, which has
+/// locked the organisation (8.5): the domain's decision, stored. Returns the outcome and the
+/// account state after it.
+async fn count_attempt(
+    tx: &mut mamori_store::Tx,
+    org: &OrgRow,
+    user: &UserRow,
+    password_ok: bool,
+    now: i64,
+) -> Result<(LoginOutcome, AccountState), AppError> {
+    let state = AccountState {
+        failed_attempts: u32::try_from(user.failed_attempts).unwrap_or(u32::MAX),
+        locked: user.locked != 0,
+        disabled: user.disabled != 0,
+    };
+    let threshold = u32::try_from(org.lockout_threshold).unwrap_or(mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD);
+    let outcome = decide(state, threshold, password_ok);
+    let next = outcome.next_state(state);
+    let locked_at = if next.locked { user.locked_at.or(Some(now)) } else { None };
+    rows::update_login_state(
+        &mut tx.ex(),
+        &org.id,
+        &user.id,
+        i64::from(next.failed_attempts),
+        next.locked,
+        locked_at,
+        now,
+    )
+    .await?;
+    Ok((outcome, next))
+}
+
+/// The audit entry of a password attempt by `user`.
+fn attempt_entry<'a>(org_id: &'a str, user: &'a UserRow, action: AuditAction, detail: serde_json::Value) -> Entry<'a> {
+    Entry {
+        org_id,
+        actor_id: Some(&user.id),
+        actor_label: &user.login_id,
+        action,
+        object_type: "session",
+        object_id: Some(&user.id),
+        before: None,
+        after: Some(detail),
+    }
+}
+
 /// The account just reached the lockout threshold (8.5): its sessions end and the lockout is
 /// recorded, in the caller's transaction.
 async fn lock_out(
@@ -306,41 +325,9 @@ async fn wrong_current_password(db: &Db, info: &SessionInfo, now: i64) -> Result
     let Some(user) = rows::user_by_id(&mut tx.ex(), &info.org.id, &info.user.id).await? else {
         return Ok(AppError::Unauthenticated);
     };
-    let state = AccountState {
-        failed_attempts: u32::try_from(user.failed_attempts).unwrap_or(u32::MAX),
-        locked: user.locked != 0,
-        disabled: user.disabled != 0,
-    };
-    let threshold = u32::try_from(info.org.lockout_threshold).unwrap_or(mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD);
-    let outcome = decide(state, threshold, false);
-    let next = outcome.next_state(state);
-    let locked_at = if next.locked { user.locked_at.or(Some(now)) } else { None };
-    rows::update_login_state(
-        &mut tx.ex(),
-        &info.org.id,
-        &user.id,
-        i64::from(next.failed_attempts),
-        next.locked,
-        locked_at,
-        now,
-    )
-    .await?;
-    let entry = |action, detail: serde_json::Value| Entry {
-        org_id: &info.org.id,
-        actor_id: Some(&user.id),
-        actor_label: &user.login_id,
-        action,
-        object_type: "session",
-        object_id: Some(&user.id),
-        before: None,
-        after: Some(detail),
-    };
-    audit::append(
-        &mut tx,
-        entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "wrong_current_password" })),
-        now,
-    )
-    .await?;
+    let (outcome, next) = count_attempt(&mut tx, &info.org, &user, false, now).await?;
+    let detail = serde_json::json!({ "reason": "wrong_current_password" });
+    audit::append(&mut tx, attempt_entry(&info.org.id, &user, AuditAction::LoginFailure, detail), now).await?;
     let answer = if matches!(outcome, LoginOutcome::LockedNow) {
         lock_out(&mut tx, &info.org.id, &user, next.failed_attempts, now).await?;
         AppError::LockedNow

@@ -89,13 +89,16 @@ fn protected(roles: &[String]) -> Vec<&str> {
 /// account of theirs the approvals and the incident evidence, or take over such an account.
 /// The command line (an operator at the server, who sets up the first accounts) may.
 fn may_change_top_management(actor: &Actor, before: &[String], after: &[String]) -> Result<(), AppError> {
-    if protected(before) != protected(after)
-        && actor.user_id.is_some()
-        && !actor.role_keys.iter().any(|r| r == TOP_MANAGEMENT)
-    {
-        return Err(AppError::RoleGrantForbidden);
+    if protected(before) != protected(after) { require_top_management(actor) } else { Ok(()) }
+}
+
+/// The actor is a 経営責任者, or the command line.
+fn require_top_management(actor: &Actor) -> Result<(), AppError> {
+    if actor.user_id.is_none() || actor.role_keys.iter().any(|r| r == TOP_MANAGEMENT) {
+        Ok(())
+    } else {
+        Err(AppError::RoleGrantForbidden)
     }
-    Ok(())
 }
 
 fn validate(n: &NewUser) -> Result<(), AppError> {
@@ -268,9 +271,8 @@ pub async fn reset_password(
     let hash = hash_password(pw.clone()).await?;
     let mut tx = db.begin().await?;
     let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
-    if !protected(&roles).is_empty() && actor.user_id.is_some() && !actor.role_keys.iter().any(|r| r == TOP_MANAGEMENT)
-    {
-        return Err(AppError::RoleGrantForbidden);
+    if !protected(&roles).is_empty() {
+        require_top_management(actor)?;
     }
     rows::update_password(&mut tx.ex(), &actor.org_id, &u.id, &hash, true, now).await?;
     rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
