@@ -25,6 +25,10 @@ pub struct EvidenceStore {
 struct Parts {
     store: EvidenceStore,
     temp: PathBuf,
+    /// Removes the temporary file when the upload is dropped unfinished (a client that went
+    /// away mid-upload, a refused file); after a successful seal the file has moved and this
+    /// finds nothing to remove.
+    _cleanup: RemoveOnDrop,
     hasher: Sha256,
     size: u64,
     head: Vec<u8>,
@@ -84,6 +88,32 @@ impl Parts {
             uploaded_by: actor.label.clone(),
             uploaded_at: now,
         })
+    }
+}
+
+/// A temporary file or directory removed when this value is dropped, however the owner ends
+/// (an error, or a request future dropped because its client disconnected).
+#[derive(Debug)]
+pub struct RemoveOnDrop(PathBuf);
+
+impl RemoveOnDrop {
+    /// Guards `path` (a file or a directory).
+    pub fn new(path: PathBuf) -> Self {
+        RemoveOnDrop(path)
+    }
+
+    /// The guarded path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        // One unlink (or a small temporary directory): cheap enough to do inline.
+        if std::fs::remove_file(&self.0).is_err() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }
 
@@ -237,7 +267,14 @@ impl EvidenceStore {
         let temp = tmp_dir.join(crate::new_id());
         let file = tokio::fs::File::create(&temp).await.map_err(io)?;
         Ok(Upload {
-            parts: Parts { store: self.clone(), temp, hasher: Sha256::new(), size: 0, head: Vec::new() },
+            parts: Parts {
+                store: self.clone(),
+                _cleanup: RemoveOnDrop::new(temp.clone()),
+                temp,
+                hasher: Sha256::new(),
+                size: 0,
+                head: Vec::new(),
+            },
             file,
         })
     }

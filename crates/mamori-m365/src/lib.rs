@@ -21,8 +21,8 @@ pub mod reconcile;
 pub mod segment;
 
 pub use audit_data::{AuditRecord, clean_ip, normalise_time, parse_audit_data};
-pub use decode::decode;
-pub use read::{Account, Item, Rejected, read};
+pub use decode::{Caps, Limit, decode, decode_capped};
+pub use read::{Account, Item, Rejected, read, read_capped};
 pub use recognise::recognise;
 
 /// A recognised file format (the contract's names).
@@ -66,12 +66,15 @@ pub enum Error {
     Io(std::io::Error),
     /// The file is none of the known formats.
     Unknown(String),
+    /// The file breaks one of the [`Caps`].
+    Limit(Limit),
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Io(e) => write!(f, "cannot read the file: {e}"),
+            Error::Limit(l) => write!(f, "{l}"),
             Error::Unknown(head) => write!(
                 f,
                 "not a Microsoft 365 export this version reads (Purview audit CSV, Search-UnifiedAuditLog CSV, AuditData JSON, Entra sign-in CSV/JSON, admin center user export); it starts with: {head}"
@@ -83,8 +86,12 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
+    /// A broken [`Limit`] travels through readers as an IO error; it comes back out here.
     fn from(e: std::io::Error) -> Self {
-        Error::Io(e)
+        match e.get_ref().and_then(|inner| inner.downcast_ref::<Limit>()) {
+            Some(l) => Error::Limit(*l),
+            None => Error::Io(e),
+        }
     }
 }
 

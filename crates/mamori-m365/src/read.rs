@@ -5,7 +5,7 @@
 use crate::audit_data::{
     AuditRecord, clean_ip, normalise_time, parse_audit_data_owned, record_from_value, signin_from_json,
 };
-use crate::{Error, Format, recognise};
+use crate::{Caps, Error, Format, Limit, recognise};
 use serde_json::Value;
 use std::io::{BufRead, Read};
 
@@ -47,11 +47,20 @@ pub struct Rejected {
 /// Streams the records of `input` (already decoded) to `each`; rejected rows go to `rejected`.
 /// Returns the format, or an error when the file is none of the known ones (nothing is yielded
 /// then).
-pub fn read(
+pub fn read(input: impl BufRead, each: impl FnMut(Item), rejected: impl FnMut(Rejected)) -> Result<Format, Error> {
+    read_capped(input, Caps::default(), each, rejected)
+}
+
+/// [`read`] holding the file to `caps`: the records (events, accounts and rejected rows
+/// together) and the size of one JSON array element. The decoded size and the line length are
+/// held by [`crate::decode_capped`], which produced `input`.
+pub fn read_capped(
     mut input: impl BufRead,
+    caps: Caps,
     mut each: impl FnMut(Item),
     mut rejected: impl FnMut(Rejected),
 ) -> Result<Format, Error> {
+    let mut records = Counter { n: 0, cap: caps.records };
     let mut first = String::new();
     while first.trim().is_empty() {
         first.clear();
@@ -69,21 +78,52 @@ pub fn read(
     };
     let rest = std::io::Cursor::new(first.clone().into_bytes()).chain(input);
     match format {
-        Format::AuditDataJson | Format::EntraSigninJson => read_json(rest, format, &mut each, &mut rejected),
-        _ => read_csv(rest, format, &mut each, &mut rejected).map(|()| format),
+        Format::AuditDataJson | Format::EntraSigninJson => {
+            read_json(rest, format, caps.record_bytes, &mut records, &mut each, &mut rejected)
+        }
+        _ => read_csv(rest, format, &mut records, &mut each, &mut rejected).map(|()| format),
+    }
+}
+
+/// Counts records (kept or rejected) against [`Caps::records`].
+struct Counter {
+    n: u64,
+    cap: u64,
+}
+
+impl Counter {
+    fn next(&mut self) -> Result<(), Error> {
+        self.n += 1;
+        if self.n > self.cap { Err(Error::Limit(Limit::Records(self.cap))) } else { Ok(()) }
+    }
+}
+
+/// A reader error of the `csv` crate: an IO error (a broken cap among them) ends the file, any
+/// other is a rejected row.
+fn csv_io(e: csv::Error) -> Result<csv::Error, Error> {
+    if !e.is_io_error() {
+        return Ok(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Err(Error::from(io)),
+        other => Err(Error::Io(std::io::Error::other(format!("{other:?}")))),
     }
 }
 
 fn read_csv(
     input: impl Read,
     format: Format,
+    records: &mut Counter,
     each: &mut impl FnMut(Item),
     rejected: &mut impl FnMut(Rejected),
 ) -> Result<(), Error> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers: Vec<String> = rdr
         .headers()
-        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?
+        .map_err(|e| match csv_io(e) {
+            Err(io) => io,
+            Ok(other) => Error::Io(std::io::Error::other(other.to_string())),
+        })?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
@@ -94,8 +134,10 @@ fn read_csv(
         let line = rdr.position().line();
         match rdr.read_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => {}
+            Ok(true) => records.next()?,
             Err(e) => {
+                let e = csv_io(e)?;
+                records.next()?;
                 rejected(Rejected { line, reason: format!("not a CSV row: {e}") });
                 continue;
             }
@@ -167,6 +209,8 @@ fn read_csv(
 fn read_json(
     mut input: impl BufRead,
     format: Format,
+    record_bytes: u64,
+    records: &mut Counter,
     each: &mut impl FnMut(Item),
     rejected: &mut impl FnMut(Rejected),
 ) -> Result<Format, Error> {
@@ -239,9 +283,19 @@ fn read_json(
                 return Ok(format);
             }
             n += 1;
-            let mut de = serde_json::Deserializer::from_reader(&mut input);
-            match <Value as serde::Deserialize>::deserialize(&mut de) {
+            records.next()?;
+            // One element may take at most `record_bytes` (with one byte to spare, to tell a
+            // full-sized element from a cut one).
+            let mut element = (&mut input).take(record_bytes.saturating_add(1));
+            let parsed = {
+                let mut de = serde_json::Deserializer::from_reader(&mut element);
+                <Value as serde::Deserialize>::deserialize(&mut de)
+            };
+            let cut = element.limit() == 0;
+            match parsed {
                 Ok(v) => handle(&v, n, each, rejected),
+                Err(_) if cut => return Err(Error::Limit(Limit::RecordBytes { limit: record_bytes, element: n })),
+                Err(e) if e.is_io() => return Err(Error::from(std::io::Error::from(e))),
                 Err(e) => {
                     rejected(Rejected { line: n, reason: format!("not JSON: {e}") });
                     return Ok(format);
@@ -262,6 +316,7 @@ fn read_json(
         if t.is_empty() {
             continue;
         }
+        records.next()?;
         match serde_json::from_str::<Value>(t) {
             Ok(v) => handle(&v, n, each, rejected),
             Err(e) => rejected(Rejected { line: n, reason: format!("not JSON: {e}") }),

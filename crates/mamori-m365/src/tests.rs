@@ -13,11 +13,16 @@ struct Out {
 }
 
 fn run(bytes: &[u8]) -> Result<Out, Error> {
+    run_capped(bytes, Caps::default())
+}
+
+fn run_capped(bytes: &[u8], caps: Caps) -> Result<Out, Error> {
     let mut events = Vec::new();
     let mut accounts = Vec::new();
     let mut rejected = Vec::new();
-    let format = read(
-        decode(bytes)?,
+    let format = read_capped(
+        decode_capped(bytes, caps)?,
+        caps,
         |i| match i {
             Item::Event(e) => events.push(e),
             Item::Account(a) => accounts.push(a),
@@ -139,6 +144,59 @@ fn json_array_is_streamed_element_by_element() {
     let o = run(bad.as_bytes()).unwrap();
     assert_eq!((o.events.len(), o.rejected.len()), (1, 1));
     assert_eq!(o.rejected[0].line, 2);
+}
+
+fn limit_of(r: Result<Out, Error>) -> Limit {
+    match r {
+        Err(Error::Limit(l)) => l,
+        Err(e) => panic!("another error: {e}"),
+        Ok(o) => panic!("read {} events", o.events.len()),
+    }
+}
+
+#[test]
+fn every_cap_stops_the_read_naming_itself() {
+    let small = Caps { expanded_bytes: 1 << 20, line_bytes: 4096, record_bytes: 4096, records: 1000 };
+    let classic = fixture("purview_classic.csv");
+    assert_eq!(run_capped(&classic, small).map(|o| o.events.len()).ok(), Some(3), "within the caps");
+
+    // One endless line (no line break in 5,000 bytes), as CSV, as JSON lines and as the
+    // first line the recogniser reads.
+    let mut long = classic.clone();
+    long.extend_from_slice(format!("2026-01-01,a,b,\"{}\"\n", "x".repeat(5000)).as_bytes());
+    assert!(matches!(limit_of(run_capped(&long, small)), Limit::LineBytes { limit: 4096, line: 6 }));
+    let endless = "y".repeat(10_000);
+    assert!(matches!(limit_of(run_capped(endless.as_bytes(), small)), Limit::LineBytes { limit: 4096, line: 1 }));
+
+    // A gzip bomb: 50 KB that expands to 2 MB.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&classic).unwrap();
+    for _ in 0..2048 {
+        gz.write_all(&[b'\n'; 1024]).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 50_000, "{}", bomb.len());
+    assert_eq!(limit_of(run_capped(&bomb, small)), Limit::ExpandedBytes(1 << 20));
+
+    // Records: kept and rejected rows both count.
+    let mut many = String::from("CreationDate,UserIds,Operations,AuditData\n");
+    for i in 0..1001 {
+        many.push_str(&format!("2026-01-01,u,op,not-json-{i}\n"));
+    }
+    assert_eq!(limit_of(run_capped(many.as_bytes(), small)), Limit::Records(1000));
+    let lines = String::from_utf8(fixture("plaso_microsoft_audit_log.jsonl")).unwrap();
+    let few = Caps { records: 3, ..small };
+    assert_eq!(limit_of(run_capped(lines.as_bytes(), few)), Limit::Records(3));
+
+    // One element of a pretty-printed JSON array larger than a record may be, over short lines.
+    let big = format!(
+        "[\n{{\"Id\": \"a\",\n\"CreationTime\": \"2026-01-01T00:00:00\",\n{}\"Operation\": \"X\"}}\n]",
+        "\"k\": \"v\",\n".repeat(1000)
+    );
+    assert_eq!(limit_of(run_capped(big.as_bytes(), small)), Limit::RecordBytes { limit: 4096, element: 1 });
+    let fits = Caps { record_bytes: 1 << 20, ..small };
+    assert_eq!(run_capped(big.as_bytes(), fits).map(|o| o.events.len()).ok(), Some(1));
+    assert!(Error::Limit(Limit::Records(3)).to_string().contains("more than 3 records"));
 }
 
 #[test]

@@ -147,10 +147,10 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     // CORS-safelisted content types, and cannot add custom headers to it. The API accepts
     // those content types (file uploads) only with `X-CSRF-Token` equal to the session's token.
     if api && req.method() != Method::GET && req.method() != Method::HEAD {
+        // A missing or unparsable Content-Type counts as a form type: a browser sends a
+        // body without one (a `Blob` with no type) across sites without a preflight.
         let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        let form_type =
-            matches!(ct.as_str(), "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain");
+        let form_type = needs_csrf_header(ct);
         let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
         if form_type && !(ctx.session.is_some() && ctx.check_csrf(header_token)) {
             return ApiError::new(&ctx, AppError::Forbidden).into_response();
@@ -177,6 +177,17 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// Whether an API state change with this Content-Type could have been sent by a cross-site
+/// form or a no-preflight `fetch`: the three CORS-safelisted types, and a missing or
+/// unparsable value (`type/subtype` with token characters only).
+fn needs_csrf_header(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+    let well_formed = essence.split_once('/').is_some_and(|(t, sub)| token(t) && token(sub));
+    !well_formed
+        || matches!(essence.as_str(), "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain")
 }
 
 /// The permission check applied as a route layer: not logged in → 401 (API) or the login
@@ -220,4 +231,30 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_csrf_header;
+
+    #[test]
+    fn only_a_well_formed_non_form_content_type_passes_without_the_header() {
+        for ct in ["application/json", "application/json; charset=utf-8", "Application/JSON", "text/csv"] {
+            assert!(!needs_csrf_header(ct), "{ct}");
+        }
+        for ct in [
+            "",
+            "   ",
+            "application",
+            "application/",
+            "/json",
+            "application/json garbage",
+            "text/plain",
+            "multipart/form-data; boundary=x",
+            "application/x-www-form-urlencoded",
+            "\u{0}/\u{0}",
+        ] {
+            assert!(needs_csrf_header(ct), "{ct:?}");
+        }
+    }
 }

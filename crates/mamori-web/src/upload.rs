@@ -108,20 +108,28 @@ pub async fn stream_into(up: &mut Upload, field: &mut Field<'_>) -> Result<usize
     Ok(size)
 }
 
+/// The name a sent file is kept under in its own temporary directory: the sent name without
+/// path separators or control characters, at most 200 bytes (a file system allows 255), and
+/// `fallback` for a name that is empty or only dots (`.` and `..` name directories).
+fn temp_file_name(sent: Option<&str>, fallback: &str) -> String {
+    let mut name = String::new();
+    for c in sent.unwrap_or("").chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\') {
+        if name.len() + c.len_utf8() > 200 {
+            break;
+        }
+        name.push(c);
+    }
+    if name.chars().all(|c| c == '.' || c.is_whitespace()) { fallback.to_string() } else { name }
+}
+
 /// Streams a part to `dir/name` (the directory is created; the name is cleaned of path
 /// separators and control characters) and flushes it; returns the path.
 pub async fn to_temp_file(field: &mut Field<'_>, dir: &Path, fallback: &str) -> Result<PathBuf, Refused> {
     use tokio::io::AsyncWriteExt;
-    let name: String = field
-        .file_name()
-        .unwrap_or(fallback)
-        .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(120)
-        .collect();
+    let name = temp_file_name(field.file_name(), fallback);
     let io = |e: std::io::Error| Refused::App(AppError::Internal(e.to_string()));
     tokio::fs::create_dir_all(dir).await.map_err(io)?;
-    let path = dir.join(if name.is_empty() { fallback.to_string() } else { name });
+    let path = dir.join(name);
     let mut f = tokio::fs::File::create(&path).await.map_err(io)?;
     while let Some(chunk) = field.chunk().await.map_err(read_error)? {
         f.write_all(&chunk).await.map_err(io)?;
@@ -184,4 +192,21 @@ pub async fn receive_form(
         }
     }
     Ok((FormData(fields), files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::temp_file_name;
+
+    #[test]
+    fn a_sent_name_never_leaves_or_names_the_directory() {
+        assert_eq!(temp_file_name(Some("audit.csv"), "export"), "audit.csv");
+        for bad in [None, Some(""), Some("."), Some(".."), Some("..."), Some(" . "), Some("/"), Some("\\..")] {
+            assert_eq!(temp_file_name(bad, "export"), "export", "{bad:?}");
+        }
+        assert_eq!(temp_file_name(Some("../../etc/passwd"), "x"), "....etcpasswd");
+        let long = "監".repeat(200);
+        let kept = temp_file_name(Some(&long), "x");
+        assert!(kept.len() <= 200 && kept.chars().all(|c| c == '監'), "{}", kept.len());
+    }
 }

@@ -149,7 +149,7 @@ pub async fn import_file(
         Ok(f) => f,
         Err(e) => {
             up.abandon();
-            return Err(AppError::Blocked(format!("{}: {e}", path.display())));
+            return Err(read_failed(path, e));
         }
     };
     finish(&mut tx, actor, up, name, import_id, format, &mut report, now).await?;
@@ -161,17 +161,37 @@ pub async fn import_file(
     Ok(report)
 }
 
+/// A file that could not be read: a broken cap is `TooLarge` naming it (413 on the page and
+/// the API, exit 2 naming it in the CLI); anything else refuses the file as it is.
+fn read_failed(path: &Path, e: mamori_m365::Error) -> AppError {
+    use mamori_m365::Limit;
+    let file = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    const MB: u64 = 1024 * 1024;
+    match e {
+        mamori_m365::Error::Limit(l) => {
+            let (key, limit) = match l {
+                Limit::ExpandedBytes(b) => ("limit-expanded-mb", b / MB),
+                Limit::LineBytes { limit, .. } => ("limit-line-mb", limit / MB),
+                Limit::RecordBytes { limit, .. } => ("limit-record-mb", limit / MB),
+                Limit::Records(n) => ("limit-records", n),
+            };
+            AppError::TooLarge { file, key, limit, detail: l.to_string() }
+        }
+        other => AppError::Blocked(format!("{}: {other}", path.display())),
+    }
+}
+
 /// Step 1: recognises the file by its first non-blank line; an unknown file is refused
 /// before anything is stored.
 async fn recognise(path: &Path) -> Result<Format, AppError> {
     let probe = path.to_path_buf();
-    let recognised = tokio::task::spawn_blocking(move || -> Result<Option<Format>, String> {
-        let f = std::fs::File::open(&probe).map_err(|e| e.to_string())?;
-        let mut r = mamori_m365::decode(f).map_err(|e| e.to_string())?;
+    let recognised = tokio::task::spawn_blocking(move || -> Result<Option<Format>, mamori_m365::Error> {
+        let f = std::fs::File::open(&probe)?;
+        let mut r = mamori_m365::decode(f)?;
         let mut line = String::new();
         while line.trim().is_empty() {
             line.clear();
-            if r.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            if r.read_line(&mut line)? == 0 {
                 return Ok(None);
             }
         }
@@ -179,7 +199,7 @@ async fn recognise(path: &Path) -> Result<Format, AppError> {
     })
     .await
     .map_err(internal)?
-    .map_err(|e| AppError::Blocked(format!("{}: {e}", path.display())))?;
+    .map_err(|e| read_failed(path, e))?;
     recognised.ok_or_else(|| {
         AppError::Blocked(format!(
             "{}: not a Microsoft 365 export (Purview audit CSV, Search-UnifiedAuditLog CSV, AuditData JSON, Entra sign-in CSV/JSON or admin center user export); nothing was stored",

@@ -99,7 +99,7 @@ pub(super) fn spawn(
     path: PathBuf,
     mut up: BlockingUpload,
     tx_items: Sender<Msg>,
-) -> tokio::task::JoinHandle<(Result<Format, String>, BlockingUpload)> {
+) -> tokio::task::JoinHandle<(Result<Format, mamori_m365::Error>, BlockingUpload)> {
     tokio::task::spawn_blocking(move || {
         let result = parse_into(&path, &mut up, tx_items);
         (result, up)
@@ -107,8 +107,8 @@ pub(super) fn spawn(
 }
 
 /// Parses the file while the upload keeps a copy of every byte read.
-fn parse_into(path: &Path, up: &mut BlockingUpload, tx_items: Sender<Msg>) -> Result<Format, String> {
-    let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+fn parse_into(path: &Path, up: &mut BlockingUpload, tx_items: Sender<Msg>) -> Result<Format, mamori_m365::Error> {
+    let mut f = std::fs::File::open(path)?;
     let format = parse_from(TeeReader::new(&mut f, up), &tx_items);
     if tx_items.is_closed() {
         return format;
@@ -116,11 +116,11 @@ fn parse_into(path: &Path, up: &mut BlockingUpload, tx_items: Sender<Msg>) -> Re
     // Keep the whole file even when the parser stopped early.
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| e.to_string())?;
+        let n = std::io::Read::read(&mut f, &mut buf)?;
         if n == 0 {
             break;
         }
-        up.write(&buf[..n]).map_err(|e| e.to_string())?;
+        up.write(&buf[..n])?;
     }
     format
 }
@@ -139,8 +139,8 @@ impl<R: std::io::Read> std::io::Read for UntilClosed<'_, R> {
 }
 
 /// Decodes and parses `input`, sending batches, accounts, rejections and postings.
-fn parse_from(input: impl std::io::Read, tx_items: &Sender<Msg>) -> Result<Format, String> {
-    let input = mamori_m365::decode(UntilClosed(input, tx_items)).map_err(|e| e.to_string())?;
+fn parse_from(input: impl std::io::Read, tx_items: &Sender<Msg>) -> Result<Format, mamori_m365::Error> {
+    let input = mamori_m365::decode(UntilClosed(input, tx_items))?;
     struct State {
         events: Vec<AuditRecord>,
         terms: Terms,
@@ -176,5 +176,5 @@ fn parse_from(input: impl std::io::Read, tx_items: &Sender<Msg>) -> Result<Forma
     let mut st = state.into_inner();
     flush(&mut st);
     send(Msg::Terms(st.terms.take()));
-    format.map_err(|e| e.to_string())
+    format
 }

@@ -3,7 +3,7 @@
 
 use crate::args::RegulationCommand;
 use crate::context::{Ctx, DATA_DIR, actor, app_err};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use mamori_app::{AppError, now_ms};
 use std::path::Path;
 
@@ -31,7 +31,7 @@ pub async fn run(c: RegulationCommand, ctx: &Ctx) -> Result<i32> {
         RegulationCommand::Parse { .. } => {}
         RegulationCommand::Import { file, org } => {
             let a = actor(&db, org.as_deref()).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = mamori_app::regulation_file::read_capped(&file)?;
             let text = mamori_app::regulation_file::text_of(&file, &bytes)?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let imported =

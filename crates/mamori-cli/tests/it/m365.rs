@@ -146,3 +146,26 @@ fn m365_import_rejects_an_unrecognised_file_and_stores_nothing() {
         assert!(yaml.stderr.contains("unknown format"), "{yaml:?}");
     }
 }
+
+/// A gzip whose one CSV row expands past the 4 MB line cap is refused naming the cap, and
+/// stores nothing (no events, no evidence copy).
+#[test]
+fn m365_import_refuses_a_file_beyond_a_cap_naming_it() {
+    use std::io::Write;
+    let env = Env::sqlite();
+    env.org("acme");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(b"CreationDate,UserIds,Operations,AuditData\n2026-01-05,a,b,\"").unwrap();
+    for _ in 0..5 * 1024 {
+        gz.write_all(&[b'x'; 1024]).unwrap();
+    }
+    let bomb = env.write("bomb.csv.gz", gz.finish().unwrap());
+    let out = env.run(&["m365", "import", bomb.to_str().unwrap()]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("bomb.csv.gz") && out.stderr.contains("line 2 is longer than 4194304 bytes"),
+        "{out:?}"
+    );
+    assert_eq!(evidence_files(&env), 0);
+    assert_eq!(env.run(&["m365", "events"]).ok().json(), serde_json::json!([]));
+}

@@ -16,11 +16,19 @@ use mamori_app::m365::{self, EventQuery, ImportReport};
 use mamori_domain::permission::Permission;
 use serde::Deserialize;
 
-async fn import_page(state: &AppState, ctx: &Ctx, a: &mamori_app::Actor, report: Option<ImportReport>) -> WebResult {
+async fn import_page(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &mamori_app::Actor,
+    report: Option<ImportReport>,
+    problem: Option<String>,
+) -> WebResult {
     let t = ctx.tr();
     let list = m365::imports(&state.db, a).await?;
+    let mut layout = Layout::new(ctx);
+    layout.error = problem;
     Ok(render(&ImportPage {
-        layout: Layout::new(ctx),
+        layout,
         report,
         imports: list
             .into_iter()
@@ -46,7 +54,7 @@ async fn import_page(state: &AppState, ctx: &Ctx, a: &mamori_app::Actor, report:
 
 /// `GET /m365`: the import form and the imports so far.
 pub async fn index(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
-    import_page(&state, &ctx, &s.actor, None).await
+    import_page(&state, &ctx, &s.actor, None, None).await
 }
 
 /// `POST /m365/import` (multipart: `csrf` first, then `file`): imports one export and shows
@@ -55,7 +63,10 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Mul
     let a = &s.actor;
     a.require(Permission::SettingsManage)?;
     let mut form = PageForm::open(&ctx, mp).await?;
-    let dir = state.config.evidence_dir.join("tmp").join(mamori_app::new_id());
+    // Removed however the request ends, including a client that disconnects mid-upload (the
+    // handler's future is then dropped at its next await).
+    let tmp = mamori_app::evidence::RemoveOnDrop::new(state.config.evidence_dir.join("tmp").join(mamori_app::new_id()));
+    let dir = tmp.path().to_path_buf();
     let mut saved = None;
     let mut received = Ok(());
     while let Some(mut field) = form.next().await? {
@@ -76,8 +87,18 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Mul
             m365::import_file(&state.db, a, &state.evidence, &path, state.now()).await.map_err(WebError::from)
         }
     };
-    let _ = tokio::fs::remove_dir_all(&dir).await;
-    import_page(&state, &ctx, a, Some(result?)).await
+    drop(tmp);
+    match result {
+        Ok(report) => import_page(&state, &ctx, a, Some(report), None).await,
+        // An expected refusal (an unknown file, a file beyond a cap, no file) stays on the
+        // form with what to do; anything else is the error page.
+        Err(WebError::App(e @ (AppError::Blocked(_) | AppError::TooLarge { .. } | AppError::Validation(_)))) => {
+            let mut r = import_page(&state, &ctx, a, None, Some(crate::error::message(&ctx, &e))).await?;
+            *r.status_mut() = crate::error::status(&e);
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Filters of the event search.

@@ -63,7 +63,7 @@ pub async fn regulation_import(
     let name = q.name.unwrap_or_else(|| "upload".into());
     let text = mamori_app::regulation_file::text_of_upload_async(name.clone(), body.to_vec())
         .await
-        .map_err(|e| WebError::from(AppError::NotARegulation(e.to_string())))?;
+        .map_err(|e| WebError::from(e.into_app()))?;
     let imported = mamori_app::regulation::import_text(&state.db, &s.actor, &name, &text, state.now()).await?;
     Ok((
         StatusCode::CREATED,

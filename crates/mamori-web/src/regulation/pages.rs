@@ -353,20 +353,27 @@ pub async fn import_upload(State(state): State<AppState>, ctx: Ctx, s: Session, 
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Err(bad_upload(Refused::Read(t.t("field-required"))));
     };
-    let failed = |msg: String| async {
-        let mut layout = Layout::new(&ctx);
+    let (state, ctx, s) = (&state, &ctx, &s);
+    let failed = |msg: String, status: StatusCode| async move {
+        let mut layout = Layout::new(ctx);
         layout.error = Some(msg);
-        let mut r = import_page(&state, &s.actor, layout, None).await?;
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        let mut r = import_page(state, &s.actor, layout, None).await?;
+        *r.status_mut() = status;
         Ok::<Response, WebError>(r)
     };
     let text = match mamori_app::regulation_file::text_of_upload_async(file_name.clone(), bytes).await {
         Ok(text) => text,
-        Err(e) => return failed(e.to_string()).await,
+        Err(e @ mamori_app::regulation_file::ReadError::TooLarge { .. }) => {
+            let e = e.into_app();
+            return failed(message(ctx, &e), StatusCode::PAYLOAD_TOO_LARGE).await;
+        }
+        Err(e) => return failed(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let (staging_id, reg) = match regulation::stage(&state.db, &s.actor, &file_name, &text, state.now()).await {
         Ok(x) => x,
-        Err(e @ AppError::NotARegulation(_)) => return failed(format!("{file_name}: {}", message(&ctx, &e))).await,
+        Err(e @ AppError::NotARegulation(_)) => {
+            return failed(format!("{file_name}: {}", message(ctx, &e)), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
         Err(e) => return Err(WebError::from(e)),
     };
     let count = |key: &str, n: usize| t.tn(key, "count", i64::try_from(n).unwrap_or(0));
@@ -409,7 +416,7 @@ pub async fn import_upload(State(state): State<AppState>, ctx: Ctx, s: Session, 
             .collect(),
         file_name,
     };
-    import_page(&state, &s.actor, Layout::new(&ctx), Some(preview)).await
+    import_page(state, &s.actor, Layout::new(ctx), Some(preview)).await
 }
 
 /// An upload that could not be read is a validation error of its `file` field.

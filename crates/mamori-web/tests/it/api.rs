@@ -44,7 +44,7 @@ async fn session_me_and_forced_password_change(w: World) {
     assert_eq!(c.get("/api/v1/me").await.json()["must_change_password"], false);
     assert_eq!(c.get("/api/v1/users").await.status, StatusCode::OK);
 
-    let r = c.send("DELETE", "/api/v1/session", None, String::new()).await;
+    let r = c.send("DELETE", "/api/v1/session", Some("application/json"), String::new()).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
 }
@@ -63,7 +63,7 @@ async fn lockout_contract(w: World) {
 
     // An employee may not unlock; an administrator may.
     let mut admin = w.logged_in("admin").await;
-    let r = admin.send("POST", "/api/v1/users/emp/unlock", None, String::new()).await;
+    let r = admin.send("POST", "/api/v1/users/emp/unlock", Some("application/json"), String::new()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["locked"], false);
     let r = c.post_json("/api/v1/session", json!({"login_id": "emp", "password": "Initial123"})).await;
@@ -114,7 +114,7 @@ async fn users_and_audit_api(w: World) {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["roles"], json!(["employee"]));
 
-    let r = a.send("POST", "/api/v1/users/suzuki/password-reset", None, String::new()).await;
+    let r = a.send("POST", "/api/v1/users/suzuki/password-reset", Some("application/json"), "{}".into()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let pw = r.json()["password"].as_str().unwrap().to_string();
     let mut s = w.client();
@@ -134,10 +134,19 @@ async fn users_and_audit_api(w: World) {
 
 async fn cross_site_form_posts_to_the_api_are_refused(w: World) {
     let mut a = w.logged_in("admin").await;
-    for ct in ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"] {
+    for ct in ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain", "json", "/"] {
         let r = a.send("POST", "/api/v1/users/emp/unlock", Some(ct), String::new()).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{ct}");
     }
+    // No Content-Type at all: a no-preflight `fetch` of an untyped body.
+    let r = a.send("POST", "/api/v1/users/emp/unlock", None, String::new()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = a.send("DELETE", "/api/v1/session", None, String::new()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.get("/api/v1/me").await.status, StatusCode::OK, "the session survived");
+    // Sent as JSON (which needs a preflight across sites) the same request is accepted.
+    let r = a.send("POST", "/api/v1/users/emp/unlock", Some("application/json"), String::new()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 async fn attempt(c: &mut crate::client::Client, i: usize) -> crate::client::Resp {

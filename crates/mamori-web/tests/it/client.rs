@@ -117,13 +117,19 @@ impl World {
         };
         users::create(&db, &cli, mk("admin", &["top_management", "system_admin"]), T0).await.unwrap();
         users::create(&db, &cli, mk("emp", &["employee"]), T0).await.unwrap();
+        World::serving(db, WebConfig::default())
+    }
+
+    /// The same database behind a router with another configuration (e.g. an evidence
+    /// directory of the test's own).
+    pub fn with_config(&self, config: WebConfig) -> World {
+        World::serving(self.db.clone(), config)
+    }
+
+    fn serving(db: Db, config: WebConfig) -> World {
         // A clock that ticks one millisecond per reading, from a fixed start.
         let clock = Arc::new(AtomicI64::new(T0 + 1000));
-        let state = AppState::with_clock(
-            db.clone(),
-            WebConfig::default(),
-            Arc::new(move || clock.fetch_add(1, Ordering::SeqCst)),
-        );
+        let state = AppState::with_clock(db.clone(), config, Arc::new(move || clock.fetch_add(1, Ordering::SeqCst)));
         World { app: router(state), db }
     }
 
