@@ -22,25 +22,7 @@ const SECRET: &str = "ACME機密";
 
 /// Every route path of the router, from the source of its `routes()` functions.
 fn route_paths() -> BTreeSet<String> {
-    fn walk(dir: &std::path::Path, out: &mut BTreeSet<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                let text = std::fs::read_to_string(&p).unwrap();
-                for (i, _) in text.match_indices(".route(") {
-                    let rest = text[i + 7..].trim_start();
-                    if let Some(q) = rest.strip_prefix('"') {
-                        out.insert(q[..q.find('"').unwrap()].to_string());
-                    }
-                }
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
-    out
+    crate::route_matrix::routes().into_iter().map(|(_, path)| path).collect()
 }
 
 /// Every UUID in a text.

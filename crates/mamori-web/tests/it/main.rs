@@ -12,4 +12,5 @@ mod pages;
 mod registers;
 mod regulation;
 mod requests;
+mod route_matrix;
 mod soa;
