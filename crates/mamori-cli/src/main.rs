@@ -43,7 +43,12 @@ async fn run(cli: Cli) -> Result<i32> {
         Ok(Some(what)) => tracing::warn!("{what}"),
         Ok(None) => {}
     }
-    let ctx = context::Ctx { settings, database_url: cli.database_url, data_dir: cli.data_dir };
+    let ctx = context::Ctx {
+        settings,
+        database_url: cli.database_url,
+        data_dir: cli.data_dir,
+        audit_key_file: cli.audit_key_file,
+    };
     match cli.command {
         Command::Demo { port, bind } => demo::run(&ctx, port, bind).await,
         Command::Serve { port, bind } => serve::run(&ctx, port, bind).await,
