@@ -415,6 +415,21 @@ pub async fn latest_checkpoint(
     Ok(Some((cp, result)))
 }
 
+/// The organisation's whole audit trail in seq order (the audit log export; `audit.view`).
+pub async fn all_rows(db: &Db, actor: &crate::Actor) -> Result<Vec<AuditRow>, AppError> {
+    const PAGE: i64 = 2_000;
+    actor.require(mamori_domain::permission::Permission::AuditView)?;
+    let mut c = db.conn().await?;
+    let mut out = Vec::new();
+    let mut from = 1i64;
+    loop {
+        let page = rows::audit_range(&mut c.ex(), &actor.org_id, from, PAGE).await?;
+        let Some(last) = page.last() else { return Ok(out) };
+        from = last.seq + 1;
+        out.extend(page);
+    }
+}
+
 /// A page of the organisation's audit trail, newest first (8.15 (5): privileged roles).
 pub async fn list(db: &Db, actor: &crate::Actor, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64), AppError> {
     actor.require(mamori_domain::permission::Permission::AuditView)?;

@@ -704,3 +704,24 @@ limit-cells = More cells than the limit ({ $limit } cells).
 limit-cell = A cell longer than the limit ({ $limit } characters).
 limit-zip-entries = More parts inside the file than the limit ({ $limit }).
 limit-expanded-mb = Expands beyond the limit ({ $limit } MB).
+
+## issue 14: anchored audit trail
+audit-checkpoint-heading = Signed checkpoint
+audit-checkpoint-none = No signed checkpoint yet.
+audit-checkpoint-summary = Entries up to no. { $seq } were signed at { $at } (Japan time) (key { $key }).
+audit-checkpoint-valid = The signature was verified and is valid.
+audit-checkpoint-invalid = The signature check failed: { $detail }
+audit-export = Export as CSV
+audit-export-title = Audit log ({ $org })
+audit-export-at = Exported at: { $at } (Japan time)
+audit-export-checkpoint = Latest signed checkpoint: { $summary }
+audit-seq = No.
+audit-problem-gap = entry no. { $seq } is missing (it may have been deleted)
+audit-problem-broken-link = entry no. { $seq } no longer links to the entry before it
+audit-problem-altered = the content of entry no. { $seq } was changed
+audit-problem-truncated = entries from no. { $seq } on were deleted (signed entries go up to no. { $upto })
+audit-problem-trail-deleted = this organisation's whole audit log was deleted
+audit-problem-rehashed = an entry between no. { $seq } and no. { $upto } was rewritten and the hashes recomputed (they no longer match the signature)
+audit-problem-bad-signature = the checkpoint up to entry no. { $upto } has an invalid signature (forged or edited)
+audit-problem-unknown-key = the checkpoint up to entry no. { $upto } was signed with a key that is not this installation's
+audit-problem-no-key = the checkpoint up to entry no. { $upto } cannot be checked: no signing key is available

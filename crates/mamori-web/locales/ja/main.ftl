@@ -674,3 +674,24 @@ limit-cells = セルの数が上限（{ $limit } 個）を超えています。
 limit-cell = 1 つのセルの文字数が上限（{ $limit } 文字）を超えています。
 limit-zip-entries = ファイル内の部品の数が上限（{ $limit } 個）を超えています。
 limit-expanded-mb = 展開後の大きさが上限（{ $limit } MB）を超えています。
+
+## issue 14: anchored audit trail
+audit-checkpoint-heading = 署名付きチェックポイント
+audit-checkpoint-none = 署名付きチェックポイントはまだありません。
+audit-checkpoint-summary = { $at }（日本時間）に第 { $seq } 件までの記録へ電子署名しました（鍵 { $key }）。
+audit-checkpoint-valid = 署名を検証しました。有効です。
+audit-checkpoint-invalid = 署名の検証に失敗しました：{ $detail }
+audit-export = CSV で書き出す
+audit-export-title = 監査ログ（{ $org }）
+audit-export-at = 出力日時: { $at }（日本時間）
+audit-export-checkpoint = 最新の署名付きチェックポイント: { $summary }
+audit-seq = 番号
+audit-problem-gap = 第 { $seq } 件の記録が欠けています（削除された可能性があります）
+audit-problem-broken-link = 第 { $seq } 件の記録と直前の記録のつながりが壊れています
+audit-problem-altered = 第 { $seq } 件の記録の内容が書き換えられています
+audit-problem-truncated = 第 { $seq } 件以降の記録が削除されています（署名済みの第 { $upto } 件まであるはずです）
+audit-problem-trail-deleted = この組織の監査ログがすべて削除されています
+audit-problem-rehashed = 第 { $seq } 件から第 { $upto } 件までのいずれかの記録が書き換えられ、ハッシュが計算し直されています（署名と一致しません）
+audit-problem-bad-signature = 第 { $upto } 件までのチェックポイントの署名が正しくありません（偽造または改変）
+audit-problem-unknown-key = 第 { $upto } 件までのチェックポイントは、この環境のものではない鍵で署名されています
+audit-problem-no-key = 署名鍵がないため、第 { $upto } 件までのチェックポイントを検証できません
