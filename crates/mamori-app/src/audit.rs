@@ -112,13 +112,63 @@ pub fn stored(r: AuditRow) -> StoredAuditRow {
 
 /// How checkpoint signatures are treated during verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trust {
+pub enum Trust<'a> {
     /// Signatures are not checked (stored checkpoints still bound the chain: truncation and
     /// rehashing against them are reported). For callers without access to the key file.
     Unchecked,
     /// Signatures are checked with this public key; `None` (no key available) fails any
     /// organisation that has checkpoints.
     Key(Option<[u8; 32]>),
+    /// Signatures are checked with the key file's public key, and the newest checkpoints kept
+    /// beside the key file (outside the database) count too: deleting checkpoint rows along
+    /// with the newest audit rows is still reported.
+    Anchored(&'a Anchor),
+}
+
+/// What lives outside the database: the signing key's public half and the newest checkpoint of
+/// each organisation (the heads file beside the key file).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anchor {
+    /// The public key, when the key file exists.
+    pub public_key: Option<[u8; 32]>,
+    /// The newest checkpoint signed here per organisation.
+    pub heads: Vec<Checkpoint>,
+}
+
+/// The heads file kept beside a key file (`audit-signing.heads` for `audit-signing.key`).
+pub fn heads_path(key_path: &std::path::Path) -> std::path::PathBuf {
+    key_path.with_extension("heads")
+}
+
+/// Reads the anchor of a key file: its public key (if the file exists) and the heads file.
+pub fn load_anchor(key_path: &std::path::Path) -> Result<Anchor, AppError> {
+    let public_key = load_key(key_path)?.map(|k| k.public_key());
+    let heads = read_heads(&heads_path(key_path))?;
+    Ok(Anchor { public_key, heads })
+}
+
+fn read_heads(path: &std::path::Path) -> Result<Vec<Checkpoint>, AppError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => serde_json::from_str(&t).map_err(|e| key_err(path, format!("unreadable heads file: {e}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(key_err(path, e)),
+    }
+}
+
+/// Records `cp` in the heads file when it is newer than the one kept for its organisation
+/// (written to a temporary file, then renamed).
+fn record_head(key_path: &std::path::Path, cp: &Checkpoint) -> Result<(), AppError> {
+    let path = heads_path(key_path);
+    let mut heads = read_heads(&path)?;
+    if heads.iter().any(|h| h.org_id == cp.org_id && h.seq >= cp.seq) {
+        return Ok(());
+    }
+    heads.retain(|h| h.org_id != cp.org_id);
+    heads.push(cp.clone());
+    heads.sort_by(|a, b| a.org_id.cmp(&b.org_id));
+    let text = serde_json::to_string_pretty(&heads).map_err(|e| key_err(&path, e))?;
+    let tmp = path.with_extension("heads.tmp");
+    std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)).map_err(|e| key_err(&path, e))
 }
 
 /// The result of verifying one organisation's chain.
@@ -155,16 +205,39 @@ pub async fn verify_org(db: &Db, org_id: &str) -> Result<Result<u64, ChainError>
     verify_org_with(db, org_id, Trust::Unchecked).await
 }
 
+/// Verifies with the anchor of a key file (`None`: no key configured, so checkpoints cannot be
+/// checked).
+pub async fn verify_org_anchored(
+    db: &Db,
+    org_id: &str,
+    key_path: Option<&std::path::Path>,
+) -> Result<Result<u64, ChainError>, AppError> {
+    let anchor = match key_path {
+        Some(p) => load_anchor(p)?,
+        None => Anchor::default(),
+    };
+    verify_org_with(db, org_id, Trust::Anchored(&anchor)).await
+}
+
 /// Verifies one organisation's chain: continuity of seq, every link and hash, the signed
 /// checkpoints (signature, head hash at their seq, the chain reaching the newest one) and that
 /// the trail is not empty.
-pub async fn verify_org_with(db: &Db, org_id: &str, trust: Trust) -> Result<Result<u64, ChainError>, AppError> {
+pub async fn verify_org_with(db: &Db, org_id: &str, trust: Trust<'_>) -> Result<Result<u64, ChainError>, AppError> {
     const PAGE: i64 = 2_000;
     let mut c = db.conn().await?;
-    let cps = rows::list_audit_checkpoints(&mut c.ex(), org_id).await?.into_iter().map(checkpoint_of).collect();
+    let mut cps: Vec<Checkpoint> =
+        rows::list_audit_checkpoints(&mut c.ex(), org_id).await?.into_iter().map(checkpoint_of).collect();
     let made = match trust {
         Trust::Unchecked => Ok(AnchoredVerifier::unchecked(cps)),
         Trust::Key(k) => AnchoredVerifier::new(cps, k.as_ref()),
+        Trust::Anchored(a) => {
+            for h in a.heads.iter().filter(|h| h.org_id == org_id) {
+                if !cps.contains(h) {
+                    cps.push(h.clone());
+                }
+            }
+            AnchoredVerifier::new(cps, a.public_key.as_ref())
+        }
     };
     let mut v = match made {
         Ok(v) => v,
@@ -191,7 +264,7 @@ pub async fn verify_all(db: &Db) -> Result<Vec<OrgVerification>, AppError> {
 }
 
 /// Verifies every organisation's chain with the given trust in checkpoint signatures.
-pub async fn verify_all_with(db: &Db, trust: Trust) -> Result<Vec<OrgVerification>, AppError> {
+pub async fn verify_all_with(db: &Db, trust: Trust<'_>) -> Result<Vec<OrgVerification>, AppError> {
     let orgs = {
         let mut c = db.conn().await?;
         rows::list_orgs(&mut c.ex()).await?
@@ -212,6 +285,8 @@ pub async fn verify_all_with(db: &Db, trust: Trust) -> Result<Vec<OrgVerificatio
 /// database; its public key and fingerprint are stored with each checkpoint.
 pub struct SigningKey {
     secret: [u8; 32],
+    /// The key file (its heads file is beside it); none for a key made in memory.
+    path: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -238,7 +313,7 @@ impl SigningKey {
 
     /// A key from its 32 secret bytes (tests).
     pub fn from_secret(secret: [u8; 32]) -> SigningKey {
-        SigningKey { secret }
+        SigningKey { secret, path: None }
     }
 }
 
@@ -263,7 +338,7 @@ pub fn load_key(path: &std::path::Path) -> Result<Option<SigningKey>, AppError> 
     let secret: [u8; 32] = mamori_domain::hex::decode(line)
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| key_err(path, "not a key file (expected 64 hex digits)"))?;
-    Ok(Some(SigningKey { secret }))
+    Ok(Some(SigningKey { secret, path: Some(path.to_path_buf()) }))
 }
 
 /// Reads the key file, creating it (mode 0600, with a new random key) when it does not exist.
@@ -285,7 +360,7 @@ pub fn load_or_create_key(path: &std::path::Path) -> Result<SigningKey, AppError
             use std::io::Write;
             let text = format!("{KEY_FILE_HEADER}\n{}\n", mamori_domain::hex::encode(&secret));
             f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| key_err(path, e))?;
-            Ok(SigningKey { secret })
+            Ok(SigningKey { secret, path: Some(path.to_path_buf()) })
         }
         // Another process created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -372,6 +447,9 @@ pub async fn checkpoint_org(db: &Db, org_id: &str, key: &SigningKey, now: i64) -
         },
     )
     .await?;
+    if let Some(path) = &key.path {
+        record_head(path, &cp)?;
+    }
     Ok(CheckpointOutcome::Written(cp))
 }
 

@@ -14,7 +14,7 @@ fn key() -> SigningKey {
     SigningKey::from_secret([42; 32])
 }
 
-fn trust() -> Trust {
+fn trust() -> Trust<'static> {
     Trust::Key(Some(key().public_key()))
 }
 
@@ -190,7 +190,37 @@ async fn forged_checkpoints_are_reported(db: Db) {
     );
 }
 
+/// An attacker with database access deletes the newest rows and the checkpoints that cover
+/// them; the newest checkpoint kept beside the key file (outside the database) still reports it.
+async fn deleting_checkpoints_with_the_rows_is_still_reported(db: Db) {
+    let dir = std::env::temp_dir().join(format!("mamori-heads-{}", mamori_app::new_id()));
+    let path = dir.join(audit::KEY_FILE_NAME);
+    let key = audit::load_or_create_key(&path).unwrap();
+    let a = org_with_rows(&db, "acme", 50).await;
+    assert!(matches!(
+        audit::checkpoint_org(&db, &a.org_id, &key, T0 + 100).await.unwrap(),
+        CheckpointOutcome::Written(_)
+    ));
+    assert_eq!(audit::verify_org_anchored(&db, &a.org_id, Some(&path)).await.unwrap(), Ok(50));
+    {
+        let mut c = db.conn().await.unwrap();
+        exec!(&mut c.ex(), "DELETE FROM audit_log WHERE org_id = $1 AND seq > 10", &a.org_id).unwrap();
+        exec!(&mut c.ex(), "DELETE FROM audit_checkpoint WHERE org_id = $1", &a.org_id).unwrap();
+    }
+    // The database alone no longer shows it ...
+    assert_eq!(audit::verify_org_with(&db, &a.org_id, Trust::Key(Some(key.public_key()))).await.unwrap(), Ok(10));
+    // ... the anchor does.
+    assert_eq!(
+        audit::verify_org_anchored(&db, &a.org_id, Some(&path)).await.unwrap(),
+        Err(ChainError::Truncated { last_seq: 10, checkpoint_seq: 50 })
+    );
+    let anchor = audit::load_anchor(&path).unwrap();
+    assert_eq!(anchor.heads.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 on_both_engines!(
+    deleting_checkpoints_with_the_rows_is_still_reported,
     clean_chain_with_checkpoints_passes,
     deleting_the_newest_40_rows_is_reported,
     deleting_a_whole_trail_is_reported,

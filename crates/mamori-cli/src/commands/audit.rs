@@ -18,26 +18,26 @@ pub async fn run(c: AuditCommand, ctx: &Ctx) -> Result<i32> {
     match c {
         AuditCommand::Verify => {
             let db = ctx.open_db(DATA_DIR).await?;
-            let public = match ctx.audit_key_path(DATA_DIR) {
-                Some(path) => match audit::load_key(&path).map_err(app_err)? {
-                    Some(k) => Some(k.public_key()),
-                    None => {
+            let anchor = match ctx.audit_key_path(DATA_DIR) {
+                Some(path) => {
+                    let a = audit::load_anchor(&path).map_err(app_err)?;
+                    if a.public_key.is_none() {
                         eprintln!(
                             "mamori: note: no audit signing key at {}: checkpoints cannot be checked",
                             path.display()
                         );
-                        None
                     }
-                },
+                    a
+                }
                 None => {
                     eprintln!(
                         "mamori: note: no audit signing key configured (audit_key_file): checkpoints cannot be checked"
                     );
-                    None
+                    audit::Anchor::default()
                 }
             };
             let (mut broken, mut rows) = (false, 0u64);
-            let all = audit::verify_all_with(&db, Trust::Key(public)).await.map_err(app_err)?;
+            let all = audit::verify_all_with(&db, Trust::Anchored(&anchor)).await.map_err(app_err)?;
             for v in &all {
                 let who = format!("{} ({})", v.org_slug, v.org_name);
                 match &v.result {

@@ -60,6 +60,11 @@ fn deleting_the_newest_40_rows_after_a_checkpoint_fails_verify_on_sqlite() {
     // The checkpoint command refuses to sign over it.
     let out = env.run(&["audit", "checkpoint"]).code(1);
     assert!(out.stdout.contains(&format!("acme: NOT SIGNED, the trail is broken at seq {first}")), "{out:?}");
+    // Deleting the checkpoints too does not help: the newest one is kept beside the key file.
+    assert_eq!(env.sql("DELETE FROM audit_checkpoint"), 1);
+    assert!(env.data_dir().join("audit-signing.heads").is_file());
+    let out = env.run(&["audit", "verify"]).code(1);
+    assert!(out.stdout.contains(&format!("acme (acme 株式会社): BROKEN at seq {first}:")), "{out:?}");
 }
 
 #[test]

@@ -38,8 +38,9 @@ pub async fn audit_list(
             })
         })
         .collect();
-    let trusted = super::pages::trusted_key(&state);
-    let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Key(trusted)).await?;
+    let anchor = super::pages::anchor(&state);
+    let trusted = anchor.public_key;
+    let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Anchored(&anchor)).await?;
     let t = ctx.tr();
     let checkpoint = audit::latest_checkpoint(&state.db, &s.actor, trusted).await?.map(|(cp, result)| {
         json!({

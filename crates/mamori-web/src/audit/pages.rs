@@ -26,8 +26,9 @@ pub async fn audit_log(State(state): State<AppState>, ctx: Ctx, s: Session, Quer
     let page = q.page.unwrap_or(0).max(0);
     let (rows, total) = audit::list(&state.db, &s.actor, PER_PAGE, page * PER_PAGE).await?;
     let t = ctx.tr();
-    let trusted = trusted_key(&state);
-    let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Key(trusted)).await?;
+    let anchor = anchor(&state);
+    let trusted = anchor.public_key;
+    let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Anchored(&anchor)).await?;
     let (chain_ok, chain_message) = match verified {
         Ok(n) => (true, t.tn("audit-chain-ok", "count", i64::try_from(n).unwrap_or(i64::MAX))),
         Err(e) => (false, t.t1("audit-chain-broken", "detail", &problem(&t, &e))),
@@ -58,16 +59,16 @@ pub async fn audit_log(State(state): State<AppState>, ctx: Ctx, s: Session, Quer
     }))
 }
 
-/// The public key of the installation's audit signing key, when its key file is readable.
-pub fn trusted_key(state: &AppState) -> Option<[u8; 32]> {
-    let path = state.config.audit_key_file.as_deref()?;
-    match audit::load_key(path) {
-        Ok(k) => k.map(|k| k.public_key()),
-        Err(e) => {
-            tracing::warn!(error = %e, "audit signing key unreadable");
-            None
-        }
-    }
+/// The installation's anchor (the signing key's public key and the heads file beside it),
+/// when a key file is configured and readable.
+pub fn anchor(state: &AppState) -> audit::Anchor {
+    let Some(path) = state.config.audit_key_file.as_deref() else {
+        return audit::Anchor::default();
+    };
+    audit::load_anchor(path).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "audit signing key unreadable");
+        audit::Anchor::default()
+    })
 }
 
 /// A verification failure in the reader's language, naming the entry number.
@@ -106,8 +107,9 @@ pub fn checkpoint_summary(t: &Tr, cp: &Checkpoint) -> String {
 pub async fn audit_export(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
     let t = ctx.tr();
     let rows = audit::all_rows(&state.db, &s.actor).await?;
-    let trusted = trusted_key(&state);
-    let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Key(trusted)).await?;
+    let anchor = anchor(&state);
+    let trusted = anchor.public_key;
+    let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Anchored(&anchor)).await?;
     let latest = audit::latest_checkpoint(&state.db, &s.actor, trusted).await?;
     let header =
         vec![t.t1("audit-export-title", "org", &s.org.name), t.t1("audit-export-at", "at", &tokyo_time(state.now()))];
