@@ -87,3 +87,34 @@ pub async fn run(c: AuditCommand, ctx: &Ctx) -> Result<i32> {
         }
     }
 }
+
+/// After a successful import: signs the heads that moved, when a key file is known. Failures
+/// are logged, not fatal (the import is committed; the server's worker signs later).
+pub async fn checkpoint_after_import(ctx: &Ctx) {
+    let Some(path) = ctx.audit_key_path(DATA_DIR) else { return };
+    let key = match audit::load_or_create_key(&path) {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::warn!(error = %e, "audit checkpoint after the import skipped");
+            return;
+        }
+    };
+    let db = match ctx.open_db(DATA_DIR).await {
+        Ok(db) => db,
+        Err(e) => {
+            tracing::warn!(error = %e, "audit checkpoint after the import skipped");
+            return;
+        }
+    };
+    match audit::checkpoint_all(&db, &key, mamori_app::now_ms()).await {
+        Ok(outcomes) => {
+            for (org, o) in outcomes {
+                if let CheckpointOutcome::Refused(e) = o {
+                    tracing::error!(org = %org, seq = e.first_seq(), error = %e, "audit trail broken: checkpoint not signed");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "audit checkpoint after the import failed"),
+    }
+    db.close().await;
+}

@@ -105,3 +105,17 @@ fn checkpoints_on_postgresql_need_a_configured_key_file() {
     let out = env.run(&["--audit-key-file", key_arg, "audit", "verify"]).code(1);
     assert!(out.stdout.contains("signed by another key"), "{out:?}");
 }
+
+#[test]
+fn an_import_is_followed_by_a_checkpoint() {
+    let env = Env::sqlite();
+    env.org_with_regulation("acme");
+    let out = env.run(&["audit", "verify"]).ok();
+    let line = out.stdout.lines().next().unwrap_or_default();
+    let (rows, cp) = line
+        .strip_prefix("acme (acme 株式会社): ok, ")
+        .and_then(|r| r.split_once(" rows; latest checkpoint: seq "))
+        .map(|(n, rest)| (n.to_string(), rest.split(' ').next().unwrap_or_default().to_string()))
+        .unwrap_or_else(|| panic!("unexpected {line:?}"));
+    assert_eq!(rows, cp, "{line}");
+}
