@@ -77,7 +77,7 @@ pub fn problem(t: &Tr, e: &ChainError) -> String {
         ChainError::Rehashed { seq, .. } | ChainError::Truncated { checkpoint_seq: seq, .. } => *seq,
         other => other.first_seq(),
     };
-    t.ta(&format!("audit-problem-{}", e.key()), &[("seq", &e.first_seq().to_string()), ("upto", &upto.to_string())])
+    t.ta(&format!("audit-problem-{}", e.key()), &[("number", &e.first_seq().to_string()), ("limit", &upto.to_string())])
 }
 
 /// The newest checkpoint as a sentence: when (JST), up to which entry, the key's short
@@ -98,7 +98,7 @@ pub fn checkpoint_summary(t: &Tr, cp: &Checkpoint) -> String {
     let short: String = cp.key_id.chars().take(8).collect();
     t.ta(
         "audit-checkpoint-summary",
-        &[("at", &tokyo_time(cp.signed_at_ms)), ("seq", &cp.seq.to_string()), ("key", &short)],
+        &[("date", &tokyo_time(cp.signed_at_ms)), ("number", &cp.seq.to_string()), ("id", &short)],
     )
 }
 
@@ -112,7 +112,7 @@ pub async fn audit_export(State(state): State<AppState>, ctx: Ctx, s: Session) -
     let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Anchored(&anchor)).await?;
     let latest = audit::latest_checkpoint(&state.db, &s.actor, trusted).await?;
     let header =
-        vec![t.t1("audit-export-title", "org", &s.org.name), t.t1("audit-export-at", "at", &tokyo_time(state.now()))];
+        vec![t.t1("audit-export-title", "org", &s.org.name), t.t1("audit-export-at", "date", &tokyo_time(state.now()))];
     let columns: Vec<String> = ["audit-seq", "audit-at", "audit-actor", "audit-action", "audit-object", "audit-detail"]
         .iter()
         .map(|k| t.t(k))
@@ -139,7 +139,7 @@ pub async fn audit_export(State(state): State<AppState>, ctx: Ctx, s: Session) -
     }];
     match latest {
         Some((cp, result)) => {
-            footer.push(t.t1("audit-export-checkpoint", "summary", &checkpoint_summary(&t, &cp)));
+            footer.push(t.t1("audit-export-checkpoint", "detail", &checkpoint_summary(&t, &cp)));
             footer.push(match result {
                 Ok(()) => t.t("audit-checkpoint-valid"),
                 Err(e) => t.t1("audit-checkpoint-invalid", "detail", &problem(&t, &e)),
