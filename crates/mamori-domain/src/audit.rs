@@ -4,6 +4,11 @@
 //! hash and the row's canonical content (a JSON object with sorted keys, before/after kept
 //! as the exact stored text). Changing, removing or reordering any row breaks the chain at
 //! that row, which [`verify_chain`] reports.
+//!
+//! The chain alone cannot show that its newest rows, or all of them, were deleted, nor that a
+//! row was rewritten with every later hash recomputed. Signed [`Checkpoint`]s of the chain head
+//! (Ed25519; key bytes are parameters, the key itself lives outside the database) anchor it:
+//! [`AnchoredVerifier`] checks a chain against them.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
