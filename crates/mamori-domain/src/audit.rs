@@ -595,6 +595,29 @@ mod tests {
     }
 
     proptest! {
+        // Each case signs and checks Ed25519 in a debug build: fewer cases keep it quick.
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Once the head is signed, removing any number of the newest rows, or rewriting any row
+        /// and recomputing every later hash, is detected.
+        #[test]
+        fn signed_heads_catch_truncation_and_rehashing(n in 1usize..30, cut in 1usize..30, victim in 0usize..30) {
+            let pk = public_key(&KEY);
+            let rows = build_chain((0..n as i64).map(|i| content(i, "x")).collect());
+            let head = i64::try_from(n).unwrap();
+            let cps = vec![cp_at(&rows, head, &KEY)];
+            prop_assert_eq!(anchored(&rows, cps.clone(), Some(&pk)), Ok(n as u64));
+            let keep = n - cut.min(n);
+            let first = anchored(&rows[..keep], cps.clone(), Some(&pk)).map_err(|e| e.first_seq());
+            prop_assert_eq!(first, Err(i64::try_from(keep).unwrap() + 1));
+            let mut contents: Vec<_> = rows.iter().map(|r| r.content.clone()).collect();
+            contents[victim % n].actor_label = "mallory".into();
+            let rewritten = build_chain(contents);
+            prop_assert_eq!(anchored(&rewritten, cps, Some(&pk)), Err(ChainError::Rehashed { after_seq: 0, seq: head }));
+        }
+    }
+
+    proptest! {
         /// Any single-field change to any row is detected at that row.
         #[test]
         fn any_tampering_is_detected(n in 1usize..12, victim in 0usize..12, label in "\\PC{0,12}") {
