@@ -160,15 +160,32 @@ pub fn restore_formula_text(s: &str) -> &str {
 /// CSV in UTF-8 with BOM (so Japanese Excel shows it correctly), CRLF line ends, the header
 /// lines first.
 pub fn csv(t: &Table) -> Vec<u8> {
+    let columns: Vec<String> = t.columns.iter().map(|(n, _)| n.clone()).collect();
+    let rows = t.rows.iter().map(|r| r.iter().map(|c| c.as_text().to_string()).collect());
+    csv_sections(&header_lines(t), &columns, rows, &[])
+}
+
+/// CSV as [`csv`] writes it, with free header lines above the column titles and footer lines
+/// below the rows (each line one neutralised cell).
+pub fn csv_sections(
+    header: &[String],
+    columns: &[String],
+    rows: impl IntoIterator<Item = Vec<String>>,
+    footer: &[String],
+) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
-    for l in header_lines(t) {
-        out.push_str(&csv_field(&l));
+    for l in header {
+        out.push_str(&csv_field(l));
         out.push_str("\r\n");
     }
-    let line = |cells: Vec<String>| cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",") + "\r\n";
-    out.push_str(&line(t.columns.iter().map(|(n, _)| n.clone()).collect()));
-    for r in &t.rows {
-        out.push_str(&line(r.iter().map(|c| c.as_text().to_string()).collect()));
+    let line = |cells: &[String]| cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",") + "\r\n";
+    out.push_str(&line(columns));
+    for r in rows {
+        out.push_str(&line(&r));
+    }
+    for l in footer {
+        out.push_str(&csv_field(l));
+        out.push_str("\r\n");
     }
     out.into_bytes()
 }

@@ -15,6 +15,9 @@ pub struct Cli {
     /// TOML configuration file (also MAMORI_CONFIG).
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// The audit signing key file (default <data dir>/audit-signing.key; also MAMORI_AUDIT_KEY_FILE).
+    #[arg(long, global = true)]
+    pub audit_key_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -367,6 +370,9 @@ pub enum UserCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Recomputes every organisation's hash chain; exits non-zero naming the first broken row.
+    /// Verifies every organisation's chain against its signed checkpoints; exits 1 naming the
+    /// organisation and the first missing or altered seq.
     Verify,
+    /// Signs a checkpoint of every organisation's chain head (creates the key file on first use).
+    Checkpoint,
 }

@@ -30,6 +30,10 @@ pub struct FileConfig {
     pub base_url: Option<String>,
     /// Reminder mail over SMTP (off when absent).
     pub smtp: Option<SmtpFile>,
+    /// The audit signing key file (default `<data dir>/audit-signing.key`).
+    pub audit_key_file: Option<PathBuf>,
+    /// Minutes between audit checkpoints while serving (default 10).
+    pub audit_checkpoint_minutes: Option<u64>,
 }
 
 /// The `[smtp]` section.
@@ -77,6 +81,10 @@ pub struct Settings {
     pub smtp: Option<mamori_app::reminders::SmtpConfig>,
     /// Seconds between reminder rounds.
     pub reminder_interval_secs: u64,
+    /// The audit signing key file, when configured.
+    pub audit_key_file: Option<PathBuf>,
+    /// Minutes between audit checkpoints while serving.
+    pub audit_checkpoint_minutes: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -89,6 +97,7 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("log_json", &self.log_json)
             .field("smtp_host", &self.smtp.as_ref().map(|s| (&s.host, s.port)))
+            .field("audit_key_file", &self.audit_key_file)
             .finish()
     }
 }
@@ -128,6 +137,8 @@ const ENV_KEYS: &[&str] = &[
     "MAMORI_SMTP_FROM",
     "MAMORI_REMINDER_DAYS_BEFORE",
     "MAMORI_REMINDER_INTERVAL_SECONDS",
+    "MAMORI_AUDIT_KEY_FILE",
+    "MAMORI_AUDIT_CHECKPOINT_MINUTES",
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool> {
@@ -212,9 +223,18 @@ pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Sett
         Some(v) => v.parse().with_context(|| format!("MAMORI_REMINDER_INTERVAL_SECONDS: not a number: {v:?}"))?,
         None => smtp_file.interval_seconds.unwrap_or(300),
     };
+    let audit_checkpoint_minutes = match get("MAMORI_AUDIT_CHECKPOINT_MINUTES") {
+        Some(v) => v.parse().with_context(|| format!("MAMORI_AUDIT_CHECKPOINT_MINUTES: not a number: {v:?}"))?,
+        None => file.audit_checkpoint_minutes.unwrap_or(10),
+    };
+    if audit_checkpoint_minutes == 0 {
+        bail!("audit_checkpoint_minutes: must be at least 1");
+    }
     Ok(Settings {
         smtp,
         reminder_interval_secs,
+        audit_key_file: get("MAMORI_AUDIT_KEY_FILE").map(PathBuf::from).or(file.audit_key_file),
+        audit_checkpoint_minutes,
         database_url: get("MAMORI_DATABASE_URL").or(file.database_url),
         data_dir: get("MAMORI_DATA_DIR").map(PathBuf::from).or(file.data_dir),
         bind: get("MAMORI_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1".into()),
@@ -279,6 +299,8 @@ mod tests {
                 days_before: 7,
             }),
             reminder_interval_secs: 300,
+            audit_key_file: None,
+            audit_checkpoint_minutes: 10,
         };
         assert!(!format!("{s:?}").contains("secret"));
     }
@@ -302,5 +324,20 @@ mod tests {
             .is_err()
         );
         assert!(load(None, &[]).unwrap().smtp.is_none());
+    }
+
+    #[test]
+    fn audit_key_file_from_file_and_env() {
+        let dir = std::env::temp_dir().join(format!("mamori-cfg-audit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("audit.toml");
+        std::fs::write(&f, "audit_key_file = \"/etc/mamori/audit.key\"\naudit_checkpoint_minutes = 5\n").unwrap();
+        let s = load(Some(&f), &[]).unwrap();
+        assert_eq!(s.audit_key_file.as_deref(), Some(Path::new("/etc/mamori/audit.key")));
+        assert_eq!(s.audit_checkpoint_minutes, 5);
+        let s = load(Some(&f), &env(&[("MAMORI_AUDIT_KEY_FILE", "/k")])).unwrap();
+        assert_eq!(s.audit_key_file.as_deref(), Some(Path::new("/k")));
+        assert!(load(None, &env(&[("MAMORI_AUDIT_CHECKPOINT_MINUTES", "0")])).is_err());
+        assert_eq!(load(None, &[]).unwrap().audit_key_file, None);
     }
 }

@@ -18,12 +18,26 @@ pub struct Ctx {
     pub database_url: Option<String>,
     /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
+    /// `--audit-key-file`.
+    pub audit_key_file: Option<PathBuf>,
 }
 
 impl Ctx {
     /// The data directory: the flag, else the setting, else `default`.
     pub fn dir_for(&self, default: &str) -> PathBuf {
         self.data_dir.clone().or_else(|| self.settings.data_dir.clone()).unwrap_or_else(|| PathBuf::from(default))
+    }
+
+    /// The audit signing key file: the flag, else the setting, else `audit-signing.key` in the
+    /// data directory when the database is the embedded SQLite one or a data directory is named.
+    /// `None` for a PostgreSQL URL with neither (no checkpoints can be signed or checked).
+    pub fn audit_key_path(&self, default: &str) -> Option<PathBuf> {
+        if let Some(p) = self.audit_key_file.clone().or_else(|| self.settings.audit_key_file.clone()) {
+            return Some(p);
+        }
+        let has_url = self.database_url.is_some() || self.settings.database_url.is_some();
+        let named_dir = self.data_dir.is_some() || self.settings.data_dir.is_some();
+        (!has_url || named_dir).then(|| self.dir_for(default).join(mamori_app::audit::KEY_FILE_NAME))
     }
 
     /// Opens (and migrates) the database, SQLite in the data directory (`default` when unset)

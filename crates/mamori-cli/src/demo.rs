@@ -16,7 +16,8 @@ pub async fn run(ctx: &Ctx, port: Option<u16>, bind: Option<String>) -> Result<i
     if let Some(pw) = demo_setup(&db).await? {
         println!("login: {DEMO_ADMIN} password: {pw}");
     }
-    crate::serve::serve(db, &ctx.settings, bind, port, &ctx.dir_for(DEMO_DIR).join("evidence")).await?;
+    let key = ctx.audit_key_path(DEMO_DIR);
+    crate::serve::serve(db, &ctx.settings, bind, port, &ctx.dir_for(DEMO_DIR).join("evidence"), key).await?;
     Ok(0)
 }
 

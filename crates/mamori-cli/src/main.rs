@@ -9,7 +9,7 @@ mod demo;
 mod serve;
 
 use anyhow::Result;
-use args::{Cli, Command, RegulationCommand};
+use args::{Cli, Command, M365Command, RegisterCommand, RegulationCommand};
 use clap::Parser;
 
 /// mimalloc instead of the system allocator: the Microsoft 365 import allocates and frees
@@ -43,8 +43,20 @@ async fn run(cli: Cli) -> Result<i32> {
         Ok(Some(what)) => tracing::warn!("{what}"),
         Ok(None) => {}
     }
-    let ctx = context::Ctx { settings, database_url: cli.database_url, data_dir: cli.data_dir };
-    match cli.command {
+    let ctx = context::Ctx {
+        settings,
+        database_url: cli.database_url,
+        data_dir: cli.data_dir,
+        audit_key_file: cli.audit_key_file,
+    };
+    // A successful import is followed by a signed audit checkpoint (when a key file is known).
+    let import = matches!(
+        &cli.command,
+        Command::Register(RegisterCommand::Import { .. })
+            | Command::M365(M365Command::Import { .. })
+            | Command::Regulation(RegulationCommand::Import { .. })
+    );
+    let code = match cli.command {
         Command::Demo { port, bind } => demo::run(&ctx, port, bind).await,
         Command::Serve { port, bind } => serve::run(&ctx, port, bind).await,
         Command::Migrate => commands::migrate::run(&ctx).await,
@@ -58,7 +70,11 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Duties(c) => commands::duties::run(c, &ctx).await,
         Command::M365(c) => commands::m365::run(c, &ctx).await,
         Command::Reminders(c) => commands::reminders::run(c, &ctx).await,
+    }?;
+    if import && code == 0 {
+        commands::audit::checkpoint_after_import(&ctx).await;
     }
+    Ok(code)
 }
 
 #[tokio::main]

@@ -1,17 +1,19 @@
 //! `mamori serve`: the web server, its background work (session sweep; daily duty
-//! materialisation and Microsoft 365 retention purge; reminder rounds) and graceful shutdown.
+//! materialisation and Microsoft 365 retention purge; reminder rounds; signed audit
+//! checkpoints) and graceful shutdown (with a last checkpoint).
 
 use crate::config;
 use crate::context::{Ctx, DATA_DIR};
 use anyhow::{Context, Result};
 use mamori_app::now_ms;
 use mamori_store::Db;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// `mamori serve [--port N] [--bind ADDR]`.
 pub async fn run(ctx: &Ctx, port: Option<u16>, bind: Option<String>) -> Result<i32> {
     let db = ctx.open_db(DATA_DIR).await?;
-    serve(db, &ctx.settings, bind, port, &ctx.dir_for(DATA_DIR).join("evidence")).await?;
+    let key = ctx.audit_key_path(DATA_DIR);
+    serve(db, &ctx.settings, bind, port, &ctx.dir_for(DATA_DIR).join("evidence"), key).await?;
     Ok(0)
 }
 
@@ -48,6 +50,7 @@ pub async fn serve(
     bind: Option<String>,
     port: Option<u16>,
     evidence_dir: &Path,
+    audit_key: Option<PathBuf>,
 ) -> Result<()> {
     let bind = bind.unwrap_or_else(|| settings.bind.clone());
     let port = port.unwrap_or(settings.port);
@@ -63,11 +66,16 @@ pub async fn serve(
             login_per_minute: settings.login_per_minute,
             evidence_dir: evidence_dir.to_path_buf(),
             evidence_max_bytes: 20 * 1024 * 1024,
+            audit_key_file: audit_key.clone(),
         },
     );
     spawn_session_sweeper(db.clone());
     spawn_worker(db.clone(), settings);
+    spawn_checkpointer(db.clone(), audit_key.clone(), settings.audit_checkpoint_minutes);
     mamori_web::serve(listener, state, shutdown).await.context("server failed")?;
+    if let Some(path) = &audit_key {
+        checkpoint_round(&db, path).await;
+    }
     db.close().await;
     Ok(())
 }
@@ -128,6 +136,52 @@ fn spawn_worker(db: Db, settings: &config::Settings) {
                     Err(e) => tracing::warn!(error = %e, "reminder round failed"),
                 }
             }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+/// Signs a checkpoint of every organisation's chain head that moved since its last one (the
+/// key file is created on first need). A broken trail is logged as an error and not signed.
+pub async fn checkpoint_round(db: &Db, key_path: &Path) {
+    let key = match mamori_app::audit::load_or_create_key(key_path) {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::warn!(error = %e, "audit checkpoint: the signing key is unavailable");
+            return;
+        }
+    };
+    match mamori_app::audit::checkpoint_all(db, &key, now_ms()).await {
+        Ok(outcomes) => {
+            for (org, o) in outcomes {
+                match o {
+                    mamori_app::audit::CheckpointOutcome::Written(cp) => {
+                        tracing::info!(org = %org, seq = cp.seq, key = %cp.key_id, "audit checkpoint signed")
+                    }
+                    mamori_app::audit::CheckpointOutcome::Unchanged(_) => {}
+                    mamori_app::audit::CheckpointOutcome::Refused(e) => {
+                        tracing::error!(org = %org, seq = e.first_seq(), error = %e, "audit trail broken: checkpoint not signed")
+                    }
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "audit checkpoint failed"),
+    }
+}
+
+/// Audit checkpoints at start and every `minutes` (only where the head moved). Without a key
+/// file (PostgreSQL with neither `audit_key_file` nor a data directory) none are written.
+fn spawn_checkpointer(db: Db, key_path: Option<PathBuf>, minutes: u64) {
+    let Some(path) = key_path else {
+        tracing::warn!(
+            "no audit signing key file (set audit_key_file or a data directory): audit checkpoints are not written"
+        );
+        return;
+    };
+    let every = std::time::Duration::from_secs(minutes.max(1) * 60);
+    tokio::spawn(async move {
+        loop {
+            checkpoint_round(&db, &path).await;
             tokio::time::sleep(every).await;
         }
     });

@@ -21,6 +21,9 @@ pub struct WebConfig {
     pub evidence_dir: std::path::PathBuf,
     /// Largest evidence file accepted.
     pub evidence_max_bytes: u64,
+    /// The audit signing key file (its public key checks the checkpoints shown on the audit
+    /// page); `None` when none is configured.
+    pub audit_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -31,6 +34,7 @@ impl Default for WebConfig {
             login_per_minute: 10,
             evidence_dir: std::env::temp_dir().join("mamori-evidence"),
             evidence_max_bytes: 20 * 1024 * 1024,
+            audit_key_file: None,
         }
     }
 }

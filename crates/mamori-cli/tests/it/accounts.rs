@@ -111,16 +111,21 @@ fn audit_verify_names_the_first_broken_row_on_both_engines() {
         env.run(&["user", "add", "--login-id", "sato", "--role", "employee"]).ok();
         env.run(&["user", "unlock", "--login-id", "sato"]).ok();
         let out = env.run(&["audit", "verify"]).ok();
-        let line = out.stdout.trim_end();
+        let line = out.stdout.lines().next().unwrap_or_default();
         let rows: u64 = line
-            .strip_prefix("acme: ok (")
-            .and_then(|r| r.strip_suffix(" rows)"))
-            .and_then(|n| n.parse().ok())
+            .strip_prefix("acme (acme 株式会社): ok, ")
+            .and_then(|r| r.split_once(" rows;"))
+            .and_then(|(n, _)| n.parse().ok())
             .unwrap_or_else(|| panic!("unexpected {line:?}"));
         assert!(rows >= 3, "{line}");
+        assert!(out.stdout.contains(&format!("verified 1 organisations, {rows} rows")), "{out:?}");
 
         assert_eq!(env.sql("UPDATE audit_log SET actor_label = 'someone else' WHERE seq = 2"), 1);
         let out = env.run(&["audit", "verify"]).code(1);
-        assert!(out.stdout.contains("acme: BROKEN: audit row seq 2: content does not match its hash"), "{out:?}");
+        assert!(
+            out.stdout
+                .contains("acme (acme 株式会社): BROKEN at seq 2: audit row seq 2: content does not match its hash"),
+            "{out:?}"
+        );
     }
 }

@@ -81,6 +81,16 @@ fn serve_on_both_engines() {
         assert_eq!(server.terminate(), 0, "graceful shutdown");
         if matches!(env.backend, crate::support::Backend::Sqlite) {
             assert!(env.data_dir().join("mamori.db").is_file());
+            // The worker signed the chain head at start, and again at shutdown after the login.
+            assert!(env.data_dir().join("audit-signing.key").is_file());
+            let out = env.run(&["audit", "verify"]).ok();
+            let line = out.stdout.lines().next().unwrap_or_default().to_string();
+            let (rows, cp) = line
+                .strip_prefix("acme (acme 株式会社): ok, ")
+                .and_then(|r| r.split_once(" rows; latest checkpoint: seq "))
+                .map(|(n, rest)| (n.to_string(), rest.split(' ').next().unwrap_or_default().to_string()))
+                .unwrap_or_else(|| panic!("unexpected {line:?}"));
+            assert_eq!(rows, cp, "the shutdown checkpoint covers the last row: {line}");
         }
     }
 }

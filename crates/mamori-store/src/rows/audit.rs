@@ -94,3 +94,68 @@ pub async fn audit_range(ex: &mut Ex<'_>, org_id: &str, from: i64, limit: i64) -
 pub async fn count_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<i64, StoreError> {
     Ok(fetch_i64!(ex, "SELECT COUNT(*) FROM audit_log WHERE org_id = $1", org_id)?)
 }
+
+/// A signed checkpoint of an organisation's chain head.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditCheckpointRow {
+    /// Organisation.
+    pub org_id: String,
+    /// Seq of the head.
+    pub seq: i64,
+    /// Hash of the head row.
+    pub head_hash: String,
+    /// Rows in the chain.
+    pub row_count: i64,
+    /// When it was signed.
+    pub signed_at_ms: i64,
+    /// Signature (hex).
+    pub signature: String,
+    /// Public key (hex).
+    pub public_key: String,
+    /// Key id.
+    pub key_id: String,
+}
+
+const CHECKPOINT_COLS: &str = "org_id, seq, head_hash, row_count, signed_at_ms, signature, public_key, key_id";
+
+/// Stores a checkpoint (none twice for one head seq: an existing one is kept).
+pub async fn insert_audit_checkpoint(ex: &mut Ex<'_>, c: &AuditCheckpointRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        sql(&[
+            "INSERT INTO audit_checkpoint (",
+            CHECKPOINT_COLS,
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, seq) DO NOTHING"
+        ]),
+        &c.org_id,
+        c.seq,
+        &c.head_hash,
+        c.row_count,
+        c.signed_at_ms,
+        &c.signature,
+        &c.public_key,
+        &c.key_id
+    )
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+/// Every checkpoint of an organisation, in seq order.
+pub async fn list_audit_checkpoints(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<AuditCheckpointRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        AuditCheckpointRow,
+        sql(&["SELECT ", CHECKPOINT_COLS, " FROM audit_checkpoint WHERE org_id = $1 ORDER BY seq"]),
+        org_id
+    )?)
+}
+
+/// The newest checkpoint (highest seq) of an organisation.
+pub async fn latest_audit_checkpoint(ex: &mut Ex<'_>, org_id: &str) -> Result<Option<AuditCheckpointRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        AuditCheckpointRow,
+        sql(&["SELECT ", CHECKPOINT_COLS, " FROM audit_checkpoint WHERE org_id = $1 ORDER BY seq DESC LIMIT 1"]),
+        org_id
+    )?)
+}

@@ -711,3 +711,24 @@ limit-file-mb = The file is larger than the limit ({ $limit } MB).
 limit-pdf-pages = More PDF pages than the limit ({ $limit } pages).
 limit-text-mb = More text than the limit ({ $limit } MB).
 limit-pdf-seconds = Reading the PDF did not finish within the limit ({ $limit } seconds).
+
+## issue 14: anchored audit trail
+audit-checkpoint-heading = Signed checkpoint
+audit-checkpoint-none = No signed checkpoint yet.
+audit-checkpoint-summary = Entries up to no. { $number } were signed at { $date } (Japan time) (key { $id }).
+audit-checkpoint-valid = The signature was verified and is valid.
+audit-checkpoint-invalid = The signature check failed: { $detail }
+audit-export = Export as CSV
+audit-export-title = Audit log ({ $org })
+audit-export-at = Exported at: { $date } (Japan time)
+audit-export-checkpoint = Latest signed checkpoint: { $detail }
+audit-seq = No.
+audit-problem-gap = entry no. { $number } is missing (it may have been deleted)
+audit-problem-broken-link = entry no. { $number } no longer links to the entry before it
+audit-problem-altered = the content of entry no. { $number } was changed
+audit-problem-truncated = entries from no. { $number } on were deleted (signed entries go up to no. { $limit })
+audit-problem-trail-deleted = this organisation's whole audit log was deleted
+audit-problem-rehashed = an entry between no. { $number } and no. { $limit } was rewritten and the hashes recomputed (they no longer match the signature)
+audit-problem-bad-signature = the checkpoint up to entry no. { $limit } has an invalid signature (forged or edited)
+audit-problem-unknown-key = the checkpoint up to entry no. { $limit } was signed with a key that is not this installation's
+audit-problem-no-key = the checkpoint up to entry no. { $limit } cannot be checked: no signing key is available

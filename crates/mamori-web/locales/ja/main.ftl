@@ -681,3 +681,24 @@ limit-file-mb = ファイルの大きさが上限（{ $limit } MB）を超えて
 limit-pdf-pages = PDF のページ数が上限（{ $limit } ページ）を超えています。
 limit-text-mb = 取り出した文字の量が上限（{ $limit } MB）を超えています。
 limit-pdf-seconds = PDF の読み取りが制限時間（{ $limit } 秒）内に終わりませんでした。
+
+## issue 14: anchored audit trail
+audit-checkpoint-heading = 署名付きチェックポイント
+audit-checkpoint-none = 署名付きチェックポイントはまだありません。
+audit-checkpoint-summary = { $date }（日本時間）に第 { $number } 件までの記録へ電子署名しました（鍵 { $id }）。
+audit-checkpoint-valid = 署名を検証しました。有効です。
+audit-checkpoint-invalid = 署名の検証に失敗しました：{ $detail }
+audit-export = CSV で書き出す
+audit-export-title = 監査ログ（{ $org }）
+audit-export-at = 出力日時: { $date }（日本時間）
+audit-export-checkpoint = 最新の署名付きチェックポイント: { $detail }
+audit-seq = 番号
+audit-problem-gap = 第 { $number } 件の記録が欠けています（削除された可能性があります）
+audit-problem-broken-link = 第 { $number } 件の記録と直前の記録のつながりが壊れています
+audit-problem-altered = 第 { $number } 件の記録の内容が書き換えられています
+audit-problem-truncated = 第 { $number } 件以降の記録が削除されています（署名済みの第 { $limit } 件まであるはずです）
+audit-problem-trail-deleted = この組織の監査ログがすべて削除されています
+audit-problem-rehashed = 第 { $number } 件から第 { $limit } 件までのいずれかの記録が書き換えられ、ハッシュが計算し直されています（署名と一致しません）
+audit-problem-bad-signature = 第 { $limit } 件までのチェックポイントの署名が正しくありません（偽造または改変）
+audit-problem-unknown-key = 第 { $limit } 件までのチェックポイントは、この環境のものではない鍵で署名されています
+audit-problem-no-key = 署名鍵がないため、第 { $limit } 件までのチェックポイントを検証できません

@@ -19,7 +19,12 @@ pub struct AuditQuery {
 }
 
 /// The organisation's audit rows, newest first, with the chain's verification.
-pub async fn audit_list(State(state): State<AppState>, s: Session, Query(q): Query<AuditQuery>) -> WebResult {
+pub async fn audit_list(
+    State(state): State<AppState>,
+    ctx: crate::ctx::Ctx,
+    s: Session,
+    Query(q): Query<AuditQuery>,
+) -> WebResult {
     let (rows, total) = audit::list(&state.db, &s.actor, q.limit.unwrap_or(100), q.offset.unwrap_or(0)).await?;
     let items: Vec<_> = rows
         .into_iter()
@@ -33,11 +38,24 @@ pub async fn audit_list(State(state): State<AppState>, s: Session, Query(q): Que
             })
         })
         .collect();
-    let verified = audit::verify_org(&state.db, &s.org.id).await?;
+    let anchor = super::pages::anchor(&state);
+    let trusted = anchor.public_key;
+    let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Anchored(&anchor)).await?;
+    let t = ctx.tr();
+    let checkpoint = audit::latest_checkpoint(&state.db, &s.actor, trusted).await?.map(|(cp, result)| {
+        json!({
+            "seq": cp.seq, "signed_at": tokyo_time(cp.signed_at_ms), "key_id": cp.key_id, "ok": result.is_ok(),
+            "problem": result.err().map(|e| json!({ "code": e.key(), "seq": e.first_seq(), "message": super::pages::problem(&t, &e) })),
+        })
+    });
     Ok(Json(json!({
         "total": total,
         "items": items,
-        "chain": match verified { Ok(n) => json!({ "ok": true, "rows": n }), Err(e) => json!({ "ok": false, "error": e.to_string() }) },
+        "chain": match verified {
+            Ok(n) => json!({ "ok": true, "rows": n }),
+            Err(e) => json!({ "ok": false, "code": e.key(), "seq": e.first_seq(), "error": e.to_string(), "message": super::pages::problem(&t, &e) }),
+        },
+        "checkpoint": checkpoint,
     }))
     .into_response())
 }

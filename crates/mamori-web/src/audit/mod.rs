@@ -14,6 +14,9 @@ use mamori_domain::permission::Permission::*;
 pub fn routes() -> Router<AppState> {
     guarded(
         AuditView,
-        Router::new().route("/audit", get(pages::audit_log)).route("/api/v1/audit", get(api::audit_list)),
+        Router::new()
+            .route("/audit", get(pages::audit_log))
+            .route("/audit/export.csv", get(pages::audit_export))
+            .route("/api/v1/audit", get(api::audit_list)),
     )
 }

@@ -33,8 +33,20 @@ pub struct AuditPage {
     pub chain_ok: bool,
     /// Verification message.
     pub chain_message: String,
+    /// The newest signed checkpoint, if any.
+    pub checkpoint: Option<CheckpointView>,
     /// Link to newer rows.
     pub newer: Option<i64>,
     /// Link to older rows.
     pub older: Option<i64>,
+}
+
+/// The newest signed checkpoint of the chain.
+pub struct CheckpointView {
+    /// When, up to which entry, which key.
+    pub summary: String,
+    /// Whether it verified.
+    pub ok: bool,
+    /// The result of verifying it.
+    pub result: String,
 }

@@ -1,0 +1,121 @@
+//! `mamori audit checkpoint` and `mamori audit verify` against the anchored trail (issue 14):
+//! tampering that the hash chain alone does not see fails verification, naming the
+//! organisation and the first missing or altered seq.
+
+use crate::support::Env;
+
+/// An organisation with more than 40 audit rows; returns the row count.
+fn org_with_many_rows(env: &Env) -> u64 {
+    env.org("acme");
+    env.run(&["user", "add", "--login-id", "sato", "--role", "employee"]).ok();
+    for _ in 0..42 {
+        env.run(&["user", "unlock", "--login-id", "sato"]).ok();
+    }
+    let out = env.run(&["audit", "verify"]).ok();
+    let line = out.stdout.lines().next().unwrap_or_default();
+    line.strip_prefix("acme (acme 株式会社): ok, ")
+        .and_then(|r| r.split_once(" rows;"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected {line:?}"))
+}
+
+#[test]
+fn deleting_the_newest_40_rows_after_a_checkpoint_fails_verify_on_sqlite() {
+    let env = Env::sqlite();
+    let rows = org_with_many_rows(&env);
+    assert!(rows > 40, "{rows}");
+    let out = env.run(&["audit", "checkpoint"]).ok();
+    assert!(out.stdout.starts_with(&format!("acme: checkpoint seq {rows} signed ")), "{out:?}");
+    let key = env.data_dir().join("audit-signing.key");
+    assert!(key.is_file(), "the key file is created in the data directory");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // The private key is nowhere in the database.
+    let secret = std::fs::read_to_string(&key).unwrap().lines().last().unwrap().to_string();
+    assert_eq!(
+        env.sql(&format!(
+            "UPDATE audit_checkpoint SET key_id = key_id WHERE signature LIKE '%{secret}%' OR public_key = '{secret}'"
+        )),
+        0
+    );
+    // A second run with no new rows signs nothing new.
+    let out = env.run(&["audit", "checkpoint"]).ok();
+    assert!(out.stdout.contains("acme: unchanged since checkpoint"), "{out:?}");
+    let out = env.run(&["audit", "verify"]).ok();
+    assert!(out.stdout.contains(&format!("latest checkpoint: seq {rows} signed ")), "{out:?}");
+
+    let keep = rows - 40;
+    assert_eq!(env.sql(&format!("DELETE FROM audit_log WHERE seq > {keep}")), 40);
+    let out = env.run(&["audit", "verify"]).code(1);
+    let first = keep + 1;
+    assert!(out.stdout.contains(&format!("acme (acme 株式会社): BROKEN at seq {first}:")), "{out:?}");
+    assert!(
+        out.stderr
+            .contains(&format!("organisation acme (acme 株式会社) is broken: first missing or altered seq {first}")),
+        "{out:?}"
+    );
+    // The checkpoint command refuses to sign over it.
+    let out = env.run(&["audit", "checkpoint"]).code(1);
+    assert!(out.stdout.contains(&format!("acme: NOT SIGNED, the trail is broken at seq {first}")), "{out:?}");
+    // Deleting the checkpoints too does not help: the newest one is kept beside the key file.
+    assert_eq!(env.sql("DELETE FROM audit_checkpoint"), 1);
+    assert!(env.data_dir().join("audit-signing.heads").is_file());
+    let out = env.run(&["audit", "verify"]).code(1);
+    assert!(out.stdout.contains(&format!("acme (acme 株式会社): BROKEN at seq {first}:")), "{out:?}");
+}
+
+#[test]
+fn a_deleted_trail_fails_verify_on_sqlite() {
+    let env = Env::sqlite();
+    env.org("acme");
+    env.org("beta");
+    env.run(&["user", "add", "--org", "acme", "--login-id", "sato", "--role", "employee"]).ok();
+    env.run(&["audit", "checkpoint"]).ok();
+    env.run(&["audit", "verify"]).ok();
+    // beta's whole trail deleted.
+    assert!(env.sql("DELETE FROM audit_log WHERE org_id = (SELECT id FROM organization WHERE slug = 'beta')") > 0);
+    let out = env.run(&["audit", "verify"]).code(1);
+    assert!(out.stdout.contains("beta (beta 株式会社): BROKEN at seq 1:"), "{out:?}");
+    assert!(out.stdout.contains("acme (acme 株式会社): ok"), "{out:?}");
+}
+
+#[test]
+fn checkpoints_on_postgresql_need_a_configured_key_file() {
+    let Some(env) = Env::pg() else { return };
+    env.org("acme");
+    let out = env.run(&["audit", "checkpoint"]).code(2);
+    assert!(out.stderr.contains("audit_key_file"), "{out:?}");
+    let key = env.path("keys/audit.key");
+    let key_arg = key.to_str().unwrap();
+    let out = env.run(&["--audit-key-file", key_arg, "audit", "checkpoint"]).ok();
+    assert!(out.stdout.starts_with("acme: checkpoint seq 1 signed "), "{out:?}");
+    env.run(&["--audit-key-file", key_arg, "audit", "verify"]).ok();
+    // Without the key, existing checkpoints cannot be checked: verify fails rather than trusting them.
+    let out = env.run(&["audit", "verify"]).code(1);
+    assert!(out.stdout.contains("acme (acme 株式会社): BROKEN at seq 1:"), "{out:?}");
+    // A checkpoint signed by another key is reported.
+    let other = env.path("other.key");
+    let other_arg = other.to_str().unwrap();
+    env.run(&["user", "add", "--login-id", "sato", "--role", "employee"]).ok();
+    assert_eq!(env.sql("DELETE FROM audit_checkpoint"), 1);
+    env.run(&["--audit-key-file", other_arg, "audit", "checkpoint"]).ok();
+    let out = env.run(&["--audit-key-file", key_arg, "audit", "verify"]).code(1);
+    assert!(out.stdout.contains("signed by another key"), "{out:?}");
+}
+
+#[test]
+fn an_import_is_followed_by_a_checkpoint() {
+    let env = Env::sqlite();
+    env.org_with_regulation("acme");
+    let out = env.run(&["audit", "verify"]).ok();
+    let line = out.stdout.lines().next().unwrap_or_default();
+    let (rows, cp) = line
+        .strip_prefix("acme (acme 株式会社): ok, ")
+        .and_then(|r| r.split_once(" rows; latest checkpoint: seq "))
+        .map(|(n, rest)| (n.to_string(), rest.split(' ').next().unwrap_or_default().to_string()))
+        .unwrap_or_else(|| panic!("unexpected {line:?}"));
+    assert_eq!(rows, cp, "{line}");
+}
