@@ -5,6 +5,7 @@
 //! or not at all. The current time is a parameter (`now`: epoch milliseconds).
 
 pub mod audit;
+pub mod backup;
 pub mod cache_stats;
 pub mod calendar;
 pub mod clock;

@@ -58,6 +58,8 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Duties(c) => commands::duties::run(c, &ctx).await,
         Command::M365(c) => commands::m365::run(c, &ctx).await,
         Command::Reminders(c) => commands::reminders::run(c, &ctx).await,
+        Command::Backup(a) => commands::backup::run(a, &ctx).await,
+        Command::Restore { file } => commands::backup::restore(&file, &ctx).await,
     }
 }
 

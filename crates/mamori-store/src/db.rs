@@ -277,6 +277,16 @@ impl Db {
         })
     }
 
+    /// Starts a read-only snapshot transaction: every read in it sees the database as of its
+    /// first read while writers go on (SQLite: a deferred transaction in WAL mode; PostgreSQL:
+    /// `REPEATABLE READ READ ONLY`). Used by the backup; end it with [`Tx::commit`].
+    pub async fn begin_snapshot(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Db::Pg(p) => Tx::Pg(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
+        })
+    }
+
     /// Checks that the database answers (used by `/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
