@@ -9,6 +9,7 @@ pub mod backup;
 pub mod cache_stats;
 pub mod calendar;
 pub mod clock;
+pub mod daily;
 pub mod documents;
 pub mod duties;
 pub mod error;
