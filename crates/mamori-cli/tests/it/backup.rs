@@ -311,7 +311,10 @@ fn sigkill_during_writes_loses_no_acknowledged_write_postgres() {
 }
 
 /// A minimal SMTP sink on 127.0.0.1: (port, received messages as (recipients, data)).
-fn smtp_sink() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
+/// Messages received: (recipients, data without the Date and Message-ID headers).
+type Mails = Arc<Mutex<Vec<(String, String)>>>;
+
+fn smtp_sink() -> (u16, Mails) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let got = Arc::new(Mutex::new(Vec::new()));
