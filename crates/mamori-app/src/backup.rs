@@ -261,8 +261,9 @@ async fn write_archive(db: &Db, evidence_dir: &Path, path: &Path, now: i64) -> R
         line.push(b'\n');
         put(&line, &mut zip)?;
         let mut rows = 0i64;
+        let mut last: Option<Vec<Value>> = None;
         loop {
-            let page = dump::page(&mut tx.ex(), t, rows, PAGE).await?;
+            let page = dump::page_after(&mut tx.ex(), t, last.as_deref(), rows, PAGE).await?;
             for r in &page {
                 let arr = serde_json::Value::Array(r.iter().map(value_to_json).collect());
                 let mut line = serde_json::to_vec(&arr).map_err(|e| BackupError::Io(e.to_string()))?;
@@ -273,6 +274,7 @@ async fn write_archive(db: &Db, evidence_dir: &Path, path: &Path, now: i64) -> R
             if (page.len() as i64) < PAGE {
                 break;
             }
+            last = page.into_iter().last();
         }
         members.push(Member { name, sha256: hex_sha(h), size });
         counts.push(TableCount { name: t.name.clone(), rows });
@@ -283,8 +285,9 @@ async fn write_archive(db: &Db, evidence_dir: &Path, path: &Path, now: i64) -> R
         && let Some(col) = t.columns.iter().position(|c| c.name == "sha256")
     {
         let mut offset = 0;
+        let mut last: Option<Vec<Value>> = None;
         loop {
-            let page = dump::page(&mut tx.ex(), t, offset, PAGE).await?;
+            let page = dump::page_after(&mut tx.ex(), t, last.as_deref(), offset, PAGE).await?;
             for r in &page {
                 if let Some(Value::Text(s)) = r.get(col) {
                     shas.push(s.clone());
@@ -294,6 +297,7 @@ async fn write_archive(db: &Db, evidence_dir: &Path, path: &Path, now: i64) -> R
             if (page.len() as i64) < PAGE {
                 break;
             }
+            last = page.into_iter().last();
         }
     }
     tx.commit().await?;
@@ -603,8 +607,9 @@ pub async fn verify_restored(
         && let Some(col) = t.columns.iter().position(|c| c.name == "sha256")
     {
         let mut offset = 0;
+        let mut last: Option<Vec<Value>> = None;
         loop {
-            let page = dump::page(&mut c.ex(), t, offset, PAGE).await?;
+            let page = dump::page_after(&mut c.ex(), t, last.as_deref(), offset, PAGE).await?;
             for r in &page {
                 if let Some(Value::Text(sha)) = r.get(col) {
                     match hash_file(&crate::evidence::path_of(evidence_dir, sha)) {
@@ -618,6 +623,7 @@ pub async fn verify_restored(
             if (page.len() as i64) < PAGE {
                 break;
             }
+            last = page.into_iter().last();
         }
     }
     Ok(problems)
@@ -668,8 +674,9 @@ pub async fn logical_dump(db: &Db) -> Result<BTreeMap<String, Vec<String>>, Back
     for t in dump::tables(&mut c.ex()).await? {
         let mut lines = Vec::new();
         let mut offset = 0;
+        let mut last: Option<Vec<Value>> = None;
         loop {
-            let page = dump::page(&mut c.ex(), &t, offset, PAGE).await?;
+            let page = dump::page_after(&mut c.ex(), &t, last.as_deref(), offset, PAGE).await?;
             for r in &page {
                 let obj: serde_json::Map<String, serde_json::Value> =
                     t.columns.iter().zip(r).map(|(c, v)| (c.name.clone(), value_to_json(v))).collect();
@@ -679,6 +686,7 @@ pub async fn logical_dump(db: &Db) -> Result<BTreeMap<String, Vec<String>>, Back
             if (page.len() as i64) < PAGE {
                 break;
             }
+            last = page.into_iter().last();
         }
         lines.sort();
         out.insert(t.name, lines);

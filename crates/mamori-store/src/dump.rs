@@ -223,36 +223,6 @@ macro_rules! decode_row {
     }};
 }
 
-/// One page of a table's rows in primary-key order (every column when there is none).
-pub async fn page(ex: &mut Ex<'_>, table: &Table, offset: i64, limit: i64) -> Result<Vec<Vec<Value>>, StoreError> {
-    let cols = table.columns.iter().map(|c| safe_ident(&c.name)).collect::<Result<Vec<_>, _>>()?;
-    let order = if table.primary_key.is_empty() {
-        cols.clone()
-    } else {
-        table.primary_key.iter().map(|c| safe_ident(c)).collect::<Result<Vec<_>, _>>()?
-    };
-    let sql = format!(
-        "SELECT {} FROM {} ORDER BY {} LIMIT {limit} OFFSET {offset}",
-        cols.join(", "),
-        safe_ident(&table.name)?,
-        order.join(", ")
-    );
-    let mut out = Vec::new();
-    match ex {
-        Ex::Sqlite(c) => {
-            for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut **c).await? {
-                out.push(decode_row!(row, table.columns));
-            }
-        }
-        Ex::Pg(c) => {
-            for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut **c).await? {
-                out.push(decode_row!(row, table.columns));
-            }
-        }
-    }
-    Ok(out)
-}
-
 macro_rules! bind_values {
     ($q:expr, $rows:expr, $kinds:expr) => {{
         let mut q = $q;
@@ -272,6 +242,65 @@ macro_rules! bind_values {
         }
         q
     }};
+}
+
+/// One page of a table's rows in primary-key order (every column when there is none):
+/// the first `limit` rows after the key of `after` (a previous page's last row), or after
+/// `offset` rows when the table has no primary key. Keyset paging keeps a whole-table read
+/// linear however large the table.
+pub async fn page_after(
+    ex: &mut Ex<'_>,
+    table: &Table,
+    after: Option<&[Value]>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Vec<Value>>, StoreError> {
+    let cols = table.columns.iter().map(|c| safe_ident(&c.name)).collect::<Result<Vec<_>, _>>()?;
+    let key: Vec<(usize, &Column)> =
+        table.primary_key.iter().filter_map(|k| table.columns.iter().enumerate().find(|(_, c)| &c.name == k)).collect();
+    let keyset = !key.is_empty() && key.len() == table.primary_key.len();
+    let order = if keyset {
+        key.iter().map(|(_, c)| safe_ident(&c.name)).collect::<Result<Vec<_>, _>>()?
+    } else {
+        cols.clone()
+    };
+    let mut bound: Vec<Value> = Vec::new();
+    let mut kinds: Vec<Kind> = Vec::new();
+    let filter = match (keyset, after) {
+        (true, Some(last)) => {
+            for (i, c) in &key {
+                bound.push(last.get(*i).cloned().unwrap_or(Value::Null));
+                kinds.push(c.kind);
+            }
+            let params: Vec<String> = (1..=key.len()).map(|n| format!("${n}")).collect();
+            format!(" WHERE ({}) > ({})", order.join(", "), params.join(", "))
+        }
+        _ => String::new(),
+    };
+    let skip = if keyset { String::new() } else { format!(" OFFSET {offset}") };
+    let sql = format!(
+        "SELECT {} FROM {}{filter} ORDER BY {} LIMIT {limit}{skip}",
+        cols.join(", "),
+        safe_ident(&table.name)?,
+        order.join(", ")
+    );
+    let rows = [bound];
+    let mut out = Vec::new();
+    match ex {
+        Ex::Sqlite(c) => {
+            let q = bind_values!(sqlx::query(sqlx::AssertSqlSafe(sql)), rows.iter().filter(|r| !r.is_empty()), kinds);
+            for row in q.fetch_all(&mut **c).await? {
+                out.push(decode_row!(row, table.columns));
+            }
+        }
+        Ex::Pg(c) => {
+            let q = bind_values!(sqlx::query(sqlx::AssertSqlSafe(sql)), rows.iter().filter(|r| !r.is_empty()), kinds);
+            for row in q.fetch_all(&mut **c).await? {
+                out.push(decode_row!(row, table.columns));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Inserts rows of `table` given as values of `columns` (a subset of the table's columns, in
