@@ -243,7 +243,8 @@ pub fn sniff(head: &[u8], name: &str) -> Option<&'static str> {
     None
 }
 
-fn path_of(dir: &Path, sha: &str) -> PathBuf {
+/// Where the file of a SHA-256 lives in the evidence directory (`ab/abcdef…`).
+pub fn path_of(dir: &Path, sha: &str) -> PathBuf {
     dir.join(sha.get(..2).unwrap_or("xx")).join(sha)
 }
 

@@ -5,9 +5,11 @@
 //! or not at all. The current time is a parameter (`now`: epoch milliseconds).
 
 pub mod audit;
+pub mod backup;
 pub mod cache_stats;
 pub mod calendar;
 pub mod clock;
+pub mod daily;
 pub mod documents;
 pub mod duties;
 pub mod error;

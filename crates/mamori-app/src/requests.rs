@@ -169,6 +169,9 @@ pub async fn create(
         .find_map(|f| fields.get(&f.key).map(|v| reg::format_cell(f, v)).filter(|s| !s.is_empty()))
         .unwrap_or_else(|| t.name.clone());
     let mut tx = db.begin().await?;
+    // The next number is MAX + 1: concurrent creations on PostgreSQL must not read the same
+    // one (the organisation lock the audit append takes anyway, taken first).
+    tx.lock_org(&actor.org_id).await?;
     let number = rows::next_request_number(&mut tx.ex(), &actor.org_id).await?;
     let r = RequestRow {
         id: new_id(),

@@ -74,6 +74,43 @@ pub enum Command {
     /// Recurring duties (定期業務).
     #[command(subcommand)]
     Duties(DutiesCommand),
+    /// Backs up mamori (database and evidence files) into one archive, or checks a backup.
+    Backup(BackupArgs),
+    /// Restores a backup into the empty target named by --data-dir / --database-url.
+    Restore {
+        /// The backup archive.
+        file: PathBuf,
+    },
+}
+
+/// `mamori backup --output FILE [--complete-duty --as LOGIN]` and `mamori backup verify FILE`.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// The archive to write (a zip file).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Also record the backup as the completion of the organisation's backup duty (8.13).
+    #[arg(long)]
+    pub complete_duty: bool,
+    /// The person completing the duty (login ID); required with --complete-duty.
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_login: Option<String>,
+    /// Organisation whose duty is completed (may be omitted when there is only one).
+    #[arg(long)]
+    pub org: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// Checks a backup without restoring it anywhere: manifest hashes, members, row counts,
+    /// evidence hashes and the audit chains (restored into a temporary SQLite database).
+    Verify {
+        /// The backup archive.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

@@ -70,6 +70,8 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Duties(c) => commands::duties::run(c, &ctx).await,
         Command::M365(c) => commands::m365::run(c, &ctx).await,
         Command::Reminders(c) => commands::reminders::run(c, &ctx).await,
+        Command::Backup(a) => commands::backup::run(a, &ctx).await,
+        Command::Restore { file } => commands::backup::restore(&file, &ctx).await,
     }?;
     if import && code == 0 {
         commands::audit::checkpoint_after_import(&ctx).await;

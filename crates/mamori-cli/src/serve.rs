@@ -94,37 +94,28 @@ fn spawn_session_sweeper(db: Db) {
     });
 }
 
-/// Duties are materialised daily (with the Microsoft 365 retention purge) and reminders queued
-/// and sent every few minutes.
+/// Duties are materialised daily (with the Microsoft 365 retention purge; once per organisation
+/// per day across servers: `mamori_app::daily`) and reminders queued and sent every few minutes.
 fn spawn_worker(db: Db, settings: &config::Settings) {
     let smtp = settings.smtp.clone();
     let every = std::time::Duration::from_secs(settings.reminder_interval_secs.max(10));
     tokio::spawn(async move {
         let text = mamori_web::i18n::Tr { lang: mamori_web::i18n::Lang::Ja };
-        let mut purged_on: Option<jiff::civil::Date> = None;
         loop {
             let now = now_ms();
             let today = mamori_app::tokyo_date(now);
-            let purge_today = purged_on != Some(today);
-            purged_on = Some(today);
             let orgs = match db.conn().await {
                 Ok(mut c) => mamori_store::rows::list_orgs(&mut c.ex()).await.unwrap_or_default(),
                 Err(_) => Vec::new(),
             };
             for o in orgs {
-                if let Err(e) = mamori_app::duties::ensure_materialized(&db, &o.id, today).await {
-                    tracing::warn!(error = %e, org = %o.slug, "materialising duties failed");
-                }
-                if purge_today {
-                    // The Microsoft 365 retention setting (kept forever unless set).
-                    let a = mamori_app::Actor::cli(&o.id);
-                    match mamori_app::m365::purge(&db, &a, today, now).await {
-                        Ok(Some(p)) if p.events > 0 => {
-                            tracing::info!(events = p.events, org = %o.slug, "retention purge")
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, org = %o.slug, "retention purge failed"),
+                // Once per organisation per day across every server on this database.
+                match mamori_app::daily::run_if_claimed(&db, &o.id, today, now).await {
+                    Ok(Some(done)) => {
+                        tracing::info!(org = %o.slug, day = %today, purged = done.purged_events, "daily job ran")
                     }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, org = %o.slug, "daily job failed"),
                 }
             }
             if let Some(smtp) = &smtp {

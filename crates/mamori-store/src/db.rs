@@ -111,10 +111,16 @@ impl Tx {
 
     /// Serialises writers of one organisation's audit chain. On SQLite the whole write
     /// transaction already holds the database write lock (`BEGIN IMMEDIATE`); on PostgreSQL
-    /// the organisation row is locked until commit.
+    /// the organisation row is locked until commit with `FOR NO KEY UPDATE`: it excludes the
+    /// other appenders but not the key-share locks that every insert referencing the
+    /// organisation takes (`FOR UPDATE` did, and two writers that had each inserted a row
+    /// deadlocked upgrading to it).
     pub async fn lock_org(&mut self, org_id: &str) -> Result<(), StoreError> {
         if let Tx::Pg(t) = self {
-            sqlx::query("SELECT id FROM organization WHERE id = $1 FOR UPDATE").bind(org_id).execute(&mut **t).await?;
+            sqlx::query("SELECT id FROM organization WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(org_id)
+                .execute(&mut **t)
+                .await?;
         }
         Ok(())
     }
@@ -274,6 +280,16 @@ impl Db {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    /// Starts a read-only snapshot transaction: every read in it sees the database as of its
+    /// first read while writers go on (SQLite: a deferred transaction in WAL mode; PostgreSQL:
+    /// `REPEATABLE READ READ ONLY`). Used by the backup; end it with [`Tx::commit`].
+    pub async fn begin_snapshot(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Db::Pg(p) => Tx::Pg(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
         })
     }
 

@@ -6,6 +6,7 @@
 //! methods of [`Db`] and [`Tx`]. This crate has no business rules: it reads and writes rows.
 
 pub mod db;
+pub mod dump;
 pub mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;

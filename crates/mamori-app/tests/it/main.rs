@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit_anchor;
+mod backup;
 mod documents;
 mod duties;
 pub use mamori_store::on_both_engines;

@@ -2,6 +2,7 @@
 //! returning the process exit code (errors are printed by `main` and exit 2).
 
 pub mod audit;
+pub mod backup;
 pub mod duties;
 pub mod m365;
 pub mod migrate;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod config;
 mod exports;
 mod m365;

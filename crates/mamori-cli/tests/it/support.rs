@@ -368,3 +368,39 @@ impl Response {
         self.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 }
+
+/// What the backup, crash and two-server tests need beyond the above.
+impl Server {
+    /// Kills the server with SIGKILL (no shutdown of any kind) and waits for it.
+    pub fn kill_now(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Every standard-error line printed so far.
+    pub fn stderr_so_far(&self) -> Vec<String> {
+        self.stderr.try_iter().collect()
+    }
+}
+
+impl Env {
+    /// Runs one query returning one text or integer value (as text) on this environment's
+    /// database.
+    pub fn sql_value(&self, query: &str) -> String {
+        let url = match &self.backend {
+            Backend::Sqlite => format!("sqlite:{}", self.data_dir().join("mamori.db").display()),
+            Backend::Pg(url) => url.clone(),
+        };
+        let query = query.to_string();
+        block_on(async move {
+            let db = Db::open_url(&url).await.expect("open the test database");
+            let q = mamori_store::sqlx::AssertSqlSafe(query);
+            let v: String = match &db {
+                Db::Sqlite(p) => mamori_store::sqlx::query_scalar(q).fetch_one(p).await.expect("run SQL"),
+                Db::Pg(p) => mamori_store::sqlx::query_scalar(q).fetch_one(p).await.expect("run SQL"),
+            };
+            db.close().await;
+            v
+        })
+    }
+}

@@ -4,6 +4,7 @@
 
 mod audit;
 mod calendar;
+mod daily;
 mod documents;
 mod duties;
 mod evidence;
@@ -20,6 +21,7 @@ mod users;
 
 pub use audit::*;
 pub use calendar::*;
+pub use daily::*;
 pub use documents::*;
 pub use duties::*;
 pub use evidence::*;

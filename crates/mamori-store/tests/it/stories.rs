@@ -161,7 +161,38 @@ on_both_engines!(
     mail_is_queued_once_per_dedupe_key,
     duty_occurrences_between_dates,
     organisations_are_isolated,
+    the_daily_job_is_claimed_once_per_day,
 );
+
+/// Two processes asking for the same (organisation, job, day): one wins; the next day can be
+/// claimed again; an earlier day never (a server with a late clock does not rerun).
+async fn the_daily_job_is_claimed_once_per_day(db: Db) {
+    let mut c = db.conn().await.unwrap();
+    let ex = &mut c.ex();
+    rows::insert_org(ex, &org("o1")).await.unwrap();
+    rows::insert_org(ex, &org("o2")).await.unwrap();
+    assert!(rows::claim_daily(ex, "o1", "daily", "2026-01-05").await.unwrap());
+    assert!(!rows::claim_daily(ex, "o1", "daily", "2026-01-05").await.unwrap());
+    assert!(rows::claim_daily(ex, "o2", "daily", "2026-01-05").await.unwrap(), "per organisation");
+    assert!(rows::claim_daily(ex, "o1", "other", "2026-01-05").await.unwrap(), "per job");
+    assert!(!rows::claim_daily(ex, "o1", "daily", "2026-01-04").await.unwrap());
+    assert!(rows::claim_daily(ex, "o1", "daily", "2026-01-06").await.unwrap());
+    drop(c);
+    // Racing claims from many connections: exactly one wins.
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = db.conn().await.unwrap();
+            rows::claim_daily(&mut c.ex(), "o2", "daily", "2026-01-06").await.unwrap()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1);
+}
 
 async fn organisation_users_roles_and_sessions(db: Db) {
     let mut c = db.conn().await.unwrap();
