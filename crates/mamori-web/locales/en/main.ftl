@@ -704,3 +704,15 @@ limit-cells = More cells than the limit ({ $limit } cells).
 limit-cell = A cell longer than the limit ({ $limit } characters).
 limit-zip-entries = More parts inside the file than the limit ({ $limit }).
 limit-expanded-mb = Expands beyond the limit ({ $limit } MB).
+
+## issue 14: need-to-know on records
+register-access = Roles that may read and edit
+register-access-help = The roles that may read and change this register's rows. By default, NDAs and pledges are for top management and the information security manager only, and the risk assessment is not for employees.
+register-access-role = Role
+register-access-view = Read
+register-access-edit = Edit
+register-restricted-to = Roles and people who may read a 極秘 row
+register-restricted-help = A row labelled 極秘 is readable only by the roles and people chosen here (none chosen: top management and the information security manager).
+register-restriction-excludes-you = With this setting you could no longer read it yourself.
+incident-evidence-not-of-incident = This evidence item is not one of this incident's.
+mail-incident-body-neutral = Security event { $number } was reported. Decide whether it is an incident (5.25).

@@ -674,3 +674,15 @@ limit-cells = セルの数が上限（{ $limit } 個）を超えています。
 limit-cell = 1 つのセルの文字数が上限（{ $limit } 文字）を超えています。
 limit-zip-entries = ファイル内の部品の数が上限（{ $limit } 個）を超えています。
 limit-expanded-mb = 展開後の大きさが上限（{ $limit } MB）を超えています。
+
+## issue 14: need-to-know on records
+register-access = 閲覧・編集できる役割
+register-access-help = この台帳の行を閲覧・編集できる役割です。秘密保持契約書・誓約書は経営責任者と情報セキュリティ管理者だけが、リスクアセスメント表は従業員以外が閲覧できるのが初期設定です。
+register-access-role = 役割
+register-access-view = 閲覧
+register-access-edit = 編集
+register-restricted-to = 極秘の行を閲覧できる役割・人
+register-restricted-help = ラベルが「極秘」の行は、ここで選んだ役割・人だけが閲覧できます（何も選ばない場合は経営責任者と情報セキュリティ管理者）。
+register-restriction-excludes-you = この設定では、あなた自身が閲覧できなくなります。
+incident-evidence-not-of-incident = この証拠はこのインシデントのものではありません。
+mail-incident-body-neutral = 情報セキュリティ事象 { $number } が報告されました。インシデントかどうかを判断してください（5.25）。
