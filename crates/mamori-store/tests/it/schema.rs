@@ -139,9 +139,12 @@ fn migration_folders_hold_the_same_files() {
     let pg = migration_files("postgres");
     assert!(sqlite.len() >= 14, "migrations missing: {sqlite:?}");
     assert_eq!(sqlite, pg, "migrations/sqlite and migrations/postgres must hold the same file names");
-    // Numbers are unique and consecutive from 0001.
+    // Numbers are unique and consecutive from 0001, except numbers assigned to work on other
+    // branches that is not merged yet (issue 14: 0015 and 0016; remove them here once merged).
+    const RESERVED: [u32; 2] = [15, 16];
     let numbers: Vec<u32> = sqlite.iter().map(|f| f[..4].parse().unwrap()).collect();
-    let expected: Vec<u32> = (1..=u32::try_from(numbers.len()).unwrap()).collect();
+    let last = numbers.last().copied().unwrap_or(0);
+    let expected: Vec<u32> = (1..=last).filter(|n| !RESERVED.contains(n) || numbers.contains(n)).collect();
     assert_eq!(numbers, expected, "migration numbers: {sqlite:?}");
 }
 
