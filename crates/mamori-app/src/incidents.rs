@@ -176,14 +176,7 @@ pub async fn report(
     rows::insert_incident_event(&mut tx.ex(), &event(actor, &i.id, "report", None, &i.description, now)).await?;
     audit::append(
         &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Create,
-            "incident",
-            Some(&i.id),
-            None,
-            Some(neutral(i.number, "を報告")),
-        ),
+        Entry::by(actor, AuditAction::Create, "incident", Some(&i.id), None, Some(neutral(i.number, "を報告"))),
         now,
     )
     .await?;
@@ -315,13 +308,20 @@ pub async fn notify(
     rows::insert_incident_event(&mut tx.ex(), &event(actor, id, "notify", None, &names.join(", "), now)).await?;
     audit::append(
         &mut tx,
-        Entry::by(actor, AuditAction::Update, "incident", Some(id), None, Some({
-            let mut v = neutral(i.number, "の関係者に通知");
-            if let Some(o) = v.as_object_mut() {
-                o.insert("notified".into(), serde_json::json!(names));
-            }
-            v
-        })),
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "incident",
+            Some(id),
+            None,
+            Some({
+                let mut v = neutral(i.number, "の関係者に通知");
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("notified".into(), serde_json::json!(names));
+                }
+                v
+            }),
+        ),
         now,
     )
     .await?;
@@ -479,7 +479,10 @@ pub async fn raise_corrective(db: &Db, actor: &Actor, id: &str, due: Date, now: 
     // the incident (need-to-know); the row names the incident by number only.
     v.insert(
         "nonconformity".into(),
-        Value::from(format!("インシデント {} に起因する是正処置（詳細はインシデント記録を参照）", number_label(before.number))),
+        Value::from(format!(
+            "インシデント {} に起因する是正処置（詳細はインシデント記録を参照）",
+            number_label(before.number)
+        )),
     );
     v.insert("owner".into(), Value::from(actor.label.clone()));
     v.insert("due".into(), Value::from(due.to_string()));

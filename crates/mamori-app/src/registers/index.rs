@@ -231,7 +231,11 @@ pub async fn page(db: &Db, actor: &Actor, key: &str, pq: &PageQuery) -> Result<P
         let visible = |i: &&usize| {
             ix.rows.get(**i).is_some_and(|(r, _, _)| access::row_visible(actor, &r.label, &r.restricted_to))
         };
-        if order.iter().all(|i| visible(&i)) { order } else { Arc::new(order.iter().filter(visible).copied().collect()) }
+        if order.iter().all(|i| visible(&i)) {
+            order
+        } else {
+            Arc::new(order.iter().filter(visible).copied().collect())
+        }
     } else {
         order
     };

@@ -19,17 +19,17 @@ pub use import_export::{
 };
 pub use index::{Page, PageQuery, page};
 pub use row::{
-    HistoryEntry, Prepared, apply, attach, create, create_restricted, delete, get, history, prepare_create, prepare_patch,
-    restore, update, update_restricted,
+    HistoryEntry, Prepared, apply, attach, create, create_restricted, delete, get, history, prepare_create,
+    prepare_patch, restore, update, update_restricted,
 };
 
+use crate::Actor;
 use crate::AppError;
 use crate::error::RowProblem;
 use crate::error::internal;
 use mamori_domain::register::{self, LABELS};
-use mamori_store::rows::RegisterRowRow;
-use crate::Actor;
 use mamori_store::Db;
+use mamori_store::rows::RegisterRowRow;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

@@ -131,8 +131,15 @@ async fn nda_register_and_its_files_are_for_managers_only(db: Db) {
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        registers::set_access(&db, &p.sys, "nda_contracts", vec!["system_admin".into()], vec!["system_admin".into()], T0)
-            .await,
+        registers::set_access(
+            &db,
+            &p.sys,
+            "nda_contracts",
+            vec!["system_admin".into()],
+            vec!["system_admin".into()],
+            T0
+        )
+        .await,
         Err(AppError::NotFound)
     ));
     // The managers read it; the command line (the operator's tool) reads everything.
@@ -154,18 +161,27 @@ async fn nda_register_and_its_files_are_for_managers_only(db: Db) {
 
     // Roles are data: 経営責任者 opens NDAs to the internal auditor (audited), not to themselves out.
     assert!(matches!(
-        registers::set_access(&db, &p.boss, "nda_contracts", vec!["security_manager".into()], vec!["security_manager".into()], T0)
-            .await,
+        registers::set_access(
+            &db,
+            &p.boss,
+            "nda_contracts",
+            vec!["security_manager".into()],
+            vec!["security_manager".into()],
+            T0
+        )
+        .await,
         Err(AppError::Validation(_))
     ));
     assert!(matches!(
-        registers::set_access(&db, &p.boss, "nda_contracts", vec!["nobody".into()], vec!["top_management".into()], T0).await,
+        registers::set_access(&db, &p.boss, "nda_contracts", vec!["nobody".into()], vec!["top_management".into()], T0)
+            .await,
         Err(AppError::Validation(_))
     ));
     let roles = vec!["top_management".to_string(), "security_manager".into(), "internal_auditor".into()];
-    let def = registers::set_access(&db, &p.boss, "nda_contracts", roles.clone(), vec!["top_management".into()], T0 + 2)
-        .await
-        .unwrap();
+    let def =
+        registers::set_access(&db, &p.boss, "nda_contracts", roles.clone(), vec!["top_management".into()], T0 + 2)
+            .await
+            .unwrap();
     assert_eq!(def.view_roles.as_deref(), Some(roles.as_slice()));
     assert_eq!(registers::page(&db, &p.auditor, "nda_contracts", &PageQuery::default()).await.unwrap().total, 1);
     assert!(downloads(&db, &s, &p.auditor, &file.sha256).await);
@@ -201,8 +217,16 @@ async fn a_secret_row_is_for_the_roles_and_people_named(db: Db) {
     assert_eq!(named.restricted_to.len(), 3);
     // A restriction naming someone unknown, or leaving the writer out, is refused at the field.
     for bad in [vec!["user:ghost".to_string()], vec!["role:employee".to_string()]] {
-        match registers::create_restricted(&db, &p.kanri, "media_ledger", &media("USB-50"), Some("極秘"), Some(&bad), T0)
-            .await
+        match registers::create_restricted(
+            &db,
+            &p.kanri,
+            "media_ledger",
+            &media("USB-50"),
+            Some("極秘"),
+            Some(&bad),
+            T0,
+        )
+        .await
         {
             Err(AppError::Rows(r)) => assert_eq!(r[0].field, "restricted_to"),
             other => panic!("{other:?}"),
@@ -212,10 +236,17 @@ async fn a_secret_row_is_for_the_roles_and_people_named(db: Db) {
         let db = db.clone();
         async move {
             let page = registers::page(&db, &a, "media_ledger", &PageQuery::default()).await.unwrap();
-            let searched = registers::page(&db, &a, "media_ledger", &PageQuery { q: "usb-99".into(), ..PageQuery::default() })
+            let searched =
+                registers::page(&db, &a, "media_ledger", &PageQuery { q: "usb-99".into(), ..PageQuery::default() })
+                    .await
+                    .unwrap();
+            let count = registers::list(&db, &a, T0)
                 .await
-                .unwrap();
-            let count = registers::list(&db, &a, T0).await.unwrap().into_iter().find(|r| r.def.key == "media_ledger").unwrap().rows;
+                .unwrap()
+                .into_iter()
+                .find(|r| r.def.key == "media_ledger")
+                .unwrap()
+                .rows;
             let export = registers::table(&db, &a, "media_ledger").await.unwrap().rows.len() as i64;
             let mut ids: Vec<String> = page.rows.iter().map(|r| r.id.clone()).collect();
             ids.sort();
@@ -248,7 +279,9 @@ async fn a_secret_row_is_for_the_roles_and_people_named(db: Db) {
         assert!(downloads(&db, &s, &p.boss, &file.sha256).await);
     }
     // Lifting the label makes the row readable again.
-    registers::update(&db, &p.kanri, "media_ledger", &secret.id, &media("USB-99"), Some("社外秘"), T0 + 2).await.unwrap();
+    registers::update(&db, &p.kanri, "media_ledger", &secret.id, &media("USB-99"), Some("社外秘"), T0 + 2)
+        .await
+        .unwrap();
     assert_eq!(seen(p.emp.clone()).await.0, 2);
 }
 on_both_engines!(a_secret_row_is_for_the_roles_and_people_named);
@@ -299,9 +332,17 @@ async fn incident_content_stays_in_the_incident(db: Db) {
     let i = incidents::report(&db, &p.emp, title, description, "2026-01-05 10:20", T0).await.unwrap();
     let i = incidents::assess(&db, &p.boss, &i.id, true, Some("internal"), "インシデントとする", T0 + 1).await.unwrap();
     let file = store_bytes(&s, &db, &p.kanri, "役員会議事録_転送ログ.txt", b"forwarded to evil", T0).await.unwrap();
-    let ev = incidents::add_evidence(&db, &p.kanri, &i.id, &file.sha256, "役員会議事録_転送ログ.txt", "転送ルールの証拠", T0 + 2)
-        .await
-        .unwrap();
+    let ev = incidents::add_evidence(
+        &db,
+        &p.kanri,
+        &i.id,
+        &file.sha256,
+        "役員会議事録_転送ログ.txt",
+        "転送ルールの証拠",
+        T0 + 2,
+    )
+    .await
+    .unwrap();
     incidents::hand_over(&db, &p.kanri, &i.id, &ev.id, "boss", "保全", T0 + 3).await.unwrap();
     let ca = incidents::raise_corrective(&db, &p.kanri, &i.id, date(2026, 1, 31), T0 + 4).await.unwrap();
 

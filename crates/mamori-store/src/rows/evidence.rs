@@ -90,11 +90,17 @@ pub async fn evidence_refs(ex: &mut Ex<'_>, org_id: &str, sha256: &str) -> Resul
         org_id,
         &pattern
     )?;
-    let incidents =
-        fetch_all!(ex, I, "SELECT incident_id AS id FROM incident_evidence WHERE org_id = $1 AND sha256 = $2", org_id, sha256)?;
+    let incidents = fetch_all!(
+        ex,
+        I,
+        "SELECT incident_id AS id FROM incident_evidence WHERE org_id = $1 AND sha256 = $2",
+        org_id,
+        sha256
+    )?;
     let duty_occurrences =
         fetch_all!(ex, I, "SELECT id FROM duty_occurrence WHERE org_id = $1 AND evidence LIKE $2", org_id, &pattern)?;
-    let m365_imports = fetch_all!(ex, I, "SELECT id FROM m365_import WHERE org_id = $1 AND sha256 = $2", org_id, sha256)?;
+    let m365_imports =
+        fetch_all!(ex, I, "SELECT id FROM m365_import WHERE org_id = $1 AND sha256 = $2", org_id, sha256)?;
     Ok(EvidenceRefs {
         requests: ids(requests),
         incidents: ids(incidents),

@@ -593,8 +593,7 @@ pub async fn set_access(
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     let a = &s.actor;
-    match registers::set_access(&state.db, a, &key, form.all("view_roles"), form.all("edit_roles"), state.now()).await
-    {
+    match registers::set_access(&state.db, a, &key, form.all("view_roles"), form.all("edit_roles"), state.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/registers/{key}/design")).into_response()),
         Err(AppError::Validation(p)) => {
             let def = registers::definition(&state.db, a, &key).await?;
