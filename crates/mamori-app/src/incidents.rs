@@ -593,14 +593,21 @@ pub struct OverdueAction {
 /// Corrective actions (rows of 是正処置報告書) due before `today` and not closed.
 pub async fn overdue_corrective(db: &Db, actor: &Actor, today: Date) -> Result<Vec<OverdueAction>, AppError> {
     actor.require(Permission::RegistersView)?;
-    let rows = {
+    // Only what the reader may read of the register (its view roles, 極秘 rows).
+    match registers::definition(db, actor, "corrective_actions").await {
+        Err(AppError::NotFound) => return Ok(vec![]),
+        other => other?,
+    };
+    let rows: Vec<rows::RegisterRowRow> = {
         let mut c = db.conn().await?;
         rows::register_rows_all(&mut c.ex(), &actor.org_id, "corrective_actions", false).await?
     };
+    let rows = rows.into_iter().filter(|r| {
+        registers::access::row_visible(actor, &r.label, &registers::access::restriction(&r.restricted_to))
+    });
     let today = today.to_string();
     let text = |v: &Map<String, Value>, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     Ok(rows
-        .into_iter()
         .filter_map(|r| {
             let v: Map<String, Value> = serde_json::from_str(&r.values_json).ok()?;
             let due = text(&v, "due");
