@@ -602,9 +602,9 @@ pub async fn overdue_corrective(db: &Db, actor: &Actor, today: Date) -> Result<V
         let mut c = db.conn().await?;
         rows::register_rows_all(&mut c.ex(), &actor.org_id, "corrective_actions", false).await?
     };
-    let rows = rows.into_iter().filter(|r| {
-        registers::access::row_visible(actor, &r.label, &registers::access::restriction(&r.restricted_to))
-    });
+    let rows = rows
+        .into_iter()
+        .filter(|r| registers::access::row_visible(actor, &r.label, &registers::access::restriction(&r.restricted_to)));
     let today = today.to_string();
     let text = |v: &Map<String, Value>, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     Ok(rows
