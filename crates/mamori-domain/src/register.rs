@@ -794,6 +794,51 @@ mod template_tests {
     use super::*;
 
     #[test]
+    fn regulation_defaults_for_who_reads_a_register() {
+        let by_key = |k: &str| templates().into_iter().find(|t| t.key == k).unwrap();
+        let managers = ["top_management", "security_manager"];
+        for k in ["nda_contracts", "leaver_pledges", "employee_pledges"] {
+            let (view, edit) = default_access(&by_key(k));
+            assert_eq!(view, managers, "{k}");
+            assert_eq!(edit, managers, "{k}");
+        }
+        let (view, edit) = default_access(&by_key("assets"));
+        assert!(!view.iter().any(|r| r == "employee") && view.len() == 4);
+        assert_eq!(edit, DEFAULT_EDIT_ROLES);
+        let (view, _) = default_access(&by_key("media_ledger"));
+        assert_eq!(view, ROLE_KEYS);
+        // A stored definition without roles (an organisation created before them) gets the
+        // template's; explicit roles win.
+        let mut old = by_key("nda_contracts");
+        old.view_roles = None;
+        old.edit_roles = None;
+        assert_eq!(default_access(&old).0, managers);
+        old.view_roles = Some(vec!["internal_auditor".into()]);
+        assert_eq!(default_access(&old).0, ["internal_auditor"]);
+        old.view_roles = Some(vec!["boss".into()]);
+        assert!(!check_definition(&old).is_empty());
+    }
+
+    #[test]
+    fn a_secret_row_is_for_the_roles_and_people_named() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(row_visible("社外秘", &[], &s(&["employee"]), "emp"));
+        assert!(!row_visible("極秘", &[], &s(&["employee", "system_admin"]), "emp"));
+        assert!(row_visible("極秘", &[], &s(&["security_manager"]), "kanri"));
+        let named = s(&["role:internal_auditor", "user:emp2"]);
+        assert!(row_visible("極秘", &named, &s(&["internal_auditor"]), "x"));
+        assert!(row_visible("極秘", &named, &s(&["employee"]), "emp2"));
+        assert!(!row_visible("極秘", &named, &s(&["employee"]), "emp"));
+        assert!(!row_visible("極秘", &named, &s(&["top_management"]), "boss"), "named means only those");
+        assert!(!row_visible("極秘", &s(&["user:"]), &s(&["employee"]), ""));
+        let people = ["emp2".to_string()].into_iter().collect();
+        assert_eq!(check_restriction(&named, &people), None);
+        assert!(check_restriction(&s(&["user:ghost"]), &people).is_some());
+        assert!(check_restriction(&s(&["role:boss"]), &people).is_some());
+        assert!(check_restriction(&s(&["emp2"]), &people).is_some());
+    }
+
+    #[test]
     fn twenty_valid_templates_for_the_named_records() {
         let t = templates();
         assert_eq!(t.len(), 20);
