@@ -123,9 +123,9 @@ async fn write(
     let everyone = register::default_access(def).0.len() == register::ROLE_KEYS.len();
     let as_json = |r: &RegisterRowRow| {
         if everyone && r.label != register::SECRET_LABEL {
-            serde_json::json!({ "values": serde_json::from_str::<Value>(&r.values_json).unwrap_or(Value::Null), "label": r.label, "deleted": r.deleted != 0, "reason": r.deleted_reason })
+            serde_json::json!({ "values": serde_json::from_str::<Value>(&r.values_json).unwrap_or(Value::Null), "label": r.label, "restricted_to": access::restriction(&r.restricted_to), "deleted": r.deleted != 0, "reason": r.deleted_reason })
         } else {
-            serde_json::json!({ "label": r.label, "deleted": r.deleted != 0, "version": r.version })
+            serde_json::json!({ "label": r.label, "restricted_to": access::restriction(&r.restricted_to), "deleted": r.deleted != 0, "version": r.version })
         }
     };
     audit::append(

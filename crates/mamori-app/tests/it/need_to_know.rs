@@ -215,6 +215,11 @@ async fn a_secret_row_is_for_the_roles_and_people_named(db: Db) {
     .await
     .unwrap();
     assert_eq!(named.restricted_to.len(), 3);
+    // Who may see it is in the audit trail (roles and login IDs), its values are not.
+    let (trail, _) = mamori_app::audit::list(&db, &p.auditor, 500, 0).await.unwrap();
+    let last = trail.iter().find(|r| r.object_id.as_deref() == Some(named.id.as_str())).unwrap();
+    let after = last.after_json.as_deref().unwrap();
+    assert!(after.contains("user:emp2") && !after.contains("USB-77"), "{after}");
     // A restriction naming someone unknown, or leaving the writer out, is refused at the field.
     for bad in [vec!["user:ghost".to_string()], vec!["role:employee".to_string()]] {
         match registers::create_restricted(
