@@ -76,6 +76,14 @@ pub async fn list(db: &Db, actor: &Actor, now: i64) -> Result<Vec<Summary>, AppE
     Ok(out)
 }
 
+/// Every register definition of the organisation, whoever may read it (names and keys for
+/// checks that must see them all).
+async fn all_defs(db: &Db, org_id: &str, now: i64) -> Result<Vec<RegisterDefRow>, AppError> {
+    ensure_templates(db, org_id, now).await?;
+    let mut c = db.conn().await?;
+    Ok(rows::register_defs(&mut c.ex(), org_id).await?)
+}
+
 /// One register's definition (with its view and edit roles); not found for a reader outside
 /// its view roles.
 pub async fn definition(db: &Db, actor: &Actor, key: &str) -> Result<RegisterDef, AppError> {
@@ -175,7 +183,9 @@ pub async fn record_homes(
     names: &[String],
     now: i64,
 ) -> Result<Vec<(String, RecordHome)>, AppError> {
-    let registers = list(db, actor, now).await?;
+    actor.require(Permission::RegistersView)?;
+    // Every register, also those the actor may not read: a record kept in one is not missing.
+    let registers = all_defs(db, &actor.org_id, now).await?;
     let docs = {
         let mut c = db.conn().await?;
         rows::list_documents(&mut c.ex(), &actor.org_id).await?
@@ -183,8 +193,8 @@ pub async fn record_homes(
     Ok(names
         .iter()
         .map(|n| {
-            let home = if let Some(r) = registers.iter().find(|r| &r.def.name == n) {
-                RecordHome::Register(r.def.key.clone())
+            let home = if let Some(r) = registers.iter().find(|r| &r.name == n) {
+                RecordHome::Register(r.key.clone())
             } else if let Some(d) = docs.iter().find(|d| &d.title == n) {
                 RecordHome::Document(d.id.clone())
             } else {
@@ -209,8 +219,8 @@ pub async fn offer(
     if name.is_empty() {
         return Err(AppError::Validation(vec![("name".into(), "field-required".into())]));
     }
-    let existing = list(db, actor, now).await?;
-    if existing.iter().any(|r| r.def.name == name) {
+    let existing = all_defs(db, &actor.org_id, now).await?;
+    if existing.iter().any(|r| r.name == name) {
         return Err(AppError::Conflict);
     }
     use sha2::Digest;

@@ -142,6 +142,10 @@ async fn nda_register_and_its_files_are_for_managers_only(db: Db) {
         .await,
         Err(AppError::NotFound)
     ));
+    // The record the regulation names is kept (in a register they may not read): not offered again.
+    let homes = registers::record_homes(&db, &p.sys, &["秘密保持契約書".to_string()], T0).await.unwrap();
+    assert_eq!(homes[0].1, registers::RecordHome::Register("nda_contracts".into()));
+    assert!(matches!(registers::offer(&db, &p.sys, "秘密保持契約書", vec![], T0).await, Err(AppError::Conflict)));
     // The managers read it; the command line (the operator's tool) reads everything.
     for a in [&p.boss, &p.kanri, &p.cli] {
         assert_eq!(registers::page(&db, a, "nda_contracts", &PageQuery::default()).await.unwrap().total, 1);
