@@ -329,6 +329,9 @@ async fn evidence_downloads_need_a_record_the_reader_may_see(db: Db) {
     let loose = store_bytes(&s, &db, &p.kanri, "memo.txt", b"loose", T0).await.unwrap();
     assert!(downloads(&db, &s, &p.kanri, &loose.sha256).await);
     assert!(!downloads(&db, &s, &p.emp, &loose.sha256).await);
+    // Uploading the same bytes again does not tell the first uploader's file name.
+    let again = store_bytes(&s, &db, &p.sys, "copy.txt", b"loose", T0).await.unwrap();
+    assert_eq!((again.sha256.as_str(), again.original_name.as_str()), (loose.sha256.as_str(), "copy.txt"));
     assert!(!downloads(&db, &s, &p.boss, &"0".repeat(64)).await);
 }
 on_both_engines!(evidence_downloads_need_a_record_the_reader_may_see);
