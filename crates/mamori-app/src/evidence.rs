@@ -128,13 +128,17 @@ async fn record(tx: &mut mamori_store::Tx, actor: &Actor, row: EvidenceRow, now:
                 "evidence",
                 Some(&row.sha256),
                 None,
-                Some(serde_json::json!({ "name": row.original_name, "size": row.size, "type": row.content_type })),
+                // No file name: a name can carry restricted content (incident evidence), and the
+                // trail is read by roles without need-to-know; the name stays in evidence_file.
+                Some(serde_json::json!({ "size": row.size, "type": row.content_type })),
             ),
             now,
         )
         .await?;
     }
-    Ok(rows::evidence(&mut tx.ex(), &actor.org_id, &row.sha256).await?.unwrap_or(row))
+    // A file stored before answers with this upload's own name and uploader: the first
+    // uploader's name is not told to someone who may not read the records holding it.
+    Ok(row)
 }
 
 /// An upload in progress.
@@ -287,9 +291,9 @@ impl EvidenceStore {
         Ok(BlockingUpload { parts: up.parts, file: std::io::BufWriter::with_capacity(1 << 20, file) })
     }
 
-    /// Reads a stored file of the organisation.
+    /// Reads a stored file of the organisation, for a reader [`may_read`] lets in (else not
+    /// found, like a file that does not exist).
     pub async fn open(&self, db: &Db, actor: &Actor, sha: &str) -> Result<(EvidenceRow, Vec<u8>), AppError> {
-        actor.require(Permission::RegistersView)?;
         if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(AppError::NotFound);
         }
@@ -297,6 +301,9 @@ impl EvidenceStore {
             let mut c = db.conn().await?;
             rows::evidence(&mut c.ex(), &actor.org_id, sha).await?.ok_or(AppError::NotFound)?
         };
+        if !may_read(db, actor, &row).await? {
+            return Err(AppError::NotFound);
+        }
         let bytes = tokio::fs::read(path_of(&self.dir, sha)).await.map_err(io)?;
         Ok((row, bytes))
     }
@@ -335,6 +342,38 @@ impl Upload {
         tx.commit().await?;
         Ok(row)
     }
+}
+
+/// Who may read evidence file `file`: someone who may see a record that references it, each
+/// capability deciding for its own records — a register row they may read (the register's view
+/// roles and the row's 極秘 restriction), a request they may see, an incident they have access
+/// to, a duty completion (`duties.view`), a Microsoft 365 import (the audit-log roles,
+/// `audit.view`) — or the person who uploaded it. Controlled documents do not reference
+/// evidence files. The command line reads everything.
+pub async fn may_read(db: &Db, actor: &Actor, file: &EvidenceRow) -> Result<bool, AppError> {
+    // The uploader is recorded by login ID; the command line's uploads ("cli") are no one's.
+    let uploader = file.uploaded_by == actor.label && file.uploaded_by != Actor::cli(&actor.org_id).label;
+    if actor.user_id.is_none() || (uploader && file.org_id == actor.org_id) {
+        return Ok(true);
+    }
+    let sha = file.sha256.as_str();
+    let refs = {
+        let mut c = db.conn().await?;
+        rows::evidence_refs(&mut c.ex(), &actor.org_id, sha).await?
+    };
+    if !refs.m365_imports.is_empty() && actor.grants.has(Permission::AuditView) {
+        return Ok(true);
+    }
+    if !refs.duty_occurrences.is_empty() && actor.grants.has(Permission::DutiesView) {
+        return Ok(true);
+    }
+    if crate::incidents::may_see_any(db, actor, &refs.incidents).await? {
+        return Ok(true);
+    }
+    if crate::requests::may_see_any(db, actor, &refs.requests).await? {
+        return Ok(true);
+    }
+    crate::registers::access::may_read_file(db, actor, sha).await
 }
 
 /// Stores bytes already in memory (CLI, tests).

@@ -12,7 +12,6 @@
 //! permissions, decide this, so a system administrator holding every permission is not let in.
 
 use crate::audit::{self, Entry};
-use crate::error::internal;
 use crate::outbox::Mail;
 use crate::{Actor, AppError, new_id, registers};
 use jiff::civil::Date;
@@ -25,6 +24,18 @@ use serde_json::{Map, Value};
 
 /// Variants of an incident (5.24 I.).
 pub const VARIANTS: [&str; 2] = ["customer_site", "internal"];
+
+/// The incident's number as people see it (INC-0003): what the audit trail names an incident
+/// by, never its title, description or evidence names (the trail is read by システム管理者 and
+/// 内部監査員, who have no need-to-know access).
+pub fn number_label(n: i64) -> String {
+    format!("INC-{n:04}")
+}
+
+/// The neutral audit content of a change to incident `number` (ids and numbers only).
+fn neutral(number: i64, what: &str) -> Value {
+    serde_json::json!({ "incident": number_label(number), "summary": format!("インシデント {} {what}", number_label(number)) })
+}
 
 fn is_manager(actor: &Actor) -> bool {
     actor.role_keys.iter().any(|r| r == ROLE_TOP_MANAGEMENT || r == ROLE_SECURITY_MANAGER)
@@ -104,7 +115,15 @@ async fn save(
             "incident",
             Some(&before.id),
             Some(serde_json::json!({"state": before.state})),
-            Some(serde_json::json!({"state": result.state, "kind": ev.kind, "evidence_id": ev.evidence_id})),
+            Some({
+                let mut v = neutral(before.number, "を更新");
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("state".into(), Value::from(result.state.clone()));
+                    o.insert("kind".into(), Value::from(ev.kind.clone()));
+                    o.insert("evidence_id".into(), serde_json::json!(ev.evidence_id));
+                }
+                v
+            }),
         ),
         now,
     )
@@ -157,14 +176,7 @@ pub async fn report(
     rows::insert_incident_event(&mut tx.ex(), &event(actor, &i.id, "report", None, &i.description, now)).await?;
     audit::append(
         &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Create,
-            "incident",
-            Some(&i.id),
-            None,
-            Some(serde_json::json!({"number": i.number, "title": i.title})),
-        ),
+        Entry::by(actor, AuditAction::Create, "incident", Some(&i.id), None, Some(neutral(i.number, "を報告"))),
         now,
     )
     .await?;
@@ -296,7 +308,20 @@ pub async fn notify(
     rows::insert_incident_event(&mut tx.ex(), &event(actor, id, "notify", None, &names.join(", "), now)).await?;
     audit::append(
         &mut tx,
-        Entry::by(actor, AuditAction::Update, "incident", Some(id), None, Some(serde_json::json!({"notified": names}))),
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "incident",
+            Some(id),
+            None,
+            Some({
+                let mut v = neutral(i.number, "の関係者に通知");
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("notified".into(), serde_json::json!(names));
+                }
+                v
+            }),
+        ),
         now,
     )
     .await?;
@@ -346,7 +371,7 @@ pub async fn add_evidence(
             "incident_evidence",
             Some(&e.id),
             None,
-            Some(serde_json::to_value(&e).map_err(internal)?),
+            Some(neutral(i.number, "に証拠を受領")),
         ),
         now,
     )
@@ -367,6 +392,14 @@ pub async fn hand_over(
 ) -> Result<(), AppError> {
     required("holder", to)?;
     let i = open_with_access(db, actor, id).await?;
+    // Only this incident's evidence changes hands here.
+    let mine = {
+        let mut c = db.conn().await?;
+        rows::incident_evidence(&mut c.ex(), &actor.org_id, &i.id).await?.iter().any(|e| e.id == evidence_id)
+    };
+    if !mine {
+        return Err(AppError::Validation(vec![("evidence".into(), "incident-evidence-not-of-incident".into())]));
+    }
     let mut tx = db.begin().await?;
     if rows::set_evidence_holder(&mut tx.ex(), &actor.org_id, evidence_id, to.trim()).await? == 0 {
         return Err(AppError::NotFound);
@@ -381,7 +414,7 @@ pub async fn hand_over(
             "incident_evidence",
             Some(evidence_id),
             None,
-            Some(serde_json::json!({"holder": to.trim()})),
+            Some(neutral(i.number, "の証拠の保管者を変更")),
         ),
         now,
     )
@@ -442,7 +475,15 @@ pub async fn raise_corrective(db: &Db, actor: &Actor, id: &str, due: Date, now: 
     let mut v = Map::new();
     v.insert("report_no".into(), Value::from(format!("CA-INC-{:04}", before.number)));
     v.insert("source".into(), Value::from("インシデント"));
-    v.insert("nonconformity".into(), Value::from(format!("{}\n{}", before.title, before.description)));
+    // The register is read by every employee: the incident's title and description stay in
+    // the incident (need-to-know); the row names the incident by number only.
+    v.insert(
+        "nonconformity".into(),
+        Value::from(format!(
+            "インシデント {} に起因する是正処置（詳細はインシデント記録を参照）",
+            number_label(before.number)
+        )),
+    );
     v.insert("owner".into(), Value::from(actor.label.clone()));
     v.insert("due".into(), Value::from(due.to_string()));
     let p = registers::prepare_create(db, actor, "corrective_actions", &v, None, now).await?;
@@ -552,14 +593,21 @@ pub struct OverdueAction {
 /// Corrective actions (rows of 是正処置報告書) due before `today` and not closed.
 pub async fn overdue_corrective(db: &Db, actor: &Actor, today: Date) -> Result<Vec<OverdueAction>, AppError> {
     actor.require(Permission::RegistersView)?;
-    let rows = {
+    // Only what the reader may read of the register (its view roles, 極秘 rows).
+    match registers::definition(db, actor, "corrective_actions").await {
+        Err(AppError::NotFound) => return Ok(vec![]),
+        other => other?,
+    };
+    let rows: Vec<rows::RegisterRowRow> = {
         let mut c = db.conn().await?;
         rows::register_rows_all(&mut c.ex(), &actor.org_id, "corrective_actions", false).await?
     };
+    let rows = rows
+        .into_iter()
+        .filter(|r| registers::access::row_visible(actor, &r.label, &registers::access::restriction(&r.restricted_to)));
     let today = today.to_string();
     let text = |v: &Map<String, Value>, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     Ok(rows
-        .into_iter()
         .filter_map(|r| {
             let v: Map<String, Value> = serde_json::from_str(&r.values_json).ok()?;
             let due = text(&v, "due");
@@ -574,19 +622,11 @@ pub async fn overdue_corrective(db: &Db, actor: &Actor, today: Date) -> Result<V
         .collect())
 }
 
-/// Whether the actor may download the stored file `sha256`: a file taken in as incident
-/// evidence is for those with access to one of its incidents; other files follow the evidence
-/// store's own rule.
-pub async fn may_download(db: &Db, actor: &Actor, sha256: &str) -> Result<bool, AppError> {
-    let ids = {
-        let mut c = db.conn().await?;
-        rows::incidents_with_evidence(&mut c.ex(), &actor.org_id, sha256).await?
-    };
-    if ids.is_empty() {
-        return Ok(true);
-    }
-    for id in ids {
-        if has_access(db, actor, &id).await? {
+/// Whether the actor has access to one of `incident_ids` (the incident part of "who may read
+/// evidence X": a file taken in as incident evidence is for those with access).
+pub async fn may_see_any(db: &Db, actor: &Actor, incident_ids: &[String]) -> Result<bool, AppError> {
+    for id in incident_ids {
+        if has_access(db, actor, id).await? {
             return Ok(true);
         }
     }

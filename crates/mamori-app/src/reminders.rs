@@ -214,10 +214,11 @@ async fn queue_request_notices(
     }
     let top = with_roles(&[mamori_domain::permission::ROLE_TOP_MANAGEMENT.to_string()]);
     for i in &incidents {
-        let args = [("number", format!("INC-{:04}", i.number)), ("title", i.title.clone())];
+        // The number only: the outbox is read by administrators without need-to-know access.
+        let args = [("number", crate::incidents::number_label(i.number))];
         let body = format!(
             "{}\n\n{}\n\n{}\n",
-            text.text("mail-incident-body", &args),
+            text.text("mail-incident-body-neutral", &args),
             link(format!("/incidents/{}", i.id)),
             text.text("mail-footer", &[])
         );

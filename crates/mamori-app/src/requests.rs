@@ -120,6 +120,8 @@ fn as_register(t: &RequestType) -> RegisterDef {
         label: "社外秘".into(),
         default_sort: None,
         fields: t.fields.clone(),
+        view_roles: None,
+        edit_roles: None,
     }
 }
 
@@ -469,6 +471,17 @@ pub async fn get(
     };
     let types = types(db, actor).await?;
     let t = types.iter().find(|t| t.key == r.type_key);
+    if !may_see(actor, &r, t) {
+        return Err(AppError::Forbidden);
+    }
+    let earlier: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
+    let v = view_of(r, t, &workflows()?, actor, &earlier, today);
+    Ok((v, events))
+}
+
+/// Whether the actor may see a request: its requester, whoever holds one of its type's roles,
+/// and auditors (`audit.view`).
+fn may_see(actor: &Actor, r: &rows::RequestRow, t: Option<&RequestType>) -> bool {
     let involved = t.is_some_and(|t| {
         t.approver_roles
             .iter()
@@ -477,10 +490,23 @@ pub async fn get(
             .any(|x| actor.role_keys.contains(x))
     });
     let me = actor.user_id.as_deref().unwrap_or_default();
-    let earlier: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
-    let v = view_of(r, t, &workflows()?, actor, &earlier, today);
-    if v.request.requester_id != me && !involved && !actor.grants.has(Permission::AuditView) {
-        return Err(AppError::Forbidden);
+    r.requester_id == me || involved || actor.grants.has(Permission::AuditView)
+}
+
+/// Whether the actor may see one of `request_ids` (the request part of "who may read evidence
+/// X": a request's attachments are for those who may see the request).
+pub async fn may_see_any(db: &Db, actor: &Actor, request_ids: &[String]) -> Result<bool, AppError> {
+    if request_ids.is_empty() || !actor.grants.has(Permission::RequestsUse) {
+        return Ok(false);
     }
-    Ok((v, events))
+    let types = types(db, actor).await?;
+    let mut c = db.conn().await?;
+    for id in request_ids {
+        if let Some(r) = rows::request(&mut c.ex(), &actor.org_id, id).await?
+            && may_see(actor, &r, types.iter().find(|t| t.key == r.type_key))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

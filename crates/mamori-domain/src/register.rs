@@ -137,6 +137,86 @@ pub struct RegisterDef {
     pub default_sort: Option<String>,
     /// Fields in display order.
     pub fields: Vec<FieldDef>,
+    /// Roles whose holders may read the rows (with `registers.view`); `None`: the default
+    /// ([`default_access`]). Need-to-know, 5.12 / 8.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_roles: Option<Vec<String>>,
+    /// Roles whose holders may change the rows (with `registers.edit`); `None`: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit_roles: Option<Vec<String>>,
+}
+
+/// The five role keys, in the regulation's order.
+pub const ROLE_KEYS: [&str; 5] = ["top_management", "security_manager", "system_admin", "internal_auditor", "employee"];
+
+/// The roles that hold `registers.edit` by default (the register default for editing).
+pub const DEFAULT_EDIT_ROLES: [&str; 3] = ["top_management", "security_manager", "system_admin"];
+
+/// Who may see a 極秘 row whose `restricted_to` names nobody.
+pub const SECRET_DEFAULT_ROLES: [&str; 2] = ["top_management", "security_manager"];
+
+/// The label that restricts a row to named roles or people.
+pub const SECRET_LABEL: &str = "極秘";
+
+/// The view and edit roles of a register: its own when set, else the template's for its
+/// key, else every role reads and the roles holding `registers.edit` by default edit. Defaults
+/// of the regulation: NDAs and pledges for 経営責任者 and 情報セキュリティ管理者 only; the risk
+/// assessment (情報資産リスクアセスメント表) not for employees.
+pub fn default_access(def: &RegisterDef) -> (Vec<String>, Vec<String>) {
+    let template = if def.view_roles.is_none() || def.edit_roles.is_none() {
+        TEMPLATES.iter().find(|t| t.key == def.key)
+    } else {
+        None
+    };
+    let pick = |own: &Option<Vec<String>>, tpl: Option<&Option<Vec<String>>>, fallback: &[&str]| {
+        own.clone()
+            .or_else(|| tpl.and_then(|t| t.clone()))
+            .unwrap_or_else(|| fallback.iter().map(|s| s.to_string()).collect())
+    };
+    (
+        pick(&def.view_roles, template.map(|t| &t.view_roles), &ROLE_KEYS),
+        pick(&def.edit_roles, template.map(|t| &t.edit_roles), &DEFAULT_EDIT_ROLES),
+    )
+}
+
+/// The definition with its view and edit roles filled in ([`default_access`]).
+pub fn with_access(mut def: RegisterDef) -> RegisterDef {
+    let (v, e) = default_access(&def);
+    def.view_roles = Some(v);
+    def.edit_roles = Some(e);
+    def
+}
+
+/// Whether someone holding `roles` (and logged in as `login`) may see a row with `label` and
+/// `restricted_to` (entries `role:KEY` or `user:LOGIN`). Only 極秘 rows are restricted; one
+/// naming nobody is for [`SECRET_DEFAULT_ROLES`].
+pub fn row_visible(label: &str, restricted_to: &[String], roles: &[String], login: &str) -> bool {
+    if label != SECRET_LABEL {
+        return true;
+    }
+    if restricted_to.is_empty() {
+        return roles.iter().any(|r| SECRET_DEFAULT_ROLES.contains(&r.as_str()));
+    }
+    restricted_to.iter().any(|e| match e.split_once(':') {
+        Some(("role", k)) => roles.iter().any(|r| r == k),
+        Some(("user", l)) => !login.is_empty() && l == login,
+        _ => false,
+    })
+}
+
+/// Problems with a row restriction list (unknown roles or people, bad entries), as i18n keys.
+pub fn check_restriction(restricted_to: &[String], people: &BTreeSet<String>) -> Option<&'static str> {
+    for e in restricted_to {
+        let ok = match e.split_once(':') {
+            Some(("role", k)) => ROLE_KEYS.contains(&k),
+            Some(("user", l)) => people.contains(l),
+            _ => false,
+        };
+        if !ok {
+            return Some("field-not-a-choice");
+        }
+    }
+    None
 }
 
 fn default_label() -> String {
@@ -480,6 +560,16 @@ pub fn check_definition(def: &RegisterDef) -> Vec<String> {
             problems.push(format!("{c} is not an Annex A control"));
         }
     }
+    for (what, roles) in [("view", &def.view_roles), ("edit", &def.edit_roles)] {
+        if let Some(roles) = roles {
+            if roles.is_empty() {
+                problems.push(format!("{what} roles must name at least one role"));
+            }
+            for r in roles.iter().filter(|r| !ROLE_KEYS.contains(&r.as_str())) {
+                problems.push(format!("{r:?} is not a role"));
+            }
+        }
+    }
     problems
 }
 
@@ -516,6 +606,8 @@ mod tests {
             label: "社外秘".into(),
             default_sort: None,
             fields,
+            view_roles: None,
+            edit_roles: None,
         }
     }
 
@@ -690,12 +782,61 @@ mod tests {
 /// The 20 register templates for the records the regulation names (情報資産リスクアセスメント表,
 /// 媒体管理台帳, …), shipped as data.
 pub fn templates() -> Vec<RegisterDef> {
-    serde_json::from_str(include_str!("../data/register_templates.json")).unwrap_or_default()
+    TEMPLATES.clone()
 }
+
+static TEMPLATES: std::sync::LazyLock<Vec<RegisterDef>> = std::sync::LazyLock::new(|| {
+    serde_json::from_str(include_str!("../data/register_templates.json")).unwrap_or_default()
+});
 
 #[cfg(test)]
 mod template_tests {
     use super::*;
+
+    #[test]
+    fn regulation_defaults_for_who_reads_a_register() {
+        let by_key = |k: &str| templates().into_iter().find(|t| t.key == k).unwrap();
+        let managers = ["top_management", "security_manager"];
+        for k in ["nda_contracts", "leaver_pledges", "employee_pledges"] {
+            let (view, edit) = default_access(&by_key(k));
+            assert_eq!(view, managers, "{k}");
+            assert_eq!(edit, managers, "{k}");
+        }
+        let (view, edit) = default_access(&by_key("assets"));
+        assert!(!view.iter().any(|r| r == "employee") && view.len() == 4);
+        assert_eq!(edit, DEFAULT_EDIT_ROLES);
+        let (view, _) = default_access(&by_key("media_ledger"));
+        assert_eq!(view, ROLE_KEYS);
+        // A stored definition without roles (an organisation created before them) gets the
+        // template's; explicit roles win.
+        let mut old = by_key("nda_contracts");
+        old.view_roles = None;
+        old.edit_roles = None;
+        assert_eq!(default_access(&old).0, managers);
+        old.view_roles = Some(vec!["internal_auditor".into()]);
+        assert_eq!(default_access(&old).0, ["internal_auditor"]);
+        old.view_roles = Some(vec!["boss".into()]);
+        assert!(!check_definition(&old).is_empty());
+    }
+
+    #[test]
+    fn a_secret_row_is_for_the_roles_and_people_named() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(row_visible("社外秘", &[], &s(&["employee"]), "emp"));
+        assert!(!row_visible("極秘", &[], &s(&["employee", "system_admin"]), "emp"));
+        assert!(row_visible("極秘", &[], &s(&["security_manager"]), "kanri"));
+        let named = s(&["role:internal_auditor", "user:emp2"]);
+        assert!(row_visible("極秘", &named, &s(&["internal_auditor"]), "x"));
+        assert!(row_visible("極秘", &named, &s(&["employee"]), "emp2"));
+        assert!(!row_visible("極秘", &named, &s(&["employee"]), "emp"));
+        assert!(!row_visible("極秘", &named, &s(&["top_management"]), "boss"), "named means only those");
+        assert!(!row_visible("極秘", &s(&["user:"]), &s(&["employee"]), ""));
+        let people = ["emp2".to_string()].into_iter().collect();
+        assert_eq!(check_restriction(&named, &people), None);
+        assert!(check_restriction(&s(&["user:ghost"]), &people).is_some());
+        assert!(check_restriction(&s(&["role:boss"]), &people).is_some());
+        assert!(check_restriction(&s(&["emp2"]), &people).is_some());
+    }
 
     #[test]
     fn twenty_valid_templates_for_the_named_records() {

@@ -1,7 +1,7 @@
 //! Register definitions: the 20 templates, the designer, and registers offered for the
 //! records the regulation names.
 
-use super::internal;
+use super::{access, internal};
 use crate::audit::{self, Entry};
 use crate::{Actor, AppError};
 use mamori_domain::audit::AuditAction;
@@ -51,29 +51,53 @@ pub async fn ensure_templates(db: &Db, org_id: &str, now: i64) -> Result<(), App
     Ok(())
 }
 
-/// The organisation's registers with row counts.
+/// The organisation's registers the actor may read, with the live rows they may see counted
+/// (a register one may not read is not listed).
 pub async fn list(db: &Db, actor: &Actor, now: i64) -> Result<Vec<Summary>, AppError> {
     actor.require(Permission::RegistersView)?;
     ensure_templates(db, &actor.org_id, now).await?;
     let mut c = db.conn().await?;
     let defs = rows::register_defs(&mut c.ex(), &actor.org_id).await?;
     let counts = rows::register_counts(&mut c.ex(), &actor.org_id).await?;
-    defs.into_iter()
-        .map(|d| {
-            let def: RegisterDef = serde_json::from_str(&d.def_json).map_err(internal)?;
-            let n = counts.iter().find(|(k, _)| *k == d.key).map(|(_, n)| *n).unwrap_or(0);
-            Ok(Summary { def, rows: n })
-        })
-        .collect()
+    let secret = rows::register_secret_rows(&mut c.ex(), &actor.org_id).await?;
+    let mut out = Vec::new();
+    for d in defs {
+        let def = register::with_access(serde_json::from_str(&d.def_json).map_err(internal)?);
+        if !access::may_view(actor, &def) {
+            continue;
+        }
+        let n = counts.iter().find(|(k, _)| *k == d.key).map(|(_, n)| *n).unwrap_or(0);
+        let hidden = secret
+            .iter()
+            .filter(|(k, r)| *k == d.key && !access::row_visible(actor, "極秘", &access::restriction(r)))
+            .count();
+        out.push(Summary { def, rows: n - i64::try_from(hidden).unwrap_or(0) });
+    }
+    Ok(out)
 }
 
-/// One register's definition.
+/// Every register definition of the organisation, whoever may read it (names and keys for
+/// checks that must see them all).
+async fn all_defs(db: &Db, org_id: &str, now: i64) -> Result<Vec<RegisterDefRow>, AppError> {
+    ensure_templates(db, org_id, now).await?;
+    let mut c = db.conn().await?;
+    Ok(rows::register_defs(&mut c.ex(), org_id).await?)
+}
+
+/// One register's definition (with its view and edit roles); not found for a reader outside
+/// its view roles.
 pub async fn definition(db: &Db, actor: &Actor, key: &str) -> Result<RegisterDef, AppError> {
     actor.require(Permission::RegistersView)?;
-    definition_unchecked(db, &actor.org_id, key).await
+    let def = definition_unchecked(db, &actor.org_id, key).await?;
+    access::require_view(actor, &def)?;
+    Ok(def)
 }
 
 pub(super) async fn definition_unchecked(db: &Db, org_id: &str, key: &str) -> Result<RegisterDef, AppError> {
+    definition_stored(db, org_id, key).await.map(register::with_access)
+}
+
+async fn definition_stored(db: &Db, org_id: &str, key: &str) -> Result<RegisterDef, AppError> {
     let mut c = db.conn().await?;
     let d = rows::register_defs(&mut c.ex(), org_id).await?.into_iter().find(|d| d.key == key);
     match d {
@@ -99,6 +123,16 @@ pub async fn define(db: &Db, actor: &Actor, def: RegisterDef, now: i64) -> Resul
     let problems = register::check_definition(&def);
     if !problems.is_empty() {
         return Err(AppError::Blocked(problems.join("; ")));
+    }
+    // A register one may not read cannot be redesigned (nor its roles changed) by one, and a
+    // designer cannot lock themselves out of what they design.
+    match definition_stored(db, &actor.org_id, &def.key).await {
+        Ok(current) if !access::may_view(actor, &current) => return Err(AppError::NotFound),
+        Ok(_) | Err(AppError::NotFound) => {}
+        Err(e) => return Err(e),
+    }
+    if !access::may_view(actor, &def) {
+        return Err(AppError::Validation(vec![("view_roles".into(), "register-restriction-excludes-you".into())]));
     }
     let mut tx = db.begin().await?;
     rows::upsert_register_def(
@@ -149,7 +183,9 @@ pub async fn record_homes(
     names: &[String],
     now: i64,
 ) -> Result<Vec<(String, RecordHome)>, AppError> {
-    let registers = list(db, actor, now).await?;
+    actor.require(Permission::RegistersView)?;
+    // Every register, also those the actor may not read: a record kept in one is not missing.
+    let registers = all_defs(db, &actor.org_id, now).await?;
     let docs = {
         let mut c = db.conn().await?;
         rows::list_documents(&mut c.ex(), &actor.org_id).await?
@@ -157,8 +193,8 @@ pub async fn record_homes(
     Ok(names
         .iter()
         .map(|n| {
-            let home = if let Some(r) = registers.iter().find(|r| &r.def.name == n) {
-                RecordHome::Register(r.def.key.clone())
+            let home = if let Some(r) = registers.iter().find(|r| &r.name == n) {
+                RecordHome::Register(r.key.clone())
             } else if let Some(d) = docs.iter().find(|d| &d.title == n) {
                 RecordHome::Document(d.id.clone())
             } else {
@@ -183,8 +219,8 @@ pub async fn offer(
     if name.is_empty() {
         return Err(AppError::Validation(vec![("name".into(), "field-required".into())]));
     }
-    let existing = list(db, actor, now).await?;
-    if existing.iter().any(|r| r.def.name == name) {
+    let existing = all_defs(db, &actor.org_id, now).await?;
+    if existing.iter().any(|r| r.name == name) {
         return Err(AppError::Conflict);
     }
     use sha2::Digest;
@@ -201,5 +237,31 @@ pub async fn offer(
         ]
     }))
     .map_err(internal)?;
+    define(db, actor, def, now).await
+}
+
+/// Sets who may read and who may change a register's rows (role keys; `registers.design`,
+/// audited with the definition). Unknown roles, an empty list, or a list that would lock the
+/// caller out are refused at the field.
+pub async fn set_access(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    view_roles: Vec<String>,
+    edit_roles: Vec<String>,
+    now: i64,
+) -> Result<RegisterDef, AppError> {
+    actor.require(Permission::RegistersDesign)?;
+    let mut def = definition(db, actor, key).await?;
+    for (field, roles) in [("view_roles", &view_roles), ("edit_roles", &edit_roles)] {
+        if roles.is_empty() {
+            return Err(AppError::Validation(vec![(field.into(), "field-required".into())]));
+        }
+        if roles.iter().any(|r| !register::ROLE_KEYS.contains(&r.as_str())) {
+            return Err(AppError::Validation(vec![(field.into(), "field-not-a-choice".into())]));
+        }
+    }
+    def.view_roles = Some(view_roles);
+    def.edit_roles = Some(edit_roles);
     define(db, actor, def, now).await
 }

@@ -3,7 +3,7 @@
 
 use super::defs::definition;
 use super::row::{context, insert_history, new_row, search_text};
-use super::{ID_COLUMN, LABEL_COLUMN};
+use super::{ID_COLUMN, LABEL_COLUMN, access};
 use crate::audit::{self, Entry};
 use crate::error::RowProblem;
 use crate::export::{Cell, Table};
@@ -20,10 +20,15 @@ use std::collections::BTreeSet;
 /// The register as an export table: ID, every field, the label.
 pub async fn table(db: &Db, actor: &Actor, key: &str) -> Result<Table, AppError> {
     let def = definition(db, actor, key).await?;
-    let rows = {
+    let rows: Vec<RegisterRowRow> = {
         let mut c = db.conn().await?;
         rows::register_rows_all(&mut c.ex(), &actor.org_id, key, false).await?
     };
+    // Only the rows the reader may see (極秘 rows are restricted to named roles or people).
+    let rows: Vec<RegisterRowRow> = rows
+        .into_iter()
+        .filter(|r| access::row_visible(actor, &r.label, &access::restriction(&r.restricted_to)))
+        .collect();
     let mut columns = vec![(ID_COLUMN.to_string(), 38.0)];
     columns.extend(def.fields.iter().map(|f| (f.label.clone(), if f.ty == FieldType::LongText { 40.0 } else { 16.0 })));
     columns.push((LABEL_COLUMN.to_string(), 8.0));
@@ -259,6 +264,7 @@ pub async fn import(
 ) -> Result<ImportReport, AppError> {
     actor.require(Permission::RegistersEdit)?;
     let def = definition(db, actor, key).await?;
+    access::require_edit(actor, &def)?;
     let grid = read_grid(file_name, bytes)?;
     // The header row is the one (among the first ten) naming the most fields.
     let matches = |row: &Vec<String>| {
@@ -328,7 +334,16 @@ pub async fn import(
         let line = i + 1;
         let cell = |c: Option<usize>| c.and_then(|c| raw.get(c)).map(|s| s.trim().to_string()).unwrap_or_default();
         let id = cell(id_col);
-        let current = if id.is_empty() { None } else { existing.iter().find(|r| r.id == id).cloned() };
+        // A row the importer may not see is unknown to them.
+        let current = if id.is_empty() {
+            None
+        } else {
+            existing
+                .iter()
+                .find(|r| r.id == id)
+                .filter(|r| access::row_visible(actor, &r.label, &access::restriction(&r.restricted_to)))
+                .cloned()
+        };
         if !id.is_empty() && current.is_none() {
             problems_all.push(RowProblem {
                 row: line,

@@ -2,7 +2,7 @@
 //! rebuilt when the register's `data_version` changes.
 
 use super::defs::definition;
-use super::{RowView, internal, view};
+use super::{RowView, access, internal, view};
 use crate::{Actor, AppError};
 use mamori_domain::permission::Permission;
 use mamori_domain::register::{self, FieldDef, FieldType, RegisterDef};
@@ -20,6 +20,8 @@ struct Index {
     version: i64,
     def: RegisterDef,
     rows: Vec<(Arc<RowView>, String, i64)>,
+    /// Whether any row is 極秘 (only then are rows filtered by their reader).
+    any_secret: bool,
     /// Row positions sorted by a field (ascending), computed on first use.
     sorted: Mutex<HashMap<String, Arc<Vec<usize>>>>,
     /// Positions matching recent (query, deleted, sort) requests; bounded, dropped with the index.
@@ -102,9 +104,11 @@ async fn index(db: &Db, org_id: &str, key: &str) -> Result<Arc<Index>, AppError>
     let all = rows::register_rows_all(&mut c.ex(), org_id, key, true).await?;
     // A write committed between reading the version and the rows leaves an index newer than
     // its version: the next request sees a new version and rebuilds. Never stale for long.
+    let any_secret = all.iter().any(|r| r.label == register::SECRET_LABEL);
     let ix = Arc::new(Index {
         version,
         def,
+        any_secret,
         rows: all
             .into_iter()
             .map(|r| {
@@ -155,7 +159,9 @@ pub struct PageQuery {
     pub deleted: bool,
 }
 
-/// Lists a page of a register.
+/// Lists a page of a register: only a register the actor may read, and only the rows they may
+/// see (search and sort results are cached for all readers; the 極秘 rows a reader may not see
+/// are filtered out after, so totals and pages count only visible rows).
 pub async fn page(db: &Db, actor: &Actor, key: &str, pq: &PageQuery) -> Result<Page, AppError> {
     actor.require(Permission::RegistersView)?;
     let ix = match index(db, &actor.org_id, key).await {
@@ -166,6 +172,7 @@ pub async fn page(db: &Db, actor: &Actor, key: &str, pq: &PageQuery) -> Result<P
         }
         other => other?,
     };
+    access::require_view(actor, &ix.def)?;
     let def = &ix.def;
     let (desc, field) = match pq.sort.strip_prefix('-') {
         Some(f) => (true, f),
@@ -219,6 +226,18 @@ pub async fn page(db: &Db, actor: &Actor, key: &str, pq: &PageQuery) -> Result<P
             }
             order
         }
+    };
+    let order: Arc<Vec<usize>> = if ix.any_secret {
+        let visible = |i: &&usize| {
+            ix.rows.get(**i).is_some_and(|(r, _, _)| access::row_visible(actor, &r.label, &r.restricted_to))
+        };
+        if order.iter().all(|i| visible(&i)) {
+            order
+        } else {
+            Arc::new(order.iter().filter(visible).copied().collect())
+        }
+    } else {
+        order
     };
     let total = i64::try_from(order.len()).unwrap_or(i64::MAX);
     let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);

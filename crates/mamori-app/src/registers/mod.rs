@@ -6,25 +6,29 @@
 //! `row` the row writes and their history, `index` the in-memory list index, and
 //! `import_export` the xlsx/CSV exchange. This module keeps the shared row view and checks.
 
+pub mod access;
 mod defs;
 mod import_export;
 mod index;
 mod row;
 
-pub use defs::{RecordHome, Summary, define, definition, ensure_templates, list, offer, record_homes};
+pub use defs::{RecordHome, Summary, define, definition, ensure_templates, list, offer, record_homes, set_access};
 pub use import_export::{
     ImportReport, MAX_CELL_CHARS, MAX_IMPORT_CELLS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, import, parse_csv, read_grid,
     table,
 };
 pub use index::{Page, PageQuery, page};
 pub use row::{
-    HistoryEntry, Prepared, apply, attach, create, delete, get, history, prepare_create, prepare_patch, restore, update,
+    HistoryEntry, Prepared, apply, attach, create, create_restricted, delete, get, history, prepare_create,
+    prepare_patch, restore, update, update_restricted,
 };
 
+use crate::Actor;
 use crate::AppError;
 use crate::error::RowProblem;
 use crate::error::internal;
 use mamori_domain::register::{self, LABELS};
+use mamori_store::Db;
 use mamori_store::rows::RegisterRowRow;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -53,6 +57,9 @@ pub struct RowView {
     pub updated_at: i64,
     /// By whom.
     pub updated_by: String,
+    /// Who may see it when it is 極秘 (`role:KEY` / `user:LOGIN`; none named: 経営責任者 and
+    /// 情報セキュリティ管理者).
+    pub restricted_to: Vec<String>,
 }
 
 fn view(r: RegisterRowRow) -> RowView {
@@ -65,6 +72,7 @@ fn view(r: RegisterRowRow) -> RowView {
         version: r.version,
         updated_at: r.updated_at,
         updated_by: r.updated_by,
+        restricted_to: access::restriction(&r.restricted_to),
     }
 }
 
@@ -74,6 +82,32 @@ pub fn problems(errors: Vec<register::FieldError>, row: usize) -> AppError {
         errors.into_iter().map(|e| RowProblem { row, column: e.label, field: e.field, message: e.message }).collect(),
     )
 }
+
+/// Checks a row restriction (known roles and people) and that the writer can still see the row.
+async fn check_restriction(db: &Db, actor: &Actor, label: &str, restricted_to: &[String]) -> Result<(), AppError> {
+    let bad = |message: &str| {
+        Err(AppError::Rows(vec![RowProblem {
+            row: 0,
+            column: RESTRICTED_COLUMN.into(),
+            field: "restricted_to".into(),
+            message: message.into(),
+        }]))
+    };
+    let people: std::collections::BTreeSet<String> = {
+        let mut c = db.conn().await?;
+        mamori_store::rows::list_users(&mut c.ex(), &actor.org_id).await?.into_iter().map(|u| u.login_id).collect()
+    };
+    if let Some(m) = register::check_restriction(restricted_to, &people) {
+        return bad(m);
+    }
+    if !access::row_visible(actor, label, restricted_to) {
+        return bad("register-restriction-excludes-you");
+    }
+    Ok(())
+}
+
+/// Column header of a row's restriction (the row page and errors).
+pub const RESTRICTED_COLUMN: &str = "閲覧制限";
 
 fn check_label(label: &str) -> Result<(), AppError> {
     if LABELS.contains(&label) {

@@ -2,7 +2,7 @@
 //! differences, and the prepared writes a request's transition applies in its transaction.
 
 use super::defs::{definition, definition_unchecked};
-use super::{LABEL_COLUMN, RowView, check_label, internal, problems, view};
+use super::{LABEL_COLUMN, RowView, access, check_label, check_restriction, internal, problems, view};
 use crate::audit::{self, Entry};
 use crate::{Actor, AppError, new_id};
 use mamori_domain::audit::AuditAction;
@@ -69,13 +69,14 @@ pub(super) fn search_text(def: &RegisterDef, values: &Map<String, Value>) -> Str
         .join(" \u{1f} ")
 }
 
-/// One row.
+/// One row (not found outside the register's view roles or the row's restriction).
 pub async fn get(db: &Db, actor: &Actor, key: &str, id: &str) -> Result<RowView, AppError> {
-    actor.require(Permission::RegistersView)?;
+    definition(db, actor, key).await?;
     let mut c = db.conn().await?;
     let r = rows::register_row(&mut c.ex(), &actor.org_id, id)
         .await?
         .filter(|r| r.register_key == key)
+        .filter(|r| access::row_visible(actor, &r.label, &access::restriction(&r.restricted_to)))
         .ok_or(AppError::NotFound)?;
     Ok(view(r))
 }
@@ -117,7 +118,16 @@ async fn write(
     now: i64,
 ) -> Result<(), AppError> {
     insert_history(tx, actor, row, action, now).await?;
-    let as_json = |r: &RegisterRowRow| serde_json::json!({ "values": serde_json::from_str::<Value>(&r.values_json).unwrap_or(Value::Null), "label": r.label, "deleted": r.deleted != 0, "reason": r.deleted_reason });
+    // The audit trail is read by roles outside a restricted register's view roles (システム管理者,
+    // 内部監査員): rows of such a register, and 極秘 rows, are logged without their values.
+    let everyone = register::default_access(def).0.len() == register::ROLE_KEYS.len();
+    let as_json = |r: &RegisterRowRow| {
+        if everyone && r.label != register::SECRET_LABEL {
+            serde_json::json!({ "values": serde_json::from_str::<Value>(&r.values_json).unwrap_or(Value::Null), "label": r.label, "restricted_to": access::restriction(&r.restricted_to), "deleted": r.deleted != 0, "reason": r.deleted_reason })
+        } else {
+            serde_json::json!({ "label": r.label, "restricted_to": access::restriction(&r.restricted_to), "deleted": r.deleted != 0, "version": r.version })
+        }
+    };
     audit::append(
         tx,
         Entry::by(
@@ -146,8 +156,25 @@ pub async fn create(
     label: Option<&str>,
     now: i64,
 ) -> Result<RowView, AppError> {
+    create_restricted(db, actor, key, input, label, None, now).await
+}
+
+/// Adds a row, a 極秘 one restricted to `restricted_to` (`role:KEY` / `user:LOGIN`).
+pub async fn create_restricted(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    input: &Map<String, Value>,
+    label: Option<&str>,
+    restricted_to: Option<&[String]>,
+    now: i64,
+) -> Result<RowView, AppError> {
     actor.require(Permission::RegistersEdit)?;
-    let p = prepare_create(db, actor, key, input, label, now).await?;
+    access::require_edit(actor, &definition_unchecked(db, &actor.org_id, key).await?)?;
+    let mut p = prepare_create(db, actor, key, input, label, now).await?;
+    let restricted: Vec<String> = restricted_to.map(<[String]>::to_vec).unwrap_or_default();
+    check_restriction(db, actor, &p.row.label, &restricted).await?;
+    p.row.restricted_to = serde_json::to_string(&restricted).map_err(internal)?;
     let mut tx = db.begin().await?;
     apply(&mut tx, actor, &p, now).await?;
     tx.commit().await?;
@@ -187,6 +214,7 @@ pub(super) fn new_row(
         created_by: actor.label.clone(),
         updated_at: now,
         updated_by: actor.label.clone(),
+        restricted_to: "[]".into(),
     }
 }
 
@@ -271,10 +299,16 @@ async fn change(
 ) -> Result<RowView, AppError> {
     actor.require(Permission::RegistersEdit)?;
     let def = definition(db, actor, key).await?;
+    access::require_edit(actor, &def)?;
     let (existing, current) = {
         let mut c = db.conn().await?;
         let all = rows::register_rows_all(&mut c.ex(), &actor.org_id, key, true).await?;
-        let cur = all.iter().find(|r| r.id == id).cloned().ok_or(AppError::NotFound)?;
+        let cur = all
+            .iter()
+            .find(|r| r.id == id)
+            .filter(|r| access::row_visible(actor, &r.label, &access::restriction(&r.restricted_to)))
+            .cloned()
+            .ok_or(AppError::NotFound)?;
         (all, cur)
     };
     let ctx = context(db, actor, &def, &existing, Some(id)).await?;
@@ -284,6 +318,9 @@ async fn change(
     next.updated_by = actor.label.clone();
     let values: Map<String, Value> = serde_json::from_str(&next.values_json).map_err(internal)?;
     next.search_text = search_text(&def, &values);
+    if next.label != current.label || next.restricted_to != current.restricted_to {
+        check_restriction(db, actor, &next.label, &access::restriction(&next.restricted_to)).await?;
+    }
     let mut tx = db.begin().await?;
     if rows::update_register_row(&mut tx.ex(), &next).await? == 0 {
         return Err(AppError::Conflict);
@@ -304,6 +341,25 @@ pub async fn update(
     label: Option<&str>,
     now: i64,
 ) -> Result<RowView, AppError> {
+    update_restricted(db, actor, key, id, input, label, None, now).await
+}
+
+/// Changes a row and, when `restricted_to` is given, who may see it while it is 極秘.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_restricted(
+    db: &Db,
+    actor: &Actor,
+    key: &str,
+    id: &str,
+    input: &Map<String, Value>,
+    label: Option<&str>,
+    restricted_to: Option<&[String]>,
+    now: i64,
+) -> Result<RowView, AppError> {
+    let restricted = match restricted_to {
+        Some(r) => Some(serde_json::to_string(r).map_err(internal)?),
+        None => None,
+    };
     change(
         db,
         actor,
@@ -316,7 +372,11 @@ pub async fn update(
             let label = label.filter(|l| !l.is_empty()).unwrap_or(&cur.label).to_string();
             check_label(&label)?;
             let values = register::validate(def, input, ctx).map_err(|e| problems(e, 0))?;
-            Ok((RegisterRowRow { values_json: Value::Object(values).to_string(), label, ..cur.clone() }, "update"))
+            let restricted_to = restricted.unwrap_or_else(|| cur.restricted_to.clone());
+            Ok((
+                RegisterRowRow { values_json: Value::Object(values).to_string(), label, restricted_to, ..cur.clone() },
+                "update",
+            ))
         },
         now,
     )

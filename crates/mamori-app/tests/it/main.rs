@@ -9,6 +9,7 @@ mod duties;
 pub use mamori_store::on_both_engines;
 mod incidents;
 mod m365;
+mod need_to_know;
 mod oracles;
 mod registers;
 mod reminders;

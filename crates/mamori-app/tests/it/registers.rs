@@ -275,8 +275,10 @@ async fn evidence_is_content_addressed_checked_and_attached(db: Db) {
     assert!(dir.join(&expected[..2]).join(&expected).exists());
     // The same content again: one file, one record.
     let again = mamori_app::evidence::store_bytes(&store, &db, &a, "copy.pdf", &pdf, T0 + 1).await.unwrap();
-    assert_eq!(again.original_name, "NDA 山田.pdf");
+    // (The second upload is answered with its own name: the first name is not told.)
+    assert_eq!((again.sha256.as_str(), again.original_name.as_str()), (expected.as_str(), "copy.pdf"));
     let (row, bytes) = store.open(&db, &a, &expected).await.unwrap();
+    assert_eq!(row.original_name, "NDA 山田.pdf", "one record, the first");
     assert_eq!(bytes, pdf);
     assert_eq!(row.size, pdf.len() as i64);
     // Too large, or an executable dressed as a PDF: refused, nothing kept.

@@ -50,6 +50,8 @@ pub struct RegisterRowRow {
     pub updated_at: i64,
     /// Changed by.
     pub updated_by: String,
+    /// Who may see the row when it is 極秘 (JSON array of `role:KEY` / `user:LOGIN`).
+    pub restricted_to: String,
 }
 
 /// One history entry.
@@ -73,7 +75,7 @@ pub struct RegisterHistoryRow {
     pub at_ms: i64,
 }
 
-const RROW_COLS: &str = "id, org_id, register_key, values_json, label, search_text, deleted, deleted_reason, version, created_at, created_by, updated_at, updated_by";
+const RROW_COLS: &str = "id, org_id, register_key, values_json, label, search_text, deleted, deleted_reason, version, created_at, created_by, updated_at, updated_by, restricted_to";
 
 /// Register definitions of an organisation.
 pub async fn register_defs(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<RegisterDefRow>, StoreError> {
@@ -124,7 +126,7 @@ pub async fn insert_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow) -> Result<
         sql(&[
             "INSERT INTO register_row (",
             RROW_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         ]),
         &r.id,
         &r.org_id,
@@ -138,7 +140,8 @@ pub async fn insert_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow) -> Result<
         r.created_at,
         &r.created_by,
         r.updated_at,
-        &r.updated_by
+        &r.updated_by,
+        &r.restricted_to
     )
     .map_err(StoreError::from_write)?;
     Ok(())
@@ -165,7 +168,7 @@ pub async fn update_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow) -> Result<
     let n = exec!(
         ex,
         "UPDATE register_row SET values_json = $1, label = $2, search_text = $3, deleted = $4, deleted_reason = $5, version = $6, \
-         updated_at = $7, updated_by = $8 WHERE org_id = $9 AND id = $10 AND version = $11",
+         updated_at = $7, updated_by = $8, restricted_to = $12 WHERE org_id = $9 AND id = $10 AND version = $11",
         &r.values_json,
         &r.label,
         &r.search_text,
@@ -176,7 +179,8 @@ pub async fn update_register_row(ex: &mut Ex<'_>, r: &RegisterRowRow) -> Result<
         &r.updated_by,
         &r.org_id,
         &r.id,
-        r.version - 1
+        r.version - 1,
+        &r.restricted_to
     )?;
     Ok(n)
 }
@@ -246,5 +250,39 @@ pub async fn register_history(
          WHERE org_id = $1 AND row_id = $2 ORDER BY version",
         org_id,
         row_id
+    )?)
+}
+
+/// The live 極秘 rows of an organisation: (register, restricted_to) (to count what a reader
+/// may see).
+pub async fn register_secret_rows(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct S {
+        register_key: String,
+        restricted_to: String,
+    }
+    let rows = fetch_all!(
+        ex,
+        S,
+        "SELECT register_key, restricted_to FROM register_row WHERE org_id = $1 AND deleted = 0 AND label = $2",
+        org_id,
+        "極秘"
+    )?;
+    Ok(rows.into_iter().map(|s| (s.register_key, s.restricted_to)).collect())
+}
+
+/// Rows (live or deleted) whose values name `needle` (an evidence file's SHA-256).
+pub async fn register_rows_naming(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    needle: &str,
+) -> Result<Vec<RegisterRowRow>, StoreError> {
+    let pattern = format!("%{needle}%");
+    Ok(fetch_all!(
+        ex,
+        RegisterRowRow,
+        sql(&["SELECT ", RROW_COLS, " FROM register_row WHERE org_id = $1 AND values_json LIKE $2"]),
+        org_id,
+        &pattern
     )?)
 }

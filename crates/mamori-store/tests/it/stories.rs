@@ -81,6 +81,7 @@ fn register_row(org_id: &str, id: &str, version: i64, values: &str) -> RegisterR
         created_by: "u1".into(),
         updated_at: T0 + version,
         updated_by: "u1".into(),
+        restricted_to: "[]".into(),
     }
 }
 

@@ -732,3 +732,15 @@ audit-problem-rehashed = an entry between no. { $number } and no. { $limit } was
 audit-problem-bad-signature = the checkpoint up to entry no. { $limit } has an invalid signature (forged or edited)
 audit-problem-unknown-key = the checkpoint up to entry no. { $limit } was signed with a key that is not this installation's
 audit-problem-no-key = the checkpoint up to entry no. { $limit } cannot be checked: no signing key is available
+
+## issue 14: need-to-know on records
+register-access = Roles that may read and edit
+register-access-help = The roles that may read and change this register's rows. By default, NDAs and pledges are for top management and the information security manager only, and the risk assessment is not for employees.
+register-access-role = Role
+register-access-view = Read
+register-access-edit = Edit
+register-restricted-to = Roles and people who may read a 極秘 row
+register-restricted-help = A row labelled 極秘 is readable only by the roles and people chosen here (none chosen: top management and the information security manager).
+register-restriction-excludes-you = With this setting you could no longer read it yourself.
+incident-evidence-not-of-incident = This evidence item is not one of this incident's.
+mail-incident-body-neutral = Security event { $number } was reported. Decide whether it is an incident (5.25).

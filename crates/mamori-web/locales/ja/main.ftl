@@ -702,3 +702,15 @@ audit-problem-rehashed = 第 { $number } 件から第 { $limit } 件までのい
 audit-problem-bad-signature = 第 { $limit } 件までのチェックポイントの署名が正しくありません（偽造または改変）
 audit-problem-unknown-key = 第 { $limit } 件までのチェックポイントは、この環境のものではない鍵で署名されています
 audit-problem-no-key = 署名鍵がないため、第 { $limit } 件までのチェックポイントを検証できません
+
+## issue 14: need-to-know on records
+register-access = 閲覧・編集できる役割
+register-access-help = この台帳の行を閲覧・編集できる役割です。秘密保持契約書・誓約書は経営責任者と情報セキュリティ管理者だけが、リスクアセスメント表は従業員以外が閲覧できるのが初期設定です。
+register-access-role = 役割
+register-access-view = 閲覧
+register-access-edit = 編集
+register-restricted-to = 極秘の行を閲覧できる役割・人
+register-restricted-help = ラベルが「極秘」の行は、ここで選んだ役割・人だけが閲覧できます（何も選ばない場合は経営責任者と情報セキュリティ管理者）。
+register-restriction-excludes-you = この設定では、あなた自身が閲覧できなくなります。
+incident-evidence-not-of-incident = この証拠はこのインシデントのものではありません。
+mail-incident-body-neutral = 情報セキュリティ事象 { $number } が報告されました。インシデントかどうかを判断してください（5.25）。

@@ -51,6 +51,10 @@ pub struct RowBody {
     values: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     label: Option<String>,
+    /// Who may see the row while it is 極秘 (`role:KEY` / `user:LOGIN`); absent: unchanged
+    /// (none named on a new row: 経営責任者 and 情報セキュリティ管理者).
+    #[serde(default)]
+    restricted_to: Option<Vec<String>>,
 }
 
 /// `POST /api/v1/registers/{key}/rows` → 201 with the row; 422 listing every field problem.
@@ -60,8 +64,16 @@ pub async fn register_create(
     Path(key): Path<String>,
     JsonBody(b): JsonBody<RowBody>,
 ) -> WebResult {
-    let r =
-        mamori_app::registers::create(&state.db, &s.actor, &key, &b.values, b.label.as_deref(), state.now()).await?;
+    let r = mamori_app::registers::create_restricted(
+        &state.db,
+        &s.actor,
+        &key,
+        &b.values,
+        b.label.as_deref(),
+        b.restricted_to.as_deref(),
+        state.now(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
@@ -72,8 +84,17 @@ pub async fn register_update(
     Path((key, id)): Path<(String, String)>,
     JsonBody(b): JsonBody<RowBody>,
 ) -> WebResult {
-    let r = mamori_app::registers::update(&state.db, &s.actor, &key, &id, &b.values, b.label.as_deref(), state.now())
-        .await?;
+    let r = mamori_app::registers::update_restricted(
+        &state.db,
+        &s.actor,
+        &key,
+        &id,
+        &b.values,
+        b.label.as_deref(),
+        b.restricted_to.as_deref(),
+        state.now(),
+    )
+    .await?;
     Ok(Json(r).into_response())
 }
 
@@ -101,4 +122,26 @@ pub async fn register_restore(
     Path((key, id)): Path<(String, String)>,
 ) -> WebResult {
     Ok(Json(mamori_app::registers::restore(&state.db, &s.actor, &key, &id, state.now()).await?).into_response())
+}
+
+/// Body of `PUT /api/v1/registers/{key}/access`.
+#[derive(Deserialize)]
+pub struct AccessBody {
+    view_roles: Vec<String>,
+    edit_roles: Vec<String>,
+}
+
+/// `PUT /api/v1/registers/{key}/access` `{view_roles, edit_roles}` → the definition with its
+/// roles (`registers.design`); 422 when a role is unknown, a list is empty or the caller would
+/// lose read access.
+pub async fn register_access(
+    State(state): State<AppState>,
+    s: Session,
+    Path(key): Path<String>,
+    JsonBody(b): JsonBody<AccessBody>,
+) -> WebResult {
+    Ok(Json(
+        mamori_app::registers::set_access(&state.db, &s.actor, &key, b.view_roles, b.edit_roles, state.now()).await?,
+    )
+    .into_response())
 }

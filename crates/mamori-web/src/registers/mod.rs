@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
             RegistersDesign,
             Router::new()
                 .route("/registers", post(pages::create_register))
-                .route("/registers/{key}/design", get(pages::design).post(pages::add_field)),
+                .route("/registers/{key}/design", get(pages::design).post(pages::add_field))
+                .route("/registers/{key}/access", post(pages::set_access))
+                .route("/api/v1/registers/{key}/access", put(api::register_access)),
         ))
 }

@@ -47,6 +47,8 @@ pub async fn create_register(State(state): State<AppState>, s: Session, CsrfForm
         label: "社外秘".into(),
         default_sort: None,
         fields: vec![],
+        view_roles: None,
+        edit_roles: None,
     };
     let a = &s.actor;
     if registers::list(&state.db, a, state.now()).await?.iter().any(|s| s.def.key == key) {
@@ -119,7 +121,7 @@ async fn register_page(
         total: page.total,
         prev: (page.page > 1).then(|| link(page.page - 1)),
         next: (page.page * page.per_page < page.total).then(|| link(page.page + 1)),
-        can_edit: a.grants.has(Permission::RegistersEdit),
+        can_edit: registers::access::may_edit(a, &def),
         can_design: a.grants.has(Permission::RegistersDesign),
         problems,
         def,
@@ -145,7 +147,11 @@ async fn options(state: &AppState, a: &Actor, f: &FieldDef) -> Result<Vec<String
         FieldType::Control => mamori_regulation::catalogue::controls().iter().map(|c| c.id.clone()).collect(),
         FieldType::Reference => {
             let Some(target) = &f.reference else { return Ok(vec![]) };
-            let tdef = registers::definition(&state.db, a, target).await?;
+            // A register the reader may not read offers no choices.
+            let tdef = match registers::definition(&state.db, a, target).await {
+                Err(AppError::NotFound) => return Ok(vec![]),
+                other => other?,
+            };
             let Some(first) = tdef.fields.first() else { return Ok(vec![]) };
             let all = registers::page(&state.db, a, target, &PageQuery { per_page: Some(500), ..PageQuery::default() })
                 .await?;
@@ -212,8 +218,23 @@ async fn row_page(
             value,
         });
     }
-    let can_edit = a.grants.has(Permission::RegistersEdit);
+    let can_edit = registers::access::may_edit(a, &def);
     let deleted = row.as_ref().is_some_and(|r| r.deleted);
+    let restricted: Vec<String> = match submitted {
+        Some(form) => form.all("__restricted"),
+        None => row.as_ref().map(|r| r.restricted_to.clone()).unwrap_or_default(),
+    };
+    let restricted_roles = role_names(ctx)
+        .into_iter()
+        .map(|(k, name)| {
+            let v = format!("role:{k}");
+            let on = restricted.contains(&v);
+            (v, name, on)
+        })
+        .collect();
+    let restricted_people =
+        restricted.iter().filter_map(|e| e.strip_prefix("user:").map(|l| (e.clone(), l.to_string()))).collect();
+    let restricted_error = problems.iter().find(|p| p.field == "restricted_to").map(|p| t.t(&p.message));
     let mut layout = Layout::new(ctx);
     if !problems.is_empty() {
         layout.error = Some(t.t("error-validation"));
@@ -236,9 +257,12 @@ async fn row_page(
         deleted_reason: row.as_ref().and_then(|r| r.deleted_reason.clone()),
         readonly: !can_edit || deleted,
         can_edit,
+        restricted_roles,
+        restricted_people,
+        restricted_error,
         errors: problems
             .iter()
-            .filter(|p| !def.fields.iter().any(|f| f.key == p.field))
+            .filter(|p| !def.fields.iter().any(|f| f.key == p.field) && p.field != "restricted_to")
             .map(|p| format!("{}: {}", p.column, t.t(&p.message)))
             .collect(),
         def,
@@ -278,7 +302,18 @@ pub async fn create_row(
 ) -> WebResult {
     let a = &s.actor;
     let def = registers::definition(&state.db, a, &key).await?;
-    match registers::create(&state.db, a, &key, &input_of(&def, &form), Some(form.get("__label")), state.now()).await {
+    let restricted = form.all("__restricted");
+    match registers::create_restricted(
+        &state.db,
+        a,
+        &key,
+        &input_of(&def, &form),
+        Some(form.get("__label")),
+        Some(&restricted),
+        state.now(),
+    )
+    .await
+    {
         Ok(r) => Ok(Redirect::to(&format!("/registers/{key}/rows/{}", r.id)).into_response()),
         Err(AppError::Rows(p)) => {
             row_page(&state, &ctx, &s.actor, def, None, Some(&form), &p, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -310,8 +345,18 @@ pub async fn update_row(
 ) -> WebResult {
     let a = &s.actor;
     let def = registers::definition(&state.db, a, &key).await?;
-    match registers::update(&state.db, a, &key, &id, &input_of(&def, &form), Some(form.get("__label")), state.now())
-        .await
+    let restricted = form.all("__restricted");
+    match registers::update_restricted(
+        &state.db,
+        a,
+        &key,
+        &id,
+        &input_of(&def, &form),
+        Some(form.get("__label")),
+        Some(&restricted),
+        state.now(),
+    )
+    .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/registers/{key}/rows/{id}")).into_response()),
         Err(AppError::Rows(p)) => {
@@ -499,11 +544,33 @@ const ALL_TYPES: [FieldType; 13] = [
     FieldType::File,
 ];
 
+/// (role key, role name in the request's language) of the five roles.
+fn role_names(ctx: &Ctx) -> Vec<(String, String)> {
+    mamori_domain::permission::default_role_permissions()
+        .into_iter()
+        .map(|r| (r.key.to_string(), if ctx.lang == crate::i18n::Lang::En { r.name_en } else { r.name_ja }.to_string()))
+        .collect()
+}
+
 /// `GET /registers/{key}/design`.
 pub async fn design(State(state): State<AppState>, ctx: Ctx, s: Session, Path(key): Path<String>) -> WebResult {
     let def = registers::definition(&state.db, &s.actor, &key).await?;
-    Ok(render(&DesignPage {
-        layout: Layout::new(&ctx),
+    design_page(&ctx, def, None, StatusCode::OK)
+}
+
+fn design_page(ctx: &Ctx, def: RegisterDef, access_error: Option<String>, status: StatusCode) -> WebResult {
+    let (view, edit) = mamori_domain::register::default_access(&def);
+    let access = role_names(ctx)
+        .into_iter()
+        .map(|(k, name)| {
+            let (v, e) = (view.contains(&k), edit.contains(&k));
+            (k, name, v, e)
+        })
+        .collect();
+    let mut r = render(&DesignPage {
+        access,
+        access_error,
+        layout: Layout::new(ctx),
         fields: def
             .fields
             .iter()
@@ -511,7 +578,31 @@ pub async fn design(State(state): State<AppState>, ctx: Ctx, s: Session, Path(ke
             .collect(),
         all_types: ALL_TYPES.iter().map(|t| type_key(*t)).collect(),
         def,
-    }))
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// `POST /registers/{key}/access`: the register's view and edit roles (administrators); a
+/// refusal shows the designer again with the problem at the roles.
+pub async fn set_access(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let a = &s.actor;
+    match registers::set_access(&state.db, a, &key, form.all("view_roles"), form.all("edit_roles"), state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/registers/{key}/design")).into_response()),
+        Err(AppError::Validation(p)) => {
+            let def = registers::definition(&state.db, a, &key).await?;
+            let t = ctx.tr();
+            let msg = p.iter().map(|(_, m)| t.t(m)).collect::<Vec<_>>().join(" ");
+            design_page(&ctx, def, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
 }
 
 /// `POST /registers/{key}/design`: adds a field.

@@ -62,6 +62,11 @@ pub struct RowPage {
     pub deleted_reason: Option<String>,
     pub readonly: bool,
     pub can_edit: bool,
+    /// ("role:KEY", role name, checked): who may see the row while it is 極秘.
+    pub restricted_roles: Vec<(String, String, bool)>,
+    /// ("user:LOGIN", login ID) of people named in the restriction.
+    pub restricted_people: Vec<(String, String)>,
+    pub restricted_error: Option<String>,
     pub errors: Vec<String>,
 }
 
@@ -100,4 +105,7 @@ pub struct DesignPage {
     pub def: RegisterDef,
     pub fields: Vec<(String, String, String, bool, bool, String)>,
     pub all_types: Vec<String>,
+    /// (role key, role name, may view, may edit).
+    pub access: Vec<(String, String, bool, bool)>,
+    pub access_error: Option<String>,
 }

@@ -66,8 +66,8 @@ async fn reporter_cannot_read_evidence(w: World) {
     assert_eq!(a.get(&format!("/evidence/{sha}")).await.status, StatusCode::OK);
     assert_eq!(
         e.get(&format!("/evidence/{sha}")).await.status,
-        StatusCode::FORBIDDEN,
-        "the file itself is restricted too"
+        StatusCode::NOT_FOUND,
+        "the file itself is restricted too (not found: no existence oracle)"
     );
 }
 

@@ -9,6 +9,7 @@ mod duties;
 mod incidents;
 mod isolation;
 mod m365;
+mod need_to_know;
 mod pages;
 mod registers;
 mod regulation;

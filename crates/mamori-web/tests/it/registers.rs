@@ -60,11 +60,12 @@ async fn register_api_contract(w: World) {
     assert_eq!(r.json()["deleted"], false);
     assert_eq!(a.get("/api/v1/registers/nope/rows").await.status, StatusCode::NOT_FOUND);
 
-    // An employee reads but cannot write.
+    // An employee reads but cannot write; the risk assessment is not for employees at all.
     let mut e = w.logged_in("emp").await;
     e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
-    assert_eq!(e.get("/api/v1/registers/assets/rows").await.status, StatusCode::OK);
-    let r = e.post_json("/api/v1/registers/assets/rows", json!({"values": {"name": "y"}})).await;
+    assert_eq!(e.get("/api/v1/registers/media_ledger/rows").await.status, StatusCode::OK);
+    assert_eq!(e.get("/api/v1/registers/assets/rows").await.status, StatusCode::NOT_FOUND);
+    let r = e.post_json("/api/v1/registers/media_ledger/rows", json!({"values": {"media_id": "y"}})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
