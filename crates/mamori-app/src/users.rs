@@ -75,6 +75,16 @@ pub async fn verify_password(pw: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || password::verify(&pw, &phc)).await.unwrap_or(false)
 }
 
+/// How long an administrator's reset password works (24 hours): unused after that, the login
+/// is refused with a message to ask for a new reset.
+pub const RESET_VALID_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The stored key of a login ID: logins and the uniqueness per organisation ignore case and
+/// width (`TM1`, `ｔｍ１` and `tm1` are one account).
+fn login_key(login_id: &str) -> String {
+    password::normalise_login(login_id)
+}
+
 /// The key of 経営責任者, who appoints the ISMS roles (the regulation's 5.2).
 const TOP_MANAGEMENT: &str = "top_management";
 /// The roles that approve the regulation, the SoA and policies and see incident evidence.
@@ -156,6 +166,8 @@ pub async fn create(db: &Db, actor: &Actor, n: NewUser, now: i64) -> Result<User
         disabled: 0,
         created_at: now,
         updated_at: now,
+        login_key: login_key(&n.login_id),
+        password_expires_at: None,
     };
     let mut tx = db.begin().await?;
     let ids = role_ids(&mut tx, &actor.org_id, &n.roles).await?;
@@ -211,7 +223,7 @@ pub async fn get(db: &Db, actor: &Actor, login_id: &str) -> Result<UserView, App
 /// Loads a user view without a permission check (the caller decided).
 pub async fn load_view(db: &Db, org_id: &str, login_id: &str) -> Result<UserView, AppError> {
     let mut c = db.conn().await?;
-    let u = rows::user_by_login(&mut c.ex(), org_id, login_id).await?.ok_or(AppError::NotFound)?;
+    let u = rows::user_by_login(&mut c.ex(), org_id, &login_key(login_id)).await?.ok_or(AppError::NotFound)?;
     let roles = rows::user_roles(&mut c.ex(), org_id, &u.id).await?;
     Ok(view(u, roles.into_iter().map(|r| (r.key, r.name_ja, r.name_en)).collect()))
 }
@@ -221,7 +233,7 @@ async fn load_for_update(
     org_id: &str,
     login_id: &str,
 ) -> Result<(UserRow, Vec<String>), AppError> {
-    let u = rows::user_by_login(&mut tx.ex(), org_id, login_id).await?.ok_or(AppError::NotFound)?;
+    let u = rows::user_by_login(&mut tx.ex(), org_id, &login_key(login_id)).await?.ok_or(AppError::NotFound)?;
     let roles = rows::user_roles(&mut tx.ex(), org_id, &u.id).await?.into_iter().map(|r| r.key).collect();
     Ok((u, roles))
 }
@@ -250,8 +262,9 @@ pub async fn unlock(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Result<
     load_view(db, &actor.org_id, login_id).await
 }
 
-/// Sets a new initial password (must be changed at next login), unlocks the account and
-/// revokes its sessions. Returns the password set.
+/// Sets a new initial password (must be changed at next login, and works for
+/// [`RESET_VALID_MS`] only), unlocks the account and revokes its sessions. Returns the password
+/// set, for the caller to hand over once: it is stored only hashed.
 pub async fn reset_password(
     db: &Db,
     actor: &Actor,
@@ -274,7 +287,7 @@ pub async fn reset_password(
     if !protected(&roles).is_empty() {
         require_top_management(actor)?;
     }
-    rows::update_password(&mut tx.ex(), &actor.org_id, &u.id, &hash, true, now).await?;
+    rows::update_password(&mut tx.ex(), &actor.org_id, &u.id, &hash, true, Some(now + RESET_VALID_MS), now).await?;
     rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
     rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
     let after = UserRow { locked: 0, failed_attempts: 0, must_change_password: 1, ..u.clone() };
@@ -293,6 +306,48 @@ pub async fn reset_password(
     .await?;
     tx.commit().await?;
     Ok(pw)
+}
+
+/// Disables (a leaver, 5.18/6.5) or enables an account. A disabled account keeps its history,
+/// cannot log in, and its sessions and calendar feed stop. Same rule as role changes: nobody
+/// disables or enables themselves, and an account holding 経営責任者 or 情報セキュリティ管理者 needs
+/// a 経営責任者.
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    login_id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<UserView, AppError> {
+    actor.require(Permission::UsersManage)?;
+    let mut tx = db.begin().await?;
+    let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    if actor.user_id.as_deref() == Some(u.id.as_str()) {
+        return Err(AppError::SelfDisable);
+    }
+    if !protected(&roles).is_empty() {
+        require_top_management(actor)?;
+    }
+    rows::set_disabled(&mut tx.ex(), &actor.org_id, &u.id, disabled, now).await?;
+    if disabled {
+        rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
+    }
+    let after = UserRow { disabled: i64::from(disabled), ..u.clone() };
+    audit::append(
+        &mut tx,
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "user",
+            Some(&u.id),
+            Some(snapshot(&u, &roles)),
+            Some(snapshot(&after, &roles)),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    load_view(db, &actor.org_id, login_id).await
 }
 
 /// Replaces a user's roles.

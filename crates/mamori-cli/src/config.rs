@@ -28,6 +28,8 @@ pub struct FileConfig {
     pub login_per_minute: Option<u32>,
     /// The server's public URL (links in reminder mails).
     pub base_url: Option<String>,
+    /// Absolute session lifetime in hours (default 12), besides the 8-hour idle timeout.
+    pub session_absolute_hours: Option<u32>,
     /// Reminder mail over SMTP (off when absent).
     pub smtp: Option<SmtpFile>,
 }
@@ -77,6 +79,10 @@ pub struct Settings {
     pub smtp: Option<mamori_app::reminders::SmtpConfig>,
     /// Seconds between reminder rounds.
     pub reminder_interval_secs: u64,
+    /// The server's public URL (https: Secure cookies and HSTS).
+    pub base_url: Option<String>,
+    /// Absolute session lifetime in hours.
+    pub session_absolute_hours: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -128,6 +134,7 @@ const ENV_KEYS: &[&str] = &[
     "MAMORI_SMTP_FROM",
     "MAMORI_REMINDER_DAYS_BEFORE",
     "MAMORI_REMINDER_INTERVAL_SECONDS",
+    "MAMORI_SESSION_ABSOLUTE_HOURS",
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool> {
@@ -203,7 +210,7 @@ pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Sett
                 username: get("MAMORI_SMTP_USERNAME").or(smtp_file.username),
                 password: get("MAMORI_SMTP_PASSWORD").or(smtp_file.password),
                 from,
-                base_url: get("MAMORI_BASE_URL").or(file.base_url),
+                base_url: get("MAMORI_BASE_URL").or(file.base_url.clone()),
                 days_before,
             })
         }
@@ -212,7 +219,13 @@ pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Sett
         Some(v) => v.parse().with_context(|| format!("MAMORI_REMINDER_INTERVAL_SECONDS: not a number: {v:?}"))?,
         None => smtp_file.interval_seconds.unwrap_or(300),
     };
+    let session_absolute_hours = num("MAMORI_SESSION_ABSOLUTE_HOURS", file.session_absolute_hours, 12)?;
+    if session_absolute_hours == 0 {
+        bail!("session_absolute_hours: must be at least 1");
+    }
     Ok(Settings {
+        base_url: get("MAMORI_BASE_URL").or(file.base_url.clone()),
+        session_absolute_hours,
         smtp,
         reminder_interval_secs,
         database_url: get("MAMORI_DATABASE_URL").or(file.database_url),
@@ -279,6 +292,8 @@ mod tests {
                 days_before: 7,
             }),
             reminder_interval_secs: 300,
+            base_url: None,
+            session_absolute_hours: 12,
         };
         assert!(!format!("{s:?}").contains("secret"));
     }
