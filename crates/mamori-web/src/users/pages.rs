@@ -198,7 +198,7 @@ pub async fn users_reset(
     let until = crate::tokyo_time(state.now() + users::RESET_VALID_MS);
     let mut flash = ctx.tr().t2("users-password-reset", ("login", &login), ("password", &pw));
     flash.push(' ');
-    flash.push_str(&ctx.tr().t1("users-password-reset-once", "until", &until));
+    flash.push_str(&ctx.tr().t1("users-password-reset-once", "date", &until));
     layout.flash = Some(flash);
     users_page(&state, &ctx, &s, layout, None, vec![]).await
 }
