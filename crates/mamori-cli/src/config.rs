@@ -269,6 +269,18 @@ mod tests {
     }
 
     #[test]
+    fn session_lifetime_and_base_url() {
+        let s = load(None, &[]).unwrap();
+        assert_eq!((s.session_absolute_hours, s.base_url.clone()), (12, None));
+        let s =
+            load(None, &env(&[("MAMORI_SESSION_ABSOLUTE_HOURS", "4"), ("MAMORI_BASE_URL", "https://isms.example.jp")]))
+                .unwrap();
+        assert_eq!((s.session_absolute_hours, s.base_url.as_deref()), (4, Some("https://isms.example.jp")));
+        let err = load(None, &env(&[("MAMORI_SESSION_ABSOLUTE_HOURS", "0")])).err().unwrap();
+        assert!(format!("{err:#}").contains("session_absolute_hours"), "{err:#}");
+    }
+
+    #[test]
     fn passwords_are_redacted() {
         assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
