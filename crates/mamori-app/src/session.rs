@@ -147,8 +147,9 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
     let user = rows::user_by_login(&mut tx.ex(), &org.id, &key).await?.ok_or(AppError::InvalidCredentials)?;
     let entry = |action, detail| attempt_entry(&org.id, &user, action, detail);
     let usable = user.locked == 0 && user.disabled == 0;
-    // The second factor (only asked once the password is right on a usable account).
-    let mfa = rows::mfa_of(&mut tx.ex(), &org.id, &user.id).await?;
+    // The second factor (only asked once the password is right on a usable account; a wrong
+    // password does no more work inside the write transaction than before MFA existed).
+    let mfa = if password_ok && usable { rows::mfa_of(&mut tx.ex(), &org.id, &user.id).await? } else { None };
     let secret = mfa.as_ref().and_then(|m| m.secret.clone());
     let typed = req.totp.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let mut mfa_used = None;
