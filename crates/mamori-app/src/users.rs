@@ -51,6 +51,8 @@ pub struct UserView {
     pub must_change_password: bool,
     /// Consecutive failures.
     pub failed_attempts: i64,
+    /// Has confirmed a TOTP enrolment.
+    pub mfa_enrolled: bool,
 }
 
 fn snapshot(u: &UserRow, roles: &[String]) -> serde_json::Value {
@@ -189,16 +191,18 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>, AppError> {
     let mut c = db.conn().await?;
     let users = rows::list_users(&mut c.ex(), &actor.org_id).await?;
     let roles = rows::all_user_roles(&mut c.ex(), &actor.org_id).await?;
+    let enrolled = rows::mfa_enrolled_users(&mut c.ex(), &actor.org_id).await?;
     Ok(users
         .into_iter()
         .map(|u| {
             let mine: Vec<_> = roles.iter().filter(|r| r.user_id == u.id).collect();
-            view(u, mine.iter().map(|r| (r.key.clone(), r.name_ja.clone(), r.name_en.clone())).collect())
+            let mfa = enrolled.binary_search(&u.id).is_ok();
+            view(u, mine.iter().map(|r| (r.key.clone(), r.name_ja.clone(), r.name_en.clone())).collect(), mfa)
         })
         .collect())
 }
 
-fn view(u: UserRow, roles: Vec<(String, String, String)>) -> UserView {
+fn view(u: UserRow, roles: Vec<(String, String, String)>, mfa_enrolled: bool) -> UserView {
     UserView {
         id: u.id,
         login_id: u.login_id,
@@ -211,6 +215,7 @@ fn view(u: UserRow, roles: Vec<(String, String, String)>) -> UserView {
         disabled: u.disabled != 0,
         must_change_password: u.must_change_password != 0,
         failed_attempts: u.failed_attempts,
+        mfa_enrolled,
     }
 }
 
@@ -225,7 +230,8 @@ pub async fn load_view(db: &Db, org_id: &str, login_id: &str) -> Result<UserView
     let mut c = db.conn().await?;
     let u = rows::user_by_login(&mut c.ex(), org_id, &login_key(login_id)).await?.ok_or(AppError::NotFound)?;
     let roles = rows::user_roles(&mut c.ex(), org_id, &u.id).await?;
-    Ok(view(u, roles.into_iter().map(|r| (r.key, r.name_ja, r.name_en)).collect()))
+    let mfa = rows::mfa_of(&mut c.ex(), org_id, &u.id).await?.is_some_and(|m| m.secret.is_some());
+    Ok(view(u, roles.into_iter().map(|r| (r.key, r.name_ja, r.name_en)).collect(), mfa))
 }
 
 async fn load_for_update(

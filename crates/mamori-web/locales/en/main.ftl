@@ -740,3 +740,4 @@ settings-lockout-regulation = The regulation's value (8.5): { $count }
 settings-mfa-title = Multi-factor authentication
 settings-mfa-required = Require multi-factor authentication of top management, system administrators and information security managers
 settings-mfa-help = When required, those who have not enrolled are sent to enrolment after login and can do nothing else until they have. Changes are recorded in the audit trail.
+users-status-mfa = MFA on

@@ -710,3 +710,4 @@ settings-lockout-regulation = 規程 8.5 の値: { $count } 回
 settings-mfa-title = 多要素認証
 settings-mfa-required = 経営責任者・システム管理者・情報セキュリティ管理者に多要素認証を必須にする
 settings-mfa-help = 必須にすると、未登録の対象者はログイン後に登録画面へ案内され、登録するまで他の操作ができません。変更は監査ログに記録されます。
+users-status-mfa = 多要素認証あり

@@ -72,6 +72,7 @@ fn user_row(ctx: &Ctx, u: users::UserView, all_roles: &[(String, String)]) -> Us
         disabled: u.disabled,
         must_change_password: u.must_change_password,
         failed_attempts: u.failed_attempts,
+        mfa_enrolled: u.mfa_enrolled,
     }
 }
 

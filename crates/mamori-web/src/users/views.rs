@@ -23,6 +23,8 @@ pub struct UserRowView {
     pub must_change_password: bool,
     /// Consecutive failures.
     pub failed_attempts: i64,
+    /// Uses MFA.
+    pub mfa_enrolled: bool,
 }
 
 /// Users page.

@@ -93,6 +93,16 @@ async fn mfa_contract(w: World) {
         r.json()["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
     assert_eq!(codes.len(), 10);
     assert_eq!(emp.get("/api/v1/me").await.json()["mfa_enrolled"], true);
+    let mut admin = w.logged_in("admin").await;
+    let list = admin.get("/api/v1/users").await.json();
+    let flags: Vec<(String, bool)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["login_id"].as_str().unwrap().to_string(), u["mfa_enrolled"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(flags, vec![("admin".to_string(), false), ("emp".to_string(), true)]);
+    assert!(admin.get("/users").await.body.contains("多要素認証あり"));
 
     let mut c = w.client();
     let r = c.post_json("/api/v1/session", json!({"login_id": "emp", "password": "Employee12"})).await;
@@ -124,6 +134,8 @@ async fn mfa_contract(w: World) {
 
     // The login page's second step keeps the login ID and asks for the code.
     let mut p = w.client();
+    // Another client address: this test has used up the local address's login burst.
+    p.peer = Some("192.0.2.7:40000".parse().unwrap());
     let page = p.get("/login").await;
     let csrf = Client::csrf_in(&page.body);
     let r = p.post_form("/login", &[("csrf", &csrf), ("login_id", "emp"), ("password", "Employee12")]).await;
