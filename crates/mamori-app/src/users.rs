@@ -356,6 +356,38 @@ pub async fn set_disabled(
     load_view(db, &actor.org_id, login_id).await
 }
 
+/// Removes a user's MFA (a lost phone and lost recovery codes): they log in with the password
+/// alone and enrol again (at once, when the organisation requires it of their role). Their
+/// sessions end. Same authority rule as password resets.
+pub async fn reset_mfa(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Result<UserView, AppError> {
+    actor.require(Permission::UsersManage)?;
+    let mut tx = db.begin().await?;
+    let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    if actor.user_id.as_deref() == Some(u.id.as_str()) {
+        return Err(AppError::SelfDisable);
+    }
+    if !protected(&roles).is_empty() {
+        require_top_management(actor)?;
+    }
+    let had = rows::delete_mfa(&mut tx.ex(), &actor.org_id, &u.id).await?;
+    rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
+    audit::append(
+        &mut tx,
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "user_mfa",
+            Some(&u.id),
+            Some(serde_json::json!({ "mfa": had })),
+            Some(serde_json::json!({ "mfa": false })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    load_view(db, &actor.org_id, login_id).await
+}
+
 /// Replaces a user's roles.
 pub async fn set_roles(
     db: &Db,

@@ -372,6 +372,15 @@ pub enum UserCommand {
         #[arg(long)]
         login_id: String,
     },
+    /// Removes an account's MFA (lost authenticator and recovery codes); it enrols again.
+    ResetMfa {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Login ID.
+        #[arg(long)]
+        login_id: String,
+    },
     /// Enables a disabled account again.
     Enable {
         /// Organisation.

@@ -147,6 +147,11 @@ async fn totp_enrolment_login_replay_recovery_and_lockout(db: Db) {
     ));
     assert!(matches!(login(&db, req_code("suzuki", "Initial123", wrong), t1 + 5000).await, Err(AppError::LockedNow)));
     assert!(users::get(&db, &cli, "suzuki").await.unwrap().locked);
+    // Lost phone and codes: an administrator removes the MFA; the password alone works again.
+    users::unlock(&db, &cli, "suzuki", t1 + 6000).await.unwrap();
+    assert!(users::get(&db, &cli, "suzuki").await.unwrap().mfa_enrolled);
+    assert!(!users::reset_mfa(&db, &cli, "suzuki", t1 + 7000).await.unwrap().mfa_enrolled);
+    login(&db, req("suzuki", "Initial123"), t1 + 8000).await.unwrap();
 
     let (rows, _) = audit::list(&db, &cli, 500, 0).await.unwrap();
     for r in &rows {

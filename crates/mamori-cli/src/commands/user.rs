@@ -72,6 +72,11 @@ pub async fn run(c: UserCommand, ctx: &Ctx) -> Result<i32> {
             users::set_disabled(&db, &a, &login_id, true, now_ms()).await.map_err(app_err)?;
             println!("{login_id} disabled");
         }
+        UserCommand::ResetMfa { org, login_id } => {
+            let a = actor(&db, org.as_deref()).await?;
+            users::reset_mfa(&db, &a, &login_id, now_ms()).await.map_err(app_err)?;
+            println!("{login_id}: MFA removed");
+        }
         UserCommand::Enable { org, login_id } => {
             let a = actor(&db, org.as_deref()).await?;
             users::set_disabled(&db, &a, &login_id, false, now_ms()).await.map_err(app_err)?;

@@ -87,6 +87,8 @@ fn user_commands_on_both_engines() {
         assert_eq!(out.stdout, "SATO disabled\n");
         let out = env.run(&["user", "list"]).ok();
         assert!(out.stdout.lines().any(|l| l.starts_with("sato\tsato\temployee\tdisabled")), "{out:?}");
+        let out = env.run(&["user", "reset-mfa", "--org", "acme", "--login-id", "sato"]).ok();
+        assert_eq!(out.stdout, "sato: MFA removed\n");
         let out = env.run(&["user", "enable", "--org", "acme", "--login-id", "sato"]).ok();
         assert_eq!(out.stdout, "sato enabled\n");
         let dup = env.run(&["user", "add", "--login-id", "Sato", "--role", "employee"]).code(2);

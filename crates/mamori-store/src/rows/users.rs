@@ -308,6 +308,13 @@ pub async fn use_recovery_code(
     Ok(n == 1)
 }
 
+/// Removes a user's MFA (secret, pending secret and recovery codes); true when there was one.
+pub async fn delete_mfa(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    exec!(ex, "DELETE FROM user_recovery_code WHERE org_id = $1 AND user_id = $2", org_id, user_id)?;
+    let n = exec!(ex, "DELETE FROM user_mfa WHERE org_id = $1 AND user_id = $2", org_id, user_id)?;
+    Ok(n > 0)
+}
+
 /// The user ids of the organisation that have confirmed MFA.
 pub async fn mfa_enrolled_users(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<String>, StoreError> {
     #[derive(sqlx::FromRow)]

@@ -158,3 +158,8 @@ pub async fn mfa_setting(
     let o = mamori_app::mfa::set_required(&state.db, &s.actor, b.required, state.now()).await?;
     Ok(Json(json!({ "organization": o.slug, "mfa_required": o.mfa_required != 0 })).into_response())
 }
+
+/// `POST /api/v1/users/{login_id}/mfa-reset`: removes the user's MFA (they enrol again).
+pub async fn users_mfa_reset(State(state): State<AppState>, s: Session, Path(login): Path<String>) -> WebResult {
+    Ok(Json(users::reset_mfa(&state.db, &s.actor, &login, state.now()).await?).into_response())
+}

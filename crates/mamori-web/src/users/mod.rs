@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
                 .route("/users/{login_id}/enable", post(pages::users_enable))
                 .route("/api/v1/users/{login_id}/disable", post(api::users_disable))
                 .route("/api/v1/users/{login_id}/enable", post(api::users_enable))
+                .route("/api/v1/users/{login_id}/mfa-reset", post(api::users_mfa_reset))
                 .route("/api/v1/users", post(api::users_create))
                 .route("/api/v1/users/{login_id}/roles", put(api::users_roles))
                 .route("/api/v1/users/{login_id}/password-reset", post(api::users_reset)),

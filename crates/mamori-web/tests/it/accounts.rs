@@ -103,6 +103,8 @@ async fn mfa_contract(w: World) {
         .collect();
     assert_eq!(flags, vec![("admin".to_string(), false), ("emp".to_string(), true)]);
     assert!(admin.get("/users").await.body.contains("多要素認証あり"));
+    // An employee may not remove it; an administrator may (and then the password alone works).
+    assert_eq!(emp.post_json("/api/v1/users/emp/mfa-reset", json!({})).await.status, StatusCode::FORBIDDEN);
 
     let mut c = w.client();
     let r = c.post_json("/api/v1/session", json!({"login_id": "emp", "password": "Employee12"})).await;
@@ -146,6 +148,10 @@ async fn mfa_contract(w: World) {
         .post_form("/login", &[("csrf", &csrf), ("login_id", "emp"), ("password", "Employee12"), ("totp", &codes[4])])
         .await;
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/"), "{}", r.body);
+    let r = admin.post_json("/api/v1/users/emp/mfa-reset", json!({})).await;
+    assert_eq!((r.status, r.json()["mfa_enrolled"].clone()), (StatusCode::OK, json!(false)), "{}", r.body);
+    let r = p.post_json("/api/v1/session", json!({"login_id": "emp", "password": "Employee12"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 async fn mfa_requirement_sends_privileged_users_to_enrolment(w: World) {
