@@ -32,6 +32,8 @@ use std::path::{Path, PathBuf};
 pub const FORMAT_VERSION: i64 = 1;
 /// The manifest's member name.
 pub const MANIFEST: &str = "manifest.json";
+/// The member holding the audit signing key file, when the source had one.
+pub const KEY_MEMBER: &str = "keys/audit-signing.key";
 const FORMAT: &str = "mamori-backup";
 const PAGE: i64 = 2_000;
 const INSERT_BATCH: usize = 1_000;
@@ -146,6 +148,8 @@ pub struct RestoreReport {
     /// Problems found after loading (a broken audit chain, a missing or altered evidence
     /// file); empty when the restored system verifies.
     pub problems: Vec<String>,
+    /// The backup's audit signing key was written to the target's key file.
+    pub key_restored: bool,
 }
 
 fn hex_sha(h: Sha256) -> String {
@@ -218,11 +222,17 @@ pub fn hash_file(path: &Path) -> std::io::Result<String> {
 
 /// Writes a backup of `db` (and the evidence files in `evidence_dir` its rows refer to) to
 /// `output`: first to `output.partial`, renamed when complete.
-pub async fn create(db: &Db, evidence_dir: &Path, output: &Path, now: i64) -> Result<BackupDone, BackupError> {
+pub async fn create(
+    db: &Db,
+    evidence_dir: &Path,
+    key_file: Option<&Path>,
+    output: &Path,
+    now: i64,
+) -> Result<BackupDone, BackupError> {
     let mut partial = output.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    let result = write_archive(db, evidence_dir, &partial, now).await;
+    let result = write_archive(db, evidence_dir, key_file, &partial, now).await;
     match result {
         Ok(done) => {
             std::fs::rename(&partial, output).map_err(io_err("cannot move the backup into place"))?;
@@ -235,7 +245,13 @@ pub async fn create(db: &Db, evidence_dir: &Path, output: &Path, now: i64) -> Re
     }
 }
 
-async fn write_archive(db: &Db, evidence_dir: &Path, path: &Path, now: i64) -> Result<BackupDone, BackupError> {
+async fn write_archive(
+    db: &Db,
+    evidence_dir: &Path,
+    key_file: Option<&Path>,
+    path: &Path,
+    now: i64,
+) -> Result<BackupDone, BackupError> {
     let file = std::fs::File::create(path).map_err(io_err(&path.display().to_string()))?;
     let mut zip = zip::ZipWriter::new(file);
     let deflated =
@@ -330,6 +346,17 @@ async fn write_archive(db: &Db, evidence_dir: &Path, path: &Path, now: i64) -> R
             )));
         }
         members.push(Member { name, sha256: got, size });
+    }
+    // The audit signing key travels with the data it anchors: without it the restored
+    // checkpoints could not be checked (nor new ones signed by the same key). The heads file
+    // beside it does not: it may already hold a checkpoint newer than this snapshot.
+    if let Some(key) = key_file.filter(|k| k.exists()) {
+        let bytes = std::fs::read(key).map_err(io_err(&key.display().to_string()))?;
+        zip.start_file(KEY_MEMBER, deflated).map_err(zip_err(KEY_MEMBER))?;
+        zip.write_all(&bytes).map_err(io_err("cannot write the backup"))?;
+        let mut h = Sha256::new();
+        h.update(&bytes);
+        members.push(Member { name: KEY_MEMBER.into(), sha256: hex_sha(h), size: bytes.len() as u64 });
     }
     let created_at = jiff::Timestamp::from_millisecond(now).map(|t| t.to_string()).unwrap_or_default();
     let manifest = Manifest {
@@ -462,7 +489,14 @@ pub fn check_members(path: &Path) -> Result<(Manifest, Vec<BackupError>), Backup
 
 /// Restores the archive into the empty, migrated database `db` and the evidence directory;
 /// then verifies the audit chains and evidence files of the result (problems in the report).
-pub async fn restore(db: &Db, evidence_dir: &Path, archive: &Path) -> Result<RestoreReport, BackupError> {
+/// The archive's audit signing key is written to `key_file` when that file does not exist yet
+/// (private to the owner); an existing key is kept and the difference reported.
+pub async fn restore(
+    db: &Db,
+    evidence_dir: &Path,
+    key_file: Option<&Path>,
+    archive: &Path,
+) -> Result<RestoreReport, BackupError> {
     let (manifest, problems) = check_members(archive)?;
     if let Some(p) = problems.into_iter().next() {
         return Err(p);
@@ -584,7 +618,39 @@ pub async fn restore(db: &Db, evidence_dir: &Path, archive: &Path) -> Result<Res
     }
     tx.commit().await?;
     report.problems = verify_restored(db, evidence_dir, &mut report.chains).await?;
+    if let (Some(target), true) = (key_file, manifest.members.iter().any(|m| m.name == KEY_MEMBER)) {
+        let mut bytes = Vec::new();
+        zip.by_name(KEY_MEMBER)
+            .map_err(|e| member_err(KEY_MEMBER, e.to_string()))?
+            .read_to_end(&mut bytes)
+            .map_err(|e| member_err(KEY_MEMBER, e.to_string()))?;
+        if target.exists() {
+            if std::fs::read(target).map_err(io_err(&target.display().to_string()))? != bytes {
+                report.problems.push(format!(
+                    "{} holds another audit signing key than the backup's: the restored checkpoints cannot be checked with it",
+                    target.display()
+                ));
+            }
+        } else {
+            write_private(target, &bytes).map_err(io_err(&target.display().to_string()))?;
+            report.key_restored = true;
+        }
+    }
     Ok(report)
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// Verifies a database as restored: every organisation's audit chain and every evidence file
@@ -644,7 +710,7 @@ pub async fn verify(archive: &Path, scratch: &Path) -> Result<(Manifest, Restore
         let db = Db::open_sqlite_dir(&dir).await?;
         let r = async {
             db.migrate().await?;
-            restore(&db, &dir.join("evidence"), archive).await
+            restore(&db, &dir.join("evidence"), None, archive).await
         }
         .await;
         db.close().await;

@@ -81,6 +81,21 @@ pub enum AppError {
     /// Too many attempts from this client.
     #[error("too many requests")]
     RateLimited,
+    /// The password was right; the account uses MFA and no code was given.
+    #[error("a one-time code is required")]
+    MfaRequired,
+    /// The organisation requires MFA for the caller's role and the caller has not enrolled.
+    #[error("MFA enrolment required")]
+    MfaEnrolmentRequired,
+    /// The one-time code given to confirm an enrolment is wrong (or none is pending).
+    #[error("invalid one-time code")]
+    InvalidCode,
+    /// An administrator's reset password was not used in time; a new reset is needed.
+    #[error("the reset password has expired")]
+    PasswordExpired,
+    /// Nobody may disable or enable their own account.
+    #[error("own account cannot be disabled")]
+    SelfDisable,
     /// Storage failed.
     #[error(transparent)]
     Store(StoreError),
@@ -139,6 +154,11 @@ impl AppError {
             AppError::TooLarge { .. } => "too_large",
             AppError::Blocked(_) => "blocked",
             AppError::RateLimited => "rate_limited",
+            AppError::MfaRequired => "mfa_required",
+            AppError::MfaEnrolmentRequired => "mfa_enrolment_required",
+            AppError::InvalidCode => "invalid_code",
+            AppError::PasswordExpired => "password_expired",
+            AppError::SelfDisable => "self_disable",
             AppError::Store(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -166,6 +186,11 @@ impl AppError {
             AppError::TooLarge { .. } => "error-too-large",
             AppError::Blocked(_) => "error-blocked",
             AppError::RateLimited => "error-rate-limited",
+            AppError::MfaRequired => "error-mfa-required",
+            AppError::MfaEnrolmentRequired => "error-mfa-enrolment-required",
+            AppError::InvalidCode => "error-invalid-code",
+            AppError::PasswordExpired => "error-password-expired",
+            AppError::SelfDisable => "error-self-disable",
             AppError::Store(_) | AppError::Internal(_) => "error-internal",
         }
     }

@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod export;
 pub mod incidents;
 pub mod m365;
+pub mod mfa;
 pub mod org;
 pub mod outbox;
 pub mod random;

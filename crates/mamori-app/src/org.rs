@@ -18,6 +18,7 @@ pub async fn create(db: &Db, slug: &str, name: &str, now: i64) -> Result<OrgRow,
         slug: slug.to_string(),
         name: name.to_string(),
         lockout_threshold: i64::from(DEFAULT_LOCKOUT_THRESHOLD),
+        mfa_required: 0,
         created_at: now,
     };
     let mut tx = db.begin().await?;

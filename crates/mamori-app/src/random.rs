@@ -13,6 +13,28 @@ pub fn token() -> Result<String, AppError> {
     Ok(mamori_domain::hex::encode(&b))
 }
 
+/// `N` random bytes (TOTP secrets).
+pub fn bytes<const N: usize>() -> Result<[u8; N], AppError> {
+    let mut b = [0u8; N];
+    fill(&mut b)?;
+    Ok(b)
+}
+
+/// A recovery code: 10 characters of lower-case letters and digits without look-alikes, shown
+/// as `xxxxx-xxxxx` (about 50 bits).
+pub fn recovery_code() -> Result<String, AppError> {
+    const SET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let b = bytes::<10>()?;
+    let mut out = String::with_capacity(11);
+    for (i, x) in b.iter().enumerate() {
+        if i == 5 {
+            out.push('-');
+        }
+        out.push(char::from(SET.get(usize::from(*x) % SET.len()).copied().unwrap_or(b'x')));
+    }
+    Ok(out)
+}
+
 /// A 16-byte salt.
 pub fn salt() -> Result<[u8; 16], AppError> {
     let mut b = [0u8; 16];

@@ -10,14 +10,16 @@ use crate::users::verify_password;
 use crate::{Actor, AppError, random};
 use mamori_domain::audit::AuditAction;
 use mamori_domain::auth::{AccountState, LoginOutcome, decide};
-use mamori_domain::password;
 use mamori_domain::permission::Grants;
+use mamori_domain::{password, totp};
 use mamori_store::Db;
 use mamori_store::rows::{self, OrgRow, SessionRow, UserRow};
 use sha2::{Digest, Sha256};
 
 /// Idle lifetime of a session (8 hours).
 pub const IDLE_MS: i64 = 8 * 60 * 60 * 1000;
+/// Default absolute lifetime of a session (12 hours from login, however active).
+pub const ABSOLUTE_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// A real argon2id hash verified against when the login ID does not exist, so unknown IDs
 /// take as long as wrong passwords.
@@ -39,6 +41,8 @@ pub struct LoginRequest {
     pub login_id: String,
     /// Password.
     pub password: String,
+    /// The 6-digit TOTP code (or a recovery code) when the account uses MFA.
+    pub totp: Option<String>,
 }
 
 /// A session just created.
@@ -65,12 +69,22 @@ pub struct SessionInfo {
     pub roles: Vec<rows::RoleRow>,
     /// The acting identity for use cases.
     pub actor: Actor,
+    /// Whether the user has confirmed a TOTP enrolment.
+    pub mfa_enrolled: bool,
 }
 
 impl SessionInfo {
     /// Whether a password change is pending.
     pub fn must_change_password(&self) -> bool {
         self.user.must_change_password != 0
+    }
+
+    /// Whether the organisation requires MFA of this user's roles and the user has not enrolled
+    /// yet: until then they may only enrol.
+    pub fn must_enrol_mfa(&self) -> bool {
+        self.org.mfa_required != 0
+            && !self.mfa_enrolled
+            && self.actor.role_keys.iter().any(|r| crate::mfa::PRIVILEGED_ROLES.contains(&r.as_str()))
     }
 }
 
@@ -79,7 +93,7 @@ async fn resolve_org(db: &Db, req: &LoginRequest) -> Result<Option<OrgRow>, AppE
     match req.organization.as_deref().filter(|s| !s.is_empty()) {
         Some(slug) => Ok(rows::org_by_slug(&mut c.ex(), slug).await?),
         None => {
-            let ids = rows::orgs_with_login(&mut c.ex(), &req.login_id).await?;
+            let ids = rows::orgs_with_login(&mut c.ex(), &password::normalise_login(&req.login_id)).await?;
             match ids.as_slice() {
                 [] => Ok(None),
                 [one] => Ok(rows::org_by_id(&mut c.ex(), one).await?),
@@ -97,9 +111,10 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
         tracing::info!(event = "login_failure", reason = "unknown_login", "login failed");
         return Err(AppError::InvalidCredentials);
     };
+    let key = password::normalise_login(&req.login_id);
     let user = {
         let mut c = db.conn().await?;
-        rows::user_by_login(&mut c.ex(), &org.id, &req.login_id).await?
+        rows::user_by_login(&mut c.ex(), &org.id, &key).await?
     };
     let Some(user) = user else {
         verify_password(req.password, dummy_hash()).await;
@@ -129,9 +144,58 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
     // write transaction holds the database lock; on PostgreSQL the organisation row is locked
     // before the count is read again.
     tx.lock_org(&org.id).await?;
-    let user = rows::user_by_login(&mut tx.ex(), &org.id, &req.login_id).await?.ok_or(AppError::InvalidCredentials)?;
-    let (outcome, next) = count_attempt(&mut tx, &org, &user, password_ok, now).await?;
+    let user = rows::user_by_login(&mut tx.ex(), &org.id, &key).await?.ok_or(AppError::InvalidCredentials)?;
     let entry = |action, detail| attempt_entry(&org.id, &user, action, detail);
+    let usable = user.locked == 0 && user.disabled == 0;
+    // The second factor (only asked once the password is right on a usable account; a wrong
+    // password does no more work inside the write transaction than before MFA existed).
+    let mfa = if password_ok && usable { rows::mfa_of(&mut tx.ex(), &org.id, &user.id).await? } else { None };
+    let secret = mfa.as_ref().and_then(|m| m.secret.clone());
+    let typed = req.totp.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let mut mfa_used = None;
+    let mut mfa_ok = true;
+    if let (Some(secret), true, true) = (&secret, password_ok, usable) {
+        let Some(typed) = typed else {
+            audit::append(
+                &mut tx,
+                entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "mfa_required" })),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::MfaRequired);
+        };
+        let last_step = mfa.as_ref().map_or(0, |m| m.last_step);
+        let key_bytes = totp::base32_decode(secret).unwrap_or_default();
+        if let Some(step) = totp::verify(&key_bytes, typed, now, last_step) {
+            rows::set_mfa_step(&mut tx.ex(), &org.id, &user.id, step, now).await?;
+            mfa_used = Some("totp");
+        } else if rows::use_recovery_code(&mut tx.ex(), &org.id, &user.id, &crate::mfa::hash_recovery_code(typed), now)
+            .await?
+        {
+            mfa_used = Some("recovery_code");
+        } else {
+            mfa_ok = false;
+        }
+    }
+    // An administrator's reset password expires unused (a new reset is needed).
+    if password_ok
+        && mfa_ok
+        && usable
+        && user.must_change_password != 0
+        && user.password_expires_at.is_some_and(|e| e < now)
+    {
+        audit::append(
+            &mut tx,
+            entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "password_expired" })),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::PasswordExpired);
+    }
+    let (outcome, next) = count_attempt(&mut tx, &org, &user, password_ok && mfa_ok, now).await?;
+    let reason = if password_ok { "wrong_code" } else { "wrong_password" };
     let result = match outcome {
         LoginOutcome::Success => {
             let token = random::token()?;
@@ -145,20 +209,22 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
                     csrf_token: csrf.clone(),
                     expires_at: now + IDLE_MS,
                     last_seen_at: now,
+                    created_at: now,
                 },
                 now,
             )
             .await?;
-            audit::append(&mut tx, entry(AuditAction::LoginSuccess, serde_json::json!({})), now).await?;
+            let detail = match mfa_used {
+                Some(m) => serde_json::json!({ "mfa": m }),
+                None => serde_json::json!({}),
+            };
+            audit::append(&mut tx, entry(AuditAction::LoginSuccess, detail), now).await?;
             Ok(NewSession { token, csrf_token: csrf, must_change_password: user.must_change_password != 0 })
         }
         LoginOutcome::Failed { remaining } => {
             audit::append(
                 &mut tx,
-                entry(
-                    AuditAction::LoginFailure,
-                    serde_json::json!({ "reason": "wrong_password", "remaining": remaining }),
-                ),
+                entry(AuditAction::LoginFailure, serde_json::json!({ "reason": reason, "remaining": remaining })),
                 now,
             )
             .await?;
@@ -167,7 +233,7 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
         LoginOutcome::LockedNow => {
             audit::append(
                 &mut tx,
-                entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "wrong_password", "remaining": 0 })),
+                entry(AuditAction::LoginFailure, serde_json::json!({ "reason": reason, "remaining": 0 })),
                 now,
             )
             .await?;
@@ -184,19 +250,36 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
                 .await?;
             Err(AppError::AccountDisabled)
         }
+        // No enumeration: a wrong password on a disabled account is any wrong password.
+        LoginOutcome::DisabledWrongPassword => {
+            audit::append(
+                &mut tx,
+                entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "disabled_wrong_password" })),
+                now,
+            )
+            .await?;
+            Err(AppError::InvalidCredentials)
+        }
     };
     tx.commit().await?;
     result
 }
 
-/// Resolves a cookie token to a live session, extending its idle lifetime.
+/// Resolves a cookie token to a live session, extending its idle lifetime; the default
+/// absolute lifetime ([`ABSOLUTE_MS`]).
 pub async fn lookup(db: &Db, token: &str, now: i64) -> Result<Option<SessionInfo>, AppError> {
+    lookup_with(db, token, now, ABSOLUTE_MS).await
+}
+
+/// Resolves a cookie token to a live session: refused (and deleted) when idle beyond its expiry
+/// or older than `absolute_ms` since login.
+pub async fn lookup_with(db: &Db, token: &str, now: i64, absolute_ms: i64) -> Result<Option<SessionInfo>, AppError> {
     let id_hash = hash_token(token);
     let mut c = db.conn().await?;
     let Some(session) = rows::session_by_hash(&mut c.ex(), &id_hash).await? else {
         return Ok(None);
     };
-    if session.expires_at < now {
+    if session.expires_at < now || now.saturating_sub(session.created_at) >= absolute_ms {
         rows::delete_session(&mut c.ex(), &id_hash).await?;
         return Ok(None);
     }
@@ -211,6 +294,7 @@ pub async fn lookup(db: &Db, token: &str, now: i64) -> Result<Option<SessionInfo
     };
     let roles = rows::user_roles(&mut c.ex(), &org.id, &user.id).await?;
     let perms = rows::user_permissions(&mut c.ex(), &org.id, &user.id).await?;
+    let mfa_enrolled = rows::mfa_of(&mut c.ex(), &org.id, &user.id).await?.is_some_and(|m| m.secret.is_some());
     if now - session.last_seen_at > 60_000 {
         rows::touch_session(&mut c.ex(), &id_hash, now, now + IDLE_MS).await?;
     }
@@ -221,7 +305,7 @@ pub async fn lookup(db: &Db, token: &str, now: i64) -> Result<Option<SessionInfo
         grants: Grants::from_keys(perms.iter().map(String::as_str)),
         role_keys: roles.iter().map(|r| r.key.clone()).collect(),
     };
-    Ok(Some(SessionInfo { session, user, org, roles, actor }))
+    Ok(Some(SessionInfo { session, user, org, roles, actor, mfa_enrolled }))
 }
 
 /// Ends the session.
@@ -380,7 +464,7 @@ pub async fn change_password(
     if user.password_hash != info.user.password_hash {
         return Err(AppError::WrongCurrentPassword);
     }
-    rows::update_password(&mut tx.ex(), &info.org.id, &info.user.id, &hash, false, now).await?;
+    rows::update_password(&mut tx.ex(), &info.org.id, &info.user.id, &hash, false, None, now).await?;
     // The right current password ends a run of wrong ones, as a successful login does.
     rows::update_login_state(&mut tx.ex(), &info.org.id, &info.user.id, 0, false, None, now).await?;
     rows::delete_user_sessions(&mut tx.ex(), &info.org.id, &info.user.id).await?;
@@ -393,6 +477,7 @@ pub async fn change_password(
             csrf_token: csrf.clone(),
             expires_at: now + IDLE_MS,
             last_seen_at: now,
+            created_at: now,
         },
         now,
     )

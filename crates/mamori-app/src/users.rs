@@ -51,6 +51,8 @@ pub struct UserView {
     pub must_change_password: bool,
     /// Consecutive failures.
     pub failed_attempts: i64,
+    /// Has confirmed a TOTP enrolment.
+    pub mfa_enrolled: bool,
 }
 
 fn snapshot(u: &UserRow, roles: &[String]) -> serde_json::Value {
@@ -73,6 +75,16 @@ async fn hash_password(pw: String) -> Result<String, AppError> {
 /// Verifies a password off the async threads (argon2 is deliberately slow).
 pub async fn verify_password(pw: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || password::verify(&pw, &phc)).await.unwrap_or(false)
+}
+
+/// How long an administrator's reset password works (24 hours): unused after that, the login
+/// is refused with a message to ask for a new reset.
+pub const RESET_VALID_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The stored key of a login ID: logins and the uniqueness per organisation ignore case and
+/// width (`TM1`, `ｔｍ１` and `tm1` are one account).
+fn login_key(login_id: &str) -> String {
+    password::normalise_login(login_id)
 }
 
 /// The key of 経営責任者, who appoints the ISMS roles (the regulation's 5.2).
@@ -156,6 +168,8 @@ pub async fn create(db: &Db, actor: &Actor, n: NewUser, now: i64) -> Result<User
         disabled: 0,
         created_at: now,
         updated_at: now,
+        login_key: login_key(&n.login_id),
+        password_expires_at: None,
     };
     let mut tx = db.begin().await?;
     let ids = role_ids(&mut tx, &actor.org_id, &n.roles).await?;
@@ -177,16 +191,18 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>, AppError> {
     let mut c = db.conn().await?;
     let users = rows::list_users(&mut c.ex(), &actor.org_id).await?;
     let roles = rows::all_user_roles(&mut c.ex(), &actor.org_id).await?;
+    let enrolled = rows::mfa_enrolled_users(&mut c.ex(), &actor.org_id).await?;
     Ok(users
         .into_iter()
         .map(|u| {
             let mine: Vec<_> = roles.iter().filter(|r| r.user_id == u.id).collect();
-            view(u, mine.iter().map(|r| (r.key.clone(), r.name_ja.clone(), r.name_en.clone())).collect())
+            let mfa = enrolled.binary_search(&u.id).is_ok();
+            view(u, mine.iter().map(|r| (r.key.clone(), r.name_ja.clone(), r.name_en.clone())).collect(), mfa)
         })
         .collect())
 }
 
-fn view(u: UserRow, roles: Vec<(String, String, String)>) -> UserView {
+fn view(u: UserRow, roles: Vec<(String, String, String)>, mfa_enrolled: bool) -> UserView {
     UserView {
         id: u.id,
         login_id: u.login_id,
@@ -199,6 +215,7 @@ fn view(u: UserRow, roles: Vec<(String, String, String)>) -> UserView {
         disabled: u.disabled != 0,
         must_change_password: u.must_change_password != 0,
         failed_attempts: u.failed_attempts,
+        mfa_enrolled,
     }
 }
 
@@ -211,9 +228,10 @@ pub async fn get(db: &Db, actor: &Actor, login_id: &str) -> Result<UserView, App
 /// Loads a user view without a permission check (the caller decided).
 pub async fn load_view(db: &Db, org_id: &str, login_id: &str) -> Result<UserView, AppError> {
     let mut c = db.conn().await?;
-    let u = rows::user_by_login(&mut c.ex(), org_id, login_id).await?.ok_or(AppError::NotFound)?;
+    let u = rows::user_by_login(&mut c.ex(), org_id, &login_key(login_id)).await?.ok_or(AppError::NotFound)?;
     let roles = rows::user_roles(&mut c.ex(), org_id, &u.id).await?;
-    Ok(view(u, roles.into_iter().map(|r| (r.key, r.name_ja, r.name_en)).collect()))
+    let mfa = rows::mfa_of(&mut c.ex(), org_id, &u.id).await?.is_some_and(|m| m.secret.is_some());
+    Ok(view(u, roles.into_iter().map(|r| (r.key, r.name_ja, r.name_en)).collect(), mfa))
 }
 
 async fn load_for_update(
@@ -221,7 +239,7 @@ async fn load_for_update(
     org_id: &str,
     login_id: &str,
 ) -> Result<(UserRow, Vec<String>), AppError> {
-    let u = rows::user_by_login(&mut tx.ex(), org_id, login_id).await?.ok_or(AppError::NotFound)?;
+    let u = rows::user_by_login(&mut tx.ex(), org_id, &login_key(login_id)).await?.ok_or(AppError::NotFound)?;
     let roles = rows::user_roles(&mut tx.ex(), org_id, &u.id).await?.into_iter().map(|r| r.key).collect();
     Ok((u, roles))
 }
@@ -250,8 +268,9 @@ pub async fn unlock(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Result<
     load_view(db, &actor.org_id, login_id).await
 }
 
-/// Sets a new initial password (must be changed at next login), unlocks the account and
-/// revokes its sessions. Returns the password set.
+/// Sets a new initial password (must be changed at next login, and works for
+/// [`RESET_VALID_MS`] only), unlocks the account and revokes its sessions. Returns the password
+/// set, for the caller to hand over once: it is stored only hashed.
 pub async fn reset_password(
     db: &Db,
     actor: &Actor,
@@ -274,7 +293,7 @@ pub async fn reset_password(
     if !protected(&roles).is_empty() {
         require_top_management(actor)?;
     }
-    rows::update_password(&mut tx.ex(), &actor.org_id, &u.id, &hash, true, now).await?;
+    rows::update_password(&mut tx.ex(), &actor.org_id, &u.id, &hash, true, Some(now + RESET_VALID_MS), now).await?;
     rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
     rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
     let after = UserRow { locked: 0, failed_attempts: 0, must_change_password: 1, ..u.clone() };
@@ -293,6 +312,80 @@ pub async fn reset_password(
     .await?;
     tx.commit().await?;
     Ok(pw)
+}
+
+/// Disables (a leaver, 5.18/6.5) or enables an account. A disabled account keeps its history,
+/// cannot log in, and its sessions and calendar feed stop. Same rule as role changes: nobody
+/// disables or enables themselves, and an account holding 経営責任者 or 情報セキュリティ管理者 needs
+/// a 経営責任者.
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    login_id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<UserView, AppError> {
+    actor.require(Permission::UsersManage)?;
+    let mut tx = db.begin().await?;
+    let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    if actor.user_id.as_deref() == Some(u.id.as_str()) {
+        return Err(AppError::SelfDisable);
+    }
+    if !protected(&roles).is_empty() {
+        require_top_management(actor)?;
+    }
+    rows::set_disabled(&mut tx.ex(), &actor.org_id, &u.id, disabled, now).await?;
+    if disabled {
+        rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
+    }
+    let after = UserRow { disabled: i64::from(disabled), ..u.clone() };
+    audit::append(
+        &mut tx,
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "user",
+            Some(&u.id),
+            Some(snapshot(&u, &roles)),
+            Some(snapshot(&after, &roles)),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    load_view(db, &actor.org_id, login_id).await
+}
+
+/// Removes a user's MFA (a lost phone and lost recovery codes): they log in with the password
+/// alone and enrol again (at once, when the organisation requires it of their role). Their
+/// sessions end. Same authority rule as password resets.
+pub async fn reset_mfa(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Result<UserView, AppError> {
+    actor.require(Permission::UsersManage)?;
+    let mut tx = db.begin().await?;
+    let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
+    if actor.user_id.as_deref() == Some(u.id.as_str()) {
+        return Err(AppError::SelfDisable);
+    }
+    if !protected(&roles).is_empty() {
+        require_top_management(actor)?;
+    }
+    let had = rows::delete_mfa(&mut tx.ex(), &actor.org_id, &u.id).await?;
+    rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
+    audit::append(
+        &mut tx,
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "user_mfa",
+            Some(&u.id),
+            Some(serde_json::json!({ "mfa": had })),
+            Some(serde_json::json!({ "mfa": false })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    load_view(db, &actor.org_id, login_id).await
 }
 
 /// Replaces a user's roles.

@@ -403,6 +403,33 @@ pub enum UserCommand {
         #[arg(long)]
         login_id: String,
     },
+    /// Disables an account (a leaver): no login, its sessions and calendar feed stop; history kept.
+    Disable {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Login ID.
+        #[arg(long)]
+        login_id: String,
+    },
+    /// Removes an account's MFA (lost authenticator and recovery codes); it enrols again.
+    ResetMfa {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Login ID.
+        #[arg(long)]
+        login_id: String,
+    },
+    /// Enables a disabled account again.
+    Enable {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Login ID.
+        #[arg(long)]
+        login_id: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -28,6 +28,8 @@ pub struct FileConfig {
     pub login_per_minute: Option<u32>,
     /// The server's public URL (links in reminder mails).
     pub base_url: Option<String>,
+    /// Absolute session lifetime in hours (default 12), besides the 8-hour idle timeout.
+    pub session_absolute_hours: Option<u32>,
     /// Reminder mail over SMTP (off when absent).
     pub smtp: Option<SmtpFile>,
     /// The audit signing key file (default `<data dir>/audit-signing.key`).
@@ -85,6 +87,10 @@ pub struct Settings {
     pub audit_key_file: Option<PathBuf>,
     /// Minutes between audit checkpoints while serving.
     pub audit_checkpoint_minutes: u64,
+    /// The server's public URL (https: Secure cookies and HSTS).
+    pub base_url: Option<String>,
+    /// Absolute session lifetime in hours.
+    pub session_absolute_hours: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -139,6 +145,7 @@ const ENV_KEYS: &[&str] = &[
     "MAMORI_REMINDER_INTERVAL_SECONDS",
     "MAMORI_AUDIT_KEY_FILE",
     "MAMORI_AUDIT_CHECKPOINT_MINUTES",
+    "MAMORI_SESSION_ABSOLUTE_HOURS",
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool> {
@@ -214,7 +221,7 @@ pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Sett
                 username: get("MAMORI_SMTP_USERNAME").or(smtp_file.username),
                 password: get("MAMORI_SMTP_PASSWORD").or(smtp_file.password),
                 from,
-                base_url: get("MAMORI_BASE_URL").or(file.base_url),
+                base_url: get("MAMORI_BASE_URL").or(file.base_url.clone()),
                 days_before,
             })
         }
@@ -230,7 +237,13 @@ pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Sett
     if audit_checkpoint_minutes == 0 {
         bail!("audit_checkpoint_minutes: must be at least 1");
     }
+    let session_absolute_hours = num("MAMORI_SESSION_ABSOLUTE_HOURS", file.session_absolute_hours, 12)?;
+    if session_absolute_hours == 0 {
+        bail!("session_absolute_hours: must be at least 1");
+    }
     Ok(Settings {
+        base_url: get("MAMORI_BASE_URL").or(file.base_url.clone()),
+        session_absolute_hours,
         smtp,
         reminder_interval_secs,
         audit_key_file: get("MAMORI_AUDIT_KEY_FILE").map(PathBuf::from).or(file.audit_key_file),
@@ -276,6 +289,18 @@ mod tests {
     }
 
     #[test]
+    fn session_lifetime_and_base_url() {
+        let s = load(None, &[]).unwrap();
+        assert_eq!((s.session_absolute_hours, s.base_url.clone()), (12, None));
+        let s =
+            load(None, &env(&[("MAMORI_SESSION_ABSOLUTE_HOURS", "4"), ("MAMORI_BASE_URL", "https://isms.example.jp")]))
+                .unwrap();
+        assert_eq!((s.session_absolute_hours, s.base_url.as_deref()), (4, Some("https://isms.example.jp")));
+        let err = load(None, &env(&[("MAMORI_SESSION_ABSOLUTE_HOURS", "0")])).err().unwrap();
+        assert!(format!("{err:#}").contains("session_absolute_hours"), "{err:#}");
+    }
+
+    #[test]
     fn passwords_are_redacted() {
         assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
@@ -301,6 +326,8 @@ mod tests {
             reminder_interval_secs: 300,
             audit_key_file: None,
             audit_checkpoint_minutes: 10,
+            base_url: None,
+            session_absolute_hours: 12,
         };
         assert!(!format!("{s:?}").contains("secret"));
     }

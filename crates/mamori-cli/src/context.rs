@@ -29,15 +29,11 @@ impl Ctx {
     }
 
     /// The audit signing key file: the flag, else the setting, else `audit-signing.key` in the
-    /// data directory when the database is the embedded SQLite one or a data directory is named.
-    /// `None` for a PostgreSQL URL with neither (no checkpoints can be signed or checked).
+    /// data directory — on PostgreSQL too, where the data directory holds the evidence files
+    /// (servers sharing a database share that directory, and so the key).
     pub fn audit_key_path(&self, default: &str) -> Option<PathBuf> {
-        if let Some(p) = self.audit_key_file.clone().or_else(|| self.settings.audit_key_file.clone()) {
-            return Some(p);
-        }
-        let has_url = self.database_url.is_some() || self.settings.database_url.is_some();
-        let named_dir = self.data_dir.is_some() || self.settings.data_dir.is_some();
-        (!has_url || named_dir).then(|| self.dir_for(default).join(mamori_app::audit::KEY_FILE_NAME))
+        let configured = self.audit_key_file.clone().or_else(|| self.settings.audit_key_file.clone());
+        Some(configured.unwrap_or_else(|| self.dir_for(default).join(mamori_app::audit::KEY_FILE_NAME)))
     }
 
     /// Opens (and migrates) the database, SQLite in the data directory (`default` when unset)

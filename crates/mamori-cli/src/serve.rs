@@ -58,6 +58,7 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let shutdown = shutdown_signal();
     eprintln!("mamori: serving on http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or(addr));
+    let absolute_ms = i64::from(settings.session_absolute_hours) * 60 * 60 * 1000;
     let state = mamori_web::AppState::new(
         db.clone(),
         mamori_web::WebConfig {
@@ -67,9 +68,11 @@ pub async fn serve(
             evidence_dir: evidence_dir.to_path_buf(),
             evidence_max_bytes: 20 * 1024 * 1024,
             audit_key_file: audit_key.clone(),
+            base_url: settings.base_url.clone(),
+            session_absolute_ms: absolute_ms,
         },
     );
-    spawn_session_sweeper(db.clone());
+    spawn_session_sweeper(db.clone(), absolute_ms);
     spawn_worker(db.clone(), settings);
     spawn_checkpointer(db.clone(), audit_key.clone(), settings.audit_checkpoint_minutes);
     mamori_web::serve(listener, state, shutdown).await.context("server failed")?;
@@ -80,13 +83,16 @@ pub async fn serve(
     Ok(())
 }
 
-/// Expired sessions are removed every ten minutes.
-fn spawn_session_sweeper(db: Db) {
+/// Expired sessions (idle, or older than the absolute lifetime) are removed every ten minutes.
+fn spawn_session_sweeper(db: Db, absolute_ms: i64) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(600)).await;
             if let Ok(mut c) = db.conn().await
-                && let Err(e) = mamori_store::rows::delete_expired_sessions(&mut c.ex(), now_ms()).await
+                && let Err(e) = {
+                    let now = now_ms();
+                    mamori_store::rows::delete_expired_sessions(&mut c.ex(), now, now - absolute_ms).await
+                }
             {
                 tracing::warn!(error = %e, "session sweep failed");
             }

@@ -35,8 +35,11 @@ pub enum LoginOutcome {
     LockedNow,
     /// The account was already locked: refused whatever the password.
     Locked,
-    /// The account is disabled.
+    /// The account is disabled and the password was right: say so (403).
     Disabled,
+    /// The account is disabled and the password was wrong: answered as any wrong password, so
+    /// that a guesser learns nothing (not counted).
+    DisabledWrongPassword,
 }
 
 impl LoginOutcome {
@@ -50,7 +53,7 @@ impl LoginOutcome {
             LoginOutcome::LockedNow => {
                 AccountState { failed_attempts: before.failed_attempts.saturating_add(1), locked: true, ..before }
             }
-            LoginOutcome::Locked | LoginOutcome::Disabled => before,
+            LoginOutcome::Locked | LoginOutcome::Disabled | LoginOutcome::DisabledWrongPassword => before,
         }
     }
 }
@@ -59,7 +62,7 @@ impl LoginOutcome {
 pub fn decide(state: AccountState, threshold: u32, password_ok: bool) -> LoginOutcome {
     let threshold = threshold.max(1);
     if state.disabled {
-        return LoginOutcome::Disabled;
+        return if password_ok { LoginOutcome::Disabled } else { LoginOutcome::DisabledWrongPassword };
     }
     if state.locked {
         return LoginOutcome::Locked;
@@ -117,6 +120,7 @@ mod tests {
     fn disabled_wins() {
         let s = AccountState { disabled: true, ..FRESH };
         assert_eq!(decide(s, 3, true), LoginOutcome::Disabled);
+        assert_eq!(decide(s, 3, false), LoginOutcome::DisabledWrongPassword);
     }
 
     #[test]

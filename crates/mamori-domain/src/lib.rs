@@ -14,4 +14,5 @@ pub mod ratelimit;
 pub mod register;
 pub mod schedule;
 pub mod soa;
+pub mod totp;
 pub mod workflow;

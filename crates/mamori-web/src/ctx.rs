@@ -110,6 +110,23 @@ fn allowed_while_password_pending(path: &str) -> bool {
         || path.starts_with("/calendar/")
 }
 
+/// Paths usable while a privileged user the organisation obliges to use MFA has not enrolled.
+fn allowed_while_mfa_pending(path: &str) -> bool {
+    matches!(
+        path,
+        "/mfa"
+            | "/mfa/start"
+            | "/mfa/confirm"
+            | "/logout"
+            | "/lang"
+            | "/healthz"
+            | "/api/v1/me"
+            | "/api/v1/me/mfa/totp"
+            | "/api/v1/me/mfa/totp/confirm"
+            | "/api/v1/session"
+    ) || path.starts_with("/static/")
+}
+
 /// Builds the [`Ctx`], enforces the pending-password rule and the API's CSRF rule.
 pub async fn context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let headers = req.headers();
@@ -121,8 +138,9 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
             headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
         })
         .unwrap_or(Lang::Ja);
-    let secure =
-        state.config.secure_cookies || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let secure = state.config.secure_cookies
+        || state.config.https()
+        || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
     let (anon_csrf, new_anon_csrf) = match cookie(headers, CSRF_COOKIE).filter(|v| token_like(v)) {
         Some(v) => (v.to_string(), false),
         None => (mamori_app::random::token().unwrap_or_default(), true),
@@ -131,7 +149,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     let mut ctx = Ctx { lang, session: None, anon_csrf, new_anon_csrf, secure, path: path.clone(), api };
 
     if let Some(t) = token {
-        match mamori_app::session::lookup(&state.db, &t, state.now()).await {
+        match mamori_app::session::lookup_with(&state.db, &t, state.now(), state.config.session_absolute_ms).await {
             Ok(s) => ctx.session = s.map(Arc::new),
             Err(e) => {
                 return if api {
@@ -165,6 +183,17 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
             ApiError::new(&ctx, AppError::PasswordChangeRequired).into_response()
         } else {
             Redirect::to("/password").into_response()
+        };
+    }
+
+    if let Some(s) = &ctx.session
+        && s.must_enrol_mfa()
+        && !allowed_while_mfa_pending(&path)
+    {
+        return if api {
+            ApiError::new(&ctx, AppError::MfaEnrolmentRequired).into_response()
+        } else {
+            Redirect::to("/mfa").into_response()
         };
     }
 
@@ -210,10 +239,13 @@ pub async fn require(State(perm): State<Permission>, req: Request, next: Next) -
     }
 }
 
-/// Security headers on every response.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Security headers on every response; HSTS when the configured public URL is https.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if state.config.https() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     // A handler may set a stricter policy (evidence downloads are sandboxed).
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(

@@ -24,6 +24,9 @@ pub fn status(e: &AppError) -> StatusCode {
         AppError::Conflict | AppError::Blocked(_) => StatusCode::CONFLICT,
         AppError::SeparationOfDuties | AppError::SelfRoleChange | AppError::RoleGrantForbidden => StatusCode::FORBIDDEN,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::MfaRequired | AppError::PasswordExpired => StatusCode::UNAUTHORIZED,
+        AppError::MfaEnrolmentRequired | AppError::SelfDisable => StatusCode::FORBIDDEN,
+        AppError::InvalidCode => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -156,7 +156,7 @@ pub fn router(state: AppState) -> Router {
 
     app.layer(from_fn(error::render_errors))
         .layer(from_fn_with_state(state.clone(), ctx::context))
-        .layer(from_fn(ctx::security_headers))
+        .layer(from_fn_with_state(state.clone(), ctx::security_headers))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

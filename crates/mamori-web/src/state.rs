@@ -24,6 +24,18 @@ pub struct WebConfig {
     /// The audit signing key file (its public key checks the checkpoints shown on the audit
     /// page); `None` when none is configured.
     pub audit_key_file: Option<std::path::PathBuf>,
+    /// The server's public URL; when it is `https://…`, cookies are `Secure` and responses carry
+    /// `Strict-Transport-Security`.
+    pub base_url: Option<String>,
+    /// Absolute lifetime of a session from login (milliseconds), besides the idle timeout.
+    pub session_absolute_ms: i64,
+}
+
+impl WebConfig {
+    /// Whether the configured public URL is https.
+    pub fn https(&self) -> bool {
+        self.base_url.as_deref().is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+    }
 }
 
 impl Default for WebConfig {
@@ -35,6 +47,8 @@ impl Default for WebConfig {
             evidence_dir: std::env::temp_dir().join("mamori-evidence"),
             evidence_max_bytes: 20 * 1024 * 1024,
             audit_key_file: None,
+            base_url: None,
+            session_absolute_ms: mamori_app::session::ABSOLUTE_MS,
         }
     }
 }

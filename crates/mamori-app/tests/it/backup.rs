@@ -31,7 +31,12 @@ fn fixture(name: &str) -> PathBuf {
 async fn actor_of(db: &Db, login: &str) -> Actor {
     let s = session::login(
         db,
-        session::LoginRequest { organization: None, login_id: login.into(), password: "Initial-Pass9".into() },
+        session::LoginRequest {
+            organization: None,
+            login_id: login.into(),
+            password: "Initial-Pass9".into(),
+            totp: None,
+        },
         T0,
     )
     .await
@@ -110,7 +115,7 @@ fn files_of(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 async fn restore_and_compare(source: &Db, source_evidence: &Path, archive: &Path, engine: Engine) {
     let target = mamori_store::testing::fresh_db(engine).await.unwrap();
     let evidence = scratch("restored-evidence");
-    let report = backup::restore(target.db(), &evidence, archive).await.unwrap();
+    let report = backup::restore(target.db(), &evidence, None, archive).await.unwrap();
     assert_eq!(report.problems, Vec::<String>::new(), "the restored copy verifies");
     assert_eq!(report.chains.len(), 1);
     assert!(report.chains[0].1 > 10, "{:?}", report.chains);
@@ -127,7 +132,7 @@ async fn restore_and_compare(source: &Db, source_evidence: &Path, archive: &Path
     assert!(files.len() >= 3, "the incident's file and two imports: {:?}", files.keys());
     assert_eq!(files_of(&evidence), files, "every evidence file restored");
     // A second restore into the same (now filled) target is refused.
-    match backup::restore(target.db(), &evidence, archive).await {
+    match backup::restore(target.db(), &evidence, None, archive).await {
         Err(BackupError::NotEmpty(t)) => assert!(!t.is_empty()),
         other => panic!("expected a refusal of the non-empty target: {other:?}"),
     }
@@ -140,7 +145,7 @@ async fn backup_restores_every_row_and_file_into_either_engine(db: Db) {
     let store = EvidenceStore { dir: dir.join("evidence"), max_bytes: 1 << 20 };
     fill(&db, &store).await;
     let archive = dir.join("mamori.zip");
-    let done = backup::create(&db, &store.dir, &archive, T0 + 100).await.unwrap();
+    let done = backup::create(&db, &store.dir, None, &archive, T0 + 100).await.unwrap();
     assert!(archive.is_file() && !dir.join("mamori.zip.partial").exists());
     assert_eq!(done.manifest.format_version, backup::FORMAT_VERSION);
     assert_eq!(done.manifest.created_at, "2026-01-01T00:00:00.1Z");
@@ -218,7 +223,7 @@ async fn an_altered_member_is_named(db: Db) {
     let store = EvidenceStore { dir: dir.join("evidence"), max_bytes: 1 << 20 };
     fill(&db, &store).await;
     let archive = dir.join("mamori.zip");
-    backup::create(&db, &store.dir, &archive, T0 + 100).await.unwrap();
+    backup::create(&db, &store.dir, None, &archive, T0 + 100).await.unwrap();
     let evil = mamori_domain::hex::encode(&sha2::Sha256::digest(b"Received: from evil.example"));
     for member in ["tables/register_row.jsonl".to_string(), format!("evidence/{evil}")] {
         let bad = dir.join("bad.zip");
@@ -230,7 +235,7 @@ async fn an_altered_member_is_named(db: Db) {
         assert!(err.to_string().contains(&member), "{err}");
         // Nothing is restored from it.
         let target = mamori_store::testing::fresh_db(Engine::Sqlite).await.unwrap();
-        let e = backup::restore(target.db(), &dir.join("restored"), &bad).await.unwrap_err();
+        let e = backup::restore(target.db(), &dir.join("restored"), None, &bad).await.unwrap_err();
         assert!(e.to_string().contains(&member), "{e}");
         assert!(backup::row_counts(target.db()).await.unwrap().iter().all(|t| t.rows == 0));
         target.cleanup().await;
@@ -245,7 +250,7 @@ async fn a_backup_completes_the_backup_duty(db: Db) {
     let store = EvidenceStore { dir: dir.join("evidence"), max_bytes: 1 << 20 };
     fill(&db, &store).await;
     let archive = dir.join("mamori.zip");
-    let done = backup::create(&db, &store.dir, &archive, T0 + 100).await.unwrap();
+    let done = backup::create(&db, &store.dir, None, &archive, T0 + 100).await.unwrap();
     let today = date(2026, 1, 5);
     let o = backup::complete_duty(&db, &store, None, "boss", &done, "mamori.zip", today, T0 + 200).await.unwrap();
     assert_eq!(o.state, "done");

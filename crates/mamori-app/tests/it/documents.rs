@@ -39,9 +39,13 @@ async fn world(db: &Db) -> (Actor, Actor, Actor) {
     regulation::import_text(db, &cli, "seed.txt", SEED, T0).await.unwrap();
     let mut actors = Vec::new();
     for l in ["ceo", "ceo2", "emp"] {
-        let s = login(db, LoginRequest { organization: None, login_id: l.into(), password: "Initial123".into() }, T0)
-            .await
-            .unwrap();
+        let s = login(
+            db,
+            LoginRequest { organization: None, login_id: l.into(), password: "Initial123".into(), totp: None },
+            T0,
+        )
+        .await
+        .unwrap();
         actors.push(lookup(db, &s.token, T0).await.unwrap().unwrap().actor);
     }
     let emp = actors.pop().unwrap();

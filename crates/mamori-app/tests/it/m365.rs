@@ -141,6 +141,7 @@ async fn detections_over_imported_events(db: Db) {
             organization: None,
             login_id: "kanri".into(),
             password: "Initial-Pass9".into(),
+            totp: None,
         },
         T0,
     )

@@ -2,6 +2,7 @@
 //! One test binary for the crate (see ARCHITECTURE.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod accounts;
 mod audit_anchor;
 mod backup;
 mod documents;

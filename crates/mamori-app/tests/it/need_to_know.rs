@@ -17,7 +17,12 @@ const T0: i64 = 1_767_225_600_000;
 async fn actor_of(db: &Db, login: &str) -> Actor {
     let s = session::login(
         db,
-        session::LoginRequest { organization: None, login_id: login.into(), password: "Initial-Pass9".into() },
+        session::LoginRequest {
+            organization: None,
+            login_id: login.into(),
+            password: "Initial-Pass9".into(),
+            totp: None,
+        },
         T0,
     )
     .await

@@ -47,7 +47,7 @@ async fn audit_hashes_follow_the_documented_formula(db: Db) {
         roles: vec!["employee".into()],
     };
     users::create(&db, &admin, new, T0 + 1).await.unwrap();
-    let req = |pw: &str| LoginRequest { organization: None, login_id: "sato".into(), password: pw.into() };
+    let req = |pw: &str| LoginRequest { organization: None, login_id: "sato".into(), password: pw.into(), totp: None };
     let _ = login(&db, req("wrong-one"), T0 + 2).await;
     login(&db, req("Initial123"), T0 + 3).await.unwrap();
 

@@ -22,7 +22,12 @@ struct People {
 async fn actor_of(db: &Db, login: &str) -> Actor {
     let s = session::login(
         db,
-        session::LoginRequest { organization: None, login_id: login.into(), password: "Initial-Pass9".into() },
+        session::LoginRequest {
+            organization: None,
+            login_id: login.into(),
+            password: "Initial-Pass9".into(),
+            totp: None,
+        },
         T0,
     )
     .await

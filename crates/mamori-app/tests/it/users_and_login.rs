@@ -18,7 +18,7 @@ fn new_user(login: &str, roles: &[&str]) -> users::NewUser {
 }
 
 fn req(login: &str, pw: &str) -> LoginRequest {
-    LoginRequest { organization: None, login_id: login.into(), password: pw.into() }
+    LoginRequest { organization: None, login_id: login.into(), password: pw.into(), totp: None }
 }
 
 async fn setup(db: &Db, slug: &str) -> Actor {

@@ -24,7 +24,8 @@ pub async fn run(a: BackupArgs, ctx: &Ctx) -> Result<i32> {
     let db = ctx.open_db(DATA_DIR).await?;
     let evidence_dir = ctx.dir_for(DATA_DIR).join("evidence");
     let now = now_ms();
-    let done = match backup::create(&db, &evidence_dir, &output, now).await {
+    let key = ctx.audit_key_path(DATA_DIR);
+    let done = match backup::create(&db, &evidence_dir, key.as_deref(), &output, now).await {
         Ok(d) => d,
         Err(e) => {
             eprintln!("mamori: backup failed: {e}");
@@ -100,7 +101,8 @@ async fn verify(file: &Path) -> Result<i32> {
 pub async fn restore(file: &Path, ctx: &Ctx) -> Result<i32> {
     let db = ctx.open_db(DATA_DIR).await?;
     let evidence_dir = ctx.dir_for(DATA_DIR).join("evidence");
-    let result = backup::restore(&db, &evidence_dir, file).await;
+    let key = ctx.audit_key_path(DATA_DIR);
+    let result = backup::restore(&db, &evidence_dir, key.as_deref(), file).await;
     db.close().await;
     match result {
         Ok(r) => {
@@ -111,6 +113,9 @@ pub async fn restore(file: &Path, ctx: &Ctx) -> Result<i32> {
                 r.rows,
                 r.evidence
             );
+            if let (true, Some(k)) = (r.key_restored, &key) {
+                println!("audit signing key restored to {}", k.display());
+            }
             let code = print_report(&r);
             if code == 0 {
                 println!("ok");

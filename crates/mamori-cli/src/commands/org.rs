@@ -16,7 +16,12 @@ pub async fn run(c: OrgCommand, ctx: &Ctx) -> Result<i32> {
         OrgCommand::SetLockoutThreshold { org, threshold } => {
             let a = actor(&db, org.as_deref()).await?;
             let o = org::set_lockout_threshold(&db, &a, threshold, now_ms()).await.map_err(app_err)?;
-            println!("{}: accounts lock after {} failed logins", o.slug, o.lockout_threshold);
+            println!(
+                "{}: accounts lock after {} failed logins (the regulation's 8.5 says {})",
+                o.slug,
+                o.lockout_threshold,
+                mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD
+            );
         }
         OrgCommand::List => {
             let mut conn = db.conn().await?;

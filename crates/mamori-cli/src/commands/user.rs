@@ -1,4 +1,4 @@
-//! `mamori user`: accounts (add, list, reset-password, unlock).
+//! `mamori user`: accounts (add, list, reset-password, unlock, disable, enable).
 
 use crate::args::UserCommand;
 use crate::context::{Ctx, DATA_DIR, actor, app_err};
@@ -60,11 +60,27 @@ pub async fn run(c: UserCommand, ctx: &Ctx) -> Result<i32> {
             let a = actor(&db, org.as_deref()).await?;
             let pw = users::reset_password(&db, &a, &login_id, password, now_ms()).await.map_err(app_err)?;
             println!("login: {login_id} password: {pw}");
+            eprintln!("mamori: this password is shown once; it works for 24 hours and must be changed at first login");
         }
         UserCommand::Unlock { org, login_id } => {
             let a = actor(&db, org.as_deref()).await?;
             users::unlock(&db, &a, &login_id, now_ms()).await.map_err(app_err)?;
             println!("{login_id} unlocked");
+        }
+        UserCommand::Disable { org, login_id } => {
+            let a = actor(&db, org.as_deref()).await?;
+            users::set_disabled(&db, &a, &login_id, true, now_ms()).await.map_err(app_err)?;
+            println!("{login_id} disabled");
+        }
+        UserCommand::ResetMfa { org, login_id } => {
+            let a = actor(&db, org.as_deref()).await?;
+            users::reset_mfa(&db, &a, &login_id, now_ms()).await.map_err(app_err)?;
+            println!("{login_id}: MFA removed");
+        }
+        UserCommand::Enable { org, login_id } => {
+            let a = actor(&db, org.as_deref()).await?;
+            users::set_disabled(&db, &a, &login_id, false, now_ms()).await.map_err(app_err)?;
+            println!("{login_id} enabled");
         }
     }
     Ok(0)

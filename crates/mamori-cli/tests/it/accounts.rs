@@ -25,7 +25,9 @@ fn org_add_and_list_on_both_engines() {
         let dup = env.run(&["org", "add", "--slug", "acme", "--name", "again"]).code(2);
         assert!(dup.stderr.contains("already exists"), "{dup:?}");
         let out = env.run(&["org", "set-lockout-threshold", "--org", "acme", "--threshold", "5"]).ok();
-        assert_eq!(out.stdout, "acme: accounts lock after 5 failed logins\n");
+        assert_eq!(out.stdout, "acme: accounts lock after 5 failed logins (the regulation's 8.5 says 3)\n");
+        let zero = env.run(&["org", "set-lockout-threshold", "--org", "acme", "--threshold", "0"]).code(2);
+        assert!(!zero.stderr.is_empty(), "{zero:?}");
     }
 }
 
@@ -80,6 +82,17 @@ fn user_commands_on_both_engines() {
         assert_ne!(new_pw, pw);
         let out = env.run(&["user", "unlock", "--org", "acme", "--login-id", "sato"]).ok();
         assert_eq!(out.stdout, "sato unlocked\n");
+        // Leavers: disabled (listed so, history kept), and enabled again; login IDs ignore case.
+        let out = env.run(&["user", "disable", "--org", "acme", "--login-id", "SATO"]).ok();
+        assert_eq!(out.stdout, "SATO disabled\n");
+        let out = env.run(&["user", "list"]).ok();
+        assert!(out.stdout.lines().any(|l| l.starts_with("sato\tsato\temployee\tdisabled")), "{out:?}");
+        let out = env.run(&["user", "reset-mfa", "--org", "acme", "--login-id", "sato"]).ok();
+        assert_eq!(out.stdout, "sato: MFA removed\n");
+        let out = env.run(&["user", "enable", "--org", "acme", "--login-id", "sato"]).ok();
+        assert_eq!(out.stdout, "sato enabled\n");
+        let dup = env.run(&["user", "add", "--login-id", "Sato", "--role", "employee"]).code(2);
+        assert!(dup.stderr.contains("already exists"), "{dup:?}");
 
         // Documented failures.
         let weak = env.run(&["user", "add", "--login-id", "weak", "--role", "employee", "--password", "short"]).code(2);

@@ -83,26 +83,25 @@ fn a_deleted_trail_fails_verify_on_sqlite() {
 }
 
 #[test]
-fn checkpoints_on_postgresql_need_a_configured_key_file() {
+fn checkpoints_on_postgresql_use_the_data_directory_key_or_a_configured_one() {
     let Some(env) = Env::pg() else { return };
     env.org("acme");
-    let out = env.run(&["audit", "checkpoint"]).code(2);
-    assert!(out.stderr.contains("audit_key_file"), "{out:?}");
+    // Unconfigured, the key is the data directory's, where the evidence files are too.
+    let out = env.run(&["audit", "checkpoint"]).ok();
+    assert!(out.stdout.starts_with("acme: checkpoint seq 1 signed "), "{out:?}");
+    assert!(env.path("mamori-data").join("audit-signing.key").exists(), "the default key file");
+    env.run(&["audit", "verify"]).ok();
+    // Without that key (another configured path holding none), existing checkpoints cannot be
+    // checked: verify fails rather than trusting them.
     let key = env.path("keys/audit.key");
     let key_arg = key.to_str().unwrap();
-    let out = env.run(&["--audit-key-file", key_arg, "audit", "checkpoint"]).ok();
-    assert!(out.stdout.starts_with("acme: checkpoint seq 1 signed "), "{out:?}");
-    env.run(&["--audit-key-file", key_arg, "audit", "verify"]).ok();
-    // Without the key, existing checkpoints cannot be checked: verify fails rather than trusting them.
-    let out = env.run(&["audit", "verify"]).code(1);
+    let out = env.run(&["--audit-key-file", key_arg, "audit", "verify"]).code(1);
     assert!(out.stdout.contains("acme (acme 株式会社): BROKEN at seq 1:"), "{out:?}");
     // A checkpoint signed by another key is reported.
-    let other = env.path("other.key");
-    let other_arg = other.to_str().unwrap();
     env.run(&["user", "add", "--login-id", "sato", "--role", "employee"]).ok();
     assert_eq!(env.sql("DELETE FROM audit_checkpoint"), 1);
-    env.run(&["--audit-key-file", other_arg, "audit", "checkpoint"]).ok();
-    let out = env.run(&["--audit-key-file", key_arg, "audit", "verify"]).code(1);
+    env.run(&["--audit-key-file", key_arg, "audit", "checkpoint"]).ok();
+    let out = env.run(&["audit", "verify"]).code(1);
     assert!(out.stdout.contains("signed by another key"), "{out:?}");
 }
 

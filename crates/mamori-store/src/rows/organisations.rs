@@ -14,6 +14,8 @@ pub struct OrgRow {
     pub name: String,
     /// Consecutive failed logins that lock an account.
     pub lockout_threshold: i64,
+    /// 1 when privileged roles must use MFA.
+    pub mfa_required: i64,
     /// Creation time.
     pub created_at: i64,
 }
@@ -37,11 +39,12 @@ pub struct RoleRow {
 pub async fn insert_org(ex: &mut Ex<'_>, o: &OrgRow) -> Result<(), StoreError> {
     exec!(
         ex,
-        "INSERT INTO organization (id, slug, name, lockout_threshold, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO organization (id, slug, name, lockout_threshold, mfa_required, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         &o.id,
         &o.slug,
         &o.name,
         o.lockout_threshold,
+        o.mfa_required,
         o.created_at
     )
     .map_err(StoreError::from_write)?;
@@ -50,7 +53,11 @@ pub async fn insert_org(ex: &mut Ex<'_>, o: &OrgRow) -> Result<(), StoreError> {
 
 /// All organisations, by slug.
 pub async fn list_orgs(ex: &mut Ex<'_>) -> Result<Vec<OrgRow>, StoreError> {
-    Ok(fetch_all!(ex, OrgRow, "SELECT id, slug, name, lockout_threshold, created_at FROM organization ORDER BY slug")?)
+    Ok(fetch_all!(
+        ex,
+        OrgRow,
+        "SELECT id, slug, name, lockout_threshold, mfa_required, created_at FROM organization ORDER BY slug"
+    )?)
 }
 
 /// An organisation by slug.
@@ -58,7 +65,7 @@ pub async fn org_by_slug(ex: &mut Ex<'_>, slug: &str) -> Result<Option<OrgRow>, 
     Ok(fetch_optional!(
         ex,
         OrgRow,
-        "SELECT id, slug, name, lockout_threshold, created_at FROM organization WHERE slug = $1",
+        "SELECT id, slug, name, lockout_threshold, mfa_required, created_at FROM organization WHERE slug = $1",
         slug
     )?)
 }
@@ -68,9 +75,15 @@ pub async fn org_by_id(ex: &mut Ex<'_>, id: &str) -> Result<Option<OrgRow>, Stor
     Ok(fetch_optional!(
         ex,
         OrgRow,
-        "SELECT id, slug, name, lockout_threshold, created_at FROM organization WHERE id = $1",
+        "SELECT id, slug, name, lockout_threshold, mfa_required, created_at FROM organization WHERE id = $1",
         id
     )?)
+}
+
+/// Sets whether privileged roles must use MFA.
+pub async fn set_mfa_required(ex: &mut Ex<'_>, org_id: &str, required: bool) -> Result<(), StoreError> {
+    exec!(ex, "UPDATE organization SET mfa_required = $1 WHERE id = $2", i64::from(required), org_id)?;
+    Ok(())
 }
 
 /// Sets the lockout threshold.

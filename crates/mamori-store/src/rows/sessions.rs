@@ -17,6 +17,8 @@ pub struct SessionRow {
     pub expires_at: i64,
     /// Last request.
     pub last_seen_at: i64,
+    /// Login time (the absolute lifetime counts from it).
+    pub created_at: i64,
 }
 
 /// Inserts a session.
@@ -35,7 +37,7 @@ pub async fn session_by_hash(ex: &mut Ex<'_>, id_hash: &str) -> Result<Option<Se
     Ok(fetch_optional!(
         ex,
         SessionRow,
-        "SELECT id_hash, org_id, user_id, csrf_token, expires_at, last_seen_at FROM user_session WHERE id_hash = $1",
+        "SELECT id_hash, org_id, user_id, csrf_token, expires_at, last_seen_at, created_at FROM user_session WHERE id_hash = $1",
         id_hash
     )?)
 }
@@ -63,9 +65,10 @@ pub async fn delete_user_sessions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) 
     Ok(exec!(ex, "DELETE FROM user_session WHERE org_id = $1 AND user_id = $2", org_id, user_id)?)
 }
 
-/// Deletes expired sessions.
-pub async fn delete_expired_sessions(ex: &mut Ex<'_>, now: i64) -> Result<u64, StoreError> {
-    Ok(exec!(ex, "DELETE FROM user_session WHERE expires_at < $1", now)?)
+/// Deletes expired sessions: idle beyond their expiry, or created before `created_before`
+/// (the absolute lifetime).
+pub async fn delete_expired_sessions(ex: &mut Ex<'_>, now: i64, created_before: i64) -> Result<u64, StoreError> {
+    Ok(exec!(ex, "DELETE FROM user_session WHERE expires_at < $1 OR created_at < $2", now, created_before)?)
 }
 
 /// Number of live sessions of a user.

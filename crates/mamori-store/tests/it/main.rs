@@ -3,6 +3,7 @@
 //! One test binary for the crate (see ARCHITECTURE.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod accounts;
 mod cleanup;
 mod schema;
 mod stories;

@@ -16,6 +16,7 @@ fn org(id: &str) -> OrgRow {
         slug: format!("slug-{id}"),
         name: format!("Org {id}"),
         lockout_threshold: 3,
+        mfa_required: 0,
         created_at: T0,
     }
 }
@@ -35,6 +36,8 @@ fn user(org_id: &str, id: &str, login: &str) -> UserRow {
         disabled: 0,
         created_at: T0,
         updated_at: T0,
+        login_key: login.to_lowercase(),
+        password_expires_at: None,
     }
 }
 
@@ -46,6 +49,7 @@ fn session(org_id: &str, user_id: &str, hash: &str, expires_at: i64) -> SessionR
         csrf_token: format!("csrf-{hash}"),
         expires_at,
         last_seen_at: T0,
+        created_at: T0 - 10,
     }
 }
 
@@ -242,8 +246,14 @@ async fn organisation_users_roles_and_sessions(db: Db) {
     rows::insert_session(ex, &old, T0 - 10).await.unwrap();
     assert_eq!(rows::session_by_hash(ex, "live").await.unwrap(), Some(live.clone()));
     assert_eq!(rows::count_user_sessions(ex, "o1", "u1").await.unwrap(), 2);
-    assert_eq!(rows::delete_expired_sessions(ex, T0).await.unwrap(), 1);
+    assert_eq!(rows::delete_expired_sessions(ex, T0, T0 - 3_600_000).await.unwrap(), 1);
     assert_eq!(rows::session_by_hash(ex, "old").await.unwrap(), None);
+    assert_eq!(rows::session_by_hash(ex, "live").await.unwrap(), Some(live.clone()));
+    // The absolute lifetime: a session still within its idle expiry but created before the
+    // cut-off is swept too.
+    assert_eq!(rows::delete_expired_sessions(ex, T0, T0 - 5).await.unwrap(), 1);
+    assert_eq!(rows::session_by_hash(ex, "live").await.unwrap(), None);
+    rows::insert_session(ex, &live, T0 - 10).await.unwrap();
     assert_eq!(rows::session_by_hash(ex, "live").await.unwrap(), Some(live));
     assert_eq!(rows::delete_user_sessions(ex, "o1", "u1").await.unwrap(), 1);
     assert_eq!(rows::count_user_sessions(ex, "o1", "u1").await.unwrap(), 0);

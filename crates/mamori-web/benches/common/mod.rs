@@ -60,10 +60,13 @@ pub async fn admin_session(db: &Db, roles: &[&str], now: i64) -> (Actor, String)
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    let s =
-        login(db, LoginRequest { organization: None, login_id: "admin".into(), password: "Initial123".into() }, now)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+    let s = login(
+        db,
+        LoginRequest { organization: None, login_id: "admin".into(), password: "Initial123".into(), totp: None },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let info = lookup(db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session"));
     let s = change_password(db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}"));
     let actor = lookup(db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session")).actor;
@@ -88,10 +91,13 @@ pub async fn user_session(db: &Db, admin: &Actor, login_id: &str, roles: &[&str]
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    let s =
-        login(db, LoginRequest { organization: None, login_id: login_id.into(), password: "Initial123".into() }, now)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+    let s = login(
+        db,
+        LoginRequest { organization: None, login_id: login_id.into(), password: "Initial123".into(), totp: None },
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let info = lookup(db, &s.token, now).await.ok().flatten().unwrap_or_else(|| panic!("session"));
     change_password(db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}")).token
 }

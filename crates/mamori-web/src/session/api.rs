@@ -23,9 +23,13 @@ pub struct LoginBody {
     password: String,
     #[serde(default)]
     organization: Option<String>,
+    /// The 6-digit TOTP code, or a recovery code, once the account uses MFA.
+    #[serde(default)]
+    totp: Option<String>,
 }
 
-/// `POST /api/v1/session`: 200 with a session cookie; 401; 423 `account_locked`.
+/// `POST /api/v1/session`: 200 with a session cookie; 401 `invalid_credentials` /
+/// `mfa_required` / `password_expired`; 403 `account_disabled`; 423 `account_locked`.
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -38,7 +42,7 @@ pub async fn login(
     let login_id = b.login_id.clone();
     let s = session::login(
         &state.db,
-        LoginRequest { organization: b.organization, login_id: b.login_id, password: b.password },
+        LoginRequest { organization: b.organization, login_id: b.login_id, password: b.password, totp: b.totp },
         state.now(),
     )
     .await?;
@@ -71,6 +75,8 @@ pub async fn me(State(state): State<AppState>, s: Session) -> WebResult {
         "organization": s.org.slug,
         "organization_name": s.org.name,
         "must_change_password": s.must_change_password(),
+        "mfa_enrolled": s.mfa_enrolled,
+        "mfa_enrolment_required": s.must_enrol_mfa(),
         "csrf_token": s.session.csrf_token,
         "today": state.today().to_string(),
     }))
@@ -95,4 +101,23 @@ pub async fn change_password(
     let r =
         Json(json!({ "changed": true, "must_change_password": false, "csrf_token": new.csrf_token })).into_response();
     Ok(with_cookie(r, &ctx.cookie(SESSION_COOKIE, &new.token, None, "Lax")))
+}
+
+/// Body of `POST /api/v1/me/mfa/totp/confirm`.
+#[derive(Deserialize)]
+pub struct ConfirmBody {
+    code: String,
+}
+
+/// `POST /api/v1/me/mfa/totp` → `{secret, otpauth_url}` (pending until confirmed).
+pub async fn mfa_start(State(state): State<AppState>, s: Session) -> WebResult {
+    let e = mamori_app::mfa::start(&state.db, &s, state.now()).await?;
+    Ok(Json(json!({ "secret": e.secret, "otpauth_url": e.otpauth_url })).into_response())
+}
+
+/// `POST /api/v1/me/mfa/totp/confirm {code}` → `{recovery_codes}` (shown once); 422
+/// `invalid_code`.
+pub async fn mfa_confirm(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<ConfirmBody>) -> WebResult {
+    let codes = mamori_app::mfa::confirm(&state.db, &s, &b.code, state.now()).await?;
+    Ok(Json(json!({ "recovery_codes": codes })).into_response())
 }

@@ -1,5 +1,5 @@
-//! Session: login and logout (page and API), the password change, the language switch, and
-//! `/api/v1/me`. Open routes: each handler decides what a visitor without a session gets.
+//! Session: login and logout (page and API), the password change, MFA enrolment, the language
+//! switch, and `/api/v1/me`. Open routes: each handler decides what a visitor without a session gets.
 
 pub mod api;
 pub mod pages;
@@ -19,4 +19,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/session", post(api::login).delete(api::logout))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/me/password", post(api::change_password))
+        .route("/mfa", get(pages::mfa_form))
+        .route("/mfa/start", post(pages::mfa_start))
+        .route("/mfa/confirm", post(pages::mfa_confirm))
+        .route("/api/v1/me/mfa/totp", post(api::mfa_start))
+        .route("/api/v1/me/mfa/totp/confirm", post(api::mfa_confirm))
 }

@@ -39,7 +39,12 @@ pub async fn login_form(ctx: Ctx) -> Response {
     if ctx.session.is_some() {
         return Redirect::to("/").into_response();
     }
-    render(&LoginPage { layout: Layout::new(&ctx), login_id: String::new(), organization: String::new() })
+    render(&LoginPage {
+        layout: Layout::new(&ctx),
+        login_id: String::new(),
+        organization: String::new(),
+        mfa_step: false,
+    })
 }
 
 /// `POST /login`.
@@ -51,10 +56,14 @@ pub async fn login(
 ) -> WebResult {
     let login_id = form.get("login_id").trim().to_string();
     let organization = form.get("organization").trim().to_string();
+    let typed_code = form.get("totp").trim().to_string();
     let again = |e: AppError| {
         let mut layout = Layout::new(&ctx);
         layout.error = Some(message(&ctx, &e));
-        let mut r = render(&LoginPage { layout, login_id: login_id.clone(), organization: organization.clone() });
+        // The second step (the code) stays on screen once asked for; the password is typed again.
+        let mfa_step = matches!(e, AppError::MfaRequired) || !typed_code.is_empty();
+        let mut r =
+            render(&LoginPage { layout, login_id: login_id.clone(), organization: organization.clone(), mfa_step });
         *r.status_mut() = crate::error::status(&e);
         r
     };
@@ -62,7 +71,12 @@ pub async fn login(
     if ctx.new_anon_csrf || !ctx.check_csrf(form.get("csrf")) {
         let mut layout = Layout::new(&ctx);
         layout.error = Some(ctx.tr().t("error-csrf"));
-        let mut r = render(&LoginPage { layout, login_id: login_id.clone(), organization: organization.clone() });
+        let mut r = render(&LoginPage {
+            layout,
+            login_id: login_id.clone(),
+            organization: organization.clone(),
+            mfa_step: false,
+        });
         *r.status_mut() = StatusCode::FORBIDDEN;
         return Ok(r);
     }
@@ -73,6 +87,7 @@ pub async fn login(
         organization: Some(organization.clone()).filter(|o| !o.is_empty()),
         login_id: login_id.clone(),
         password: form.get("password").to_string(),
+        totp: Some(typed_code.clone()).filter(|c| !c.is_empty()),
     };
     match session::login(&state.db, req, state.now()).await {
         Ok(s) => {
@@ -120,6 +135,62 @@ pub async fn password(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfF
         )),
         Err(AppError::PasswordPolicy(v)) => Ok(show(v.iter().map(|p| t.t(p.message_key())).collect())),
         Err(AppError::WrongCurrentPassword) => Ok(show(vec![t.t("error-wrong-current-password")])),
+        Err(e) => Err(WebError::from(e)),
+    }
+}
+
+/// The QR code of an `otpauth://` URL as inline SVG (rendered on the server: no script).
+fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build();
+    // Drop the XML declaration: the SVG is embedded in the page.
+    Some(match svg.find("<svg") {
+        Some(i) => svg[i..].to_string(),
+        None => svg,
+    })
+}
+
+async fn mfa_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    recovery_codes: Vec<String>,
+    code_error: Option<String>,
+) -> WebResult {
+    let pending = if recovery_codes.is_empty() { mamori_app::mfa::pending(&state.db, s).await? } else { None };
+    let enrolled = s.mfa_enrolled || !recovery_codes.is_empty();
+    let mut r = render(&MfaPage {
+        layout: Layout::new(ctx),
+        enrolled,
+        required: s.must_enrol_mfa() && recovery_codes.is_empty(),
+        qr_svg: pending.as_ref().and_then(|p| qr_svg(&p.otpauth_url)),
+        secret_grouped: pending.as_ref().map(|p| mamori_domain::totp::grouped(&p.secret)).unwrap_or_default(),
+        recovery_codes,
+        code_error: code_error.clone(),
+    });
+    if code_error.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// `GET /mfa`: the enrolment page (status; a pending enrolment's QR code).
+pub async fn mfa_form(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
+    mfa_page(&state, &ctx, &s, vec![], None).await
+}
+
+/// `POST /mfa/start`: a new pending secret, shown as a QR code and in groups.
+pub async fn mfa_start(State(state): State<AppState>, ctx: Ctx, s: Session, _: CsrfForm) -> WebResult {
+    mamori_app::mfa::start(&state.db, &s, state.now()).await?;
+    mfa_page(&state, &ctx, &s, vec![], None).await
+}
+
+/// `POST /mfa/confirm`: confirms with a code; shows the recovery codes once. A wrong code
+/// shows the same QR code again with the problem at the field.
+pub async fn mfa_confirm(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    match mamori_app::mfa::confirm(&state.db, &s, form.get("code"), state.now()).await {
+        Ok(codes) => mfa_page(&state, &ctx, &s, codes, None).await,
+        Err(e @ AppError::InvalidCode) => mfa_page(&state, &ctx, &s, vec![], Some(ctx.tr().t(e.message_key()))).await,
         Err(e) => Err(WebError::from(e)),
     }
 }

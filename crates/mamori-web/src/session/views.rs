@@ -13,6 +13,28 @@ pub struct LoginPage {
     pub login_id: String,
     /// Organisation typed before.
     pub organization: String,
+    /// Second step: the password was right and the account asks for a one-time code.
+    pub mfa_step: bool,
+}
+
+/// MFA enrolment page (the user's own settings, beside the password change).
+#[derive(Template)]
+#[template(path = "mfa.html")]
+pub struct MfaPage {
+    /// Layout.
+    pub layout: Layout,
+    /// Already enrolled.
+    pub enrolled: bool,
+    /// The organisation requires it of this user and they have not enrolled.
+    pub required: bool,
+    /// A pending enrolment: the QR code (inline SVG) and the secret in groups.
+    pub qr_svg: Option<String>,
+    /// The secret in groups of four, for manual entry.
+    pub secret_grouped: String,
+    /// Recovery codes just issued (shown once).
+    pub recovery_codes: Vec<String>,
+    /// A problem with the confirmation code.
+    pub code_error: Option<String>,
 }
 
 /// Password change page.

@@ -50,6 +50,9 @@ async fn users_page(
         can_unlock: s.actor.grants.has(Permission::UsersUnlock),
         can_settings: s.actor.grants.has(Permission::SettingsManage),
         lockout_threshold: s.org.lockout_threshold,
+        regulation_lockout_threshold: i64::from(mamori_domain::auth::DEFAULT_LOCKOUT_THRESHOLD),
+        can_set_mfa: mamori_app::mfa::may_set_required(&s.actor),
+        mfa_required: s.org.mfa_required != 0,
         field_errors: errors,
         form_login_id: form.map(|f| f.get("login_id").to_string()).unwrap_or_default(),
         form_display_name: form.map(|f| f.get("display_name").to_string()).unwrap_or_default(),
@@ -69,6 +72,7 @@ fn user_row(ctx: &Ctx, u: users::UserView, all_roles: &[(String, String)]) -> Us
         disabled: u.disabled,
         must_change_password: u.must_change_password,
         failed_attempts: u.failed_attempts,
+        mfa_enrolled: u.mfa_enrolled,
     }
 }
 
@@ -81,6 +85,8 @@ pub async fn users_list(State(state): State<AppState>, ctx: Ctx, s: Session, Que
         Some("unlocked") => Some(ctx.tr().t1("users-unlocked", "login", &login)),
         Some("roles") => Some(ctx.tr().t1("users-roles-saved", "login", &login)),
         Some("settings") => Some(ctx.tr().t("settings-saved")),
+        Some("disabled") => Some(ctx.tr().t1("users-disabled-done", "login", &login)),
+        Some("enabled") => Some(ctx.tr().t1("users-enabled-done", "login", &login)),
         _ => None,
     };
     users_page(&state, &ctx, &s, layout, None, vec![]).await
@@ -190,6 +196,58 @@ pub async fn users_reset(
         Err(e) => return Err(WebError::from(e)),
     };
     let mut layout = Layout::new(&ctx);
-    layout.flash = Some(ctx.tr().t2("users-password-reset", ("login", &login), ("password", &pw)));
+    let until = crate::tokyo_time(state.now() + users::RESET_VALID_MS);
+    let mut flash = ctx.tr().t2("users-password-reset", ("login", &login), ("password", &pw));
+    flash.push(' ');
+    flash.push_str(&ctx.tr().t1("users-password-reset-once", "date", &until));
+    layout.flash = Some(flash);
     users_page(&state, &ctx, &s, layout, None, vec![]).await
+}
+
+/// `POST /users/{login}/disable` and `/enable`: an expected refusal (one's own account, a
+/// 経営責任者 or 情報セキュリティ管理者 account by someone who is not 経営責任者) shows the users page
+/// again with the reason at the row's login ID.
+async fn users_set_disabled(state: &AppState, ctx: &Ctx, s: &Session, login: &str, disabled: bool) -> WebResult {
+    match users::set_disabled(&state.db, &s.actor, login, disabled, state.now()).await {
+        Ok(_) => {
+            let done = if disabled { "disabled" } else { "enabled" };
+            Ok(Redirect::to(&format!("/users?done={done}&login={}", urlencode(login))).into_response())
+        }
+        Err(e @ (AppError::SelfDisable | AppError::RoleGrantForbidden)) => {
+            let errors = vec![format!("{login}: {}", ctx.tr().t(e.message_key()))];
+            let mut r = users_page(state, ctx, s, Layout::new(ctx), None, errors).await?;
+            *r.status_mut() = crate::error::status(&e);
+            Ok(r)
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
+}
+
+/// `POST /users/{login}/disable`.
+pub async fn users_disable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(login): Path<String>,
+    _: CsrfForm,
+) -> WebResult {
+    users_set_disabled(&state, &ctx, &s, &login, true).await
+}
+
+/// `POST /users/{login}/enable`.
+pub async fn users_enable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(login): Path<String>,
+    _: CsrfForm,
+) -> WebResult {
+    users_set_disabled(&state, &ctx, &s, &login, false).await
+}
+
+/// `POST /settings/mfa`: whether privileged roles must use MFA (users page).
+pub async fn mfa_setting(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let required = form.get("mfa_required") == "1";
+    mamori_app::mfa::set_required(&state.db, &s.actor, required, state.now()).await?;
+    Ok(Redirect::to("/users?done=settings").into_response())
 }

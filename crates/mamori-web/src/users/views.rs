@@ -23,6 +23,8 @@ pub struct UserRowView {
     pub must_change_password: bool,
     /// Consecutive failures.
     pub failed_attempts: i64,
+    /// Uses MFA.
+    pub mfa_enrolled: bool,
 }
 
 /// Users page.
@@ -43,6 +45,12 @@ pub struct UsersPage {
     pub can_settings: bool,
     /// Consecutive failures that lock an account.
     pub lockout_threshold: i64,
+    /// The regulation's value (8.5: 3), shown beside it.
+    pub regulation_lockout_threshold: i64,
+    /// May change the MFA requirement (経営責任者, 情報セキュリティ管理者).
+    pub can_set_mfa: bool,
+    /// Privileged roles must use MFA.
+    pub mfa_required: bool,
     /// Errors of the create form.
     pub field_errors: Vec<String>,
     /// Create form: login ID.

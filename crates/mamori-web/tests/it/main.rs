@@ -1,6 +1,7 @@
 //! HTTP-level tests through the real router (pages and API), on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod accounts;
 mod api;
 mod audit;
 mod calendar;
