@@ -252,7 +252,15 @@ async fn write_archive(
     path: &Path,
     now: i64,
 ) -> Result<BackupDone, BackupError> {
-    let file = std::fs::File::create(path).map_err(io_err(&path.display().to_string()))?;
+    // The archive holds every secret of the installation (password hashes, MFA secrets, the
+    // audit signing key): readable by its owner only, and never written through a link placed
+    // at its temporary name.
+    let _ = std::fs::remove_file(path);
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let file = open.open(path).map_err(io_err(&path.display().to_string()))?;
     let mut zip = zip::ZipWriter::new(file);
     let deflated =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
@@ -767,8 +775,9 @@ pub const BACKUP_CONTROL: &str = "8.13";
 /// user `login_id` (a real person: the duty's owner or someone who manages duties). The
 /// occurrence completed is the earliest open one due from `today` to 31 days later of the
 /// active 8.13 duty whose title says バックアップ (else of any active 8.13 duty); a missed
-/// occurrence stays missed (a backup today does not make up for one). Its evidence is the backup's `manifest.json`, stored in the
-/// evidence store (its SHA-256 names the backup), and its note names the file.
+/// occurrence stays missed (a backup today does not make up for one). Its evidence is a summary
+/// of the backup (counts and the manifest's SHA-256, which names the backup; not the manifest,
+/// which lists every evidence file), and its note names the file.
 #[allow(clippy::too_many_arguments)]
 pub async fn complete_duty(
     db: &Db,
@@ -785,7 +794,8 @@ pub async fn complete_duty(
     let org = crate::org::resolve(db, org_slug).await?;
     let actor = {
         let mut c = db.conn().await?;
-        let user = rows::user_by_login(&mut c.ex(), &org.id, login_id)
+        let key = mamori_domain::password::normalise_login(login_id);
+        let user = rows::user_by_login(&mut c.ex(), &org.id, &key)
             .await?
             .ok_or_else(|| AppError::Blocked(format!("no user {login_id:?} in the organisation {}", org.slug)))?;
         if user.locked != 0 || user.disabled != 0 {
@@ -831,14 +841,28 @@ pub async fn complete_duty(
                 ))
             })?
     };
-    let name = format!("mamori-backup-manifest-{}.json", done.manifest.created_at.replace(':', ""));
-    let stored = crate::evidence::store_bytes(store, db, &actor, &name, &done.manifest_bytes, now).await?;
+    // The duty's evidence is a summary naming the backup by its manifest's SHA-256, not the
+    // manifest itself: that lists every evidence file's SHA-256, and whoever may see the duty
+    // may read its evidence.
+    let summary = serde_json::json!({
+        "backup": file_name,
+        "created_at": done.manifest.created_at,
+        "engine": done.manifest.engine,
+        "schema_level": done.manifest.schema_level,
+        "tables": done.manifest.tables.len(),
+        "rows": done.manifest.tables.iter().map(|t| t.rows).sum::<i64>(),
+        "evidence_files": done.manifest.evidence.len(),
+        "manifest_sha256": done.manifest_sha256,
+    });
+    let bytes = serde_json::to_vec_pretty(&summary).map_err(|e| AppError::Internal(e.to_string()))?;
+    let name = format!("mamori-backup-{}.json", done.manifest.created_at.replace(':', ""));
+    let stored = crate::evidence::store_bytes(store, db, &actor, &name, &bytes, now).await?;
     let note = format!(
         "mamori backup {file_name}: {} tables, {} rows, {} evidence files; manifest SHA-256 {}",
         done.manifest.tables.len(),
         done.manifest.tables.iter().map(|t| t.rows).sum::<i64>(),
         done.manifest.evidence.len(),
-        stored.sha256
+        done.manifest_sha256
     );
     crate::duties::complete(
         db,

@@ -367,13 +367,82 @@ pub async fn may_read(db: &Db, actor: &Actor, file: &EvidenceRow) -> Result<bool
     if !refs.duty_occurrences.is_empty() && actor.grants.has(Permission::DutiesView) {
         return Ok(true);
     }
+    // A request names a file by a field's whole value or an attachment of one of its steps;
+    // the candidates found by text search are checked for exactly that.
+    let mut requests = Vec::new();
+    {
+        let mut c = db.conn().await?;
+        for id in &refs.requests {
+            let Some(r) = rows::request(&mut c.ex(), &actor.org_id, id).await? else { continue };
+            let fields: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&r.fields_json).unwrap_or_default();
+            let named = fields.values().any(|v| names_file(v, sha))
+                || rows::request_events(&mut c.ex(), &actor.org_id, id).await?.iter().any(|e| {
+                    serde_json::from_str::<serde_json::Value>(&e.files_json).is_ok_and(|v| names_file(&v, sha))
+                });
+            if named {
+                requests.push(id.clone());
+            }
+        }
+    }
     if crate::incidents::may_see_any(db, actor, &refs.incidents).await? {
         return Ok(true);
     }
-    if crate::requests::may_see_any(db, actor, &refs.requests).await? {
+    if crate::requests::may_see_any(db, actor, &requests).await? {
         return Ok(true);
     }
     crate::registers::access::may_read_file(db, actor, sha).await
+}
+
+/// Whether `v` (a field's value: a string or a list of strings) names `sha` exactly.
+pub fn names_file(v: &serde_json::Value, sha: &str) -> bool {
+    match v {
+        serde_json::Value::String(s) => s == sha,
+        serde_json::Value::Array(a) => a.iter().any(|x| x.as_str() == Some(sha)),
+        _ => false,
+    }
+}
+
+/// A record may name only files its writer may read: otherwise writing an evidence file's
+/// SHA-256 into a record one can see would make the file readable ("who may read evidence X"
+/// asks the records that name it). Every value of `values` that names a stored file (a string
+/// or a list element of 64 hex digits) must pass [`may_read`]; the first that does not is
+/// `field-unknown-file` at its field, as a file that does not exist.
+pub async fn require_readable(
+    db: &Db,
+    actor: &Actor,
+    values: impl IntoIterator<Item = (String, Vec<String>)>,
+) -> Result<(), AppError> {
+    for (field, shas) in values {
+        for sha in shas.iter().filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())) {
+            let row = {
+                let mut c = db.conn().await?;
+                rows::evidence(&mut c.ex(), &actor.org_id, sha).await?
+            };
+            if let Some(row) = row
+                && !may_read(db, actor, &row).await?
+            {
+                return Err(AppError::Validation(vec![(field, "field-unknown-file".into())]));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The strings of each field of a submitted record (a string, or a list's strings), for
+/// [`require_readable`].
+pub fn strings_of(values: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, Vec<String>)> {
+    values
+        .iter()
+        .map(|(k, v)| {
+            let list = match v {
+                serde_json::Value::String(s) => vec![s.clone()],
+                serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                _ => Vec::new(),
+            };
+            (k.clone(), list)
+        })
+        .collect()
 }
 
 /// Stores bytes already in memory (CLI, tests).

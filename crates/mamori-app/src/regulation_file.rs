@@ -126,12 +126,10 @@ fn pdf_text_within(path: &Path, pages: u32, max_text: u64, time: std::time::Dura
     use std::process::{Command, Stdio};
     use std::sync::{Arc, Mutex};
     let name = path.display().to_string();
-    let count = pdf_pages(path);
-    if let Some(n) = count.filter(|n| *n > pages) {
-        return Err(too_large(&name, "limit-pdf-pages", u64::from(pages), format!("{n} pages, more than {pages}")));
-    }
     let spawned = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8", "-l", &pages.to_string()])
+        // One page more than allowed: pdftotext ends every page with a form feed, so more form
+        // feeds than `pages` means the file has more pages (no separate pdfinfo run to watch).
+        .args(["-layout", "-enc", "UTF-8", "-l", &pages.saturating_add(1).to_string()])
         .arg(path)
         .arg("-")
         .stdin(Stdio::null())
@@ -200,18 +198,16 @@ fn pdf_text_within(path: &Path, pages: u32, max_text: u64, time: std::time::Dura
     if let Err(cause) = read {
         return Err(ReadError::Io { path: name, cause });
     }
+    let form_feeds = out.iter().filter(|b| **b == 0x0c).count();
+    if status.as_ref().is_some_and(|s| s.as_ref().is_ok_and(std::process::ExitStatus::success))
+        && form_feeds > pages as usize
+    {
+        return Err(too_large(&name, "limit-pdf-pages", u64::from(pages), format!("more than {pages} pages")));
+    }
     match status {
         Some(Ok(s)) if s.success() => Ok(String::from_utf8_lossy(&out).into_owned()),
         _ => Err(ReadError::Pdftotext { path: name, message: err.trim().to_string() }),
     }
-}
-
-/// The page count pdfinfo reports (None when it cannot tell: pdftotext's `-l` still holds).
-fn pdf_pages(path: &Path) -> Option<u32> {
-    let out = std::process::Command::new("pdfinfo").arg(path).stdin(std::process::Stdio::null()).output().ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:").and_then(|n| n.trim().parse().ok()))
 }
 
 /// Reads and parses a regulation file with the given dictionaries.

@@ -155,6 +155,7 @@ pub async fn create(
     let (t, wf) = type_of(db, actor, type_key).await?;
     let ctx = validation_context(db, &actor.org_id).await?;
     let fields = reg::validate(&as_register(&t), input, &ctx).map_err(|e| registers::problems(e, 0))?;
+    crate::evidence::require_readable(db, actor, crate::evidence::strings_of(&fields)).await?;
     if let Some(link) = &t.register {
         let values = workflow::register_values(
             &link.create,
@@ -274,6 +275,7 @@ pub async fn transition(
         if files.iter().any(|f| !ctx.files.contains(f)) {
             return Err(AppError::Validation(vec![("files".into(), "field-unknown-file".into())]));
         }
+        crate::evidence::require_readable(db, actor, [("files".to_string(), files.clone())]).await?;
     }
     let fields: Map<String, Value> = serde_json::from_str(&before.fields_json).map_err(internal)?;
     let approver = if action == "approve" { Some(actor.label.clone()) } else { before.approver_label.clone() };

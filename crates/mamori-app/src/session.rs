@@ -250,16 +250,6 @@ pub async fn login(db: &Db, req: LoginRequest, now: i64) -> Result<NewSession, A
                 .await?;
             Err(AppError::AccountDisabled)
         }
-        // No enumeration: a wrong password on a disabled account is any wrong password.
-        LoginOutcome::DisabledWrongPassword => {
-            audit::append(
-                &mut tx,
-                entry(AuditAction::LoginFailure, serde_json::json!({ "reason": "disabled_wrong_password" })),
-                now,
-            )
-            .await?;
-            Err(AppError::InvalidCredentials)
-        }
     };
     tx.commit().await?;
     result

@@ -191,12 +191,14 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>, AppError> {
     let mut c = db.conn().await?;
     let users = rows::list_users(&mut c.ex(), &actor.org_id).await?;
     let roles = rows::all_user_roles(&mut c.ex(), &actor.org_id).await?;
-    let enrolled = rows::mfa_enrolled_users(&mut c.ex(), &actor.org_id).await?;
+    // A set, not a binary search: the database's order of ids depends on its collation.
+    let enrolled: std::collections::HashSet<String> =
+        rows::mfa_enrolled_users(&mut c.ex(), &actor.org_id).await?.into_iter().collect();
     Ok(users
         .into_iter()
         .map(|u| {
             let mine: Vec<_> = roles.iter().filter(|r| r.user_id == u.id).collect();
-            let mfa = enrolled.binary_search(&u.id).is_ok();
+            let mfa = enrolled.contains(&u.id);
             view(u, mine.iter().map(|r| (r.key.clone(), r.name_ja.clone(), r.name_en.clone())).collect(), mfa)
         })
         .collect())
@@ -251,21 +253,7 @@ pub async fn unlock(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Result<
     let (u, roles) = load_for_update(&mut tx, &actor.org_id, login_id).await?;
     rows::update_login_state(&mut tx.ex(), &actor.org_id, &u.id, 0, false, None, now).await?;
     let after = UserRow { locked: 0, failed_attempts: 0, locked_at: None, ..u.clone() };
-    audit::append(
-        &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Unlock,
-            "user",
-            Some(&u.id),
-            Some(snapshot(&u, &roles)),
-            Some(snapshot(&after, &roles)),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    load_view(db, &actor.org_id, login_id).await
+    finish_change(db, tx, actor, AuditAction::Unlock, (&u, &roles), (&after, &roles), login_id, now).await
 }
 
 /// Sets a new initial password (must be changed at next login, and works for
@@ -339,21 +327,7 @@ pub async fn set_disabled(
         rows::delete_user_sessions(&mut tx.ex(), &actor.org_id, &u.id).await?;
     }
     let after = UserRow { disabled: i64::from(disabled), ..u.clone() };
-    audit::append(
-        &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Update,
-            "user",
-            Some(&u.id),
-            Some(snapshot(&u, &roles)),
-            Some(snapshot(&after, &roles)),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    load_view(db, &actor.org_id, login_id).await
+    finish_change(db, tx, actor, AuditAction::Update, (&u, &roles), (&after, &roles), login_id, now).await
 }
 
 /// Removes a user's MFA (a lost phone and lost recovery codes): they log in with the password
@@ -388,6 +362,27 @@ pub async fn reset_mfa(db: &Db, actor: &Actor, login_id: &str, now: i64) -> Resu
     load_view(db, &actor.org_id, login_id).await
 }
 
+/// The end of every change to one user: its audit row with the account before and after
+/// (roles included, password hash never), the commit, and the user as now stored.
+#[allow(clippy::too_many_arguments)]
+async fn finish_change(
+    db: &Db,
+    mut tx: mamori_store::Tx,
+    actor: &Actor,
+    action: AuditAction,
+    before: (&UserRow, &[String]),
+    after: (&UserRow, &[String]),
+    login_id: &str,
+    now: i64,
+) -> Result<UserView, AppError> {
+    let u = before.0;
+    let entry =
+        Entry::by(actor, action, "user", Some(&u.id), Some(snapshot(u, before.1)), Some(snapshot(after.0, after.1)));
+    audit::append(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    load_view(db, &actor.org_id, login_id).await
+}
+
 /// Replaces a user's roles.
 pub async fn set_roles(
     db: &Db,
@@ -408,21 +403,7 @@ pub async fn set_roles(
     may_change_top_management(actor, &before_roles, &roles)?;
     let ids = role_ids(&mut tx, &actor.org_id, &roles).await?;
     rows::set_user_roles(&mut tx.ex(), &actor.org_id, &u.id, &ids).await?;
-    audit::append(
-        &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::RoleChange,
-            "user",
-            Some(&u.id),
-            Some(snapshot(&u, &before_roles)),
-            Some(snapshot(&u, &roles)),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    load_view(db, &actor.org_id, login_id).await
+    finish_change(db, tx, actor, AuditAction::RoleChange, (&u, &before_roles), (&u, &roles), login_id, now).await
 }
 
 /// The organisation's roles as (key, Japanese name, English name): the role pickers and role

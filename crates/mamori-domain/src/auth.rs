@@ -35,11 +35,10 @@ pub enum LoginOutcome {
     LockedNow,
     /// The account was already locked: refused whatever the password.
     Locked,
-    /// The account is disabled and the password was right: say so (403).
+    /// The account is disabled and the password was right: say so (403). A wrong password on
+    /// a disabled account is any wrong password, and counts toward the lockout: otherwise the
+    /// 401/403 difference would let a leaver's password be guessed without limit.
     Disabled,
-    /// The account is disabled and the password was wrong: answered as any wrong password, so
-    /// that a guesser learns nothing (not counted).
-    DisabledWrongPassword,
 }
 
 impl LoginOutcome {
@@ -53,7 +52,7 @@ impl LoginOutcome {
             LoginOutcome::LockedNow => {
                 AccountState { failed_attempts: before.failed_attempts.saturating_add(1), locked: true, ..before }
             }
-            LoginOutcome::Locked | LoginOutcome::Disabled | LoginOutcome::DisabledWrongPassword => before,
+            LoginOutcome::Locked | LoginOutcome::Disabled => before,
         }
     }
 }
@@ -61,11 +60,11 @@ impl LoginOutcome {
 /// Decides the outcome of one attempt. `threshold` of 0 is treated as 1.
 pub fn decide(state: AccountState, threshold: u32, password_ok: bool) -> LoginOutcome {
     let threshold = threshold.max(1);
-    if state.disabled {
-        return if password_ok { LoginOutcome::Disabled } else { LoginOutcome::DisabledWrongPassword };
-    }
     if state.locked {
         return LoginOutcome::Locked;
+    }
+    if state.disabled && password_ok {
+        return LoginOutcome::Disabled;
     }
     if password_ok {
         return LoginOutcome::Success;
@@ -117,10 +116,18 @@ mod tests {
     }
 
     #[test]
-    fn disabled_wins() {
-        let s = AccountState { disabled: true, ..FRESH };
+    fn a_disabled_account_counts_wrong_passwords_like_any_other() {
+        let mut s = AccountState { disabled: true, ..FRESH };
         assert_eq!(decide(s, 3, true), LoginOutcome::Disabled);
-        assert_eq!(decide(s, 3, false), LoginOutcome::DisabledWrongPassword);
+        assert_eq!(LoginOutcome::Disabled.next_state(s), s, "a right password changes nothing");
+        for remaining in [2, 1] {
+            let o = decide(s, 3, false);
+            assert_eq!(o, LoginOutcome::Failed { remaining });
+            s = o.next_state(s);
+        }
+        assert_eq!(decide(s, 3, false), LoginOutcome::LockedNow, "the guesser is stopped at the threshold");
+        s = LoginOutcome::LockedNow.next_state(s);
+        assert_eq!(decide(s, 3, true), LoginOutcome::Locked);
     }
 
     #[test]

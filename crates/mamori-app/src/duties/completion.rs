@@ -66,6 +66,9 @@ pub async fn complete(
         if done.evidence.iter().any(|h| !known.contains(h)) {
             return Err(AppError::Validation(vec![("evidence".into(), "field-unknown-file".into())]));
         }
+        drop(c);
+        crate::evidence::require_readable(db, actor, [("evidence".to_string(), done.evidence.clone())]).await?;
+        c = db.conn().await?;
     }
     if let Some(r) = &record_ref {
         let (key, id) = r.split_once('/').unwrap_or(("", r.as_str()));

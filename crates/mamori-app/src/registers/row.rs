@@ -171,6 +171,7 @@ pub async fn create_restricted(
 ) -> Result<RowView, AppError> {
     actor.require(Permission::RegistersEdit)?;
     access::require_edit(actor, &definition_unchecked(db, &actor.org_id, key).await?)?;
+    crate::evidence::require_readable(db, actor, crate::evidence::strings_of(input)).await?;
     let mut p = prepare_create(db, actor, key, input, label, now).await?;
     let restricted: Vec<String> = restricted_to.map(<[String]>::to_vec).unwrap_or_default();
     check_restriction(db, actor, &p.row.label, &restricted).await?;
@@ -360,6 +361,7 @@ pub async fn update_restricted(
         Some(r) => Some(serde_json::to_string(r).map_err(internal)?),
         None => None,
     };
+    crate::evidence::require_readable(db, actor, crate::evidence::strings_of(input)).await?;
     change(
         db,
         actor,
@@ -495,6 +497,7 @@ pub async fn attach(
     let def = definition(db, actor, key).await?;
     let f = def.fields.iter().find(|f| f.key == field && f.ty == FieldType::File).ok_or(AppError::NotFound)?;
     let current = get(db, actor, key, id).await?;
+    crate::evidence::require_readable(db, actor, [(f.key.clone(), vec![sha256.to_string()])]).await?;
     let mut values = current.values.clone();
     let mut files: Vec<Value> = values.get(&f.key).and_then(Value::as_array).cloned().unwrap_or_default();
     if !files.iter().any(|v| v.as_str() == Some(sha256)) {

@@ -72,7 +72,9 @@ async fn disabled_users_cannot_log_in_and_their_sessions_and_feed_stop(db: Db) {
     assert!(calendar::feed(&db, &token, today, T0 + 4).await.unwrap().is_none(), "the feed stops");
     assert!(matches!(login(&db, req("sato", "wrong-pass1"), T0 + 5).await, Err(AppError::InvalidCredentials)));
     assert!(matches!(login(&db, req("sato", "Initial123"), T0 + 6).await, Err(AppError::AccountDisabled)));
-    assert_eq!(failed_attempts(&db, &cli, "sato").await, 0, "a disabled account's refusals are not counted");
+    // A wrong password counts as on any account (no unlimited guessing behind the 401/403
+    // difference); the right one answers "disabled" without counting.
+    assert_eq!(failed_attempts(&db, &cli, "sato").await, 1, "a wrong password on a disabled account counts");
 
     let boss = actor_of(&db, "boss", T0 + 7).await;
     users::set_disabled(&db, &boss, "anzen", true, T0 + 8).await.unwrap();

@@ -256,11 +256,18 @@ async fn a_backup_completes_the_backup_duty(db: Db) {
     assert_eq!(o.state, "done");
     assert_eq!(o.done_by.as_deref(), Some("boss"));
     assert_eq!(o.due, "2026-01-31", "the current month's occurrence");
-    assert_eq!(o.evidence.as_deref(), Some(format!("[\"{}\"]", done.manifest_sha256).as_str()));
     assert!(o.note.as_deref().unwrap_or("").contains(&done.manifest_sha256));
-    // The manifest is kept as evidence, byte for byte.
-    let kept = std::fs::read(mamori_app::evidence::path_of(&store.dir, &done.manifest_sha256)).unwrap();
-    assert_eq!(kept, done.manifest_bytes);
+    // The evidence is a summary naming the backup by its manifest's SHA-256 — not the manifest,
+    // whose list of every evidence file's SHA-256 anyone who sees the duty could then read.
+    let list: Vec<String> = serde_json::from_str(o.evidence.as_deref().unwrap()).unwrap();
+    assert_eq!(list.len(), 1);
+    let kept = std::fs::read(mamori_app::evidence::path_of(&store.dir, &list[0])).unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&kept).unwrap();
+    assert_eq!(summary["manifest_sha256"], done.manifest_sha256.as_str());
+    assert!(!done.manifest.evidence.is_empty());
+    for sha in &done.manifest.evidence {
+        assert!(!String::from_utf8_lossy(&kept).contains(sha.as_str()), "the summary lists no evidence file");
+    }
     // The next occurrence is not due within a month: nothing more to complete.
     let again = backup::complete_duty(&db, &store, None, "boss", &done, "mamori.zip", today, T0 + 300).await;
     assert!(matches!(again, Err(AppError::Blocked(_))), "{again:?}");

@@ -322,8 +322,9 @@ async fn evidence_downloads_need_a_record_the_reader_may_see(db: Db) {
     )
     .await
     .unwrap();
-    let att = store_bytes(&s, &db, &p.cli, "見積書.pdf", b"%PDF-1.7 quote", T0).await.unwrap();
-    requests::transition(&db, &p.emp, &req.id, "withdraw", "取り下げ", vec![att.sha256.clone()], today, T0 + 1)
+    // The approver attaches a file of theirs (a writer may name only files they may read).
+    let att = store_bytes(&s, &db, &p.kanri, "見積書.pdf", b"%PDF-1.7 quote", T0).await.unwrap();
+    requests::transition(&db, &p.kanri, &req.id, "approve", "承認", vec![att.sha256.clone()], today, T0 + 1)
         .await
         .unwrap();
     assert!(downloads(&db, &s, &p.emp, &att.sha256).await, "the requester");
@@ -338,6 +339,32 @@ async fn evidence_downloads_need_a_record_the_reader_may_see(db: Db) {
     let again = store_bytes(&s, &db, &p.sys, "copy.txt", b"loose", T0).await.unwrap();
     assert_eq!((again.sha256.as_str(), again.original_name.as_str()), (loose.sha256.as_str(), "copy.txt"));
     assert!(!downloads(&db, &s, &p.boss, &"0".repeat(64)).await);
+
+    // Naming a file one may not read in a record one can see does not make it readable: the
+    // write is refused as an unknown file, and text that only contains the SHA-256 names
+    // nothing.
+    let secret = r.sha256.clone();
+    let fields =
+        |name: &str, purpose: &str| obj(json!({"name": name, "license": "OSS", "target": "PC-07", "purpose": purpose}));
+    let named = requests::create(&db, &p.emp, "software_install", &fields(&secret, "x"), today, T0 + 5).await;
+    assert!(
+        matches!(&named, Err(mamori_app::AppError::Validation(f)) if f.iter().any(|(_, k)| k == "field-unknown-file")),
+        "{named:?}"
+    );
+    let text = requests::create(
+        &db,
+        &p.emp,
+        "software_install",
+        &fields("7-Zip", &format!("see {secret} please")),
+        today,
+        T0 + 6,
+    )
+    .await
+    .unwrap();
+    assert!(!downloads(&db, &s, &p.emp, &secret).await, "a request's text naming the file");
+    let t = requests::transition(&db, &p.emp, &text.id, "withdraw", "x", vec![secret.clone()], today, T0 + 7).await;
+    assert!(matches!(t, Err(mamori_app::AppError::Validation(_))), "{t:?}");
+    assert!(!downloads(&db, &s, &p.emp, &secret).await);
 }
 on_both_engines!(evidence_downloads_need_a_record_the_reader_may_see);
 
