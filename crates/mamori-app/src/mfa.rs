@@ -42,8 +42,18 @@ fn account_label(org: &OrgRow, login_id: &str) -> String {
 }
 
 /// Starts (or restarts) an enrolment: a new pending secret. An enrolled secret stays valid
-/// until the new one is confirmed.
-pub async fn start(db: &Db, info: &SessionInfo, now: i64) -> Result<Enrolment, AppError> {
+/// until the new one is confirmed. Replacing an enrolled secret needs the owner's password
+/// (`password`; a wrong or missing one is `WrongCurrentPassword` and counts toward the
+/// lockout): a session alone — left open, or stolen — must not be enough to move the second
+/// factor to another phone.
+pub async fn start(db: &Db, info: &SessionInfo, password: Option<&str>, now: i64) -> Result<Enrolment, AppError> {
+    let enrolled = {
+        let mut c = db.conn().await?;
+        rows::mfa_of(&mut c.ex(), &info.org.id, &info.user.id).await?.is_some_and(|m| m.secret.is_some())
+    };
+    if enrolled {
+        crate::session::reauthenticate(db, info, password.unwrap_or(""), now).await?;
+    }
     let secret = totp::base32_encode(&random::bytes::<{ totp::SECRET_BYTES }>()?);
     let mut tx = db.begin().await?;
     rows::set_mfa_pending(&mut tx.ex(), &info.org.id, &info.user.id, &secret, now).await?;

@@ -412,6 +412,26 @@ async fn wrong_current_password(db: &Db, info: &SessionInfo, now: i64) -> Result
     Ok(answer)
 }
 
+/// Re-authentication of the session's owner by their password before a sensitive change of
+/// their own account (replacing an enrolled MFA secret): a wrong one counts toward the lockout
+/// as in a password change (`WrongCurrentPassword`, or `LockedNow`).
+pub async fn reauthenticate(db: &Db, info: &SessionInfo, password: &str, now: i64) -> Result<(), AppError> {
+    if !verify_password(password.to_string(), info.user.password_hash.clone()).await {
+        return Err(wrong_current_password(db, info, now).await?);
+    }
+    // The right password ends a run of wrong ones, as a successful login does (serialised with
+    // them, and refused once they locked the account).
+    let mut tx = db.begin().await?;
+    tx.lock_org(&info.org.id).await?;
+    let user = rows::user_by_id(&mut tx.ex(), &info.org.id, &info.user.id).await?.ok_or(AppError::Unauthenticated)?;
+    if user.locked != 0 {
+        return Err(AppError::AccountLocked);
+    }
+    rows::update_login_state(&mut tx.ex(), &info.org.id, &info.user.id, 0, false, None, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The owner changes their password. All their sessions are revoked and a fresh one is
 /// returned for the current client. The current password is checked; wrong ones count towards
 /// the lockout.

@@ -111,13 +111,20 @@ async fn totp_enrolment_login_replay_recovery_and_lockout(db: Db) {
     users::create(&db, &cli, new_user("suzuki", &["employee"]), T0).await.unwrap();
     let s = login(&db, req("suzuki", "Initial123"), T0).await.unwrap();
     let info = lookup(&db, &s.token, T0).await.unwrap().unwrap();
-    let e = mfa::start(&db, &info, T0).await.unwrap();
+    let e = mfa::start(&db, &info, None, T0).await.unwrap();
     assert!(e.otpauth_url.starts_with("otpauth://totp/mamori:acme%3Asuzuki?secret="), "{}", e.otpauth_url);
     let key = totp::base32_decode(&e.secret).unwrap();
     let bad = if totp::code_at(&key, T0) == "000000" { "111111" } else { "000000" };
     assert!(matches!(mfa::confirm(&db, &info, bad, T0).await, Err(AppError::InvalidCode)));
     let codes = mfa::confirm(&db, &info, &totp::code_at(&key, T0), T0).await.unwrap();
     assert_eq!(codes.len(), 10);
+    // Replacing the enrolled secret needs the password (a session alone is not enough), and a
+    // wrong one counts toward the lockout; the enrolled secret stays until a new one is confirmed.
+    assert!(matches!(mfa::start(&db, &info, None, T0 + 10).await, Err(AppError::WrongCurrentPassword)));
+    assert!(matches!(mfa::start(&db, &info, Some("wrong-pass1"), T0 + 11).await, Err(AppError::WrongCurrentPassword)));
+    assert_eq!(failed_attempts(&db, &cli, "suzuki").await, 2, "wrong passwords at re-enrolment count");
+    mfa::start(&db, &info, Some("Initial123"), T0 + 12).await.unwrap();
+    assert_eq!(failed_attempts(&db, &cli, "suzuki").await, 0, "the right password ends the run");
 
     let t1 = T0 + 60_000;
     assert!(matches!(login(&db, req("suzuki", "Initial123"), t1).await, Err(AppError::MfaRequired)));
@@ -183,7 +190,7 @@ async fn mfa_can_be_required_for_privileged_roles(db: Db) {
     assert!(info.must_enrol_mfa());
     let e = lookup(&db, &login(&db, req("emp", "Initial123"), T0 + 2).await.unwrap().token, T0 + 2).await;
     assert!(!e.unwrap().unwrap().must_enrol_mfa());
-    let en = mfa::start(&db, &info, T0 + 3).await.unwrap();
+    let en = mfa::start(&db, &info, None, T0 + 3).await.unwrap();
     let key = totp::base32_decode(&en.secret).unwrap();
     mfa::confirm(&db, &info, &totp::code_at(&key, T0 + 3), T0 + 3).await.unwrap();
     let after = lookup(&db, &s.token, T0 + 4).await.unwrap().unwrap();

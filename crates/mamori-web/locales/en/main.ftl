@@ -771,6 +771,7 @@ mfa-code = Authentication code (6 digits)
 mfa-confirm = Finish enrolment
 mfa-start = Start enrolment
 mfa-restart = Enrol an authenticator app again
+mfa-restart-password = To replace the current setting, enter your password
 users-disable = Disable
 users-enable = Enable
 users-disabled-done = { $login } is disabled: it cannot log in, and its sessions and calendar feed have stopped. Its history is kept.

@@ -741,6 +741,7 @@ mfa-code = 認証コード（6 桁）
 mfa-confirm = 登録を完了する
 mfa-start = 登録を始める
 mfa-restart = 認証アプリを登録し直す
+mfa-restart-password = 今の設定を置き換えるには、パスワードを入力してください
 users-disable = 無効化
 users-enable = 有効化
 users-disabled-done = { $login } を無効化しました。ログインできなくなり、セッションとカレンダー配信は停止しました。履歴は残ります。

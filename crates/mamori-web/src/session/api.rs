@@ -109,9 +109,24 @@ pub struct ConfirmBody {
     code: String,
 }
 
-/// `POST /api/v1/me/mfa/totp` → `{secret, otpauth_url}` (pending until confirmed).
-pub async fn mfa_start(State(state): State<AppState>, s: Session) -> WebResult {
-    let e = mamori_app::mfa::start(&state.db, &s, state.now()).await?;
+/// Body of `POST /api/v1/me/mfa/totp` (optional): the password, needed to replace an
+/// enrolled secret.
+#[derive(Deserialize, Default)]
+pub struct StartBody {
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// `POST /api/v1/me/mfa/totp` `[{password}]` → `{secret, otpauth_url}` (pending until
+/// confirmed); once enrolled, without the right password → 401 `wrong_current_password`.
+pub async fn mfa_start(State(state): State<AppState>, s: Session, body: axum::body::Bytes) -> WebResult {
+    let b: StartBody = if body.iter().all(u8::is_ascii_whitespace) {
+        StartBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|_| WebError::from(AppError::Validation(vec![("body".into(), "error-json-body".into())])))?
+    };
+    let e = mamori_app::mfa::start(&state.db, &s, b.password.as_deref(), state.now()).await?;
     Ok(Json(json!({ "secret": e.secret, "otpauth_url": e.otpauth_url })).into_response())
 }
 

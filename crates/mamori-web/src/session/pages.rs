@@ -180,9 +180,16 @@ pub async fn mfa_form(State(state): State<AppState>, ctx: Ctx, s: Session) -> We
 }
 
 /// `POST /mfa/start`: a new pending secret, shown as a QR code and in groups.
-pub async fn mfa_start(State(state): State<AppState>, ctx: Ctx, s: Session, _: CsrfForm) -> WebResult {
-    mamori_app::mfa::start(&state.db, &s, state.now()).await?;
-    mfa_page(&state, &ctx, &s, vec![], None).await
+pub async fn mfa_start(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let password = Some(form.get("password")).filter(|p| !p.is_empty());
+    match mamori_app::mfa::start(&state.db, &s, password, state.now()).await {
+        Ok(_) => mfa_page(&state, &ctx, &s, vec![], None).await,
+        // Replacing an enrolled secret needs the password: the form again, the problem at it.
+        Err(e @ AppError::WrongCurrentPassword) => {
+            mfa_page(&state, &ctx, &s, vec![], Some(ctx.tr().t(e.message_key()))).await
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
 }
 
 /// `POST /mfa/confirm`: confirms with a code; shows the recovery codes once. A wrong code

@@ -93,6 +93,12 @@ async fn mfa_contract(w: World) {
         r.json()["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
     assert_eq!(codes.len(), 10);
     assert_eq!(emp.get("/api/v1/me").await.json()["mfa_enrolled"], true);
+    // Replacing the enrolled secret needs the password.
+    let r = emp.post_json("/api/v1/me/mfa/totp", json!({})).await;
+    assert_eq!(r.json()["error"]["code"], "wrong_current_password", "{}", r.body);
+    let r = emp.post_json("/api/v1/me/mfa/totp", json!({"password": "Employee12"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_ne!(r.json()["secret"].as_str().unwrap(), secret, "a new pending secret");
     let mut admin = w.logged_in("admin").await;
     let list = admin.get("/api/v1/users").await.json();
     let flags: Vec<(String, bool)> = list
