@@ -118,15 +118,21 @@ pub fn text_of(path: &Path, bytes: &[u8]) -> Result<String, ReadError> {
 /// Runs pdftotext on at most [`MAX_PDF_PAGES`] pages, keeping at most [`MAX_TEXT_BYTES`] of
 /// its output and stopping it after [`PDF_SECONDS`].
 fn pdf_text(path: &Path) -> Result<String, ReadError> {
-    pdf_text_within(path, MAX_PDF_PAGES, MAX_TEXT_BYTES, std::time::Duration::from_secs(PDF_SECONDS))
+    pdf_text_within("pdftotext", path, MAX_PDF_PAGES, MAX_TEXT_BYTES, std::time::Duration::from_secs(PDF_SECONDS))
 }
 
-fn pdf_text_within(path: &Path, pages: u32, max_text: u64, time: std::time::Duration) -> Result<String, ReadError> {
+fn pdf_text_within(
+    program: &str,
+    path: &Path,
+    pages: u32,
+    max_text: u64,
+    time: std::time::Duration,
+) -> Result<String, ReadError> {
     use std::io::Read;
     use std::process::{Command, Stdio};
     use std::sync::{Arc, Mutex};
     let name = path.display().to_string();
-    let spawned = Command::new("pdftotext")
+    let spawned = Command::new(program)
         // One page more than allowed: pdftotext ends every page with a form feed, so more form
         // feeds than `pages` means the file has more pages (no separate pdfinfo run to watch).
         .args(["-layout", "-enc", "UTF-8", "-l", &pages.saturating_add(1).to_string()])
@@ -335,14 +341,21 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("reg.pdf");
         std::fs::write(&path, pdf(5)).unwrap();
-        let ok = pdf_text_within(&path, 10, 1 << 20, std::time::Duration::from_secs(30)).unwrap();
+        let secs = std::time::Duration::from_secs;
+        let ok = pdf_text_within("pdftotext", &path, 10, 1 << 20, secs(30)).unwrap();
         assert!(ok.contains("Page 4 of the regulation"), "{ok}");
-        assert_eq!(
-            key_of(pdf_text_within(&path, 3, 1 << 20, std::time::Duration::from_secs(30))),
-            ("limit-pdf-pages", 3)
-        );
-        assert_eq!(key_of(pdf_text_within(&path, 10, 40, std::time::Duration::from_secs(30))), ("limit-text-mb", 0));
-        assert_eq!(key_of(pdf_text_within(&path, 10, 1 << 20, std::time::Duration::ZERO)), ("limit-pdf-seconds", 0));
+        assert_eq!(key_of(pdf_text_within("pdftotext", &path, 3, 1 << 20, secs(30))), ("limit-pdf-pages", 3));
+        assert!(pdf_text_within("pdftotext", &path, 5, 1 << 20, secs(30)).is_ok(), "as many pages as allowed");
+        assert_eq!(key_of(pdf_text_within("pdftotext", &path, 10, 40, secs(30))), ("limit-text-mb", 0));
+        // A reader that never finishes is stopped at its time (a stand-in that sleeps; `exec`,
+        // so that stopping it closes its output).
+        let hang = dir.join("hang.sh");
+        std::fs::write(&hang, "#!/bin/sh\nexec sleep 30\n").unwrap();
+        std::fs::set_permissions(&hang, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let started = std::time::Instant::now();
+        let hung = pdf_text_within(hang.to_str().unwrap(), &path, 10, 1 << 20, std::time::Duration::from_millis(300));
+        assert_eq!(key_of(hung), ("limit-pdf-seconds", 0));
+        assert!(started.elapsed() < secs(10), "stopped, not waited for");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
