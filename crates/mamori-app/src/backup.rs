@@ -304,26 +304,7 @@ async fn write_archive(
         counts.push(TableCount { name: t.name.clone(), rows });
     }
     // The evidence files referred to in the snapshot (immutable: copied after it ends).
-    let mut shas: Vec<String> = Vec::new();
-    if let Some(t) = tables.iter().find(|t| t.name == "evidence_file")
-        && let Some(col) = t.columns.iter().position(|c| c.name == "sha256")
-    {
-        let mut offset = 0;
-        let mut last: Option<Vec<Value>> = None;
-        loop {
-            let page = dump::page_after(&mut tx.ex(), t, last.as_deref(), offset, PAGE).await?;
-            for r in &page {
-                if let Some(Value::Text(s)) = r.get(col) {
-                    shas.push(s.clone());
-                }
-            }
-            offset += page.len() as i64;
-            if (page.len() as i64) < PAGE {
-                break;
-            }
-            last = page.into_iter().last();
-        }
-    }
+    let mut shas = evidence_shas(&mut tx.ex(), &tables).await?;
     tx.commit().await?;
     shas.sort();
     shas.dedup();
@@ -677,30 +658,37 @@ pub async fn verify_restored(
     }
     let mut c = db.conn().await?;
     let tables = dump::tables(&mut c.ex()).await?;
-    if let Some(t) = tables.iter().find(|t| t.name == "evidence_file")
-        && let Some(col) = t.columns.iter().position(|c| c.name == "sha256")
-    {
-        let mut offset = 0;
-        let mut last: Option<Vec<Value>> = None;
-        loop {
-            let page = dump::page_after(&mut c.ex(), t, last.as_deref(), offset, PAGE).await?;
-            for r in &page {
-                if let Some(Value::Text(sha)) = r.get(col) {
-                    match hash_file(&crate::evidence::path_of(evidence_dir, sha)) {
-                        Ok(got) if &got == sha => {}
-                        Ok(_) => problems.push(format!("evidence file {sha}: altered")),
-                        Err(e) => problems.push(format!("evidence file {sha}: {e}")),
-                    }
-                }
-            }
-            offset += page.len() as i64;
-            if (page.len() as i64) < PAGE {
-                break;
-            }
-            last = page.into_iter().last();
+    for sha in evidence_shas(&mut c.ex(), &tables).await? {
+        match hash_file(&crate::evidence::path_of(evidence_dir, &sha)) {
+            Ok(got) if got == sha => {}
+            Ok(_) => problems.push(format!("evidence file {sha}: altered")),
+            Err(e) => problems.push(format!("evidence file {sha}: {e}")),
         }
     }
     Ok(problems)
+}
+
+/// The SHA-256 of every `evidence_file` row, read page by page (what a backup copies and a
+/// restore checks).
+async fn evidence_shas(ex: &mut mamori_store::Ex<'_>, tables: &[dump::Table]) -> Result<Vec<String>, BackupError> {
+    let mut shas = Vec::new();
+    let Some(t) = tables.iter().find(|t| t.name == "evidence_file") else { return Ok(shas) };
+    let Some(col) = t.columns.iter().position(|c| c.name == "sha256") else { return Ok(shas) };
+    let mut offset = 0;
+    let mut last: Option<Vec<Value>> = None;
+    loop {
+        let page = dump::page_after(ex, t, last.as_deref(), offset, PAGE).await?;
+        for r in &page {
+            if let Some(Value::Text(s)) = r.get(col) {
+                shas.push(s.clone());
+            }
+        }
+        offset += page.len() as i64;
+        if (page.len() as i64) < PAGE {
+            return Ok(shas);
+        }
+        last = page.into_iter().last();
+    }
 }
 
 /// Checks a backup without touching any target: the members against the manifest, then a

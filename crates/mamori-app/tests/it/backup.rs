@@ -9,13 +9,13 @@ use crate::on_both_engines;
 use jiff::civil::date;
 use mamori_app::backup::{self, BackupError};
 use mamori_app::evidence::EvidenceStore;
-use mamori_app::{Actor, AppError, duties, incidents, m365, org, registers, regulation, requests, session, users};
+use mamori_app::{Actor, AppError, duties, incidents, m365, org, registers, regulation, requests};
 use mamori_store::{Db, Engine};
 use serde_json::{Map, Value, json};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-const T0: i64 = 1_767_225_600_000;
+use crate::support::{T0, actor_of, add_user};
 const SEED: &str = include_str!("../../../../examples/seed-regulation.txt");
 
 fn scratch(what: &str) -> PathBuf {
@@ -26,22 +26,6 @@ fn scratch(what: &str) -> PathBuf {
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mamori-m365/fixtures").join(name)
-}
-
-async fn actor_of(db: &Db, login: &str) -> Actor {
-    let s = session::login(
-        db,
-        session::LoginRequest {
-            organization: None,
-            login_id: login.into(),
-            password: "Initial-Pass9".into(),
-            totp: None,
-        },
-        T0,
-    )
-    .await
-    .unwrap();
-    session::lookup(db, &s.token, T0).await.unwrap().unwrap().actor
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -56,20 +40,7 @@ async fn fill(db: &Db, store: &EvidenceStore) {
     for (login, role) in
         [("emp", "employee"), ("kanri", "security_manager"), ("boss", "top_management"), ("sys", "system_admin")]
     {
-        users::create(
-            db,
-            &cli,
-            users::NewUser {
-                login_id: login.into(),
-                display_name: format!("{login} さん"),
-                email: format!("{login}@example.jp"),
-                password: "Initial-Pass9".into(),
-                roles: vec![role.into()],
-            },
-            T0,
-        )
-        .await
-        .unwrap();
+        add_user(db, &cli, login, role).await;
     }
     regulation::import_text(db, &cli, "seed.txt", SEED, T0).await.unwrap();
     duties::offer_from_regulation(db, &cli, today, T0).await.unwrap();

@@ -4,26 +4,10 @@
 
 use crate::on_both_engines;
 use jiff::civil::date;
-use mamori_app::{Actor, AppError, incidents, org, session, users};
+use mamori_app::{Actor, AppError, incidents, org, users};
 use mamori_store::Db;
 
-const T0: i64 = 1_767_225_600_000;
-
-async fn actor_of(db: &Db, login: &str) -> Actor {
-    let s = session::login(
-        db,
-        session::LoginRequest {
-            organization: None,
-            login_id: login.into(),
-            password: "Initial-Pass9".into(),
-            totp: None,
-        },
-        T0,
-    )
-    .await
-    .unwrap();
-    session::lookup(db, &s.token, T0).await.unwrap().unwrap().actor
-}
+use crate::support::{T0, actor_of};
 
 async fn incident_lifecycle_and_restriction(db: Db) {
     let o = org::create(&db, "acme", "アクメ", T0).await.unwrap();

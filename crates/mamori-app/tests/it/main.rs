@@ -16,4 +16,5 @@ mod registers;
 mod reminders;
 mod requests;
 mod smtp_sink;
+mod support;
 mod users_and_login;

@@ -5,11 +5,11 @@
 use crate::on_both_engines;
 use jiff::civil::date;
 use mamori_app::requests::{self, Scope};
-use mamori_app::{Actor, AppError, org, registers, session, users};
+use mamori_app::{Actor, AppError, org, registers};
 use mamori_store::Db;
 use serde_json::{Map, Value, json};
 
-const T0: i64 = 1_767_225_600_000;
+use crate::support::{T0, actor_of, add_user};
 
 struct People {
     cli: Actor,
@@ -19,42 +19,13 @@ struct People {
     sys: Actor,
 }
 
-async fn actor_of(db: &Db, login: &str) -> Actor {
-    let s = session::login(
-        db,
-        session::LoginRequest {
-            organization: None,
-            login_id: login.into(),
-            password: "Initial-Pass9".into(),
-            totp: None,
-        },
-        T0,
-    )
-    .await
-    .unwrap();
-    session::lookup(db, &s.token, T0).await.unwrap().unwrap().actor
-}
-
 async fn setup(db: &Db) -> People {
     let o = org::create(db, "acme", "アクメ", T0).await.unwrap();
     let cli = Actor::cli(&o.id);
     for (login, role) in
         [("emp", "employee"), ("kanri", "security_manager"), ("boss", "top_management"), ("sys", "system_admin")]
     {
-        users::create(
-            db,
-            &cli,
-            users::NewUser {
-                login_id: login.into(),
-                display_name: format!("{login} さん"),
-                email: format!("{login}@example.jp"),
-                password: "Initial-Pass9".into(),
-                roles: vec![role.into()],
-            },
-            T0,
-        )
-        .await
-        .unwrap();
+        add_user(db, &cli, login, role).await;
     }
     let mut media = Map::new();
     media.insert("media_id".into(), "USB-01".into());

@@ -130,6 +130,15 @@ pub async fn settings(State(state): State<AppState>, s: Session, CsrfForm(form):
     Ok(Redirect::to("/users?done=settings").into_response())
 }
 
+/// An expected refusal of a change to one user: the users page again, the reason at the
+/// user's login ID, with the refusal's status.
+async fn refused(state: &AppState, ctx: &Ctx, s: &Session, login: &str, reason: &str, e: &AppError) -> WebResult {
+    let errors = vec![format!("{login}: {reason}")];
+    let mut r = users_page(state, ctx, s, Layout::new(ctx), None, errors).await?;
+    *r.status_mut() = crate::error::status(e);
+    Ok(r)
+}
+
 /// `POST /users/{login}/roles`. An expected refusal (no role, one's own roles, 経営責任者 by
 /// someone who is not) shows the users page again with the reason.
 pub async fn users_roles(
@@ -146,10 +155,7 @@ pub async fn users_roles(
                 AppError::Validation(_) => ctx.tr().t("error-roles-required"),
                 other => ctx.tr().t(other.message_key()),
             };
-            let errors = vec![format!("{login}: {reason}")];
-            let mut r = users_page(&state, &ctx, &s, Layout::new(&ctx), None, errors).await?;
-            *r.status_mut() = crate::error::status(&e);
-            Ok(r)
+            refused(&state, &ctx, &s, &login, &reason, &e).await
         }
         Err(e) => Err(WebError::from(e)),
     }
@@ -188,10 +194,7 @@ pub async fn users_reset(
     let pw = match users::reset_password(&state.db, &s.actor, &login, None, state.now()).await {
         Ok(pw) => pw,
         Err(e @ AppError::RoleGrantForbidden) => {
-            let errors = vec![format!("{login}: {}", ctx.tr().t(e.message_key()))];
-            let mut r = users_page(&state, &ctx, &s, Layout::new(&ctx), None, errors).await?;
-            *r.status_mut() = crate::error::status(&e);
-            return Ok(r);
+            return refused(&state, &ctx, &s, &login, &ctx.tr().t(e.message_key()), &e).await;
         }
         Err(e) => return Err(WebError::from(e)),
     };
@@ -214,10 +217,7 @@ async fn users_set_disabled(state: &AppState, ctx: &Ctx, s: &Session, login: &st
             Ok(Redirect::to(&format!("/users?done={done}&login={}", urlencode(login))).into_response())
         }
         Err(e @ (AppError::SelfDisable | AppError::RoleGrantForbidden)) => {
-            let errors = vec![format!("{login}: {}", ctx.tr().t(e.message_key()))];
-            let mut r = users_page(state, ctx, s, Layout::new(ctx), None, errors).await?;
-            *r.status_mut() = crate::error::status(&e);
-            Ok(r)
+            refused(state, ctx, s, login, &ctx.tr().t(e.message_key()), &e).await
         }
         Err(e) => Err(WebError::from(e)),
     }
