@@ -37,10 +37,16 @@ pub struct ProcedureItem {
     pub line: usize,
 }
 
-/// A recurring duty stated with an interval.
+/// The events a duty can be anchored to instead of a calendar interval: the duty is due when
+/// the event happens (it appears on the event's agenda or checklist).
+pub const EVENT_FREQUENCIES: [&str; 6] =
+    ["at_management_review", "at_internal_audit", "at_hire", "at_leave", "at_contract", "at_change"];
+
+/// A recurring duty stated with an interval, or anchored to an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Recurring {
-    /// daily, weekly, monthly, quarterly, semiannual, annual.
+    /// daily, weekly, monthly, quarterly, semiannual, annual — or one of
+    /// [`EVENT_FREQUENCIES`] for a duty that happens at an event.
     pub frequency: String,
     /// The sentence as written.
     pub source_text: String,
@@ -48,6 +54,16 @@ pub struct Recurring {
     pub what: String,
     /// Who, when the sentence says so.
     pub who: Option<String>,
+    /// The sub-heading the procedure item sits under (e.g. 「(1) メールアドレス」), when any.
+    #[serde(default)]
+    pub context: Option<String>,
+    /// The owner's role key (`top_management`, `security_manager`, `system_admin`,
+    /// `internal_auditor`, `employee`), from the sentence, its sub-heading or the control.
+    #[serde(default)]
+    pub owner_role: Option<String>,
+    /// A readable title (「パスワードの定期変更（メールアドレス）」), never a sentence fragment.
+    #[serde(default)]
+    pub title: String,
 }
 
 /// "定期的に" without an interval: needs a decision.
@@ -57,15 +73,37 @@ pub struct Unspecified {
     pub source_text: String,
     /// What is to be done.
     pub what: String,
+    /// The sub-heading, when any.
+    #[serde(default)]
+    pub context: Option<String>,
+    /// The owner's role key, when the regulation names one.
+    #[serde(default)]
+    pub owner_role: Option<String>,
+    /// A readable title.
+    #[serde(default)]
+    pub title: String,
 }
 
-/// Something that needs 承認/許可/認可.
+/// Something that needs 承認/許可/認可/合意.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Approval {
     /// The sentence.
     pub what: String,
-    /// The approving role, when named.
+    /// The approving role as written, when named (the first one of a joint approval).
     pub approver: Option<String>,
+    /// The approving roles' keys (two or more for a joint approval), resolved from the
+    /// sentence and its context.
+    #[serde(default)]
+    pub approver_roles: Vec<String>,
+    /// `approval` (承認/許可/認可) or `agreement` (合意).
+    #[serde(default)]
+    pub kind: String,
+    /// The sub-heading, when any.
+    #[serde(default)]
+    pub context: Option<String>,
+    /// What is approved, short and readable (「事業継続計画」, 「再委託」).
+    #[serde(default)]
+    pub subject: String,
 }
 
 /// One control as the organisation wrote it.
@@ -101,6 +139,10 @@ pub struct Control {
     pub external_systems: Vec<String>,
     /// Draft notes left by the authors (open items).
     pub draft_notes: Vec<String>,
+    /// The 【…】 names that are documents (方針, ルール, マニュアル, 計画 …) rather than records
+    /// kept in a register; they are also listed in `records`.
+    #[serde(default)]
+    pub documents: Vec<String>,
     /// Line of the heading.
     pub line: usize,
 }
@@ -741,6 +783,9 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
             let seen_unspecified = unspecified.iter().any(|u: &Unspecified| u.source_text == sentence);
             match interval(&norm) {
                 Some((Some(freq), span)) if !seen_recurring => recurring.push(Recurring {
+                    context: None,
+                    owner_role: None,
+                    title: String::new(),
                     frequency: freq.to_string(),
                     source_text: sentence.clone(),
                     what: what_of(&norm, Some(span)),
@@ -754,7 +799,13 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
                     && norm.contains("定期的")
                     && !rx(&NEGATIVE_END).is_some_and(|r| r.is_match(body)) =>
                 {
-                    unspecified.push(Unspecified { source_text: sentence.clone(), what: what_of(&norm, None) })
+                    unspecified.push(Unspecified {
+                    source_text: sentence.clone(),
+                    what: what_of(&norm, None),
+                    context: None,
+                    owner_role: None,
+                    title: String::new(),
+                })
                 }
                 _ => {}
             }
@@ -763,7 +814,14 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
             }
             if let Some(k) = ["承認", "許可", "認可"].iter().filter_map(|k| norm.find(k)).min() {
                 let approver = roles.find(&norm).into_iter().filter(|(p, _, _)| *p < k).map(|(_, _, r)| r).next_back();
-                approvals.push(Approval { what: sentence.trim().to_string(), approver });
+                approvals.push(Approval {
+                    what: sentence.trim().to_string(),
+                    approver,
+                    approver_roles: Vec::new(),
+                    kind: "approval".into(),
+                    context: None,
+                    subject: String::new(),
+                });
             }
         }
     }
@@ -791,6 +849,7 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
         approvals,
         external_systems: external,
         draft_notes,
+        documents: Vec::new(),
         line: c.line,
     }
 }
