@@ -18,6 +18,7 @@ pub mod export;
 pub mod incidents;
 pub mod m365;
 pub mod mfa;
+pub mod open_items;
 pub mod org;
 pub mod outbox;
 pub mod random;

@@ -131,6 +131,7 @@ pub async fn import_text(
         .await?;
     }
     crate::documents::regulation_imported(&mut tx, actor, &version, &change_summary, now).await?;
+    crate::open_items::sync_from_regulation(&mut tx, &actor.org_id, &reg.controls, now).await?;
     audit::append(
         &mut tx,
         Entry::by(

@@ -51,10 +51,11 @@ async fn queue_org(
     now: i64,
 ) -> Result<usize, AppError> {
     crate::duties::ensure_materialized(db, org_id, today).await?;
-    let to = today.checked_add(jiff::Span::new().days(cfg.days_before.max(0))).map_err(internal)?;
     let mut c = db.conn().await?;
     let duties: HashMap<String, rows::DutyRow> =
         rows::duties(&mut c.ex(), org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect();
+    let lead = duties.values().filter_map(|d| d.lead_days).chain([cfg.days_before]).max().unwrap_or(0).clamp(0, 366);
+    let to = today.checked_add(jiff::Span::new().days(lead)).map_err(internal)?;
     let users = mail_users(&mut c, org_id).await?;
     let holders = rows::all_user_roles(&mut c.ex(), org_id).await?;
     let with_role = |role: &str| -> Vec<String> {
@@ -78,7 +79,7 @@ async fn queue_org(
                 Some(a) => users.get(a).map(|u| vec![u.email.clone()]).unwrap_or_default(),
                 None => d.owner_role.as_deref().map(with_role).unwrap_or_default(),
             };
-            Some(OpenItem { occurrence_id: o.id.clone(), due: o.due.parse().ok()?, owners })
+            Some(OpenItem { occurrence_id: o.id.clone(), due: o.due.parse().ok()?, owners, lead_days: d.lead_days })
         })
         .collect();
     // `items` skips unparsable dates, so look occurrences up by id rather than by index.

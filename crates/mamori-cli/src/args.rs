@@ -124,6 +124,19 @@ pub enum DutiesCommand {
         #[arg(long, default_value = "json")]
         format: String,
     },
+    /// Confirms offered duties so that they are scheduled (all of them, or those named by --id).
+    Confirm {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// A duty to confirm (repeatable); none: every offered duty.
+        #[arg(long = "id")]
+        ids: Vec<String>,
+        /// First day of the schedule, YYYY-MM-DD (default: today; an earlier day of the fiscal
+        /// year records work done before).
+        #[arg(long)]
+        from: Option<String>,
+    },
     /// Lists occurrences due between two dates with their state (open, done, skipped, overdue).
     Occurrences {
         /// Organisation.

@@ -60,6 +60,9 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
         .map_err(app_err)?;
     let today = mamori_app::tokyo_date(now_ms());
     mamori_app::duties::offer_from_regulation(db, &Actor::cli(&o.id), today, now).await.map_err(app_err)?;
+    // The demo company has reviewed the offered duties: they run from today (nothing is
+    // backdated, so a fresh demo has nothing overdue).
+    mamori_app::duties::confirm(db, &Actor::cli(&o.id), &[], today, today, now).await.map_err(app_err)?;
     // A few media in 媒体管理台帳, so a take-out request can be tried at once.
     for (id, kind, description) in [
         ("USB-01", "USB メモリ", "営業資料用"),

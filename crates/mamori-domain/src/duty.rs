@@ -97,6 +97,8 @@ pub struct OpenItem {
     pub due: Date,
     /// The owner's addresses (the assignee, or everyone holding the owner role).
     pub owners: Vec<String>,
+    /// The duty's own reminder lead time in days, when it has one.
+    pub lead_days: Option<i64>,
 }
 
 /// A reminder to queue: `dedupe_key` makes it unique for ever, so queueing the same plan
@@ -114,7 +116,8 @@ pub struct Reminder {
 }
 
 /// The reminders due on `today`:
-/// - `before`: once per occurrence and owner, from `days_before` days before the due date
+/// - `before`: once per occurrence and owner, from `days_before` days (or the duty's own lead
+///   time) before the due date
 ///   until the day before it (so a day the server was down is caught up);
 /// - `due`: once per occurrence and owner, on the due date;
 /// - `digest`: once per ISO week and recipient, listing the overdue occurrences: to each owner
@@ -126,7 +129,7 @@ pub fn plan(items: &[OpenItem], managers: &[String], today: Date, days_before: i
         let until_due = (it.due - today).get_days();
         let kind = if until_due == 0 {
             Some(ReminderKind::Due)
-        } else if until_due > 0 && i64::from(until_due) <= days_before {
+        } else if until_due > 0 && i64::from(until_due) <= it.lead_days.unwrap_or(days_before) {
             Some(ReminderKind::Before)
         } else {
             None
@@ -180,7 +183,12 @@ mod tests {
     use jiff::civil::date;
 
     fn item(id: &str, due: Date, owners: &[&str]) -> OpenItem {
-        OpenItem { occurrence_id: id.into(), due, owners: owners.iter().map(|s| s.to_string()).collect() }
+        OpenItem {
+            occurrence_id: id.into(),
+            due,
+            owners: owners.iter().map(|s| s.to_string()).collect(),
+            lead_days: None,
+        }
     }
 
     #[test]

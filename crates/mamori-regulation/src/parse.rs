@@ -800,12 +800,12 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
                     && !rx(&NEGATIVE_END).is_some_and(|r| r.is_match(body)) =>
                 {
                     unspecified.push(Unspecified {
-                    source_text: sentence.clone(),
-                    what: what_of(&norm, None),
-                    context: None,
-                    owner_role: None,
-                    title: String::new(),
-                })
+                        source_text: sentence.clone(),
+                        what: what_of(&norm, None),
+                        context: None,
+                        owner_role: None,
+                        title: String::new(),
+                    })
                 }
                 _ => {}
             }

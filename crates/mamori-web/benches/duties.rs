@@ -59,6 +59,9 @@ async fn main() {
             assignee_id: None,
             evidence: "note".into(),
             register_key: None,
+            request_type: None,
+            anchor: None,
+            lead_days: None,
             active: true,
         };
         let d = duties::create(&db, &actor, e, today, now).await.unwrap_or_else(|e| panic!("{e}"));

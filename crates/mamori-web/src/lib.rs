@@ -23,6 +23,7 @@ pub mod evidence;
 pub mod incidents;
 pub mod m365;
 pub mod mail;
+pub mod open_items;
 pub mod registers;
 pub mod regulation;
 pub mod requests;
@@ -143,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registers::routes())
         .merge(evidence::routes())
         .merge(duties::routes())
+        .merge(open_items::routes())
         .merge(mail::routes())
         .merge(requests::routes())
         .merge(incidents::routes())

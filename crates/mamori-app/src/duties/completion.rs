@@ -53,11 +53,11 @@ pub async fn complete(
     let missing = match d.evidence.as_str() {
         "file" => done.evidence.is_empty(),
         "note" => note.is_empty() && done.evidence.is_empty(),
-        "record" => record_ref.is_none(),
+        "record" | "request" => record_ref.is_none(),
         _ => false,
     };
     if missing {
-        let field = if d.evidence == "record" { "record_ref" } else { "evidence" };
+        let field = if matches!(d.evidence.as_str(), "record" | "request") { "record_ref" } else { "evidence" };
         return Err(AppError::Validation(vec![(field.into(), "duty-evidence-required".into())]));
     }
     let mut c = db.conn().await?;
@@ -70,7 +70,18 @@ pub async fn complete(
         crate::evidence::require_readable(db, actor, [("evidence".to_string(), done.evidence.clone())]).await?;
         c = db.conn().await?;
     }
-    if let Some(r) = &record_ref {
+    if let Some(r) = &record_ref
+        && d.evidence == "request"
+    {
+        // A completed (or approved) request of the duty's type, e.g. `requests/<id>`.
+        let id = r.strip_prefix("requests/").unwrap_or(r);
+        let req = rows::request(&mut c.ex(), &actor.org_id, id).await?;
+        if !req.is_some_and(|q| {
+            Some(&q.type_key) == d.request_type.as_ref() && matches!(q.state.as_str(), "completed" | "approved")
+        }) {
+            return Err(AppError::Validation(vec![("record_ref".into(), "duty-request-unknown".into())]));
+        }
+    } else if let Some(r) = &record_ref {
         let (key, id) = r.split_once('/').unwrap_or(("", r.as_str()));
         let row = rows::register_row(&mut c.ex(), &actor.org_id, id).await?;
         let wanted = d.register_key.as_deref().unwrap_or(key);

@@ -2,63 +2,88 @@
 //! (keeping history), rescheduled, and the choices the edit form offers.
 
 use super::occurrences::materialize;
-use super::{DECISIONS, EVIDENCE_KINDS, HORIZON_DAYS, audit_and_bump, load_duty, role_key_of, schedule_of};
+use super::{ANCHORS, DECISIONS, EVIDENCE_KINDS, HORIZON_DAYS, audit_and_bump, load_duty, role_key_of, schedule_of};
 use crate::audit::{self, Entry};
 use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
 use mamori_domain::audit::AuditAction;
 use mamori_domain::permission::Permission;
-use mamori_domain::schedule::{self, Schedule};
+use mamori_domain::schedule::Schedule;
 use mamori_store::Db;
 use mamori_store::rows::{self, DutyRow};
 
-/// Creates a duty for every recurring item of the current regulation that has none yet, and
-/// an undecided duty for every "定期的に" item. Returns how many were added.
+/// Offers a duty for every recurring item of the current regulation that has none yet (an
+/// interval, or an event it is anchored to) and an undecided duty for every "定期的に" item.
+/// Offered duties are templates: each has its readable title, sub-heading, owner role and the
+/// register the sentence names as its evidence, and is scheduled only once the organisation
+/// confirms it ([`confirm`]). Returns how many were added.
 pub async fn offer_from_regulation(db: &Db, actor: &Actor, today: Date, now: i64) -> Result<usize, AppError> {
     actor.require(Permission::DutiesManage)?;
     let Some(cur) = crate::regulation::current(db, actor).await? else { return Ok(0) };
+    let registers = {
+        let mut c = db.conn().await?;
+        rows::register_defs(&mut c.ex(), &actor.org_id).await?
+    };
     let mut tx = db.begin().await?;
     let mut added = 0;
     for c in &cur.controls {
         let items = c
             .recurring
             .iter()
-            .map(|r| {
-                (
-                    r.what.clone(),
-                    r.source_text.clone(),
-                    Some(r.frequency.clone()),
-                    r.who.as_deref().and_then(role_key_of),
-                )
+            .map(|r| Offer {
+                title: &r.title,
+                what: &r.what,
+                source: &r.source_text,
+                frequency: Some(r.frequency.as_str()),
+                owner: r.owner_role.clone().or_else(|| r.who.as_deref().and_then(role_key_of).map(str::to_string)),
+                context: r.context.as_deref(),
             })
-            .chain(c.recurring_unspecified.iter().map(|u| (u.what.clone(), u.source_text.clone(), None, None)));
-        for (what, source, freq, owner) in items {
+            .chain(c.recurring_unspecified.iter().map(|u| Offer {
+                title: &u.title,
+                what: &u.what,
+                source: &u.source_text,
+                frequency: None,
+                owner: u.owner_role.clone(),
+                context: u.context.as_deref(),
+            }));
+        for o in items {
+            let (decision, frequency, anchor) = decision_of(o.frequency);
+            // The register the sentence names in 【…】 is where its record is kept.
+            let register_key =
+                registers.iter().find(|r| o.source.contains(&format!("【{}】", r.name))).map(|r| r.key.clone());
+            let title = if o.title.trim().is_empty() { o.what } else { o.title };
             let d = DutyRow {
                 id: new_id(),
                 org_id: actor.org_id.clone(),
-                title: what.chars().take(200).collect(),
+                title: title.chars().take(200).collect(),
                 control_id: Some(c.id.clone()),
-                decision: if freq.is_some() { "scheduled".into() } else { "undecided".into() },
-                frequency: freq,
+                decision: decision.into(),
+                frequency,
                 anchor_day: 31,
                 anchor_month: 3,
                 fiscal_year_start: 4,
-                // The fiscal year in which the duty was adopted is tracked in full.
-                schedule_from: schedule::fiscal_year_start_date(schedule::fiscal_year(today, 4), 4).to_string(),
-                owner_role: owner.map(str::to_string),
-                source_text: source,
-                evidence: "note".into(),
+                // Nothing is backdated: the schedule starts on the day the duty is offered.
+                schedule_from: today.to_string(),
+                owner_role: o.owner,
+                source_text: o.source.to_string(),
+                evidence: if register_key.is_some() { "record".into() } else { "note".into() },
                 active: 1,
                 created_at: now,
                 updated_at: now,
                 assignee_id: None,
-                register_key: None,
+                register_key,
+                context: o.context.unwrap_or_default().to_string(),
+                anchor,
+                request_type: None,
+                lead_days: None,
+                confirmed_at: None,
             };
             if rows::insert_duty(&mut tx.ex(), &d).await? {
                 added += 1;
             }
         }
     }
+    crate::open_items::sync_from_regulation(&mut tx, &actor.org_id, &cur.controls, now).await?;
     audit::append(
         &mut tx,
         Entry::by(
@@ -74,8 +99,65 @@ pub async fn offer_from_regulation(db: &Db, actor: &Actor, today: Date, now: i64
     .await?;
     rows::bump_duty_version(&mut tx.ex(), &actor.org_id).await?;
     tx.commit().await?;
-    materialize(db, &actor.org_id, today, HORIZON_DAYS).await?;
     Ok(added)
+}
+
+/// One regulation item offered as a duty.
+struct Offer<'a> {
+    title: &'a str,
+    what: &'a str,
+    source: &'a str,
+    frequency: Option<&'a str>,
+    owner: Option<String>,
+    context: Option<&'a str>,
+}
+
+/// The decision, calendar frequency and anchoring event of a regulation item's frequency: an
+/// interval is scheduled, an event anchors the duty (the internal audit and the management
+/// review have decisions of their own), none is undecided.
+fn decision_of(frequency: Option<&str>) -> (&'static str, Option<String>, Option<String>) {
+    match frequency {
+        None => ("undecided", None, None),
+        Some("at_internal_audit") => ("audit", None, Some("at_internal_audit".into())),
+        Some("at_management_review") => ("review", None, Some("at_management_review".into())),
+        Some(e) if ANCHORS.contains(&e) => ("event", None, Some(e.to_string())),
+        Some(f) => ("scheduled", Some(f.to_string()), None),
+    }
+}
+
+/// Confirms offered duties (all of them when `ids` is empty) so that they are scheduled from
+/// `from` (usually today; an earlier day of the fiscal year records work done before mamori
+/// was adopted). Returns how many were confirmed.
+pub async fn confirm(
+    db: &Db,
+    actor: &Actor,
+    ids: &[String],
+    from: Date,
+    today: Date,
+    now: i64,
+) -> Result<usize, AppError> {
+    actor.require(Permission::DutiesManage)?;
+    let pending: Vec<DutyRow> = {
+        let mut c = db.conn().await?;
+        rows::duties(&mut c.ex(), &actor.org_id)
+            .await?
+            .into_iter()
+            .filter(|d| d.confirmed_at.is_none() && (ids.is_empty() || ids.contains(&d.id)))
+            .collect()
+    };
+    if !ids.is_empty() && pending.len() != ids.len() {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = db.begin().await?;
+    for before in &pending {
+        let after =
+            DutyRow { confirmed_at: Some(now), schedule_from: from.to_string(), updated_at: now, ..before.clone() };
+        rows::update_duty_schedule(&mut tx.ex(), &after).await?;
+        audit_and_bump(&mut tx, actor, "duty", &after.id, Some(before), &after, now).await?;
+    }
+    tx.commit().await?;
+    materialize(db, &actor.org_id, today, HORIZON_DAYS).await?;
+    Ok(pending.len())
 }
 
 /// A duty's editable settings (a new duty, or a change to one).
@@ -97,6 +179,13 @@ pub struct DutyEdit {
     pub evidence: String,
     /// The register whose row completes it (evidence `record`).
     pub register_key: Option<String>,
+    /// The request type whose completed request completes it (evidence `request`).
+    pub request_type: Option<String>,
+    /// The event a duty of decision `event` is anchored to (one of [`ANCHORS`]).
+    pub anchor: Option<String>,
+    /// Days ahead of the due date that the owner is reminded (0–90; none: the server's
+    /// setting).
+    pub lead_days: Option<i64>,
     /// In use.
     pub active: bool,
 }
@@ -113,6 +202,9 @@ impl DutyEdit {
             assignee_id: d.assignee_id.clone(),
             evidence: d.evidence.clone(),
             register_key: d.register_key.clone(),
+            request_type: d.request_type.clone(),
+            anchor: d.anchor.clone(),
+            lead_days: d.lead_days,
             active: d.active == 1,
         }
     }
@@ -131,8 +223,17 @@ pub(super) async fn validate(db: &Db, actor: &Actor, e: &DutyEdit) -> Result<(),
     {
         errors.push(("schedule".into(), "field-not-a-choice".into()));
     }
-    if !EVIDENCE_KINDS.contains(&e.evidence.as_str()) || (e.evidence == "record") != e.register_key.is_some() {
+    if !EVIDENCE_KINDS.contains(&e.evidence.as_str())
+        || (e.evidence == "record") != e.register_key.is_some()
+        || (e.evidence == "request") != e.request_type.is_some()
+    {
         errors.push(("evidence".into(), "field-not-a-choice".into()));
+    }
+    if e.decision == "event" && !e.anchor.as_deref().is_some_and(|a| ANCHORS.contains(&a)) {
+        errors.push(("anchor".into(), "field-not-a-choice".into()));
+    }
+    if e.lead_days.is_some_and(|l| !(0..=90).contains(&l)) {
+        errors.push(("lead_days".into(), "duty-lead-days-range".into()));
     }
     let mut c = db.conn().await?;
     if let Some(r) = &e.owner_role
@@ -149,6 +250,11 @@ pub(super) async fn validate(db: &Db, actor: &Actor, e: &DutyEdit) -> Result<(),
         && !rows::register_defs(&mut c.ex(), &actor.org_id).await?.iter().any(|r| &r.key == k)
     {
         errors.push(("register_key".into(), "field-not-a-choice".into()));
+    }
+    if let Some(t) = &e.request_type
+        && !rows::request_types(&mut c.ex(), &actor.org_id).await?.iter().any(|r| &r.key == t)
+    {
+        errors.push(("request_type".into(), "field-not-a-choice".into()));
     }
     if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
 }
@@ -168,6 +274,14 @@ pub(super) fn apply(d: &mut DutyRow, e: DutyEdit) {
     d.assignee_id = e.assignee_id;
     d.evidence = e.evidence;
     d.register_key = e.register_key;
+    d.request_type = e.request_type;
+    d.anchor = match d.decision.as_str() {
+        "audit" => Some("at_internal_audit".into()),
+        "review" => Some("at_management_review".into()),
+        "event" => e.anchor,
+        _ => None,
+    };
+    d.lead_days = e.lead_days;
     d.active = i64::from(e.active);
 }
 
@@ -195,6 +309,12 @@ pub async fn create(db: &Db, actor: &Actor, e: DutyEdit, today: Date, now: i64) 
         updated_at: now,
         assignee_id: None,
         register_key: None,
+        context: String::new(),
+        anchor: None,
+        request_type: None,
+        lead_days: None,
+        // A duty added by hand is confirmed by the person adding it.
+        confirmed_at: Some(now),
     };
     apply(&mut d, e);
     d.source_text = format!("manual:{}", d.id);
@@ -222,21 +342,24 @@ pub async fn update(
     let before = load_duty(db, actor, duty_id).await?;
     let mut after = before.clone();
     apply(&mut after, e);
-    let schedule_changed = (
-        after.decision.as_str(),
-        &after.frequency,
-        after.anchor_day,
-        after.anchor_month,
-        after.fiscal_year_start,
-        after.active,
-    ) != (
-        before.decision.as_str(),
-        &before.frequency,
-        before.anchor_day,
-        before.anchor_month,
-        before.fiscal_year_start,
-        before.active,
-    );
+    // Saving an offered duty's settings is the organisation's confirmation of it.
+    after.confirmed_at = before.confirmed_at.or(Some(now));
+    let schedule_changed = before.confirmed_at.is_none()
+        || (
+            after.decision.as_str(),
+            &after.frequency,
+            after.anchor_day,
+            after.anchor_month,
+            after.fiscal_year_start,
+            after.active,
+        ) != (
+            before.decision.as_str(),
+            &before.frequency,
+            before.anchor_day,
+            before.anchor_month,
+            before.fiscal_year_start,
+            before.active,
+        );
     if schedule_changed {
         after.schedule_from = today.to_string();
     }
@@ -245,6 +368,12 @@ pub async fn update(
     rows::update_duty_schedule(&mut tx.ex(), &after).await?;
     if schedule_changed {
         rows::delete_open_occurrences_from(&mut tx.ex(), &actor.org_id, duty_id, &today.to_string()).await?;
+    }
+    if before.decision == "undecided"
+        && after.decision != "undecided"
+        && let Some(control) = &after.control_id
+    {
+        crate::open_items::resolve_decided(&mut tx, actor, control, &after.source_text, now).await?;
     }
     audit_and_bump(&mut tx, actor, "duty", duty_id, Some(&before), &after, now).await?;
     tx.commit().await?;
@@ -278,6 +407,8 @@ pub struct Choices {
     pub people: Vec<(String, String)>,
     /// Registers.
     pub registers: Vec<(String, String)>,
+    /// Request types (key, name).
+    pub request_types: Vec<(String, String)>,
 }
 
 /// The choices of the duty forms.
@@ -300,6 +431,17 @@ pub async fn choices(db: &Db, actor: &Actor) -> Result<Choices, AppError> {
             .await?
             .into_iter()
             .map(|r| (r.key, r.name))
+            .collect(),
+        request_types: rows::request_types(&mut c.ex(), &actor.org_id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let name = serde_json::from_str::<serde_json::Value>(&r.def_json)
+                    .ok()
+                    .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                    .unwrap_or_else(|| r.key.clone());
+                (r.key, name)
+            })
             .collect(),
     })
 }

@@ -16,7 +16,7 @@ mod heatmap;
 mod occurrences;
 
 pub use completion::{Completion, complete, skip};
-pub use definitions::{Choices, DutyEdit, choices, create, offer_from_regulation, reschedule, update};
+pub use definitions::{Choices, DutyEdit, choices, confirm, create, offer_from_regulation, reschedule, update};
 pub use heatmap::{HeatMap, HeatRow, heatmap};
 pub use occurrences::{
     DueItem, DueSoon, OccurrenceView, due_soon, ensure_materialized, history, materialize, occurrence, occurrences,
@@ -38,8 +38,22 @@ use serde::Serialize;
 /// How far ahead occurrences are materialised.
 pub const HORIZON_DAYS: i64 = 400;
 
-/// Evidence a duty may ask for.
-pub const EVIDENCE_KINDS: [&str; 4] = ["none", "note", "file", "record"];
+/// Evidence a duty may ask for: nothing, a note (or a file), a file, a row of the duty's
+/// register, or a completed request of the duty's request type.
+pub const EVIDENCE_KINDS: [&str; 5] = ["none", "note", "file", "record", "request"];
+
+/// The events a duty can be anchored to instead of a calendar interval.
+pub const ANCHORS: [&str; 6] = mamori_regulation::parse::EVENT_FREQUENCIES;
+
+/// The contract's form of a duty's evidence: `note`, `file`, `none`, `register:KEY` or
+/// `request:TYPE`.
+pub fn evidence_key(d: &DutyRow) -> String {
+    match (d.evidence.as_str(), &d.register_key, &d.request_type) {
+        ("record", Some(k), _) => format!("register:{k}"),
+        ("request", _, Some(t)) => format!("request:{t}"),
+        (e, _, _) => e.to_string(),
+    }
+}
 
 /// Decisions for a duty: scheduled, or (for "定期的に" items without an interval) event-driven,
 /// tied to the internal audit or to the management review, or not decided yet.
@@ -103,7 +117,9 @@ impl DutyView {
         serde_json::json!({
             "id": d.id, "title": d.title, "control": d.control_id, "frequency": d.frequency,
             "owner_role": d.owner_role, "source_text": d.source_text, "next_due": self.next_due,
-            "decision": d.decision, "assignee_id": d.assignee_id, "evidence": d.evidence,
+            "decision": d.decision, "assignee_id": d.assignee_id, "evidence": evidence_key(d),
+            "anchor": d.anchor, "context": Some(&d.context).filter(|c| !c.is_empty()),
+            "lead_days": d.lead_days, "confirmed": d.confirmed_at.is_some(),
         })
     }
 }

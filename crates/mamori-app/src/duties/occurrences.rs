@@ -69,7 +69,7 @@ pub async fn materialize(db: &Db, org_id: &str, today: Date, horizon_days: i64) 
     };
     let to = today.checked_add(jiff::Span::new().days(horizon_days)).map_err(internal)?;
     let mut tx = db.begin().await?;
-    for d in duties.iter().filter(|d| d.active == 1 && d.decision == "scheduled") {
+    for d in duties.iter().filter(|d| d.active == 1 && d.decision == "scheduled" && d.confirmed_at.is_some()) {
         let Some(s) = schedule_of(d) else { continue };
         let fy_start =
             schedule::fiscal_year_start_date(schedule::fiscal_year(today, s.fiscal_year_start), s.fiscal_year_start);

@@ -44,6 +44,16 @@ async fn fill(db: &Db, store: &EvidenceStore) {
     }
     regulation::import_text(db, &cli, "seed.txt", SEED, T0).await.unwrap();
     duties::offer_from_regulation(db, &cli, today, T0).await.unwrap();
+    duties::confirm(
+        db,
+        &cli,
+        &[],
+        mamori_domain::schedule::fiscal_year_start_date(mamori_domain::schedule::fiscal_year(today, 4), 4),
+        today,
+        T0,
+    )
+    .await
+    .unwrap();
     let emp = actor_of(db, "emp").await;
     let kanri = actor_of(db, "kanri").await;
     let boss = actor_of(db, "boss").await;

@@ -30,6 +30,19 @@ async fn duties_come_from_the_regulation(db: Db) {
         "offering again adds nothing"
     );
     let today = date(2026, 11, 25);
+    assert!(
+        duties::occurrences(&db, &a, date(2026, 4, 1), date(2027, 3, 31), today).await.unwrap().is_empty(),
+        "offered duties are not scheduled before the organisation confirms them"
+    );
+    assert_eq!(duties::confirm(&db, &a, &[], today, today, T0).await.unwrap(), added);
+    assert!(
+        duties::occurrences(&db, &a, date(2026, 4, 1), today, today)
+            .await
+            .unwrap()
+            .iter()
+            .all(|o| o.contract_state() != "overdue"),
+        "nothing is backdated: confirmed today, nothing is overdue today"
+    );
     let list = duties::list(&db, &a, today).await.unwrap();
     let undecided = list.iter().filter(|d| d.duty.decision == "undecided").count();
     assert_eq!(undecided, 6);
@@ -44,6 +57,8 @@ async fn duties_come_from_the_regulation(db: Db) {
 async fn completion_skip_overdue_and_rescheduling(db: Db) {
     let a = setup(&db).await;
     duties::offer_from_regulation(&db, &a, date(2026, 11, 25), T0).await.unwrap();
+    // Confirmed from the fiscal year's start: the year's earlier work is recorded too.
+    duties::confirm(&db, &a, &[], date(2026, 4, 1), date(2026, 11, 25), T0).await.unwrap();
     let today = date(2026, 11, 25);
     let occ = duties::occurrences(&db, &a, date(2026, 4, 1), date(2026, 12, 31), today).await.unwrap();
     let list = duties::list(&db, &a, today).await.unwrap();
@@ -117,6 +132,9 @@ async fn evidence_rules_assignees_and_the_dashboard(db: Db) {
         assignee_id: None,
         evidence: "record".into(),
         register_key: Some("operations_checklist".into()),
+        request_type: None,
+        anchor: None,
+        lead_days: None,
         active: true,
     };
     assert!(

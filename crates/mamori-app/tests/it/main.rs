@@ -11,6 +11,7 @@ pub use mamori_store::on_both_engines;
 mod incidents;
 mod m365;
 mod need_to_know;
+mod open_items;
 mod oracles;
 mod registers;
 mod reminders;

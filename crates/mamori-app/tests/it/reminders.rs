@@ -57,7 +57,10 @@ async fn setup(db: &Db, now: i64) -> Actor {
         .unwrap();
     }
     regulation::import_text(db, &a, "seed.txt", SEED, now).await.unwrap();
-    duties::offer_from_regulation(db, &a, mamori_app::tokyo_date(now), now).await.unwrap();
+    let today = mamori_app::tokyo_date(now);
+    duties::offer_from_regulation(db, &a, today, now).await.unwrap();
+    let fy = mamori_domain::schedule::fiscal_year_start_date(mamori_domain::schedule::fiscal_year(today, 4), 4);
+    duties::confirm(db, &a, &[], fy, today, now).await.unwrap();
     a
 }
 

@@ -43,6 +43,16 @@ pub struct DutyRow {
     pub assignee_id: Option<String>,
     /// The register whose row completes the duty (evidence `record`).
     pub register_key: Option<String>,
+    /// The sub-heading of the regulation the duty came from ('' when none).
+    pub context: String,
+    /// The event the duty is anchored to (`at_internal_audit` …), or none for a calendar duty.
+    pub anchor: Option<String>,
+    /// The request type whose completed request completes the duty (evidence `request`).
+    pub request_type: Option<String>,
+    /// Days before the due date that the owner is reminded (none: the server's setting).
+    pub lead_days: Option<i64>,
+    /// When the organisation confirmed the duty; none while it is only offered.
+    pub confirmed_at: Option<i64>,
 }
 
 /// An occurrence of a duty.
@@ -74,7 +84,7 @@ pub struct OccurrenceRow {
     pub record_ref: Option<String>,
 }
 
-const DUTY_COLS: &str = "id, org_id, title, control_id, decision, frequency, anchor_day, anchor_month, fiscal_year_start, schedule_from, owner_role, source_text, evidence, active, created_at, updated_at, assignee_id, register_key";
+const DUTY_COLS: &str = "id, org_id, title, control_id, decision, frequency, anchor_day, anchor_month, fiscal_year_start, schedule_from, owner_role, source_text, evidence, active, created_at, updated_at, assignee_id, register_key, context, anchor, request_type, lead_days, confirmed_at";
 const OCC_COLS: &str =
     "id, org_id, duty_id, due, state, done_by, done_on, done_at, note, evidence, skip_reason, record_ref";
 
@@ -85,7 +95,7 @@ pub async fn insert_duty(ex: &mut Ex<'_>, d: &DutyRow) -> Result<bool, StoreErro
         sql(&[
             "INSERT INTO duty (",
             DUTY_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT DO NOTHING"
         ]),
         &d.id,
         &d.org_id,
@@ -104,7 +114,12 @@ pub async fn insert_duty(ex: &mut Ex<'_>, d: &DutyRow) -> Result<bool, StoreErro
         d.created_at,
         d.updated_at,
         &d.assignee_id,
-        &d.register_key
+        &d.register_key,
+        &d.context,
+        &d.anchor,
+        &d.request_type,
+        d.lead_days,
+        d.confirmed_at
     )? == 1)
 }
 
@@ -123,8 +138,8 @@ pub async fn update_duty_schedule(ex: &mut Ex<'_>, d: &DutyRow) -> Result<(), St
     exec!(
         ex,
         "UPDATE duty SET decision = $1, frequency = $2, anchor_day = $3, anchor_month = $4, fiscal_year_start = $5, owner_role = $6, \
-         evidence = $7, updated_at = $8, schedule_from = $9, title = $10, assignee_id = $11, register_key = $12, active = $13 \
-         WHERE org_id = $14 AND id = $15",
+         evidence = $7, updated_at = $8, schedule_from = $9, title = $10, assignee_id = $11, register_key = $12, active = $13, \
+         anchor = $14, request_type = $15, lead_days = $16, confirmed_at = $17 WHERE org_id = $18 AND id = $19",
         &d.decision,
         &d.frequency,
         d.anchor_day,
@@ -138,6 +153,10 @@ pub async fn update_duty_schedule(ex: &mut Ex<'_>, d: &DutyRow) -> Result<(), St
         &d.assignee_id,
         &d.register_key,
         d.active,
+        &d.anchor,
+        &d.request_type,
+        d.lead_days,
+        d.confirmed_at,
         &d.org_id,
         &d.id
     )?;

@@ -139,6 +139,11 @@ fn duty(org_id: &str, id: &str) -> DutyRow {
         updated_at: T0,
         assignee_id: None,
         register_key: None,
+        context: String::new(),
+        anchor: None,
+        request_type: None,
+        lead_days: None,
+        confirmed_at: Some(T0),
     }
 }
 

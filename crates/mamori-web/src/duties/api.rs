@@ -43,6 +43,32 @@ pub async fn duties_offer(State(state): State<AppState>, s: Session) -> WebResul
     Ok(Json(json!({ "added": added })).into_response())
 }
 
+/// The body of `POST /api/v1/duties/confirm`: the offered duties to confirm (none or absent:
+/// all of them).
+#[derive(Deserialize, Default)]
+pub struct ConfirmBody {
+    #[serde(default)]
+    ids: Vec<String>,
+    /// The first day of the schedule (default: today).
+    from: Option<String>,
+}
+
+/// `POST /api/v1/duties/confirm {ids?, from?}` → `{confirmed}`: offered duties are scheduled
+/// from `from` (default today).
+pub async fn duties_confirm(
+    State(state): State<AppState>,
+    s: Session,
+    JsonBody(b): JsonBody<ConfirmBody>,
+) -> WebResult {
+    let today = state.today();
+    let from = match b.from.as_deref() {
+        None => today,
+        Some(f) => f.parse().map_err(|_| AppError::Validation(vec![("from".into(), "field-not-date".into())]))?,
+    };
+    let n = mamori_app::duties::confirm(&state.db, &s.actor, &b.ids, from, today, state.now()).await?;
+    Ok(Json(json!({ "confirmed": n })).into_response())
+}
+
 /// `GET /api/v1/duties` → the contract of `mamori duties list`.
 pub async fn duties_list(State(state): State<AppState>, s: Session) -> WebResult {
     let list = mamori_app::duties::list(&state.db, &s.actor, state.today()).await?;

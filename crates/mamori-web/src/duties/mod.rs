@@ -40,6 +40,8 @@ pub fn routes() -> Router<AppState> {
             Router::new()
                 .route("/duties", post(pages::create))
                 .route("/duties/offer", post(pages::offer))
+                .route("/duties/confirm", post(pages::confirm))
+                .route("/api/v1/duties/confirm", post(api::duties_confirm))
                 .route("/duties/{id}", post(pages::update))
                 .route("/api/v1/duties/offer", post(api::duties_offer)),
         ))

@@ -34,6 +34,7 @@ pub fn state_key(s: OccurrenceState) -> &'static str {
 fn freq_label(t: &Tr, d: &DutyData) -> String {
     match (d.decision.as_str(), &d.frequency) {
         ("scheduled", Some(f)) => t.t(&format!("freq-{f}")),
+        ("event", _) if d.anchor.is_some() => t.t(&format!("duty-anchor-{}", d.anchor.as_deref().unwrap_or_default())),
         (decision, _) => t.t(&format!("duty-decision-{decision}")),
     }
 }
@@ -108,7 +109,9 @@ fn occ_view(t: &Tr, v: duties::OccurrenceView) -> OccView {
             .record_ref
             .as_deref()
             .and_then(|r| r.split_once('/'))
-            .map(|(k, id)| format!("/registers/{k}/rows/{id}"))
+            .map(
+                |(k, id)| if k == "requests" { format!("/requests/{id}") } else { format!("/registers/{k}/rows/{id}") },
+            )
             .unwrap_or_default(),
         record_ref: o.record_ref.unwrap_or_default(),
     }
@@ -125,6 +128,9 @@ fn duty_view(t: &Tr, choices: &Choices, d: &DutyData) -> DutyView {
         evidence_label: t.t(&format!("duty-evidence-{}", d.evidence)),
         register_key: d.register_key.clone().unwrap_or_default(),
         source_text: if d.source_text.starts_with("manual:") { String::new() } else { d.source_text.clone() },
+        context: d.context.clone(),
+        confirmed: d.confirmed,
+        lead_days: d.lead_days.map(|l| l.to_string()).unwrap_or_default(),
     }
 }
 
@@ -186,6 +192,8 @@ fn form_choices(t: &Tr, c: &Choices) -> FormChoices {
         people: c.people.clone(),
         evidence: duties::EVIDENCE_KINDS.iter().map(|e| (e.to_string(), t.t(&format!("duty-evidence-{e}")))).collect(),
         registers: c.registers.clone(),
+        request_types: c.request_types.clone(),
+        anchors: duties::ANCHORS.iter().map(|a| (a.to_string(), t.t(&format!("duty-anchor-{a}")))).collect(),
         months: (1..=12).collect(),
         days: (1..=31).collect(),
     }
@@ -220,6 +228,10 @@ fn edit_of(form: &FormData, base: Option<DutyEdit>) -> DutyEdit {
             assignee_id: opt(form.get("assignee_id")),
             evidence: opt(form.get("evidence")).unwrap_or_else(|| "note".into()),
             register_key: opt(form.get("register_key")).filter(|_| form.get("evidence") == "record"),
+            request_type: opt(form.get("request_type")).filter(|_| form.get("evidence") == "request"),
+            anchor: opt(form.get("anchor")),
+            // An unreadable number is kept as out of range so the form reports it.
+            lead_days: opt(form.get("lead_days")).map(|l| l.parse::<i64>().unwrap_or(-1)),
             active: form.get("active") == "1",
         },
     }
@@ -270,10 +282,24 @@ pub async fn create(State(state): State<AppState>, s: Session, CsrfForm(form): C
     Ok(Redirect::to(&format!("/duties/{}", d.id)).into_response())
 }
 
-/// `POST /duties/offer`: creates duties for the current regulation's recurring items.
+/// `POST /duties/offer`: offers duties for the current regulation's recurring items (they
+/// wait for confirmation on the list).
 pub async fn offer(State(state): State<AppState>, s: Session, _: CsrfForm) -> WebResult {
     duties::offer_from_regulation(&state.db, &s.actor, state.today(), state.now()).await?;
-    Ok(Redirect::to("/duties/all").into_response())
+    Ok(Redirect::to("/duties/all#pending").into_response())
+}
+
+/// `POST /duties/confirm`: confirms the offered duties ticked (`id`, repeated), or all of them
+/// (`all=1`), so that they are scheduled from today.
+pub async fn confirm(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let ids = form.all("id");
+    if form.get("all") == "1" || !ids.is_empty() {
+        let ids = if form.get("all") == "1" { Vec::new() } else { ids };
+        let today = state.today();
+        duties::confirm(&state.db, &s.actor, &ids, today, today, state.now()).await?;
+        return Ok(Redirect::to("/duties/all?confirmed=1").into_response());
+    }
+    Ok(Redirect::to("/duties/all#pending").into_response())
 }
 
 /// Grouping of the list.
@@ -292,8 +318,13 @@ pub async fn all(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): 
     let choices = duties::choices(&state.db, a).await?;
     let undecided = list.iter().filter(|d| d.duty.decision == "undecided").count();
     let mut groups: Vec<Group> = Vec::new();
+    let (offered, confirmed): (Vec<_>, Vec<_>) = list.into_iter().partition(|d| d.duty.confirmed_at.is_none());
+    let mut pending: Vec<DutyView> = offered.iter().map(|d| duty_view(&t, &choices, &duty_data!(d.duty))).collect();
+    pending.sort_by(|x, y| {
+        mamori_app::open_items::control_order(&x.control).cmp(&mamori_app::open_items::control_order(&y.control))
+    });
     let mut sorted: Vec<(DutyData, Option<String>)> =
-        list.into_iter().map(|d| (duty_data!(d.duty), d.next_due)).collect();
+        confirmed.into_iter().map(|d| (duty_data!(d.duty), d.next_due)).collect();
     if by_role {
         sorted.sort_by(|x, y| {
             (owner_label(&t, &choices, &x.0), &x.0.control_id).cmp(&(owner_label(&t, &choices, &y.0), &y.0.control_id))
@@ -313,6 +344,7 @@ pub async fn all(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): 
     }
     Ok(render(&AllPage {
         layout: Layout::new(&ctx),
+        pending,
         by_role,
         groups,
         undecided,

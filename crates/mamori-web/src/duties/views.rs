@@ -53,6 +53,12 @@ pub struct DutyView {
     pub evidence_label: String,
     pub register_key: String,
     pub source_text: String,
+    /// The regulation's sub-heading the duty came from.
+    pub context: String,
+    /// False while the duty is only offered (not yet confirmed by the organisation).
+    pub confirmed: bool,
+    /// Reminder lead time ("" when the server's setting applies).
+    pub lead_days: String,
 }
 
 /// The `duty_occurrence.html` template.
@@ -77,6 +83,9 @@ pub struct FormView {
     pub assignee_id: String,
     pub evidence: String,
     pub register_key: String,
+    pub request_type: String,
+    pub anchor: String,
+    pub lead_days: String,
     pub active: bool,
 }
 
@@ -96,6 +105,9 @@ impl FormView {
                 assignee_id: d.assignee_id.clone().unwrap_or_default(),
                 evidence: d.evidence.clone(),
                 register_key: d.register_key.clone().unwrap_or_default(),
+                request_type: d.request_type.clone().unwrap_or_default(),
+                anchor: d.anchor.clone().unwrap_or_default(),
+                lead_days: d.lead_days.map(|l| l.to_string()).unwrap_or_default(),
                 active: d.active,
             },
             None => FormView {
@@ -110,6 +122,9 @@ impl FormView {
                 assignee_id: String::new(),
                 evidence: "note".into(),
                 register_key: String::new(),
+                request_type: String::new(),
+                anchor: String::new(),
+                lead_days: String::new(),
                 active: true,
             },
         }
@@ -124,6 +139,8 @@ pub struct FormChoices {
     pub people: Vec<(String, String)>,
     pub evidence: Vec<(String, String)>,
     pub registers: Vec<(String, String)>,
+    pub request_types: Vec<(String, String)>,
+    pub anchors: Vec<(String, String)>,
     pub months: Vec<i64>,
     pub days: Vec<i64>,
 }
@@ -152,6 +169,8 @@ pub struct Group {
 #[template(path = "duties_all.html")]
 pub struct AllPage {
     pub layout: Layout,
+    /// Offered duties waiting for the organisation's confirmation.
+    pub pending: Vec<DutyView>,
     pub by_role: bool,
     pub groups: Vec<Group>,
     pub undecided: usize,
@@ -230,6 +249,16 @@ pub struct DutyData {
     pub source_text: String,
     /// Active.
     pub active: bool,
+    /// The request type whose completed request completes it.
+    pub request_type: Option<String>,
+    /// The event it is anchored to.
+    pub anchor: Option<String>,
+    /// Reminder lead time (none: the server's setting).
+    pub lead_days: Option<i64>,
+    /// The regulation's sub-heading.
+    pub context: String,
+    /// Confirmed by the organisation.
+    pub confirmed: bool,
 }
 
 /// Builds a [`DutyData`] from a duty row returned by `mamori_app::duties`.
@@ -251,6 +280,11 @@ macro_rules! duty_data {
             register_key: d.register_key.clone(),
             source_text: d.source_text.clone(),
             active: d.active == 1,
+            request_type: d.request_type.clone(),
+            anchor: d.anchor.clone(),
+            lead_days: d.lead_days,
+            context: d.context.clone(),
+            confirmed: d.confirmed_at.is_some(),
         }
     }};
 }

@@ -20,7 +20,6 @@ pub fn routes() -> Router<AppState> {
             Router::new()
                 .route("/controls", get(pages::controls))
                 .route("/controls/{id}", get(pages::control))
-                .route("/open-items", get(pages::open_items))
                 .route("/regulation/records", get(pages::records))
                 .route("/regulation/duties", get(pages::duties))
                 .route("/api/v1/catalogue", get(api::catalogue))

@@ -207,8 +207,24 @@ pub async fn control(State(state): State<AppState>, ctx: Ctx, s: Session, Path(i
             attributes.push((t.t(&format!("attr-{family}")), v.join("、")));
         }
     }
+    let open_items = mamori_app::open_items::for_control(&state.db, &s.actor, &c.id)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let resolved = v.resolved();
+            let i = v.item;
+            (
+                i.text,
+                t.t(&format!("open-item-kind-{}", i.kind)),
+                v.owner_name.unwrap_or_default(),
+                i.due.unwrap_or_default(),
+                resolved,
+            )
+        })
+        .collect();
     Ok(render(&ControlPage {
         layout: Layout::new(&ctx),
+        open_items,
         theme: theme_label(&t, c.theme),
         control_paragraphs: c.control_text.split('\n').map(str::to_string).collect(),
         catalogue_title,
@@ -217,17 +233,6 @@ pub async fn control(State(state): State<AppState>, ctx: Ctx, s: Session, Path(i
         attributes,
         c,
     }))
-}
-
-/// `GET /open-items`: the authors' draft notes with their controls.
-pub async fn open_items(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
-    let cur = load(&state, &s.actor).await?;
-    let items = cur
-        .iter()
-        .flat_map(|cur| cur.controls.iter())
-        .flat_map(|c| c.draft_notes.iter().map(move |n| (c.id.clone(), c.title.clone(), n.clone())))
-        .collect();
-    Ok(render(&OpenItemsPage { layout: Layout::new(&ctx), items }))
 }
 
 /// `GET /regulation/records`: every record named in 【…】 with the controls naming it.

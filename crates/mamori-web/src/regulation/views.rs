@@ -42,14 +42,8 @@ pub struct ControlPage {
     pub duties: Vec<(String, String, Option<String>)>,
     pub cross_refs: Vec<(String, String)>,
     pub attributes: Vec<(String, String)>,
-}
-
-/// The `open_items.html` template.
-#[derive(Template)]
-#[template(path = "open_items.html")]
-pub struct OpenItemsPage {
-    pub layout: Layout,
-    pub items: Vec<(String, String, String)>,
+    /// The control's open items: (text, kind label, owner, due, resolved).
+    pub open_items: Vec<(String, String, String, String, bool)>,
 }
 
 /// The `reg_records.html` template.
