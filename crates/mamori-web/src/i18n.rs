@@ -146,6 +146,8 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "rejected",
         "percent",
         "limit",
+        "when",
+        "who",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

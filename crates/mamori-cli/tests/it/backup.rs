@@ -214,6 +214,7 @@ fn backup_completes_the_backup_duty() {
     let env = Env::sqlite();
     setup(&env);
     run(&env, &["duties", "list"]).ok();
+    run(&env, &["duties", "confirm", "--from", "2026-04-01"]).ok();
     let archive = env.path("b.zip");
     let out = run(&env, &["backup", "--output", archive.to_str().unwrap(), "--complete-duty", "--as", "boss"]).ok();
     assert!(out.stdout.contains("backup duty (8.13) due 2026-11-30 completed by boss"), "{out:?}");
@@ -373,6 +374,7 @@ fn two_servers_on_one_postgres_database() {
     let env = Env::pg().unwrap();
     setup(&env);
     run(&env, &["duties", "list"]).ok();
+    run(&env, &["duties", "confirm", "--from", "2026-04-01"]).ok();
     let (smtp_port, mails) = smtp_sink();
     let settings = [
         ("MAMORI_SMTP_HOST", "127.0.0.1".to_string()),

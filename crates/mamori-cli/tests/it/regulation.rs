@@ -122,6 +122,22 @@ fn duties_list_and_occurrences_contracts() {
         }
         // A second listing offers nothing twice.
         assert_eq!(env.run(&["duties", "list"]).ok().json().as_array().map(Vec::len), Some(duties.len()));
+        assert!(duties.iter().all(|d| d["confirmed"] == false && d["next_due"].is_null()), "offered, not scheduled");
+        for d in duties {
+            for field in ["anchor", "context", "lead_days"] {
+                assert!(d.get(field).is_some(), "{field} missing in {d}");
+            }
+            let e = d["evidence"].as_str().unwrap();
+            assert!(
+                ["note", "file", "none"].contains(&e) || e.starts_with("register:") || e.starts_with("request:"),
+                "{e}"
+            );
+        }
+        let bad = env.run(&["duties", "confirm", "--from", "someday"]).code(2);
+        assert!(bad.stderr.contains("not a date (YYYY-MM-DD): someday"), "{bad:?}");
+        let confirmed = env.run(&["duties", "confirm", "--from", "2026-04-01"]).ok().json();
+        assert_eq!(confirmed["confirmed"].as_u64(), Some(duties.len() as u64));
+        assert_eq!(env.run(&["duties", "confirm"]).ok().json()["confirmed"], 0, "nothing is offered twice");
 
         let out =
             env.run(&["duties", "occurrences", "--from", "2000-01-01", "--to", "2100-12-31", "--format", "json"]).ok();
@@ -159,6 +175,7 @@ fn the_test_clock_sets_today() {
         crate::support::output(c)
     };
     at(&["duties", "list", "--org", "acme", "--format", "json"]).ok();
+    at(&["duties", "confirm", "--org", "acme", "--from", "2027-04-01"]).ok();
     let occ = at(&["duties", "occurrences", "--from", "2027-04-01", "--to", "2027-07-31", "--format", "json"]).ok();
     let occ = occ.json();
     let occ = occ.as_array().expect("an array");

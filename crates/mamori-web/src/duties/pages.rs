@@ -218,7 +218,7 @@ fn edit_of(form: &FormData, base: Option<DutyEdit>) -> DutyEdit {
     };
     let full = form.get("full") == "1";
     match base {
-        Some(b) if !full => DutyEdit { decision, schedule, ..b },
+        Some(b) if !full => DutyEdit { decision, schedule, anchor: opt(form.get("anchor")).or(b.anchor.clone()), ..b },
         _ => DutyEdit {
             title: form.get("title").to_string(),
             control_id: opt(form.get("control")),

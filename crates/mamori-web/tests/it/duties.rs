@@ -20,6 +20,9 @@ async fn with_duties(w: &World) -> Client {
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(a.post_json("/api/v1/duties/offer", json!({})).await.json()["added"], 25);
+    // Confirmed from the fiscal year's start, so the year's duties so far are on record.
+    let r = a.post_json("/api/v1/duties/confirm", json!({"from": "2025-04-01"})).await;
+    assert_eq!(r.json()["confirmed"], 25, "{}", r.body);
     a
 }
 
@@ -156,7 +159,13 @@ async fn decisions_and_duties_by_hand(w: World) {
     let r = a
         .post_form(
             &format!("/duties/{first}"),
-            &[("csrf", &csrf), ("decision", "event"), ("frequency", "annual"), ("back", "/duties/decisions")],
+            &[
+                ("csrf", &csrf),
+                ("decision", "event"),
+                ("anchor", "at_change"),
+                ("frequency", "annual"),
+                ("back", "/duties/decisions"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

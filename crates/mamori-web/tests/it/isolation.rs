@@ -64,6 +64,7 @@ async fn records_of_a(w: &World) -> (BTreeMap<&'static str, BTreeSet<String>>, C
         a.send_bytes("POST", "/api/v1/regulation?name=seed.txt", Some("application/octet-stream"), SEED.into()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(a.post_json("/api/v1/duties/offer", json!({})).await.status, StatusCode::OK);
+    assert_eq!(a.post_json("/api/v1/duties/confirm", json!({"from": "2025-04-01"})).await.status, StatusCode::OK);
     let r = a
         .post_json(
             "/api/v1/registers/assets/rows",
