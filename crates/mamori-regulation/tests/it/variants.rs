@@ -163,7 +163,12 @@ fn a_small_regulation_written_another_way() {
 
     // The organisation's own role dictionary.
     let mut dict = mamori_regulation::Dictionaries::default();
-    dict.extend(vec![mamori_regulation::dict::Entry { canonical: "情報システム部長".into(), aliases: vec![] }], vec![]);
+    dict.extend(
+        vec![mamori_regulation::dict::Entry {
+            canonical: "情報システム部長".into(), aliases: vec![], key: None
+        }],
+        vec![],
+    );
     let r = mamori_regulation::parse(text, &dict).unwrap();
     assert_eq!(r.controls[0].recurring[1].who.as_deref(), Some("情報システム部長"));
 }
