@@ -64,7 +64,7 @@ fn strip_leading(s: &str) -> &str {
 
 /// Tidies a noun phrase: no brackets, no demonstratives, 、 as ・, no leading particles.
 pub(crate) fn tidy(s: &str) -> String {
-    let mut t: String = s.chars().filter(|c| !matches!(c, '【' | '】' | '「' | '」')).collect();
+    let mut t: String = s.chars().filter(|c| !matches!(c, '【' | '】' | '「' | '」' | '。')).collect();
     t = strip_leading(&t).to_string();
     for junk in ["定期的に", "定期的"] {
         t = t.replace(junk, "");
@@ -212,7 +212,8 @@ pub fn duty_title(
     roles: &[(usize, usize)],
     inherit: Option<&str>,
 ) -> (String, String) {
-    let norm = norm.trim().trim_end_matches('。');
+    let norm = norm.trim_end().trim_end_matches('。');
+    let anchor = anchor.map(|a| norm.floor_char_boundary(a.min(norm.len())));
     let Some(re) = ACTION.as_ref() else {
         return (fallback(norm), String::new());
     };
@@ -310,8 +311,9 @@ fn fallback(norm: &str) -> String {
 
 /// The subject of an approval sentence whose approval word starts at `at`: what is approved.
 pub fn approval_subject(norm: &str, at: usize, roles: &[(usize, usize)]) -> String {
-    let norm = norm.trim().trim_end_matches('。');
-    let at = at.min(norm.len());
+    // Offsets are the caller's: only the end is trimmed.
+    let norm = norm.trim_end().trim_end_matches('。');
+    let at = norm.floor_char_boundary(at.min(norm.len()));
     let role_free = |s: &str| -> String {
         let mut t = s.to_string();
         for (rs, re) in roles.iter().rev() {

@@ -195,6 +195,16 @@ proptest! {
         prop_assert!(r.is_ok());
     }
 
+    /// Titles and subjects are built from any sentence without panicking, and a title is never
+    /// empty nor a sentence end.
+    #[test]
+    fn phrases_never_panic(s in "[\\PCをはがにで、。（）【】定期的回/年月]{0,80}", a in 0usize..240) {
+        let at = s.char_indices().map(|(i, _)| i).find(|i| *i >= a).unwrap_or(s.len());
+        let (title, _) = mamori_regulation::phrase::duty_title(&s, Some(at), &[], Some("バックアップ"));
+        prop_assert!(!title.is_empty() && !title.contains('。'));
+        let _ = mamori_regulation::phrase::approval_subject(&s, at, &[]);
+    }
+
     /// Any bytes decode or are refused cleanly.
     #[test]
     fn decoding_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
