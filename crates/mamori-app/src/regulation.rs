@@ -60,6 +60,8 @@ pub async fn dictionaries(db: &Db, org_id: &str) -> Result<Dictionaries, AppErro
             .map(|r| DictEntry {
                 canonical: r.canonical.clone(),
                 aliases: serde_json::from_str(&r.aliases_json).unwrap_or_default(),
+                // An addition to a known role merges into it and keeps its key.
+                key: None,
             })
             .collect()
     };

@@ -9,6 +9,7 @@ pub mod dict;
 pub mod diff;
 pub mod input;
 pub mod parse;
+pub mod phrase;
 
 pub use dict::Dictionaries;
 pub use parse::{Regulation, parse};

@@ -9,6 +9,7 @@
 use crate::catalogue::{self, Theme};
 use crate::dict::{Dictionaries, Matcher};
 use crate::nfkc;
+use crate::phrase;
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -104,6 +105,11 @@ pub struct Approval {
     /// What is approved, short and readable (「事業継続計画」, 「再委託」).
     #[serde(default)]
     pub subject: String,
+    /// The cases the approval covers when its sentence points to a list (「以下に記載するシステム
+    /// 変更については、経営責任者の承認を得る。① …」): those cases are reserved to its approver
+    /// even when another approval of the control covers changes in general. Empty otherwise.
+    #[serde(default)]
+    pub covers: Vec<String>,
 }
 
 /// One control as the organisation wrote it.
@@ -209,6 +215,240 @@ re!(PROCEDURE_MARK, r"^[^\p{L}\p{N}]*手順\s*$");
 re!(EXCLUDED, r"対象外");
 re!(NOT_APPROVAL, r"(?:認可|許可)(?:されていない|していない|しない|されない)|無許可|無認可|不許可");
 re!(NEGATIVE_END, r"(?:無い|ない|なし|しない)$");
+
+re!(DUTY_END, r"(?:[うくすつぬぶむる]|させる|せる)$");
+re!(POINTS_TO_LIST, r"以下|次の|下記");
+re!(DOCUMENT_NAME, r"(?:方針|ルール|マニュアル|規程|規定|規則|計画|計画書|手順書|要領|ポリシー|基準|指針)$");
+re!(NOTE_END, r"(?:[うくすつぬぶむる]|記載|追記|修正|削除|確認|検討|のか。?|か[。?？])$");
+re!(NOTE_WORDS, r"記載|追記|書き換え|書換|消す|削除|修正|整理|加筆|のか。?$|か[?？]$");
+
+/// The kind of a label: I., (1), ①, a), A), ・ …
+fn label_kind(label: &str) -> char {
+    let n = nfkc(label);
+    let t = n.trim();
+    let first = t.chars().next().unwrap_or(' ');
+    if ('①'..='⑳').contains(&label.trim().chars().next().unwrap_or(' ')) {
+        '①'
+    } else if t.starts_with('(') {
+        if t.chars().nth(1).is_some_and(|c| c.is_ascii_digit()) { '(' } else { 'p' }
+    } else if t.ends_with('.') && t.chars().all(|c| "IVX.".contains(c)) || ('Ⅰ'..='Ⅻ').contains(&first) {
+        'I'
+    } else if first.is_ascii_lowercase() {
+        'a'
+    } else if first.is_ascii_uppercase() {
+        'A'
+    } else if first.is_ascii_digit() {
+        '1'
+    } else {
+        first
+    }
+}
+
+/// A sub-heading without its label (「(1) メールアドレス」 → 「メールアドレス」).
+fn context_text(ctx: &str) -> String {
+    split_label(ctx).map(|(_, rest)| rest.trim().to_string()).unwrap_or_else(|| ctx.to_string())
+}
+
+/// An unlabelled paragraph that reads like a note to the authors: no sentence end (or a
+/// question), short, ending in a plain verb or a bare action noun.
+fn looks_like_note(t: &str) -> bool {
+    let n = nfkc(t);
+    let n = n.trim();
+    n.chars().count() <= 60
+        && rx(&NOTE_END).is_some_and(|r| r.is_match(n))
+        && (!n.ends_with('。') || n.ends_with("か。"))
+}
+
+/// A note to the authors sitting between procedure items: reads like a note and speaks of
+/// the document itself (what to write, rewrite, delete or sort out) or asks a question.
+fn is_note(t: &str) -> bool {
+    looks_like_note(t) && rx(&NOTE_WORDS).is_some_and(|r| r.is_match(&nfkc(t)))
+}
+
+/// The acting roles of a sentence: a role directly followed by は, が or により, and the
+/// roles joined to it by 並びに/及び/または/又は/と.
+fn actors_of(norm: &str, roles: &Matcher) -> Vec<String> {
+    let found = roles.find(norm);
+    let mut out = Vec::new();
+    for (i, (_, end, canon)) in found.iter().enumerate() {
+        let after = &norm[*end..];
+        // 「全ての従業員及び外部の利用者は」: a role joined to a short non-role phrase.
+        let joined =
+            ["及び", "又は", "または", "並びに"].iter().find_map(|p| after.strip_prefix(p)).is_some_and(|rest| {
+                rest.find(['は', 'が']).is_some_and(|i| {
+                    let mid = &rest[..i];
+                    mid.chars().count() <= 12 && !mid.contains('、') && !mid.ends_with('の')
+                })
+            }) && i + 1 == found.len();
+        if joined || ["は", "が", "により"].iter().any(|p| after.starts_with(p)) {
+            // Roles joined before it.
+            let mut j = i;
+            let mut group = vec![canon.clone()];
+            while j > 0 {
+                let (_, pe, pc) = &found[j - 1];
+                let between = &norm[*pe..found[j].0];
+                if ["並びに", "及び", "または", "又は", "と", "、"].contains(&between.trim()) {
+                    group.insert(0, pc.clone());
+                    j -= 1;
+                } else {
+                    break;
+                }
+            }
+            for g in group {
+                push_unique(&mut out, g);
+            }
+        }
+    }
+    out
+}
+
+/// The event a sentence names as its time, and where the phrase ends.
+fn event_anchor(norm: &str) -> Option<(&'static str, usize)> {
+    static EVENTS: LazyLock<Vec<(&'static str, Option<Regex>)>> = LazyLock::new(|| {
+        [
+            ("at_management_review", r"マネジメントレビュー\s*(?:にて|において|で|の場で|時に?|の際に?)"),
+            ("at_internal_audit", r"内部監査\s*(?:にて|において|で|時に?|の際に?)"),
+            ("at_leave", r"(?:退職|退社|離職|(?:雇用|契約|合意)の?終了)\s*(?:時|の際)"),
+            ("at_hire", r"(?:入社|採用|雇入れ|雇用開始)\s*(?:時|の際)"),
+            ("at_contract", r"(?:契約締結|契約|締結)\s*(?:時|の際)"),
+            ("at_change", r"変更\s*(?:時|の際)"),
+        ]
+        .into_iter()
+        .map(|(k, p)| (k, Regex::new(p).ok()))
+        .collect()
+    });
+    EVENTS.iter().find_map(|(k, r)| r.as_ref()?.find(norm).map(|m| (*k, m.end())))
+}
+
+/// The event a sentence names, whatever its grammar (for the owner of an interval duty
+/// held at an event: 「１回/年、内部監査時に見直し」).
+fn event_named(norm: &str) -> Option<&'static str> {
+    event_anchor(norm).map(|(e, _)| e)
+}
+
+/// True when byte `at` is inside 【…】 (a record name such as 【退職時のチェックリスト】).
+fn inside_brackets(norm: &str, at: usize) -> bool {
+    let before = &norm[..at.min(norm.len())];
+    before.matches('【').count() > before.matches('】').count()
+}
+
+/// Who owns a duty held at an event when the sentence names no one.
+fn event_owner(event: &str) -> Option<&'static str> {
+    match event {
+        "at_management_review" => Some("top_management"),
+        "at_internal_audit" => Some("internal_auditor"),
+        _ => None,
+    }
+}
+
+/// An approval found in a sentence.
+struct Found {
+    kind: &'static str,
+    at: usize,
+    approver: Option<String>,
+    roles: Vec<String>,
+}
+
+/// The approval in a sentence, if any; `Err` says why a sentence that names 承認/許可/認可/合意
+/// is not one (a negation or prohibition, the word used as a topic, an agreement with an
+/// outside party).
+///
+/// The approver is, in order: the role(s) right before 「の承認」 (two or more joined by
+/// 並びに/及び/と: a joint approval), the role before 「に承認され」, a role with が before the
+/// word in the same sentence, the acting role (は) of a sentence whose verb is 許可する/承認する;
+/// 「承認者」 refers to the approver of the approval before it in the control; otherwise
+/// (「当社の承認」, no one named) the top management decides.
+fn approval_of(
+    norm: &str,
+    found: &[(usize, usize, String)],
+    earlier: &[Approval],
+    dict: &Dictionaries,
+) -> Result<Option<Found>, String> {
+    static WORD: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"承認|許可|認可|合意").ok());
+    let Some(word) = WORD.as_ref() else { return Ok(None) };
+    let hits: Vec<regex::Match> = word.find_iter(norm).collect();
+    if hits.is_empty() {
+        return Ok(None);
+    }
+    if rx(&NOT_APPROVAL).is_some_and(|r| r.is_match(norm)) {
+        return Err("a negation or prohibition".into());
+    }
+    let key = |c: &str| dict.role_key(c).map(str::to_string);
+    let mut why = String::new();
+    for m in &hits {
+        let after = &norm[m.end()..];
+        let before = &norm[..m.start()];
+        if m.as_str() != "合意" && after.starts_with('者') {
+            continue; // 承認者: the person, not the act
+        }
+        if ["に関する", "に係る", "の責任", "の権限", "の手順"].iter().any(|p| after.starts_with(p)) {
+            why = format!("{} names a topic, not a decision", m.as_str());
+            continue;
+        }
+        // Roles whose mention ends right before 「の<word>」, with the roles joined to them.
+        let direct = |particle: &str| -> Vec<String> {
+            let Some(last) = found.iter().rposition(|(_, e, _)| before.get(*e..).is_some_and(|r| r == particle)) else {
+                return Vec::new();
+            };
+            let mut group = vec![found[last].2.clone()];
+            let mut j = last;
+            while j > 0 {
+                let between = norm[found[j - 1].1..found[j].0].trim();
+                if ["並びに", "及び", "と", "、"].contains(&between) {
+                    group.insert(0, found[j - 1].2.clone());
+                    j -= 1;
+                } else {
+                    break;
+                }
+            }
+            group
+        };
+        let mut names = direct("の");
+        if names.is_empty() {
+            names = direct("に");
+        }
+        if names.is_empty() && m.as_str() != "合意" {
+            // が-role in the same sentence before the word, with no other role between.
+            if let Some((_, e, c)) = found.iter().rev().find(|(_, e, _)| *e <= m.start())
+                && norm[*e..].starts_with('が')
+            {
+                names = vec![c.clone()];
+            }
+        }
+        if names.is_empty()
+            && m.as_str() != "合意"
+            && (after.starts_with("する") || after.starts_with("した"))
+            && let Some((_, _, c)) = found.iter().find(|(_, e, _)| norm[*e..].starts_with('は'))
+        {
+            names = vec![c.clone()];
+        }
+        if m.as_str() == "合意" {
+            if names.is_empty() {
+                why = "an agreement with an outside party, not an internal approval".into();
+                continue;
+            }
+            return Ok(Some(Found {
+                kind: "agreement",
+                at: m.start(),
+                approver: names.first().cloned(),
+                roles: names.iter().filter_map(|n| key(n)).collect(),
+            }));
+        }
+        let mut roles: Vec<String> = names.iter().filter_map(|n| key(n)).collect();
+        if roles.is_empty() {
+            roles = if norm.contains("承認者") {
+                earlier.last().map(|a| a.approver_roles.clone()).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            if roles.is_empty() {
+                roles = vec!["top_management".to_string()];
+            }
+        }
+        return Ok(Some(Found { kind: "approval", at: m.start(), approver: names.first().cloned(), roles }));
+    }
+    if why.is_empty() { Ok(None) } else { Err(why) }
+}
 
 fn rx(r: &'static LazyLock<Option<Regex>>) -> Option<&'static Regex> {
     r.as_ref()
@@ -563,7 +803,7 @@ pub fn parse(text: &str, dict: &Dictionaries) -> Result<Regulation, NotARegulati
 
     let roles = Matcher::new(&dict.roles);
     let systems = Matcher::new(&dict.systems);
-    let controls = controls.into_iter().map(|c| analyse(c, &roles, &systems, &mut diagnostics)).collect();
+    let controls = controls.into_iter().map(|c| analyse(c, dict, &roles, &systems, &mut diagnostics)).collect();
     Ok(Regulation { document, controls, diagnostics })
 }
 
@@ -686,7 +926,13 @@ fn who_of(norm: &str, roles: &Matcher) -> Option<String> {
     })
 }
 
-fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut Vec<Diagnostic>) -> Control {
+fn analyse(
+    c: RawControl,
+    dict: &Dictionaries,
+    roles: &Matcher,
+    systems: &Matcher,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Control {
     let mut draft_notes = Vec::new();
     let mut control_parts = Vec::new();
     for p in &c.pre {
@@ -694,12 +940,39 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
         if p.draft || is_draft(&t) { push_unique(&mut draft_notes, t) } else { control_parts.push(t) }
     }
     let mut procedure = Vec::new();
-    for p in &c.procedure {
-        let t = p.text();
-        if p.draft || (p.label.is_none() && is_draft(&t)) {
-            push_unique(&mut draft_notes, t);
+    let mut paras: Vec<(Option<String>, String, usize, bool)> =
+        c.procedure.iter().map(|p| (p.label.clone(), p.text(), p.line, p.draft)).collect();
+    // A note split over two lines whose second line is a few characters ("…整理し、記" / "載する")
+    // was cut by the short-line rule: join it back.
+    let mut k = 0;
+    while k + 1 < paras.len() {
+        let (a, b) = (&paras[k], &paras[k + 1]);
+        if a.0.is_none()
+            && b.0.is_none()
+            && !a.3
+            && !a.1.ends_with(['。', '】', '」'])
+            && b.1.chars().count() <= 8
+            && looks_like_note(&format!("{}{}", a.1, b.1))
+        {
+            let joined = format!("{}{}", a.1, b.1);
+            paras[k].1 = joined;
+            paras.remove(k + 1);
         } else {
-            procedure.push(ProcedureItem { label: p.label.clone(), text: t, line: p.line });
+            k += 1;
+        }
+    }
+    for (i, (label, t, line, draft)) in paras.iter().enumerate() {
+        let between = i > 0;
+        if *draft || (label.is_none() && is_draft(t)) || (label.is_none() && between && is_note(t)) {
+            push_unique(&mut draft_notes, t.clone());
+        } else {
+            if label.is_none() && between && looks_like_note(t) && !t.ends_with('。') {
+                diagnostics.push(Diagnostic {
+                    line: *line,
+                    message: format!("control {}: not taken as a draft note (reads as procedure): {t}", c.id),
+                });
+            }
+            procedure.push(ProcedureItem { label: label.clone(), text: t.clone(), line: *line });
         }
     }
     let control_text = control_parts.join("\n");
@@ -738,19 +1011,123 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
     let mut records = Vec::new();
     let mut cross_refs = Vec::new();
     let mut role_names = Vec::new();
-    let mut recurring = Vec::new();
-    let mut unspecified = Vec::new();
-    let mut approvals = Vec::new();
+    let mut recurring: Vec<Recurring> = Vec::new();
+    let mut unspecified: Vec<Unspecified> = Vec::new();
+    let mut approvals: Vec<Approval> = Vec::new();
     let mut external = Vec::new();
+    let key_of = |canon: &str| dict.role_key(canon).map(str::to_string);
 
-    // The first paragraph before 手順 is the standard's control sentence: it names records,
-    // roles and references, but its "定期的に" and "承認" are not the organisation's duties.
-    let texts = control_parts
+    // Sub-headings: a short labelled item without 。 followed by a deeper item (another label
+    // kind, or an unlabelled paragraph) heads the items below it until an item of its own kind
+    // or a shallower one. Depth is the order in which label kinds first appear in the control.
+    let mut kinds: Vec<char> = Vec::new();
+    let depth = |kinds: &mut Vec<char>, label: &Option<String>| -> Option<usize> {
+        let k = label_kind(label.as_deref()?);
+        Some(match kinds.iter().position(|x| *x == k) {
+            Some(i) => i,
+            None => {
+                kinds.push(k);
+                kinds.len() - 1
+            }
+        })
+    };
+    let depths: Vec<Option<usize>> = procedure.iter().map(|p| depth(&mut kinds, &p.label)).collect();
+    let mut stack: Vec<(usize, String)> = Vec::new();
+    let mut contexts: Vec<Option<String>> = Vec::new();
+    let mut children: Vec<Vec<String>> = Vec::new();
+    for (i, p) in procedure.iter().enumerate() {
+        if let Some(d) = depths[i] {
+            stack.retain(|(sd, _)| *sd < d);
+        }
+        contexts.push(stack.last().map(|(_, t)| t.clone()));
+        let next_deeper = match (depths[i], depths.get(i + 1)) {
+            (Some(d), Some(Some(n))) => *n > d,
+            (Some(_), Some(None)) => true,
+            _ => false,
+        };
+        let text = p.text.trim();
+        if let (Some(d), Some(label)) = (depths[i], &p.label)
+            && next_deeper
+            && !text.ends_with('。')
+            && !text.contains('【')
+            && text.chars().count() <= 40
+        {
+            stack.push((d, format!("{label} {text}")));
+        }
+        // The items a sentence such as 「以下に記載する…は、…の承認を得る。」 points to.
+        let mut kids = Vec::new();
+        if let Some(d) = depths[i] {
+            for (j, q) in procedure.iter().enumerate().skip(i + 1) {
+                match depths[j] {
+                    Some(e) if e > d => kids.push(q.text.trim().trim_end_matches('。').to_string()),
+                    _ => break,
+                }
+            }
+        }
+        children.push(kids);
+    }
+
+    /// One text the analysis reads: whether it is the organisation's (not the standard's
+    /// control sentence), its sub-heading and the items it points to.
+    struct Src<'a> {
+        operative: bool,
+        text: &'a str,
+        context: Option<String>,
+        children: &'a [String],
+    }
+    let no_children: Vec<String> = Vec::new();
+    let texts: Vec<Src> = control_parts
         .iter()
         .enumerate()
-        .map(|(i, t)| (i > 0, t.as_str()))
-        .chain(procedure.iter().map(|i| (true, i.text.as_str())));
-    for (operative, text) in texts {
+        .map(|(i, t)| Src { operative: i > 0, text: t.as_str(), context: None, children: &no_children })
+        .chain(procedure.iter().enumerate().map(|(i, p)| Src {
+            operative: true,
+            text: p.text.as_str(),
+            context: contexts[i].clone(),
+            children: &children[i],
+        }))
+        .collect();
+
+    // Who acts: per sub-heading and in the whole control (the most frequent acting role).
+    let mut context_actor: Vec<(Option<String>, String)> = Vec::new();
+    let mut actor_count: Vec<(String, usize)> = Vec::new();
+    for src in texts.iter().filter(|s| s.operative) {
+        let norm = nfkc(src.text);
+        let mut heads = vec![norm.clone()];
+        if let Some(ctx) = &src.context {
+            heads.push(nfkc(ctx));
+        }
+        for (n, h) in heads.iter().enumerate() {
+            for a in actors_of(h, roles) {
+                let Some(key) = key_of(&a) else { continue };
+                if n == 0 {
+                    match actor_count.iter_mut().find(|(k, _)| *k == key) {
+                        Some(x) => x.1 += 1,
+                        None => actor_count.push((key.clone(), 1)),
+                    }
+                }
+                if !context_actor.iter().any(|(c, _)| *c == src.context) && src.context.is_some() {
+                    context_actor.push((src.context.clone(), key));
+                }
+            }
+        }
+    }
+    let control_actor = actor_count.iter().max_by_key(|(_, n)| *n).map(|(k, _)| k.clone());
+    let owner = |norm: &str, ctx: &Option<String>, event: Option<&str>| -> Option<String> {
+        let actors = actors_of(norm, roles);
+        if !actors.is_empty() {
+            // The regulation names who acts; a role without a key (人事担当者) owns no key.
+            return actors.iter().find_map(|a| key_of(a));
+        }
+        None.or_else(|| event.and_then(event_owner).map(str::to_string))
+            .or_else(|| event_named(norm).and_then(event_owner).map(str::to_string))
+            .or_else(|| context_actor.iter().find(|(c, _)| c == ctx && c.is_some()).map(|(_, k)| k.clone()))
+            .or_else(|| control_actor.clone())
+    };
+
+    let mut prev_action: Option<String> = None;
+    for src in &texts {
+        let text = src.text;
         if let Some(r) = rx(&RECORD) {
             for m in r.captures_iter(text) {
                 let name: String = m[1].split_whitespace().collect::<Vec<_>>().join(" ");
@@ -769,62 +1146,154 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
                     }
                 }
             }
-            for (_, _, r) in roles.find(&norm) {
-                push_unique(&mut role_names, r);
+            let found_roles = roles.find(&norm);
+            for (_, _, r) in &found_roles {
+                push_unique(&mut role_names, r.clone());
             }
             for (_, _, s) in systems.find(&norm) {
                 push_unique(&mut external, s);
             }
-            if !operative {
+            if !src.operative {
                 continue;
             }
+            let spans: Vec<(usize, usize)> = found_roles.iter().map(|(s, e, _)| (*s, *e)).collect();
             let body = norm.trim_end_matches('。').trim();
-            let seen_recurring = recurring.iter().any(|r: &Recurring| r.source_text == sentence);
-            let seen_unspecified = unspecified.iter().any(|u: &Unspecified| u.source_text == sentence);
+            let ctx = &src.context;
+            let seen_recurring = recurring.iter().any(|r: &Recurring| r.source_text == sentence && r.context == *ctx);
+            let seen_unspecified =
+                unspecified.iter().any(|u: &Unspecified| u.source_text == sentence && u.context == *ctx);
+            let mut this_action = None;
             match interval(&norm) {
-                Some((Some(freq), span)) if !seen_recurring => recurring.push(Recurring {
-                    context: None,
-                    owner_role: None,
-                    title: String::new(),
-                    frequency: freq.to_string(),
-                    source_text: sentence.clone(),
-                    what: what_of(&norm, Some(span)),
-                    who: who_of(&norm, roles),
-                }),
+                Some((Some(freq), span)) if !seen_recurring => {
+                    let (title, action) = phrase::duty_title(&norm, Some(span.end), &spans, prev_action.as_deref());
+                    this_action = Some(action);
+                    recurring.push(Recurring {
+                        owner_role: owner(&norm, ctx, None),
+                        context: ctx.clone(),
+                        title,
+                        frequency: freq.to_string(),
+                        source_text: sentence.clone(),
+                        what: what_of(&norm, Some(span)),
+                        who: who_of(&norm, roles),
+                    })
+                }
                 Some((None, _)) => diagnostics.push(Diagnostic {
                     line: c.line,
                     message: format!("control {}: interval not one of daily…annual: {sentence}", c.id),
                 }),
-                None if !seen_unspecified
-                    && norm.contains("定期的")
-                    && !rx(&NEGATIVE_END).is_some_and(|r| r.is_match(body)) =>
-                {
-                    unspecified.push(Unspecified {
-                        source_text: sentence.clone(),
-                        what: what_of(&norm, None),
-                        context: None,
-                        owner_role: None,
-                        title: String::new(),
-                    })
+                None if norm.contains("定期的") => {
+                    if rx(&NEGATIVE_END).is_some_and(|r| r.is_match(body)) {
+                        diagnostics.push(Diagnostic {
+                            line: c.line,
+                            message: format!(
+                                "control {}: not taken as a duty (定期的 but the sentence says there is nothing to do): {sentence}",
+                                c.id
+                            ),
+                        });
+                    } else if !seen_unspecified {
+                        let anchor = norm.find("定期的").map(|i| i + "定期的".len());
+                        let (title, action) = phrase::duty_title(&norm, anchor, &spans, prev_action.as_deref());
+                        this_action = Some(action);
+                        unspecified.push(Unspecified {
+                            source_text: sentence.clone(),
+                            what: what_of(&norm, None),
+                            owner_role: owner(&norm, ctx, None),
+                            context: ctx.clone(),
+                            title,
+                        })
+                    }
+                }
+                None => {
+                    if let Some((event, at)) = event_anchor(&norm).filter(|(_, at)| !inside_brackets(&norm, *at)) {
+                        let ends_in_verb = rx(&DUTY_END).is_some_and(|r| r.is_match(body));
+                        if ends_in_verb && !rx(&NEGATIVE_END).is_some_and(|r| r.is_match(body)) {
+                            if !seen_recurring {
+                                let (title, action) = phrase::duty_title(&norm, Some(at), &spans, None);
+                                this_action = Some(action);
+                                recurring.push(Recurring {
+                                    owner_role: owner(&norm, ctx, Some(event)),
+                                    context: ctx.clone(),
+                                    title,
+                                    frequency: event.to_string(),
+                                    source_text: sentence.clone(),
+                                    what: what_of(&norm, None),
+                                    who: who_of(&norm, roles),
+                                });
+                            }
+                        } else {
+                            diagnostics.push(Diagnostic {
+                                line: c.line,
+                                message: format!(
+                                    "control {}: not taken as a duty at {event} (names the event but states no act): {sentence}",
+                                    c.id
+                                ),
+                            });
+                        }
+                    }
                 }
                 _ => {}
             }
-            if rx(&NOT_APPROVAL).is_some_and(|r| r.is_match(&norm)) {
-                continue;
-            }
-            if let Some(k) = ["承認", "許可", "認可"].iter().filter_map(|k| norm.find(k)).min() {
-                let approver = roles.find(&norm).into_iter().filter(|(p, _, _)| *p < k).map(|(_, _, r)| r).next_back();
-                approvals.push(Approval {
-                    what: sentence.trim().to_string(),
-                    approver,
-                    approver_roles: Vec::new(),
-                    kind: "approval".into(),
-                    context: None,
-                    subject: String::new(),
-                });
+            prev_action = this_action.filter(|a| !a.is_empty());
+            match approval_of(&norm, &found_roles, &approvals, dict) {
+                Ok(Some(a)) => {
+                    let (context, covers) =
+                        if src.children.is_empty() || !rx(&POINTS_TO_LIST).is_some_and(|r| r.is_match(&norm)) {
+                            (ctx.clone(), Vec::new())
+                        } else {
+                            (Some(src.children.join("、")), src.children.to_vec())
+                        };
+                    approvals.push(Approval {
+                        what: sentence.trim().to_string(),
+                        approver: a.approver,
+                        approver_roles: a.roles,
+                        kind: a.kind.into(),
+                        context,
+                        subject: phrase::approval_subject(&norm, a.at, &spans),
+                        covers,
+                    });
+                }
+                Ok(None) => {}
+                Err(why) => diagnostics.push(Diagnostic {
+                    line: c.line,
+                    message: format!("control {}: not taken as an approval ({why}): {sentence}", c.id),
+                }),
             }
         }
     }
+
+    // Titles are distinct within a control: a title shared by several duties gains its
+    // sub-heading, then its position.
+    let mut titles: Vec<String> =
+        recurring.iter().map(|r| r.title.clone()).chain(unspecified.iter().map(|u| u.title.clone())).collect();
+    let ctxs: Vec<Option<String>> =
+        recurring.iter().map(|r| r.context.clone()).chain(unspecified.iter().map(|u| u.context.clone())).collect();
+    let dup = |titles: &[String], i: usize| titles.iter().enumerate().any(|(j, t)| j != i && *t == titles[i]);
+    let with_ctx: Vec<String> = (0..titles.len())
+        .map(|i| match (&ctxs[i], dup(&titles, i)) {
+            (Some(ctx), true) => format!("{}（{}）", titles[i], context_text(ctx)),
+            _ => titles[i].clone(),
+        })
+        .collect();
+    titles = with_ctx;
+    for i in 0..titles.len() {
+        let mut n = 2;
+        while dup(&titles, i) {
+            let base = titles[i].clone();
+            titles[i] = format!("{base}（{n}）");
+            n += 1;
+        }
+    }
+    let n_rec = recurring.len();
+    for (i, t) in titles.into_iter().enumerate() {
+        if i < n_rec {
+            recurring[i].title = t;
+        } else {
+            unspecified[i - n_rec].title = t;
+        }
+    }
+
+    let documents: Vec<String> =
+        records.iter().filter(|r| rx(&DOCUMENT_NAME).is_some_and(|d| d.is_match(&nfkc(r)))).cloned().collect();
 
     // Vendors and systems named in the authors' notes are still named by the document.
     for n in &draft_notes {
@@ -849,7 +1318,7 @@ fn analyse(c: RawControl, roles: &Matcher, systems: &Matcher, diagnostics: &mut 
         approvals,
         external_systems: external,
         draft_notes,
-        documents: Vec::new(),
+        documents,
         line: c.line,
     }
 }

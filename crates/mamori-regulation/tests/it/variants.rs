@@ -163,7 +163,12 @@ fn a_small_regulation_written_another_way() {
 
     // The organisation's own role dictionary.
     let mut dict = mamori_regulation::Dictionaries::default();
-    dict.extend(vec![mamori_regulation::dict::Entry { canonical: "情報システム部長".into(), aliases: vec![] }], vec![]);
+    dict.extend(
+        vec![mamori_regulation::dict::Entry {
+            canonical: "情報システム部長".into(), aliases: vec![], key: None
+        }],
+        vec![],
+    );
     let r = mamori_regulation::parse(text, &dict).unwrap();
     assert_eq!(r.controls[0].recurring[1].who.as_deref(), Some("情報システム部長"));
 }
@@ -188,6 +193,16 @@ proptest! {
         let text = format!("管理策 5.1 x\n{piece}");
         let r = parse_default(&text);
         prop_assert!(r.is_ok());
+    }
+
+    /// Titles and subjects are built from any sentence without panicking, and a title is never
+    /// empty nor a sentence end.
+    #[test]
+    fn phrases_never_panic(s in "[\\PCをはがにで、。（）【】定期的回/年月]{0,80}", a in 0usize..240) {
+        let at = s.char_indices().map(|(i, _)| i).find(|i| *i >= a).unwrap_or(s.len());
+        let (title, _) = mamori_regulation::phrase::duty_title(&s, Some(at), &[], Some("バックアップ"));
+        prop_assert!(!title.is_empty() && !title.contains('。'));
+        let _ = mamori_regulation::phrase::approval_subject(&s, at, &[]);
     }
 
     /// Any bytes decode or are refused cleanly.
