@@ -762,7 +762,8 @@ pub const BACKUP_CONTROL: &str = "8.13";
 /// Records a finished backup as the completion of the organisation's backup duty (8.13) by the
 /// user `login_id` (a real person: the duty's owner or someone who manages duties). The
 /// occurrence completed is the earliest open one due from `today` to 31 days later of the
-/// active 8.13 duty whose title says バックアップ (else of any active 8.13 duty); a missed
+/// active 8.13 duty whose regulation sentence (else title) says バックアップ (else of any active
+/// 8.13 duty); a missed
 /// occurrence stays missed (a backup today does not make up for one). Its evidence is a summary
 /// of the backup (counts and the manifest's SHA-256, which names the backup; not the manifest,
 /// which lists every evidence file), and its note names the file.
@@ -807,9 +808,13 @@ pub async fn complete_duty(
             .into_iter()
             .filter(|d| d.active != 0 && d.control_id.as_deref() == Some(BACKUP_CONTROL))
             .collect();
-        // The duty that takes the backup (its text says so), else any duty of the control.
-        let taking: Vec<String> =
-            all.iter().filter(|d| d.title.contains("バックアップ")).map(|d| d.id.clone()).collect();
+        // The duty that takes the backup (its sentence says so: a title may name the backup of
+        // another duty, e.g. 「バックアップの存在検査」), else any duty of the control.
+        let says = |d: &rows::DutyRow| {
+            let text = if d.source_text.starts_with("manual:") { &d.title } else { &d.source_text };
+            text.contains("バックアップ")
+        };
+        let taking: Vec<String> = all.iter().filter(|d| says(d)).map(|d| d.id.clone()).collect();
         let duties: Vec<String> = if taking.is_empty() { all.iter().map(|d| d.id.clone()).collect() } else { taking };
         if duties.is_empty() {
             return Err(AppError::Blocked(format!(

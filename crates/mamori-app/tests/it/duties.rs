@@ -23,7 +23,7 @@ async fn setup(db: &Db) -> Actor {
 async fn duties_come_from_the_regulation(db: Db) {
     let a = setup(&db).await;
     let added = duties::offer_from_regulation(&db, &a, date(2026, 11, 25), T0).await.unwrap();
-    assert_eq!(added, 19 + 6, "19 stated intervals and 6 periodic items without one");
+    assert_eq!(added, 22 + 7 + 6, "22 stated intervals, 7 duties at an event and 6 periodic items without one");
     assert_eq!(
         duties::offer_from_regulation(&db, &a, date(2026, 11, 25), T0 + 1).await.unwrap(),
         0,
@@ -46,6 +46,24 @@ async fn duties_come_from_the_regulation(db: Db) {
     let list = duties::list(&db, &a, today).await.unwrap();
     let undecided = list.iter().filter(|d| d.duty.decision == "undecided").count();
     assert_eq!(undecided, 6);
+    let anchors: Vec<&str> = list.iter().filter_map(|d| d.duty.anchor.as_deref()).collect();
+    assert_eq!(anchors.len(), 7, "{anchors:?}");
+    for (anchor, decision) in
+        [("at_management_review", "review"), ("at_internal_audit", "audit"), ("at_leave", "event")]
+    {
+        assert!(
+            list.iter().any(|d| d.duty.anchor.as_deref() == Some(anchor) && d.duty.decision == decision),
+            "{anchor} as {decision}"
+        );
+    }
+    // 5.16's three yearly password changes are three duties, each titled with its sub-heading.
+    let passwords: Vec<&str> = list
+        .iter()
+        .filter(|d| d.duty.control_id.as_deref() == Some("5.16") && d.duty.frequency.as_deref() == Some("annual"))
+        .map(|d| d.duty.title.as_str())
+        .collect();
+    assert_eq!(passwords.len(), 3, "{passwords:?}");
+    assert!(passwords.iter().all(|t| t.contains('（')), "{passwords:?}");
     let access = list.iter().find(|d| d.duty.control_id.as_deref() == Some("5.18")).unwrap();
     assert_eq!(access.duty.frequency.as_deref(), Some("annual"));
     assert_eq!(access.duty.owner_role.as_deref(), Some("top_management"));

@@ -395,7 +395,13 @@ pub async fn import_upload(State(state): State<AppState>, ctx: Ctx, s: Session, 
         count("import-summary-duties", cs.iter().map(|c| c.recurring.len()).sum()),
         count("import-summary-undecided", cs.iter().map(|c| c.recurring_unspecified.len()).sum()),
         count("import-summary-approvals", cs.iter().map(|c| c.approvals.len()).sum()),
-        count("import-summary-open-items", cs.iter().map(|c| c.draft_notes.len()).sum()),
+        // Distinct notes: the same note left under two controls is one thing to do.
+        count("import-summary-open-items", {
+            let mut all: Vec<&String> = cs.iter().flat_map(|c| c.draft_notes.iter()).collect();
+            all.sort();
+            all.dedup();
+            all.len()
+        }),
     ];
     let dash = || "—".to_string();
     let preview = Preview {
