@@ -130,7 +130,7 @@ pub async fn import_text(
         )
         .await?;
     }
-    crate::documents::regulation_imported(&mut tx, actor, &version, &change_summary, now).await?;
+    crate::documents::regulation_imported(&mut tx, actor, &version, &reg, &change_summary, now).await?;
     audit::append(
         &mut tx,
         Entry::by(

@@ -146,6 +146,9 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "rejected",
         "percent",
         "limit",
+        "done",
+        "total",
+        "who",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

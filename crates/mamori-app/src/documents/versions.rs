@@ -62,6 +62,31 @@ pub(crate) async fn insert_document(
     issuer: Option<String>,
     now: i64,
 ) -> Result<DocumentRow, AppError> {
+    insert_document_under(tx, actor, kind, number, title, issuer, None, now).await
+}
+
+/// Where a document sits: its parent document and the roles that approve it jointly.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Placement {
+    /// The parent document's id.
+    pub parent_id: Option<String>,
+    /// Two or more roles that must each approve (none: the kind's default role).
+    pub approver_roles: Vec<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_document_under(
+    tx: &mut Tx,
+    actor: &Actor,
+    kind: DocKind,
+    number: &str,
+    title: &str,
+    issuer: Option<String>,
+    placement: Option<Placement>,
+    now: i64,
+) -> Result<DocumentRow, AppError> {
+    let placement = placement.unwrap_or_default();
+    let joint = placement.approver_roles.len() > 1;
     let doc = DocumentRow {
         id: new_id(),
         org_id: actor.org_id.clone(),
@@ -69,9 +94,18 @@ pub(crate) async fn insert_document(
         doc_number: number.to_string(),
         title: title.to_string(),
         issuer,
-        approver_role: kind.default_approver_role().to_string(),
+        approver_role: match placement.approver_roles.first() {
+            Some(r) => r.clone(),
+            None => kind.default_approver_role().to_string(),
+        },
         confidentiality: DEFAULT_LABEL.to_string(),
         created_at: now,
+        approver_roles_json: if joint {
+            Some(serde_json::to_string(&placement.approver_roles).map_err(internal)?)
+        } else {
+            None
+        },
+        parent_id: placement.parent_id,
     };
     rows::insert_document(&mut tx.ex(), &doc).await?;
     audit::append(
@@ -82,7 +116,7 @@ pub(crate) async fn insert_document(
             "document",
             Some(&doc.id),
             None,
-            Some(serde_json::json!({ "kind": doc.kind, "doc_number": doc.doc_number, "title": doc.title })),
+            Some(serde_json::json!({ "kind": doc.kind, "doc_number": doc.doc_number, "title": doc.title, "approver_roles": super::required_roles(&doc), "parent_id": doc.parent_id })),
         ),
         now,
     )
@@ -122,6 +156,10 @@ async fn insert_draft(
         audience_json: None,
         created_at: now,
         updated_at: now,
+        approvals_json: None,
+        file_sha256: None,
+        file_name: None,
+        file_type: None,
     };
     rows::insert_doc_version(&mut tx.ex(), &v).await?;
     audit::append(
@@ -236,11 +274,13 @@ pub(super) async fn supersede(
 }
 
 /// Records an imported regulation version as a new draft of the regulation document (called
-/// inside the import's transaction). Earlier drafts are superseded by it.
+/// inside the import's transaction). Earlier drafts are superseded by it. The documents the
+/// regulation names become controlled documents under it (once; see `named`).
 pub async fn regulation_imported(
     tx: &mut Tx,
     actor: &Actor,
     version: &mamori_store::rows::RegulationVersionRow,
+    reg: &mamori_regulation::Regulation,
     change_summary: &str,
     now: i64,
 ) -> Result<(), AppError> {
@@ -264,5 +304,6 @@ pub async fn regulation_imported(
     supersede(tx, &actor.org_id, &versions, VersionStatus::Draft, now).await?;
     let next = versions.first().map(|v| v.version_no + 1).unwrap_or(1);
     insert_draft(tx, actor, &doc, next, &version.id, change_summary, version.doc_date.clone(), now).await?;
+    super::named::ensure_named(tx, actor, &doc, reg, now).await?;
     Ok(())
 }

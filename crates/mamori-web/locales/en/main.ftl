@@ -782,3 +782,9 @@ settings-mfa-title = Multi-factor authentication
 settings-mfa-required = Require multi-factor authentication of top management, system administrators and information security managers
 settings-mfa-help = When required, those who have not enrolled are sent to enrolment after login and can do nothing else until they have. Changes are recorded in the audit trail.
 users-status-mfa = MFA on
+
+## issue 16: approvals and documents
+doc-partial-approval = Approved { $done }/{ $total }: { $who }
+doc-approval-recorded = Your approval was recorded. The version is approved once the remaining roles approve.
+record-document-missing = Document (registered by the next regulation import)
+field-document-not-register = Policies, rules, manuals and plans are controlled documents, not registers.

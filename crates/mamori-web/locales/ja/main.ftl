@@ -752,3 +752,9 @@ settings-mfa-title = 多要素認証
 settings-mfa-required = 経営責任者・システム管理者・情報セキュリティ管理者に多要素認証を必須にする
 settings-mfa-help = 必須にすると、未登録の対象者はログイン後に登録画面へ案内され、登録するまで他の操作ができません。変更は監査ログに記録されます。
 users-status-mfa = 多要素認証あり
+
+## issue 16: approvals and documents
+doc-partial-approval = 承認 { $done }/{ $total }: { $who }
+doc-approval-recorded = 承認を記録しました。残りの役割の承認で、この版は承認済みになります。
+record-document-missing = 文書（次の規程取込で登録されます）
+field-document-not-register = 方針・ルール・マニュアル・計画は文書として管理します（記録簿にはできません）。

@@ -204,6 +204,13 @@ async fn document_page(
             .map(|r| if ctx.lang == crate::i18n::Lang::En { r.2.clone() } else { r.1.clone() })
             .unwrap_or_else(|| key.to_string())
     };
+    // Joint approval (5.29 I.): 「承認 1/2: 経営責任者 山田」 while a draft waits for the rest.
+    let required = documents::required_roles(&detail.doc);
+    let partial_approval = detail.draft().map(documents::approvals_of).filter(|a| !a.is_empty()).map(|done| {
+        let who = done.iter().map(|a| format!("{} {}", role_name(&a.role), a.label)).collect::<Vec<_>>().join("、");
+        let (n, total) = (done.len().to_string(), required.len().to_string());
+        t.ta("doc-partial-approval", &[("done", &n), ("total", &total), ("who", &who)])
+    });
     let mut ack_rows = Vec::new();
     let mut can_ack = false;
     let mut acked = false;
@@ -259,7 +266,8 @@ async fn document_page(
     Ok(render(&DocumentPage {
         layout,
         kind: t.t(&format!("kind-{}", detail.doc.kind)),
-        approver_role: role_name(&detail.doc.approver_role),
+        approver_role: required.iter().map(|r| role_name(r)).collect::<Vec<_>>().join("・"),
+        partial_approval,
         is_regulation: kind == DocKind::Regulation,
         is_soa: kind == DocKind::Soa,
         approved_body: approved.as_ref().map(|v| v.body.lines().map(str::to_string).collect()).unwrap_or_default(),
@@ -295,6 +303,7 @@ pub async fn document(
     let detail = documents::get(&state.db, &s.actor, &id).await?;
     let flash = match d.done.as_deref() {
         Some("approved") => Some(t.t("doc-approved")),
+        Some("partial") => Some(t.t("doc-approval-recorded")),
         Some("ack") => Some(t.t("ack-done")),
         _ => None,
     };
@@ -319,8 +328,9 @@ pub async fn document_approve(
     Path(id): Path<String>,
     _: CsrfForm,
 ) -> WebResult {
-    documents::approve(&state.db, &s.actor, &id, state.now()).await?;
-    Ok(Redirect::to(&format!("/documents/{id}?done=approved")).into_response())
+    let v = documents::approve(&state.db, &s.actor, &id, state.now()).await?;
+    let done = if v.status == "approved" { "approved" } else { "partial" };
+    Ok(Redirect::to(&format!("/documents/{id}?done={done}")).into_response())
 }
 
 /// `POST /documents/{id}/publish`.

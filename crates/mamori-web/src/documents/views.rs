@@ -67,6 +67,8 @@ pub struct DocumentPage {
     pub doc: DocView,
     pub kind: String,
     pub approver_role: String,
+    /// 「承認 1/2: 経営責任者 山田」 when a jointly approved draft has some of its approvals.
+    pub partial_approval: Option<String>,
     pub is_regulation: bool,
     pub is_soa: bool,
     pub approved: Option<VersionView>,

@@ -68,4 +68,41 @@ async fn soa_contract(w: World) {
     assert!(!e.get("/soa").await.body.contains("name=\"reason_text\""), "no edit forms for readers");
 }
 
-on_both_engines!(soa_contract);
+/// Issue 16: the documents the regulation names are documents (not registers to create), and
+/// the jointly approved BCP shows its partial approval.
+async fn named_documents_and_the_partial_approval(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let r = a
+        .send_bytes(
+            "POST",
+            "/api/v1/regulation?name=seed.txt",
+            Some("application/octet-stream"),
+            SEED.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let docs = a.get("/api/v1/documents").await.json();
+    let bcp = docs.as_array().unwrap().iter().find(|d| d["title"] == "事業継続計画").expect("the BCP").clone();
+    assert_eq!(bcp["approver_roles"], json!(["top_management", "security_manager"]));
+    let id = bcp["id"].as_str().unwrap().to_string();
+    // The records page links the named documents and offers no register for them.
+    let page = a.get("/regulation/records").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("value=\"情報セキュリティマニュアル\""), "no register offered");
+    assert!(!page.body.contains("value=\"情報セキュリティ運用ルール\""), "no register offered");
+    // Written by someone else (the command line), approved first by 経営責任者.
+    let org_id = mamori_app::org::resolve(&w.db, Some("acme")).await.unwrap().id;
+    let cli = mamori_app::Actor::cli(&org_id);
+    mamori_app::documents::save_draft(&w.db, &cli, &id, "重要業務の継続", "制定", 1).await.unwrap();
+    let page = a.get(&format!("/documents/{id}")).await;
+    assert!(page.body.contains("経営責任者・情報セキュリティ管理者"), "both approver roles named");
+    let csrf = crate::client::Client::csrf_in(&page.body);
+    let r = a.post_form(&format!("/documents/{id}/approve"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.location(), format!("/documents/{id}?done=partial"));
+    let page = a.get(&format!("/documents/{id}?done=partial")).await;
+    assert!(page.body.contains("承認 1/2: 経営責任者 admin"), "{}", page.body);
+    assert!(page.body.contains("承認を記録しました"));
+    assert!(!page.body.contains("top_management"));
+}
+
+on_both_engines!(named_documents_and_the_partial_approval, soa_contract);
