@@ -23,7 +23,7 @@ pub use crate::soa::{
 pub use approval::{Pending, ack_status, acknowledge, approve, pending_for, publish};
 pub use named::{NamedDocument, named_documents};
 pub use tables::{history_table, list_table};
-pub use versions::{NewDocument, create, regulation_imported, save_draft};
+pub use versions::{DOCUMENT_FILE_TYPES, NewDocument, create, regulation_imported, save_draft, save_file};
 pub(crate) use versions::{insert_document, write_draft};
 
 use crate::error::internal;

@@ -307,3 +307,88 @@ pub async fn regulation_imported(
     super::named::ensure_named(tx, actor, &doc, reg, now).await?;
     Ok(())
 }
+
+/// The content types a document version may hold as a file (docx, xlsx, PDF).
+pub const DOCUMENT_FILE_TYPES: [&str; 3] = [
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/pdf",
+];
+
+/// Makes a stored evidence file (uploaded through the evidence store, whose size cap and type
+/// check apply) the content of the document's draft — the open one, or a new one after the
+/// approved version. Only docx, xlsx and PDF are accepted (`file` field); the file must be one
+/// the writer may read. The draft's approvals so far are dropped, as for a text edit.
+pub async fn save_file(
+    db: &Db,
+    actor: &Actor,
+    doc_id: &str,
+    sha256: &str,
+    change_summary: &str,
+    now: i64,
+) -> Result<DocDetail, AppError> {
+    actor.require(Permission::DocumentsEdit)?;
+    let mut errs = Vec::new();
+    let file = {
+        let mut c = db.conn().await?;
+        rows::evidence(&mut c.ex(), &actor.org_id, sha256).await?
+    };
+    match &file {
+        None => errs.push(("file".to_string(), "field-required".to_string())),
+        Some(f) if !DOCUMENT_FILE_TYPES.contains(&f.content_type.as_str()) => {
+            errs.push(("file".to_string(), "field-document-file-type".to_string()))
+        }
+        Some(_) => {}
+    }
+    if change_summary.trim().is_empty() {
+        errs.push(("change_summary".to_string(), "field-required".to_string()));
+    }
+    let Some(file) = file.filter(|_| errs.is_empty()) else { return Err(AppError::Validation(errs)) };
+    crate::evidence::require_readable(db, actor, [("file".to_string(), vec![file.sha256.clone()])]).await?;
+    let mut tx = db.begin().await?;
+    let doc = rows::document(&mut tx.ex(), &actor.org_id, doc_id).await?.ok_or(AppError::NotFound)?;
+    if matches!(DocKind::from_key(&doc.kind), Some(DocKind::Regulation | DocKind::Soa)) {
+        return Err(AppError::Conflict);
+    }
+    let versions = rows::doc_versions(&mut tx.ex(), &actor.org_id, &doc.id).await?;
+    let draft = match versions.iter().find(|v| v.status == VersionStatus::Draft.key()) {
+        Some(d) => d.clone(),
+        None => {
+            let next = versions.first().map(|v| v.version_no + 1).unwrap_or(1);
+            let enacted = versions.iter().rev().find_map(|v| v.enacted_date.clone());
+            insert_draft(&mut tx, actor, &doc, next, "", change_summary.trim(), enacted, now).await?
+        }
+    };
+    let mut who = contributors(&draft);
+    if !who.contains(&actor_id(actor)) {
+        who.push(actor_id(actor));
+    }
+    let n = rows::update_draft_file(
+        &mut tx.ex(),
+        &actor.org_id,
+        &draft.id,
+        Some((&file.sha256, &file.original_name, &file.content_type)),
+        change_summary.trim(),
+        &serde_json::to_string(&who).map_err(internal)?,
+        now,
+    )
+    .await?;
+    if n == 0 {
+        return Err(AppError::Conflict);
+    }
+    audit::append(
+        &mut tx,
+        Entry::by(
+            actor,
+            AuditAction::Update,
+            "document_version",
+            Some(&draft.id),
+            Some(serde_json::json!({ "file_sha256": draft.file_sha256 })),
+            Some(serde_json::json!({ "file_sha256": file.sha256, "file_type": file.content_type, "size": file.size, "change_summary": change_summary.trim() })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor, doc_id).await
+}

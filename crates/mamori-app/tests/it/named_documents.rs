@@ -4,7 +4,7 @@
 
 use crate::on_both_engines;
 use crate::support::{T0, actor_of, add_user};
-use mamori_app::{Actor, AppError, documents, org, regulation};
+use mamori_app::{Actor, AppError, documents, evidence, org, regulation};
 use mamori_store::Db;
 
 const SEED: &str = include_str!("../../../../examples/seed-regulation.txt");
@@ -130,4 +130,54 @@ async fn the_bcp_is_approved_jointly(db: Db) {
     assert!(!documents::pending_for(&db, &emp).await.unwrap().iter().any(|p| p.document_id == manual.doc.id));
 }
 
-on_both_engines!(the_named_documents_exist_once, the_bcp_is_approved_jointly);
+/// A version holding an uploaded docx: stored through the evidence store, readable by those who
+/// read documents once a version names it; other types are refused at the file field.
+async fn a_version_holds_an_uploaded_file(db: Db) {
+    imported(&db).await;
+    let [kanri, writer, emp] =
+        [actor_of(&db, "kanri").await, actor_of(&db, "writer").await, actor_of(&db, "emp").await];
+    let store = evidence::EvidenceStore {
+        dir: std::env::temp_dir().join(format!("mamori-doc-{}", mamori_app::new_id())),
+        max_bytes: 1 << 20,
+    };
+    let docx = evidence::store_bytes(&store, &db, &writer, "運用ルール.docx", b"PK\x03\x04 word/document.xml", T0)
+        .await
+        .unwrap();
+    assert_eq!(docx.content_type, "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    let png = evidence::store_bytes(&store, &db, &writer, "図.png", b"\x89PNG\r\n\x1a\n", T0).await.unwrap();
+    let rule = documents::list(&db, &kanri)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.doc.title == "情報セキュリティ運用ルール")
+        .unwrap();
+    let id = rule.doc.id.clone();
+    assert!(!evidence::may_read(&db, &emp, &docx).await.unwrap(), "not yet named by any record");
+    match documents::save_file(&db, &writer, &id, &png.sha256, "制定", T0).await {
+        Err(AppError::Validation(e)) => assert_eq!(e[0], ("file".into(), "field-document-file-type".into())),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(documents::save_file(&db, &emp, &id, &docx.sha256, "制定", T0).await, Err(AppError::Forbidden)));
+    let d = documents::save_file(&db, &writer, &id, &docx.sha256, "制定", T0 + 1).await.unwrap();
+    let v = d.draft().unwrap();
+    assert_eq!(v.file_sha256.as_deref(), Some(docx.sha256.as_str()));
+    assert_eq!(v.file_name.as_deref(), Some("運用ルール.docx"));
+    assert!(evidence::may_read(&db, &emp, &docx).await.unwrap(), "documents.view reads a document's file");
+    assert!(!evidence::may_read(&db, &emp, &png).await.unwrap());
+    // Approved as a file version; text versions keep working after it.
+    let v = documents::approve(&db, &kanri, &id, T0 + 2).await.unwrap();
+    assert_eq!((v.status.as_str(), v.file_sha256.is_some()), ("approved", true));
+    let d = documents::save_draft(&db, &writer, &id, "第2版は本文で管理", "改訂", T0 + 3).await.unwrap();
+    assert_eq!(
+        (d.draft().unwrap().body.as_str(), d.draft().unwrap().file_sha256.as_deref()),
+        ("第2版は本文で管理", None)
+    );
+    assert_eq!(
+        d.approved().unwrap().file_sha256.as_deref(),
+        Some(docx.sha256.as_str()),
+        "approved versions are immutable"
+    );
+    let _ = std::fs::remove_dir_all(&store.dir);
+}
+
+on_both_engines!(the_named_documents_exist_once, the_bcp_is_approved_jointly, a_version_holds_an_uploaded_file);
