@@ -176,13 +176,13 @@ pub async fn documents_export(State(state): State<AppState>, s: Session, Query(f
     Ok(download(bytes, &f.format, "文書一覧"))
 }
 
-async fn document_page(
+async fn document_view(
     state: &AppState,
     ctx: &Ctx,
     s: &mamori_app::session::SessionInfo,
     detail: DocDetail,
     flash: Option<String>,
-) -> WebResult {
+) -> Result<DocumentPage, WebError> {
     let t = ctx.tr();
     let a = &s.actor;
     let kind = DocKind::from_key(&detail.doc.kind).unwrap_or(DocKind::Policy);
@@ -263,7 +263,16 @@ async fn document_page(
     history.reverse();
     let mut layout = Layout::new(ctx);
     layout.flash = flash;
-    Ok(render(&DocumentPage {
+    Ok(DocumentPage {
+        file_error: None,
+        file_summary: String::new(),
+        // The file a version holds: (download path, file name).
+        draft_file: detail.draft().and_then(|v| {
+            v.file_sha256.as_ref().map(|h| (format!("/evidence/{h}"), v.file_name.clone().unwrap_or_default()))
+        }),
+        approved_file: detail.approved().and_then(|v| {
+            v.file_sha256.as_ref().map(|h| (format!("/evidence/{h}"), v.file_name.clone().unwrap_or_default()))
+        }),
         layout,
         kind: t.t(&format!("kind-{}", detail.doc.kind)),
         approver_role: required.iter().map(|r| role_name(r)).collect::<Vec<_>>().join("・"),
@@ -288,7 +297,17 @@ async fn document_page(
             issuer: detail.doc.issuer,
             confidentiality: detail.doc.confidentiality,
         },
-    }))
+    })
+}
+
+async fn document_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &mamori_app::session::SessionInfo,
+    detail: DocDetail,
+    flash: Option<String>,
+) -> WebResult {
+    Ok(render(&document_view(state, ctx, s, detail, flash).await?))
 }
 
 /// `GET /documents/{id}`.
@@ -319,6 +338,37 @@ pub async fn document_draft(
 ) -> WebResult {
     documents::save_draft(&state.db, &s.actor, &id, form.get("body"), form.get("change_summary"), state.now()).await?;
     Ok(Redirect::to(&format!("/documents/{id}#draft")).into_response())
+}
+
+/// `POST /documents/{id}/file` (multipart: `csrf` first, `change_summary`, one `file`): a
+/// docx, xlsx or PDF becomes the draft's content; a refusal re-renders the page with the
+/// problem at the file form.
+pub async fn document_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    mp: axum::extract::Multipart,
+) -> WebResult {
+    let (form, files) = crate::upload::receive_form(&state, &ctx, &s.actor, mp).await?;
+    let sha = files.first().map(|f| f.sha256.clone()).unwrap_or_default();
+    match documents::save_file(&state.db, &s.actor, &id, &sha, form.get("change_summary"), state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/documents/{id}#draft")).into_response()),
+        Err(AppError::Validation(problems)) => {
+            let t = ctx.tr();
+            let detail = documents::get(&state.db, &s.actor, &id).await?;
+            let msg = problems
+                .iter()
+                .map(|(f, k)| format!("{}: {}", t.t(&format!("doc-field-{f}")), t.t(k)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut page = document_view(&state, &ctx, &s, detail, None).await?;
+            page.file_error = Some(msg);
+            page.file_summary = form.get("change_summary").to_string();
+            Ok(render(&page))
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
 }
 
 /// `POST /documents/{id}/approve`.
