@@ -111,8 +111,7 @@ pub fn approver_roles_in(sentence: &str) -> Vec<String> {
         }
     }
     let mut found: Vec<String> = Vec::new();
-    loop {
-        let Some(r) = roles.iter().find(|r| head.ends_with(r.name_ja)) else { break };
+    while let Some(r) = roles.iter().find(|r| head.ends_with(r.name_ja)) {
         found.push(r.key.to_string());
         head = head[..head.len() - r.name_ja.len()].trim_end();
         match ["並びに", "及び", "および", "と", "、", "・"].iter().find_map(|c| head.strip_suffix(c)) {
