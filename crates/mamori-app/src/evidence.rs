@@ -367,6 +367,13 @@ pub async fn may_read(db: &Db, actor: &Actor, file: &EvidenceRow) -> Result<bool
     if !refs.duty_occurrences.is_empty() && actor.grants.has(Permission::DutiesView) {
         return Ok(true);
     }
+    // A controlled document's version whose content is the file: readers of documents.
+    if actor.grants.has(Permission::DocumentsView) {
+        let mut c = db.conn().await?;
+        if !rows::doc_versions_with_file(&mut c.ex(), &actor.org_id, sha).await?.is_empty() {
+            return Ok(true);
+        }
+    }
     // A request names a file by a field's whole value or an attachment of one of its steps;
     // the candidates found by text search are checked for exactly that.
     let mut requests = Vec::new();

@@ -132,7 +132,7 @@ pub async fn import_text(
         )
         .await?;
     }
-    crate::documents::regulation_imported(&mut tx, actor, &version, &change_summary, now).await?;
+    crate::documents::regulation_imported(&mut tx, actor, &version, &reg, &change_summary, now).await?;
     crate::open_items::sync_from_regulation(&mut tx, &actor.org_id, &reg.controls, now).await?;
     audit::append(
         &mut tx,

@@ -181,8 +181,10 @@ async fn queue_request_notices(
         let Some(t) = types.iter().find(|t| t.key == r.type_key) else { continue };
         let Some(wf) = workflows.iter().find(|w| w.key == t.workflow) else { continue };
         let mut to: Vec<&rows::UserRow> = Vec::new();
+        let fields: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&r.fields_json).unwrap_or_default();
         for a in wf.audience(&e.action, e.from_state.as_deref()) {
-            match workflow::audience_roles(t, a) {
+            match workflow::audience_roles(t, a, &fields) {
                 None => to.extend(users.get(&r.requester_id)),
                 Some(roles) => to.extend(with_roles(roles)),
             }

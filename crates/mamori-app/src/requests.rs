@@ -22,36 +22,61 @@ fn workflows() -> Result<Vec<Workflow>, AppError> {
     Ok(workflow::catalogue().map_err(internal)?.workflows)
 }
 
-/// Installs the shipped request types the organisation does not have yet.
+/// Installs the shipped request types the organisation does not have yet, and upgrades a
+/// stored type whose shipped definition has a newer `revision` (keeping the roles the
+/// organisation chose).
 pub async fn ensure_types(db: &Db, org_id: &str, now: i64) -> Result<(), AppError> {
     let cat = workflow::catalogue().map_err(internal)?;
     let mut tx = db.begin().await?;
+    let stored = rows::request_types(&mut tx.ex(), org_id).await?;
     for t in &cat.types {
+        let have = stored.iter().find(|r| r.key == t.key);
+        let def = match have.map(|r| serde_json::from_str::<RequestType>(&r.def_json)) {
+            None => t.clone(),
+            Some(Ok(old)) if old.revision < t.revision => {
+                RequestType { approver_roles: old.approver_roles, completer_roles: old.completer_roles, ..t.clone() }
+            }
+            Some(_) => continue,
+        };
         let row = RequestTypeRow {
             org_id: org_id.to_string(),
             key: t.key.clone(),
-            def_json: serde_json::to_string(t).map_err(internal)?,
+            def_json: serde_json::to_string(&def).map_err(internal)?,
             updated_at: now,
         };
-        rows::insert_request_type(&mut tx.ex(), &row).await?;
+        if have.is_some() {
+            rows::upsert_request_type(&mut tx.ex(), &row).await?;
+        } else {
+            rows::insert_request_type(&mut tx.ex(), &row).await?;
+        }
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// The organisation's request types.
+/// Whether the stored types lack a shipped type or hold an older revision of one.
+fn behind_catalogue(stored: &[RequestType]) -> Result<bool, AppError> {
+    let cat = workflow::catalogue().map_err(internal)?;
+    Ok(cat.types.iter().any(|t| !stored.iter().any(|s| s.key == t.key && s.revision >= t.revision)))
+}
+
+/// The organisation's request types (organisations created before a shipped type existed get
+/// it on first use).
 pub async fn types(db: &Db, actor: &Actor) -> Result<Vec<RequestType>, AppError> {
     actor.require(Permission::RequestsUse)?;
-    let mut list = {
-        let mut c = db.conn().await?;
-        rows::request_types(&mut c.ex(), &actor.org_id).await?
+    let read = |list: Vec<RequestTypeRow>| -> Result<Vec<RequestType>, AppError> {
+        list.iter().map(|r| serde_json::from_str(&r.def_json).map_err(internal)).collect()
     };
-    if list.is_empty() {
-        ensure_types(db, &actor.org_id, crate::now_ms()).await?;
+    let list = {
         let mut c = db.conn().await?;
-        list = rows::request_types(&mut c.ex(), &actor.org_id).await?;
+        read(rows::request_types(&mut c.ex(), &actor.org_id).await?)?
+    };
+    if !behind_catalogue(&list)? {
+        return Ok(list);
     }
-    list.iter().map(|r| serde_json::from_str(&r.def_json).map_err(internal)).collect()
+    ensure_types(db, &actor.org_id, crate::now_ms()).await?;
+    let mut c = db.conn().await?;
+    read(rows::request_types(&mut c.ex(), &actor.org_id).await?)
 }
 
 async fn type_of(db: &Db, actor: &Actor, key: &str) -> Result<(RequestType, Workflow), AppError> {
@@ -259,8 +284,14 @@ pub async fn transition(
     };
     let (t, wf) = type_of(db, actor, &before.type_key).await?;
     let earlier: Vec<String> = events.iter().filter_map(|e| e.actor_id.clone()).collect();
-    let who =
-        Acting { user_id: &uid, role_keys: &actor.role_keys, requester_id: &before.requester_id, earlier: &earlier };
+    let fields: Map<String, Value> = serde_json::from_str(&before.fields_json).map_err(internal)?;
+    let who = Acting {
+        user_id: &uid,
+        role_keys: &actor.role_keys,
+        requester_id: &before.requester_id,
+        earlier: &earlier,
+        fields: &fields,
+    };
     let step = workflow::decide(&t, &wf, &before.state, action, &who, comment, files.len()).map_err(|r| match r {
         Refusal::SeparationOfDuties => AppError::SeparationOfDuties,
         Refusal::NotAllowed => AppError::Forbidden,
@@ -277,7 +308,6 @@ pub async fn transition(
         }
         crate::evidence::require_readable(db, actor, [("files".to_string(), files.clone())]).await?;
     }
-    let fields: Map<String, Value> = serde_json::from_str(&before.fields_json).map_err(internal)?;
     let approver = if action == "approve" { Some(actor.label.clone()) } else { before.approver_label.clone() };
     let mut after = RequestRow {
         state: step.to.clone(),
@@ -407,7 +437,13 @@ fn view_of(
             .iter()
             .find(|w| w.key == t.workflow)
             .map(|w| {
-                let who = Acting { user_id: uid, role_keys: &actor.role_keys, requester_id: &r.requester_id, earlier };
+                let who = Acting {
+                    user_id: uid,
+                    role_keys: &actor.role_keys,
+                    requester_id: &r.requester_id,
+                    earlier,
+                    fields: &fields,
+                };
                 workflow::available(t, w, &r.state, &who)
             })
             .unwrap_or_default(),
@@ -485,8 +521,7 @@ pub async fn get(
 /// and auditors (`audit.view`).
 fn may_see(actor: &Actor, r: &rows::RequestRow, t: Option<&RequestType>) -> bool {
     let involved = t.is_some_and(|t| {
-        t.approver_roles
-            .iter()
+        t.all_approver_roles()
             .chain(&t.completer_roles)
             .chain(&t.implementer_roles)
             .any(|x| actor.role_keys.contains(x))

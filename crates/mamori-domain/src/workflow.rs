@@ -80,11 +80,12 @@ impl Workflow {
     }
 }
 
-/// The roles an audience stands for (`None`: the requester).
-pub fn audience_roles<'a>(t: &'a RequestType, p: &Performer) -> Option<&'a [String]> {
+/// The roles an audience stands for in a request with these field values (`None`: the
+/// requester).
+pub fn audience_roles<'a>(t: &'a RequestType, p: &Performer, fields: &Map<String, Value>) -> Option<&'a [String]> {
     match p {
         Performer::Requester => None,
-        other => Some(roles_for(t, other)),
+        other => Some(roles_for_request(t, other, fields)),
     }
 }
 
@@ -120,6 +121,10 @@ pub struct RequestType {
     pub controls: Vec<String>,
     /// Roles that approve (the regulation's wording in `approver_note`).
     pub approver_roles: Vec<String>,
+    /// Approver roles that replace `approver_roles` when a field holds one of some values (the
+    /// first rule that matches wins; a request without the field matches none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approver_roles_when: Vec<RolesWhen>,
     /// Roles that complete it (defaults to the approvers).
     #[serde(default)]
     pub completer_roles: Vec<String>,
@@ -142,6 +147,39 @@ pub struct RequestType {
     /// A date field after which an approved, uncompleted request is overdue (a return date).
     #[serde(default)]
     pub due_field: Option<String>,
+    /// Revision of the shipped definition: an organisation's stored copy with a lower one is
+    /// upgraded (its chosen roles kept).
+    #[serde(default)]
+    pub revision: u32,
+}
+
+/// A data-driven approver rule: when `field` holds one of `values`, `roles` approve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolesWhen {
+    /// Field key.
+    pub field: String,
+    /// Values (as stored: the choice text).
+    #[serde(rename = "in")]
+    pub values: Vec<String>,
+    /// The roles that approve then.
+    pub roles: Vec<String>,
+}
+
+impl RequestType {
+    /// The roles that approve a request with these field values: the first matching
+    /// `approver_roles_when` rule's, else `approver_roles`.
+    pub fn approvers_for<'a>(&'a self, fields: &Map<String, Value>) -> &'a [String] {
+        self.approver_roles_when
+            .iter()
+            .find(|w| fields.get(&w.field).and_then(Value::as_str).is_some_and(|v| w.values.iter().any(|x| x == v)))
+            .map(|w| w.roles.as_slice())
+            .unwrap_or(&self.approver_roles)
+    }
+
+    /// Every role that may approve some request of this type.
+    pub fn all_approver_roles(&self) -> impl Iterator<Item = &String> {
+        self.approver_roles.iter().chain(self.approver_roles_when.iter().flat_map(|w| w.roles.iter()))
+    }
 }
 
 /// The catalogue shipped with mamori.
@@ -169,6 +207,8 @@ pub struct Acting<'a> {
     pub requester_id: &'a str,
     /// User ids of everyone who performed an earlier transition.
     pub earlier: &'a [String],
+    /// The request's field values (approver rules read them).
+    pub fields: &'a Map<String, Value>,
 }
 
 /// Why a transition is refused.
@@ -196,14 +236,14 @@ pub struct Step {
     pub deadline_days: Option<i64>,
 }
 
-fn roles_for<'a>(t: &'a RequestType, by: &Performer) -> &'a [String] {
+fn roles_for_request<'a>(t: &'a RequestType, by: &Performer, fields: &Map<String, Value>) -> &'a [String] {
     match by {
         Performer::Requester => &[],
-        Performer::Approver => &t.approver_roles,
+        Performer::Approver => t.approvers_for(fields),
         Performer::Completer if !t.completer_roles.is_empty() => &t.completer_roles,
-        Performer::Completer => &t.approver_roles,
+        Performer::Completer => t.approvers_for(fields),
         Performer::Implementer if !t.implementer_roles.is_empty() => &t.implementer_roles,
-        Performer::Implementer => &t.approver_roles,
+        Performer::Implementer => t.approvers_for(fields),
     }
 }
 
@@ -234,7 +274,7 @@ pub fn decide(
             if approving && is_requester {
                 return Err(Refusal::SeparationOfDuties);
             }
-            if !roles_for(t, by).iter().any(|r| who.role_keys.contains(r)) {
+            if !roles_for_request(t, by, who.fields).iter().any(|r| who.role_keys.contains(r)) {
                 return Err(Refusal::NotAllowed);
             }
             if *by == Performer::Approver && t.distinct_approver && who.earlier.iter().any(|e| e == who.user_id) {
@@ -348,17 +388,18 @@ mod tests {
 
     #[test]
     fn media_takeout_state_machine_and_separation_of_duties() {
+        let none = Map::new();
         let c = cat();
         let (t, wf) = ty(&c, "media_takeout");
         assert_eq!(wf.initial, "submitted");
         let emp = roles(&["employee", "top_management"]);
         let boss = roles(&["top_management"]);
         let staff = roles(&["employee"]);
-        let own = Acting { user_id: "u1", role_keys: &emp, requester_id: "u1", earlier: &[] };
+        let own = Acting { user_id: "u1", role_keys: &emp, requester_id: "u1", earlier: &[], fields: &none };
         assert_eq!(decide(t, wf, "submitted", "approve", &own, "", 0), Err(Refusal::SeparationOfDuties));
-        let other = Acting { user_id: "u2", role_keys: &staff, requester_id: "u1", earlier: &[] };
+        let other = Acting { user_id: "u2", role_keys: &staff, requester_id: "u1", earlier: &[], fields: &none };
         assert_eq!(decide(t, wf, "submitted", "approve", &other, "", 0), Err(Refusal::NotAllowed));
-        let approver = Acting { user_id: "u3", role_keys: &boss, requester_id: "u1", earlier: &[] };
+        let approver = Acting { user_id: "u3", role_keys: &boss, requester_id: "u1", earlier: &[], fields: &none };
         assert_eq!(decide(t, wf, "submitted", "approve", &approver, "", 0).map(|s| s.to), Ok("approved".into()));
         assert_eq!(decide(t, wf, "submitted", "return", &approver, "", 0), Err(Refusal::CommentRequired));
         assert_eq!(
@@ -377,20 +418,22 @@ mod tests {
 
     #[test]
     fn change_requests_plan_approve_implement_review_and_emergency() {
+        let none = Map::new();
         let c = cat();
         let (t, wf) = ty(&c, "change_request");
         let admin = roles(&["system_admin"]);
         let boss = roles(&["top_management"]);
-        let planner = Acting { user_id: "sys", role_keys: &admin, requester_id: "req", earlier: &[] };
+        let planner = Acting { user_id: "sys", role_keys: &admin, requester_id: "req", earlier: &[], fields: &none };
         assert_eq!(decide(t, wf, "submitted", "plan", &planner, "", 0).map(|s| s.to), Ok("planned".into()));
         let earlier = vec!["req".to_string(), "sys".to_string()];
-        let same = Acting { user_id: "sys", role_keys: &admin, requester_id: "req", earlier: &earlier };
+        let same = Acting { user_id: "sys", role_keys: &admin, requester_id: "req", earlier: &earlier, fields: &none };
         assert_eq!(
             decide(t, wf, "planned", "approve", &same, "", 0),
             Err(Refusal::SeparationOfDuties),
             "the planner may not approve"
         );
-        let approver = Acting { user_id: "boss", role_keys: &boss, requester_id: "req", earlier: &earlier };
+        let approver =
+            Acting { user_id: "boss", role_keys: &boss, requester_id: "req", earlier: &earlier, fields: &none };
         assert_eq!(decide(t, wf, "planned", "approve", &approver, "", 0).map(|s| s.to), Ok("approved".into()));
         assert_eq!(decide(t, wf, "approved", "implement", &planner, "", 0).map(|s| s.to), Ok("implemented".into()));
         assert_eq!(decide(t, wf, "implemented", "complete", &approver, "", 0).map(|s| s.to), Ok("completed".into()));
@@ -403,6 +446,72 @@ mod tests {
             decide(t, wf, "emergency_implemented", "approve", &approver, "", 0).map(|s| s.to),
             Ok("implemented".into())
         );
+    }
+
+    #[test]
+    fn change_requests_route_by_category() {
+        let c = cat();
+        let (t, wf) = ty(&c, "change_request");
+        let admin = roles(&["system_admin"]);
+        let boss = roles(&["top_management"]);
+        let earlier = vec!["req".to_string(), "planner".to_string()];
+        let with = |cat: Option<&str>| {
+            let mut m = Map::new();
+            if let Some(c) = cat {
+                m.insert("category".into(), Value::from(c));
+            }
+            m
+        };
+        let category = t.fields.iter().find(|f| f.key == "category").unwrap_or_else(|| panic!("category"));
+        assert!(category.required);
+        assert_eq!(category.choices.len(), 4);
+        for reserved in ["クライアント PC の OS 変更", "外部ネットワークとの接続", "委託先データセンターの変更"]
+        {
+            assert!(category.choices.iter().any(|c| c == reserved), "{reserved}");
+            let f = with(Some(reserved));
+            let sys = Acting { user_id: "sys", role_keys: &admin, requester_id: "req", earlier: &earlier, fields: &f };
+            assert_eq!(decide(t, wf, "planned", "approve", &sys, "", 0), Err(Refusal::NotAllowed), "{reserved}");
+            assert!(!available(t, wf, "planned", &sys).contains(&"approve".to_string()));
+            let top = Acting { user_id: "boss", role_keys: &boss, requester_id: "req", earlier: &earlier, fields: &f };
+            assert_eq!(decide(t, wf, "planned", "approve", &top, "", 0).map(|s| s.to), Ok("approved".into()));
+            // The after-the-fact approval of an emergency change follows the same rule.
+            assert_eq!(decide(t, wf, "emergency_implemented", "approve", &sys, "", 0), Err(Refusal::NotAllowed));
+            assert_eq!(t.approvers_for(&f), ["top_management"]);
+        }
+        // その他, and stored requests from before the field existed: either role.
+        for f in [with(Some("その他の変更")), with(None)] {
+            let sys = Acting { user_id: "sys", role_keys: &admin, requester_id: "req", earlier: &earlier, fields: &f };
+            assert_eq!(decide(t, wf, "planned", "approve", &sys, "", 0).map(|s| s.to), Ok("approved".into()));
+            let top = Acting { user_id: "boss", role_keys: &boss, requester_id: "req", earlier: &earlier, fields: &f };
+            assert_eq!(decide(t, wf, "planned", "approve", &top, "", 0).map(|s| s.to), Ok("approved".into()));
+        }
+        // Implementation is not an approval: the system administrator still implements.
+        let f = with(Some("外部ネットワークとの接続"));
+        let sys = Acting { user_id: "sys", role_keys: &admin, requester_id: "req", earlier: &earlier, fields: &f };
+        assert_eq!(decide(t, wf, "approved", "implement", &sys, "", 0).map(|s| s.to), Ok("implemented".into()));
+        let approvers: Vec<&String> = t.all_approver_roles().collect();
+        assert!(approvers.contains(&&"top_management".to_string()));
+    }
+
+    #[test]
+    fn the_approvals_the_regulation_names_are_types() {
+        let c = cat();
+        for (key, control, role) in [
+            ("evidence_for_court", "5.28", "top_management"),
+            ("office_entry", "7.2", "top_management"),
+            ("subcontracting", "8.30", "top_management"),
+            ("audit_scope", "8.34", "top_management"),
+        ] {
+            let (t, wf) = ty(&c, key);
+            assert_eq!(t.controls, [control], "{key}");
+            assert_eq!(t.approver_roles, [role], "{key}");
+            assert!(t.approver_note.starts_with(control), "{key}");
+            assert!(t.name_en.is_some(), "{key}");
+            let none = Map::new();
+            let r = roles(&[role]);
+            let who = Acting { user_id: "a", role_keys: &r, requester_id: "b", earlier: &[], fields: &none };
+            assert_eq!(decide(t, wf, &wf.initial, "approve", &who, "", 0).map(|s| s.to), Ok("approved".into()));
+        }
     }
 
     #[test]

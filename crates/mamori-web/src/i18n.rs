@@ -147,6 +147,8 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "percent",
         "limit",
         "when",
+        "done",
+        "total",
         "who",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));

@@ -2,19 +2,22 @@
 //! audience, and staff acknowledgement of published versions.
 
 use super::versions::supersede;
-use super::{contributors, get, internal, refused, role_keys};
+use super::{approvals_of, contributors, get, internal, refused, required_roles, role_keys};
 use crate::audit::{self, Entry};
 use crate::{Actor, AppError};
 use mamori_domain::audit::AuditAction;
-use mamori_domain::document::{ApprovalRefusal, DocKind, VersionStatus, check_approval};
+use mamori_domain::document::{Approval, ApprovalRefusal, DocKind, VersionStatus, check_joint_approval};
 use mamori_domain::permission::Permission;
 use mamori_domain::soa::{self, SoaRow};
 use mamori_store::Db;
 use mamori_store::rows::{self, DocVersionRow};
 use serde::Serialize;
 
-/// Approves the open draft of a document. The approver holds the document's approver role and
-/// did not write the draft; the SoA also needs a reason on every row.
+/// Approves the open draft of a document. The approver holds one of the document's approver
+/// roles not yet filled and did not write the draft; a document naming several roles (the
+/// BCP: 経営責任者 and 情報セキュリティ管理者) is approved when each has approved, by distinct
+/// people — until then the version stays a draft with the approvals recorded. The SoA also
+/// needs a reason on every row.
 pub async fn approve(db: &Db, actor: &Actor, doc_id: &str, now: i64) -> Result<DocVersionRow, AppError> {
     actor.require(Permission::DocumentsView)?;
     let user_id = actor.user_id.clone().ok_or(AppError::Forbidden)?;
@@ -25,16 +28,62 @@ pub async fn approve(db: &Db, actor: &Actor, doc_id: &str, now: i64) -> Result<D
     let draft = versions.iter().find(|v| v.status == VersionStatus::Draft.key()).ok_or(AppError::NotFound)?.clone();
     let roles = role_keys(&mut tx, &actor.org_id, &user_id).await?;
     // Every contributor is an author for separation of duties.
-    let who = contributors(&draft);
-    let author = if who.contains(&user_id) { user_id.clone() } else { draft.author_id.clone() };
-    check_approval(VersionStatus::Draft, &author, &user_id, &roles, &doc.approver_role).map_err(refused)?;
-    if doc.kind == DocKind::Soa.key() {
+    let mut authors = contributors(&draft);
+    authors.push(draft.author_id.clone());
+    let done = approvals_of(&draft);
+    let step = check_joint_approval(VersionStatus::Draft, &authors, &user_id, &roles, &required_roles(&doc), &done)
+        .map_err(refused)?;
+    if step.complete && doc.kind == DocKind::Soa.key() {
         let rows: Vec<SoaRow> = serde_json::from_str(&draft.body).map_err(internal)?;
         let missing = soa::missing_reasons(&rows);
         if !missing.is_empty() {
             return Err(refused(ApprovalRefusal::Blocked(missing.join(", "))));
         }
     }
+    let mut all = done.clone();
+    all.push(Approval { role: step.role.clone(), user_id: user_id.clone(), label: actor.label.clone(), at: now });
+    let all_json = serde_json::to_string(&all).map_err(internal)?;
+    if all.len() > 1 || !step.complete {
+        // Joint approval: the approvals so far, written only over what was read.
+        if rows::set_doc_version_approvals(
+            &mut tx.ex(),
+            &actor.org_id,
+            &draft.id,
+            draft.approvals_json.as_deref(),
+            &all_json,
+            now,
+        )
+        .await?
+            == 0
+        {
+            return Err(AppError::Conflict);
+        }
+    }
+    if !step.complete {
+        audit::append(
+            &mut tx,
+            Entry {
+                org_id: &actor.org_id,
+                actor_id: Some(&user_id),
+                actor_label: &actor.label,
+                action: AuditAction::Update,
+                object_type: "document_version",
+                object_id: Some(&draft.id),
+                before: Some(serde_json::json!({ "document": doc.doc_number, "version_no": draft.version_no, "approvals": done.len() })),
+                after: Some(serde_json::json!({ "document": doc.doc_number, "version_no": draft.version_no, "status": "draft", "approved_as": step.role, "approved_by": actor.label, "approvals": all.len() })),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        let mut c = db.conn().await?;
+        return rows::doc_versions(&mut c.ex(), &actor.org_id, doc_id)
+            .await?
+            .into_iter()
+            .find(|v| v.id == draft.id)
+            .ok_or(AppError::NotFound);
+    }
+    let approver_label = all.iter().map(|a| a.label.as_str()).collect::<Vec<_>>().join("、");
     supersede(&mut tx, &actor.org_id, &versions, VersionStatus::Approved, now).await?;
     let day = crate::tokyo_date(now).to_string();
     rows::set_doc_version_status(
@@ -42,7 +91,7 @@ pub async fn approve(db: &Db, actor: &Actor, doc_id: &str, now: i64) -> Result<D
         &actor.org_id,
         &draft.id,
         VersionStatus::Approved.key(),
-        Some((&user_id, &actor.label)),
+        Some((&user_id, &approver_label)),
         Some(now),
         Some(&day),
         now,

@@ -12,6 +12,7 @@
 //! functions are re-exported here under their former paths.
 
 mod approval;
+mod named;
 mod tables;
 mod versions;
 
@@ -20,12 +21,14 @@ pub use crate::soa::{
     RowEdit, SoaView, facts, regulation_for_soa, soa, soa_approve, soa_edit_row, soa_fill_missing, soa_table,
 };
 pub use approval::{Pending, ack_status, acknowledge, approve, pending_for, publish};
+pub use named::{NamedDocument, named_documents};
 pub use tables::{history_table, list_table};
-pub use versions::{NewDocument, create, regulation_imported, save_draft};
+pub use versions::{DOCUMENT_FILE_TYPES, NewDocument, create, regulation_imported, save_draft, save_file};
 pub(crate) use versions::{insert_document, write_draft};
 
 use crate::error::internal;
 use crate::{Actor, AppError};
+pub use mamori_domain::document::Approval;
 use mamori_domain::document::{ApprovalRefusal, VersionStatus};
 use mamori_domain::permission::Permission;
 use mamori_store::rows::{self, DocVersionRow, DocumentRow};
@@ -47,10 +50,25 @@ pub(crate) fn contributors(v: &DocVersionRow) -> Vec<String> {
     serde_json::from_str(&v.contributors_json).unwrap_or_default()
 }
 
+/// The roles that must each approve a document: its `approver_roles_json`, else its one
+/// `approver_role`.
+pub fn required_roles(doc: &DocumentRow) -> Vec<String> {
+    doc.approver_roles_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<Vec<String>>(j).ok())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| vec![doc.approver_role.clone()])
+}
+
+/// The approvals recorded on a version so far (joint approval).
+pub fn approvals_of(v: &DocVersionRow) -> Vec<Approval> {
+    v.approvals_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
+}
+
 /// Why an approval was refused, as an application error.
 fn refused(r: ApprovalRefusal) -> AppError {
     match r {
-        ApprovalRefusal::OwnVersion => AppError::SeparationOfDuties,
+        ApprovalRefusal::OwnVersion | ApprovalRefusal::AlreadyApproved => AppError::SeparationOfDuties,
         ApprovalRefusal::WrongRole(_) => AppError::Forbidden,
         ApprovalRefusal::NotDraft => AppError::Conflict,
         ApprovalRefusal::Blocked(m) => AppError::Blocked(m),

@@ -172,6 +172,9 @@ pub enum RecordHome {
     Register(String),
     /// A controlled document with this id.
     Document(String),
+    /// A document by its name (方針, ルール, マニュアル …) that is not a controlled document
+    /// yet: the next regulation import creates it; no register is offered for it.
+    DocumentMissing,
     /// Nothing yet: a register can be created for it.
     Missing,
 }
@@ -197,6 +200,8 @@ pub async fn record_homes(
                 RecordHome::Register(r.key.clone())
             } else if let Some(d) = docs.iter().find(|d| &d.title == n) {
                 RecordHome::Document(d.id.clone())
+            } else if mamori_domain::document::is_document_name(n) {
+                RecordHome::DocumentMissing
             } else {
                 RecordHome::Missing
             };
@@ -218,6 +223,10 @@ pub async fn offer(
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::Validation(vec![("name".into(), "field-required".into())]));
+    }
+    if mamori_domain::document::is_document_name(name) {
+        // A policy, rule or manual is a controlled document, not a register.
+        return Err(AppError::Validation(vec![("name".into(), "field-document-not-register".into())]));
     }
     let existing = all_defs(db, &actor.org_id, now).await?;
     if existing.iter().any(|r| r.name == name) {

@@ -10,6 +10,7 @@ mod duties;
 pub use mamori_store::on_both_engines;
 mod incidents;
 mod m365;
+mod named_documents;
 mod need_to_know;
 mod open_items;
 mod oracles;

@@ -6,7 +6,7 @@ use crate::on_both_engines;
 use jiff::civil::date;
 use mamori_app::requests::{self, Scope};
 use mamori_app::{Actor, AppError, org, registers};
-use mamori_store::Db;
+use mamori_store::{Db, exec, rows};
 use serde_json::{Map, Value, json};
 
 use crate::support::{T0, actor_of, add_user};
@@ -172,7 +172,7 @@ async fn change_requests_and_the_emergency_path(db: Db) {
     let p = setup(&db).await;
     let today = date(2026, 11, 25);
     let f = obj(
-        json!({"system": "社内ファイルサーバー", "description": "OS の更新", "plan": "夜間に適用、失敗時はスナップショットへ戻す"}),
+        json!({"category": "その他の変更", "system": "社内ファイルサーバー", "description": "OS の更新", "plan": "夜間に適用、失敗時はスナップショットへ戻す"}),
     );
     let r = requests::create(&db, &p.emp, "change_request", &f, today, T0).await.unwrap();
     requests::transition(&db, &p.sys, &r.id, "plan", "手順確認済み", vec![], today, T0 + 1).await.unwrap();
@@ -233,7 +233,7 @@ async fn every_type_runs_its_state_machine(db: Db) {
     let p = setup(&db).await;
     let today = date(2026, 11, 25);
     let types = requests::types(&db, &p.emp).await.unwrap();
-    assert_eq!(types.len(), 14);
+    assert_eq!(types.len(), 18);
     let cert = {
         let store = mamori_app::evidence::EvidenceStore {
             dir: std::env::temp_dir().join(format!("mamori-req-{}", mamori_app::new_id())),
@@ -325,8 +325,135 @@ async fn every_type_runs_its_state_machine(db: Db) {
     ));
 }
 
+/// 8.32 (2): changes of the kinds the regulation lists need 経営責任者; any other change
+/// either approver role. A request stored before the category existed counts as その他.
+async fn change_requests_route_by_category(db: Db) {
+    let p = setup(&db).await;
+    let today = date(2026, 11, 25);
+    let types = requests::types(&db, &p.emp).await.unwrap();
+    let cr = types.iter().find(|t| t.key == "change_request").unwrap();
+    let category = cr.fields.iter().find(|f| f.key == "category").unwrap();
+    assert!(category.required && category.choices.contains(&"外部ネットワークとの接続".to_string()));
+    let base = json!({"system": "UTM", "description": "VPN 接続先の追加"});
+    let missing = requests::create(&db, &p.emp, "change_request", &obj(base.clone()), today, T0).await;
+    assert!(
+        matches!(&missing, Err(AppError::Rows(_)) | Err(AppError::Validation(_))),
+        "the category is required: {missing:?}"
+    );
+    let with = |c: &str| {
+        let mut f = obj(base.clone());
+        f.insert("category".into(), c.into());
+        f
+    };
+    // 経営責任者-only: a system administrator's approval is refused and not offered.
+    let r =
+        requests::create(&db, &p.emp, "change_request", &with("外部ネットワークとの接続"), today, T0).await.unwrap();
+    requests::transition(&db, &p.kanri, &r.id, "plan", "", vec![], today, T0 + 1).await.unwrap_err();
+    requests::transition(&db, &p.sys, &r.id, "plan", "", vec![], today, T0 + 1).await.unwrap();
+    add_user(&db, &p.cli, "sys2", "system_admin").await;
+    let sys2 = actor_of(&db, "sys2").await;
+    assert!(!requests::get(&db, &sys2, &r.id, today).await.unwrap().0.actions.contains(&"approve".to_string()));
+    assert!(matches!(
+        requests::transition(&db, &sys2, &r.id, "approve", "", vec![], today, T0 + 2).await,
+        Err(AppError::Forbidden)
+    ));
+    let ok = requests::transition(&db, &p.boss, &r.id, "approve", "", vec![], today, T0 + 2).await.unwrap();
+    assert_eq!(ok.state, "approved");
+    // その他: a system administrator other than the planner approves.
+    let o = requests::create(&db, &p.emp, "change_request", &with("その他の変更"), today, T0).await.unwrap();
+    requests::transition(&db, &p.sys, &o.id, "plan", "", vec![], today, T0 + 1).await.unwrap();
+    assert_eq!(
+        requests::transition(&db, &sys2, &o.id, "approve", "", vec![], today, T0 + 2).await.unwrap().state,
+        "approved"
+    );
+    // A change request stored before the field existed (no category) keeps working as その他.
+    let old = requests::create(&db, &p.emp, "change_request", &with("その他の変更"), today, T0).await.unwrap();
+    {
+        let mut c = db.conn().await.unwrap();
+        exec!(
+            &mut c.ex(),
+            "UPDATE request SET fields_json = $1 WHERE org_id = $2 AND id = $3",
+            base.to_string(),
+            &p.cli.org_id,
+            &old.id
+        )
+        .unwrap();
+    }
+    requests::transition(&db, &p.sys, &old.id, "plan", "", vec![], today, T0 + 1).await.unwrap();
+    assert_eq!(
+        requests::transition(&db, &sys2, &old.id, "approve", "", vec![], today, T0 + 2).await.unwrap().state,
+        "approved"
+    );
+}
+
+/// An organisation created before the new types and the category rule gets them on first
+/// use, keeping the roles it chose.
+async fn an_older_organisation_gets_the_new_types(db: Db) {
+    let p = setup(&db).await;
+    let today = date(2026, 11, 25);
+    // As stored before: 14 types, the change request without its category and rule, and a
+    // completer role the organisation chose.
+    {
+        let mut c = db.conn().await.unwrap();
+        for k in ["evidence_for_court", "office_entry", "subcontracting", "audit_scope"] {
+            exec!(&mut c.ex(), "DELETE FROM request_type WHERE org_id = $1 AND key = $2", &p.cli.org_id, k).unwrap();
+        }
+        let row = rows::request_types(&mut c.ex(), &p.cli.org_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.key == "change_request")
+            .unwrap();
+        let mut def: Value = serde_json::from_str(&row.def_json).unwrap();
+        let o = def.as_object_mut().unwrap();
+        o.remove("approver_roles_when");
+        o.remove("revision");
+        o.insert("completer_roles".into(), json!(["security_manager"]));
+        let fields = o["fields"].as_array_mut().unwrap();
+        fields.retain(|f| f["key"] != "category");
+        exec!(
+            &mut c.ex(),
+            "UPDATE request_type SET def_json = $1 WHERE org_id = $2 AND key = 'change_request'",
+            def.to_string(),
+            &p.cli.org_id
+        )
+        .unwrap();
+        assert_eq!(rows::request_types(&mut c.ex(), &p.cli.org_id).await.unwrap().len(), 14);
+    }
+    let types = requests::types(&db, &p.emp).await.unwrap();
+    assert_eq!(types.len(), 18);
+    for (k, role) in [
+        ("evidence_for_court", "top_management"),
+        ("office_entry", "top_management"),
+        ("subcontracting", "top_management"),
+        ("audit_scope", "top_management"),
+    ] {
+        let t = types.iter().find(|t| t.key == k).unwrap_or_else(|| panic!("{k}"));
+        assert_eq!(t.approver_roles, [role]);
+    }
+    let cr = types.iter().find(|t| t.key == "change_request").unwrap();
+    assert!(cr.fields.iter().any(|f| f.key == "category"));
+    assert_eq!(cr.approver_roles_when.len(), 1);
+    assert_eq!(cr.completer_roles, ["security_manager"], "the organisation's choice is kept");
+    // A fresh organisation has them too, and 5.28 (4) runs: 経営責任者 permits.
+    let f = obj(
+        json!({"case": "令和8年(ワ)第1号", "evidence": "監査ログ", "recipient": "地方裁判所", "purpose": "証拠提出"}),
+    );
+    let r = requests::create(&db, &p.emp, "evidence_for_court", &f, today, T0).await.unwrap();
+    assert!(matches!(
+        requests::transition(&db, &p.kanri, &r.id, "approve", "", vec![], today, T0).await,
+        Err(AppError::Forbidden)
+    ));
+    assert_eq!(
+        requests::transition(&db, &p.boss, &r.id, "approve", "", vec![], today, T0).await.unwrap().state,
+        "approved"
+    );
+}
+
 on_both_engines!(
     media_takeout_with_separation_of_duties,
     change_requests_and_the_emergency_path,
-    every_type_runs_its_state_machine
+    every_type_runs_its_state_machine,
+    change_requests_route_by_category,
+    an_older_organisation_gets_the_new_types
 );

@@ -25,6 +25,10 @@ pub struct DocumentRow {
     pub confidentiality: String,
     /// Created.
     pub created_at: i64,
+    /// Roles that must each approve (JSON array of role keys); `None`: `approver_role` alone.
+    pub approver_roles_json: Option<String>,
+    /// The document this one belongs to (a named document → the regulation).
+    pub parent_id: Option<String>,
 }
 
 /// A version of a document.
@@ -70,16 +74,24 @@ pub struct DocVersionRow {
     pub created_at: i64,
     /// Last change.
     pub updated_at: i64,
+    /// Approvals recorded so far (JSON `[{role, user_id, label, at}]`), for joint approval.
+    pub approvals_json: Option<String>,
+    /// SHA-256 of the evidence-store file holding the content (docx, xlsx, PDF).
+    pub file_sha256: Option<String>,
+    /// Its file name.
+    pub file_name: Option<String>,
+    /// Its content type.
+    pub file_type: Option<String>,
 }
 
-const DOC_COLS: &str = "id, org_id, kind, doc_number, title, issuer, approver_role, confidentiality, created_at";
-const DOCV_COLS: &str = "id, org_id, document_id, version_no, edition, status, author_id, author_label, contributors_json, approver_id, approver_label, approved_at, enacted_date, revised_date, change_summary, body, published_at, audience_json, created_at, updated_at";
+const DOC_COLS: &str = "id, org_id, kind, doc_number, title, issuer, approver_role, confidentiality, created_at, approver_roles_json, parent_id";
+const DOCV_COLS: &str = "id, org_id, document_id, version_no, edition, status, author_id, author_label, contributors_json, approver_id, approver_label, approved_at, enacted_date, revised_date, change_summary, body, published_at, audience_json, created_at, updated_at, approvals_json, file_sha256, file_name, file_type";
 
 /// Inserts a document.
 pub async fn insert_document(ex: &mut Ex<'_>, d: &DocumentRow) -> Result<(), StoreError> {
     exec!(
         ex,
-        sql(&["INSERT INTO document (", DOC_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"]),
+        sql(&["INSERT INTO document (", DOC_COLS, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"]),
         &d.id,
         &d.org_id,
         &d.kind,
@@ -88,7 +100,9 @@ pub async fn insert_document(ex: &mut Ex<'_>, d: &DocumentRow) -> Result<(), Sto
         &d.issuer,
         &d.approver_role,
         &d.confidentiality,
-        d.created_at
+        d.created_at,
+        &d.approver_roles_json,
+        &d.parent_id
     )
     .map_err(StoreError::from_write)?;
     Ok(())
@@ -133,7 +147,7 @@ pub async fn insert_doc_version(ex: &mut Ex<'_>, v: &DocVersionRow) -> Result<()
         sql(&[
             "INSERT INTO document_version (",
             DOCV_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
         ]),
         &v.id,
         &v.org_id,
@@ -154,7 +168,11 @@ pub async fn insert_doc_version(ex: &mut Ex<'_>, v: &DocVersionRow) -> Result<()
         v.published_at,
         &v.audience_json,
         v.created_at,
-        v.updated_at
+        v.updated_at,
+        &v.approvals_json,
+        &v.file_sha256,
+        &v.file_name,
+        &v.file_type
     )
     .map_err(StoreError::from_write)?;
     Ok(())
@@ -185,7 +203,8 @@ pub async fn all_doc_versions(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<DocVe
     )?)
 }
 
-/// Updates a draft's content; returns rows changed (0 when it is no longer a draft).
+/// Updates a draft's content (text; a file it held and approvals recorded on it are dropped);
+/// returns rows changed (0 when it is no longer a draft).
 pub async fn update_draft(
     ex: &mut Ex<'_>,
     org_id: &str,
@@ -197,7 +216,8 @@ pub async fn update_draft(
 ) -> Result<u64, StoreError> {
     Ok(exec!(
         ex,
-        "UPDATE document_version SET body = $1, change_summary = $2, contributors_json = $3, updated_at = $4 \
+        "UPDATE document_version SET body = $1, change_summary = $2, contributors_json = $3, updated_at = $4, \
+         approvals_json = NULL, file_sha256 = NULL, file_name = NULL, file_type = NULL \
          WHERE org_id = $5 AND id = $6 AND status = 'draft'",
         body,
         change_summary,
@@ -205,6 +225,85 @@ pub async fn update_draft(
         now,
         org_id,
         id
+    )?)
+}
+
+/// Records a partial (joint) approval on a draft; returns rows changed (0 when it is no longer
+/// a draft or another approval came first).
+pub async fn set_doc_version_approvals(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    id: &str,
+    before: Option<&str>,
+    approvals_json: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
+    Ok(match before {
+        Some(b) => exec!(
+            ex,
+            "UPDATE document_version SET approvals_json = $1, updated_at = $2 \
+             WHERE org_id = $3 AND id = $4 AND status = 'draft' AND approvals_json = $5",
+            approvals_json,
+            now,
+            org_id,
+            id,
+            b
+        )?,
+        None => exec!(
+            ex,
+            "UPDATE document_version SET approvals_json = $1, updated_at = $2 \
+             WHERE org_id = $3 AND id = $4 AND status = 'draft' AND approvals_json IS NULL",
+            approvals_json,
+            now,
+            org_id,
+            id
+        )?,
+    })
+}
+
+/// Sets a draft's content to a stored file (or back to text with `None`), with its summary and
+/// contributors; returns rows changed (0 when it is no longer a draft).
+#[allow(clippy::too_many_arguments)]
+pub async fn update_draft_file(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    id: &str,
+    file: Option<(&str, &str, &str)>,
+    change_summary: &str,
+    contributors_json: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let (sha, name, ty) = match file {
+        Some((s, n, t)) => (Some(s), Some(n), Some(t)),
+        None => (None, None, None),
+    };
+    Ok(exec!(
+        ex,
+        "UPDATE document_version SET file_sha256 = $1, file_name = $2, file_type = $3, change_summary = $4, \
+         contributors_json = $5, approvals_json = NULL, updated_at = $6 WHERE org_id = $7 AND id = $8 AND status = 'draft'",
+        sha,
+        name,
+        ty,
+        change_summary,
+        contributors_json,
+        now,
+        org_id,
+        id
+    )?)
+}
+
+/// Versions of the organisation whose content is the file `sha256` (who may read evidence).
+pub async fn doc_versions_with_file(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    sha256: &str,
+) -> Result<Vec<DocVersionRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        DocVersionRow,
+        sql(&["SELECT ", DOCV_COLS, " FROM document_version WHERE org_id = $1 AND file_sha256 = $2"]),
+        org_id,
+        sha256
     )?)
 }
 

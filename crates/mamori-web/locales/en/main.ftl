@@ -820,3 +820,16 @@ open-item-due-past = A due date cannot be in the past. Enter today or a later da
 open-item-already-resolved = This open item is already resolved.
 duty-request-unknown = Name an approved or completed request of this duty's type.
 duties-confirmed = The duties were confirmed and scheduled.
+
+## issue 16: approvals and documents
+doc-partial-approval = Approved { $done }/{ $total }: { $who }
+doc-approval-recorded = Your approval was recorded. The version is approved once the remaining roles approve.
+record-document-missing = Document (registered by the next regulation import)
+field-document-not-register = Policies, rules, manuals and plans are controlled documents, not registers.
+doc-file = File
+doc-file-upload = Use a file as the version's content
+doc-file-help = Registers a Word (docx), Excel (xlsx) or PDF file as the draft's content. Approved versions stay as they are.
+doc-file-save = Register
+doc-field-file = File
+doc-field-change_summary = Change summary
+field-document-file-type = Choose a docx, xlsx or PDF file.

@@ -790,3 +790,16 @@ open-item-due-past = 期限に過去の日付は指定できません。今日�
 open-item-already-resolved = この未決事項は解決済みです。
 duty-request-unknown = この業務の種類の、承認または完了した申請の番号を指定してください。
 duties-confirmed = 定期業務を確認し、予定に入れました。
+
+## issue 16: approvals and documents
+doc-partial-approval = 承認 { $done }/{ $total }: { $who }
+doc-approval-recorded = 承認を記録しました。残りの役割の承認で、この版は承認済みになります。
+record-document-missing = 文書（次の規程取込で登録されます）
+field-document-not-register = 方針・ルール・マニュアル・計画は文書として管理します（記録簿にはできません）。
+doc-file = ファイル
+doc-file-upload = ファイルを版の内容にする
+doc-file-help = Word（docx）、Excel（xlsx）、PDF を草案の内容として登録します。承認済みの版はそのまま残ります。
+doc-file-save = 登録する
+doc-field-file = ファイル
+doc-field-change_summary = 改訂内容
+field-document-file-type = docx、xlsx、PDF のいずれかを選んでください。

@@ -75,10 +75,14 @@ pub async fn documents(State(state): State<AppState>, s: Session) -> WebResult {
                 json!({
                     "id": d.doc.id, "kind": d.doc.kind, "number": d.doc.doc_number, "title": d.doc.title,
                     "issuer": d.doc.issuer, "approver_role": d.doc.approver_role, "label": d.doc.confidentiality,
+                    "approver_roles": mamori_app::documents::required_roles(&d.doc), "parent_id": d.doc.parent_id,
                     "versions": d.versions.iter().map(|v| json!({
                         "id": v.id, "version_no": v.version_no, "edition": v.edition, "status": v.status,
                         "author": v.author_label, "approver": v.approver_label, "revised_date": v.revised_date,
                         "change_summary": v.change_summary, "published": v.published_at.is_some(),
+                        "approvals": mamori_app::documents::approvals_of(v).iter()
+                            .map(|a| json!({"role": a.role, "by": a.label})).collect::<Vec<_>>(),
+                        "file": v.file_sha256.as_ref().map(|h| json!({"sha256": h, "name": v.file_name, "type": v.file_type})),
                     })).collect::<Vec<_>>(),
                 })
             })

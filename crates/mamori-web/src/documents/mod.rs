@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
                 .route("/soa/fill", post(pages::soa_fill))
                 .route("/documents", post(pages::documents_create))
                 .route("/documents/{id}/draft", post(pages::document_draft))
+                .route("/documents/{id}/file", post(pages::document_file).layer(crate::upload::upload_limit()))
                 .route("/documents/{id}/publish", post(pages::document_publish))
                 .route("/api/v1/soa/rows/{id}", put(api::soa_row)),
         ))

@@ -176,13 +176,13 @@ pub async fn documents_export(State(state): State<AppState>, s: Session, Query(f
     Ok(download(bytes, &f.format, "文書一覧"))
 }
 
-async fn document_page(
+async fn document_view(
     state: &AppState,
     ctx: &Ctx,
     s: &mamori_app::session::SessionInfo,
     detail: DocDetail,
     flash: Option<String>,
-) -> WebResult {
+) -> Result<DocumentPage, WebError> {
     let t = ctx.tr();
     let a = &s.actor;
     let kind = DocKind::from_key(&detail.doc.kind).unwrap_or(DocKind::Policy);
@@ -204,6 +204,13 @@ async fn document_page(
             .map(|r| if ctx.lang == crate::i18n::Lang::En { r.2.clone() } else { r.1.clone() })
             .unwrap_or_else(|| key.to_string())
     };
+    // Joint approval (5.29 I.): 「承認 1/2: 経営責任者 山田」 while a draft waits for the rest.
+    let required = documents::required_roles(&detail.doc);
+    let partial_approval = detail.draft().map(documents::approvals_of).filter(|a| !a.is_empty()).map(|done| {
+        let who = done.iter().map(|a| format!("{} {}", role_name(&a.role), a.label)).collect::<Vec<_>>().join("、");
+        let (n, total) = (done.len().to_string(), required.len().to_string());
+        t.ta("doc-partial-approval", &[("done", &n), ("total", &total), ("who", &who)])
+    });
     let mut ack_rows = Vec::new();
     let mut can_ack = false;
     let mut acked = false;
@@ -256,10 +263,20 @@ async fn document_page(
     history.reverse();
     let mut layout = Layout::new(ctx);
     layout.flash = flash;
-    Ok(render(&DocumentPage {
+    Ok(DocumentPage {
+        file_error: None,
+        file_summary: String::new(),
+        // The file a version holds: (download path, file name).
+        draft_file: detail.draft().and_then(|v| {
+            v.file_sha256.as_ref().map(|h| (format!("/evidence/{h}"), v.file_name.clone().unwrap_or_default()))
+        }),
+        approved_file: detail.approved().and_then(|v| {
+            v.file_sha256.as_ref().map(|h| (format!("/evidence/{h}"), v.file_name.clone().unwrap_or_default()))
+        }),
         layout,
         kind: t.t(&format!("kind-{}", detail.doc.kind)),
-        approver_role: role_name(&detail.doc.approver_role),
+        approver_role: required.iter().map(|r| role_name(r)).collect::<Vec<_>>().join("・"),
+        partial_approval,
         is_regulation: kind == DocKind::Regulation,
         is_soa: kind == DocKind::Soa,
         approved_body: approved.as_ref().map(|v| v.body.lines().map(str::to_string).collect()).unwrap_or_default(),
@@ -280,7 +297,17 @@ async fn document_page(
             issuer: detail.doc.issuer,
             confidentiality: detail.doc.confidentiality,
         },
-    }))
+    })
+}
+
+async fn document_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &mamori_app::session::SessionInfo,
+    detail: DocDetail,
+    flash: Option<String>,
+) -> WebResult {
+    Ok(render(&document_view(state, ctx, s, detail, flash).await?))
 }
 
 /// `GET /documents/{id}`.
@@ -295,6 +322,7 @@ pub async fn document(
     let detail = documents::get(&state.db, &s.actor, &id).await?;
     let flash = match d.done.as_deref() {
         Some("approved") => Some(t.t("doc-approved")),
+        Some("partial") => Some(t.t("doc-approval-recorded")),
         Some("ack") => Some(t.t("ack-done")),
         _ => None,
     };
@@ -312,6 +340,37 @@ pub async fn document_draft(
     Ok(Redirect::to(&format!("/documents/{id}#draft")).into_response())
 }
 
+/// `POST /documents/{id}/file` (multipart: `csrf` first, `change_summary`, one `file`): a
+/// docx, xlsx or PDF becomes the draft's content; a refusal re-renders the page with the
+/// problem at the file form.
+pub async fn document_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    mp: axum::extract::Multipart,
+) -> WebResult {
+    let (form, files) = crate::upload::receive_form(&state, &ctx, &s.actor, mp).await?;
+    let sha = files.first().map(|f| f.sha256.clone()).unwrap_or_default();
+    match documents::save_file(&state.db, &s.actor, &id, &sha, form.get("change_summary"), state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/documents/{id}#draft")).into_response()),
+        Err(AppError::Validation(problems)) => {
+            let t = ctx.tr();
+            let detail = documents::get(&state.db, &s.actor, &id).await?;
+            let msg = problems
+                .iter()
+                .map(|(f, k)| format!("{}: {}", t.t(&format!("doc-field-{f}")), t.t(k)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut page = document_view(&state, &ctx, &s, detail, None).await?;
+            page.file_error = Some(msg);
+            page.file_summary = form.get("change_summary").to_string();
+            Ok(render(&page))
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
+}
+
 /// `POST /documents/{id}/approve`.
 pub async fn document_approve(
     State(state): State<AppState>,
@@ -319,8 +378,9 @@ pub async fn document_approve(
     Path(id): Path<String>,
     _: CsrfForm,
 ) -> WebResult {
-    documents::approve(&state.db, &s.actor, &id, state.now()).await?;
-    Ok(Redirect::to(&format!("/documents/{id}?done=approved")).into_response())
+    let v = documents::approve(&state.db, &s.actor, &id, state.now()).await?;
+    let done = if v.status == "approved" { "approved" } else { "partial" };
+    Ok(Redirect::to(&format!("/documents/{id}?done={done}")).into_response())
 }
 
 /// `POST /documents/{id}/publish`.

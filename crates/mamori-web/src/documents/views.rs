@@ -67,6 +67,16 @@ pub struct DocumentPage {
     pub doc: DocView,
     pub kind: String,
     pub approver_role: String,
+    /// 「承認 1/2: 経営責任者 山田」 when a jointly approved draft has some of its approvals.
+    pub partial_approval: Option<String>,
+    /// The file the draft holds (download path, name).
+    pub draft_file: Option<(String, String)>,
+    /// The file the version in force holds.
+    pub approved_file: Option<(String, String)>,
+    /// Why an uploaded file was refused (shown at the file form).
+    pub file_error: Option<String>,
+    /// The change summary typed with a refused file (kept).
+    pub file_summary: String,
     pub is_regulation: bool,
     pub is_soa: bool,
     pub approved: Option<VersionView>,

@@ -255,6 +255,8 @@ pub async fn records(State(state): State<AppState>, ctx: Ctx, s: Session) -> Web
     } else {
         names.iter().map(|n| (n.clone(), mamori_app::registers::RecordHome::Missing)).collect()
     };
+    // A document's name is never offered as a register.
+    let is_doc = |n: &str| mamori_domain::document::is_document_name(n);
     let records = records
         .into_iter()
         .zip(homes)
@@ -264,6 +266,12 @@ pub async fn records(State(state): State<AppState>, ctx: Ctx, s: Session) -> Web
             }
             mamori_app::registers::RecordHome::Document(d) => {
                 (n, ids, format!("/documents/{d}"), t.t("record-document"))
+            }
+            mamori_app::registers::RecordHome::DocumentMissing => {
+                (n, ids, String::new(), t.t("record-document-missing"))
+            }
+            mamori_app::registers::RecordHome::Missing if is_doc(&n) => {
+                (n, ids, String::new(), t.t("record-document-missing"))
             }
             mamori_app::registers::RecordHome::Missing => (n, ids, String::new(), String::new()),
         })

@@ -29,8 +29,8 @@ pub async fn request_types(State(state): State<AppState>, s: Session) -> WebResu
         .map(|t| {
             json!({
                 "key": t.key, "name": t.name, "name_en": t.name_en, "controls": t.controls,
-                "approver_roles": t.approver_roles, "completer_roles": t.completer_roles,
-                "approver_note": t.approver_note, "workflow": t.workflow,
+                "approver_roles": t.approver_roles, "approver_roles_when": t.approver_roles_when,
+                "completer_roles": t.completer_roles, "approver_note": t.approver_note, "workflow": t.workflow,
                 "register": t.register.as_ref().map(|r| r.register.clone()),
                 "fields": t.fields.iter().map(field_json).collect::<Vec<_>>(),
             })

@@ -26,7 +26,26 @@ async fn requests_contract_and_pages(w: World) {
         }
         assert!(f["required"].is_boolean());
     }
-    assert_eq!(types.as_array().unwrap().len(), 14);
+    assert_eq!(types.as_array().unwrap().len(), 18);
+    // 8.32 (2): the change request's category, with the regulation's Japanese labels, decides
+    // whether 経営責任者 alone approves.
+    let cr = types.as_array().unwrap().iter().find(|t| t["key"] == "change_request").unwrap();
+    let category = cr["fields"].as_array().unwrap().iter().find(|f| f["key"] == "category").unwrap();
+    assert_eq!(category["required"], true);
+    assert_eq!(
+        category["choices"],
+        json!(["クライアント PC の OS 変更", "外部ネットワークとの接続", "委託先データセンターの変更", "その他の変更"])
+    );
+    assert_eq!(cr["approver_roles_when"][0]["field"], "category");
+    assert_eq!(cr["approver_roles_when"][0]["roles"], json!(["top_management"]));
+    let form = a.get("/requests/new/change_request").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for label in
+        ["変更の区分", "<option value=\"外部ネットワークとの接続\"", "委託先データセンターの変更", "その他の変更"]
+    {
+        assert!(form.body.contains(label), "{label}");
+    }
+    assert!(!form.body.contains("external_network") && !form.body.contains("approver_roles_when"));
     let r = a
         .post_json(
             "/api/v1/registers/media_ledger/rows",

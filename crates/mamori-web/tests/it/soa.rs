@@ -68,4 +68,85 @@ async fn soa_contract(w: World) {
     assert!(!e.get("/soa").await.body.contains("name=\"reason_text\""), "no edit forms for readers");
 }
 
-on_both_engines!(soa_contract);
+/// Issue 16: the documents the regulation names are documents (not registers to create), and
+/// the jointly approved BCP shows its partial approval.
+async fn named_documents_and_the_partial_approval(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let r = a
+        .send_bytes(
+            "POST",
+            "/api/v1/regulation?name=seed.txt",
+            Some("application/octet-stream"),
+            SEED.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let docs = a.get("/api/v1/documents").await.json();
+    let bcp = docs.as_array().unwrap().iter().find(|d| d["title"] == "事業継続計画").expect("the BCP").clone();
+    assert_eq!(bcp["approver_roles"], json!(["top_management", "security_manager"]));
+    let id = bcp["id"].as_str().unwrap().to_string();
+    // The records page links the named documents and offers no register for them.
+    let page = a.get("/regulation/records").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("value=\"情報セキュリティマニュアル\""), "no register offered");
+    assert!(!page.body.contains("value=\"情報セキュリティ運用ルール\""), "no register offered");
+    // Written by someone else (the command line), approved first by 経営責任者.
+    let org_id = mamori_app::org::resolve(&w.db, Some("acme")).await.unwrap().id;
+    let cli = mamori_app::Actor::cli(&org_id);
+    mamori_app::documents::save_draft(&w.db, &cli, &id, "重要業務の継続", "制定", 1).await.unwrap();
+    let page = a.get(&format!("/documents/{id}")).await;
+    assert!(page.body.contains("経営責任者・情報セキュリティ管理者"), "both approver roles named");
+    let csrf = crate::client::Client::csrf_in(&page.body);
+    let r = a.post_form(&format!("/documents/{id}/approve"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.location(), format!("/documents/{id}?done=partial"));
+    let page = a.get(&format!("/documents/{id}?done=partial")).await;
+    assert!(page.body.contains("承認 1/2: 経営責任者 admin"), "{}", page.body);
+    assert!(page.body.contains("承認を記録しました"));
+    assert!(!page.body.contains("top_management"));
+
+    // A file version: a text file is refused at the file form with the summary kept; a docx becomes
+    // the draft's content and downloads for an employee (documents.view).
+    let rule = docs.as_array().unwrap().iter().find(|d| d["title"] == "情報セキュリティ運用ルール").unwrap().clone();
+    let rid = rule["id"].as_str().unwrap().to_string();
+    let page = a.get(&format!("/documents/{rid}")).await;
+    assert!(page.body.contains("action=\"/documents/{rid}/file\"".replace("{rid}", &rid).as_str()));
+    let csrf = crate::client::Client::csrf_in(&page.body);
+    let b = "----mamori-doc";
+    let upload = |name: &str, bytes: &str| {
+        format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"change_summary\"\r\n\r\n制定（ファイル）\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n{bytes}\r\n--{b}--\r\n"
+        )
+    };
+    let ct = format!("multipart/form-data; boundary={b}");
+    let r = a.send("POST", &format!("/documents/{rid}/file"), Some(&ct), upload("メモ.txt", "text")).await;
+    assert_eq!(r.status, StatusCode::OK, "re-rendered");
+    assert!(r.body.contains("id=\"file-error\""), "{}", r.body);
+    assert!(r.body.contains("docx、xlsx、PDF のいずれかを選んでください。"));
+    assert!(r.body.contains("value=\"制定（ファイル）\""), "the summary is kept");
+    let r = a
+        .send("POST", &format!("/documents/{rid}/file"), Some(&ct), upload("運用ルール.docx", "PK\u{3}\u{4}docx"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(&format!("/documents/{rid}")).await;
+    assert!(page.body.contains("id=\"draft-file\""));
+    let href = page
+        .body
+        .split("id=\"draft-file\"")
+        .nth(1)
+        .unwrap()
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(href.starts_with("/evidence/"), "{href}");
+    let mut e = w.logged_in("emp").await;
+    e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
+    assert_eq!(e.get(&href).await.status, StatusCode::OK, "an employee reads a document's file");
+}
+
+on_both_engines!(named_documents_and_the_partial_approval, soa_contract);
