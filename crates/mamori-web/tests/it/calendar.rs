@@ -40,7 +40,7 @@ async fn feed_is_valid_private_and_rotatable(w: World) {
         e.properties.iter().find(|p| p.name == n).and_then(|p| p.value.clone()).unwrap_or_default()
     };
     let access =
-        cal.events.iter().find(|e| prop(e, "SUMMARY").contains("アクセス権を見直し")).expect("the 5.18 review");
+        cal.events.iter().find(|e| prop(e, "SUMMARY").contains("アクセス権の見直し")).expect("the 5.18 review");
     assert_eq!(prop(access, "DTSTART"), "20260331");
     assert_eq!(prop(access, "DTEND"), "20260401");
     assert!(prop(access, "SUMMARY").starts_with("［5.18］"));
