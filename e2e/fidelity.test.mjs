@@ -65,9 +65,8 @@ test('a revised regulation offers a duty, confirmed before it is scheduled; an o
   // An open item: a past due date is refused at its field, the typed resolution kept.
   await page.click('nav.menu >> text=未決事項');
   await page.waitForURL(/\/open-items/);
-  const form = page.locator('form.open-item-form').first();
-  const itemRow = page.locator('#open-items tbody tr', { has: form });
-  const itemId = await itemRow.getAttribute('id');
+  const itemId = await page.locator('#open-items tbody tr:has(form.open-item-form)').first().getAttribute('id');
+  const form = page.locator(`#${itemId} form.open-item-form`);
   await form.locator('select[name=owner_id]').selectOption({ label: '管理者' });
   await form.locator('input[name=due]').fill('2000-01-01');
   await form.locator('textarea[name=resolution]').fill('供給者ごとに確認し、規程に追記した');
