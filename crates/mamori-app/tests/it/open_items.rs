@@ -196,3 +196,57 @@ async fn offered_duties_are_templates_confirmed_before_scheduling(db: Db) {
 }
 
 on_both_engines!(open_items_are_owned_due_and_resolved, offered_duties_are_templates_confirmed_before_scheduling);
+
+/// Every approval the seed names is operated: by a request type of its control whose approvers
+/// (or a category rule's) include the regulation's approver roles, or by the approval of a
+/// controlled document (the documents the control names, or — for 発行・改訂 — the manuals).
+async fn every_approval_of_the_seed_is_operated(db: Db) {
+    let a = setup(&db).await;
+    let kanri = actor_of(&db, "kanri").await;
+    let cur = regulation::current(&db, &a).await.unwrap().unwrap();
+    let types = mamori_app::requests::types(&db, &kanri).await.unwrap();
+    let docs = mamori_app::documents::list(&db, &kanri).await.unwrap();
+    let reg = mamori_regulation::parse::Regulation {
+        document: Default::default(),
+        controls: cur.controls.clone(),
+        diagnostics: Vec::new(),
+    };
+    let named = mamori_app::documents::named_documents(&reg);
+    let mut operated = 0;
+    let mut missing = Vec::new();
+    for c in &cur.controls {
+        for ap in &c.approvals {
+            assert!(!ap.approver_roles.is_empty(), "{} {}: an approver role", c.id, ap.what);
+            let by_request = types.iter().any(|t| {
+                t.controls.contains(&c.id) && {
+                    let mut roles = t.approver_roles.clone();
+                    roles.extend(t.approver_roles_when.iter().flat_map(|w| w.roles.clone()));
+                    ap.approver_roles.iter().all(|r| roles.contains(r))
+                }
+            });
+            let by_document = docs.iter().any(|d| {
+                let required = mamori_app::documents::required_roles(&d.doc);
+                let concerns = named.iter().any(|n| n.control_id == c.id && n.title == d.doc.title)
+                    || ((ap.subject.contains("発行") || ap.subject.contains("改訂")) && d.doc.kind == "manual");
+                concerns && ap.approver_roles.iter().all(|r| required.contains(r))
+            });
+            if by_request || by_document {
+                operated += 1;
+            } else {
+                missing.push(format!("{} {}", c.id, ap.what));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "approvals without a workflow: {missing:#?}");
+    assert_eq!(operated, 24, "the seed's 24 approvals");
+    // The BCP is approved jointly, the change that the regulation reserves to 経営責任者 is
+    // routed to it.
+    let bcp = docs.iter().find(|d| d.doc.title == "事業継続計画").expect("the BCP");
+    let mut roles = mamori_app::documents::required_roles(&bcp.doc);
+    roles.sort();
+    assert_eq!(roles, ["security_manager", "top_management"]);
+    let change = types.iter().find(|t| t.key == "change_request").unwrap();
+    assert!(change.approver_roles_when.iter().any(|w| w.roles == ["top_management"]));
+}
+
+on_both_engines!(every_approval_of_the_seed_is_operated);
