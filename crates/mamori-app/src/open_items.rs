@@ -214,7 +214,12 @@ pub async fn update(
         return Err(AppError::Validation(errors));
     }
     let resolving = resolution.is_some();
-    let by = if resolving { Some(display_name(db, actor).await?) } else { before.resolved_by.clone() };
+    let by = if resolving {
+        let mut c = db.conn().await?;
+        Some(display_name(&mut c.ex(), actor).await?)
+    } else {
+        before.resolved_by.clone()
+    };
     let after = OpenItemRow {
         owner_id,
         due,
@@ -229,10 +234,9 @@ pub async fn update(
 }
 
 /// The acting person's display name (people appear by name, not login ID).
-async fn display_name(db: &Db, actor: &Actor) -> Result<String, AppError> {
-    let mut c = db.conn().await?;
+async fn display_name(ex: &mut mamori_store::Ex<'_>, actor: &Actor) -> Result<String, AppError> {
     Ok(match &actor.user_id {
-        Some(id) => rows::user_by_id(&mut c.ex(), &actor.org_id, id).await?.map(|u| u.display_name),
+        Some(id) => rows::user_by_id(ex, &actor.org_id, id).await?.map(|u| u.display_name),
         None => None,
     }
     .unwrap_or_else(|| actor.label.clone()))
@@ -240,11 +244,25 @@ async fn display_name(db: &Db, actor: &Actor) -> Result<String, AppError> {
 
 async fn write(db: &Db, actor: &Actor, before: &OpenItemRow, after: &OpenItemRow, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
+    write_in(&mut tx, actor, before, after, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes an item changed from `before` (409 when someone changed it meanwhile) and its audit
+/// row, inside the caller's transaction.
+async fn write_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    before: &OpenItemRow,
+    after: &OpenItemRow,
+    now: i64,
+) -> Result<(), AppError> {
     if rows::update_open_item(&mut tx.ex(), after, before.updated_at).await? == 0 {
         return Err(AppError::Conflict);
     }
     audit::append(
-        &mut tx,
+        tx,
         Entry::by(
             actor,
             AuditAction::Update,
@@ -255,9 +273,7 @@ async fn write(db: &Db, actor: &Actor, before: &OpenItemRow, after: &OpenItemRow
         ),
         now,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Resolves the undecided-interval item of a duty that has just been decided (inside the
@@ -270,11 +286,7 @@ pub async fn resolve_decided(
     now: i64,
 ) -> Result<(), AppError> {
     let items = rows::open_items(&mut tx.ex(), &actor.org_id).await?;
-    let by = match &actor.user_id {
-        Some(id) => rows::user_by_id(&mut tx.ex(), &actor.org_id, id).await?.map(|u| u.display_name),
-        None => None,
-    }
-    .unwrap_or_else(|| actor.label.clone());
+    let by = display_name(&mut tx.ex(), actor).await?;
     let Some(before) = items.into_iter().find(|i| {
         i.control_id == control_id
             && i.kind == UNDECIDED_INTERVAL
@@ -289,21 +301,5 @@ pub async fn resolve_decided(
         updated_at: now.max(before.updated_at + 1),
         ..before.clone()
     };
-    if rows::update_open_item(&mut tx.ex(), &after, before.updated_at).await? == 0 {
-        return Err(AppError::Conflict);
-    }
-    audit::append(
-        tx,
-        Entry::by(
-            actor,
-            AuditAction::Update,
-            "open_item",
-            Some(&after.id),
-            Some(serde_json::to_value(&before).map_err(internal)?),
-            Some(serde_json::to_value(&after).map_err(internal)?),
-        ),
-        now,
-    )
-    .await?;
-    Ok(())
+    write_in(tx, actor, &before, &after, now).await
 }
