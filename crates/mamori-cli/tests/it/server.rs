@@ -50,6 +50,14 @@ fn demo_prints_the_login_line_once_and_serves() {
     let registers = demo(&["register", "list"]).json();
     let media = registers.as_array().unwrap().iter().find(|r| r["key"] == "media_ledger").unwrap().clone();
     assert_eq!(media["rows"], 3);
+    // The demo's duties are confirmed from its first day: nothing is overdue then, and every
+    // calendar duty has its next due date.
+    let duties = demo(&["duties", "list"]).json();
+    assert!(duties.as_array().unwrap().iter().all(|d| d["confirmed"] == true), "{duties:#}");
+    let occ = demo(&["duties", "occurrences", "--from", "2000-01-01", "--to", "2100-12-31"]).json();
+    let occ = occ.as_array().unwrap();
+    assert!(!occ.is_empty());
+    assert!(occ.iter().all(|o| o["state"] != "overdue"), "a fresh demo has nothing overdue");
 
     // Second run: no new login line, the same data.
     let server = Server::start({
