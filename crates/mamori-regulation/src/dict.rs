@@ -163,13 +163,14 @@ impl Matcher {
     /// Canonical names found in `norm` with their byte positions; overlapping shorter matches
     /// inside a longer one are dropped. ASCII spellings match case-insensitively on word bounds.
     pub(crate) fn find(&self, norm: &str) -> Vec<(usize, usize, String)> {
-        let lower = norm.to_lowercase();
-        let same_len = lower.len() == norm.len();
-        let hay = if same_len { lower.as_str() } else { norm };
+        // ASCII lower-casing keeps every byte offset (full Unicode lower-casing does not: İ grows
+        // and ẞ shrinks), so positions found in `hay` are positions in `norm`.
+        let lower = norm.to_ascii_lowercase();
+        let hay = lower.as_str();
         let mut taken: Vec<(usize, usize)> = Vec::new();
         let mut out = Vec::new();
         for (sp, canon) in &self.spellings {
-            let needle = if same_len { sp.to_lowercase() } else { sp.clone() };
+            let needle = sp.to_ascii_lowercase();
             if needle.is_empty() {
                 continue;
             }

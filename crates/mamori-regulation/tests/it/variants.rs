@@ -173,8 +173,25 @@ fn a_small_regulation_written_another_way() {
     assert_eq!(r.controls[0].recurring[1].who.as_deref(), Some("情報システム部長"));
 }
 
+/// Characters whose lower case has another byte length (İ grows, ẞ shrinks) around role names
+/// do not move the positions the dictionaries find (a review found a panic there).
+#[test]
+fn case_changing_letters_around_roles_do_not_break_the_parse() {
+    let text = SEED.replacen("経営責任者は", "İ経営責任者はẞ", 3).replacen("情報セキュリティ管理者", "ẞİ情報セキュリティ管理者İ", 3);
+    assert_ne!(text, SEED);
+    let r = parse_default(&text).expect("still a regulation");
+    assert_eq!(r.controls.len(), 93);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Role names among letters whose lower case changes length never panic the parse.
+    #[test]
+    fn roles_among_case_changing_letters(pre in "[İẞΣK\\u{130}a-zA-Z ]{0,6}", post in "[İẞΣKa-z]{0,6}") {
+        let text = format!("管理策 5.1 x\n手順\n(1) {pre}経営責任者{post}は、1 回/年、{pre}システム管理者{post}の承認を得て見直す。\n");
+        prop_assert!(parse_default(&text).is_ok());
+    }
 
     /// Parsing never panics, whatever the input.
     #[test]
