@@ -177,7 +177,11 @@ fn a_small_regulation_written_another_way() {
 /// do not move the positions the dictionaries find (a review found a panic there).
 #[test]
 fn case_changing_letters_around_roles_do_not_break_the_parse() {
-    let text = SEED.replacen("経営責任者は", "İ経営責任者はẞ", 3).replacen("情報セキュリティ管理者", "ẞİ情報セキュリティ管理者İ", 3);
+    let text = SEED.replacen("経営責任者は", "İ経営責任者はẞ", 3).replacen(
+        "情報セキュリティ管理者",
+        "ẞİ情報セキュリティ管理者İ",
+        3,
+    );
     assert_ne!(text, SEED);
     let r = parse_default(&text).expect("still a regulation");
     assert_eq!(r.controls.len(), 93);

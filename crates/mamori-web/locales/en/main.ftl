@@ -833,3 +833,4 @@ doc-file-save = Register
 doc-field-file = File
 doc-field-change_summary = Change summary
 field-document-file-type = Choose a docx, xlsx or PDF file.
+duty-form-refused = Not saved. Correct each field as its note says and save again (what you typed is kept).

@@ -803,3 +803,4 @@ doc-file-save = 登録する
 doc-field-file = ファイル
 doc-field-change_summary = 改訂内容
 field-document-file-type = docx、xlsx、PDF のいずれかを選んでください。
+duty-form-refused = 保存できませんでした。各項目の下の説明に従って直し、もう一度保存してください（入力した内容は残っています）。

@@ -14,7 +14,9 @@ use crate::upload::{self};
 use crate::views::{Layout, render};
 use crate::{FormData, tokyo_time};
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use mamori_app::AppError;
 use mamori_app::duties::{self, Choices, Completion, DutyEdit};
 use mamori_domain::permission::Permission;
 use mamori_domain::schedule::{Frequency, OccurrenceState, Schedule};
@@ -239,14 +241,24 @@ fn edit_of(form: &FormData, base: Option<DutyEdit>) -> DutyEdit {
 
 /// `GET /duties/{id}`: the duty, its settings and its history.
 pub async fn duty(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
+    duty_page(&state, &ctx, &s, &id, None).await
+}
+
+/// The problems of a refused duty form, each at its field, in the reader's language.
+fn refusal(t: &Tr, v: Vec<(String, String)>) -> Vec<(String, String)> {
+    v.into_iter().map(|(f, k)| (f, t.t(&k))).collect()
+}
+
+async fn duty_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, sent: Option<FormView>) -> WebResult {
     let a = &s.actor;
     let t = ctx.tr();
-    let (d, occ) = duties::history(&state.db, a, &id, state.today()).await?;
+    let (d, occ) = duties::history(&state.db, a, id, state.today()).await?;
     let choices = duties::choices(&state.db, a).await?;
     let today = state.today().to_string();
     let d = duty_data!(d);
-    Ok(render(&DutyPage {
-        layout: Layout::new(&ctx),
+    let failed = sent.is_some();
+    let page = render(&DutyPage {
+        layout: Layout::new(ctx),
         duty: duty_view(&t, &choices, &d),
         // Future open occurrences are the schedule, not history.
         history: occ
@@ -255,15 +267,19 @@ pub async fn duty(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id):
             .map(|o| occ_view(&t, o))
             .collect(),
         can_manage: a.grants.has(Permission::DutiesManage),
-        form: FormView::of(Some(&d)),
+        form: sent.unwrap_or_else(|| FormView::of(Some(&d))),
         choices: form_choices(&t, &choices),
         action: format!("/duties/{}", d.id),
-    }))
+    });
+    Ok(if failed { (StatusCode::UNPROCESSABLE_ENTITY, page).into_response() } else { page.into_response() })
 }
 
-/// `POST /duties/{id}`: changes a duty (the full form, or `decision` and schedule alone).
+/// `POST /duties/{id}`: changes a duty (the full form, or `decision` and schedule alone); a
+/// refused change comes back on the duty's page with the values sent and each problem at its
+/// field.
 pub async fn update(
     State(state): State<AppState>,
+    ctx: Ctx,
     s: Session,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
@@ -271,15 +287,29 @@ pub async fn update(
     let a = &s.actor;
     let (d, _) = duties::history(&state.db, a, &id, state.today()).await?;
     let e = edit_of(&form, Some(DutyEdit::of(&d)));
-    duties::update(&state.db, a, &id, e, state.today(), state.now()).await?;
+    match duties::update(&state.db, a, &id, e, state.today(), state.now()).await {
+        Ok(_) => {}
+        Err(AppError::Validation(v)) => {
+            let sent = FormView::sent(&form, FormView::of(Some(&duty_data!(d))), refusal(&ctx.tr(), v));
+            return duty_page(&state, &ctx, &s, &id, Some(sent)).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     let back = opt(form.get("back")).filter(|b| b.starts_with("/duties")).unwrap_or_else(|| format!("/duties/{id}"));
     Ok(Redirect::to(&back).into_response())
 }
 
-/// `POST /duties`: a duty added by hand.
-pub async fn create(State(state): State<AppState>, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
-    let d = duties::create(&state.db, &s.actor, edit_of(&form, None), state.today(), state.now()).await?;
-    Ok(Redirect::to(&format!("/duties/{}", d.id)).into_response())
+/// `POST /duties`: a duty added by hand; a refused one comes back on the list with the values
+/// sent and each problem at its field.
+pub async fn create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    match duties::create(&state.db, &s.actor, edit_of(&form, None), state.today(), state.now()).await {
+        Ok(d) => Ok(Redirect::to(&format!("/duties/{}", d.id)).into_response()),
+        Err(AppError::Validation(v)) => {
+            let sent = FormView::sent(&form, FormView::of(None), refusal(&ctx.tr(), v));
+            all_page(&state, &ctx, &s, false, Some(sent)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /duties/offer`: offers duties for the current regulation's recurring items (they
@@ -311,9 +341,12 @@ pub struct ByQuery {
 /// `GET /duties/all`: every duty by control (`?by=role`: by owner role), with its next due
 /// date; managers add duties here.
 pub async fn all(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<ByQuery>) -> WebResult {
+    all_page(&state, &ctx, &s, q.by.as_deref() == Some("role"), None).await
+}
+
+async fn all_page(state: &AppState, ctx: &Ctx, s: &Session, by_role: bool, sent: Option<FormView>) -> WebResult {
     let a = &s.actor;
     let t = ctx.tr();
-    let by_role = q.by.as_deref() == Some("role");
     let list = duties::list(&state.db, a, state.today()).await?;
     let choices = duties::choices(&state.db, a).await?;
     let undecided = list.iter().filter(|d| d.duty.decision == "undecided").count();
@@ -325,10 +358,12 @@ pub async fn all(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): 
     });
     let mut sorted: Vec<(DutyData, Option<String>)> =
         confirmed.into_iter().map(|d| (duty_data!(d.duty), d.next_due)).collect();
+    // Control numbers in their order: 5.9 before 5.10.
+    let order = |d: &DutyData| d.control_id.as_deref().map(mamori_app::open_items::control_order).unwrap_or_default();
     if by_role {
-        sorted.sort_by(|x, y| {
-            (owner_label(&t, &choices, &x.0), &x.0.control_id).cmp(&(owner_label(&t, &choices, &y.0), &y.0.control_id))
-        });
+        sorted.sort_by_cached_key(|x| (owner_label(&t, &choices, &x.0), order(&x.0)));
+    } else {
+        sorted.sort_by_cached_key(|x| order(&x.0));
     }
     for (d, next_due) in sorted {
         let label = if by_role {
@@ -342,17 +377,19 @@ pub async fn all(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): 
             _ => groups.push(Group { label, duties: vec![view] }),
         }
     }
-    Ok(render(&AllPage {
-        layout: Layout::new(&ctx),
+    let failed = sent.is_some();
+    let page = render(&AllPage {
+        layout: Layout::new(ctx),
         pending,
         by_role,
         groups,
         undecided,
         can_manage: a.grants.has(Permission::DutiesManage),
-        form: FormView::of(None),
+        form: sent.unwrap_or_else(|| FormView::of(None)),
         choices: form_choices(&t, &choices),
         action: "/duties".into(),
-    }))
+    });
+    Ok(if failed { (StatusCode::UNPROCESSABLE_ENTITY, page).into_response() } else { page.into_response() })
 }
 
 /// `GET /duties/decisions`: "定期的に" items without an interval, each with a decision form.

@@ -87,9 +87,41 @@ pub struct FormView {
     pub anchor: String,
     pub lead_days: String,
     pub active: bool,
+    /// Problems of the last attempt, by field: (field, message).
+    pub errors: Vec<(String, String)>,
 }
 
 impl FormView {
+    /// The message for a field, if any.
+    pub fn error(&self, field: &str) -> String {
+        self.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// The values as sent, to show again with the problems found.
+    pub fn sent(form: &crate::FormData, base: FormView, errors: Vec<(String, String)>) -> FormView {
+        let keep = |k: &str, old: String| if form.has(k) { form.get(k).to_string() } else { old };
+        let num = |k: &str, old: i64| if form.has(k) { form.get(k).trim().parse().unwrap_or(old) } else { old };
+        let full = form.get("full") == "1";
+        FormView {
+            title: keep("title", base.title),
+            control: keep("control", base.control),
+            decision: keep("decision", base.decision),
+            frequency: keep("frequency", base.frequency),
+            day: num("day", base.day),
+            month: num("month", base.month),
+            fiscal_year_start: num("fiscal_year_start", base.fiscal_year_start),
+            owner_role: keep("owner_role", base.owner_role),
+            assignee_id: keep("assignee_id", base.assignee_id),
+            evidence: keep("evidence", base.evidence),
+            register_key: keep("register_key", base.register_key),
+            request_type: keep("request_type", base.request_type),
+            anchor: keep("anchor", base.anchor),
+            lead_days: keep("lead_days", base.lead_days),
+            active: if full { form.get("active") == "1" } else { base.active },
+            errors,
+        }
+    }
+
     /// The form's values: the duty's, or a new duty's defaults.
     pub fn of(d: Option<&DutyData>) -> FormView {
         match d {
@@ -109,6 +141,7 @@ impl FormView {
                 anchor: d.anchor.clone().unwrap_or_default(),
                 lead_days: d.lead_days.map(|l| l.to_string()).unwrap_or_default(),
                 active: d.active,
+                errors: Vec::new(),
             },
             None => FormView {
                 title: String::new(),
@@ -126,6 +159,7 @@ impl FormView {
                 anchor: String::new(),
                 lead_days: String::new(),
                 active: true,
+                errors: Vec::new(),
             },
         }
     }

@@ -274,4 +274,43 @@ async fn decisions_and_duties_by_hand(w: World) {
     assert_eq!(w.client().get(&path).await.status, StatusCode::OK);
 }
 
-on_both_engines!(duties_are_operated_from_the_pages, decisions_and_duties_by_hand);
+/// A refused duty form comes back on its own page (422) with the values typed and each problem
+/// at its field — never the error page — and nothing is saved.
+async fn a_refused_duty_form_keeps_its_values(w: World) {
+    let mut a = with_duties(&w).await;
+    let list = a.get("/api/v1/duties").await.json();
+    let d = list.as_array().unwrap().iter().find(|d| d["frequency"] == "monthly").unwrap().clone();
+    let id = d["id"].as_str().unwrap().to_string();
+    let page = a.get(&format!("/duties/{id}")).await;
+    let csrf = Client::csrf_in(&page.body);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("full", "1"),
+        ("title", "月次の確認（改）"),
+        ("decision", "event"),
+        ("frequency", "monthly"),
+        ("day", "31"),
+        ("month", "3"),
+        ("fiscal_year_start", "4"),
+        ("evidence", "note"),
+        ("lead_days", "200"),
+        ("active", "1"),
+    ];
+    let r = a.post_form(&format!("/duties/{id}"), &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"duty-form\""), "the duty's own page");
+    assert!(r.body.contains("value=\"月次の確認（改）\""), "the title typed is kept");
+    assert!(r.body.contains("value=\"200\""), "the lead time typed is kept");
+    assert!(r.body.contains("0 から 90 の間の日数"), "the lead time's problem at its field");
+    assert_eq!(r.body.matches("class=\"field-error\"").count(), 2, "the missing event too, both at once");
+    assert!(!r.body.contains("lead_days:") && !r.body.contains(">lead_days"), "no field key in the text");
+    let after = a.get("/api/v1/duties").await.json();
+    let same = after.as_array().unwrap().iter().find(|x| x["id"] == id.as_str()).unwrap();
+    assert_eq!(same["title"], d["title"], "nothing saved");
+}
+
+on_both_engines!(
+    duties_are_operated_from_the_pages,
+    decisions_and_duties_by_hand,
+    a_refused_duty_form_keeps_its_values
+);
