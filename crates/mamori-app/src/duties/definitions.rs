@@ -145,14 +145,27 @@ pub async fn confirm(
             .filter(|d| d.confirmed_at.is_none() && (ids.is_empty() || ids.contains(&d.id)))
             .collect()
     };
-    if !ids.is_empty() && pending.len() != ids.len() {
-        return Err(AppError::NotFound);
+    // An id that is not a duty of the organisation is refused; one confirmed meanwhile (by
+    // someone else, or named twice) is simply not confirmed again.
+    if !ids.is_empty() {
+        let mut c = db.conn().await?;
+        for id in ids {
+            if rows::duty(&mut c.ex(), &actor.org_id, id).await?.is_none() {
+                return Err(AppError::NotFound);
+            }
+        }
     }
     let mut tx = db.begin().await?;
     for before in &pending {
-        let after =
-            DutyRow { confirmed_at: Some(now), schedule_from: from.to_string(), updated_at: now, ..before.clone() };
-        rows::update_duty_schedule(&mut tx.ex(), &after).await?;
+        let after = DutyRow {
+            confirmed_at: Some(now),
+            schedule_from: from.to_string(),
+            updated_at: now.max(before.updated_at + 1),
+            ..before.clone()
+        };
+        if rows::update_duty_schedule(&mut tx.ex(), &after, before.updated_at).await? == 0 {
+            return Err(AppError::Conflict);
+        }
         audit_and_bump(&mut tx, actor, "duty", &after.id, Some(before), &after, now).await?;
     }
     tx.commit().await?;
@@ -363,9 +376,11 @@ pub async fn update(
     if schedule_changed {
         after.schedule_from = today.to_string();
     }
-    after.updated_at = now;
+    after.updated_at = now.max(before.updated_at + 1);
     let mut tx = db.begin().await?;
-    rows::update_duty_schedule(&mut tx.ex(), &after).await?;
+    if rows::update_duty_schedule(&mut tx.ex(), &after, before.updated_at).await? == 0 {
+        return Err(AppError::Conflict);
+    }
     if schedule_changed {
         rows::delete_open_occurrences_from(&mut tx.ex(), &actor.org_id, duty_id, &today.to_string()).await?;
     }

@@ -124,13 +124,15 @@ async fn offered_duties_are_templates_confirmed_before_scheduling(db: Db) {
     let scheduled: Vec<_> = list.iter().filter(|d| d.duty.decision == "scheduled").collect();
     let first = scheduled[0].duty.id.clone();
     assert_eq!(duties::confirm(&db, &a, std::slice::from_ref(&first), today, today, T0 + 1).await.unwrap(), 1);
-    assert!(
-        matches!(
-            duties::confirm(&db, &a, std::slice::from_ref(&first), today, today, T0 + 2).await,
-            Err(AppError::NotFound)
-        ),
-        "a confirmed duty is not offered any more"
+    assert_eq!(
+        duties::confirm(&db, &a, &[first.clone(), first.clone()], today, today, T0 + 2).await.unwrap(),
+        0,
+        "a duty confirmed already (or named twice) is not confirmed again"
     );
+    assert!(matches!(
+        duties::confirm(&db, &a, &["no-such-duty".to_string()], today, today, T0 + 2).await,
+        Err(AppError::NotFound)
+    ));
     let occ = duties::occurrences(&db, &a, date(2026, 4, 1), date(2027, 3, 31), today).await.unwrap();
     assert!(!occ.is_empty() && occ.iter().all(|o| o.occurrence.duty_id == first));
     assert!(occ.iter().all(|o| o.occurrence.due.as_str() >= "2026-11-25"), "nothing is backdated");

@@ -133,13 +133,14 @@ pub async fn duties(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<DutyRow>, Store
     )?)
 }
 
-/// Changes a duty's schedule and decision.
-pub async fn update_duty_schedule(ex: &mut Ex<'_>, d: &DutyRow) -> Result<(), StoreError> {
-    exec!(
+/// Changes a duty's settings if it was last changed at `seen` (an optimistic check); the number
+/// of rows changed (0: someone changed it meanwhile).
+pub async fn update_duty_schedule(ex: &mut Ex<'_>, d: &DutyRow, seen: i64) -> Result<u64, StoreError> {
+    Ok(exec!(
         ex,
         "UPDATE duty SET decision = $1, frequency = $2, anchor_day = $3, anchor_month = $4, fiscal_year_start = $5, owner_role = $6, \
          evidence = $7, updated_at = $8, schedule_from = $9, title = $10, assignee_id = $11, register_key = $12, active = $13, \
-         anchor = $14, request_type = $15, lead_days = $16, confirmed_at = $17 WHERE org_id = $18 AND id = $19",
+         anchor = $14, request_type = $15, lead_days = $16, confirmed_at = $17 WHERE org_id = $18 AND id = $19 AND updated_at = $20",
         &d.decision,
         &d.frequency,
         d.anchor_day,
@@ -158,9 +159,9 @@ pub async fn update_duty_schedule(ex: &mut Ex<'_>, d: &DutyRow) -> Result<(), St
         d.lead_days,
         d.confirmed_at,
         &d.org_id,
-        &d.id
-    )?;
-    Ok(())
+        &d.id,
+        seen
+    )?)
 }
 
 /// Adds an occurrence unless the duty already has one on that date.
