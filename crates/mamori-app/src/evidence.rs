@@ -348,8 +348,9 @@ impl Upload {
 /// capability deciding for its own records — a register row they may read (the register's view
 /// roles and the row's 極秘 restriction), a request they may see, an incident they have access
 /// to, a duty completion (`duties.view`), a Microsoft 365 import (the audit-log roles,
-/// `audit.view`) — or the person who uploaded it. Controlled documents do not reference
-/// evidence files. The command line reads everything.
+/// `audit.view`), a controlled document's version whose content it is (every version for the
+/// documents' editors; a published version for those in its audience) — or the person who
+/// uploaded it. The command line reads everything.
 pub async fn may_read(db: &Db, actor: &Actor, file: &EvidenceRow) -> Result<bool, AppError> {
     // The uploader is recorded by login ID; the command line's uploads ("cli") are no one's.
     let uploader = file.uploaded_by == actor.label && file.uploaded_by != Actor::cli(&actor.org_id).label;
@@ -367,10 +368,17 @@ pub async fn may_read(db: &Db, actor: &Actor, file: &EvidenceRow) -> Result<bool
     if !refs.duty_occurrences.is_empty() && actor.grants.has(Permission::DutiesView) {
         return Ok(true);
     }
-    // A controlled document's version whose content is the file: readers of documents.
+    // A controlled document's version whose content is the file: its editors see every
+    // version (drafts included); other readers only a published version meant for them.
     if actor.grants.has(Permission::DocumentsView) {
         let mut c = db.conn().await?;
-        if !rows::doc_versions_with_file(&mut c.ex(), &actor.org_id, sha).await?.is_empty() {
+        let versions = rows::doc_versions_with_file(&mut c.ex(), &actor.org_id, sha).await?;
+        let editor = actor.grants.has(Permission::DocumentsEdit);
+        if versions.iter().any(|v| {
+            editor
+                || v.status == mamori_domain::document::VersionStatus::Approved.key()
+                    && crate::documents::approval::in_audience(v, &actor.role_keys)
+        }) {
             return Ok(true);
         }
     }

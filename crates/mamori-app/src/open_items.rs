@@ -216,7 +216,7 @@ pub async fn update(
     let resolving = resolution.is_some();
     let by = if resolving {
         let mut c = db.conn().await?;
-        Some(display_name(&mut c.ex(), actor).await?)
+        Some(crate::users::display_name(&mut c.ex(), actor).await?)
     } else {
         before.resolved_by.clone()
     };
@@ -231,15 +231,6 @@ pub async fn update(
     };
     write(db, actor, &before, &after, now).await?;
     Ok(after)
-}
-
-/// The acting person's display name (people appear by name, not login ID).
-async fn display_name(ex: &mut mamori_store::Ex<'_>, actor: &Actor) -> Result<String, AppError> {
-    Ok(match &actor.user_id {
-        Some(id) => rows::user_by_id(ex, &actor.org_id, id).await?.map(|u| u.display_name),
-        None => None,
-    }
-    .unwrap_or_else(|| actor.label.clone()))
 }
 
 async fn write(db: &Db, actor: &Actor, before: &OpenItemRow, after: &OpenItemRow, now: i64) -> Result<(), AppError> {
@@ -286,7 +277,7 @@ pub async fn resolve_decided(
     now: i64,
 ) -> Result<(), AppError> {
     let items = rows::open_items(&mut tx.ex(), &actor.org_id).await?;
-    let by = display_name(&mut tx.ex(), actor).await?;
+    let by = crate::users::display_name(&mut tx.ex(), actor).await?;
     let Some(before) = items.into_iter().find(|i| {
         i.control_id == control_id
             && i.kind == UNDECIDED_INTERVAL

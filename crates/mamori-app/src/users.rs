@@ -185,6 +185,16 @@ pub async fn create(db: &Db, actor: &Actor, n: NewUser, now: i64) -> Result<User
     get(db, actor, &u.login_id).await
 }
 
+/// The acting person's display name, as records name people (never by login ID); the command
+/// line's label when no person acts.
+pub async fn display_name(ex: &mut mamori_store::Ex<'_>, actor: &Actor) -> Result<String, AppError> {
+    Ok(match &actor.user_id {
+        Some(id) => rows::user_by_id(ex, &actor.org_id, id).await?.map(|u| u.display_name),
+        None => None,
+    }
+    .unwrap_or_else(|| actor.label.clone()))
+}
+
 /// Lists the organisation's users with their roles (two queries, whatever the count).
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>, AppError> {
     actor.require(Permission::UsersView)?;

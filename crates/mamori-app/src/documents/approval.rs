@@ -41,7 +41,9 @@ pub async fn approve(db: &Db, actor: &Actor, doc_id: &str, now: i64) -> Result<D
         }
     }
     let mut all = done.clone();
-    all.push(Approval { role: step.role.clone(), user_id: user_id.clone(), label: actor.label.clone(), at: now });
+    // People appear by name in the version's history and on the page, not by login ID.
+    let name = crate::users::display_name(&mut tx.ex(), actor).await?;
+    all.push(Approval { role: step.role.clone(), user_id: user_id.clone(), label: name, at: now });
     let all_json = serde_json::to_string(&all).map_err(internal)?;
     if all.len() > 1 || !step.complete {
         // Joint approval: the approvals so far, written only over what was read.
@@ -153,7 +155,7 @@ pub async fn publish(db: &Db, actor: &Actor, doc_id: &str, roles: Vec<String>, n
     Ok(())
 }
 
-fn in_audience(v: &DocVersionRow, roles: &[String]) -> bool {
+pub(crate) fn in_audience(v: &DocVersionRow, roles: &[String]) -> bool {
     let Some(a) = &v.audience_json else { return false };
     let aud: Vec<String> = serde_json::from_str(a).unwrap_or_default();
     aud.iter().any(|r| r == "*" || roles.contains(r))

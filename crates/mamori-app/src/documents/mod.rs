@@ -11,7 +11,7 @@
 //! tables (改訂履歴, 文書一覧). The SoA derived from the regulation is [`crate::soa`]; its
 //! functions are re-exported here under their former paths.
 
-mod approval;
+pub(crate) mod approval;
 mod named;
 mod tables;
 mod versions;
@@ -68,7 +68,10 @@ pub fn approvals_of(v: &DocVersionRow) -> Vec<Approval> {
 /// Why an approval was refused, as an application error.
 fn refused(r: ApprovalRefusal) -> AppError {
     match r {
-        ApprovalRefusal::OwnVersion | ApprovalRefusal::AlreadyApproved => AppError::SeparationOfDuties,
+        ApprovalRefusal::OwnVersion => AppError::SeparationOfDuties,
+        ApprovalRefusal::AlreadyApproved => {
+            AppError::Validation(vec![("approval".into(), "doc-already-approved-by-you".into())])
+        }
         ApprovalRefusal::WrongRole(_) => AppError::Forbidden,
         ApprovalRefusal::NotDraft => AppError::Conflict,
         ApprovalRefusal::Blocked(m) => AppError::Blocked(m),

@@ -135,6 +135,7 @@ async fn insert_draft(
     enacted_date: Option<String>,
     now: i64,
 ) -> Result<DocVersionRow, AppError> {
+    let author_label = crate::users::display_name(&mut tx.ex(), actor).await?;
     let v = DocVersionRow {
         id: new_id(),
         org_id: actor.org_id.clone(),
@@ -143,7 +144,7 @@ async fn insert_draft(
         edition: edition_of(version_no),
         status: VersionStatus::Draft.key().to_string(),
         author_id: actor_id(actor),
-        author_label: actor.label.clone(),
+        author_label,
         contributors_json: serde_json::to_string(&[actor_id(actor)]).map_err(internal)?,
         approver_id: None,
         approver_label: None,

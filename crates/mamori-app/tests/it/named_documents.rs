@@ -94,15 +94,17 @@ async fn the_bcp_is_approved_jointly(db: Db) {
     assert_eq!(v.status, "draft");
     let done = documents::approvals_of(&v);
     assert_eq!(done.len(), 1);
-    assert_eq!((done[0].role.as_str(), done[0].label.as_str()), ("top_management", "boss"));
+    assert_eq!((done[0].role.as_str(), done[0].label.as_str()), ("top_management", "boss さん"), "by name");
     // The same person twice is refused; a second 経営責任者 cannot stand in for the
     // 情報セキュリティ管理者.
-    assert!(matches!(documents::approve(&db, &boss, &id, T0 + 2).await, Err(AppError::SeparationOfDuties)));
+    assert!(
+        matches!(documents::approve(&db, &boss, &id, T0 + 2).await, Err(AppError::Validation(ref v)) if v[0].1 == "doc-already-approved-by-you")
+    );
     assert!(matches!(documents::approve(&db, &boss2, &id, T0 + 2).await, Err(AppError::Forbidden)));
     let v = documents::approve(&db, &kanri, &id, T0 + 3).await.unwrap();
     assert_eq!(v.status, "approved");
     assert_eq!(documents::approvals_of(&v).len(), 2);
-    assert_eq!(v.approver_label.as_deref(), Some("boss、kanri"));
+    assert_eq!(v.approver_label.as_deref(), Some("boss さん、kanri さん"));
 
     // A new draft starts with no approvals; editing a draft after a first approval clears it.
     documents::save_draft(&db, &writer, &id, "第2版", "改訂", T0 + 4).await.unwrap();
@@ -162,11 +164,15 @@ async fn a_version_holds_an_uploaded_file(db: Db) {
     let v = d.draft().unwrap();
     assert_eq!(v.file_sha256.as_deref(), Some(docx.sha256.as_str()));
     assert_eq!(v.file_name.as_deref(), Some("運用ルール.docx"));
-    assert!(evidence::may_read(&db, &emp, &docx).await.unwrap(), "documents.view reads a document's file");
+    assert!(evidence::may_read(&db, &kanri, &docx).await.unwrap(), "the documents' editors read a draft's file");
+    assert!(!evidence::may_read(&db, &emp, &docx).await.unwrap(), "a draft is not for every reader");
     assert!(!evidence::may_read(&db, &emp, &png).await.unwrap());
     // Approved as a file version; text versions keep working after it.
     let v = documents::approve(&db, &kanri, &id, T0 + 2).await.unwrap();
     assert_eq!((v.status.as_str(), v.file_sha256.is_some()), ("approved", true));
+    assert!(!evidence::may_read(&db, &emp, &docx).await.unwrap(), "approved but not yet published to them");
+    documents::publish(&db, &kanri, &id, Vec::new(), T0 + 2).await.unwrap();
+    assert!(evidence::may_read(&db, &emp, &docx).await.unwrap(), "a published version's file is for its audience");
     let d = documents::save_draft(&db, &writer, &id, "第2版は本文で管理", "改訂", T0 + 3).await.unwrap();
     assert_eq!(
         (d.draft().unwrap().body.as_str(), d.draft().unwrap().file_sha256.as_deref()),

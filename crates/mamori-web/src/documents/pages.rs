@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::tokyo_time;
 use crate::views::{Layout, render};
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_app::AppError;
 use mamori_app::documents::{self, DocDetail, RowEdit};
@@ -211,6 +212,9 @@ async fn document_view(
         let (n, total) = (done.len().to_string(), required.len().to_string());
         t.ta("doc-partial-approval", &[("done", &n), ("total", &total), ("who", &who)])
     });
+    let given: Vec<String> =
+        detail.draft().map(documents::approvals_of).unwrap_or_default().into_iter().map(|x| x.role).collect();
+    let may_approve = required.iter().any(|r| !given.contains(r) && a.role_keys.contains(r));
     let mut ack_rows = Vec::new();
     let mut can_ack = false;
     let mut acked = false;
@@ -277,6 +281,7 @@ async fn document_view(
         kind: t.t(&format!("kind-{}", detail.doc.kind)),
         approver_role: required.iter().map(|r| role_name(r)).collect::<Vec<_>>().join("・"),
         partial_approval,
+        may_approve,
         is_regulation: kind == DocKind::Regulation,
         is_soa: kind == DocKind::Soa,
         approved_body: approved.as_ref().map(|v| v.body.lines().map(str::to_string).collect()).unwrap_or_default(),
@@ -350,7 +355,24 @@ pub async fn document_file(
     Path(id): Path<String>,
     mp: axum::extract::Multipart,
 ) -> WebResult {
-    let (form, files) = crate::upload::receive_form(&state, &ctx, &s.actor, mp).await?;
+    let (form, files) = match crate::upload::receive_form(&state, &ctx, &s.actor, mp).await {
+        Ok(x) => x,
+        // A file the evidence store refuses (its kind, emptiness or size): the page again, the
+        // problem at the file form in the reader's language.
+        Err(crate::upload::Refused::App(
+            e @ (AppError::Blocked(_) | AppError::TooLarge { .. } | AppError::Validation(_)),
+        )) => {
+            let t = ctx.tr();
+            let detail = documents::get(&state.db, &s.actor, &id).await?;
+            let mut page = document_view(&state, &ctx, &s, detail, None).await?;
+            page.file_error = Some(match e {
+                AppError::TooLarge { .. } => crate::error::message(&ctx, &e),
+                _ => t.t("doc-file-refused"),
+            });
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let sha = files.first().map(|f| f.sha256.clone()).unwrap_or_default();
     match documents::save_file(&state.db, &s.actor, &id, &sha, form.get("change_summary"), state.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/documents/{id}#draft")).into_response()),
@@ -374,13 +396,38 @@ pub async fn document_file(
 /// `POST /documents/{id}/approve`.
 pub async fn document_approve(
     State(state): State<AppState>,
+    ctx: Ctx,
     s: Session,
     Path(id): Path<String>,
     _: CsrfForm,
 ) -> WebResult {
-    let v = documents::approve(&state.db, &s.actor, &id, state.now()).await?;
-    let done = if v.status == "approved" { "approved" } else { "partial" };
-    Ok(Redirect::to(&format!("/documents/{id}?done={done}")).into_response())
+    match documents::approve(&state.db, &s.actor, &id, state.now()).await {
+        Ok(v) => {
+            let done = if v.status == "approved" { "approved" } else { "partial" };
+            Ok(Redirect::to(&format!("/documents/{id}?done={done}")).into_response())
+        }
+        // An expected refusal (own version, approved already, wrong role, a missing SoA reason)
+        // is said on the document's own page.
+        Err(
+            e @ (AppError::SeparationOfDuties
+            | AppError::Forbidden
+            | AppError::Validation(_)
+            | AppError::Blocked(_)
+            | AppError::Conflict),
+        ) => {
+            let t = ctx.tr();
+            let status = crate::error::status(&e);
+            let msg = match &e {
+                AppError::Validation(v) => v.iter().map(|(_, k)| t.t(k)).collect::<Vec<_>>().join(" "),
+                _ => crate::error::message(&ctx, &e),
+            };
+            let detail = documents::get(&state.db, &s.actor, &id).await?;
+            let mut page = document_view(&state, &ctx, &s, detail, None).await?;
+            page.layout.error = Some(msg);
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
 }
 
 /// `POST /documents/{id}/publish`.

@@ -69,6 +69,9 @@ pub struct DocumentPage {
     pub approver_role: String,
     /// 「承認 1/2: 経営責任者 山田」 when a jointly approved draft has some of its approvals.
     pub partial_approval: Option<String>,
+    /// Whether the reader holds a role whose approval the draft still needs (the approve button
+    /// is shown only then).
+    pub may_approve: bool,
     /// The file the draft holds (download path, name).
     pub draft_file: Option<(String, String)>,
     /// The file the version in force holds.

@@ -100,9 +100,15 @@ async fn named_documents_and_the_partial_approval(w: World) {
     let r = a.post_form(&format!("/documents/{id}/approve"), &[("csrf", &csrf)]).await;
     assert_eq!(r.location(), format!("/documents/{id}?done=partial"));
     let page = a.get(&format!("/documents/{id}?done=partial")).await;
-    assert!(page.body.contains("承認 1/2: 経営責任者 admin"), "{}", page.body);
+    assert!(page.body.contains("承認 1/2: 経営責任者 admin 太郎"), "by name: {}", page.body);
     assert!(page.body.contains("承認を記録しました"));
     assert!(!page.body.contains("top_management"));
+    assert!(!page.body.contains("id=\"approve\""), "their role's approval is given: no button");
+    // Approving twice (a stale page) is said on the document's page, not an error page.
+    let r = a.post_form(&format!("/documents/{id}/approve"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("あなたはこの版をすでに承認しています"), "{}", r.body);
+    assert!(r.body.contains("承認 1/2"), "the document's own page");
 
     // A file version: a text file is refused at the file form with the summary kept; a docx becomes
     // the draft's content and downloads for an employee (documents.view).
@@ -146,7 +152,8 @@ async fn named_documents_and_the_partial_approval(w: World) {
     assert!(href.starts_with("/evidence/"), "{href}");
     let mut e = w.logged_in("emp").await;
     e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
-    assert_eq!(e.get(&href).await.status, StatusCode::OK, "an employee reads a document's file");
+    assert_eq!(e.get(&href).await.status, StatusCode::NOT_FOUND, "a draft's file is not for every reader");
+    assert_eq!(a.get(&href).await.status, StatusCode::OK, "the documents' editors read it");
 }
 
 on_both_engines!(named_documents_and_the_partial_approval, soa_contract);
