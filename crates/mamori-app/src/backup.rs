@@ -861,7 +861,7 @@ pub async fn complete_duty(
         db,
         &actor,
         &occurrence.id,
-        crate::duties::Completion { note, evidence: vec![stored.sha256], record_ref: None },
+        crate::duties::Completion { note, evidence: vec![stored.sha256], record_ref: None, done_on: None },
         today,
         now,
     )

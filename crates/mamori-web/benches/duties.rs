@@ -158,7 +158,10 @@ async fn main() {
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
                     break;
                 }
-                let done = duties::Completion { note: "実施済み".into(), evidence: vec![], record_ref: None };
+                let done =
+                    duties::Completion {
+                        note: "実施済み".into(), evidence: vec![], record_ref: None, done_on: None
+                    };
                 duties::complete(&db, &actor, &id, done, today, mamori_app::now_ms())
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));

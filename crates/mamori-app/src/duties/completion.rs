@@ -33,6 +33,9 @@ pub struct Completion {
     pub evidence: Vec<String>,
     /// The register row it produced: `register_key/row_id`.
     pub record_ref: Option<String>,
+    /// The day the work was done (default: today); not after today, nor more than a year
+    /// before the due date.
+    pub done_on: Option<Date>,
 }
 
 /// Completes an open occurrence. The duty's evidence rule applies: `note` needs a note (or a
@@ -48,6 +51,15 @@ pub async fn complete(
 ) -> Result<OccurrenceRow, AppError> {
     let (o, d) = load(db, actor, occurrence_id).await?;
     may_act(actor, &d)?;
+    let done_on = done.done_on.unwrap_or(today);
+    if done_on > today {
+        return Err(AppError::Validation(vec![("done_on".into(), "duty-done-on-future".into())]));
+    }
+    if let Ok(due) = o.due.parse::<Date>()
+        && due.checked_sub(jiff::Span::new().days(366)).is_ok_and(|earliest| done_on < earliest)
+    {
+        return Err(AppError::Validation(vec![("done_on".into(), "duty-done-on-too-early".into())]));
+    }
     let note = done.note.trim().to_string();
     let record_ref = done.record_ref.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
     let missing = match d.evidence.as_str() {
@@ -93,7 +105,7 @@ pub async fn complete(
     let after = OccurrenceRow {
         state: "done".into(),
         done_by: Some(actor.label.clone()),
-        done_on: Some(today.to_string()),
+        done_on: Some(done_on.to_string()),
         done_at: Some(now),
         note: Some(note).filter(|n| !n.is_empty()),
         evidence: Some(serde_json::to_string(&done.evidence).map_err(internal)?),

@@ -95,7 +95,14 @@ async fn completion_skip_overdue_and_rescheduling(db: Db) {
         duties::complete(&db, &a, &mine[0].occurrence.id, note(" "), today, T0).await,
         Err(AppError::Validation(_))
     ));
-    duties::complete(&db, &a, &mine[0].occurrence.id, note("USB に取得済み"), today, T0).await.unwrap();
+    // The day done is the day the work was done: not in the future, not a year before the due.
+    let on = |d| duties::Completion { done_on: Some(d), ..note("USB に取得済み") };
+    for (day, key) in [(date(2026, 11, 26), "duty-done-on-future"), (date(2025, 4, 1), "duty-done-on-too-early")] {
+        let r = duties::complete(&db, &a, &mine[0].occurrence.id, on(day), today, T0).await;
+        assert!(matches!(r, Err(AppError::Validation(ref v)) if v[0].1 == key), "{day}: {r:?}");
+    }
+    let done = duties::complete(&db, &a, &mine[0].occurrence.id, on(date(2026, 4, 28)), today, T0).await.unwrap();
+    assert_eq!(done.done_on.as_deref(), Some("2026-04-28"));
     assert!(matches!(
         duties::complete(&db, &a, &mine[0].occurrence.id, note("again"), today, T0).await,
         Err(AppError::Conflict)
@@ -104,7 +111,7 @@ async fn completion_skip_overdue_and_rescheduling(db: Db) {
     let occ = duties::occurrences(&db, &a, date(2026, 4, 1), date(2026, 5, 31), today).await.unwrap();
     let states: Vec<OccurrenceState> =
         occ.iter().filter(|o| o.occurrence.duty_id == backup.duty.id).map(|o| o.status).collect();
-    assert_eq!(states, [OccurrenceState::DoneLate, OccurrenceState::Skipped]);
+    assert_eq!(states, [OccurrenceState::DoneOnTime, OccurrenceState::Skipped], "done on the 28th: on time");
 
     // A new schedule regenerates open occurrences only; history stays.
     let s = Schedule { frequency: Frequency::Quarterly, day: 15, month: 6, fiscal_year_start: 4 };
@@ -179,6 +186,7 @@ async fn evidence_rules_assignees_and_the_dashboard(db: Db) {
         note: "x".into(),
         evidence: vec!["0".repeat(64)],
         record_ref: Some(format!("operations_checklist/{}", row.id)),
+        ..Default::default()
     };
     assert!(matches!(duties::complete(&db, &a, &nov, unknown_file, today, T0).await, Err(AppError::Validation(_))));
     let ok = duties::Completion { record_ref: Some(format!("operations_checklist/{}", row.id)), ..Default::default() };

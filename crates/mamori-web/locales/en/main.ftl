@@ -838,3 +838,6 @@ doc-file-refused = This file is not accepted. Choose a non-empty Word (docx), Ex
 doc-already-approved-by-you = You have already approved this version. The remaining approval is for someone else who has not approved it yet.
 doc-approve-by = This version is approved by: { $roles }.
 open-items-link = Set owners and due dates in the list of open items
+duty-done-on-future = The day done cannot be in the future. Enter the day the work was actually done (today or earlier).
+duty-done-on-too-early = The day done is more than a year before the due date. Enter the day this occurrence's work was done.
+duty-complete-refused = Not completed. Correct each field as its note says and press "Complete" again (what you typed is kept; choose the files again).

@@ -122,6 +122,8 @@ pub struct CompleteBody {
     evidence: Vec<String>,
     /// `register_key/row_id`.
     record_ref: Option<String>,
+    /// The day the work was done (YYYY-MM-DD; default today).
+    done_on: Option<String>,
 }
 
 /// `POST /api/v1/duties/occurrences/{id}/complete`: 422 `validation` naming the missing
@@ -132,7 +134,13 @@ pub async fn duty_complete(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<CompleteBody>,
 ) -> WebResult {
-    let done = mamori_app::duties::Completion { note: b.note, evidence: b.evidence, record_ref: b.record_ref };
+    let done_on = match b.done_on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => {
+            Some(d.parse().map_err(|_| AppError::Validation(vec![("done_on".into(), "field-not-date".into())]))?)
+        }
+    };
+    let done = mamori_app::duties::Completion { note: b.note, evidence: b.evidence, record_ref: b.record_ref, done_on };
     let o = mamori_app::duties::complete(&state.db, &s.actor, &id, done, state.today(), state.now()).await?;
     Ok(Json(o).into_response())
 }

@@ -138,15 +138,30 @@ fn duty_view(t: &Tr, choices: &Choices, d: &DutyData) -> DutyView {
 
 /// `GET /duties/occurrences/{id}`.
 pub async fn occurrence(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
+    occurrence_page(&state, &ctx, &s, &id, None).await
+}
+
+async fn occurrence_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    id: &str,
+    sent: Option<CompletionForm>,
+) -> WebResult {
     let a = &s.actor;
     let t = ctx.tr();
-    let (o, d) = duties::occurrence(&state.db, a, &id, state.today()).await?;
+    let (o, d) = duties::occurrence(&state.db, a, id, state.today()).await?;
     let choices = duties::choices(&state.db, a).await?;
-    Ok(render(&OccurrencePage {
-        layout: Layout::new(&ctx),
+    let today = state.today().to_string();
+    let failed = sent.is_some();
+    let sent = sent.unwrap_or_else(|| CompletionForm { done_on: today.clone(), ..Default::default() });
+    let page = render(&OccurrencePage {
+        layout: Layout::new(ctx),
         occ: occ_view(&t, o),
         duty: duty_view(&t, &choices, &duty_data!(d)),
-    }))
+        sent: CompletionForm { today, ..sent },
+    });
+    Ok(if failed { (StatusCode::UNPROCESSABLE_ENTITY, page).into_response() } else { page.into_response() })
 }
 
 /// `POST /duties/occurrences/{id}/complete` (multipart: `csrf` first, then `note`,
@@ -159,13 +174,34 @@ pub async fn complete(
     mp: Multipart,
 ) -> WebResult {
     let (form, files) = upload::receive_form(&state, &ctx, &s.actor, mp).await?;
+    let t = ctx.tr();
+    let sent = |errors: Vec<(String, String)>| CompletionForm {
+        note: form.get("note").to_string(),
+        record_ref: form.get("record_ref").to_string(),
+        done_on: form.get("done_on").to_string(),
+        today: String::new(),
+        errors,
+    };
+    let done_on = match opt(form.get("done_on")).map(|d| d.parse()) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(_)) => {
+            let errors = vec![("done_on".to_string(), t.t("field-not-date"))];
+            return occurrence_page(&state, &ctx, &s, &id, Some(sent(errors))).await;
+        }
+    };
     let done = Completion {
         note: form.get("note").to_string(),
         evidence: files.into_iter().map(|f| f.sha256).collect(),
         record_ref: Some(form.get("record_ref").to_string()),
+        done_on,
     };
-    duties::complete(&state.db, &s.actor, &id, done, state.today(), state.now()).await?;
-    Ok(Redirect::to(&format!("/duties/occurrences/{id}")).into_response())
+    match duties::complete(&state.db, &s.actor, &id, done, state.today(), state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/duties/occurrences/{id}?done=1")).into_response()),
+        // A missing piece of evidence or an impossible day: the form again, values kept.
+        Err(AppError::Validation(v)) => occurrence_page(&state, &ctx, &s, &id, Some(sent(refusal(&t, v)))).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /duties/occurrences/{id}/skip`.

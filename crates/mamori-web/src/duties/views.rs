@@ -68,6 +68,25 @@ pub struct OccurrencePage {
     pub layout: Layout,
     pub occ: OccView,
     pub duty: DutyView,
+    /// The completion form's values: note, record, day done (today unless sent).
+    pub sent: CompletionForm,
+}
+
+/// The completion form's values and the problems of a refused attempt.
+#[derive(Default)]
+pub struct CompletionForm {
+    pub note: String,
+    pub record_ref: String,
+    pub done_on: String,
+    pub today: String,
+    pub errors: Vec<(String, String)>,
+}
+
+impl CompletionForm {
+    /// The message for a field, if any.
+    pub fn error(&self, field: &str) -> String {
+        self.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// The values of a duty form.

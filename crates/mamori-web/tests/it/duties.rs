@@ -62,6 +62,24 @@ async fn duties_are_operated_from_the_pages(w: World) {
          --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"backup-2025-04.txt\"\r\nContent-Type: text/plain\r\n\r\nbackup ok 2025-04-30\r\n\
          --{b}--\r\n"
     );
+    // A day done in the future is refused on the occurrence's own page, the note kept.
+    let future = body.replacen(
+        &format!("--{b}\r\nContent-Disposition: form-data; name=\"note\""),
+        &format!("--{b}\r\nContent-Disposition: form-data; name=\"done_on\"\r\n\r\n2099-01-01\r\n--{b}\r\nContent-Disposition: form-data; name=\"note\""),
+        1,
+    );
+    let r = a
+        .send(
+            "POST",
+            &format!("/duties/occurrences/{occ_id}/complete"),
+            Some(&format!("multipart/form-data; boundary={b}")),
+            future,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("未来の日付は指定できません"), "{}", r.body);
+    assert!(r.body.contains(">NAS へ取得、復元テスト済み</textarea>"), "the note typed is kept");
+    assert!(r.body.contains("id=\"complete-form\""), "still open, its own page");
     let r = a
         .send(
             "POST",
