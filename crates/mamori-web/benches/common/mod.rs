@@ -102,6 +102,33 @@ pub async fn user_session(db: &Db, admin: &Actor, login_id: &str, roles: &[&str]
     change_password(db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}")).token
 }
 
+/// The process's resident memory now and at its peak (VmRSS, VmHWM), in MiB (Linux).
+pub fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The budgeted cache's usage as "entries, MiB of budget (peak)".
+pub fn usage_report() -> String {
+    let u = mamori_app::cache::usage();
+    let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
+    format!(
+        "cache {} entries, {:.1} MiB (peak {:.1} MiB) of a {:.0} MiB budget, {} evictions",
+        u.entries,
+        mb(u.bytes),
+        mb(u.peak_bytes),
+        mb(u.budget_bytes),
+        u.evictions
+    )
+}
+
 /// One keep-alive HTTP/1.1 connection; returns each request's latency.
 pub async fn client(addr: std::net::SocketAddr, paths: Vec<String>, cookie: String) -> Vec<Duration> {
     let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else { return vec![] };
@@ -160,9 +187,20 @@ pub async fn load_as(
     cookies: &[String],
     path: impl Fn(usize, usize) -> String,
 ) -> (Duration, Duration, f64) {
+    load_n(addr, cookies, clients(), path).await
+}
+
+/// Runs the load with `n` clients (each sending the same number of requests), client `c`
+/// using session `cookies[c % len]`.
+pub async fn load_n(
+    addr: std::net::SocketAddr,
+    cookies: &[String],
+    n_clients: usize,
+    path: impl Fn(usize, usize) -> String,
+) -> (Duration, Duration, f64) {
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for c in 0..clients() {
+    for c in 0..n_clients {
         let paths: Vec<String> = (0..requests_per_client()).map(|i| path(c, i)).collect();
         tasks.push(tokio::spawn(client(addr, paths, cookies[c % cookies.len()].clone())));
     }
@@ -173,6 +211,6 @@ pub async fn load_as(
     let secs = start.elapsed().as_secs_f64();
     all.sort();
     let n = all.len().max(1);
-    assert_eq!(all.len(), clients() * requests_per_client(), "every request answered");
+    assert_eq!(all.len(), n_clients * requests_per_client(), "every request answered");
     (all[n / 2], all[(n * 99 / 100).min(n - 1)], n as f64 / secs)
 }
