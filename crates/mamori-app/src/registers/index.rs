@@ -32,7 +32,7 @@ struct Index {
     /// Where row i's text starts in `haystack`; one more entry, the end.
     starts: Vec<usize>,
     /// Row positions sorted by each field of `def` (same positions as `def.fields`), both
-    /// directions, computed once on first use; concurrent first users wait for one sort.
+    /// directions, computed when the index is built.
     orders: Vec<OnceLock<Orders>>,
     /// Estimated heap size (bytes), charged to the cache budget: it includes both orders of
     /// every field, whether computed yet or not, so that the charge never grows.
@@ -122,7 +122,7 @@ impl Index {
     }
 
     /// Row positions in order of field number `f` of the definition (empty values last in both
-    /// directions; ties by creation, then id), computed on first use.
+    /// directions; ties by creation, then id).
     fn order(&self, f: usize, desc: bool) -> Option<&[u32]> {
         let (slot, field) = (self.orders.get(f)?, self.def.fields.get(f)?);
         crate::cache_stats::REGISTER_ORDER.record(slot.get().is_some());
@@ -206,7 +206,19 @@ async fn index(db: &Db, org_id: &str, key: &str) -> Result<Arc<Index>, AppError>
     drop(c);
     // A write committed between reading the version and the rows leaves an index newer than
     // its version: the next request sees a new version and rebuilds. Never stale for long.
-    let ix = Arc::new(Index::build(version, def, all));
+    // Built with every sort order off the async workers: a sort of 10,000 rows takes
+    // milliseconds, and computing orders lazily inside requests stalled a worker (and every
+    // request queued on it) for each first use of a field: that was the list's tail latency.
+    let ix = tokio::task::spawn_blocking(move || {
+        let ix = Index::build(version, def, all);
+        for (slot, field) in ix.orders.iter().zip(&ix.def.fields) {
+            slot.get_or_init(|| ix.sort(field));
+        }
+        ix
+    })
+    .await
+    .map_err(internal)?;
+    let ix = Arc::new(ix);
     let bytes = ix.bytes;
     crate::cache::insert(cache_key, ix.clone(), bytes);
     Ok(ix)
