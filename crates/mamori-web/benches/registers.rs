@@ -157,7 +157,7 @@ async fn main() {
     let var = load(addr, &cookie, varied(1)).await;
     let var_cache = cache_report();
     // The same kind of load with a quarter of the clients: throughput must not fall with more.
-    let var8 = load_n(addr, &[cookie.clone()], clients() / 4, varied(3)).await;
+    let var8 = load_n(addr, std::slice::from_ref(&cookie), clients() / 4, varied(3)).await;
 
     // After writes: the varied load while a row is added every 50 ms
     // (`MAMORI_BENCH_NO_WRITES=1` skips it, for profiling the read path).

@@ -172,11 +172,9 @@ static REBUILD: LazyLock<Vec<tokio::sync::Mutex<()>>> =
     LazyLock::new(|| (0..64).map(|_| tokio::sync::Mutex::new(())).collect());
 
 fn rebuild_lock(org_id: &str, key: &str) -> &'static tokio::sync::Mutex<()> {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     static SEED: LazyLock<std::collections::hash_map::RandomState> = LazyLock::new(Default::default);
-    let mut h = SEED.build_hasher();
-    (org_id, key).hash(&mut h);
-    let i = usize::try_from(h.finish() % 64).unwrap_or(0);
+    let i = usize::try_from(SEED.hash_one((org_id, key)) % 64).unwrap_or(0);
     &REBUILD[i]
 }
 
