@@ -1,7 +1,7 @@
-//! Hit and miss counters of the in-memory caches (the register list index and its result
-//! cache, the duty dashboard's open-occurrence snapshot), so that a benchmark can report how
-//! much of what it measured was served from a cache. Process-wide, relaxed atomics: counters
-//! only, never used to decide anything.
+//! Hit and miss counters of the in-memory caches (the register list index and its sort
+//! orders, the duty dashboard's open-occurrence snapshot, the web layer's serialised
+//! answers), so that a benchmark or an administrator can see how much was served from a
+//! cache. Process-wide, relaxed atomics: counters only, never used to decide anything.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -36,14 +36,51 @@ impl Counter {
 
 /// A register's in-memory index (rebuilt when the register's data version changed).
 pub static REGISTER_INDEX: Counter = Counter::new("register index");
-/// The positions of a recent (query, deleted, sort) of a register list.
-pub static REGISTER_RESULTS: Counter = Counter::new("register list results");
+/// A register's row order by one field and direction (derived from its index).
+pub static REGISTER_ORDER: Counter = Counter::new("register sort orders");
 /// The duty dashboard's open-occurrence snapshot (rebuilt when `duty_version` or the day changed).
 pub static DUTY_SNAPSHOT: Counter = Counter::new("duty snapshot");
+/// Serialised answers of the web layer (controls, SoA, catalogue).
+pub static RESPONSES: Counter = Counter::new("serialised answers");
 
 /// Every counter.
-pub fn all() -> [&'static Counter; 3] {
-    [&REGISTER_INDEX, &REGISTER_RESULTS, &DUTY_SNAPSHOT]
+pub fn all() -> [&'static Counter; 4] {
+    [&REGISTER_INDEX, &REGISTER_ORDER, &DUTY_SNAPSHOT, &RESPONSES]
+}
+
+/// The counter of a kind of cache entry.
+pub fn of(kind: crate::cache::Kind) -> &'static Counter {
+    use crate::cache::Kind;
+    match kind {
+        Kind::RegisterIndex => &REGISTER_INDEX,
+        Kind::DutySnapshot => &DUTY_SNAPSHOT,
+        Kind::Response => &RESPONSES,
+    }
+}
+
+/// Hits, misses and hit rate of one counter (reports, the cache API).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Rate {
+    /// The cache's name.
+    pub name: &'static str,
+    /// Hits.
+    pub hits: u64,
+    /// Misses.
+    pub misses: u64,
+    /// hits / (hits + misses), 0 when unused.
+    pub hit_rate: f64,
+}
+
+/// Every counter's rate.
+pub fn rates() -> Vec<Rate> {
+    all()
+        .iter()
+        .map(|c| {
+            let (hits, misses) = c.get();
+            let total = hits + misses;
+            Rate { name: c.name, hits, misses, hit_rate: if total == 0 { 0.0 } else { hits as f64 / total as f64 } }
+        })
+        .collect()
 }
 
 /// Sets every counter to zero.

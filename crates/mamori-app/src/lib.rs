@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod cache;
 pub mod cache_stats;
 pub mod calendar;
 pub mod clock;

@@ -36,6 +36,8 @@ pub struct FileConfig {
     pub audit_key_file: Option<PathBuf>,
     /// Minutes between audit checkpoints while serving (default 10).
     pub audit_checkpoint_minutes: Option<u64>,
+    /// Memory budget of the in-memory caches in MiB (default 256; 0 turns them off).
+    pub cache_budget_mb: Option<u64>,
 }
 
 /// The `[smtp]` section.
@@ -91,6 +93,8 @@ pub struct Settings {
     pub base_url: Option<String>,
     /// Absolute session lifetime in hours.
     pub session_absolute_hours: u32,
+    /// Memory budget of the in-memory caches (MiB).
+    pub cache_budget_mb: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -104,6 +108,7 @@ impl std::fmt::Debug for Settings {
             .field("log_json", &self.log_json)
             .field("smtp_host", &self.smtp.as_ref().map(|s| (&s.host, s.port)))
             .field("audit_key_file", &self.audit_key_file)
+            .field("cache_budget_mb", &self.cache_budget_mb)
             .finish()
     }
 }
@@ -146,6 +151,7 @@ const ENV_KEYS: &[&str] = &[
     "MAMORI_AUDIT_KEY_FILE",
     "MAMORI_AUDIT_CHECKPOINT_MINUTES",
     "MAMORI_SESSION_ABSOLUTE_HOURS",
+    "MAMORI_CACHE_BUDGET_MB",
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool> {
@@ -241,7 +247,12 @@ pub fn load(config_file: Option<&Path>, env: &[(String, String)]) -> Result<Sett
     if session_absolute_hours == 0 {
         bail!("session_absolute_hours: must be at least 1");
     }
+    let cache_budget_mb = match get("MAMORI_CACHE_BUDGET_MB") {
+        Some(v) => v.parse().with_context(|| format!("MAMORI_CACHE_BUDGET_MB: not a number: {v:?}"))?,
+        None => file.cache_budget_mb.unwrap_or(mamori_app::cache::DEFAULT_BUDGET_MB as u64),
+    };
     Ok(Settings {
+        cache_budget_mb,
         base_url: get("MAMORI_BASE_URL").or(file.base_url.clone()),
         session_absolute_hours,
         smtp,
@@ -301,6 +312,18 @@ mod tests {
     }
 
     #[test]
+    fn cache_budget_from_default_file_and_env() {
+        assert_eq!(load(None, &[]).unwrap().cache_budget_mb, 256);
+        let dir = std::env::temp_dir().join(format!("mamori-cfg-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("cache.toml");
+        std::fs::write(&f, "cache_budget_mb = 64\n").unwrap();
+        assert_eq!(load(Some(&f), &[]).unwrap().cache_budget_mb, 64);
+        assert_eq!(load(Some(&f), &env(&[("MAMORI_CACHE_BUDGET_MB", "8")])).unwrap().cache_budget_mb, 8);
+        assert!(load(None, &env(&[("MAMORI_CACHE_BUDGET_MB", "lots")])).is_err());
+    }
+
+    #[test]
     fn passwords_are_redacted() {
         assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
@@ -328,6 +351,7 @@ mod tests {
             audit_checkpoint_minutes: 10,
             base_url: None,
             session_absolute_hours: 12,
+            cache_budget_mb: 256,
         };
         assert!(!format!("{s:?}").contains("secret"));
     }

@@ -79,10 +79,30 @@ async fn run(cli: Cli) -> Result<i32> {
     Ok(code)
 }
 
-#[tokio::main]
-async fn main() {
+/// Transparent huge pages off for a long-running server (Linux): mimalloc commits its arena
+/// eagerly, and with THP `always` (common on distributions) every touched 2 MiB region became
+/// resident: a fresh idle server held 33–37 MiB instead of 22 MiB (BENCHMARKS.md, idle
+/// memory). Set before the runtime starts, so that almost nothing is mapped yet.
+fn server_memory_settings(cli: &Cli) {
+    if matches!(cli.command, Command::Serve { .. } | Command::Demo { .. }) {
+        #[cfg(target_os = "linux")]
+        if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+            eprintln!("mamori: warning: cannot turn transparent huge pages off: {e}");
+        }
+    }
+}
+
+fn main() {
     let cli = Cli::parse();
-    match run(cli).await {
+    server_memory_settings(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mamori: error: cannot start the runtime: {e}");
+            std::process::exit(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("mamori: error: {e:#}");

@@ -54,6 +54,7 @@ pub async fn serve(
 ) -> Result<()> {
     let bind = bind.unwrap_or_else(|| settings.bind.clone());
     let port = port.unwrap_or(settings.port);
+    mamori_app::cache::set_budget_mb(usize::try_from(settings.cache_budget_mb).unwrap_or(usize::MAX));
     let addr = format!("{bind}:{port}");
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let shutdown = shutdown_signal();

@@ -4,6 +4,7 @@
 //! with its pages, its API handlers, its templates and its routes.
 
 // Shared infrastructure.
+pub mod answers;
 pub mod ctx;
 pub mod error;
 pub mod extract;
@@ -156,6 +157,7 @@ pub fn router(state: AppState) -> Router {
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())
+        .merge(guarded(Permission::SettingsManage, Router::new().route("/api/v1/cache", get(answers::stats))))
         // Every route but the Microsoft 365 import (merged after this layer, with its own).
         .layer(RequestBodyLimitLayer::new(upload::REQUEST_BODY_LIMIT))
         .merge(m365::import_routes())

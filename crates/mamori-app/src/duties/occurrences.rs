@@ -25,9 +25,9 @@ pub(super) struct OpenCache {
     open: Arc<Vec<OccurrenceRow>>,
 }
 
-/// Per organisation; checked against `duty_version` on every read, so writes from any
-/// process (the CLI, another server) are seen.
-pub(super) static OPEN: LazyLock<Mutex<HashMap<String, OpenCache>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+fn open_key(org_id: &str) -> crate::cache::Key {
+    crate::cache::Key::new(crate::cache::Kind::DutySnapshot, org_id, "", "")
+}
 
 /// The duties and open occurrences due by `today + CACHE_AHEAD_DAYS`.
 pub(super) async fn open_snapshot(
@@ -37,20 +37,24 @@ pub(super) async fn open_snapshot(
 ) -> Result<(Arc<HashMap<String, DutyRow>>, Arc<Vec<OccurrenceRow>>), AppError> {
     let mut c = db.conn().await?;
     let version = rows::duty_version(&mut c.ex(), org_id).await?;
-    if let Ok(m) = OPEN.lock()
-        && let Some(hit) = m.get(org_id).filter(|h| h.version == version && h.today == today)
+    // Per organisation in the budgeted cache; checked against `duty_version` on every read, so
+    // writes from any process (the CLI, another server) are seen.
+    if let Some(hit) =
+        crate::cache::get_if::<OpenCache>(&open_key(org_id), |h| h.version == version && h.today == today)
     {
-        crate::cache_stats::DUTY_SNAPSHOT.record(true);
         return Ok((hit.duties.clone(), hit.open.clone()));
     }
-    crate::cache_stats::DUTY_SNAPSHOT.record(false);
     let to = today.checked_add(jiff::Span::new().days(CACHE_AHEAD_DAYS)).map_err(internal)?;
     let duties: Arc<HashMap<String, DutyRow>> =
         Arc::new(rows::duties(&mut c.ex(), org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect());
     let open = Arc::new(rows::open_occurrences_until(&mut c.ex(), org_id, &to.to_string()).await?);
-    if let Ok(mut m) = OPEN.lock() {
-        m.insert(org_id.to_string(), OpenCache { version, today, duties: duties.clone(), open: open.clone() });
-    }
+    // Rough size: the rows' text fields dominate; 600 bytes a duty, 320 an occurrence.
+    let bytes = 256 + duties.len() * 600 + open.len() * 320;
+    crate::cache::insert(
+        open_key(org_id),
+        Arc::new(OpenCache { version, today, duties: duties.clone(), open: open.clone() }),
+        bytes,
+    );
     Ok((duties, open))
 }
 

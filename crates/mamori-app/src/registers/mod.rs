@@ -17,7 +17,7 @@ pub use import_export::{
     ImportReport, MAX_CELL_CHARS, MAX_IMPORT_CELLS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, import, parse_csv, read_grid,
     table,
 };
-pub use index::{Page, PageQuery, page};
+pub use index::{Page, PageQuery, index_bytes, page};
 pub use row::{
     HistoryEntry, Prepared, apply, attach, create, create_restricted, delete, get, history, prepare_create,
     prepare_patch, restore, update, update_restricted,

@@ -362,3 +362,71 @@ fn hostile_spreadsheets_are_refused_by_their_limits() {
         [vec!["=HYPERLINK(1)".to_string()], vec!["'=x".to_string()]]
     );
 }
+
+/// The list indexes of all organisations share one memory budget: past it, the least recently
+/// used index goes first, the store never holds more than the budget, and an evicted
+/// register's list is rebuilt, unchanged, on its next read.
+async fn list_indexes_are_evicted_least_recently_used_under_the_budget(db: Db) {
+    use mamori_app::{cache, cache_stats, registers::index_bytes};
+    cache::set_budget_mb(256);
+    cache::clear();
+    let mut orgs = Vec::new();
+    for (name, rows) in [("evict-a", 40), ("evict-b", 40), ("evict-c", 10)] {
+        let o = org::create(&db, name, name, T0).await.unwrap();
+        let a = Actor::cli(&o.id);
+        for i in 0..rows {
+            registers::create(
+                &db,
+                &a,
+                "assets",
+                &obj(json!({"name": format!("{name} 資産{i:03}"), "confidentiality": "2", "integrity": "2",
+                    "availability": "2", "threat": "2", "vulnerability": "2"})),
+                None,
+                T0 + i,
+            )
+            .await
+            .unwrap();
+        }
+        orgs.push(a);
+    }
+    let [a, b, c] = [&orgs[0], &orgs[1], &orgs[2]];
+    let list = |actor: &Actor| {
+        let (db, actor) = (db.clone(), actor.clone());
+        async move { registers::page(&db, &actor, "assets", &pq("資産", "-name", 1, 5, false)).await.unwrap() }
+    };
+    let first_a = list(a).await;
+    assert_eq!(first_a.total, 40);
+    list(b).await;
+    assert!(index_bytes(&a.org_id, "assets").is_some() && index_bytes(&b.org_id, "assets").is_some());
+    // Room for exactly what A and B hold now (their indexes and sort orders).
+    let both = cache::usage().bytes;
+    cache::set_budget_bytes(both);
+    assert_eq!(cache::usage().evictions, 0, "both fit");
+    // A is used again, so B is now the least recently used; C's index needs room.
+    list(a).await;
+    let evictions = cache::usage().evictions;
+    let first_c = list(c).await;
+    assert_eq!(first_c.total, 10);
+    let u = cache::usage();
+    assert!(u.evictions > evictions, "C's index evicted something: {u:?}");
+    assert!(u.bytes <= both, "the store stays inside its budget: {u:?}");
+    assert!(index_bytes(&b.org_id, "assets").is_none(), "the least recently used index (B) was evicted");
+    assert!(index_bytes(&a.org_id, "assets").is_some(), "the recently used index (A) was kept");
+    assert!(index_bytes(&c.org_id, "assets").is_some());
+    // B is rebuilt on its next read (an index miss), with the same answer.
+    cache_stats::reset();
+    let again_b = list(b).await;
+    assert_eq!(cache_stats::REGISTER_INDEX.get(), (0, 1));
+    assert_eq!(again_b.total, 40);
+    assert_eq!(again_b.rows.first().map(|r| r.values["name"].clone()), Some(json!("evict-b 資産039")));
+    // A budget smaller than one index keeps none: every read rebuilds, the answers stay right.
+    cache::set_budget_bytes(64);
+    assert_eq!(cache::usage().bytes, 0);
+    assert_eq!(list(a).await.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), {
+        first_a.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+    });
+    assert!(index_bytes(&a.org_id, "assets").is_none());
+    cache::set_budget_mb(256);
+}
+
+on_both_engines!(list_indexes_are_evicted_least_recently_used_under_the_budget);

@@ -44,6 +44,13 @@ pub async fn last_audit(ex: &mut Ex<'_>, org_id: &str) -> Result<Option<AuditRow
     )?)
 }
 
+/// The sequence number of an organisation's last audit row (0 when none): every use case
+/// that changes data appends to the audit trail in its transaction, so this number changes
+/// with every change of the organisation's data (cached answers are keyed by it).
+pub async fn audit_seq(ex: &mut Ex<'_>, org_id: &str) -> Result<i64, StoreError> {
+    Ok(fetch_i64!(ex, "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE org_id = $1", org_id)?)
+}
+
 /// Appends a row (the caller computed seq and hashes).
 pub async fn insert_audit(ex: &mut Ex<'_>, a: &AuditRow) -> Result<(), StoreError> {
     exec!(

@@ -164,19 +164,28 @@ pub struct UserRoleRow {
 
 /// Permission keys a user holds through their roles.
 pub async fn user_permissions(ex: &mut Ex<'_>, org_id: &str, user_id: &str) -> Result<Vec<String>, StoreError> {
+    // One row (the keys joined by commas), not one row per permission: sqlx's SQLite driver
+    // hands each result row from its worker thread to the caller separately, and this query
+    // runs on every request of a logged-in user (BENCHMARKS.md, registers).
     #[derive(sqlx::FromRow)]
     struct P {
-        permission: String,
+        permissions: Option<String>,
     }
-    let rows = fetch_all!(
-        ex,
-        P,
-        "SELECT DISTINCT rp.permission FROM role_permission rp JOIN user_role ur ON ur.role_id = rp.role_id \
-         WHERE ur.org_id = $1 AND ur.user_id = $2",
-        org_id,
-        user_id
-    )?;
-    Ok(rows.into_iter().map(|p| p.permission).collect())
+    let q = match ex {
+        Ex::Sqlite(_) => {
+            "SELECT group_concat(permission, ',') AS permissions FROM (SELECT DISTINCT rp.permission FROM role_permission rp \
+             JOIN user_role ur ON ur.role_id = rp.role_id WHERE ur.org_id = $1 AND ur.user_id = $2)"
+        }
+        Ex::Pg(_) => {
+            "SELECT string_agg(DISTINCT rp.permission, ',') AS permissions FROM role_permission rp \
+             JOIN user_role ur ON ur.role_id = rp.role_id WHERE ur.org_id = $1 AND ur.user_id = $2"
+        }
+    };
+    let row = fetch_optional!(ex, P, q, org_id, user_id)?;
+    Ok(row
+        .and_then(|p| p.permissions)
+        .map(|s| s.split(',').filter(|k| !k.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default())
 }
 
 /// Replaces a user's roles.

@@ -102,13 +102,63 @@ pub async fn user_session(db: &Db, admin: &Actor, login_id: &str, roles: &[&str]
     change_password(db, &info, "Initial123", "Bench12345", now).await.unwrap_or_else(|e| panic!("{e}")).token
 }
 
+/// The process's resident memory now and at its peak (VmRSS, VmHWM), in MiB (Linux).
+pub fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The budgeted cache's usage as "entries, MiB of budget (peak)".
+pub fn usage_report() -> String {
+    let u = mamori_app::cache::usage();
+    let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
+    format!(
+        "cache {} entries, {:.1} MiB (peak {:.1} MiB) of a {:.0} MiB budget, {} evictions",
+        u.entries,
+        mb(u.bytes),
+        mb(u.peak_bytes),
+        mb(u.budget_bytes),
+        u.evictions
+    )
+}
+
 /// One keep-alive HTTP/1.1 connection; returns each request's latency.
 pub async fn client(addr: std::net::SocketAddr, paths: Vec<String>, cookie: String) -> Vec<Duration> {
-    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else { return vec![] };
-    let mut out = Vec::with_capacity(paths.len());
+    client_with(addr, paths, cookie, vec![]).await.latencies
+}
+
+/// What one client saw.
+#[derive(Default)]
+pub struct Seen {
+    /// Each request's latency.
+    pub latencies: Vec<Duration>,
+    /// The last answer's ETag.
+    pub etag: Option<String>,
+    /// The last answer's body length.
+    pub body_bytes: usize,
+}
+
+/// One keep-alive HTTP/1.1 connection sending `headers` with every request (200 and 304
+/// are accepted).
+pub async fn client_with(
+    addr: std::net::SocketAddr,
+    paths: Vec<String>,
+    cookie: String,
+    headers: Vec<(String, String)>,
+) -> Seen {
+    let mut seen = Seen::default();
+    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else { return seen };
     let mut buf = vec![0u8; 1 << 20];
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     for p in paths {
-        let req = format!("GET {p} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\n\r\n");
+        let req = format!("GET {p} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\n{extra}\r\n");
         let t = Instant::now();
         if s.write_all(req.as_bytes()).await.is_err() {
             break;
@@ -116,15 +166,16 @@ pub async fn client(addr: std::net::SocketAddr, paths: Vec<String>, cookie: Stri
         // Read headers, then Content-Length bytes.
         let mut have = 0usize;
         let (header_end, len) = loop {
-            let Ok(n) = s.read(&mut buf[have..]).await else { return out };
+            let Ok(n) = s.read(&mut buf[have..]).await else { return seen };
             if n == 0 {
-                return out;
+                return seen;
             }
             have += n;
             if let Some(pos) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&buf[..pos]).to_lowercase();
-                let status_ok = head.starts_with("http/1.1 200");
+                let status_ok = head.starts_with("http/1.1 200") || head.starts_with("http/1.1 304");
                 assert!(status_ok, "{head}");
+                seen.etag = head.lines().find_map(|l| l.strip_prefix("etag:")).map(|v| v.trim().to_string());
                 let len = head
                     .lines()
                     .find_map(|l| l.strip_prefix("content-length:"))
@@ -134,15 +185,40 @@ pub async fn client(addr: std::net::SocketAddr, paths: Vec<String>, cookie: Stri
             }
         };
         while have < header_end + len {
-            let Ok(n) = s.read(&mut buf[have..]).await else { return out };
+            let Ok(n) = s.read(&mut buf[have..]).await else { return seen };
             if n == 0 {
-                return out;
+                return seen;
             }
             have += n;
         }
-        out.push(t.elapsed());
+        seen.body_bytes = len;
+        seen.latencies.push(t.elapsed());
     }
-    out
+    seen
+}
+
+/// Runs the load with one session, sending `headers` with every request.
+pub async fn load_with(
+    addr: std::net::SocketAddr,
+    cookie: &str,
+    headers: &[(String, String)],
+    path: impl Fn(usize, usize) -> String,
+) -> (Duration, Duration, f64) {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients() {
+        let paths: Vec<String> = (0..requests_per_client()).map(|i| path(c, i)).collect();
+        tasks.push(tokio::spawn(client_with(addr, paths, cookie.to_string(), headers.to_vec())));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.map(|s| s.latencies).unwrap_or_default());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    all.sort();
+    let n = all.len().max(1);
+    assert_eq!(all.len(), clients() * requests_per_client(), "every request answered");
+    (all[n / 2], all[(n * 99 / 100).min(n - 1)], n as f64 / secs)
 }
 
 /// Runs the load with one session: (p50, p99, requests per second).
@@ -160,9 +236,20 @@ pub async fn load_as(
     cookies: &[String],
     path: impl Fn(usize, usize) -> String,
 ) -> (Duration, Duration, f64) {
+    load_n(addr, cookies, clients(), path).await
+}
+
+/// Runs the load with `n` clients (each sending the same number of requests), client `c`
+/// using session `cookies[c % len]`.
+pub async fn load_n(
+    addr: std::net::SocketAddr,
+    cookies: &[String],
+    n_clients: usize,
+    path: impl Fn(usize, usize) -> String,
+) -> (Duration, Duration, f64) {
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for c in 0..clients() {
+    for c in 0..n_clients {
         let paths: Vec<String> = (0..requests_per_client()).map(|i| path(c, i)).collect();
         tasks.push(tokio::spawn(client(addr, paths, cookies[c % cookies.len()].clone())));
     }
@@ -173,6 +260,6 @@ pub async fn load_as(
     let secs = start.elapsed().as_secs_f64();
     all.sort();
     let n = all.len().max(1);
-    assert_eq!(all.len(), clients() * requests_per_client(), "every request answered");
+    assert_eq!(all.len(), n_clients * requests_per_client(), "every request answered");
     (all[n / 2], all[(n * 99 / 100).min(n - 1)], n as f64 / secs)
 }

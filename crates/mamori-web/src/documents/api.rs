@@ -11,9 +11,18 @@ use serde_json::json;
 
 /// `GET /api/v1/soa` → `{ "document": {…}, "controls": [ { "id", "title", "applicable", "reason",
 /// "status", "documents", "records", … } ] }` (the approved version, else the draft).
-pub async fn soa(State(state): State<AppState>, s: Session) -> WebResult {
-    let v = mamori_app::documents::soa(&state.db, &s.actor, true).await?;
-    Ok(Json(soa_json(&v)).into_response())
+///
+/// Served from the organisation's cached serialisation while its data version is unchanged,
+/// compressed, with an `ETag` ([`crate::answers`]).
+pub async fn soa(State(state): State<AppState>, s: Session, headers: axum::http::HeaderMap) -> WebResult {
+    // Permission first: the cached answer must not answer someone who may not read it.
+    s.actor.require(mamori_domain::permission::Permission::DocumentsView)?;
+    let version = mamori_app::cache::data_version(&state.db, &s.actor).await?;
+    crate::answers::json(&headers, &s.actor.org_id, "soa", version, || async {
+        let v = mamori_app::documents::soa(&state.db, &s.actor, true).await?;
+        Ok(soa_json(&v))
+    })
+    .await
 }
 
 fn soa_json(v: &mamori_app::documents::SoaView) -> serde_json::Value {
