@@ -15,6 +15,7 @@ pub mod duties;
 pub mod error;
 pub mod evidence;
 pub mod export;
+pub mod health;
 pub mod incidents;
 pub mod m365;
 pub mod mfa;

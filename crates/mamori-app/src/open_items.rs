@@ -190,7 +190,7 @@ pub async fn update(
     }
     if let Some(o) = &owner_id {
         let mut c = db.conn().await?;
-        if !rows::user_by_id(&mut c.ex(), &actor.org_id, o).await?.is_some_and(|u| u.disabled == 0) {
+        if rows::user_by_id(&mut c.ex(), &actor.org_id, o).await?.is_none_or(|u| u.disabled != 0) {
             errors.push(("owner_id".into(), "field-not-a-choice".into()));
         }
     }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod document;
 pub mod duty;
+pub mod health;
 pub mod hex;
 pub mod password;
 pub mod permission;

@@ -7,6 +7,7 @@ mod audit_anchor;
 mod backup;
 mod documents;
 mod duties;
+mod health;
 pub use mamori_store::on_both_engines;
 mod incidents;
 mod m365;
