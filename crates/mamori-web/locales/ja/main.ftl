@@ -803,3 +803,26 @@ doc-file-save = 登録する
 doc-field-file = ファイル
 doc-field-change_summary = 改訂内容
 field-document-file-type = docx、xlsx、PDF のいずれかを選んでください。
+
+## issue 18: the ISMS year
+impl-not_evaluated = 未評価
+health-title = 管理策の状態
+health-help = 今年度の業務の実施状況、未解決の確認事項などの記録から算出した状態です（適用宣言書の実施状況は確認した人が選びます）。
+health-good = 良好
+health-attention = 要注意
+health-deficient = 不備
+health-not-evaluated = 未評価
+health-reason-missed = 期限を過ぎて未実施の業務が { $count } 件あります。
+health-reason-late = 期限後に実施された業務が { $count } 件あります。
+health-reason-all-skipped = 今年度の業務は { $count } 件すべてスキップされています。
+health-reason-open-items = 未解決の確認事項が { $count } 件あります。
+health-reason-on-time = 今年度の業務を期限内に { $count } 件実施しています。
+health-reason-log-coverage = 直近 { $window } 日のうち { $days } 日分の Microsoft 365 ログを取り込んでいます。
+health-reason-log-coverage-gaps = Microsoft 365 ログの取り込みに欠けがあります（直近 { $window } 日のうち { $days } 日分）。
+health-reason-log-coverage-low = Microsoft 365 ログの取り込みが不足しています（直近 { $window } 日のうち { $days } 日分）。
+health-reason-import-stale = 最後の Microsoft 365 ログの取り込みから { $days } 日が経過しています。
+health-reason-no-duties = この管理策の業務が登録されていないため、評価できません。
+health-reason-nothing-due = 業務 { $duties } 件のうち、今年度に期限を迎えたものがまだありません。
+health-reason-not-applicable = 適用除外の管理策です。
+soa-health = 記録上の状態
+card-health = 注意が必要な管理策

@@ -7,6 +7,7 @@ mod audit;
 mod calendar;
 mod client;
 mod duties;
+mod health;
 mod incidents;
 mod isolation;
 mod m365;
