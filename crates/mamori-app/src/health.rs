@@ -1,6 +1,6 @@
 //! Control health (9.1): gathers, for every control of the current regulation on a day, the
 //! facts `mamori_domain::health::evaluate` rules on — its duties' occurrences this fiscal year
-//! (on time, late, missed, skipped), its unresolved open items and, for 8.15, the days covered
+//! (on time, late, missed, skipped), its unresolved open items, the nonconformities naming it that are not closed and, for 8.15, the days covered
 //! by imported Microsoft 365 logs in the last 90 days and the age of the last import.
 //!
 //! Readable by whoever may read the regulation (`regulation.view`): only counts leave here,
@@ -38,6 +38,7 @@ pub async fn facts(db: &Db, actor: &Actor, today: Date) -> Result<BTreeMap<Strin
         rows::occurrences_between(&mut c.ex(), &actor.org_id, &first.to_string(), &today.to_string()).await?;
     let open_items = rows::open_items(&mut c.ex(), &actor.org_id).await?;
     let imports = rows::m365_imports(&mut c.ex(), &actor.org_id).await?;
+    let nonconformities = rows::nonconformities(&mut c.ex(), &actor.org_id).await?;
     let window_start = today.checked_sub((LOG_WINDOW_DAYS - 1).days()).map_err(internal)?;
     let days_covered =
         rows::count_m365_days(&mut c.ex(), &actor.org_id, &window_start.to_string(), &today.to_string()).await?;
@@ -70,6 +71,11 @@ pub async fn facts(db: &Db, actor: &Actor, today: Date) -> Result<BTreeMap<Strin
     for item in open_items.iter().filter(|i| i.resolved_at.is_none()) {
         if let Some(f) = out.get_mut(&item.control_id) {
             f.open_items += 1;
+        }
+    }
+    for n in nonconformities.iter().filter(|n| n.state != "closed") {
+        if let Some(f) = n.control_id.as_deref().and_then(|id| out.get_mut(id)) {
+            f.nonconformities += 1;
         }
     }
     let last_import = imports.iter().map(|i| i.imported_at).max().map(tokyo_date);

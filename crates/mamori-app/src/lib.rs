@@ -19,6 +19,7 @@ pub mod health;
 pub mod incidents;
 pub mod m365;
 pub mod mfa;
+pub mod nonconformities;
 pub mod open_items;
 pub mod org;
 pub mod outbox;

@@ -8,7 +8,7 @@
 //!   not done (`missed`); or, for 8.15 once Microsoft 365 logs have been imported at all, fewer
 //!   than half of the last [`LOG_WINDOW_DAYS`] days are covered by imported logs.
 //! * **attention** (要注意): an occurrence was done late; an open item (draft note or undecided
-//!   interval) of the control is unresolved; every occurrence due so far was skipped; for 8.15,
+//!   interval) of the control is unresolved; a nonconformity naming it is not closed; every occurrence due so far was skipped; for 8.15,
 //!   fewer than 90 % of the window's days are covered or the last import is more than
 //!   [`IMPORT_STALE_DAYS`] days old.
 //! * **good** (良好): none of the above and some evidence: an occurrence done on time, or (8.15)
@@ -85,6 +85,8 @@ pub struct ControlFacts {
     pub skipped: i64,
     /// Unresolved open items (draft notes, undecided intervals) of the control.
     pub open_items: i64,
+    /// Nonconformities naming the control whose corrective action is not closed (10.2).
+    pub nonconformities: i64,
     /// Log coverage, for the controls it concerns (8.15).
     pub logs: Option<LogCoverage>,
 }
@@ -130,6 +132,9 @@ pub fn evaluate(f: &ControlFacts) -> Health {
     }
     if f.open_items > 0 {
         attention.push(reason("open_items", &[("count", f.open_items)]));
+    }
+    if f.nonconformities > 0 {
+        attention.push(reason("nonconformities", &[("count", f.nonconformities)]));
     }
     if f.on_time > 0 {
         good.push(reason("on_time", &[("count", f.on_time)]));
@@ -189,6 +194,8 @@ mod tests {
         let h = evaluate(&ControlFacts { on_time: 3, open_items: 2, ..facts() });
         assert_eq!((h.state, keys(&h)), (HealthState::Attention, vec!["open_items"]));
         assert_eq!(h.reasons[0].numbers["count"], 2);
+        let h = evaluate(&ControlFacts { on_time: 3, nonconformities: 1, ..facts() });
+        assert_eq!((h.state, keys(&h)), (HealthState::Attention, vec!["nonconformities"]));
         // An open item alone is attention even without any duty.
         let h = evaluate(&ControlFacts { duties: 0, open_items: 1, ..facts() });
         assert_eq!(h.state, HealthState::Attention);

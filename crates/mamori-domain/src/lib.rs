@@ -9,6 +9,7 @@ pub mod document;
 pub mod duty;
 pub mod health;
 pub mod hex;
+pub mod nonconformity;
 pub mod password;
 pub mod permission;
 pub mod ratelimit;

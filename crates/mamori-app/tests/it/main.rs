@@ -13,6 +13,7 @@ mod incidents;
 mod m365;
 mod named_documents;
 mod need_to_know;
+mod nonconformities;
 mod open_items;
 mod oracles;
 mod registers;

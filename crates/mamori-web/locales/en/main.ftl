@@ -868,3 +868,7 @@ health-reason-nothing-due = None of its { $duties } duties has fallen due this f
 health-reason-not-applicable = The control is excluded.
 soa-health = Health from the records
 card-health = Controls needing attention
+health-reason-nonconformities = { $count ->
+    [one] One nonconformity's corrective action is not closed.
+   *[other] { $count } nonconformities' corrective actions are not closed.
+}

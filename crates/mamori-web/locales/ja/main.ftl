@@ -826,3 +826,4 @@ health-reason-nothing-due = 業務 { $duties } 件のうち、今年度に期限
 health-reason-not-applicable = 適用除外の管理策です。
 soa-health = 記録上の状態
 card-health = 注意が必要な管理策
+health-reason-nonconformities = 是正処置が完了していない不適合が { $count } 件あります。
