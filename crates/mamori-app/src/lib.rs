@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod export;
 pub mod health;
 pub mod incidents;
+pub mod internal_audits;
 pub mod m365;
 pub mod mfa;
 pub mod nonconformities;

@@ -71,11 +71,23 @@ fn refusal(r: Refusal) -> AppError {
     }
 }
 
-/// Raises a nonconformity: its report row and its record, in one transaction.
+/// Raises a nonconformity (経営責任者 and 情報セキュリティ管理者): its report row and its
+/// record, in one transaction.
 pub async fn raise(db: &Db, actor: &Actor, n: NewNonconformity, now: i64) -> Result<NonconformityView, AppError> {
     if !is_manager(actor) {
         return Err(AppError::Forbidden);
     }
+    create(db, actor, n, now).await
+}
+
+/// Raises a nonconformity for a use case that checked its own permission (an internal audit's
+/// finding, recorded by its auditor).
+pub(crate) async fn create(
+    db: &Db,
+    actor: &Actor,
+    n: NewNonconformity,
+    now: i64,
+) -> Result<NonconformityView, AppError> {
     let mut problems = Vec::new();
     if n.text.trim().is_empty() {
         problems.push(("nonconformity".to_string(), "field-required".to_string()));

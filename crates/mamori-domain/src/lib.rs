@@ -9,6 +9,7 @@ pub mod document;
 pub mod duty;
 pub mod health;
 pub mod hex;
+pub mod internal_audit;
 pub mod nonconformity;
 pub mod password;
 pub mod permission;

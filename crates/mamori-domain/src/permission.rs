@@ -57,11 +57,17 @@ pub enum Permission {
     /// Make requests (申請) and act on them as the request type's roles allow.
     #[serde(rename = "requests.use")]
     RequestsUse,
+    /// Read internal audits: plans, checklists, findings, reports (9.2).
+    #[serde(rename = "internal_audits.view")]
+    InternalAuditsView,
+    /// Plan internal audits and record findings (9.2; independence is checked per audit).
+    #[serde(rename = "internal_audits.manage")]
+    InternalAuditsManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 18] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -78,6 +84,8 @@ impl Permission {
         Permission::DutiesView,
         Permission::DutiesManage,
         Permission::RequestsUse,
+        Permission::InternalAuditsView,
+        Permission::InternalAuditsManage,
     ];
 
     /// The stable key stored in the database.
@@ -99,6 +107,8 @@ impl Permission {
             Permission::DutiesView => "duties.view",
             Permission::DutiesManage => "duties.manage",
             Permission::RequestsUse => "requests.use",
+            Permission::InternalAuditsView => "internal_audits.view",
+            Permission::InternalAuditsManage => "internal_audits.manage",
         }
     }
 
@@ -161,6 +171,8 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 DutiesView,
                 DutiesManage,
                 RequestsUse,
+                InternalAuditsView,
+                InternalAuditsManage,
             ],
         },
         SeedRole {
@@ -182,6 +194,8 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegistersView,
                 DutiesView,
                 RequestsUse,
+                InternalAuditsView,
+                InternalAuditsManage,
             ],
         },
         SeedRole {

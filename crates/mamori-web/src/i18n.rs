@@ -160,6 +160,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "days",
         "window",
         "duties",
+        "auditor",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

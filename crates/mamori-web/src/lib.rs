@@ -21,6 +21,7 @@ pub mod documents;
 pub mod duties;
 pub mod evidence;
 pub mod incidents;
+pub mod internal_audits;
 pub mod m365;
 pub mod mail;
 pub mod open_items;
@@ -148,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mail::routes())
         .merge(requests::routes())
         .merge(incidents::routes())
+        .merge(internal_audits::routes())
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())

@@ -10,6 +10,7 @@ mod duties;
 mod health;
 pub use mamori_store::on_both_engines;
 mod incidents;
+mod internal_audits;
 mod m365;
 mod named_documents;
 mod need_to_know;

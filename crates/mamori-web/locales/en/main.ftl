@@ -872,3 +872,8 @@ health-reason-nonconformities = { $count ->
     [one] One nonconformity's corrective action is not closed.
    *[other] { $count } nonconformities' corrective actions are not closed.
 }
+error-auditor-independence = An auditor would audit a control they are responsible for. Change the auditors or the scope.
+audit-conflict-named-role = { $auditor }'s role is named as responsible in control { $control }'s regulation text.
+audit-conflict-duty-owner = { $auditor }'s role owns a duty of control { $control }.
+audit-conflict-duty-assignee = { $auditor } is the assignee of a duty of control { $control }.
+audit-conflict-approver = { $auditor }'s role approves requests of control { $control }.

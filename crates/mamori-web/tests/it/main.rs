@@ -9,6 +9,7 @@ mod client;
 mod duties;
 mod health;
 mod incidents;
+mod internal_audits;
 mod isolation;
 mod m365;
 mod need_to_know;
