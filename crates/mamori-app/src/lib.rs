@@ -19,6 +19,7 @@ pub mod health;
 pub mod incidents;
 pub mod internal_audits;
 pub mod m365;
+pub mod management_reviews;
 pub mod mfa;
 pub mod nonconformities;
 pub mod open_items;

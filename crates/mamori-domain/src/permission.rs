@@ -63,11 +63,17 @@ pub enum Permission {
     /// Plan internal audits and record findings (9.2; independence is checked per audit).
     #[serde(rename = "internal_audits.manage")]
     InternalAuditsManage,
+    /// Read management reviews: inputs, outputs, minutes (9.3).
+    #[serde(rename = "management_reviews.view")]
+    ManagementReviewsView,
+    /// Prepare management reviews: assemble and edit inputs, record outputs (9.3).
+    #[serde(rename = "management_reviews.manage")]
+    ManagementReviewsManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 20] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -86,6 +92,8 @@ impl Permission {
         Permission::RequestsUse,
         Permission::InternalAuditsView,
         Permission::InternalAuditsManage,
+        Permission::ManagementReviewsView,
+        Permission::ManagementReviewsManage,
     ];
 
     /// The stable key stored in the database.
@@ -109,6 +117,8 @@ impl Permission {
             Permission::RequestsUse => "requests.use",
             Permission::InternalAuditsView => "internal_audits.view",
             Permission::InternalAuditsManage => "internal_audits.manage",
+            Permission::ManagementReviewsView => "management_reviews.view",
+            Permission::ManagementReviewsManage => "management_reviews.manage",
         }
     }
 
@@ -173,6 +183,8 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RequestsUse,
                 InternalAuditsView,
                 InternalAuditsManage,
+                ManagementReviewsView,
+                ManagementReviewsManage,
             ],
         },
         SeedRole {
@@ -196,6 +208,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RequestsUse,
                 InternalAuditsView,
                 InternalAuditsManage,
+                ManagementReviewsView,
             ],
         },
         SeedRole {

@@ -24,6 +24,7 @@ pub mod incidents;
 pub mod internal_audits;
 pub mod m365;
 pub mod mail;
+pub mod management_reviews;
 pub mod open_items;
 pub mod registers;
 pub mod regulation;
@@ -147,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .merge(duties::routes())
         .merge(open_items::routes())
         .merge(mail::routes())
+        .merge(management_reviews::routes())
         .merge(requests::routes())
         .merge(incidents::routes())
         .merge(internal_audits::routes())

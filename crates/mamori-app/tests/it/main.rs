@@ -12,6 +12,7 @@ pub use mamori_store::on_both_engines;
 mod incidents;
 mod internal_audits;
 mod m365;
+mod management_reviews;
 mod named_documents;
 mod need_to_know;
 mod nonconformities;

@@ -68,3 +68,31 @@ INSERT INTO role_permission (org_id, role_id, permission)
 INSERT INTO role_permission (org_id, role_id, permission)
     SELECT org_id, id, 'internal_audits.manage' FROM role
     WHERE key IN ('top_management', 'security_manager', 'system_admin', 'internal_auditor');
+
+-- Management review (9.3): the inputs a–g assembled from the system's data as of `held_on`
+-- (JSON: {a: [{text, source: {type, id}}], …}), editable until the minutes are approved; the
+-- outputs (JSON: {decisions: [..], actions: [{text, owner_id, due}]}); approval of the
+-- minutes by 経営責任者.
+CREATE TABLE management_review (
+    id           TEXT PRIMARY KEY,
+    org_id       TEXT NOT NULL REFERENCES organization(id),
+    number       BIGINT NOT NULL,
+    held_on      TEXT NOT NULL,
+    inputs_json  TEXT NOT NULL,
+    outputs_json TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    approved_by  TEXT,
+    approved_at  BIGINT,
+    created_by   TEXT NOT NULL,
+    version      BIGINT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL,
+    UNIQUE (org_id, number)
+);
+
+INSERT INTO role_permission (org_id, role_id, permission)
+    SELECT org_id, id, 'management_reviews.view' FROM role
+    WHERE key IN ('top_management', 'security_manager', 'system_admin', 'internal_auditor');
+INSERT INTO role_permission (org_id, role_id, permission)
+    SELECT org_id, id, 'management_reviews.manage' FROM role
+    WHERE key IN ('top_management', 'security_manager', 'system_admin');

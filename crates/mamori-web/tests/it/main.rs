@@ -12,6 +12,7 @@ mod incidents;
 mod internal_audits;
 mod isolation;
 mod m365;
+mod management_reviews;
 mod need_to_know;
 mod pages;
 mod registers;
