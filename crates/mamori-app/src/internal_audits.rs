@@ -263,26 +263,22 @@ pub async fn add_finding(
         return Err(AppError::Validation(problems));
     }
     let finding_id = new_id();
-    let nonconformity_id = if grade.is_nonconformity() {
-        // Raised on the auditor's finding; the planner (who manages audits) owns it.
-        let n = nonconformities::create(
-            db,
-            actor,
-            NewNonconformity {
-                source: Source::InternalAudit,
-                source_ref: Some(finding_id.clone()),
-                control_id: Some(control.to_string()),
-                text: format!("内部監査 {} の指摘（{}）: {}", a.number, control, text.trim()),
-                owner_id: a.created_by.clone(),
-                due,
-            },
-            now,
-        )
-        .await?;
-        Some(n.record.id)
+    // A nonconformity raises its corrective action (owned by the planner, who manages audits),
+    // written in the finding's transaction.
+    let nonconformity = if grade.is_nonconformity() {
+        let n = NewNonconformity {
+            source: Source::InternalAudit,
+            source_ref: Some(finding_id.clone()),
+            control_id: Some(control.to_string()),
+            text: format!("内部監査 {} の指摘（{}）: {}", a.number, control, text.trim()),
+            owner_id: a.created_by.clone(),
+            due,
+        };
+        Some(nonconformities::prepare(db, actor, n, now).await?)
     } else {
         None
     };
+    let nonconformity_id = nonconformity.as_ref().map(|p| p.record.id.clone());
     let f = AuditFindingRow {
         id: finding_id,
         org_id: actor.org_id.clone(),
@@ -295,6 +291,9 @@ pub async fn add_finding(
         created_at: now,
     };
     let mut tx = db.begin().await?;
+    if let Some(p) = &nonconformity {
+        nonconformities::apply(&mut tx, actor, p, now).await?;
+    }
     rows::insert_audit_finding(&mut tx.ex(), &f).await?;
     audit::append(
         &mut tx,

@@ -77,17 +77,23 @@ pub async fn raise(db: &Db, actor: &Actor, n: NewNonconformity, now: i64) -> Res
     if !is_manager(actor) {
         return Err(AppError::Forbidden);
     }
-    create(db, actor, n, now).await
+    let p = prepare(db, actor, n, now).await?;
+    let mut tx = db.begin().await?;
+    apply(&mut tx, actor, &p, now).await?;
+    tx.commit().await?;
+    get(db, actor, &p.record.id).await
 }
 
-/// Raises a nonconformity for a use case that checked its own permission (an internal audit's
-/// finding, recorded by its auditor).
-pub(crate) async fn create(
-    db: &Db,
-    actor: &Actor,
-    n: NewNonconformity,
-    now: i64,
-) -> Result<NonconformityView, AppError> {
+/// A validated nonconformity, ready to be written in a caller's transaction.
+pub(crate) struct Prepared {
+    /// The record (its id is the report row's).
+    pub record: NonconformityRow,
+    report: registers::Prepared,
+}
+
+/// Validates a nonconformity for a use case that checked its own permission (an internal
+/// audit's finding, recorded by its auditor): every problem at its field.
+pub(crate) async fn prepare(db: &Db, actor: &Actor, n: NewNonconformity, now: i64) -> Result<Prepared, AppError> {
     let mut problems = Vec::new();
     if n.text.trim().is_empty() {
         problems.push(("nonconformity".to_string(), "field-required".to_string()));
@@ -135,24 +141,28 @@ pub(crate) async fn create(
         created_at: now,
         updated_at: now,
     };
-    let mut tx = db.begin().await?;
-    registers::apply(&mut tx, actor, &p, now).await?;
-    rows::insert_nonconformity(&mut tx.ex(), &record).await?;
+    Ok(Prepared { record, report: p })
+}
+
+/// Writes a prepared nonconformity (report row, record, audit rows) in the caller's
+/// transaction.
+pub(crate) async fn apply(tx: &mut mamori_store::Tx, actor: &Actor, p: &Prepared, now: i64) -> Result<(), AppError> {
+    let record = &p.record;
+    registers::apply(tx, actor, &p.report, now).await?;
+    rows::insert_nonconformity(&mut tx.ex(), record).await?;
     audit::append(
-        &mut tx,
+        tx,
         Entry::by(
             actor,
             AuditAction::Create,
             "nonconformity",
             Some(&record.id),
             None,
-            Some(serde_json::json!({"number": number_label(number), "source": record.source, "control": record.control_id})),
+            Some(serde_json::json!({"number": number_label(record.number), "source": record.source, "control": record.control_id})),
         ),
         now,
     )
-    .await?;
-    tx.commit().await?;
-    get(db, actor, &record.id).await
+    .await
 }
 
 async fn step(
