@@ -55,6 +55,10 @@ pub enum AppError {
     /// The requester or author may not approve their own work (5.3).
     #[error("separation of duties")]
     SeparationOfDuties,
+    /// An auditor is responsible for a control in the audit's scope (9.2): each conflict with
+    /// the auditor's login ID, the control and the reason.
+    #[error("auditor independence: {0:?}")]
+    AuditorIndependence(Vec<mamori_domain::internal_audit::Conflict>),
     /// Nobody may change their own roles (a second identity would escape separation of duties).
     #[error("own roles cannot be changed")]
     SelfRoleChange,
@@ -149,6 +153,7 @@ impl AppError {
             AppError::Conflict => "conflict",
             AppError::NotARegulation(_) => "not_a_regulation",
             AppError::SeparationOfDuties => "separation_of_duties",
+            AppError::AuditorIndependence(_) => "auditor_independence",
             AppError::SelfRoleChange => "self_role_change",
             AppError::RoleGrantForbidden => "role_grant_forbidden",
             AppError::TooLarge { .. } => "too_large",
@@ -181,6 +186,7 @@ impl AppError {
             AppError::Conflict => "error-conflict",
             AppError::NotARegulation(_) => "error-not-a-regulation",
             AppError::SeparationOfDuties => "error-separation-of-duties",
+            AppError::AuditorIndependence(_) => "error-auditor-independence",
             AppError::SelfRoleChange => "error-self-role-change",
             AppError::RoleGrantForbidden => "error-role-grant-forbidden",
             AppError::TooLarge { .. } => "error-too-large",

@@ -57,11 +57,23 @@ pub enum Permission {
     /// Make requests (申請) and act on them as the request type's roles allow.
     #[serde(rename = "requests.use")]
     RequestsUse,
+    /// Read internal audits: plans, checklists, findings, reports (9.2).
+    #[serde(rename = "internal_audits.view")]
+    InternalAuditsView,
+    /// Plan internal audits and record findings (9.2; independence is checked per audit).
+    #[serde(rename = "internal_audits.manage")]
+    InternalAuditsManage,
+    /// Read management reviews: inputs, outputs, minutes (9.3).
+    #[serde(rename = "management_reviews.view")]
+    ManagementReviewsView,
+    /// Prepare management reviews: assemble and edit inputs, record outputs (9.3).
+    #[serde(rename = "management_reviews.manage")]
+    ManagementReviewsManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 20] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -78,6 +90,10 @@ impl Permission {
         Permission::DutiesView,
         Permission::DutiesManage,
         Permission::RequestsUse,
+        Permission::InternalAuditsView,
+        Permission::InternalAuditsManage,
+        Permission::ManagementReviewsView,
+        Permission::ManagementReviewsManage,
     ];
 
     /// The stable key stored in the database.
@@ -99,6 +115,10 @@ impl Permission {
             Permission::DutiesView => "duties.view",
             Permission::DutiesManage => "duties.manage",
             Permission::RequestsUse => "requests.use",
+            Permission::InternalAuditsView => "internal_audits.view",
+            Permission::InternalAuditsManage => "internal_audits.manage",
+            Permission::ManagementReviewsView => "management_reviews.view",
+            Permission::ManagementReviewsManage => "management_reviews.manage",
         }
     }
 
@@ -161,6 +181,10 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 DutiesView,
                 DutiesManage,
                 RequestsUse,
+                InternalAuditsView,
+                InternalAuditsManage,
+                ManagementReviewsView,
+                ManagementReviewsManage,
             ],
         },
         SeedRole {
@@ -182,6 +206,9 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 RegistersView,
                 DutiesView,
                 RequestsUse,
+                InternalAuditsView,
+                InternalAuditsManage,
+                ManagementReviewsView,
             ],
         },
         SeedRole {

@@ -63,11 +63,14 @@ pub enum ImplStatus {
     Partial,
     /// 未実施.
     NotImplemented,
+    /// 未評価: nobody has judged it yet (a new SoA's applicable rows start here).
+    NotEvaluated,
 }
 
 impl ImplStatus {
     /// Every status.
-    pub const ALL: [ImplStatus; 3] = [ImplStatus::Implemented, ImplStatus::Partial, ImplStatus::NotImplemented];
+    pub const ALL: [ImplStatus; 4] =
+        [ImplStatus::NotEvaluated, ImplStatus::Implemented, ImplStatus::Partial, ImplStatus::NotImplemented];
 
     /// Stored key.
     pub fn key(self) -> &'static str {
@@ -75,6 +78,7 @@ impl ImplStatus {
             ImplStatus::Implemented => "implemented",
             ImplStatus::Partial => "partial",
             ImplStatus::NotImplemented => "not_implemented",
+            ImplStatus::NotEvaluated => "not_evaluated",
         }
     }
 
@@ -84,6 +88,7 @@ impl ImplStatus {
             ImplStatus::Implemented => "実施",
             ImplStatus::Partial => "一部実施",
             ImplStatus::NotImplemented => "未実施",
+            ImplStatus::NotEvaluated => "未評価",
         }
     }
 
@@ -178,7 +183,7 @@ pub fn derive(facts: &[RegulationFacts], previous: &[SoaRow]) -> Vec<SoaRow> {
                     _ => String::new(),
                 },
                 status: prev.map(|p| p.status).unwrap_or(if f.applicable {
-                    ImplStatus::Implemented
+                    ImplStatus::NotEvaluated
                 } else {
                     ImplStatus::NotImplemented
                 }),
@@ -238,6 +243,16 @@ mod tests {
         let rows = derive(&[fact("5.1", false, Some("廃止"))], &prev);
         assert!(rows[0].reasons.is_empty());
         assert_eq!(rows[0].reason_text, "廃止");
+    }
+
+    #[test]
+    fn a_new_soa_starts_not_evaluated_and_keeps_stored_choices() {
+        let rows = derive(&[fact("5.1", true, None), fact("8.17", false, Some("対象外"))], &[]);
+        assert_eq!(rows[0].status, ImplStatus::NotEvaluated);
+        assert_eq!(rows[1].status, ImplStatus::NotImplemented);
+        let mut prev = rows.clone();
+        prev[0].status = ImplStatus::Implemented;
+        assert_eq!(derive(&[fact("5.1", true, None)], &prev)[0].status, ImplStatus::Implemented);
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub fn status(e: &AppError) -> StatusCode {
         | AppError::WrongCurrentPassword
         | AppError::Validation(_)
         | AppError::Rows(_)
-        | AppError::NotARegulation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::NotARegulation(_)
+        | AppError::AuditorIndependence(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict | AppError::Blocked(_) => StatusCode::CONFLICT,
         AppError::SeparationOfDuties | AppError::SelfRoleChange | AppError::RoleGrantForbidden => StatusCode::FORBIDDEN,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -93,6 +94,13 @@ impl ApiError {
                 err["rows"] = serde_json::json!(rows
                     .iter()
                     .map(|r| serde_json::json!({"row": r.row, "column": r.column, "field": r.field, "message": ctx.tr().t(&r.message)}))
+                    .collect::<Vec<_>>())
+            }
+            AppError::AuditorIndependence(c) => {
+                err["conflicts"] = serde_json::json!(c
+                    .iter()
+                    .map(|c| serde_json::json!({"auditor": c.auditor, "control": c.control, "reason": c.reason, "role": c.role,
+                        "message": ctx.tr().ta(&format!("audit-conflict-{}", c.reason.replace('_', "-")), &[("auditor", &c.auditor), ("control", &c.control)])}))
                     .collect::<Vec<_>>())
             }
             AppError::Validation(f) => {

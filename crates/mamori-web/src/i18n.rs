@@ -104,6 +104,13 @@ impl Tr {
         LOCALES.lookup_with_args(self.lang.id(), key, &args)
     }
 
+    /// The message for `key` with number arguments (plural-aware).
+    pub fn tnums<'a>(&self, key: &str, args: impl IntoIterator<Item = (&'a str, i64)>) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue> =
+            args.into_iter().map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v))).collect();
+        LOCALES.lookup_with_args(self.lang.id(), key, &map)
+    }
+
     /// The message for `key` with two string arguments.
     pub fn t2(&self, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
         self.ta(key, &[a, b])
@@ -150,6 +157,10 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "done",
         "total",
         "who",
+        "days",
+        "window",
+        "duties",
+        "auditor",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

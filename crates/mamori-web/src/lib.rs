@@ -22,8 +22,10 @@ pub mod documents;
 pub mod duties;
 pub mod evidence;
 pub mod incidents;
+pub mod internal_audits;
 pub mod m365;
 pub mod mail;
+pub mod management_reviews;
 pub mod open_items;
 pub mod registers;
 pub mod regulation;
@@ -152,8 +154,10 @@ pub fn router(state: AppState) -> Router {
         .merge(duties::routes())
         .merge(open_items::routes())
         .merge(mail::routes())
+        .merge(management_reviews::routes())
         .merge(requests::routes())
         .merge(incidents::routes())
+        .merge(internal_audits::routes())
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())

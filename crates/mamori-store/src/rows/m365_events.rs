@@ -458,6 +458,17 @@ pub async fn m365_last_sign_in(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<(Str
     )?)
 }
 
+/// How many distinct days within [`from_day`, `to_day`] have stored log records (any posting).
+pub async fn count_m365_days(ex: &mut Ex<'_>, org_id: &str, from_day: &str, to_day: &str) -> Result<i64, StoreError> {
+    Ok(crate::fetch_i64!(
+        ex,
+        "SELECT COUNT(DISTINCT day) FROM m365_term WHERE org_id = $1 AND day >= $2 AND day <= $3",
+        org_id,
+        from_day,
+        to_day
+    )?)
+}
+
 /// Number of stored events.
 pub async fn count_m365_events(ex: &mut Ex<'_>, org_id: &str) -> Result<i64, StoreError> {
     Ok(crate::fetch_i64!(ex, "SELECT COUNT(*) FROM m365_event WHERE org_id = $1", org_id)?)

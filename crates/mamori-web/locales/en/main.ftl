@@ -841,3 +841,48 @@ open-items-link = Set owners and due dates in the list of open items
 duty-done-on-future = The day done cannot be in the future. Enter the day the work was actually done (today or earlier).
 duty-done-on-too-early = The day done is more than a year before the due date. Enter the day this occurrence's work was done.
 duty-complete-refused = Not completed. Correct each field as its note says and press "Complete" again (what you typed is kept; choose the files again).
+
+
+## issue 18: the ISMS year
+impl-not_evaluated = Not evaluated
+health-title = Control health
+health-help = Computed from the records: this fiscal year's duties, unresolved open items and more (the SoA's implementation status is chosen by a person).
+health-good = Good
+health-attention = Needs attention
+health-deficient = Deficient
+health-not-evaluated = Not evaluated
+health-reason-missed = { $count ->
+    [one] One duty is past due and not done.
+   *[other] { $count } duties are past due and not done.
+}
+health-reason-late = { $count ->
+    [one] One duty was done after its due date.
+   *[other] { $count } duties were done after their due date.
+}
+health-reason-all-skipped = All { $count } duties due this fiscal year were skipped.
+health-reason-open-items = { $count ->
+    [one] One open item is unresolved.
+   *[other] { $count } open items are unresolved.
+}
+health-reason-on-time = { $count ->
+    [one] One duty was done on time this fiscal year.
+   *[other] { $count } duties were done on time this fiscal year.
+}
+health-reason-log-coverage = Microsoft 365 logs cover { $days } of the last { $window } days.
+health-reason-log-coverage-gaps = Microsoft 365 logs have gaps ({ $days } of the last { $window } days covered).
+health-reason-log-coverage-low = Microsoft 365 logs are insufficient ({ $days } of the last { $window } days covered).
+health-reason-import-stale = The last Microsoft 365 log import was { $days } days ago.
+health-reason-no-duties = No duty of this control is registered, so it cannot be evaluated.
+health-reason-nothing-due = None of its { $duties } duties has fallen due this fiscal year yet.
+health-reason-not-applicable = The control is excluded.
+soa-health = Health from the records
+card-health = Controls needing attention
+health-reason-nonconformities = { $count ->
+    [one] One nonconformity's corrective action is not closed.
+   *[other] { $count } nonconformities' corrective actions are not closed.
+}
+error-auditor-independence = An auditor would audit a control they are responsible for. Change the auditors or the scope.
+audit-conflict-named-role = { $auditor }'s role is named as responsible in control { $control }'s regulation text.
+audit-conflict-duty-owner = { $auditor }'s role owns a duty of control { $control }.
+audit-conflict-duty-assignee = { $auditor } is the assignee of a duty of control { $control }.
+audit-conflict-approver = { $auditor }'s role approves requests of control { $control }.

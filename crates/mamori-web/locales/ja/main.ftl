@@ -811,3 +811,33 @@ open-items-link = 未決事項の一覧で担当者・期限を決める
 duty-done-on-future = 実施日に未来の日付は指定できません。実際に作業した日（今日以前）を入力してください。
 duty-done-on-too-early = 実施日が期限の 1 年以上前です。この回の作業をした日を入力してください。
 duty-complete-refused = 完了にできませんでした。各項目の説明に従って直し、もう一度「完了にする」を押してください（入力した内容は残っています。ファイルは選び直してください）。
+
+
+## issue 18: the ISMS year
+impl-not_evaluated = 未評価
+health-title = 管理策の状態
+health-help = 今年度の業務の実施状況、未解決の確認事項などの記録から算出した状態です（適用宣言書の実施状況は確認した人が選びます）。
+health-good = 良好
+health-attention = 要注意
+health-deficient = 不備
+health-not-evaluated = 未評価
+health-reason-missed = 期限を過ぎて未実施の業務が { $count } 件あります。
+health-reason-late = 期限後に実施された業務が { $count } 件あります。
+health-reason-all-skipped = 今年度の業務は { $count } 件すべてスキップされています。
+health-reason-open-items = 未解決の確認事項が { $count } 件あります。
+health-reason-on-time = 今年度の業務を期限内に { $count } 件実施しています。
+health-reason-log-coverage = 直近 { $window } 日のうち { $days } 日分の Microsoft 365 ログを取り込んでいます。
+health-reason-log-coverage-gaps = Microsoft 365 ログの取り込みに欠けがあります（直近 { $window } 日のうち { $days } 日分）。
+health-reason-log-coverage-low = Microsoft 365 ログの取り込みが不足しています（直近 { $window } 日のうち { $days } 日分）。
+health-reason-import-stale = 最後の Microsoft 365 ログの取り込みから { $days } 日が経過しています。
+health-reason-no-duties = この管理策の業務が登録されていないため、評価できません。
+health-reason-nothing-due = 業務 { $duties } 件のうち、今年度に期限を迎えたものがまだありません。
+health-reason-not-applicable = 適用除外の管理策です。
+soa-health = 記録上の状態
+card-health = 注意が必要な管理策
+health-reason-nonconformities = 是正処置が完了していない不適合が { $count } 件あります。
+error-auditor-independence = 監査員が自らの担当する管理策を監査することになります。監査員または監査範囲を見直してください。
+audit-conflict-named-role = { $auditor } さんの役割は管理策 { $control } の規程に担当として記載されています。
+audit-conflict-duty-owner = { $auditor } さんの役割は管理策 { $control } の業務の担当です。
+audit-conflict-duty-assignee = { $auditor } さんは管理策 { $control } の業務の担当者です。
+audit-conflict-approver = { $auditor } さんの役割は管理策 { $control } の申請の承認者です。

@@ -96,5 +96,23 @@ async fn dashboard_cards(
         inc.push(("/incidents#ca-overdue".to_string(), t.tn("card-corrective-overdue", "count", overdue.len() as i64)));
     }
     cards.push(("card-incidents", inc));
+    if actor.grants.has(Permission::RegulationView) {
+        // Controls needing attention (9.1), the worst first.
+        let health = mamori_app::health::all(&state.db, actor, today).await?;
+        let titles = mamori_app::regulation::current(&state.db, actor).await?;
+        let mut worst: Vec<_> = health.iter().filter(|(_, h)| h.state.needs_attention()).collect();
+        worst.sort_by_key(|(_, h)| std::cmp::Reverse(h.state));
+        let title = |id: &str| titles.as_ref().and_then(|c| c.control(id)).map(|c| c.title.clone()).unwrap_or_default();
+        let items = worst
+            .into_iter()
+            .map(|(id, h)| {
+                (
+                    format!("/controls/{id}#health"),
+                    format!("{id} {} — {}", title(id), crate::regulation::health::label(&t, h.state)),
+                )
+            })
+            .collect();
+        cards.push(("card-health", items));
+    }
     Ok(cards)
 }

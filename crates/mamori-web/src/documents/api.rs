@@ -10,22 +10,37 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// `GET /api/v1/soa` → `{ "document": {…}, "controls": [ { "id", "title", "applicable", "reason",
-/// "status", "documents", "records", … } ] }` (the approved version, else the draft).
+/// "status", "health", "documents", "records", … } ] }` (the approved version, else the draft;
+/// `health` is the computed state `{ state, reasons }` beside the confirmed `status`, null for
+/// a control the current regulation does not have or a reader without `regulation.view`).
 ///
 /// Served from the organisation's cached serialisation while its data version is unchanged,
-/// compressed, with an `ETag` ([`crate::answers`]).
+/// compressed, with an `ETag` ([`crate::answers`]). Health follows the date as well as the
+/// data (an occurrence becomes missed overnight) and the reader's permission, so the cached
+/// answer is kept per day and per with/without health.
 pub async fn soa(State(state): State<AppState>, s: Session, headers: axum::http::HeaderMap) -> WebResult {
     // Permission first: the cached answer must not answer someone who may not read it.
     s.actor.require(mamori_domain::permission::Permission::DocumentsView)?;
     let version = mamori_app::cache::data_version(&state.db, &s.actor).await?;
-    crate::answers::json(&headers, &s.actor.org_id, "soa", version, || async {
+    let with_health = s.actor.grants.has(mamori_domain::permission::Permission::RegulationView);
+    let route = format!("soa?day={}&health={with_health}", state.today());
+    crate::answers::json(&headers, &s.actor.org_id, &route, version, || async {
         let v = mamori_app::documents::soa(&state.db, &s.actor, true).await?;
-        Ok(soa_json(&v))
+        let health = crate::regulation::health::all_if_permitted(&state.db, &s.actor, state.today()).await?;
+        Ok(soa_json(&v, &health))
     })
     .await
 }
 
-fn soa_json(v: &mamori_app::documents::SoaView) -> serde_json::Value {
+async fn soa_response(state: &AppState, s: &Session, v: &mamori_app::documents::SoaView) -> WebResult {
+    let health = crate::regulation::health::all_if_permitted(&state.db, &s.actor, state.today()).await?;
+    Ok(Json(soa_json(v, &health)).into_response())
+}
+
+fn soa_json(
+    v: &mamori_app::documents::SoaView,
+    health: &std::collections::BTreeMap<String, mamori_domain::health::Health>,
+) -> serde_json::Value {
     json!({
         "document": {
             "number": v.doc_number, "title": v.title, "edition": v.edition, "status": v.status,
@@ -34,7 +49,7 @@ fn soa_json(v: &mamori_app::documents::SoaView) -> serde_json::Value {
         },
         "controls": v.rows.iter().map(|r| json!({
             "id": r.id, "title": r.title, "applicable": r.applicable, "reason": r.reason_display(),
-            "reasons": r.reasons, "reason_text": r.reason_text, "status": r.status,
+            "reasons": r.reasons, "reason_text": r.reason_text, "status": r.status, "health": health.get(&r.id),
             "documents": r.documents, "records": r.records, "duties": r.duties, "approvals": r.approvals,
         })).collect::<Vec<_>>(),
     })
@@ -65,14 +80,14 @@ pub async fn soa_row(
         documents: b.documents,
     };
     let v = mamori_app::documents::soa_edit_row(&state.db, &s.actor, &id, edit, state.now()).await?;
-    Ok(Json(soa_json(&v)).into_response())
+    soa_response(&state, &s, &v).await
 }
 
 /// `POST /api/v1/soa/approve`: 403 `separation_of_duties` for an author, 409 `blocked` while a
 /// reason is missing.
 pub async fn soa_approve(State(state): State<AppState>, s: Session) -> WebResult {
     let v = mamori_app::documents::soa_approve(&state.db, &s.actor, state.now()).await?;
-    Ok(Json(soa_json(&v)).into_response())
+    soa_response(&state, &s, &v).await
 }
 
 /// `GET /api/v1/documents`.

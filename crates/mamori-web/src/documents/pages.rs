@@ -35,6 +35,7 @@ pub async fn soa(State(state): State<AppState>, ctx: Ctx, s: Session, Query(d): 
     let t = ctx.tr();
     let a = &s.actor;
     let v = documents::soa(&state.db, a, false).await?;
+    let health = crate::regulation::health::all_if_permitted(&state.db, a, state.today()).await?;
     let mut layout = Layout::new(&ctx);
     layout.flash = match d.done.as_deref() {
         Some("row") => Some(t.t1("soa-saved", "id", d.id.as_deref().unwrap_or(""))),
@@ -60,6 +61,7 @@ pub async fn soa(State(state): State<AppState>, ctx: Ctx, s: Session, Query(d): 
                 .map(|s| (s.key().to_string(), t.t(&format!("impl-{}", s.key())), *s == r.status))
                 .collect(),
             status_label: t.t(&format!("impl-{}", r.status.key())),
+            health: health.get(&r.id).filter(|_| r.applicable).map(|h| crate::regulation::health::view(&t, h)),
             documents: r.documents.clone(),
             records: r.records.clone(),
             duties: i64::try_from(r.duties.len()).unwrap_or(0),

@@ -17,6 +17,8 @@ pub struct SoaRowView {
     pub reason_display: String,
     pub status_options: Vec<(String, String, bool)>,
     pub status_label: String,
+    /// The computed health beside the confirmed 実施状況 (none without `regulation.view`).
+    pub health: Option<crate::regulation::health::HealthView>,
     pub documents: Vec<String>,
     pub records: Vec<String>,
     pub duties: i64,

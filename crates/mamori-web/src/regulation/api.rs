@@ -54,12 +54,14 @@ pub async fn controls(
     .await
 }
 
-/// `GET /api/v1/controls/{id}`.
+/// `GET /api/v1/controls/{id}` → `{ control, catalogue, health: { state, reasons: [{ key, numbers }] } }`.
 pub async fn control(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> WebResult {
     let cur = mamori_app::regulation::current(&state.db, &s.actor).await?.ok_or(AppError::NotFound);
     let cur = cur?;
     let c = cur.control(&id).ok_or(AppError::NotFound)?;
-    Ok(Json(json!({ "control": c, "catalogue": mamori_regulation::catalogue::control(&id) })).into_response())
+    let health = mamori_app::health::of_control(&state.db, &s.actor, &id, state.today()).await?;
+    Ok(Json(json!({ "control": c, "catalogue": mamori_regulation::catalogue::control(&id), "health": health }))
+        .into_response())
 }
 
 /// Query of `POST /api/v1/regulation`.

@@ -2,6 +2,7 @@
 //! names, and its import (page with preview, and API).
 
 pub mod api;
+pub mod health;
 pub mod pages;
 pub mod views;
 

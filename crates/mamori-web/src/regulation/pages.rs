@@ -222,9 +222,11 @@ pub async fn control(State(state): State<AppState>, ctx: Ctx, s: Session, Path(i
             )
         })
         .collect();
+    let health = mamori_app::health::of_control(&state.db, &s.actor, &c.id, state.today()).await?;
     Ok(render(&ControlPage {
         layout: Layout::new(&ctx),
         open_items,
+        health: super::health::view(&t, &health),
         theme: theme_label(&t, c.theme),
         control_paragraphs: c.control_text.split('\n').map(str::to_string).collect(),
         catalogue_title,

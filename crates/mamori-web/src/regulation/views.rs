@@ -44,6 +44,8 @@ pub struct ControlPage {
     pub attributes: Vec<(String, String)>,
     /// The control's open items: (text, kind label, owner, due, resolved).
     pub open_items: Vec<(String, String, String, String, bool)>,
+    /// The control's health (9.1).
+    pub health: super::health::HealthView,
 }
 
 /// The `reg_records.html` template.

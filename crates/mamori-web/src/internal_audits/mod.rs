@@ -1,0 +1,34 @@
+//! Internal audit (9.2): plans with auditor independence, the checklist, findings (a
+//! nonconformity raises its corrective action), the report and its approval (JSON API; the
+//! pages are still to come).
+
+pub mod api;
+
+use crate::guarded;
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use mamori_domain::permission::Permission::*;
+
+/// The internal-audit routes: readers hold `internal_audits.view`; planning, findings and the
+/// report need `internal_audits.manage` (the use case checks the audit's own auditors);
+/// approval is for 経営責任者 who is not an auditor of it (checked by the use case).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(guarded(
+            InternalAuditsView,
+            Router::new()
+                .route("/api/v1/internal-audits", get(api::list))
+                .route("/api/v1/internal-audits/{id}", get(api::one))
+                .route("/api/v1/internal-audits/{id}/checklist", get(api::checklist))
+                .route("/api/v1/internal-audits/{id}/findings", get(api::findings))
+                .route("/api/v1/internal-audits/{id}/approve", post(api::approve)),
+        ))
+        .merge(guarded(
+            InternalAuditsManage,
+            Router::new()
+                .route("/api/v1/internal-audits", post(api::plan))
+                .route("/api/v1/internal-audits/{id}/findings", post(api::add_finding))
+                .route("/api/v1/internal-audits/{id}/report", post(api::report)),
+        ))
+}
