@@ -51,6 +51,22 @@ impl<'a> Entry<'a> {
     }
 }
 
+/// Appends the row of `actor`'s update of `object_type` `id` from `before` to `after` inside
+/// `tx` (the one shape every "changed a record" row shares).
+pub async fn updated<T: serde::Serialize, U: serde::Serialize>(
+    tx: &mut Tx,
+    actor: &crate::Actor,
+    object_type: &str,
+    id: &str,
+    before: &T,
+    after: &U,
+    now: i64,
+) -> Result<(), AppError> {
+    let before = serde_json::to_value(before).map_err(crate::error::internal)?;
+    let after = serde_json::to_value(after).map_err(crate::error::internal)?;
+    append(tx, Entry::by(actor, AuditAction::Update, object_type, Some(id), Some(before), Some(after)), now).await
+}
+
 /// Appends `e` to its organisation's chain inside `tx`.
 pub async fn append(tx: &mut Tx, e: Entry<'_>, now: i64) -> Result<(), AppError> {
     tx.lock_org(e.org_id).await?;

@@ -379,19 +379,9 @@ async fn write(
     if rows::update_internal_audit(&mut tx.ex(), after).await? == 0 {
         return Err(AppError::Conflict);
     }
-    audit::append(
-        &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Update,
-            "internal_audit",
-            Some(&after.id),
-            Some(serde_json::json!({"state": before.state})),
-            Some(serde_json::json!({"number": after.number, "state": after.state})),
-        ),
-        now,
-    )
-    .await?;
+    let (was, is) =
+        (serde_json::json!({"state": before.state}), serde_json::json!({"number": after.number, "state": after.state}));
+    audit::updated(&mut tx, actor, "internal_audit", &after.id, &was, &is, now).await?;
     tx.commit().await?;
     Ok(after.clone())
 }

@@ -294,19 +294,9 @@ async fn write(
     if rows::update_management_review(&mut tx.ex(), &after).await? == 0 {
         return Err(AppError::Conflict);
     }
-    audit::append(
-        &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Update,
-            "management_review",
-            Some(&after.id),
-            Some(serde_json::json!({"state": before.state})),
-            Some(serde_json::json!({"number": after.number, "state": after.state})),
-        ),
-        now,
-    )
-    .await?;
+    let (was, is) =
+        (serde_json::json!({"state": before.state}), serde_json::json!({"number": after.number, "state": after.state}));
+    audit::updated(&mut tx, actor, "management_review", &after.id, &was, &is, now).await?;
     tx.commit().await?;
     view(&after)
 }

@@ -8,11 +8,9 @@
 //! (経営責任者, 情報セキュリティ管理者) assign owners and due dates; they and the owner
 //! resolve an item.
 
-use crate::audit::{self, Entry};
-use crate::error::internal;
+use crate::audit;
 use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
-use mamori_domain::audit::AuditAction;
 use mamori_domain::permission::Permission;
 use mamori_regulation::parse::Control;
 use mamori_store::rows::{self, OpenItemRow};
@@ -252,19 +250,7 @@ async fn write_in(
     if rows::update_open_item(&mut tx.ex(), after, before.updated_at).await? == 0 {
         return Err(AppError::Conflict);
     }
-    audit::append(
-        tx,
-        Entry::by(
-            actor,
-            AuditAction::Update,
-            "open_item",
-            Some(&after.id),
-            Some(serde_json::to_value(before).map_err(internal)?),
-            Some(serde_json::to_value(after).map_err(internal)?),
-        ),
-        now,
-    )
-    .await
+    audit::updated(tx, actor, "open_item", &after.id, before, after, now).await
 }
 
 /// Resolves the undecided-interval item of a duty that has just been decided (inside the
