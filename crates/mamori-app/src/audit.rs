@@ -67,6 +67,19 @@ pub async fn updated<T: serde::Serialize, U: serde::Serialize>(
     append(tx, Entry::by(actor, AuditAction::Update, object_type, Some(id), Some(before), Some(after)), now).await
 }
 
+/// Appends the row of `actor`'s creation of `object_type` `id` as `after` inside `tx`.
+pub async fn created<T: serde::Serialize>(
+    tx: &mut Tx,
+    actor: &crate::Actor,
+    object_type: &str,
+    id: &str,
+    after: &T,
+    now: i64,
+) -> Result<(), AppError> {
+    let after = serde_json::to_value(after).map_err(crate::error::internal)?;
+    append(tx, Entry::by(actor, AuditAction::Create, object_type, Some(id), None, Some(after)), now).await
+}
+
 /// Appends `e` to its organisation's chain inside `tx`.
 pub async fn append(tx: &mut Tx, e: Entry<'_>, now: i64) -> Result<(), AppError> {
     tx.lock_org(e.org_id).await?;

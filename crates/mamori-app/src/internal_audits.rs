@@ -8,11 +8,10 @@
 //! not employees: findings name weaknesses); `internal_audits.manage` plans; findings and the
 //! report are recorded by the audit's auditors only.
 
-use crate::audit::{self, Entry};
+use crate::audit;
 use crate::nonconformities::{self, NewNonconformity};
 use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
-use mamori_domain::audit::AuditAction;
 use mamori_domain::internal_audit::{self as rules, Auditor, Grade, Responsibility};
 use mamori_domain::nonconformity::Source;
 use mamori_domain::permission::{Permission, ROLE_TOP_MANAGEMENT};
@@ -168,16 +167,12 @@ pub async fn plan(db: &Db, actor: &Actor, a: NewAudit, now: i64) -> Result<Inter
         updated_at: now,
     };
     rows::insert_internal_audit(&mut tx.ex(), &row).await?;
-    audit::append(
+    audit::created(
         &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Create,
-            "internal_audit",
-            Some(&row.id),
-            None,
-            Some(serde_json::json!({"number": row.number, "scope": scope, "planned_on": row.planned_on})),
-        ),
+        actor,
+        "internal_audit",
+        &row.id,
+        &serde_json::json!({"number": row.number, "scope": scope, "planned_on": row.planned_on}),
         now,
     )
     .await?;
@@ -295,16 +290,12 @@ pub async fn add_finding(
         nonconformities::apply(&mut tx, actor, p, now).await?;
     }
     rows::insert_audit_finding(&mut tx.ex(), &f).await?;
-    audit::append(
+    audit::created(
         &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Create,
-            "internal_audit_finding",
-            Some(&f.id),
-            None,
-            Some(serde_json::json!({"audit": a.number, "control": control, "grade": f.grade})),
-        ),
+        actor,
+        "internal_audit_finding",
+        &f.id,
+        &serde_json::json!({"audit": a.number, "control": control, "grade": f.grade}),
         now,
     )
     .await?;

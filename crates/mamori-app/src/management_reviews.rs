@@ -12,11 +12,10 @@
 //! Who may: `management_reviews.view` reads, `management_reviews.manage` prepares and records;
 //! approval is for 経営責任者.
 
-use crate::audit::{self, Entry};
+use crate::audit;
 use crate::error::internal;
 use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
-use mamori_domain::audit::AuditAction;
 use mamori_domain::health::HealthState;
 use mamori_domain::permission::{Permission, ROLE_TOP_MANAGEMENT};
 use mamori_store::Db;
@@ -248,16 +247,12 @@ pub async fn create(db: &Db, actor: &Actor, held_on: Date, now: i64) -> Result<R
         updated_at: now,
     };
     rows::insert_management_review(&mut tx.ex(), &row).await?;
-    audit::append(
+    audit::created(
         &mut tx,
-        Entry::by(
-            actor,
-            AuditAction::Create,
-            "management_review",
-            Some(&row.id),
-            None,
-            Some(serde_json::json!({"number": row.number, "held_on": row.held_on})),
-        ),
+        actor,
+        "management_review",
+        &row.id,
+        &serde_json::json!({"number": row.number, "held_on": row.held_on}),
         now,
     )
     .await?;

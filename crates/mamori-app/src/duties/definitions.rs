@@ -137,24 +137,17 @@ pub async fn confirm(
     now: i64,
 ) -> Result<usize, AppError> {
     actor.require(Permission::DutiesManage)?;
-    let pending: Vec<DutyRow> = {
+    let all = {
         let mut c = db.conn().await?;
-        rows::duties(&mut c.ex(), &actor.org_id)
-            .await?
-            .into_iter()
-            .filter(|d| d.confirmed_at.is_none() && (ids.is_empty() || ids.contains(&d.id)))
-            .collect()
+        rows::duties(&mut c.ex(), &actor.org_id).await?
     };
     // An id that is not a duty of the organisation is refused; one confirmed meanwhile (by
     // someone else, or named twice) is simply not confirmed again.
-    if !ids.is_empty() {
-        let mut c = db.conn().await?;
-        for id in ids {
-            if rows::duty(&mut c.ex(), &actor.org_id, id).await?.is_none() {
-                return Err(AppError::NotFound);
-            }
-        }
+    if ids.iter().any(|id| !all.iter().any(|d| &d.id == id)) {
+        return Err(AppError::NotFound);
     }
+    let pending: Vec<DutyRow> =
+        all.into_iter().filter(|d| d.confirmed_at.is_none() && (ids.is_empty() || ids.contains(&d.id))).collect();
     let mut tx = db.begin().await?;
     for before in &pending {
         let after = DutyRow {
