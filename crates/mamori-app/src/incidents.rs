@@ -459,8 +459,10 @@ pub async fn close(db: &Db, actor: &Actor, id: &str, lessons: &str, now: i64) ->
     save(db, actor, &before, Some(after), event(actor, id, "close", None, lessons, now), now).await
 }
 
-/// Raises a corrective action (是正処置報告書) from an incident: a row of the
-/// `corrective_actions` register with the incident as its nonconformity.
+/// Raises a nonconformity with its corrective action (是正処置報告書) from an incident (10.2):
+/// its report is a row of the `corrective_actions` register naming the incident by number only
+/// (every employee reads that register), and it follows the nonconformity's life (action,
+/// then an effectiveness check by another manager). Owner: the manager who raises it.
 pub async fn raise_corrective(db: &Db, actor: &Actor, id: &str, due: Date, now: i64) -> Result<String, AppError> {
     if !is_manager(actor) {
         return Err(AppError::Forbidden);
@@ -472,22 +474,19 @@ pub async fn raise_corrective(db: &Db, actor: &Actor, id: &str, due: Date, now: 
     if before.corrective_ref.is_some() {
         return Err(AppError::Conflict);
     }
-    let mut v = Map::new();
-    v.insert("report_no".into(), Value::from(format!("CA-INC-{:04}", before.number)));
-    v.insert("source".into(), Value::from("インシデント"));
-    // The register is read by every employee: the incident's title and description stay in
-    // the incident (need-to-know); the row names the incident by number only.
-    v.insert(
-        "nonconformity".into(),
-        Value::from(format!(
+    let n = crate::nonconformities::NewNonconformity {
+        source: mamori_domain::nonconformity::Source::Incident,
+        source_ref: Some(before.id.clone()),
+        control_id: None,
+        text: format!(
             "インシデント {} に起因する是正処置（詳細はインシデント記録を参照）",
             number_label(before.number)
-        )),
-    );
-    v.insert("owner".into(), Value::from(actor.label.clone()));
-    v.insert("due".into(), Value::from(due.to_string()));
-    let p = registers::prepare_create(db, actor, "corrective_actions", &v, None, now).await?;
-    let reference = format!("corrective_actions/{}", p.row.id);
+        ),
+        owner_id: actor.user_id.clone().ok_or(AppError::Forbidden)?,
+        due,
+    };
+    let p = crate::nonconformities::prepare(db, actor, n, now).await?;
+    let reference = format!("corrective_actions/{}", p.record.id);
     let after = IncidentRow {
         corrective_ref: Some(reference.clone()),
         version: before.version + 1,
@@ -498,7 +497,7 @@ pub async fn raise_corrective(db: &Db, actor: &Actor, id: &str, due: Date, now: 
     if rows::update_incident(&mut tx.ex(), &after).await? == 0 {
         return Err(AppError::Conflict);
     }
-    registers::apply(&mut tx, actor, &p, now).await?;
+    crate::nonconformities::apply(&mut tx, actor, &p, now).await?;
     rows::insert_incident_event(&mut tx.ex(), &event(actor, id, "corrective", None, &reference, now)).await?;
     tx.commit().await?;
     Ok(reference)

@@ -165,7 +165,9 @@ async fn incident_lifecycle_and_restriction(db: Db) {
     assert!(incidents::overdue_corrective(&db, &cli, date(2026, 1, 31)).await.unwrap().is_empty());
     let late = incidents::overdue_corrective(&db, &cli, date(2026, 2, 1)).await.unwrap();
     assert_eq!(late.len(), 1);
-    assert_eq!(late[0].report_no, "CA-INC-0001");
+    assert_eq!(late[0].report_no, "NC-0001");
+    let nc = mamori_app::nonconformities::list(&db, &kanri).await.unwrap();
+    assert_eq!((nc.len(), nc[0].source.as_str(), nc[0].source_ref.as_deref()), (1, "incident", Some(i.id.as_str())));
     let row_id = ca.split_once('/').unwrap().1;
     let mut done = serde_json::Map::new();
     done.insert("closed".into(), true.into());

@@ -105,3 +105,45 @@ async fn the_life_of_a_corrective_action(db: Db) {
 }
 
 on_both_engines!(the_life_of_a_corrective_action);
+
+/// A duty missed twice this fiscal year is offered as a nonconformity, raised once for it (its
+/// assignee owns it), and offered again only after that one is closed.
+async fn a_duty_missed_repeatedly_becomes_a_nonconformity(db: Db) {
+    use mamori_app::duties;
+    use mamori_app::nonconformities::missed;
+    let o = org::create(&db, "acme", "アクメ", T0).await.unwrap();
+    let cli = Actor::cli(&o.id);
+    regulation::import_text(&db, &cli, "seed.txt", SEED, T0).await.unwrap();
+    add_user(&db, &cli, "kanri", "security_manager").await;
+    add_user(&db, &cli, "emp", "employee").await;
+    let kanri = actor_of(&db, "kanri").await;
+    let emp = actor_of(&db, "emp").await;
+    let offered_on = date(2026, 4, 1);
+    duties::offer_from_regulation(&db, &cli, offered_on, T0).await.unwrap();
+    let all: Vec<String> = duties::list(&db, &cli, offered_on).await.unwrap().into_iter().map(|d| d.duty.id).collect();
+    duties::confirm(&db, &cli, &all, offered_on, offered_on, T0).await.unwrap();
+    // In May a monthly duty has missed April only: below the threshold.
+    assert!(missed::candidates(&db, &kanri, date(2026, 5, 5)).await.unwrap().is_empty());
+    let today = date(2026, 6, 5);
+    let found = missed::candidates(&db, &kanri, today).await.unwrap();
+    assert!(!found.is_empty(), "monthly duties missed in April and May");
+    assert!(found.iter().all(|m| m.missed >= missed::THRESHOLD));
+    let first = found[0].clone();
+    assert!(matches!(missed::raise_for_duty(&db, &emp, &first.duty_id, today, T0).await, Err(AppError::Forbidden)));
+    let n = missed::raise_for_duty(&db, &kanri, &first.duty_id, today, T0 + 1).await.unwrap();
+    assert_eq!(
+        (n.record.source.as_str(), n.record.source_ref.as_deref()),
+        ("missed_duty", Some(first.duty_id.as_str()))
+    );
+    assert_eq!(n.record.control_id, first.control_id);
+    assert_eq!(n.report["due"], "2026-07-05");
+    assert!(n.report["nonconformity"].as_str().unwrap().contains(&first.title));
+    let after = missed::candidates(&db, &kanri, today).await.unwrap();
+    assert_eq!(after.len(), found.len() - 1, "raised once");
+    assert!(matches!(
+        missed::raise_for_duty(&db, &kanri, &first.duty_id, today, T0 + 2).await,
+        Err(AppError::Conflict)
+    ));
+}
+
+on_both_engines!(a_duty_missed_repeatedly_becomes_a_nonconformity);

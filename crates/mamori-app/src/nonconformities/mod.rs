@@ -12,6 +12,8 @@
 
 use crate::audit::{self, Entry};
 use crate::{Actor, AppError, registers};
+
+pub mod missed;
 use jiff::civil::Date;
 use mamori_domain::audit::AuditAction;
 use mamori_domain::nonconformity::{self as rules, Facts, Refusal, Source, State, Step};
@@ -24,7 +26,7 @@ use serde_json::{Map, Value};
 /// The register holding the reports.
 pub const REGISTER: &str = "corrective_actions";
 
-fn is_manager(actor: &Actor) -> bool {
+pub(crate) fn is_manager(actor: &Actor) -> bool {
     actor.role_keys.iter().any(|r| r == ROLE_TOP_MANAGEMENT || r == ROLE_SECURITY_MANAGER)
 }
 
@@ -283,4 +285,23 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<NonconformityRow>, AppEr
     actor.require(Permission::RegistersView)?;
     let mut c = db.conn().await?;
     Ok(rows::nonconformities(&mut c.ex(), &actor.org_id).await?)
+}
+
+/// Every nonconformity with its report, by number.
+pub async fn overview(db: &Db, actor: &Actor) -> Result<Vec<NonconformityView>, AppError> {
+    actor.require(Permission::RegistersView)?;
+    let mut c = db.conn().await?;
+    let records = rows::nonconformities(&mut c.ex(), &actor.org_id).await?;
+    let reports = rows::register_rows_all(&mut c.ex(), &actor.org_id, REGISTER, false).await?;
+    Ok(records
+        .into_iter()
+        .map(|record| {
+            let report = reports
+                .iter()
+                .find(|r| r.id == record.id)
+                .and_then(|r| serde_json::from_str::<Map<String, Value>>(&r.values_json).ok())
+                .unwrap_or_default();
+            NonconformityView { record, report }
+        })
+        .collect())
 }
