@@ -85,6 +85,15 @@ pub fn tokyo_date(ms: i64) -> jiff::civil::Date {
         .unwrap_or(jiff::civil::date(1970, 1, 1))
 }
 
+/// An instant as people read it: `YYYY-MM-DD HH:MM:SS` in Asia/Tokyo.
+pub fn tokyo_datetime(ms: i64) -> String {
+    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts.to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
 /// A new time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

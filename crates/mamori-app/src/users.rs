@@ -195,6 +195,30 @@ pub async fn display_name(ex: &mut mamori_store::Ex<'_>, actor: &Actor) -> Resul
     .unwrap_or_else(|| actor.label.clone()))
 }
 
+/// A colleague as pages name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    /// User id.
+    pub id: String,
+    /// Login ID (what the API takes for auditors).
+    pub login_id: String,
+    /// Display name.
+    pub name: String,
+    /// Not disabled (may be chosen as an owner or auditor).
+    pub active: bool,
+}
+
+/// The organisation's people by name, for choosing owners and naming who acted: every signed-in
+/// member of the organisation sees colleagues' names (never their roles or sign-in state).
+pub async fn people(db: &Db, actor: &Actor) -> Result<Vec<Person>, AppError> {
+    let mut c = db.conn().await?;
+    Ok(rows::list_users(&mut c.ex(), &actor.org_id)
+        .await?
+        .into_iter()
+        .map(|u| Person { id: u.id, login_id: u.login_id, name: u.display_name, active: u.disabled == 0 })
+        .collect())
+}
+
 /// Lists the organisation's users with their roles (two queries, whatever the count).
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>, AppError> {
     actor.require(Permission::UsersView)?;

@@ -26,6 +26,7 @@ pub mod internal_audits;
 pub mod m365;
 pub mod mail;
 pub mod management_reviews;
+pub mod nonconformities;
 pub mod open_items;
 pub mod registers;
 pub mod regulation;
@@ -96,11 +97,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 /// Formats epoch milliseconds in Asia/Tokyo.
 pub fn tokyo_time(ms: i64) -> String {
-    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts.to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M:%S").to_string(),
-        Err(_) => ms.to_string(),
-    }
+    mamori_app::tokyo_datetime(ms)
 }
 
 pub use upload::{M365_UPLOAD_LIMIT, UPLOAD_LIMIT};
@@ -153,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .merge(evidence::routes())
         .merge(duties::routes())
         .merge(open_items::routes())
+        .merge(nonconformities::routes())
         .merge(mail::routes())
         .merge(management_reviews::routes())
         .merge(requests::routes())

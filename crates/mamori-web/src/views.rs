@@ -49,6 +49,9 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/incidents", "nav-incidents", None),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
+    ("/nonconformities", "nav-nonconformities", Some(Permission::RegistersView)),
+    ("/internal-audits", "nav-internal-audits", Some(Permission::InternalAuditsView)),
+    ("/management-reviews", "nav-management-reviews", Some(Permission::ManagementReviewsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
     ("/m365", "nav-m365", Some(Permission::AuditView)),
     ("/audit", "nav-audit", Some(Permission::AuditView)),
@@ -101,4 +104,50 @@ pub fn render<T: Template>(t: &T) -> Response {
 pub struct ErrorPage {
     /// Layout.
     pub layout: Layout,
+}
+
+/// A refused form as it comes back: what was typed, the problems at their fields (translated)
+/// and, for a refusal that is not about one field, a message saying what to do next.
+#[derive(Debug, Clone, Default)]
+pub struct Tried {
+    /// Which form was sent (pages with several forms show the problems at the right one).
+    pub form: String,
+    /// What was typed.
+    pub values: Vec<(String, String)>,
+    /// (field, message).
+    pub errors: Vec<(String, String)>,
+    /// A refusal not about one field.
+    pub message: String,
+}
+
+impl Tried {
+    /// The form `form` as sent, refused with `e` (validation problems go to their fields).
+    pub fn new(t: &Tr, form: &str, data: &crate::FormData, e: &mamori_app::AppError, message: String) -> Tried {
+        let errors = match e {
+            mamori_app::AppError::Validation(v) => v.iter().map(|(f, k)| (f.clone(), t.t(k))).collect(),
+            _ => Vec::new(),
+        };
+        let message = if errors.is_empty() { message } else { String::new() };
+        Tried { form: form.to_string(), values: data.0.clone(), errors, message }
+    }
+
+    /// Whether this is the form `form` coming back.
+    pub fn is(&self, form: &str) -> bool {
+        self.form == form
+    }
+
+    /// The value typed into `name` ("" when none).
+    pub fn v(&self, name: &str) -> &str {
+        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    /// Whether `value` was among the values of `name` (checkboxes, multiple selects).
+    pub fn chose(&self, name: &str, value: &str) -> bool {
+        self.values.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// The problems of a field.
+    pub fn error(&self, field: &str) -> String {
+        self.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join(" ")
+    }
 }

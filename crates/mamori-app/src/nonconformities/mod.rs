@@ -305,3 +305,29 @@ pub async fn overview(db: &Db, actor: &Actor) -> Result<Vec<NonconformityView>, 
         })
         .collect())
 }
+
+/// The record a nonconformity came from, for a link: (`incident`|`internal_audit`|`duty`, its
+/// id, its number or title). None for a finding without a record.
+pub async fn origin(
+    db: &Db,
+    actor: &Actor,
+    n: &NonconformityRow,
+) -> Result<Option<(String, String, String)>, AppError> {
+    actor.require(Permission::RegistersView)?;
+    let Some(r) = n.source_ref.as_deref() else { return Ok(None) };
+    let mut c = db.conn().await?;
+    let org = actor.org_id.as_str();
+    Ok(match Source::from_key(&n.source) {
+        Some(Source::Incident) => rows::incident(&mut c.ex(), org, r)
+            .await?
+            .map(|i| ("incident".into(), i.id, crate::incidents::number_label(i.number))),
+        Some(Source::InternalAudit) => match rows::audit_finding(&mut c.ex(), org, r).await? {
+            Some(f) => rows::internal_audit(&mut c.ex(), org, &f.audit_id)
+                .await?
+                .map(|a| ("internal_audit".into(), a.id, a.number.to_string())),
+            None => None,
+        },
+        Some(Source::MissedDuty) => rows::duty(&mut c.ex(), org, r).await?.map(|d| ("duty".into(), d.id, d.title)),
+        _ => None,
+    })
+}

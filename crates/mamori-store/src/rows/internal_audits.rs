@@ -170,3 +170,14 @@ pub async fn audit_findings(ex: &mut Ex<'_>, org_id: &str, audit_id: &str) -> Re
         audit_id
     )?)
 }
+
+/// One finding.
+pub async fn audit_finding(ex: &mut Ex<'_>, org_id: &str, id: &str) -> Result<Option<AuditFindingRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        AuditFindingRow,
+        sql(&["SELECT ", F_COLS, " FROM internal_audit_finding WHERE org_id = $1 AND id = $2"]),
+        org_id,
+        id
+    )?)
+}

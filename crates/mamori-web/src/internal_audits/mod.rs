@@ -1,8 +1,9 @@
 //! Internal audit (9.2): plans with auditor independence, the checklist, findings (a
-//! nonconformity raises its corrective action), the report and its approval (JSON API; the
-//! pages are still to come).
+//! nonconformity raises its corrective action), the report and its approval (pages and JSON API).
 
 pub mod api;
+pub mod pages;
+pub mod views;
 
 use crate::guarded;
 use crate::state::AppState;
@@ -18,6 +19,10 @@ pub fn routes() -> Router<AppState> {
         .merge(guarded(
             InternalAuditsView,
             Router::new()
+                .route("/internal-audits", get(pages::list))
+                .route("/internal-audits/{id}", get(pages::detail))
+                .route("/internal-audits/{id}/export", get(pages::export))
+                .route("/internal-audits/{id}/{step}", post(pages::step))
                 .route("/api/v1/internal-audits", get(api::list))
                 .route("/api/v1/internal-audits/{id}", get(api::one))
                 .route("/api/v1/internal-audits/{id}/checklist", get(api::checklist))
@@ -27,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(guarded(
             InternalAuditsManage,
             Router::new()
+                .route("/internal-audits", post(pages::plan))
                 .route("/api/v1/internal-audits", post(api::plan))
                 .route("/api/v1/internal-audits/{id}/findings", post(api::add_finding))
                 .route("/api/v1/internal-audits/{id}/report", post(api::report)),

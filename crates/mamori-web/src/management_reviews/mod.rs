@@ -1,7 +1,9 @@
 //! Management review (9.3): inputs assembled from the system's data, edited, outputs recorded,
-//! minutes approved by 経営責任者 (JSON API; the pages are still to come).
+//! minutes approved by 経営責任者 and exported (pages and JSON API).
 
 pub mod api;
+pub mod pages;
+pub mod views;
 
 use crate::guarded;
 use crate::state::AppState;
@@ -16,6 +18,10 @@ pub fn routes() -> Router<AppState> {
         .merge(guarded(
             ManagementReviewsView,
             Router::new()
+                .route("/management-reviews", get(pages::list))
+                .route("/management-reviews/{id}", get(pages::detail))
+                .route("/management-reviews/{id}/export", get(pages::export))
+                .route("/management-reviews/{id}/{step}", post(pages::step))
                 .route("/api/v1/management-reviews", get(api::list))
                 .route("/api/v1/management-reviews/{id}", get(api::one))
                 .route("/api/v1/management-reviews/{id}/approve", post(api::approve)),
@@ -23,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .merge(guarded(
             ManagementReviewsManage,
             Router::new()
+                .route("/management-reviews", post(pages::create))
                 .route("/api/v1/management-reviews", post(api::create))
                 .route("/api/v1/management-reviews/{id}/inputs", put(api::inputs))
                 .route("/api/v1/management-reviews/{id}/outputs", post(api::outputs)),

@@ -66,6 +66,7 @@ pub async fn me(State(state): State<AppState>, s: Session) -> WebResult {
     let mut perms: Vec<&str> = s.actor.grants.all().iter().map(|p| p.key()).collect();
     perms.sort_unstable();
     Ok(Json(json!({
+        "id": s.user.id,
         "login_id": s.user.login_id,
         "display_name": s.user.display_name,
         "email": s.user.email,

@@ -11,6 +11,7 @@ mod duties;
 mod health;
 mod incidents;
 mod internal_audits;
+mod isms_year_pages;
 mod isolation;
 mod m365;
 mod management_reviews;

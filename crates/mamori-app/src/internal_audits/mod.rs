@@ -19,6 +19,9 @@ use mamori_store::Db;
 use mamori_store::rows::{self, AuditFindingRow, InternalAuditRow};
 use serde::Serialize;
 
+pub mod report;
+pub mod sample;
+
 /// A new audit plan.
 #[derive(Debug, Clone)]
 pub struct NewAudit {
@@ -43,7 +46,7 @@ pub struct ChecklistItem {
     pub source: &'static str,
 }
 
-fn ids(json: &str) -> Vec<String> {
+pub(crate) fn ids(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 

@@ -14,6 +14,7 @@
 
 use crate::audit;
 use crate::error::internal;
+use crate::internal_audits::report::grade_ja;
 use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
 use mamori_domain::health::HealthState;
@@ -22,6 +23,8 @@ use mamori_store::Db;
 use mamori_store::rows::{self, ManagementReviewRow};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+pub mod minutes;
 
 /// Where an input item comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +112,8 @@ pub struct ReviewView {
     pub outputs: Outputs,
     /// Approver (user id).
     pub approved_by: Option<String>,
+    /// When the minutes were approved.
+    pub approved_at: Option<i64>,
 }
 
 fn view(r: &ManagementReviewRow) -> Result<ReviewView, AppError> {
@@ -120,6 +125,7 @@ fn view(r: &ManagementReviewRow) -> Result<ReviewView, AppError> {
         inputs: serde_json::from_str(&r.inputs_json).map_err(internal)?,
         outputs: serde_json::from_str(&r.outputs_json).map_err(internal)?,
         approved_by: r.approved_by.clone(),
+        approved_at: r.approved_at,
     })
 }
 
@@ -128,15 +134,6 @@ fn nc_state_ja(s: &str) -> &'static str {
         "open" => "処置待ち",
         "acted" => "有効性の確認待ち",
         _ => "完了",
-    }
-}
-
-fn grade_ja(g: &str) -> &'static str {
-    match g {
-        "major_nc" => "重大な不適合",
-        "minor_nc" => "軽微な不適合",
-        "observation" => "観察事項",
-        _ => "改善の機会",
     }
 }
 
