@@ -3,28 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { withDemo, login, changePassword, artifacts } from './lib.mjs';
+import { withDemo, addUser, firstLogin, artifacts } from './lib.mjs';
 
 const env = withDemo({ before, after });
-
-async function addUser(page, base, id, name, password, role) {
-  await page.goto(`${base}/users`);
-  await page.fill('form[action="/users"] input[name=login_id]', id);
-  await page.fill('form[action="/users"] input[name=display_name]', name);
-  await page.fill('form[action="/users"] input[name=password]', password);
-  await page.check(`form[action="/users"] input[name=roles][value=${role}]`);
-  await page.click('form[action="/users"] button[type=submit]');
-  await page.waitForURL(/done=created/);
-}
-
-async function firstLogin(ctx, base, id, initial, next) {
-  const page = await ctx.newPage();
-  await login(page, base, id, initial);
-  await page.waitForURL(/\/password$/);
-  await changePassword(page, initial, next);
-  await page.waitForURL((u) => u.pathname === '/');
-  return page;
-}
 
 test('SoA: edit a reason, the author is refused, another 経営責任者 approves; staff acknowledge a policy', async () => {
   const adminCtx = await env.browser.newContext({ locale: 'ja-JP' });

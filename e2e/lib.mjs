@@ -147,3 +147,24 @@ export function fiscalYear(date) {
   const [y, m] = date.split('-').map(Number);
   return m >= 4 ? y : y - 1;
 }
+
+/** Adds a person through the users page (as an administrator). */
+export async function addUser(page, base, id, name, password, role) {
+  await page.goto(`${base}/users`);
+  await page.fill('form[action="/users"] input[name=login_id]', id);
+  await page.fill('form[action="/users"] input[name=display_name]', name);
+  await page.fill('form[action="/users"] input[name=password]', password);
+  await page.check(`form[action="/users"] input[name=roles][value=${role}]`);
+  await page.click('form[action="/users"] button[type=submit]');
+  await page.waitForURL(/done=created/);
+}
+
+/** Signs in a new browser page with an initial password and changes it. */
+export async function firstLogin(ctx, base, id, initial, next) {
+  const page = await ctx.newPage();
+  await login(page, base, id, initial);
+  await page.waitForURL(/\/password$/);
+  await changePassword(page, initial, next);
+  await page.waitForURL((u) => u.pathname === '/');
+  return page;
+}

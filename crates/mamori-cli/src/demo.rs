@@ -1,5 +1,6 @@
 //! `mamori demo`: on first run a demo organisation, its administrator (the printed login
-//! line), the seed regulation, its duties and a few media; then it serves like `serve`.
+//! line), the seed regulation, its duties, a few media and an ISMS year (people, a completed
+//! internal audit, a management review: `demo_year`); then it serves like `serve`.
 
 use crate::context::{Ctx, app_err};
 use anyhow::Result;
@@ -25,7 +26,7 @@ pub async fn run(ctx: &Ctx, port: Option<u16>, bind: Option<String>) -> Result<i
 const SEED_REGULATION: &str = include_str!("../../../examples/seed-regulation.txt");
 
 /// The demo organisation's slug and administrator login.
-const DEMO_ORG: &str = "demo";
+pub(crate) const DEMO_ORG: &str = "demo";
 const DEMO_ADMIN: &str = "admin";
 
 /// Creates the demo data when the database has no organisation yet; returns the administrator's
@@ -41,7 +42,7 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     let now = now_ms();
     let o = org::create(db, DEMO_ORG, "デモ株式会社", now).await.map_err(app_err)?;
     let password = mamori_app::random::initial_password().map_err(app_err)?;
-    users::create(
+    let admin = users::create(
         db,
         &Actor::cli(&o.id),
         users::NewUser {
@@ -75,5 +76,8 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
         v.insert("description".into(), description.into());
         mamori_app::registers::create(db, &Actor::cli(&o.id), "media_ledger", &v, None, now).await.map_err(app_err)?;
     }
+    // One completed internal audit and one management review (issue 18).
+    let admin = crate::demo_year::actor_of(db, &admin.login_id, &password, now).await?;
+    crate::demo_year::add(db, &o.id, &admin, today, now).await?;
     Ok(Some(password))
 }

@@ -50,6 +50,12 @@ fn demo_prints_the_login_line_once_and_serves() {
     let registers = demo(&["register", "list"]).json();
     let media = registers.as_array().unwrap().iter().find(|r| r["key"] == "media_ledger").unwrap().clone();
     assert_eq!(media["rows"], 3);
+    // The ISMS year: a security manager and an internal auditor; the completed internal audit's
+    // minor nonconformity is a corrective action report.
+    let logins: Vec<&str> = users.as_array().unwrap().iter().filter_map(|u| u["login_id"].as_str()).collect();
+    assert_eq!(logins, ["admin", "kanri", "kansa"]);
+    let ca = registers.as_array().unwrap().iter().find(|r| r["key"] == "corrective_actions").unwrap().clone();
+    assert_eq!(ca["rows"], 1, "{ca}");
     // The demo's duties are confirmed from its first day: nothing is overdue then, and every
     // calendar duty has its next due date.
     let duties = demo(&["duties", "list"]).json();
