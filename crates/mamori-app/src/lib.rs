@@ -34,6 +34,7 @@ pub mod reminders;
 pub mod requests;
 pub mod session;
 pub mod soa;
+pub mod suppliers;
 pub mod users;
 
 pub use error::AppError;

@@ -280,3 +280,26 @@ pub async fn resolve_decided(
     };
     write_in(tx, actor, &before, &after, now).await
 }
+
+/// Resolves an item with a resolution written by the system (a supplier's requirements all
+/// confirmed …), inside the caller's transaction; an item already resolved is left alone.
+pub async fn resolve_with(
+    tx: &mut Tx,
+    actor: &Actor,
+    before: &OpenItemRow,
+    resolution: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    if before.resolved_at.is_some() {
+        return Ok(());
+    }
+    let by = crate::users::display_name(&mut tx.ex(), actor).await?;
+    let after = OpenItemRow {
+        resolution: Some(resolution.to_string()),
+        resolved_at: Some(now),
+        resolved_by: Some(by),
+        updated_at: now.max(before.updated_at + 1),
+        ..before.clone()
+    };
+    write_in(tx, actor, before, &after, now).await
+}

@@ -17,5 +17,6 @@ pub mod ratelimit;
 pub mod register;
 pub mod schedule;
 pub mod soa;
+pub mod supplier;
 pub mod totp;
 pub mod workflow;

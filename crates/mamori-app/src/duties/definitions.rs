@@ -77,6 +77,7 @@ pub async fn offer_from_regulation(db: &Db, actor: &Actor, today: Date, now: i64
                 request_type: None,
                 lead_days: None,
                 confirmed_at: None,
+                supplier_id: None,
             };
             if rows::insert_duty(&mut tx.ex(), &d).await? {
                 added += 1;
@@ -291,10 +292,8 @@ pub(super) fn apply(d: &mut DutyRow, e: DutyEdit) {
     d.active = i64::from(e.active);
 }
 
-/// Adds a duty by hand.
-pub async fn create(db: &Db, actor: &Actor, e: DutyEdit, today: Date, now: i64) -> Result<DutyRow, AppError> {
-    actor.require(Permission::DutiesManage)?;
-    validate(db, actor, &e).await?;
+/// A new duty added by hand (or generated for a record), confirmed by the person adding it.
+fn new_row(actor: &Actor, e: DutyEdit, today: Date, now: i64) -> DutyRow {
     let mut d = DutyRow {
         id: new_id(),
         org_id: actor.org_id.clone(),
@@ -321,15 +320,47 @@ pub async fn create(db: &Db, actor: &Actor, e: DutyEdit, today: Date, now: i64) 
         lead_days: None,
         // A duty added by hand is confirmed by the person adding it.
         confirmed_at: Some(now),
+        supplier_id: None,
     };
     apply(&mut d, e);
     d.source_text = format!("manual:{}", d.id);
+    d
+}
+
+/// Adds a duty by hand.
+pub async fn create(db: &Db, actor: &Actor, e: DutyEdit, today: Date, now: i64) -> Result<DutyRow, AppError> {
+    actor.require(Permission::DutiesManage)?;
+    validate(db, actor, &e).await?;
+    let d = new_row(actor, e, today, now);
     let mut tx = db.begin().await?;
     rows::insert_duty(&mut tx.ex(), &d).await?;
     audit_and_bump(&mut tx, actor, "duty", &d.id, None, &d, now).await?;
     tx.commit().await?;
     materialize(db, &actor.org_id, today, HORIZON_DAYS).await?;
     Ok(d)
+}
+
+/// Writes the duties generated for a supplier (its kind's recurring checks, built by the caller
+/// from data) in the caller's transaction: confirmed, scheduled from `today`, each naming the
+/// supplier. The caller materialises occurrences after its commit.
+pub(crate) async fn insert_for_supplier(
+    tx: &mut mamori_store::Tx,
+    actor: &Actor,
+    supplier_id: &str,
+    edits: Vec<DutyEdit>,
+    today: Date,
+    now: i64,
+) -> Result<Vec<DutyRow>, AppError> {
+    actor.require(Permission::DutiesManage)?;
+    let mut out = Vec::new();
+    for e in edits {
+        let mut d = new_row(actor, e, today, now);
+        d.supplier_id = Some(supplier_id.to_string());
+        rows::insert_duty(&mut tx.ex(), &d).await?;
+        audit_and_bump(tx, actor, "duty", &d.id, None, &d, now).await?;
+        out.push(d);
+    }
+    Ok(out)
 }
 
 /// Changes a duty (its schedule, owner, evidence, or the decision on an undecided item).

@@ -16,6 +16,7 @@ mod heatmap;
 mod occurrences;
 
 pub use completion::{Completion, complete, skip};
+pub(crate) use definitions::insert_for_supplier;
 pub use definitions::{Choices, DutyEdit, choices, confirm, create, offer_from_regulation, reschedule, update};
 pub use heatmap::{HeatMap, HeatRow, heatmap};
 pub use occurrences::{
@@ -119,7 +120,7 @@ impl DutyView {
             "owner_role": d.owner_role, "source_text": d.source_text, "next_due": self.next_due,
             "decision": d.decision, "assignee_id": d.assignee_id, "evidence": evidence_key(d),
             "anchor": d.anchor, "context": Some(&d.context).filter(|c| !c.is_empty()),
-            "lead_days": d.lead_days, "confirmed": d.confirmed_at.is_some(),
+            "lead_days": d.lead_days, "confirmed": d.confirmed_at.is_some(), "supplier_id": d.supplier_id,
         })
     }
 }

@@ -53,6 +53,8 @@ pub struct DutyRow {
     pub lead_days: Option<i64>,
     /// When the organisation confirmed the duty; none while it is only offered.
     pub confirmed_at: Option<i64>,
+    /// The supplier the duty was generated for (its kind's recurring checks).
+    pub supplier_id: Option<String>,
 }
 
 /// An occurrence of a duty.
@@ -84,7 +86,7 @@ pub struct OccurrenceRow {
     pub record_ref: Option<String>,
 }
 
-const DUTY_COLS: &str = "id, org_id, title, control_id, decision, frequency, anchor_day, anchor_month, fiscal_year_start, schedule_from, owner_role, source_text, evidence, active, created_at, updated_at, assignee_id, register_key, context, anchor, request_type, lead_days, confirmed_at";
+const DUTY_COLS: &str = "id, org_id, title, control_id, decision, frequency, anchor_day, anchor_month, fiscal_year_start, schedule_from, owner_role, source_text, evidence, active, created_at, updated_at, assignee_id, register_key, context, anchor, request_type, lead_days, confirmed_at, supplier_id";
 const OCC_COLS: &str =
     "id, org_id, duty_id, due, state, done_by, done_on, done_at, note, evidence, skip_reason, record_ref";
 
@@ -95,7 +97,7 @@ pub async fn insert_duty(ex: &mut Ex<'_>, d: &DutyRow) -> Result<bool, StoreErro
         sql(&[
             "INSERT INTO duty (",
             DUTY_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT DO NOTHING"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT DO NOTHING"
         ]),
         &d.id,
         &d.org_id,
@@ -119,7 +121,8 @@ pub async fn insert_duty(ex: &mut Ex<'_>, d: &DutyRow) -> Result<bool, StoreErro
         &d.anchor,
         &d.request_type,
         d.lead_days,
-        d.confirmed_at
+        d.confirmed_at,
+        &d.supplier_id
     )? == 1)
 }
 

@@ -21,6 +21,7 @@ mod registers;
 mod regulation;
 mod requests;
 mod sessions;
+mod suppliers;
 mod users;
 
 pub use audit::*;
@@ -42,6 +43,7 @@ pub use registers::*;
 pub use regulation::*;
 pub use requests::*;
 pub use sessions::*;
+pub use suppliers::*;
 pub use users::*;
 
 /// Joins SQL text fixed at compile time (column lists and clauses) into one query.

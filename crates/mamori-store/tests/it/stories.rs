@@ -144,6 +144,7 @@ fn duty(org_id: &str, id: &str) -> DutyRow {
         request_type: None,
         lead_days: None,
         confirmed_at: Some(T0),
+        supplier_id: None,
     }
 }
 

@@ -1,0 +1,292 @@
+//! Suppliers, cloud services and outsourcing (5.19–5.23, 8.21, 8.30). A supplier is a row of the
+//! `suppliers` register (取引先・委託先管理台帳); creating one also writes, in the same
+//! transaction, one unconfirmed row per requirement of `mamori_domain::supplier` and the
+//! recurring duties its kind brings (confirmed, scheduled from the day it is added, each naming
+//! the supplier), and links the regulation's unresolved draft notes that name it. Requirements
+//! are confirmed in `requirements`.
+//!
+//! Who may: reading follows the register's view roles (managers, system administrators,
+//! internal auditors — contracts and contacts are need-to-know); adding and changing follow its
+//! edit roles and need `duties.manage` for the duties it generates.
+
+pub mod requirements;
+
+use crate::duties::{DutyEdit, ensure_materialized, insert_for_supplier};
+use crate::error::internal;
+use crate::{Actor, AppError, registers};
+use jiff::civil::Date;
+use mamori_domain::permission::{Permission, ROLE_SECURITY_MANAGER};
+use mamori_domain::schedule::{Frequency, Schedule};
+use mamori_domain::supplier::{self as rules, ReqState};
+use mamori_store::Db;
+use mamori_store::rows::{self, DutyRow, OpenItemRow, SupplierRequirementRow};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The register holding the suppliers.
+pub const REGISTER: &str = "suppliers";
+
+/// One requirement of a supplier as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementView {
+    /// Key.
+    pub key: String,
+    /// What is confirmed.
+    pub label: String,
+    /// unconfirmed | confirmed | not_applicable | deviation.
+    pub state: String,
+    /// Evidence or reason.
+    pub evidence: String,
+    /// Who confirmed it (user id).
+    pub confirmed_by: Option<String>,
+    /// When.
+    pub confirmed_at: Option<i64>,
+}
+
+/// A supplier with its requirements, duties and open items.
+#[derive(Debug, Clone, Serialize)]
+pub struct SupplierView {
+    /// Id (the register row's).
+    pub id: String,
+    /// The register values (Japanese choices).
+    pub values: Map<String, Value>,
+    /// The kind's key (`cloud_service` …).
+    pub kind: String,
+    /// Requirements in the catalogue's order.
+    pub requirements: Vec<RequirementView>,
+    /// Every requirement confirmed or not applicable.
+    pub settled: bool,
+    /// Its duties.
+    pub duties: Vec<DutyRow>,
+    /// The regulation's open items waiting for it (named in the note, or for every supplier).
+    pub open_items: Vec<OpenItemRow>,
+}
+
+impl SupplierView {
+    /// The contract's JSON (`GET /api/v1/suppliers`).
+    pub fn contract(&self) -> Value {
+        let v = |k: &str| self.values.get(k).cloned().unwrap_or(Value::Null);
+        serde_json::json!({
+            "id": self.id, "name": v("name"), "kind": self.kind, "services": v("services"),
+            "criticality": v("criticality"), "contact_email": v("contact_email"), "status": v("status"),
+            "requirements": self.requirements.iter().map(|r| serde_json::json!({
+                "key": r.key, "label": r.label, "state": r.state, "evidence": r.evidence,
+            })).collect::<Vec<_>>(),
+            "settled": self.settled,
+            "duties": self.duties.iter().map(|d| serde_json::json!({"id": d.id, "title": d.title, "frequency": d.frequency})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The supplier's name.
+    pub fn name(&self) -> &str {
+        self.values.get("name").and_then(Value::as_str).unwrap_or_default()
+    }
+}
+
+/// The register input with `kind` given as its key or its Japanese choice: the choice.
+fn with_kind_label(mut input: Map<String, Value>) -> Result<(Map<String, Value>, String), AppError> {
+    let c = rules::catalogue();
+    let given = input.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
+    let kind = c
+        .kind(&given)
+        .or_else(|| c.kind_by_label(&given))
+        .ok_or_else(|| AppError::Validation(vec![("kind".into(), "field-not-a-choice".into())]))?;
+    input.insert("kind".into(), Value::from(kind.label.clone()));
+    if input.get("status").and_then(Value::as_str).is_none_or(str::is_empty) {
+        input.insert("status".into(), Value::from("利用中"));
+    }
+    Ok((input, kind.key.clone()))
+}
+
+fn kind_key(values: &Map<String, Value>) -> String {
+    let label = values.get("kind").and_then(Value::as_str).unwrap_or_default();
+    rules::catalogue().kind_by_label(label).map(|k| k.key.clone()).unwrap_or_else(|| "other".into())
+}
+
+async fn require_register(db: &Db, actor: &Actor, edit: bool) -> Result<(), AppError> {
+    actor.require(Permission::RegistersView)?;
+    let def = registers::definition(db, actor, REGISTER).await?;
+    if edit {
+        registers::access::require_edit(actor, &def)?;
+    }
+    Ok(())
+}
+
+/// Adds a supplier (its requirements, duties and open-item links in one transaction).
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    input: Map<String, Value>,
+    today: Date,
+    now: i64,
+) -> Result<SupplierView, AppError> {
+    require_register(db, actor, true).await?;
+    actor.require(Permission::DutiesManage)?;
+    let (input, kind) = with_kind_label(input)?;
+    let p = registers::prepare_create(db, actor, REGISTER, &input, None, now).await?;
+    let id = p.row.id.clone();
+    let name = input.get("name").and_then(Value::as_str).unwrap_or_default().trim().to_string();
+    let c = rules::catalogue();
+    let edits: Vec<DutyEdit> = c
+        .kind(&kind)
+        .map(|k| k.duties.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            let frequency = if t.frequency == "monthly" { Frequency::Monthly } else { Frequency::Annual };
+            DutyEdit {
+                title: t.title_for(&name),
+                control_id: Some(t.control.clone()),
+                decision: "scheduled".into(),
+                schedule: Some(Schedule::new(frequency)),
+                owner_role: Some(ROLE_SECURITY_MANAGER.into()),
+                assignee_id: None,
+                evidence: "note".into(),
+                register_key: None,
+                request_type: None,
+                anchor: None,
+                lead_days: None,
+                active: true,
+            }
+        })
+        .collect();
+    let open = {
+        let mut conn = db.conn().await?;
+        rows::open_items(&mut conn.ex(), &actor.org_id).await?
+    };
+    let mut tx = db.begin().await?;
+    registers::apply(&mut tx, actor, &p, now).await?;
+    for r in &c.requirements {
+        let row = SupplierRequirementRow {
+            id: crate::new_id(),
+            org_id: actor.org_id.clone(),
+            supplier_id: id.clone(),
+            key: r.key.clone(),
+            state: ReqState::Unconfirmed.key().into(),
+            evidence: String::new(),
+            confirmed_by: None,
+            confirmed_at: None,
+            updated_at: now,
+        };
+        rows::upsert_supplier_requirement(&mut tx.ex(), &row).await?;
+    }
+    insert_for_supplier(&mut tx, actor, &id, edits, today, now).await?;
+    if !name.is_empty() {
+        for o in open.iter().filter(|o| o.resolved_at.is_none() && o.text.contains(&name)) {
+            rows::link_open_item_supplier(&mut tx.ex(), &actor.org_id, &o.id, &id).await?;
+        }
+    }
+    tx.commit().await?;
+    crate::duties::materialize(db, &actor.org_id, today, crate::duties::HORIZON_DAYS).await?;
+    get(db, actor, &id, today).await
+}
+
+/// Changes a supplier's register values (the kind may not change: its duties came from it).
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    input: Map<String, Value>,
+    today: Date,
+    now: i64,
+) -> Result<SupplierView, AppError> {
+    require_register(db, actor, true).await?;
+    let before = get(db, actor, id, today).await?;
+    let mut patch = input;
+    if let Some(k) = patch.get("kind").and_then(Value::as_str) {
+        let c = rules::catalogue();
+        let key = c.kind(k).or_else(|| c.kind_by_label(k)).map(|x| x.key.clone());
+        if key.as_deref() != Some(before.kind.as_str()) {
+            return Err(AppError::Validation(vec![("kind".into(), "field-supplier-kind-fixed".into())]));
+        }
+        patch.remove("kind");
+    }
+    let p = registers::prepare_patch(db, actor, REGISTER, id, &patch, now).await?;
+    let mut tx = db.begin().await?;
+    registers::apply(&mut tx, actor, &p, now).await?;
+    tx.commit().await?;
+    get(db, actor, id, today).await
+}
+
+/// Builds the views of `rows` (register rows of suppliers).
+async fn views(
+    db: &Db,
+    actor: &Actor,
+    list: Vec<(String, Map<String, Value>)>,
+    today: Date,
+) -> Result<Vec<SupplierView>, AppError> {
+    ensure_materialized(db, &actor.org_id, today).await?;
+    let mut c = db.conn().await?;
+    let org = actor.org_id.as_str();
+    let reqs = rows::supplier_requirements(&mut c.ex(), org).await?;
+    let duties = rows::duties(&mut c.ex(), org).await?;
+    let open = rows::open_items(&mut c.ex(), org).await?;
+    let links = rows::open_item_suppliers(&mut c.ex(), org).await?;
+    let cat = rules::catalogue();
+    Ok(list
+        .into_iter()
+        .map(|(id, values)| {
+            let requirements: Vec<RequirementView> = cat
+                .requirements
+                .iter()
+                .map(|r| {
+                    let row = reqs.iter().find(|x| x.supplier_id == id && x.key == r.key);
+                    RequirementView {
+                        key: r.key.clone(),
+                        label: r.label.clone(),
+                        state: row.map(|x| x.state.clone()).unwrap_or_else(|| ReqState::Unconfirmed.key().into()),
+                        evidence: row.map(|x| x.evidence.clone()).unwrap_or_default(),
+                        confirmed_by: row.and_then(|x| x.confirmed_by.clone()),
+                        confirmed_at: row.and_then(|x| x.confirmed_at),
+                    }
+                })
+                .collect();
+            let states: Vec<ReqState> = requirements.iter().filter_map(|r| ReqState::from_key(&r.state)).collect();
+            SupplierView {
+                kind: kind_key(&values),
+                settled: rules::all_settled(&states, cat.requirements.len()),
+                duties: duties.iter().filter(|d| d.supplier_id.as_deref() == Some(id.as_str())).cloned().collect(),
+                open_items: open
+                    .iter()
+                    .filter(|o| {
+                        links.iter().any(|(item, s)| *item == o.id && *s == id)
+                            || (cat.note_controls.contains(&o.control_id)
+                                && o.kind == "draft_note"
+                                && !links.iter().any(|(item, _)| *item == o.id))
+                    })
+                    .cloned()
+                    .collect(),
+                requirements,
+                id,
+                values,
+            }
+        })
+        .collect())
+}
+
+/// Every supplier (live rows of the register), by name.
+pub async fn list(db: &Db, actor: &Actor, today: Date) -> Result<Vec<SupplierView>, AppError> {
+    require_register(db, actor, false).await?;
+    let mut rows_ = {
+        let mut c = db.conn().await?;
+        rows::register_rows_all(&mut c.ex(), &actor.org_id, REGISTER, false).await?
+    };
+    rows_.sort_by(|a, b| a.values_json.cmp(&b.values_json));
+    let list = rows_
+        .into_iter()
+        .map(|r| Ok((r.id, serde_json::from_str::<Map<String, Value>>(&r.values_json).map_err(internal)?)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let mut out = views(db, actor, list, today).await?;
+    out.sort_by(|a, b| a.name().cmp(b.name()));
+    Ok(out)
+}
+
+/// One supplier.
+pub async fn get(db: &Db, actor: &Actor, id: &str, today: Date) -> Result<SupplierView, AppError> {
+    require_register(db, actor, false).await?;
+    let row = registers::get(db, actor, REGISTER, id).await?;
+    if row.deleted {
+        return Err(AppError::NotFound);
+    }
+    views(db, actor, vec![(row.id, row.values)], today).await?.pop().ok_or(AppError::NotFound)
+}
