@@ -9,6 +9,7 @@ pub mod backup;
 pub mod cache;
 pub mod cache_stats;
 pub mod calendar;
+pub mod certification_audits;
 pub mod clock;
 pub mod daily;
 pub mod documents;

@@ -189,6 +189,17 @@ pub async fn assemble(db: &Db, actor: &Actor, held_on: Date) -> Result<Inputs, A
             ));
         }
     }
+    // d3) Certification audit findings (the body's grading and reference).
+    for (a, f) in crate::certification_audits::findings_until(&mut c, org, &day).await? {
+        let kind = mamori_domain::certification::AuditKind::from_key(&a.kind).map(|k| k.name_ja()).unwrap_or_default();
+        let reference = f.reference.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+        let control = f.control_id.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+        inputs.d3.push(item(
+            format!("{kind}（{}、{}）{reference}{control} {}: {}", a.body, a.starts_on, grade_ja(&f.grade), f.text),
+            "certification_finding",
+            Some(&f.id),
+        ));
+    }
     // f) The risk register.
     let risks = rows::register_rows_all(&mut c.ex(), org, "assets", false).await?;
     if !risks.is_empty() {

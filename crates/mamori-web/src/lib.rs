@@ -17,6 +17,7 @@ pub mod views;
 // One module per capability: each holds its page handlers, its `/api/v1` handlers, its
 // templates and its routes, grouped by permission.
 pub mod audit;
+pub mod certification_audits;
 pub mod dashboard;
 pub mod documents;
 pub mod duties;
@@ -158,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .merge(requests::routes())
         .merge(incidents::routes())
         .merge(internal_audits::routes())
+        .merge(certification_audits::routes())
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())

@@ -47,6 +47,7 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/duties", "nav-duties", Some(Permission::DutiesView)),
     ("/requests", "nav-requests", Some(Permission::RequestsUse)),
     ("/incidents", "nav-incidents", None),
+    ("/certification-audits", "nav-certification-audits", Some(Permission::InternalAuditsView)),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
@@ -101,4 +102,36 @@ pub fn render<T: Template>(t: &T) -> Response {
 pub struct ErrorPage {
     /// Layout.
     pub layout: Layout,
+}
+
+/// What a refused form sends back: the values typed, and each problem at its field (message
+/// already translated). A fresh form has neither.
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    /// Field → value typed.
+    pub values: Vec<(String, String)>,
+    /// (field, message).
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormState {
+    /// A form holding the values of `fields` from a submitted form.
+    pub fn from_form(form: &crate::FormData, fields: &[&str]) -> FormState {
+        FormState { values: fields.iter().map(|f| (f.to_string(), form.get(f).to_string())).collect(), errors: vec![] }
+    }
+
+    /// The value typed in `field` ("" when none).
+    pub fn v(&self, field: &str) -> String {
+        self.values.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// The messages at `field`, joined ("" when none).
+    pub fn error(&self, field: &str) -> String {
+        self.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Whether the form was refused.
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
 }

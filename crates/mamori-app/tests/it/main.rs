@@ -5,6 +5,7 @@
 mod accounts;
 mod audit_anchor;
 mod backup;
+mod certification_audits;
 mod documents;
 mod duties;
 mod health;
