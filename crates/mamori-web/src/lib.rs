@@ -27,6 +27,7 @@ pub mod internal_audits;
 pub mod m365;
 pub mod mail;
 pub mod management_reviews;
+pub mod objectives;
 pub mod open_items;
 pub mod registers;
 pub mod regulation;
@@ -160,6 +161,7 @@ pub fn router(state: AppState) -> Router {
         .merge(incidents::routes())
         .merge(internal_audits::routes())
         .merge(certification_audits::routes())
+        .merge(objectives::routes())
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())

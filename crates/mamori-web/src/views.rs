@@ -48,6 +48,7 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/requests", "nav-requests", Some(Permission::RequestsUse)),
     ("/incidents", "nav-incidents", None),
     ("/certification-audits", "nav-certification-audits", Some(Permission::InternalAuditsView)),
+    ("/objectives", "nav-objectives", Some(Permission::ObjectivesView)),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),

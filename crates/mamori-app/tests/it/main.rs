@@ -17,6 +17,7 @@ mod management_reviews;
 mod named_documents;
 mod need_to_know;
 mod nonconformities;
+mod objectives;
 mod open_items;
 mod oracles;
 mod registers;

@@ -16,6 +16,7 @@ mod isolation;
 mod m365;
 mod management_reviews;
 mod need_to_know;
+mod objectives;
 mod pages;
 mod registers;
 mod regulation;
