@@ -1,6 +1,8 @@
 //! Reminder and notice mails: reminders of duties (N days before the due date, on the due
 //! date, and a weekly overdue digest to the owners and to 情報セキュリティ管理者), the notices
-//! request types ask for on submission and transitions, and new incident reports to 経営責任者.
+//! request types ask for on submission and transitions, new incident reports to 経営責任者, and
+//! the certificate's coming expiry (90, 30 and 7 days before) to 経営責任者 and
+//! 情報セキュリティ管理者.
 //!
 //! Two steps, both safe to repeat:
 //! 1. [`queue`] plans the day's reminders ([`mamori_domain::duty::plan`]) and writes each to
@@ -120,7 +122,64 @@ async fn queue_org(
         }
     }
     tx.commit().await?;
+    queued += queue_certificate_reminder(db, cfg, text, org_id, today, now).await?;
     Ok(queued + queue_request_notices(db, cfg, text, org_id, now).await?)
+}
+
+/// Queues the reminder of the certificate's expiry due today (90, 30 and 7 days before) to
+/// 経営責任者 and 情報セキュリティ管理者, once per threshold and person.
+async fn queue_certificate_reminder(
+    db: &Db,
+    cfg: &SmtpConfig,
+    text: &dyn MailText,
+    org_id: &str,
+    today: Date,
+    now: i64,
+) -> Result<usize, AppError> {
+    use mamori_domain::permission::ROLE_TOP_MANAGEMENT;
+    let Some((cert, threshold)) = crate::certification_audits::reminder_due(db, org_id, today).await? else {
+        return Ok(0);
+    };
+    let mut c = db.conn().await?;
+    let users = mail_users(&mut c, org_id).await?;
+    let holders = rows::all_user_roles(&mut c.ex(), org_id).await?;
+    drop(c);
+    let mut to: Vec<&rows::UserRow> = holders
+        .iter()
+        .filter(|h| h.key == ROLE_TOP_MANAGEMENT || h.key == ROLE_SECURITY_MANAGER)
+        .filter_map(|h| users.get(&h.user_id))
+        .collect();
+    to.sort_by(|a, b| a.id.cmp(&b.id));
+    to.dedup_by(|a, b| a.id == b.id);
+    let args = [
+        ("number", cert.number.clone()),
+        ("body", cert.body.clone()),
+        ("expires", cert.expires_on.clone()),
+        ("days", threshold.to_string()),
+    ];
+    let link = cfg
+        .base_url
+        .as_ref()
+        .map(|b| format!("{}/certification-audits", b.trim_end_matches('/')))
+        .unwrap_or_else(|| "/certification-audits".to_string());
+    let body =
+        format!("{}\n\n{link}\n\n{}\n", text.text("mail-certificate-body", &args), text.text("mail-footer", &[]));
+    let mut tx = db.begin().await?;
+    let mut queued = 0;
+    for u in to {
+        let mail = Mail {
+            dedupe_key: format!("certificate-expiry:{}:{threshold}:{}", cert.id, u.id),
+            kind: "certificate",
+            recipient: u.email.clone(),
+            subject: text.text("mail-certificate-subject", &args),
+            body: body.clone(),
+        };
+        if crate::outbox::queue(&mut tx, org_id, mail, now).await? {
+            queued += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(queued)
 }
 
 /// The organisation's active users who have a mail address, by id.

@@ -5,12 +5,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod certification;
 pub mod document;
 pub mod duty;
 pub mod health;
 pub mod hex;
 pub mod internal_audit;
 pub mod nonconformity;
+pub mod objective;
 pub mod password;
 pub mod permission;
 pub mod ratelimit;

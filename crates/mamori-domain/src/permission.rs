@@ -69,11 +69,18 @@ pub enum Permission {
     /// Prepare management reviews: assemble and edit inputs, record outputs (9.3).
     #[serde(rename = "management_reviews.manage")]
     ManagementReviewsManage,
+    /// Read the information-security objectives and their measurements (6.2 d: communicated
+    /// to everyone).
+    #[serde(rename = "objectives.view")]
+    ObjectivesView,
+    /// Set objectives and record their measurements (6.2).
+    #[serde(rename = "objectives.manage")]
+    ObjectivesManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 22] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -94,6 +101,8 @@ impl Permission {
         Permission::InternalAuditsManage,
         Permission::ManagementReviewsView,
         Permission::ManagementReviewsManage,
+        Permission::ObjectivesView,
+        Permission::ObjectivesManage,
     ];
 
     /// The stable key stored in the database.
@@ -119,6 +128,8 @@ impl Permission {
             Permission::InternalAuditsManage => "internal_audits.manage",
             Permission::ManagementReviewsView => "management_reviews.view",
             Permission::ManagementReviewsManage => "management_reviews.manage",
+            Permission::ObjectivesView => "objectives.view",
+            Permission::ObjectivesManage => "objectives.manage",
         }
     }
 
@@ -185,6 +196,8 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 InternalAuditsManage,
                 ManagementReviewsView,
                 ManagementReviewsManage,
+                ObjectivesView,
+                ObjectivesManage,
             ],
         },
         SeedRole {
@@ -209,13 +222,22 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 InternalAuditsView,
                 InternalAuditsManage,
                 ManagementReviewsView,
+                ObjectivesView,
             ],
         },
         SeedRole {
             key: ROLE_EMPLOYEE,
             name_ja: "従業員",
             name_en: "Employee",
-            permissions: &[DashboardView, RegulationView, DocumentsView, RegistersView, DutiesView, RequestsUse],
+            permissions: &[
+                DashboardView,
+                RegulationView,
+                DocumentsView,
+                RegistersView,
+                DutiesView,
+                RequestsUse,
+                ObjectivesView,
+            ],
         },
     ]
 }

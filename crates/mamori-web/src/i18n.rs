@@ -161,6 +161,10 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "window",
         "duties",
         "auditor",
+        "from",
+        "to",
+        "body",
+        "expires",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

@@ -17,6 +17,7 @@ pub mod views;
 // One module per capability: each holds its page handlers, its `/api/v1` handlers, its
 // templates and its routes, grouped by permission.
 pub mod audit;
+pub mod certification_audits;
 pub mod dashboard;
 pub mod documents;
 pub mod duties;
@@ -27,6 +28,7 @@ pub mod m365;
 pub mod mail;
 pub mod management_reviews;
 pub mod nonconformities;
+pub mod objectives;
 pub mod open_items;
 pub mod registers;
 pub mod regulation;
@@ -156,6 +158,8 @@ pub fn router(state: AppState) -> Router {
         .merge(requests::routes())
         .merge(incidents::routes())
         .merge(internal_audits::routes())
+        .merge(certification_audits::routes())
+        .merge(objectives::routes())
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())

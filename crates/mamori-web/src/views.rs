@@ -49,8 +49,10 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/incidents", "nav-incidents", None),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
+    ("/objectives", "nav-objectives", Some(Permission::ObjectivesView)),
     ("/nonconformities", "nav-nonconformities", Some(Permission::RegistersView)),
     ("/internal-audits", "nav-internal-audits", Some(Permission::InternalAuditsView)),
+    ("/certification-audits", "nav-certification-audits", Some(Permission::InternalAuditsView)),
     ("/management-reviews", "nav-management-reviews", Some(Permission::ManagementReviewsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
     ("/m365", "nav-m365", Some(Permission::AuditView)),
@@ -149,5 +151,15 @@ impl Tried {
     /// The problems of a field.
     pub fn error(&self, field: &str) -> String {
         self.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// A form holding the values of `fields` from a submitted form (no problems yet).
+    pub fn from_form(form: &crate::FormData, fields: &[&str]) -> Tried {
+        Tried { values: fields.iter().map(|f| (f.to_string(), form.get(f).to_string())).collect(), ..Tried::default() }
+    }
+
+    /// Whether the form was refused at some field.
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
     }
 }

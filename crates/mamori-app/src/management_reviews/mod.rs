@@ -3,9 +3,11 @@
 //! approved; the outputs (decisions, actions with owners and due dates); the minutes approved
 //! by 経営責任者.
 //!
-//! a) actions of earlier reviews; b), c), e) and d4) have no source in the system yet and start
-//! empty for people to fill; d1) nonconformities and corrective actions; d2) control health and
-//! duty completion; d3) internal audit findings; f) the risk register (情報資産リスクアセスメント表);
+//! a) actions of earlier reviews; b) and c) the versions of the context documents (4.1 issues,
+//! 4.2 interested parties) approved since the previous review; e) has no source in the system
+//! and starts empty for people to fill; d1) nonconformities and corrective actions; d2) control
+//! health and duty completion; d3) internal and certification audit findings; d4) the
+//! objectives met or not by their latest measurement; f) the risk register (情報資産リスクアセスメント表);
 //! g) what the regulation reserves for the review (duties anchored `at_management_review`) and
 //! the unresolved open items. Items are Japanese text: the minutes are a Japanese record.
 //!
@@ -185,6 +187,77 @@ pub async fn assemble(db: &Db, actor: &Actor, held_on: Date) -> Result<Inputs, A
                 Some(&f.id),
             ));
         }
+    }
+    // d3) Certification audit findings (the body's grading and reference).
+    for (a, f) in crate::certification_audits::findings_until(&mut c, org, &day).await? {
+        let kind = mamori_domain::certification::AuditKind::from_key(&a.kind).map(|k| k.name_ja()).unwrap_or_default();
+        let reference = f.reference.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+        let control = f.control_id.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+        inputs.d3.push(item(
+            format!("{kind}（{}、{}）{reference}{control} {}: {}", a.body, a.starts_on, grade_ja(&f.grade), f.text),
+            "certification_finding",
+            Some(&f.id),
+        ));
+    }
+    // b), c) Versions of the context documents (4.1 issues, 4.2 interested parties) approved
+    // after the previous review and by this one.
+    let since = rows::management_reviews(&mut c.ex(), org)
+        .await?
+        .into_iter()
+        .map(|r| r.held_on)
+        .filter(|h| h.as_str() < day.as_str())
+        .max()
+        .unwrap_or_default();
+    let docs = rows::list_documents(&mut c.ex(), org).await?;
+    let versions = rows::all_doc_versions(&mut c.ex(), org).await?;
+    for (number, list) in [(crate::context::ISSUES, &mut inputs.b), (crate::context::PARTIES, &mut inputs.c)] {
+        let Some(doc) = docs.iter().find(|d| d.doc_number == number) else { continue };
+        for v in versions.iter().filter(|v| v.document_id == doc.id) {
+            let Some(on) = v.approved_at.map(|at| crate::tokyo_date(at).to_string()) else { continue };
+            if on.as_str() > since.as_str() && on.as_str() <= day.as_str() {
+                list.push(item(
+                    format!("「{}」{}を承認（{on}）: {}", doc.title, v.edition, v.change_summary),
+                    "document_version",
+                    Some(&v.id),
+                ));
+            }
+        }
+    }
+    // d4) Fulfilment of the information-security objectives, by their latest measurement.
+    let objectives = crate::objectives::as_of(&mut c, org, &day).await?;
+    use mamori_domain::objective::Status::{Met, NotMeasured, NotMet};
+    if !objectives.is_empty() {
+        let count = |s: mamori_domain::objective::Status| objectives.iter().filter(|o| o.status == s).count();
+        inputs.d4.push(item(
+            format!(
+                "情報セキュリティ目標: 達成 {} 件、未達 {} 件、未測定 {} 件",
+                count(Met),
+                count(NotMet),
+                count(NotMeasured)
+            ),
+            "objectives",
+            None,
+        ));
+    }
+    for o in &objectives {
+        let x = &o.objective;
+        let symbol = mamori_domain::objective::Direction::from_key(&x.direction).map(|d| d.symbol()).unwrap_or("");
+        let target = format!("{symbol} {}{}", mamori_domain::objective::format_milli(x.target_milli), x.unit);
+        let result = match o.latest() {
+            Some(m) => format!(
+                "実績 {}{}（{} 測定）— {}",
+                mamori_domain::objective::format_milli(m.row.value_milli),
+                x.unit,
+                m.row.measured_on,
+                if o.status == Met { "達成" } else { "未達" }
+            ),
+            None => "未測定".to_string(),
+        };
+        inputs.d4.push(item(
+            format!("{} {}: 目標 {target}、{result}", crate::objectives::number_label(x.number), x.title),
+            "objective",
+            Some(&x.id),
+        ));
     }
     // f) The risk register.
     let risks = rows::register_rows_all(&mut c.ex(), org, "assets", false).await?;

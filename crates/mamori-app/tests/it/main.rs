@@ -5,6 +5,7 @@
 mod accounts;
 mod audit_anchor;
 mod backup;
+mod certification_audits;
 mod documents;
 mod duties;
 mod health;
@@ -16,6 +17,7 @@ mod management_reviews;
 mod named_documents;
 mod need_to_know;
 mod nonconformities;
+mod objectives;
 mod open_items;
 mod oracles;
 mod registers;

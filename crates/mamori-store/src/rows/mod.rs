@@ -4,6 +4,7 @@
 
 mod audit;
 mod calendar;
+mod certification_audits;
 mod daily;
 mod documents;
 mod duties;
@@ -15,6 +16,7 @@ pub mod m365_events;
 mod mail;
 mod management_reviews;
 mod nonconformities;
+mod objectives;
 mod open_items;
 mod organisations;
 mod registers;
@@ -26,6 +28,7 @@ mod users;
 
 pub use audit::*;
 pub use calendar::*;
+pub use certification_audits::*;
 pub use daily::*;
 pub use documents::*;
 pub use duties::*;
@@ -37,6 +40,7 @@ pub use m365_events::*;
 pub use mail::*;
 pub use management_reviews::*;
 pub use nonconformities::*;
+pub use objectives::*;
 pub use open_items::*;
 pub use organisations::*;
 pub use registers::*;

@@ -96,6 +96,19 @@ async fn dashboard_cards(
         inc.push(("/incidents#ca-overdue".to_string(), t.tn("card-corrective-overdue", "count", overdue.len() as i64)));
     }
     cards.push(("card-incidents", inc));
+    if actor.grants.has(Permission::InternalAuditsView)
+        && let Some(c) = mamori_app::certification_audits::expiring(&state.db, actor, today).await?
+    {
+        // The certificate in force expires within 90 days (or has expired).
+        let x = &c.certificate;
+        let text = if c.days_left < 0 {
+            t.ta("card-certificate-expired", &[("number", &x.number), ("expires", &x.expires_on)])
+        } else {
+            let days = c.days_left.to_string();
+            t.ta("card-certificate-expiring", &[("number", &x.number), ("expires", &x.expires_on), ("days", &days)])
+        };
+        cards.push(("card-certificate", vec![("/certification-audits#certificates".to_string(), text)]));
+    }
     if actor.grants.has(Permission::RegulationView) {
         // Controls needing attention (9.1), the worst first.
         let health = mamori_app::health::all(&state.db, actor, today).await?;
