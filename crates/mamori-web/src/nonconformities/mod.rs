@@ -19,7 +19,7 @@ pub fn routes() -> Router<AppState> {
         RegistersView,
         Router::new()
             .route("/nonconformities", get(pages::list).post(pages::raise))
-            .route("/nonconformities/missed/{duty}", post(pages::raise_missed))
+            .route("/nonconformities/missed/{id}", post(pages::raise_missed))
             .route("/nonconformities/{id}", get(pages::detail))
             .route("/nonconformities/{id}/{step}", post(pages::step))
             .route("/api/v1/nonconformities", get(api::list).post(api::raise))

@@ -143,10 +143,10 @@ pub async fn raise_missed(
     State(state): State<AppState>,
     ctx: Ctx,
     s: Session,
-    Path(duty): Path<String>,
+    Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    match missed::raise_for_duty(&state.db, &s.actor, &duty, state.today(), state.now()).await {
+    match missed::raise_for_duty(&state.db, &s.actor, &id, state.today(), state.now()).await {
         Ok(v) => Ok(Redirect::to(&format!("/nonconformities/{}", v.record.id)).into_response()),
         Err(e @ (AppError::Conflict | AppError::Forbidden | AppError::Validation(_))) => {
             let m = ctx.tr().t("nc-missed-gone");
