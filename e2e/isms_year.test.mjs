@@ -31,8 +31,9 @@ test('internal audit: plan refused for lack of independence, planned, audited, r
   await admin.check('#plan-form input[name=auditors][value=kansa2]');
   await admin.check('#plan-form input[name=scope][value="5.9"]');
   await admin.click('#plan-form button[type=submit]');
-  await admin.waitForURL(/\/internal-audits\/[^/?]+$/);
-  const auditUrl = admin.url();
+  await admin.waitForURL(/\/internal-audits\/[^/?]+\?done=planned$/);
+  assert.match(await admin.textContent('[role=status]'), /内部監査を計画しました/);
+  const auditUrl = admin.url().split('?')[0];
 
   // The auditor samples evidence, records a minor nonconformity and reports.
   const kansaCtx = await env.browser.newContext({ locale: 'ja-JP' });
@@ -75,7 +76,7 @@ test('management review: inputs gathered, edited, outputs recorded, minutes appr
   await admin.waitForURL(/\/management-reviews$/);
   assert.match(await admin.textContent('#management-reviews'), /議事録承認済み/, "the demo's review");
   await admin.click('#prepare-form button[type=submit]');
-  await admin.waitForURL(/\/management-reviews\/[^/]+$/);
+  await admin.waitForURL(/\/management-reviews\/[^/?]+\?done=prepared$/);
   // a) carries the demo review's action; d3) the demo audit's findings.
   assert.match(await admin.textContent('#input-a'), /情報資産目録の見直し手順/);
   assert.match(await admin.textContent('#input-d3'), /軽微な不適合/);
@@ -89,7 +90,7 @@ test('management review: inputs gathered, edited, outputs recorded, minutes appr
   await admin.fill('#outputs-form input[name=action_text_0]', '取引先向けの監査結果の開示手順を定める');
   await admin.fill('#outputs-form input[name=action_due_0]', '2099-06-30');
   await admin.click('#outputs-form button[type=submit]');
-  assert.match(await admin.textContent('#outputs-form .field-error'), /登録されていない人です/);
+  assert.match(await admin.textContent('#outputs-form .field-error'), /担当者を選択してください/);
   assert.equal(await admin.inputValue('#outputs-form input[name=action_text_0]'), '取引先向けの監査結果の開示手順を定める');
   await admin.selectOption('#outputs-form select[name=action_owner_0]', { label: '管理 次郎' });
   await admin.click('#outputs-form button[type=submit]');
@@ -98,7 +99,7 @@ test('management review: inputs gathered, edited, outputs recorded, minutes appr
   await admin.waitForSelector('#mr-state[data-state=approved]');
   assert.match(await admin.textContent('#mr-actions'), /管理 次郎.*2099-06-30/s);
   await admin.screenshot({ path: join(artifacts, 'management-review-approved.png'), fullPage: true });
-  const pdf = await admin.request.get(`${admin.url()}/export?format=pdf`);
+  const pdf = await admin.request.get(`${admin.url().split('?')[0]}/export?format=pdf`);
   assert.equal(pdf.status(), 200);
   assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
 });

@@ -24,9 +24,9 @@ use mamori_store::rows::{self, CertificateRow, CertificationAuditRow, Certificat
 use serde::Serialize;
 
 /// Longest name of a body or an auditor.
-pub const MAX_NAME: usize = 200;
+pub const MAX_NAME: usize = crate::checks::MAX_TITLE;
 /// Longest list of auditors, a finding's text or a certificate's scope.
-pub const MAX_TEXT: usize = 4000;
+pub const MAX_TEXT: usize = crate::checks::MAX_TEXT;
 /// Longest reference or certificate number.
 pub const MAX_REFERENCE: usize = 100;
 /// Days a corrective action is due after its finding, unless given.
@@ -106,22 +106,7 @@ pub struct CertificateView {
     pub current: bool,
 }
 
-type Problems = Vec<(String, String)>;
-
-fn problem(p: &mut Problems, field: &str, key: &str) {
-    p.push((field.to_string(), key.to_string()));
-}
-
-/// A required one-line text of at most `max` characters.
-fn text(p: &mut Problems, field: &str, v: &str, max: usize, required: bool) -> String {
-    let v = v.trim();
-    if required && v.is_empty() {
-        problem(p, field, "field-required");
-    } else if v.chars().count() > max {
-        problem(p, field, "field-too-long");
-    }
-    v.to_string()
-}
+use crate::checks::{Problems, problem, text};
 
 fn date(p: &mut Problems, field: &str, v: &str) -> Option<Date> {
     let v = v.trim();

@@ -462,8 +462,16 @@ pub async fn close(db: &Db, actor: &Actor, id: &str, lessons: &str, now: i64) ->
 /// Raises a nonconformity with its corrective action (是正処置報告書) from an incident (10.2):
 /// its report is a row of the `corrective_actions` register naming the incident by number only
 /// (every employee reads that register), and it follows the nonconformity's life (action,
-/// then an effectiveness check by another manager). Owner: the manager who raises it.
-pub async fn raise_corrective(db: &Db, actor: &Actor, id: &str, due: Date, now: i64) -> Result<String, AppError> {
+/// then an effectiveness check by another manager). Owner: `owner_id`, else the manager who
+/// raises it.
+pub async fn raise_corrective(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    due: Date,
+    owner_id: Option<&str>,
+    now: i64,
+) -> Result<String, AppError> {
     if !is_manager(actor) {
         return Err(AppError::Forbidden);
     }
@@ -482,10 +490,14 @@ pub async fn raise_corrective(db: &Db, actor: &Actor, id: &str, due: Date, now: 
             "インシデント {} に起因する是正処置（詳細はインシデント記録を参照）",
             number_label(before.number)
         ),
-        owner_id: actor.user_id.clone().ok_or(AppError::Forbidden)?,
+        owner_id: match owner_id.filter(|o| !o.is_empty()) {
+            Some(o) => o.to_string(),
+            None => actor.user_id.clone().ok_or(AppError::Forbidden)?,
+        },
         due,
     };
     let p = crate::nonconformities::prepare(db, actor, n, now).await?;
+    let label = crate::nonconformities::number_label(p.record.number);
     let reference = format!("corrective_actions/{}", p.record.id);
     let after = IncidentRow {
         corrective_ref: Some(reference.clone()),
@@ -498,7 +510,7 @@ pub async fn raise_corrective(db: &Db, actor: &Actor, id: &str, due: Date, now: 
         return Err(AppError::Conflict);
     }
     crate::nonconformities::apply(&mut tx, actor, &p, now).await?;
-    rows::insert_incident_event(&mut tx.ex(), &event(actor, id, "corrective", None, &reference, now)).await?;
+    rows::insert_incident_event(&mut tx.ex(), &event(actor, id, "corrective", None, &label, now)).await?;
     tx.commit().await?;
     Ok(reference)
 }

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod cache_stats;
 pub mod calendar;
 pub mod certification_audits;
+pub mod checks;
 pub mod clock;
 pub mod context;
 pub mod daily;

@@ -85,6 +85,27 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// The layout with the success message of `?done=WHAT` on a page of `area` (the catalogue's
+    /// `done-AREA-WHAT`); an unknown value shows nothing.
+    pub fn with_done(mut self, area: &str, done: Option<&str>) -> Layout {
+        if let Some(w) = done.filter(|w| w.len() <= 32 && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) {
+            let key = format!("done-{area}-{w}");
+            if crate::i18n::has_key(self.t.lang, &key) {
+                self.flash = Some(self.t.t(&key));
+            }
+        }
+        self
+    }
+}
+
+/// `?done=…` after a change: which success message to show.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Done {
+    /// What was done.
+    pub done: Option<String>,
+}
+
 /// Renders a template as an HTML response (500 with a log line if rendering fails).
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {

@@ -99,10 +99,13 @@ pub async fn plan(db: &Db, actor: &Actor, a: NewAudit, now: i64) -> Result<Inter
     actor.require(Permission::InternalAuditsManage)?;
     let me = actor.user_id.clone().ok_or(AppError::Forbidden)?;
     let current = crate::regulation::current(db, actor).await?;
+    // Lists past their cap are refused before anything is looked up.
+    let mut caps = Vec::new();
+    crate::checks::entries(&mut caps, "scope_controls", &a.scope, crate::checks::MAX_ENTRIES);
+    crate::checks::entries(&mut caps, "auditors", &a.auditors, crate::checks::MAX_ENTRIES);
+    crate::checks::done(caps)?;
     let mut problems = Vec::new();
-    if a.title.trim().is_empty() {
-        problems.push(("title".to_string(), "field-required".to_string()));
-    }
+    crate::checks::text(&mut problems, "title", &a.title, crate::checks::MAX_TITLE, true);
     let mut scope: Vec<String> = Vec::new();
     for c in &a.scope {
         if !scope.contains(c) {
@@ -149,6 +152,21 @@ pub async fn plan(db: &Db, actor: &Actor, a: NewAudit, now: i64) -> Result<Inter
         return Err(AppError::AuditorIndependence(
             conflicts.into_iter().map(|c| rules::Conflict { auditor: login_of(&c.auditor), ..c }).collect(),
         ));
+    }
+    // The report is approved by a 経営責任者 who did not audit: one must remain.
+    {
+        let mut c = db.conn().await?;
+        let mut approvers = 0;
+        for u in rows::list_users(&mut c.ex(), &actor.org_id).await?.into_iter().filter(|u| u.disabled == 0) {
+            let top =
+                rows::user_roles(&mut c.ex(), &actor.org_id, &u.id).await?.iter().any(|r| r.key == ROLE_TOP_MANAGEMENT);
+            if top && !only.iter().any(|x| x.user_id == u.id) {
+                approvers += 1;
+            }
+        }
+        if approvers == 0 {
+            return Err(AppError::Validation(vec![("auditors".into(), "field-auditors-leave-no-approver".into())]));
+        }
     }
     let mut tx = db.begin().await?;
     let row = InternalAuditRow {
@@ -254,13 +272,12 @@ pub async fn add_finding(
     if !ids(&a.scope_json).iter().any(|c| c == control) {
         problems.push(("control".to_string(), "field-unknown-control".to_string()));
     }
-    if text.trim().is_empty() {
-        problems.push(("text".to_string(), "field-required".to_string()));
-    }
+    crate::checks::text(&mut problems, "text", text, crate::checks::MAX_TEXT, true);
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
     }
     let finding_id = new_id();
+    let owner = owner_of_findings(db, actor, &a).await?;
     // A nonconformity raises its corrective action (owned by the planner, who manages audits),
     // written in the finding's transaction.
     let nonconformity = if grade.is_nonconformity() {
@@ -269,7 +286,7 @@ pub async fn add_finding(
             source_ref: Some(finding_id.clone()),
             control_id: Some(control.to_string()),
             text: format!("内部監査 {} の指摘（{}）: {}", a.number, control, text.trim()),
-            owner_id: a.created_by.clone(),
+            owner_id: owner,
             due,
         };
         Some(nonconformities::prepare(db, actor, n, now).await?)
@@ -306,6 +323,30 @@ pub async fn add_finding(
     Ok(f)
 }
 
+/// Who owns the corrective actions of an audit's nonconformities: the person who planned it,
+/// unless they audit it themselves (nobody corrects what they found in their own area): then
+/// the first active 情報セキュリティ管理者 or 経営責任者 who is not an auditor of it.
+async fn owner_of_findings(db: &Db, actor: &Actor, a: &InternalAuditRow) -> Result<String, AppError> {
+    let auditors = ids(&a.auditors_json);
+    if !auditors.contains(&a.created_by) {
+        return Ok(a.created_by.clone());
+    }
+    let mut c = db.conn().await?;
+    for u in rows::list_users(&mut c.ex(), &actor.org_id).await?.into_iter().filter(|u| u.disabled == 0) {
+        if auditors.contains(&u.id) {
+            continue;
+        }
+        let roles = rows::user_roles(&mut c.ex(), &actor.org_id, &u.id).await?;
+        if roles
+            .iter()
+            .any(|r| r.key == mamori_domain::permission::ROLE_SECURITY_MANAGER || r.key == ROLE_TOP_MANAGEMENT)
+        {
+            return Ok(u.id);
+        }
+    }
+    Ok(a.created_by.clone())
+}
+
 /// The findings of an audit.
 pub async fn findings(db: &Db, actor: &Actor, id: &str) -> Result<Vec<AuditFindingRow>, AppError> {
     let a = get(db, actor, id).await?;
@@ -324,9 +365,12 @@ pub async fn report(db: &Db, actor: &Actor, id: &str, text: &str, now: i64) -> R
     if a.state != "planned" {
         return Err(AppError::Conflict);
     }
-    if text.trim().is_empty() {
-        return Err(AppError::Validation(vec![("report".into(), "field-required".into())]));
+    let mut problems = Vec::new();
+    crate::checks::text(&mut problems, "report", text, crate::checks::MAX_REPORT, true);
+    if a.planned_on.parse::<Date>().is_ok_and(|d| crate::tokyo_date(now) < d) {
+        problems.push(("report".into(), "field-report-before-audit".into()));
     }
+    crate::checks::done(problems)?;
     let after = InternalAuditRow {
         state: "reported".into(),
         report: Some(text.trim().to_string()),

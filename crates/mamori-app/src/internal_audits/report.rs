@@ -71,7 +71,7 @@ pub async fn report_table(db: &Db, actor: &Actor, id: &str) -> Result<Table, App
         sheet: "内部監査報告書".into(),
         title: format!("内部監査報告書 第 {} 回 {}", a.number, a.title),
         doc_number: format!("IA-{:04}", a.number),
-        edition: if a.state == "approved" { "承認済".into() } else { "（案）".into() },
+        edition: if a.state == "approved" { "初版".into() } else { "初版（案）".into() },
         label: "社外秘".into(),
         columns: vec![("区分".into(), 12.0), ("項目".into(), 30.0), ("内容".into(), 70.0)],
         rows: out,

@@ -60,7 +60,7 @@ pub async fn samples(db: &Db, actor: &Actor, id: &str, control: &str, now: i64) 
         .into_iter()
         .filter(|r| types.iter().any(|(k, _)| *k == r.type_key))
         .collect();
-    requests.sort_by(|x, y| y.created_at.cmp(&x.created_at));
+    requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     out.extend(requests.into_iter().take(PER_KIND).map(|r| Sample {
         kind: "request",
         id: r.id,

@@ -84,7 +84,14 @@ pub async fn minutes_table(db: &Db, actor: &Actor, id: &str) -> Result<Table, Ap
     };
     let name = |id: &str| users.iter().find(|u| u.id == id).map(|u| u.display_name.clone()).unwrap_or_default();
     let t = |s: &str| Cell::Text(s.to_string());
-    let mut out = vec![vec![t("開催"), t("開催日"), Cell::Date(r.held_on.clone())]];
+    let created_by = {
+        let mut c = db.conn().await?;
+        rows::management_review(&mut c.ex(), &actor.org_id, id).await?.map(|x| x.created_by).unwrap_or_default()
+    };
+    let mut out = vec![
+        vec![t("開催"), t("開催日"), Cell::Date(r.held_on.clone())],
+        vec![t("開催"), t("作成者"), t(&name(&created_by))],
+    ];
     for (letter, caption) in CAPTIONS {
         let list = items(&r.inputs, letter);
         let text = if list.is_empty() {
@@ -113,7 +120,7 @@ pub async fn minutes_table(db: &Db, actor: &Actor, id: &str) -> Result<Table, Ap
         sheet: "マネジメントレビュー議事録".into(),
         title: format!("マネジメントレビュー議事録 第 {} 回（{}）", r.number, r.held_on),
         doc_number: format!("MR-{:04}", r.number),
-        edition: if r.state == "approved" { "承認済".into() } else { "（案）".into() },
+        edition: if r.state == "approved" { "初版".into() } else { "初版（案）".into() },
         label: "社外秘".into(),
         columns: vec![("区分".into(), 12.0), ("項目".into(), 34.0), ("内容".into(), 70.0)],
         rows: out,

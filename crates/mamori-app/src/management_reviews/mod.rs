@@ -299,6 +299,21 @@ pub async fn assemble(db: &Db, actor: &Actor, held_on: Date) -> Result<Inputs, A
 pub async fn create(db: &Db, actor: &Actor, held_on: Date, now: i64) -> Result<ReviewView, AppError> {
     actor.require(Permission::ManagementReviewsManage)?;
     let me = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+    // A review is held within a year from today, or recorded for up to five years back; one per
+    // day.
+    let today = crate::tokyo_date(now);
+    let (earliest, latest) =
+        (today.saturating_sub(jiff::Span::new().years(5)), today.saturating_add(jiff::Span::new().years(1)));
+    if held_on < earliest || held_on > latest {
+        return Err(AppError::Validation(vec![("held_on".into(), "field-review-date-range".into())]));
+    }
+    {
+        let mut c = db.conn().await?;
+        let day = held_on.to_string();
+        if rows::management_reviews(&mut c.ex(), &actor.org_id).await?.iter().any(|r| r.held_on == day) {
+            return Err(AppError::Validation(vec![("held_on".into(), "field-review-exists".into())]));
+        }
+    }
     let inputs = assemble(db, actor, held_on).await?;
     let mut tx = db.begin().await?;
     let row = ManagementReviewRow {
@@ -369,6 +384,15 @@ async fn write(
 /// Replaces the inputs (until the minutes are approved).
 pub async fn update_inputs(db: &Db, actor: &Actor, id: &str, inputs: Inputs, now: i64) -> Result<ReviewView, AppError> {
     actor.require(Permission::ManagementReviewsManage)?;
+    let mut problems = Vec::new();
+    for (letter, _) in minutes::CAPTIONS {
+        let list = minutes::items(&inputs, letter);
+        crate::checks::entries(&mut problems, letter, list, crate::checks::MAX_ENTRIES);
+        if list.iter().any(|i| i.text.chars().count() > crate::checks::MAX_TEXT) {
+            crate::checks::problem(&mut problems, letter, "field-too-long");
+        }
+    }
+    crate::checks::done(problems)?;
     let before = load(db, actor, id).await?;
     if before.state != "prepared" {
         return Err(AppError::Conflict);
@@ -401,11 +425,17 @@ pub async fn record_outputs(
         rows::list_users(&mut c.ex(), &actor.org_id).await?
     };
     let mut problems = Vec::new();
+    crate::checks::entries(&mut problems, "decisions", &outputs.decisions, crate::checks::MAX_ENTRIES);
+    crate::checks::entries(&mut problems, "actions", &outputs.actions, crate::checks::MAX_ENTRIES);
+    if outputs.decisions.iter().any(|d| d.chars().count() > crate::checks::MAX_TEXT) {
+        crate::checks::problem(&mut problems, "decisions", "field-too-long");
+    }
+    crate::checks::done(std::mem::take(&mut problems))?;
     for (i, a) in outputs.actions.iter().enumerate() {
-        if a.text.trim().is_empty() {
-            problems.push((format!("actions.{i}.text"), "field-required".to_string()));
-        }
-        if !users.iter().any(|u| u.id == a.owner_id && u.disabled == 0) {
+        crate::checks::text(&mut problems, &format!("actions.{i}.text"), &a.text, crate::checks::MAX_TEXT, true);
+        if a.owner_id.trim().is_empty() {
+            problems.push((format!("actions.{i}.owner_id"), "field-choose-person".to_string()));
+        } else if !users.iter().any(|u| u.id == a.owner_id && u.disabled == 0) {
             problems.push((format!("actions.{i}.owner_id"), "field-unknown-person".to_string()));
         }
         if a.due.parse::<Date>().is_err() {

@@ -97,9 +97,7 @@ pub(crate) struct Prepared {
 /// audit's finding, recorded by its auditor): every problem at its field.
 pub(crate) async fn prepare(db: &Db, actor: &Actor, n: NewNonconformity, now: i64) -> Result<Prepared, AppError> {
     let mut problems = Vec::new();
-    if n.text.trim().is_empty() {
-        problems.push(("nonconformity".to_string(), "field-required".to_string()));
-    }
+    crate::checks::text(&mut problems, "nonconformity", &n.text, crate::checks::MAX_TEXT, true);
     if let Some(c) = &n.control_id
         && mamori_regulation::catalogue::control(c).is_none()
     {
@@ -112,7 +110,9 @@ pub(crate) async fn prepare(db: &Db, actor: &Actor, n: NewNonconformity, now: i6
             rows::next_nonconformity_number(&mut c.ex(), &actor.org_id).await?,
         )
     };
-    if owner.is_none() {
+    if n.owner_id.trim().is_empty() {
+        problems.push(("owner_id".to_string(), "field-choose-person".to_string()));
+    } else if owner.is_none() {
         problems.push(("owner_id".to_string(), "field-unknown-person".to_string()));
     }
     if !problems.is_empty() {
@@ -177,6 +177,13 @@ async fn step(
 ) -> Result<NonconformityView, AppError> {
     actor.require(Permission::RegistersView)?;
     let me = actor.user_id.as_deref().ok_or(AppError::Forbidden)?;
+    let mut long = Vec::new();
+    for (field, v) in &patch {
+        if v.as_str().is_some_and(|t| t.chars().count() > crate::checks::MAX_TEXT) {
+            crate::checks::problem(&mut long, field, "field-too-long");
+        }
+    }
+    crate::checks::done(long)?;
     let before = {
         let mut c = db.conn().await?;
         rows::nonconformity(&mut c.ex(), &actor.org_id, id).await?.ok_or(AppError::NotFound)?

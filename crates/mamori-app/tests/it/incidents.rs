@@ -154,7 +154,7 @@ async fn incident_lifecycle_and_restriction(db: Db) {
     incidents::decide(&db, &boss, &i.id, "公表しない（弁護士に相談済み）", "個人情報の漏えいなし、報告不要", T0 + 6)
         .await
         .unwrap();
-    let ca = incidents::raise_corrective(&db, &kanri, &i.id, date(2026, 1, 31), T0 + 7).await.unwrap();
+    let ca = incidents::raise_corrective(&db, &kanri, &i.id, date(2026, 1, 31), None, T0 + 7).await.unwrap();
     assert!(ca.starts_with("corrective_actions/"));
     assert!(matches!(incidents::close(&db, &kanri, &i.id, " ", T0).await, Err(AppError::Validation(_))));
     let closed =

@@ -71,6 +71,13 @@ async fn an_internal_audit_from_plan_to_approval(db: Db) {
         other => panic!("{other:?}"),
     }
     assert!(matches!(ia::plan(&db, &emp, plan(&["emp"]), T0).await, Err(AppError::Forbidden)));
+    // The only 経営責任者 as auditor would leave nobody to approve the report.
+    match ia::plan(&db, &kanri, plan(&["boss", "kansa"]), T0).await {
+        Err(AppError::Validation(p)) => {
+            assert_eq!(p, [("auditors".to_string(), "field-auditors-leave-no-approver".to_string())])
+        }
+        other => panic!("{other:?}"),
+    }
     // The internal auditor is independent of 5.9: the duty anchored at the internal audit is
     // the audit's own work.
     let audit = ia::plan(&db, &kanri, plan(&["kansa"]), T0).await.unwrap();
@@ -127,7 +134,12 @@ async fn an_internal_audit_from_plan_to_approval(db: Db) {
 
     // The report, approved by 経営責任者.
     assert!(matches!(ia::approve(&db, &boss, &audit.id, T0).await, Err(AppError::Conflict)), "nothing to approve yet");
-    ia::report(&db, &kansa, &audit.id, "軽微な不適合 1 件、改善の機会 1 件", T0 + 3).await.unwrap();
+    match ia::report(&db, &kansa, &audit.id, "軽微な不適合 1 件、改善の機会 1 件", T0 + 3).await {
+        Err(AppError::Validation(p)) => assert_eq!(p[0].1, "field-report-before-audit", "not before the audit's day"),
+        other => panic!("{other:?}"),
+    }
+    let after_the_audit = T0 + 45 * 86_400_000;
+    ia::report(&db, &kansa, &audit.id, "軽微な不適合 1 件、改善の機会 1 件", after_the_audit).await.unwrap();
     assert!(matches!(ia::approve(&db, &kanri, &audit.id, T0 + 4).await, Err(AppError::Forbidden)));
     let approved = ia::approve(&db, &boss, &audit.id, T0 + 5).await.unwrap();
     assert_eq!((approved.state.as_str(), approved.approved_by.as_deref()), ("approved", boss.user_id.as_deref()));

@@ -372,7 +372,7 @@ async fn incident_content_stays_in_the_incident(db: Db) {
     .await
     .unwrap();
     incidents::hand_over(&db, &p.kanri, &i.id, &ev.id, "boss", "保全", T0 + 3).await.unwrap();
-    let ca = incidents::raise_corrective(&db, &p.kanri, &i.id, date(2026, 1, 31), T0 + 4).await.unwrap();
+    let ca = incidents::raise_corrective(&db, &p.kanri, &i.id, date(2026, 1, 31), None, T0 + 4).await.unwrap();
 
     // The audit trail names the incident by number only.
     let (trail, _) = mamori_app::audit::list(&db, &p.sys, 500, 0).await.unwrap();

@@ -106,7 +106,7 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id
             .corrective_ref
             .as_deref()
             .and_then(|r| r.split_once('/'))
-            .map(|(k, rid)| format!("/registers/{k}/rows/{rid}"))
+            .map(|(_, rid)| format!("/nonconformities/{rid}"))
             .unwrap_or_default(),
         can_assess: v.can_assess,
         can_manage: v.can_manage,
@@ -184,7 +184,7 @@ pub async fn step(
             let due = form.get("due").parse().map_err(|_| {
                 WebError::from(mamori_app::AppError::Validation(vec![("due".into(), "field-invalid-date".into())]))
             })?;
-            incidents::raise_corrective(db, a, &id, due, now).await.map(|_| ())
+            incidents::raise_corrective(db, a, &id, due, Some(form.get("owner_id")), now).await.map(|_| ())
         }
         _ => Err(mamori_app::AppError::NotFound),
     };

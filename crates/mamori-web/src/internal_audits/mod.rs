@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
                 .route("/internal-audits", get(pages::list))
                 .route("/internal-audits/{id}", get(pages::detail))
                 .route("/internal-audits/{id}/export", get(pages::export))
-                .route("/internal-audits/{id}/{step}", post(pages::step))
+                .route("/internal-audits/{id}/{step}", get(pages::back).post(pages::step))
                 .route("/api/v1/internal-audits", get(api::list))
                 .route("/api/v1/internal-audits/{id}", get(api::one))
                 .route("/api/v1/internal-audits/{id}/checklist", get(api::checklist))

@@ -86,7 +86,7 @@ pub async fn plan(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(
         Err(_) => Err(AppError::Validation(vec![("planned_on".into(), "field-invalid-date".into())])),
     };
     match result {
-        Ok(row) => Ok(Redirect::to(&format!("/internal-audits/{}", row.id)).into_response()),
+        Ok(row) => Ok(Redirect::to(&format!("/internal-audits/{}?done=planned", row.id)).into_response()),
         Err(AppError::AuditorIndependence(list)) => {
             let people = mamori_app::users::people(&state.db, &s.actor).await?;
             let name =
@@ -116,6 +116,7 @@ pub async fn plan(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(
 #[derive(Deserialize, Default)]
 pub struct SampleQuery {
     sample: Option<String>,
+    done: Option<String>,
 }
 
 async fn detail_page(
@@ -124,6 +125,7 @@ async fn detail_page(
     s: &Session,
     id: &str,
     sample_of: Option<String>,
+    done: Option<&str>,
     tried: Tried,
 ) -> WebResult {
     let t = ctx.tr();
@@ -192,7 +194,7 @@ async fn detail_page(
     };
     let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = DetailPage {
-        layout: Layout::new(ctx),
+        layout: Layout::new(ctx).with_done("ia", done),
         id: x.id.clone(),
         number: x.number,
         title: x.title.clone(),
@@ -228,7 +230,7 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(q): Query<SampleQuery>,
 ) -> WebResult {
-    detail_page(&state, &ctx, &s, &id, q.sample, Tried::default()).await
+    detail_page(&state, &ctx, &s, &id, q.sample, q.done.as_deref(), Tried::default()).await
 }
 
 /// `POST /internal-audits/{id}/findings` (`control`, `grade`, `text`, `due`), `…/report`
@@ -271,7 +273,7 @@ pub async fn step(
         _ => Err(AppError::NotFound),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/internal-audits/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/internal-audits/{id}?done={step}")).into_response()),
         Err(
             e @ (AppError::Validation(_) | AppError::SeparationOfDuties | AppError::Conflict | AppError::Forbidden),
         ) => {
@@ -282,10 +284,16 @@ pub async fn step(
                 AppError::Forbidden => t.t("ia-auditors-only"),
                 _ => message(&ctx, &e),
             };
-            detail_page(&state, &ctx, &s, &id, None, Tried::new(&t, &step, &form, &e, m)).await
+            detail_page(&state, &ctx, &s, &id, None, None, Tried::new(&t, &step, &form, &e, m)).await
         }
         Err(e) => Err(WebError::from(e)),
     }
+}
+
+/// `GET /internal-audits/{id}/{step}` (a reload after a refused form): the audit.
+pub async fn back(State(state): State<AppState>, s: Session, Path((id, _)): Path<(String, String)>) -> WebResult {
+    ia::get(&state.db, &s.actor, &id).await?;
+    Ok(Redirect::to(&format!("/internal-audits/{id}")).into_response())
 }
 
 /// `GET /internal-audits/{id}/export?format=pdf|xlsx|csv`: the audit report.

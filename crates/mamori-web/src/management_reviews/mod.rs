@@ -21,7 +21,7 @@ pub fn routes() -> Router<AppState> {
                 .route("/management-reviews", get(pages::list))
                 .route("/management-reviews/{id}", get(pages::detail))
                 .route("/management-reviews/{id}/export", get(pages::export))
-                .route("/management-reviews/{id}/{step}", post(pages::step))
+                .route("/management-reviews/{id}/{step}", get(pages::back).post(pages::step))
                 .route("/api/v1/management-reviews", get(api::list))
                 .route("/api/v1/management-reviews/{id}", get(api::one))
                 .route("/api/v1/management-reviews/{id}/approve", post(api::approve)),

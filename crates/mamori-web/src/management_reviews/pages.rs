@@ -10,7 +10,7 @@ use crate::extract::{CsrfForm, Session};
 use crate::respond::{Format, download};
 use crate::state::AppState;
 use crate::tokyo_time;
-use crate::views::{Layout, Tried, render};
+use crate::views::{Done, Layout, Tried, render};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -72,7 +72,7 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFor
         Err(_) => Err(AppError::Validation(vec![("held_on".into(), "field-invalid-date".into())])),
     };
     match result {
-        Ok(r) => Ok(Redirect::to(&format!("/management-reviews/{}", r.id)).into_response()),
+        Ok(r) => Ok(Redirect::to(&format!("/management-reviews/{}?done=prepared", r.id)).into_response()),
         Err(e @ AppError::Validation(_)) => {
             let tried = Tried::new(&ctx.tr(), "prepare", &form, &e, String::new());
             list_page(&state, &ctx, &s, tried).await
@@ -81,7 +81,14 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFor
     }
 }
 
-async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: Tried) -> WebResult {
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    id: &str,
+    done: Option<&str>,
+    tried: Tried,
+) -> WebResult {
     let t = ctx.tr();
     let a = &s.actor;
     let r = mr::get(&state.db, a, id).await?;
@@ -150,7 +157,7 @@ async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: 
     let prepared = r.state == "prepared";
     let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = DetailPage {
-        layout: Layout::new(ctx),
+        layout: Layout::new(ctx).with_done("mr", done),
         id: r.id.clone(),
         number: r.number,
         held_on: r.held_on.clone(),
@@ -170,8 +177,20 @@ async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: 
 }
 
 /// `GET /management-reviews/{id}`.
-pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
-    detail_page(&state, &ctx, &s, &id, Tried::default()).await
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> WebResult {
+    detail_page(&state, &ctx, &s, &id, q.done.as_deref(), Tried::default()).await
+}
+
+/// `GET /management-reviews/{id}/{step}` (a reload after a refused form): the review.
+pub async fn back(State(state): State<AppState>, s: Session, Path((id, _)): Path<(String, String)>) -> WebResult {
+    mr::get(&state.db, &s.actor, &id).await?;
+    Ok(Redirect::to(&format!("/management-reviews/{id}")).into_response())
 }
 
 /// `POST /management-reviews/{id}/inputs` (`input_a` … `input_g`: one item per line),
@@ -203,7 +222,8 @@ pub async fn step(
                 form.get("decisions").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
             let mut actions = Vec::new();
             let mut i = 0;
-            while form.has(&format!("action_text_{i}")) {
+            // Rows past the cap are not read: the use case refuses more than it keeps.
+            while i <= mamori_app::checks::MAX_ENTRIES && form.has(&format!("action_text_{i}")) {
                 let x = Action {
                     text: form.get(&format!("action_text_{i}")).trim().to_string(),
                     owner_id: form.get(&format!("action_owner_{i}")).to_string(),
@@ -239,7 +259,7 @@ pub async fn step(
         _ => Err(AppError::NotFound),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/management-reviews/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/management-reviews/{id}?done={step}")).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Conflict | AppError::Forbidden)) => {
             let t = ctx.tr();
             let m = match &e {
@@ -254,7 +274,7 @@ pub async fn step(
             if step == "approve" {
                 tried.message = m;
             }
-            detail_page(&state, &ctx, &s, &id, tried).await
+            detail_page(&state, &ctx, &s, &id, None, tried).await
         }
         Err(e) => Err(WebError::from(e)),
     }

@@ -21,7 +21,7 @@ pub fn routes() -> Router<AppState> {
             .route("/nonconformities", get(pages::list).post(pages::raise))
             .route("/nonconformities/missed/{id}", post(pages::raise_missed))
             .route("/nonconformities/{id}", get(pages::detail))
-            .route("/nonconformities/{id}/{step}", post(pages::step))
+            .route("/nonconformities/{id}/{step}", get(pages::back).post(pages::step))
             .route("/api/v1/nonconformities", get(api::list).post(api::raise))
             .route("/api/v1/nonconformities/{id}", get(api::one))
             .route("/api/v1/nonconformities/{id}/action", post(api::action))

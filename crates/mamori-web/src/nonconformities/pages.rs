@@ -9,8 +9,8 @@ use crate::error::{WebError, WebResult, message};
 use crate::extract::{CsrfForm, Session};
 use crate::state::AppState;
 use crate::tokyo_time;
-use crate::views::{Layout, Tried, render};
-use axum::extract::{Path, State};
+use crate::views::{Done, Layout, Tried, render};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use jiff::ToSpan;
@@ -129,7 +129,7 @@ pub async fn raise(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm
         Err(e) => Err(e),
     };
     match result {
-        Ok(v) => Ok(Redirect::to(&format!("/nonconformities/{}", v.record.id)).into_response()),
+        Ok(v) => Ok(Redirect::to(&format!("/nonconformities/{}?done=raised", v.record.id)).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Forbidden)) => {
             let m = message(&ctx, &e);
             list_page(&state, &ctx, &s, Tried::new(&ctx.tr(), "raise", &form, &e, m)).await
@@ -147,7 +147,7 @@ pub async fn raise_missed(
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     match missed::raise_for_duty(&state.db, &s.actor, &id, state.today(), state.now()).await {
-        Ok(v) => Ok(Redirect::to(&format!("/nonconformities/{}", v.record.id)).into_response()),
+        Ok(v) => Ok(Redirect::to(&format!("/nonconformities/{}?done=raised", v.record.id)).into_response()),
         Err(e @ (AppError::Conflict | AppError::Forbidden | AppError::Validation(_))) => {
             let m = ctx.tr().t("nc-missed-gone");
             list_page(&state, &ctx, &s, Tried::new(&ctx.tr(), "missed", &form, &e, m)).await
@@ -156,7 +156,14 @@ pub async fn raise_missed(
     }
 }
 
-async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: Tried) -> WebResult {
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    id: &str,
+    done: Option<&str>,
+    tried: Tried,
+) -> WebResult {
     let t = ctx.tr();
     let a = &s.actor;
     let v = nc::get(&state.db, a, id).await?;
@@ -198,7 +205,7 @@ async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: 
     };
     let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = DetailPage {
-        layout: Layout::new(ctx),
+        layout: Layout::new(ctx).with_done("nc", done),
         id: r.id.clone(),
         number: nc::number_label(r.number),
         source: t.t(&format!("nc-source-{}", r.source)),
@@ -225,8 +232,20 @@ async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: 
 }
 
 /// `GET /nonconformities/{id}`.
-pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
-    detail_page(&state, &ctx, &s, &id, Tried::default()).await
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> WebResult {
+    detail_page(&state, &ctx, &s, &id, q.done.as_deref(), Tried::default()).await
+}
+
+/// `GET /nonconformities/{id}/{step}` (a reload after a refused form): the nonconformity.
+pub async fn back(State(state): State<AppState>, s: Session, Path((id, _)): Path<(String, String)>) -> WebResult {
+    mamori_app::nonconformities::get(&state.db, &s.actor, &id).await?;
+    Ok(Redirect::to(&format!("/nonconformities/{id}")).into_response())
 }
 
 /// `POST /nonconformities/{id}/action` (`correction`, `root_cause`, `action`) and
@@ -253,7 +272,7 @@ pub async fn step(
         _ => Err(AppError::NotFound),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/nonconformities/{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/nonconformities/{id}?done={step}")).into_response()),
         Err(
             e @ (AppError::Validation(_) | AppError::SeparationOfDuties | AppError::Conflict | AppError::Forbidden),
         ) => {
@@ -263,7 +282,7 @@ pub async fn step(
                 AppError::Conflict => t.t("nc-changed-meanwhile"),
                 _ => message(&ctx, &e),
             };
-            detail_page(&state, &ctx, &s, &id, Tried::new(&t, &step, &form, &e, m)).await
+            detail_page(&state, &ctx, &s, &id, None, Tried::new(&t, &step, &form, &e, m)).await
         }
         Err(e) => Err(WebError::from(e)),
     }

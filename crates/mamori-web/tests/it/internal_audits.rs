@@ -33,7 +33,7 @@ async fn internal_audit_contract(w: World) {
     let r = a
         .post_json(
             "/api/v1/internal-audits",
-            json!({"title": "内部監査", "scope_controls": ["8.2"], "auditors": ["admin"], "planned_on": "2026-02-10"}),
+            json!({"title": "内部監査", "scope_controls": ["8.2"], "auditors": ["admin"], "planned_on": "2025-12-10"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -46,7 +46,7 @@ async fn internal_audit_contract(w: World) {
     let r = a
         .post_json(
             "/api/v1/internal-audits",
-            json!({"title": "内部監査", "scope_controls": ["5.9"], "auditors": ["kansa"], "planned_on": "2026-02-10"}),
+            json!({"title": "内部監査", "scope_controls": ["5.9"], "auditors": ["kansa"], "planned_on": "2025-12-10"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

@@ -81,7 +81,7 @@ async fn an_internal_audit_through_its_pages(w: World) {
         &mut boss,
         "/internal-audits",
         "/internal-audits",
-        &[("title", "2026年度 内部監査"), ("planned_on", "2026-02-10"), ("auditors", "admin"), ("scope", "8.2")],
+        &[("title", "2026年度 内部監査"), ("planned_on", "2025-12-10"), ("auditors", "admin"), ("scope", "8.2")],
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -90,7 +90,7 @@ async fn an_internal_audit_through_its_pages(w: World) {
     assert!(r.body.contains("value=\"2026年度 内部監査\""), "the title is kept");
     assert!(r.body.contains("value=\"8.2\" checked"), "the scope is kept");
     // Every problem at its field.
-    let r = submit(&mut boss, "/internal-audits", "/internal-audits", &[("title", " "), ("planned_on", "2026-02-10")])
+    let r = submit(&mut boss, "/internal-audits", "/internal-audits", &[("title", " "), ("planned_on", "2025-12-10")])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.body.matches("class=\"field-error\"").count(), 3, "title, auditors, scope: {}", r.body);
@@ -99,13 +99,17 @@ async fn an_internal_audit_through_its_pages(w: World) {
         &mut boss,
         "/internal-audits",
         "/internal-audits",
-        &[("title", "2026年度 内部監査"), ("planned_on", "2026-02-10"), ("auditors", "kansa"), ("scope", "5.9")],
+        &[("title", "2026年度 内部監査"), ("planned_on", "2025-12-10"), ("auditors", "kansa"), ("scope", "5.9")],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = r.location().to_string();
+    let page = r.location().split('?').next().unwrap().to_string();
     let id = page.rsplit('/').next().unwrap().to_string();
 
+    let p = boss.get(&format!("{page}?done=planned")).await;
+    assert!(p.body.contains("内部監査を計画しました"), "a success message says what happens next");
+    let p = boss.get(&format!("{page}?done=bogus")).await;
+    assert!(!p.body.contains("class=\"flash\""), "an unknown value shows nothing");
     let p = kansa.get(&page).await;
     assert!(p.body.contains("監査 花子") && p.body.contains("ISMS 要求事項") && p.body.contains("管理策規程"));
     assert!(p.body.contains(&format!("/internal-audits/{id}?sample=5.9")), "evidence to sample per control");
@@ -146,8 +150,7 @@ async fn an_internal_audit_through_its_pages(w: World) {
     // The report as a document: names, grades, the corrective action's number; no internals.
     let csv = boss.get(&format!("{page}/export?format=csv")).await;
     assert_eq!(csv.status, StatusCode::OK);
-    for want in ["内部監査報告書", "監査 花子", "軽微な不適合", "NC-0001", "admin 太郎", "承認済"]
-    {
+    for want in ["内部監査報告書", "監査 花子", "軽微な不適合", "NC-0001", "admin 太郎", "初版"] {
         assert!(csv.body.contains(want), "{want}: {}", csv.body);
     }
     assert!(!csv.body.contains("minor_nc") && !csv.body.contains(&id), "no keys or ids: {}", csv.body);
@@ -180,7 +183,7 @@ async fn a_nonconformity_through_its_pages(w: World) {
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("退職者のアカウントが残っていた</textarea>"), "the text is kept");
-    assert!(r.body.contains("附属書 A にない管理策番号です") && r.body.contains("登録されていない人です"));
+    assert!(r.body.contains("附属書 A にない管理策番号です") && r.body.contains("担当者を選択してください"));
     let r = submit(
         &mut boss,
         "/nonconformities",
@@ -195,7 +198,7 @@ async fn a_nonconformity_through_its_pages(w: World) {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = r.location().to_string();
+    let page = r.location().split('?').next().unwrap().to_string();
     let p = kanri.get(&page).await;
     assert!(p.body.contains("NC-0001") && p.body.contains("管理 次郎") && p.body.contains("処置待ち"));
 
@@ -207,6 +210,7 @@ async fn a_nonconformity_through_its_pages(w: World) {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(kanri.get(&format!("{page}/action")).await.location(), page, "a reload of the refused form's address");
     assert!(r.body.contains("アカウントを削除した</textarea>"));
     let r = submit(
         &mut kanri,
@@ -244,7 +248,7 @@ async fn a_management_review_through_its_pages(w: World) {
     assert_eq!(boss.post_json("/api/v1/duties/offer", json!({})).await.status, StatusCode::OK);
     let r = submit(&mut boss, "/management-reviews", "/management-reviews", &[("held_on", "2026-03-15")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = r.location().to_string();
+    let page = r.location().split('?').next().unwrap().to_string();
     let p = boss.get(&page).await;
     assert!(p.body.contains("a) 前回までのマネジメントレビューの結果とった処置の状況"));
     assert!(p.body.contains("規程による審議事項"), "g) holds what the regulation reserves for the review");
@@ -271,7 +275,7 @@ async fn a_management_review_through_its_pages(w: World) {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("value=\"退職時チェックリストの改訂\"") && r.body.contains("登録されていない人です"));
+    assert!(r.body.contains("value=\"退職時チェックリストの改訂\"") && r.body.contains("担当者を選択してください"));
     let r = submit(
         &mut boss,
         &page,
@@ -298,9 +302,35 @@ async fn a_management_review_through_its_pages(w: World) {
     ] {
         assert!(csv.body.contains(want), "{want}: {}", csv.body);
     }
+    // One review per day; a day within five years back and one year ahead.
+    let r = submit(&mut boss, "/management-reviews", "/management-reviews", &[("held_on", "2026-03-15")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("この日のマネジメントレビューは既にあります"));
+    let r = boss.post_json("/api/v1/management-reviews", json!({"held_on": "2099-03-15"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Too many actions are refused at the list, not stored.
+    let mut many: Vec<(String, String)> = Vec::new();
+    for i in 0..=mamori_app::checks::MAX_ENTRIES {
+        many.push((format!("action_text_{i}"), "x".into()));
+    }
+    let r = boss
+        .post_json(
+            &format!("/api/v1/management-reviews/{}/outputs", page.rsplit('/').next().unwrap()),
+            json!({"decisions": [], "actions": many.iter().map(|_| json!({"text": "x", "owner_id": boss_id, "due": "2026-06-30"})).collect::<Vec<_>>()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "an approved review is closed to edits");
     // The next review reports the action under a).
-    let r = boss.post_json("/api/v1/management-reviews", json!({"held_on": "2027-03-15"})).await;
+    let r = boss.post_json("/api/v1/management-reviews", json!({"held_on": "2026-12-15"})).await;
+    let next = r.json()["id"].as_str().unwrap().to_string();
+    let big: Vec<serde_json::Value> =
+        many.iter().map(|_| json!({"text": "x", "owner_id": boss_id, "due": "2026-06-30"})).collect();
+    let refused = boss
+        .post_json(&format!("/api/v1/management-reviews/{next}/outputs"), json!({"decisions": [], "actions": big}))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
     assert!(r.json()["inputs"]["a"][0]["text"].as_str().unwrap().contains("退職時チェックリストの改訂"));
+    let _ = next;
     // Employees do not read reviews.
     let mut e = person(&w, "sato", "佐藤 一郎", "employee").await;
     assert_eq!(e.get(&page).await.status, StatusCode::FORBIDDEN);
