@@ -60,6 +60,23 @@ pub struct SupplierView {
     pub duties: Vec<DutyRow>,
     /// The regulation's open items waiting for it (named in the note, or for every supplier).
     pub open_items: Vec<OpenItemRow>,
+    /// Its checks done (its duties' completed occurrences), latest first.
+    pub checks: Vec<Check>,
+}
+
+/// A check of a supplier done (an occurrence of one of its duties, with its result).
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// The duty's title.
+    pub title: String,
+    /// Due date.
+    pub due: String,
+    /// The day it was done.
+    pub done_on: String,
+    /// The result recorded.
+    pub note: String,
+    /// Who (user id).
+    pub done_by: Option<String>,
 }
 
 impl SupplierView {
@@ -74,6 +91,7 @@ impl SupplierView {
             })).collect::<Vec<_>>(),
             "settled": self.settled,
             "duties": self.duties.iter().map(|d| serde_json::json!({"id": d.id, "title": d.title, "frequency": d.frequency})).collect::<Vec<_>>(),
+            "checks": self.checks.iter().map(|c| serde_json::json!({"title": c.title, "due": c.due, "done_on": c.done_on, "result": c.note})).collect::<Vec<_>>(),
         })
     }
 
@@ -222,6 +240,20 @@ async fn views(
     let duties = rows::duties(&mut c.ex(), org).await?;
     let open = rows::open_items(&mut c.ex(), org).await?;
     let links = rows::open_item_suppliers(&mut c.ex(), org).await?;
+    let mut done: Vec<(String, Check)> = Vec::new();
+    for d in duties.iter().filter(|d| d.supplier_id.is_some()) {
+        for o in rows::occurrences_of_duty(&mut c.ex(), org, &d.id).await?.into_iter().filter(|o| o.state == "done") {
+            let check = Check {
+                title: d.title.clone(),
+                due: o.due.clone(),
+                done_on: o.done_on.clone().unwrap_or_else(|| o.due.clone()),
+                note: o.note.clone().unwrap_or_default(),
+                done_by: o.done_by.clone(),
+            };
+            done.push((d.supplier_id.clone().unwrap_or_default(), check));
+        }
+    }
+    done.sort_by(|a, b| b.1.done_on.cmp(&a.1.done_on));
     let cat = rules::catalogue();
     Ok(list
         .into_iter()
@@ -256,6 +288,7 @@ async fn views(
                     })
                     .cloned()
                     .collect(),
+                checks: done.iter().filter(|(s, _)| *s == id).map(|(_, c)| c.clone()).collect(),
                 requirements,
                 id,
                 values,

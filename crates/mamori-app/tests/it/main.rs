@@ -24,5 +24,6 @@ mod registers;
 mod reminders;
 mod requests;
 mod smtp_sink;
+mod suppliers;
 mod support;
 mod users_and_login;
