@@ -79,5 +79,7 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     // One completed internal audit and one management review (issue 18).
     let admin = crate::demo_year::actor_of(db, &admin.login_id, &password, now).await?;
     crate::demo_year::add(db, &o.id, &admin, today, now).await?;
+    // The regulation's suppliers (issue 19).
+    crate::demo_year::add_suppliers(db, &admin, today, now).await?;
     Ok(Some(password))
 }

@@ -106,3 +106,18 @@ pub async fn add(db: &Db, org_id: &str, admin: &Actor, today: Date, now: i64) ->
     mr::approve(db, admin, &review.id, now).await.map_err(app_err)?;
     Ok(())
 }
+
+/// The seed regulation's own suppliers (its draft notes for 5.21, 5.23 and 8.22 wait for them).
+pub async fn add_suppliers(db: &Db, admin: &Actor, today: Date, now: i64) -> Result<()> {
+    for (name, kind, services, criticality) in [
+        ("Microsoft", "cloud_service", "Microsoft 365 Business（メール、OneDrive、Teams）", "高"),
+        ("さくらインターネット", "mail_hosting", "メール、ウェブサイトのホスティング", "中"),
+        ("プラチナ光", "network_line", "事務所のインターネット回線", "中"),
+        ("ALSOK", "security_alarm", "事務所の機械警備", "低"),
+    ] {
+        let v = serde_json::json!({"name": name, "kind": kind, "services": services, "criticality": criticality});
+        let input = v.as_object().cloned().unwrap_or_default();
+        mamori_app::suppliers::create(db, admin, input, today, now).await.map_err(app_err)?;
+    }
+    Ok(())
+}

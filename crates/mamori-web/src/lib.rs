@@ -34,6 +34,7 @@ pub mod registers;
 pub mod regulation;
 pub mod requests;
 pub mod session;
+pub mod suppliers;
 pub mod users;
 
 /// Older home of [`respond::urlencode`] (kept for callers).
@@ -153,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .merge(duties::routes())
         .merge(open_items::routes())
         .merge(nonconformities::routes())
+        .merge(suppliers::routes())
         .merge(mail::routes())
         .merge(management_reviews::routes())
         .merge(requests::routes())

@@ -54,6 +54,9 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/internal-audits", "nav-internal-audits", Some(Permission::InternalAuditsView)),
     ("/certification-audits", "nav-certification-audits", Some(Permission::InternalAuditsView)),
     ("/management-reviews", "nav-management-reviews", Some(Permission::ManagementReviewsView)),
+    // The supplier register is read by the roles that hold internal_audits.view (its default
+    // view roles); the page itself follows the register's view roles.
+    ("/suppliers", "nav-suppliers", Some(Permission::InternalAuditsView)),
     ("/users", "nav-users", Some(Permission::UsersView)),
     ("/m365", "nav-m365", Some(Permission::AuditView)),
     ("/audit", "nav-audit", Some(Permission::AuditView)),

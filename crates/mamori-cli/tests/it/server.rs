@@ -56,10 +56,14 @@ fn demo_prints_the_login_line_once_and_serves() {
     assert_eq!(logins, ["admin", "kanri", "kansa"]);
     let ca = registers.as_array().unwrap().iter().find(|r| r["key"] == "corrective_actions").unwrap().clone();
     assert_eq!(ca["rows"], 1, "{ca}");
+    // The regulation's suppliers, each with its recurring checks.
+    let sup = registers.as_array().unwrap().iter().find(|r| r["key"] == "suppliers").unwrap().clone();
+    assert_eq!(sup["rows"], 4, "{sup}");
     // The demo's duties are confirmed from its first day: nothing is overdue then, and every
     // calendar duty has its next due date.
     let duties = demo(&["duties", "list"]).json();
     assert!(duties.as_array().unwrap().iter().all(|d| d["confirmed"] == true), "{duties:#}");
+    assert!(duties.as_array().unwrap().iter().filter(|d| d["supplier_id"].is_string()).count() >= 4, "supplier duties");
     let occ = demo(&["duties", "occurrences", "--from", "2000-01-01", "--to", "2100-12-31"]).json();
     let occ = occ.as_array().unwrap();
     assert!(!occ.is_empty());

@@ -24,3 +24,4 @@ mod regulation;
 mod requests;
 mod route_matrix;
 mod soa;
+mod suppliers;

@@ -1,0 +1,27 @@
+//! Suppliers, cloud services and outsourcing (5.19–5.23, 8.21, 8.30): the supplier list and the
+//! form to add one, a supplier's page with its requirements to confirm, its duties and checks,
+//! and the JSON API. The use cases decide who reads (the register's view roles) and who changes.
+
+pub mod api;
+pub mod pages;
+pub mod views;
+
+use crate::guarded;
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use mamori_domain::permission::Permission::*;
+
+/// The supplier routes.
+pub fn routes() -> Router<AppState> {
+    guarded(
+        RegistersView,
+        Router::new()
+            .route("/suppliers", get(pages::list).post(pages::create))
+            .route("/suppliers/{id}", get(pages::detail))
+            .route("/suppliers/{id}/requirements/{key}", get(pages::back).post(pages::confirm))
+            .route("/api/v1/suppliers", get(api::list).post(api::create))
+            .route("/api/v1/suppliers/{id}", get(api::one).put(api::update))
+            .route("/api/v1/suppliers/{id}/requirements/{key}", post(api::confirm)),
+    )
+}
