@@ -15,6 +15,7 @@ pub mod nonconformity;
 pub mod objective;
 pub mod password;
 pub mod permission;
+pub mod questionnaire;
 pub mod ratelimit;
 pub mod register;
 pub mod schedule;

@@ -9,6 +9,7 @@
 //! internal auditors — contracts and contacts are need-to-know); adding and changing follow its
 //! edit roles and need `duties.manage` for the duties it generates.
 
+pub mod questionnaires;
 pub mod requirements;
 
 use crate::duties::{DutyEdit, ensure_materialized, insert_for_supplier};

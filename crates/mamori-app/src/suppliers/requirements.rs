@@ -76,7 +76,7 @@ pub async fn confirm(
 }
 
 /// Resolves the draft notes whose suppliers are all settled.
-async fn resolve_notes(db: &Db, actor: &Actor, today: Date, now: i64) -> Result<(), AppError> {
+pub(crate) async fn resolve_notes(db: &Db, actor: &Actor, today: Date, now: i64) -> Result<(), AppError> {
     let all = list(db, actor, today).await?;
     let in_use: Vec<&SupplierView> =
         all.iter().filter(|s| s.values.get("status").and_then(Value::as_str) != Some("終了")).collect();

@@ -130,3 +130,73 @@ async fn suppliers_from_register_to_resolved_notes(db: Db) {
 }
 
 on_both_engines!(suppliers_from_register_to_resolved_notes);
+
+/// A questionnaire answered through its link: scored, requirements set from the answers (never
+/// over a person's confirmation), the link then closed; refused when expired, unknown, or
+/// incomplete; read only by the supplier register's readers of the same organisation.
+async fn a_questionnaire_answered_through_its_link(db: Db) {
+    use mamori_app::suppliers::questionnaires::{self as q, Closed};
+    use mamori_domain::questionnaire::{Answer, Answers, template};
+    let o = org::create(&db, "acme", "アクメ", T0).await.unwrap();
+    let cli = Actor::cli(&o.id);
+    add_user(&db, &cli, "kanri", "security_manager").await;
+    add_user(&db, &cli, "emp", "employee").await;
+    let kanri = actor_of(&db, "kanri").await;
+    let emp = actor_of(&db, "emp").await;
+    let today = date(2026, 1, 5);
+    let s = suppliers::create(&db, &kanri, supplier("Microsoft", "cloud_service"), today, T0).await.unwrap();
+    requirements::confirm(&db, &kanri, &s.id, "subcontracting", "confirmed", "製品条項 第 3 条", today, T0)
+        .await
+        .unwrap();
+    assert!(q::send(&db, &emp, &s.id, "standard", today, T0).await.is_err(), "employees do not send");
+    assert!(matches!(q::send(&db, &kanri, &s.id, "nope", today, T0).await, Err(AppError::Validation(_))));
+    let (row, token) = q::send(&db, &kanri, &s.id, "standard", today, T0).await.unwrap();
+    assert_eq!(token.len(), 64);
+    assert_ne!(row.token_hash, token, "only the token's hash is stored");
+
+    // Unknown and malformed tokens open nothing.
+    assert_eq!(q::open(&db, &"0".repeat(64), T0).await.unwrap().unwrap_err(), Closed::Unknown);
+    assert_eq!(q::open(&db, "../etc", T0).await.unwrap().unwrap_err(), Closed::Unknown);
+    let (_, public) = q::open(&db, &token, T0 + 1).await.unwrap().unwrap();
+    assert_eq!((public.organisation.as_str(), public.supplier.as_str()), ("アクメ", "Microsoft"));
+
+    let t = template("standard").unwrap();
+    let mut answers: Answers =
+        t.questions().map(|x| (x.key.clone(), Answer { answer: "yes".into(), comment: String::new() })).collect();
+    let sub = t.questions().find(|x| x.requirement.as_deref() == Some("subcontracting")).unwrap().key.clone();
+    let dr = t.questions().find(|x| x.requirement.as_deref() == Some("data_return_disposal")).unwrap().key.clone();
+    answers.insert(sub.clone(), Answer { answer: "no".into(), comment: "再委託先は非開示".into() });
+    answers.insert(dr.clone(), Answer { answer: "no".into(), comment: String::new() });
+    let mut partial = answers.clone();
+    partial.remove("q01");
+    match q::answer(&db, &token, "鈴木", partial, T0 + 2).await {
+        Err(AppError::Validation(p)) => assert_eq!(p, [("q01".to_string(), "q-answer-required".to_string())]),
+        other => panic!("{other:?}"),
+    }
+    let score = q::answer(&db, &token, "鈴木 一郎（情報システム部）", answers.clone(), T0 + 3).await.unwrap();
+    assert_eq!(score.deviations.len(), 2);
+    assert!(score.percent < 100 && score.percent > 90);
+    assert!(matches!(q::answer(&db, &token, "鈴木", answers.clone(), T0 + 4).await, Err(AppError::Conflict)), "once");
+    assert_eq!(q::open(&db, &token, T0 + 5).await.unwrap().unwrap_err(), Closed::Answered);
+
+    let after = suppliers::get(&db, &kanri, &s.id, today).await.unwrap();
+    let state = |k: &str| after.requirements.iter().find(|r| r.key == k).unwrap().state.clone();
+    assert_eq!(state("subcontracting"), "confirmed", "a person's confirmation is kept");
+    assert_eq!(state("data_return_disposal"), "deviation", "a deviation is a follow-up");
+    assert_eq!(state("confidentiality"), "confirmed");
+    let v = q::one(&db, &kanri, &s.id, &row.id, today).await.unwrap();
+    assert_eq!((v.row.state.as_str(), v.row.score), ("answered", Some(score.percent)));
+    assert_eq!(v.answers[&sub].comment, "再委託先は非開示");
+    assert!(q::one(&db, &emp, &s.id, &row.id, today).await.is_err(), "need-to-know");
+    let other = org::create(&db, "other", "他社", T0).await.unwrap();
+    assert!(q::one(&db, &Actor::cli(&other.id), &s.id, &row.id, today).await.is_err());
+
+    // A link past its expiry is closed.
+    let (_, late) = q::send(&db, &kanri, &s.id, "standard", today, T0).await.unwrap();
+    let after_expiry = T0 + q::VALID_DAYS * 86_400_000;
+    assert_eq!(q::open(&db, &late, after_expiry).await.unwrap().unwrap_err(), Closed::Expired);
+    assert!(matches!(q::answer(&db, &late, "x", answers, after_expiry).await, Err(AppError::Conflict)));
+    assert!(mamori_app::audit::verify_org(&db, &o.id).await.unwrap().is_ok());
+}
+
+on_both_engines!(a_questionnaire_answered_through_its_link);

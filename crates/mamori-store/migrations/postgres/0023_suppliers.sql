@@ -23,3 +23,23 @@ CREATE TABLE supplier_requirement (
     UNIQUE (org_id, supplier_id, key)
 );
 CREATE INDEX supplier_requirement_supplier ON supplier_requirement (org_id, supplier_id);
+
+-- Security questionnaires sent to a supplier's contact as a personal link: the link's token is
+-- stored as its SHA-256 only; it expires; the answers (JSON by question key) and their score.
+--   state: sent | answered.
+CREATE TABLE supplier_questionnaire (
+    id           TEXT PRIMARY KEY,
+    org_id       TEXT NOT NULL REFERENCES organization(id),
+    supplier_id  TEXT NOT NULL,
+    template     TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    state        TEXT NOT NULL,
+    sent_at      BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    answered_at  BIGINT,
+    respondent   TEXT,
+    answers_json TEXT,
+    score        BIGINT,
+    created_by   TEXT NOT NULL
+);
+CREATE INDEX supplier_questionnaire_supplier ON supplier_questionnaire (org_id, supplier_id);

@@ -2,7 +2,7 @@
 //! open items to a supplier (the supplier itself is a row of the `suppliers` register).
 
 use super::sql;
-use crate::{Ex, StoreError, exec, fetch_all};
+use crate::{Ex, StoreError, exec, fetch_all, fetch_optional};
 
 /// One requirement of one supplier.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
@@ -90,4 +90,109 @@ pub async fn open_item_suppliers(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<(S
     .into_iter()
     .map(|l| (l.id, l.supplier_id))
     .collect())
+}
+
+/// A questionnaire sent to a supplier.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct QuestionnaireRow {
+    /// Id.
+    pub id: String,
+    /// Organisation.
+    pub org_id: String,
+    /// The supplier.
+    pub supplier_id: String,
+    /// The template's key.
+    pub template: String,
+    /// SHA-256 (hex) of the link's token.
+    #[serde(skip)]
+    pub token_hash: String,
+    /// sent | answered.
+    pub state: String,
+    /// When sent.
+    pub sent_at: i64,
+    /// When the link stops working.
+    pub expires_at: i64,
+    /// When answered.
+    pub answered_at: Option<i64>,
+    /// Who answered (as they wrote their name).
+    pub respondent: Option<String>,
+    /// The answers (JSON by question key).
+    pub answers_json: Option<String>,
+    /// The score in percent.
+    pub score: Option<i64>,
+    /// Who sent it (user id).
+    pub created_by: String,
+}
+
+const Q_COLS: &str = "id, org_id, supplier_id, template, token_hash, state, sent_at, expires_at, answered_at, respondent, answers_json, score, created_by";
+
+/// Adds a questionnaire.
+pub async fn insert_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Result<(), StoreError> {
+    exec!(
+        ex,
+        sql(&[
+            "INSERT INTO supplier_questionnaire (",
+            Q_COLS,
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ]),
+        &q.id,
+        &q.org_id,
+        &q.supplier_id,
+        &q.template,
+        &q.token_hash,
+        &q.state,
+        q.sent_at,
+        q.expires_at,
+        q.answered_at,
+        &q.respondent,
+        &q.answers_json,
+        q.score,
+        &q.created_by
+    )?;
+    Ok(())
+}
+
+/// The questionnaire of a link (any organisation: the token is the access).
+pub async fn questionnaire_by_token(ex: &mut Ex<'_>, token_hash: &str) -> Result<Option<QuestionnaireRow>, StoreError> {
+    Ok(fetch_optional!(
+        ex,
+        QuestionnaireRow,
+        sql(&["SELECT ", Q_COLS, " FROM supplier_questionnaire WHERE token_hash = $1"]),
+        token_hash
+    )?)
+}
+
+/// The questionnaires of a supplier, newest first.
+pub async fn questionnaires_of(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    supplier_id: &str,
+) -> Result<Vec<QuestionnaireRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        QuestionnaireRow,
+        sql(&[
+            "SELECT ",
+            Q_COLS,
+            " FROM supplier_questionnaire WHERE org_id = $1 AND supplier_id = $2 ORDER BY sent_at DESC, id"
+        ]),
+        org_id,
+        supplier_id
+    )?)
+}
+
+/// Records the answers of a questionnaire still `sent` (0 when it was answered meanwhile).
+pub async fn answer_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Result<u64, StoreError> {
+    Ok(exec!(
+        ex,
+        "UPDATE supplier_questionnaire SET state = $1, answered_at = $2, respondent = $3, answers_json = $4, score = $5 \
+         WHERE org_id = $6 AND id = $7 AND state = 'sent'",
+        &q.state,
+        q.answered_at,
+        &q.respondent,
+        &q.answers_json,
+        q.score,
+        &q.org_id,
+        &q.id
+    )?)
 }

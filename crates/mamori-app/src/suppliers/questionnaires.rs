@@ -1,0 +1,241 @@
+//! Security questionnaires sent to a supplier (5.19–5.21): a personal link (a random token,
+//! stored as its SHA-256 only, valid [`VALID_DAYS`] days, one organisation's, usable once) that
+//! works without a mamori account; the supplier answers online; the answers are scored against
+//! the expected ones (`mamori_domain::questionnaire`) and each supplier requirement a question
+//! proves is set from them while it is still unconfirmed: confirmed when met, `deviation` (a
+//! follow-up) when not. A requirement someone confirmed is never overwritten by an answer.
+//!
+//! Who may: sending and reading follow the supplier register (its edit and view roles);
+//! answering needs only the link.
+
+use super::{get, require_register};
+use crate::error::internal;
+use crate::{Actor, AppError, new_id};
+use jiff::civil::Date;
+use mamori_domain::questionnaire::{self as rules, Answers, Score};
+use mamori_domain::supplier::ReqState;
+use mamori_store::Db;
+use mamori_store::rows::{self, QuestionnaireRow, SupplierRequirementRow};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Days a link works.
+pub const VALID_DAYS: i64 = 30;
+
+/// The longest respondent name kept.
+pub const MAX_RESPONDENT: usize = 100;
+
+fn hash(token: &str) -> String {
+    mamori_domain::hex::encode(&Sha256::digest(token.as_bytes()))
+}
+
+/// Sends a questionnaire of `template` to a supplier → (the questionnaire, the link's token).
+pub async fn send(
+    db: &Db,
+    actor: &Actor,
+    supplier_id: &str,
+    template: &str,
+    today: Date,
+    now: i64,
+) -> Result<(QuestionnaireRow, String), AppError> {
+    require_register(db, actor, true).await?;
+    let me = actor.user_id.clone().ok_or(AppError::Forbidden)?;
+    if rules::template(template).is_none() {
+        return Err(AppError::Validation(vec![("template".into(), "field-not-a-choice".into())]));
+    }
+    let supplier = get(db, actor, supplier_id, today).await?;
+    let token = crate::random::token()?;
+    let row = QuestionnaireRow {
+        id: new_id(),
+        org_id: actor.org_id.clone(),
+        supplier_id: supplier.id.clone(),
+        template: template.to_string(),
+        token_hash: hash(&token),
+        state: "sent".into(),
+        sent_at: now,
+        expires_at: now + VALID_DAYS * 86_400_000,
+        answered_at: None,
+        respondent: None,
+        answers_json: None,
+        score: None,
+        created_by: me,
+    };
+    let mut tx = db.begin().await?;
+    rows::insert_questionnaire(&mut tx.ex(), &row).await?;
+    crate::audit::created(
+        &mut tx,
+        actor,
+        "supplier_questionnaire",
+        &row.id,
+        &serde_json::json!({"supplier": supplier.name(), "template": template}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((row, token))
+}
+
+/// What the link shows to the supplier.
+#[derive(Debug, Clone, Serialize)]
+pub struct Public {
+    /// The asking organisation's name.
+    pub organisation: String,
+    /// The supplier's name.
+    pub supplier: String,
+    /// The template.
+    pub template: &'static rules::Template,
+    /// When the link stops working.
+    pub expires_at: i64,
+}
+
+/// Why a link does not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// No such link.
+    Unknown,
+    /// Past its expiry.
+    Expired,
+    /// Already answered.
+    Answered,
+}
+
+/// Opens a link: what it asks, or why it is closed.
+pub async fn open(db: &Db, token: &str, now: i64) -> Result<Result<(QuestionnaireRow, Public), Closed>, AppError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(Err(Closed::Unknown));
+    }
+    let mut c = db.conn().await?;
+    let Some(q) = rows::questionnaire_by_token(&mut c.ex(), &hash(token)).await? else {
+        return Ok(Err(Closed::Unknown));
+    };
+    if q.state != "sent" {
+        return Ok(Err(Closed::Answered));
+    }
+    if now >= q.expires_at {
+        return Ok(Err(Closed::Expired));
+    }
+    let org = rows::org_by_id(&mut c.ex(), &q.org_id).await?.map(|o| o.name).unwrap_or_default();
+    let supplier = rows::register_rows_all(&mut c.ex(), &q.org_id, super::REGISTER, false)
+        .await?
+        .into_iter()
+        .find(|r| r.id == q.supplier_id)
+        .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.values_json).ok())
+        .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+        .ok_or(AppError::NotFound)?;
+    let template = rules::template(&q.template).ok_or(AppError::NotFound)?;
+    Ok(Ok((q.clone(), Public { organisation: org, supplier, template, expires_at: q.expires_at })))
+}
+
+/// Records the answers given through a link → the score; `Validation` naming each question
+/// (`q01` …) not answered, `Conflict` when the link is closed.
+pub async fn answer(db: &Db, token: &str, respondent: &str, answers: Answers, now: i64) -> Result<Score, AppError> {
+    let (q, public) = open(db, token, now).await?.map_err(|_| AppError::Conflict)?;
+    let t = public.template;
+    let mut problems: Vec<(String, String)> =
+        rules::validate(t, &answers).into_iter().map(|(k, m)| (k, m.to_string())).collect();
+    crate::checks::text(&mut problems, "respondent", respondent, MAX_RESPONDENT, true);
+    crate::checks::done(problems)?;
+    let score = rules::score(t, &answers);
+    let findings = rules::requirement_findings(t, &answers);
+    let current = {
+        let mut c = db.conn().await?;
+        rows::supplier_requirements(&mut c.ex(), &q.org_id).await?
+    };
+    let day = crate::tokyo_date(now);
+    let after = QuestionnaireRow {
+        state: "answered".into(),
+        answered_at: Some(now),
+        respondent: Some(respondent.trim().to_string()),
+        answers_json: Some(serde_json::to_string(&answers).map_err(internal)?),
+        score: Some(score.percent),
+        ..q.clone()
+    };
+    let mut tx = db.begin().await?;
+    if rows::answer_questionnaire(&mut tx.ex(), &after).await? == 0 {
+        return Err(AppError::Conflict);
+    }
+    for (key, met) in findings {
+        let unconfirmed = current
+            .iter()
+            .find(|r| r.supplier_id == q.supplier_id && r.key == key)
+            .is_none_or(|r| r.state == ReqState::Unconfirmed.key());
+        if !unconfirmed {
+            continue;
+        }
+        let (state, evidence) = if met {
+            (ReqState::Confirmed, format!("{day} の質問票への回答（{}）", respondent.trim()))
+        } else {
+            (ReqState::Deviation, format!("{day} の質問票で要求を満たさない回答があった（要確認）"))
+        };
+        let row = SupplierRequirementRow {
+            id: new_id(),
+            org_id: q.org_id.clone(),
+            supplier_id: q.supplier_id.clone(),
+            key,
+            state: state.key().into(),
+            evidence,
+            confirmed_by: None,
+            confirmed_at: Some(now),
+            updated_at: now,
+        };
+        rows::upsert_supplier_requirement(&mut tx.ex(), &row).await?;
+    }
+    let who = Actor::cli(&q.org_id);
+    crate::audit::updated(
+        &mut tx,
+        &who,
+        "supplier_questionnaire",
+        &q.id,
+        &serde_json::json!({"state": "sent"}),
+        &serde_json::json!({"state": "answered", "score": score.percent, "respondent": respondent.trim()}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    super::requirements::resolve_notes(db, &who, day, now).await?;
+    Ok(score)
+}
+
+/// A questionnaire as its sender reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionnaireView {
+    /// The row.
+    #[serde(flatten)]
+    pub row: QuestionnaireRow,
+    /// The answers.
+    pub answers: Answers,
+    /// The score with its deviations (once answered).
+    pub score: Option<Score>,
+}
+
+/// The questionnaires of a supplier, newest first.
+pub async fn list(db: &Db, actor: &Actor, supplier_id: &str, today: Date) -> Result<Vec<QuestionnaireView>, AppError> {
+    let s = get(db, actor, supplier_id, today).await?;
+    let list = {
+        let mut c = db.conn().await?;
+        rows::questionnaires_of(&mut c.ex(), &actor.org_id, &s.id).await?
+    };
+    Ok(list
+        .into_iter()
+        .map(|row| {
+            let answers: Answers =
+                row.answers_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default();
+            let score = (row.state == "answered")
+                .then(|| rules::template(&row.template).map(|t| rules::score(t, &answers)))
+                .flatten();
+            QuestionnaireView { row, answers, score }
+        })
+        .collect())
+}
+
+/// One questionnaire of a supplier.
+pub async fn one(
+    db: &Db,
+    actor: &Actor,
+    supplier_id: &str,
+    id: &str,
+    today: Date,
+) -> Result<QuestionnaireView, AppError> {
+    require_register(db, actor, false).await?;
+    list(db, actor, supplier_id, today).await?.into_iter().find(|q| q.row.id == id).ok_or(AppError::NotFound)
+}
