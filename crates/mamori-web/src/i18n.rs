@@ -165,6 +165,11 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "to",
         "body",
         "expires",
+        "organisation",
+        "supplier",
+        "url",
+        "email",
+        "deviations",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

@@ -239,3 +239,28 @@ pub async fn one(
     require_register(db, actor, false).await?;
     list(db, actor, supplier_id, today).await?.into_iter().find(|q| q.row.id == id).ok_or(AppError::NotFound)
 }
+
+/// Queues the mail carrying a questionnaire's link to the supplier's contact (text from the
+/// caller's catalogue); false when already queued.
+pub async fn mail_link(
+    db: &Db,
+    actor: &Actor,
+    questionnaire_id: &str,
+    recipient: &str,
+    subject: String,
+    body: String,
+    now: i64,
+) -> Result<bool, AppError> {
+    require_register(db, actor, true).await?;
+    let mut tx = db.begin().await?;
+    let mail = crate::outbox::Mail {
+        dedupe_key: format!("questionnaire:{questionnaire_id}:{recipient}"),
+        kind: "questionnaire",
+        recipient: recipient.to_string(),
+        subject,
+        body,
+    };
+    let queued = crate::outbox::queue(&mut tx, &actor.org_id, mail, now).await?;
+    tx.commit().await?;
+    Ok(queued)
+}

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use mamori_app::AppError;
-use mamori_app::suppliers::{self, requirements};
+use mamori_app::suppliers::{self, questionnaires, requirements};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -69,4 +69,41 @@ pub async fn confirm(
     let x = requirements::confirm(&state.db, &s.actor, &id, &key, &b.state, &b.evidence, state.today(), state.now())
         .await?;
     Ok(Json(x.contract()).into_response())
+}
+
+/// Body of `POST /api/v1/suppliers/{id}/questionnaires`.
+#[derive(Deserialize)]
+pub struct SendBody {
+    #[serde(default)]
+    template: String,
+}
+
+/// `POST /api/v1/suppliers/{id}/questionnaires {template}` → 201 `{id, url}` (the link is
+/// shown only now; it works without a session until answered or expired).
+pub async fn send_questionnaire(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<SendBody>,
+) -> WebResult {
+    let template = if b.template.is_empty() { "standard" } else { b.template.as_str() };
+    let (row, token) = questionnaires::send(&state.db, &s.actor, &id, template, state.today(), state.now()).await?;
+    let url = super::pages::link(&state, &token);
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": row.id, "url": url, "expires_at": row.expires_at})))
+        .into_response())
+}
+
+/// `GET /api/v1/suppliers/{id}/questionnaires/{qid}` → `{state, answers, score}` (score with
+/// `percent`, `matched`, `scored`, `deviations`; null until answered).
+pub async fn questionnaire(
+    State(state): State<AppState>,
+    s: Session,
+    Path((id, qid)): Path<(String, String)>,
+) -> WebResult {
+    let v = questionnaires::one(&state.db, &s.actor, &id, &qid, state.today()).await?;
+    Ok(Json(serde_json::json!({
+        "id": v.row.id, "state": v.row.state, "template": v.row.template, "respondent": v.row.respondent,
+        "answers": v.answers, "score": v.score,
+    }))
+    .into_response())
 }

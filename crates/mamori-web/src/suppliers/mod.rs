@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod questionnaire;
 pub mod views;
 
 use crate::guarded;
@@ -14,14 +15,20 @@ use mamori_domain::permission::Permission::*;
 
 /// The supplier routes.
 pub fn routes() -> Router<AppState> {
-    guarded(
+    // The questionnaire a supplier answers: open routes (the link's token is the access).
+    let public = Router::new().route("/q/{token}", get(questionnaire::show).post(questionnaire::submit));
+    public.merge(guarded(
         RegistersView,
         Router::new()
             .route("/suppliers", get(pages::list).post(pages::create))
             .route("/suppliers/{id}", get(pages::detail))
             .route("/suppliers/{id}/requirements/{key}", get(pages::back).post(pages::confirm))
+            .route("/suppliers/{id}/questionnaires", post(pages::send_questionnaire))
+            .route("/suppliers/{id}/questionnaires/{qid}", get(pages::answers))
+            .route("/api/v1/suppliers/{id}/questionnaires", post(api::send_questionnaire))
+            .route("/api/v1/suppliers/{id}/questionnaires/{qid}", get(api::questionnaire))
             .route("/api/v1/suppliers", get(api::list).post(api::create))
             .route("/api/v1/suppliers/{id}", get(api::one).put(api::update))
             .route("/api/v1/suppliers/{id}/requirements/{key}", post(api::confirm)),
-    )
+    ))
 }

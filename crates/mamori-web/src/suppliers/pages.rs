@@ -3,7 +3,9 @@
 //! checks done and the regulation's notes waiting for it. Refused forms come back with what was
 //! typed and the problems at their fields.
 
-use super::views::{CheckRow, DetailPage, DutyRow, ListPage, RequirementRow, SupplierRow};
+use super::views::{
+    AnswerRow, AnswersPage, CheckRow, DetailPage, DutyRow, ListPage, QuestionnaireRow, RequirementRow, SupplierRow,
+};
 use crate::ctx::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::extract::{CsrfForm, Session};
@@ -13,7 +15,7 @@ use crate::views::{Done, Layout, Tried, render};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use mamori_app::suppliers::{self, requirements};
+use mamori_app::suppliers::{self, questionnaires, requirements};
 use mamori_app::{AppError, registers};
 use mamori_domain::permission::Permission;
 use mamori_domain::supplier::{ReqState, catalogue};
@@ -119,6 +121,13 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFor
     }
 }
 
+/// A just-issued link to show once: (URL, mailed to).
+type Issued = Option<(String, String)>;
+
+fn score_label(t: &crate::i18n::Tr, percent: i64, deviations: usize) -> String {
+    t.tnums("sup-q-score-value", [("percent", percent), ("deviations", deviations as i64)])
+}
+
 async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
@@ -126,6 +135,7 @@ async fn detail_page(
     id: &str,
     done: Option<&str>,
     tried: Tried,
+    issued: Issued,
 ) -> WebResult {
     let t = ctx.tr();
     let a = &s.actor;
@@ -201,6 +211,20 @@ async fn detail_page(
             .map(|o| (o.control_id.clone(), o.text.clone(), o.resolved_at.is_some()))
             .collect(),
         may_edit: may_edit(state, s).await,
+        questionnaires: questionnaires::list(&state.db, a, &x.id, state.today())
+            .await?
+            .into_iter()
+            .map(|v| QuestionnaireRow {
+                sent: tokyo_time(v.row.sent_at),
+                state_label: t.t(&format!("sup-q-state-{}", v.row.state)),
+                score: v.score.map(|sc| score_label(&t, sc.percent, sc.deviations.len())).unwrap_or_default(),
+                respondent: v.row.respondent.clone().unwrap_or_default(),
+                state: v.row.state,
+                id: v.row.id,
+            })
+            .collect(),
+        sent_link: issued.as_ref().map(|i| i.0.clone()),
+        mailed_to: issued.map(|i| i.1).unwrap_or_default(),
         id: x.id,
         tried,
     };
@@ -215,7 +239,7 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> WebResult {
-    detail_page(&state, &ctx, &s, &id, q.done.as_deref(), Tried::default()).await
+    detail_page(&state, &ctx, &s, &id, q.done.as_deref(), Tried::default(), None).await
 }
 
 /// `POST /suppliers/{id}/requirements/{key}`: `state`, `evidence`.
@@ -241,7 +265,7 @@ pub async fn confirm(
         Ok(_) => Ok(Redirect::to(&format!("/suppliers/{id}?done=requirement#req-{key}")).into_response()),
         Err(e @ AppError::Validation(_)) => {
             let t = ctx.tr();
-            detail_page(&state, &ctx, &s, &id, None, Tried::new(&t, &key, &form, &e, String::new())).await
+            detail_page(&state, &ctx, &s, &id, None, Tried::new(&t, &key, &form, &e, String::new()), None).await
         }
         Err(e) => Err(WebError::from(e)),
     }
@@ -251,4 +275,82 @@ pub async fn confirm(
 pub async fn back(State(state): State<AppState>, s: Session, Path((id, _)): Path<(String, String)>) -> WebResult {
     suppliers::get(&state.db, &s.actor, &id, state.today()).await?;
     Ok(Redirect::to(&format!("/suppliers/{id}")).into_response())
+}
+
+/// The link of a questionnaire as the supplier opens it (absolute when the server knows its
+/// public address).
+pub fn link(state: &AppState, token: &str) -> String {
+    let base = state.config.base_url.as_deref().unwrap_or("").trim_end_matches('/');
+    format!("{base}/q/{token}")
+}
+
+/// `POST /suppliers/{id}/questionnaires` (`template`): issues the link, mails it to the contact
+/// when the server knows its public address, and shows it once on the supplier's page.
+pub async fn send_questionnaire(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let t = ctx.tr();
+    let template = Some(form.get("template")).filter(|x| !x.is_empty()).unwrap_or("standard");
+    let (row, token) = questionnaires::send(&state.db, &s.actor, &id, template, state.today(), state.now()).await?;
+    let url = link(&state, &token);
+    let supplier = suppliers::get(&state.db, &s.actor, &id, state.today()).await?;
+    let email = text(&supplier.values, "contact_email");
+    let mut mailed = String::new();
+    if state.config.base_url.is_some() && email.contains('@') {
+        let org = s.org.name.clone();
+        let when = tokyo_time(row.expires_at);
+        let subject = t.t1("q-mail-subject", "organisation", &org);
+        let body = t.ta(
+            "q-mail-body",
+            &[("organisation", &org), ("supplier", supplier.name()), ("when", &when), ("url", &url)],
+        );
+        questionnaires::mail_link(&state.db, &s.actor, &row.id, &email, subject, body, state.now()).await?;
+        mailed = email;
+    }
+    detail_page(&state, &ctx, &s, &id, None, Tried::default(), Some((url, mailed))).await
+}
+
+/// `GET /suppliers/{id}/questionnaires/{qid}`: the answers, each against the expected one.
+pub async fn answers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path((id, qid)): Path<(String, String)>,
+) -> WebResult {
+    let t = ctx.tr();
+    let v = questionnaires::one(&state.db, &s.actor, &id, &qid, state.today()).await?;
+    let supplier = suppliers::get(&state.db, &s.actor, &id, state.today()).await?;
+    let template = mamori_domain::questionnaire::template(&v.row.template).ok_or(AppError::NotFound)?;
+    let label = |a: &str| if a.is_empty() { String::new() } else { t.t(&format!("q-answer-{a}")) };
+    let rows = template
+        .questions()
+        .map(|x| {
+            let a = v.answers.get(&x.key);
+            let given = a.map(|a| a.answer.clone()).unwrap_or_default();
+            AnswerRow {
+                key: x.key.clone(),
+                text: x.text.clone(),
+                deviation: !given.is_empty() && given != "na" && given != x.expected,
+                answer: label(&given),
+                expected: label(&x.expected),
+                comment: a.map(|a| a.comment.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(render(&AnswersPage {
+        layout: Layout::new(&ctx),
+        supplier_id: id,
+        supplier: supplier.name().to_string(),
+        title: template.title.clone(),
+        state_label: t.t(&format!("sup-q-state-{}", v.row.state)),
+        score: v.score.map(|sc| score_label(&t, sc.percent, sc.deviations.len())).unwrap_or_default(),
+        respondent: v.row.respondent.clone().unwrap_or_default(),
+        answered: v.row.answered_at.map(tokyo_time).unwrap_or_default(),
+        rows,
+    })
+    .into_response())
 }

@@ -74,4 +74,114 @@ pub struct DetailPage {
     pub open_items: Vec<(String, String, bool)>,
     pub may_edit: bool,
     pub tried: Tried,
+    /// The questionnaires sent.
+    pub questionnaires: Vec<QuestionnaireRow>,
+    /// The link just issued (shown once), and whether it was mailed.
+    pub sent_link: Option<String>,
+    pub mailed_to: String,
+}
+
+/// One questionnaire of a supplier.
+pub struct QuestionnaireRow {
+    pub id: String,
+    pub sent: String,
+    pub state: String,
+    pub state_label: String,
+    pub score: String,
+    pub respondent: String,
+}
+
+/// One answer as the sender reads it.
+pub struct AnswerRow {
+    pub key: String,
+    pub text: String,
+    pub answer: String,
+    pub expected: String,
+    pub comment: String,
+    pub deviation: bool,
+}
+
+/// `supplier_questionnaire.html`: the answers of one questionnaire.
+#[derive(Template)]
+#[template(path = "supplier_questionnaire.html")]
+pub struct AnswersPage {
+    pub layout: Layout,
+    pub supplier_id: String,
+    pub supplier: String,
+    pub title: String,
+    pub state_label: String,
+    pub score: String,
+    pub respondent: String,
+    pub answered: String,
+    pub rows: Vec<AnswerRow>,
+}
+
+/// One question of the public form.
+pub struct PublicQuestion {
+    pub key: String,
+    pub text: String,
+    /// The answer given (kept after a refusal).
+    pub answer: String,
+    pub comment: String,
+    /// Not answered in a refused submission.
+    pub missing: bool,
+}
+
+/// A section of the public form.
+pub struct PublicSection {
+    pub title: String,
+    pub questions: Vec<PublicQuestion>,
+}
+
+/// The answer choices: (value, label).
+pub struct PublicAnswer;
+
+impl PublicAnswer {
+    /// yes / no / does not apply, labelled.
+    pub fn choices(ctx: &crate::ctx::Ctx) -> Vec<(String, String)> {
+        let t = ctx.tr();
+        ["yes", "no", "na"].iter().map(|a| (a.to_string(), t.t(&format!("q-answer-{a}")))).collect()
+    }
+}
+
+/// `questionnaire.html`: the form a supplier answers without an account.
+#[derive(Template)]
+#[template(path = "questionnaire.html")]
+pub struct PublicPage {
+    pub layout: Layout,
+    pub token: String,
+    pub organisation: String,
+    pub supplier: String,
+    /// 「A から B 様へのお願いです。」
+    pub from_line: String,
+    pub title: String,
+    pub intro: String,
+    pub expires: String,
+    pub sections: Vec<PublicSection>,
+    pub respondent: String,
+    pub respondent_error: String,
+    pub answers: Vec<(String, String)>,
+    /// The score once answered (the thank-you page).
+    pub done: Option<i64>,
+}
+
+impl PublicPage {
+    /// An empty page (a closed link shows only its message).
+    pub fn default_for(ctx: &crate::ctx::Ctx) -> PublicPage {
+        PublicPage {
+            layout: Layout::new(ctx),
+            token: String::new(),
+            organisation: String::new(),
+            supplier: String::new(),
+            from_line: String::new(),
+            title: String::new(),
+            intro: String::new(),
+            expires: String::new(),
+            sections: Vec::new(),
+            respondent: String::new(),
+            respondent_error: String::new(),
+            answers: Vec::new(),
+            done: None,
+        }
+    }
 }

@@ -184,6 +184,10 @@ fn fixed(param: &str) -> Option<&'static str> {
         "key" => Some("assets"),
         "step" => Some("assess"),
         "field" => Some("attachment"),
+        // A questionnaire of the supplier named by `{id}` (none exists: the supplier is A's).
+        "qid" => Some("00000000-0000-7000-8000-000000000000"),
+        // A questionnaire link: the token is the access, answered the same for everyone.
+        "token" => Some("0000000000000000000000000000000000000000000000000000000000000000"),
         _ => None,
     }
 }

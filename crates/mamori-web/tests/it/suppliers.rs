@@ -113,3 +113,87 @@ async fn suppliers_contract_and_pages(w: World) {
 }
 
 on_both_engines!(suppliers_contract_and_pages);
+
+/// A supplier answers its questionnaire through the link without a session; the sender reads
+/// the score; a wrong token, an answered link and another organisation are refused.
+async fn a_questionnaire_over_http(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let s = a
+        .post_json(
+            "/api/v1/suppliers",
+            json!({"name": "さくらインターネット", "kind": "mail_hosting", "services": "メール", "criticality": "中"}),
+        )
+        .await
+        .json();
+    let id = s["id"].as_str().unwrap().to_string();
+    let r = a.post_json(&format!("/api/v1/suppliers/{id}/questionnaires"), json!({"template": "standard"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let q = r.json();
+    let (qid, url) = (q["id"].as_str().unwrap().to_string(), q["url"].as_str().unwrap().to_string());
+    assert!(url.starts_with("/q/") && url.len() == 3 + 64, "{url}");
+
+    // The supplier, without a session.
+    let mut sup = w.client();
+    let form = sup.get(&url).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("アクメ株式会社") && form.body.contains("さくらインターネット") && form.body.contains("q32")
+    );
+    let csrf = Client::csrf_in(&form.body);
+    let mut pairs: Vec<(String, String)> =
+        vec![("csrf".into(), csrf.clone()), ("respondent".into(), "佐藤（技術部）".into())];
+    for i in 1..=32 {
+        let answer = if i == 3 { "no" } else { "yes" };
+        pairs.push((format!("a_q{i:02}"), answer.into()));
+    }
+    pairs.push(("c_q03".into(), "取得予定".into()));
+    let mut partial = pairs.clone();
+    partial.retain(|(k, _)| k != "a_q05");
+    let refs = |p: &[(String, String)]| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+    let body = |p: &[(String, String)]| {
+        refs(p).iter().map(|(k, v)| format!("{k}={}", mamori_web::pages::urlencode(v))).collect::<Vec<_>>().join("&")
+    };
+    let r = sup.send("POST", &url, Some("application/x-www-form-urlencoded"), body(&partial)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("未回答の質問が 1 件あります") && r.body.contains("value=\"取得予定\""),
+        "answers are kept"
+    );
+    let r = sup.send("POST", &url, Some("application/x-www-form-urlencoded"), body(&pairs)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("ご回答ありがとうございました"));
+    assert_eq!(sup.get(&url).await.status, StatusCode::GONE, "answered once");
+    assert_eq!(sup.get(&format!("/q/{}", "0".repeat(64))).await.status, StatusCode::NOT_FOUND);
+
+    let v = a.get(&format!("/api/v1/suppliers/{id}/questionnaires/{qid}")).await.json();
+    assert_eq!(v["state"], "answered");
+    assert_eq!(v["score"]["deviations"], json!(["q03"]));
+    assert_eq!(v["score"]["percent"], 96);
+    assert_eq!(v["answers"]["q03"]["comment"], "取得予定");
+    let page = a.get(&format!("/suppliers/{id}/questionnaires/{qid}")).await;
+    assert!(
+        page.body.contains("data-deviation=\"1\"")
+            && page.body.contains("佐藤（技術部）")
+            && !page.body.contains(">no<")
+    );
+    let sp = a.get(&format!("/suppliers/{id}")).await;
+    assert!(sp.body.contains("回答済み") && sp.body.contains("96 点"));
+
+    // Another organisation's administrator reads nothing of it.
+    let other = mamori_app::org::create(&w.db, "other", "他社", 0).await.unwrap();
+    let u = mamori_app::users::NewUser {
+        login_id: "oadmin".into(),
+        display_name: "他社 管理者".into(),
+        email: "o@example.jp".into(),
+        password: "Initial123".into(),
+        roles: vec!["top_management".into()],
+    };
+    mamori_app::users::create(&w.db, &mamori_app::Actor::cli(&other.id), u, 0).await.unwrap();
+    let mut o = w.client();
+    o.post_json("/api/v1/session", json!({"organization": "other", "login_id": "oadmin", "password": "Initial123"}))
+        .await;
+    o.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Other2026x"})).await;
+    assert_eq!(o.get(&format!("/api/v1/suppliers/{id}/questionnaires/{qid}")).await.status, StatusCode::NOT_FOUND);
+}
+
+on_both_engines!(a_questionnaire_over_http);
