@@ -123,9 +123,17 @@ fn date(p: &mut Problems, field: &str, v: &str) -> Option<Date> {
     }
 }
 
+/// Recording external audits, their findings and certificates is for 経営責任者 and
+/// 情報セキュリティ管理者 (holding `internal_audits.manage`): internal auditors read them but do
+/// not write the body's findings, which raise corrective actions.
+fn require_manager(actor: &Actor) -> Result<(), AppError> {
+    actor.require(Permission::InternalAuditsManage)?;
+    if crate::nonconformities::is_manager(actor) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
 /// Records an external audit (planned). Every problem at its field.
 pub async fn record(db: &Db, actor: &Actor, a: NewAudit, now: i64) -> Result<CertificationAuditRow, AppError> {
-    actor.require(Permission::InternalAuditsManage)?;
+    require_manager(actor)?;
     let me = actor.user_id.clone().ok_or(AppError::Forbidden)?;
     let mut p = Problems::new();
     let kind = AuditKind::from_key(a.kind.trim());
@@ -203,7 +211,7 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<CertificationAuditRow>, 
 
 /// Marks an audit completed (planned → completed).
 pub async fn complete(db: &Db, actor: &Actor, id: &str, now: i64) -> Result<CertificationAuditRow, AppError> {
-    actor.require(Permission::InternalAuditsManage)?;
+    require_manager(actor)?;
     let before = get(db, actor, id).await?;
     if before.state != "planned" {
         return Err(AppError::Conflict);
@@ -238,7 +246,7 @@ pub async fn add_finding(
     today: Date,
     now: i64,
 ) -> Result<CertificationFindingRow, AppError> {
-    actor.require(Permission::InternalAuditsManage)?;
+    require_manager(actor)?;
     let a = get(db, actor, id).await?;
     let me = actor.user_id.clone().ok_or(AppError::Forbidden)?;
     let mut p = Problems::new();
@@ -335,7 +343,7 @@ pub async fn findings(db: &Db, actor: &Actor, id: &str) -> Result<Vec<FindingVie
 
 /// Records a certificate. Every problem at its field; it expires after it was issued.
 pub async fn add_certificate(db: &Db, actor: &Actor, n: NewCertificate, now: i64) -> Result<CertificateRow, AppError> {
-    actor.require(Permission::InternalAuditsManage)?;
+    require_manager(actor)?;
     let me = actor.user_id.clone().ok_or(AppError::Forbidden)?;
     let mut p = Problems::new();
     let number = text(&mut p, "number", &n.number, MAX_REFERENCE, true);

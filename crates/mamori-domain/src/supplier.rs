@@ -54,6 +54,8 @@ pub struct Catalogue {
     pub requirements: Vec<Requirement>,
     /// Controls whose draft notes wait for every supplier's requirements (「業者ごとに確認後」).
     pub note_controls: Vec<String>,
+    /// Controls whose draft notes naming a supplier wait for that supplier.
+    pub link_controls: Vec<String>,
 }
 
 impl Catalogue {
@@ -76,6 +78,7 @@ pub fn catalogue() -> &'static Catalogue {
             kinds: Vec::new(),
             requirements: Vec::new(),
             note_controls: Vec::new(),
+            link_controls: Vec::new(),
         })
     })
 }

@@ -117,6 +117,27 @@ fn with_kind_label(mut input: Map<String, Value>) -> Result<(Map<String, Value>,
     Ok((input, kind.key.clone()))
 }
 
+/// What the register's field types do not check: the contract ends after it starts, the
+/// contact's address looks like one.
+fn check_values(v: &Map<String, Value>) -> Result<(), AppError> {
+    let mut p = Vec::new();
+    let date = |k: &str| v.get(k).and_then(Value::as_str).and_then(|d| d.parse::<Date>().ok());
+    if let (Some(a), Some(b)) = (date("contract_start"), date("contract_end"))
+        && b < a
+    {
+        p.push(("contract_end".to_string(), "field-contract-end-before-start".to_string()));
+    }
+    if let Some(e) = v.get("contact_email").and_then(Value::as_str).filter(|e| !e.trim().is_empty()) {
+        let ok = e
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(char::is_whitespace));
+        if !ok {
+            p.push(("contact_email".to_string(), "field-invalid-email".to_string()));
+        }
+    }
+    crate::checks::done(p)
+}
+
 fn kind_key(values: &Map<String, Value>) -> String {
     let label = values.get("kind").and_then(Value::as_str).unwrap_or_default();
     rules::catalogue().kind_by_label(label).map(|k| k.key.clone()).unwrap_or_else(|| "other".into())
@@ -142,6 +163,7 @@ pub async fn create(
     require_register(db, actor, true).await?;
     actor.require(Permission::DutiesManage)?;
     let (input, kind) = with_kind_label(input)?;
+    check_values(&input)?;
     let p = registers::prepare_create(db, actor, REGISTER, &input, None, now).await?;
     let id = p.row.id.clone();
     let name = input.get("name").and_then(Value::as_str).unwrap_or_default().trim().to_string();
@@ -190,8 +212,13 @@ pub async fn create(
         rows::upsert_supplier_requirement(&mut tx.ex(), &row).await?;
     }
     insert_for_supplier(&mut tx, actor, &id, edits, today, now).await?;
-    if !name.is_empty() {
-        for o in open.iter().filter(|o| o.resolved_at.is_none() && o.text.contains(&name)) {
+    // A note is linked only when it belongs to a supplier control and names the supplier (a
+    // short or common name must not catch notes about other things).
+    if name.chars().count() >= 2 {
+        for o in open
+            .iter()
+            .filter(|o| o.resolved_at.is_none() && c.link_controls.contains(&o.control_id) && o.text.contains(&name))
+        {
             rows::link_open_item_supplier(&mut tx.ex(), &actor.org_id, &o.id, &id).await?;
         }
     }
@@ -220,6 +247,9 @@ pub async fn update(
         }
         patch.remove("kind");
     }
+    let mut merged = before.values.clone();
+    merged.extend(patch.clone());
+    check_values(&merged)?;
     let p = registers::prepare_patch(db, actor, REGISTER, id, &patch, now).await?;
     let mut tx = db.begin().await?;
     registers::apply(&mut tx, actor, &p, now).await?;

@@ -101,7 +101,11 @@ async fn a_certification_audit_finding_to_corrective_action(db: Db) {
         control: Some("9.99".into()),
         due: Some("明日".into()),
     };
-    let p = fields(ca::add_finding(&db, &kansa, &a.id, bad, today, T0).await);
+    assert!(
+        matches!(ca::add_finding(&db, &kansa, &a.id, bad.clone(), today, T0).await, Err(AppError::Forbidden)),
+        "internal auditors read external audits but do not record the body's findings"
+    );
+    let p = fields(ca::add_finding(&db, &kanri, &a.id, bad, today, T0).await);
     assert_eq!(
         p.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
         ["grade", "text", "reference", "control", "due"],
@@ -114,7 +118,7 @@ async fn a_certification_audit_finding_to_corrective_action(db: Db) {
         control: Some("8.13".into()),
         due: Some("2026-04-30".into()),
     };
-    let f = ca::add_finding(&db, &kansa, &a.id, minor, today, T0 + 2).await.unwrap();
+    let f = ca::add_finding(&db, &kanri, &a.id, minor, today, T0 + 2).await.unwrap();
     let nc_id = f.nonconformity_id.clone().expect("a corrective action");
     let n = nc::get(&db, &boss, &nc_id).await.unwrap();
     assert_eq!(

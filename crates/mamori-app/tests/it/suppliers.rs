@@ -79,6 +79,19 @@ async fn suppliers_from_register_to_resolved_notes(db: Db) {
     assert_eq!(ms.checks.len(), 1);
     assert_eq!(ms.checks[0].note, "サービス正常性ダッシュボードを確認、障害なし");
 
+    // A short name found inside unrelated notes links none of them (only supplier controls' notes).
+    let log = suppliers::create(&db, &kanri, supplier("ログ", "other"), today, T0 + 2).await.unwrap();
+    assert!(log.open_items.iter().all(|o| o.control_id != "8.15"), "{:?}", log.open_items);
+    let mut bad = supplier("期間逆転", "maintenance");
+    bad.insert("contract_start".into(), "2026-04-01".into());
+    bad.insert("contract_end".into(), "2025-03-31".into());
+    bad.insert("contact_email".into(), "not-an-email".into());
+    match suppliers::create(&db, &kanri, bad, today, T0).await {
+        Err(AppError::Validation(p)) => {
+            assert_eq!(p.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["contract_end", "contact_email"])
+        }
+        other => panic!("{other:?}"),
+    }
     // The 8.22 note names プラチナ光: linked to that supplier, resolved when its requirements are.
     let line = suppliers::create(&db, &kanri, supplier("プラチナ光", "network_line"), today, T0 + 2).await.unwrap();
     let note = line.open_items.iter().find(|o| o.control_id == "8.22").expect("the 8.22 note is linked");
@@ -110,7 +123,15 @@ async fn suppliers_from_register_to_resolved_notes(db: Db) {
             .await
             .unwrap();
     }
+    // 「ログ」 is a supplier in use too: settle it, then every supplier in use is settled.
+    for k in &keys {
+        requirements::confirm(&db, &kanri, &log.id, k, "not_applicable", "試験用", today, T0 + 35).await.unwrap();
+    }
     let items = open_items::list(&db, &kanri).await.unwrap();
+    assert!(
+        items.iter().filter(|v| v.item.control_id == "8.15").all(|v| v.item.resolved_at.is_none()),
+        "8.15 untouched"
+    );
     let n521 = items.iter().find(|v| v.item.id == n521.item.id).unwrap();
     assert!(n521.item.resolved_at.is_some());
     assert!(

@@ -8,8 +8,8 @@ use crate::error::{WebError, WebResult};
 use crate::extract::{CsrfForm, Session};
 use crate::i18n::Tr;
 use crate::state::AppState;
-use crate::views::{Layout, Tried, render};
-use axum::extract::{Path, State};
+use crate::views::{Done, Layout, Tried, render};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_app::AppError;
@@ -32,7 +32,14 @@ fn refused(t: &Tr, form: &crate::FormData, fields: &[&str], problems: Vec<(Strin
     f
 }
 
-async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, audit_form: Tried, cert_form: Tried) -> WebResult {
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    audit_form: Tried,
+    cert_form: Tried,
+    done: Option<&str>,
+) -> WebResult {
     let t = ctx.tr();
     let a = &s.actor;
     let today = state.today();
@@ -40,7 +47,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, audit_form: Tried, 
     let certs = ca::certificates(&state.db, a, today).await?;
     let failed = audit_form.failed() || cert_form.failed();
     let page = ListPage {
-        layout: Layout::new(ctx),
+        layout: Layout::new(ctx).with_done("ca", done),
         audits: audits
             .into_iter()
             .map(|x| AuditLine {
@@ -82,8 +89,8 @@ async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, audit_form: Tried, 
 }
 
 /// `GET /certification-audits`.
-pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
-    list_page(&state, &ctx, &s, Tried::default(), Tried::default()).await
+pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<Done>) -> WebResult {
+    list_page(&state, &ctx, &s, Tried::default(), Tried::default(), q.done.as_deref()).await
 }
 
 /// `POST /certification-audits`: records an audit.
@@ -97,10 +104,10 @@ pub async fn record(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFor
         ends_on: form.get("ends_on").into(),
     };
     match ca::record(&state.db, &s.actor, n, state.now()).await {
-        Ok(row) => Ok(Redirect::to(&format!("/certification-audits/{}", row.id)).into_response()),
+        Ok(row) => Ok(Redirect::to(&format!("/certification-audits/{}?done=recorded", row.id)).into_response()),
         Err(AppError::Validation(p)) => {
             let f = refused(&ctx.tr(), &form, &AUDIT_FIELDS, p);
-            list_page(&state, &ctx, &s, f, Tried::default()).await
+            list_page(&state, &ctx, &s, f, Tried::default(), None).await
         }
         Err(e) => Err(WebError::from(e)),
     }
@@ -121,16 +128,16 @@ pub async fn add_certificate(
         expires_on: form.get("expires_on").into(),
     };
     match ca::add_certificate(&state.db, &s.actor, n, state.now()).await {
-        Ok(_) => Ok(Redirect::to("/certification-audits#certificates").into_response()),
+        Ok(_) => Ok(Redirect::to("/certification-audits?done=certificate#certificates").into_response()),
         Err(AppError::Validation(p)) => {
             let f = refused(&ctx.tr(), &form, &CERT_FIELDS, p);
-            list_page(&state, &ctx, &s, Tried::default(), f).await
+            list_page(&state, &ctx, &s, Tried::default(), f, None).await
         }
         Err(e) => Err(WebError::from(e)),
     }
 }
 
-async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, form: Tried) -> WebResult {
+async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, form: Tried, done: Option<&str>) -> WebResult {
     let t = ctx.tr();
     let a = &s.actor;
     let x = ca::get(&state.db, a, id).await?;
@@ -138,7 +145,7 @@ async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, form: T
     let recorded_by = ca::recorded_by(&state.db, a, &x).await?;
     let failed = form.failed();
     let page = DetailPage {
-        layout: Layout::new(ctx),
+        layout: Layout::new(ctx).with_done("ca", done),
         number: ca::number_label(x.number),
         kind: t.t(&format!("cert-kind-{}", x.kind)),
         dates: dates(&t, &x.starts_on, &x.ends_on),
@@ -155,9 +162,9 @@ async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, form: T
                     reference: g.reference.unwrap_or_default(),
                     control: g.control_id.unwrap_or_default(),
                     text: g.text,
-                    corrective: g.nonconformity_id.map(|n| {
-                        (f.corrective_action.unwrap_or_default(), format!("/registers/corrective_actions/rows/{n}"))
-                    }),
+                    corrective: g
+                        .nonconformity_id
+                        .map(|n| (f.corrective_action.unwrap_or_default(), format!("/nonconformities/{n}"))),
                 }
             })
             .collect(),
@@ -174,8 +181,14 @@ async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, form: T
 }
 
 /// `GET /certification-audits/{id}`.
-pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
-    detail_page(&state, &ctx, &s, &id, Tried::default()).await
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> WebResult {
+    detail_page(&state, &ctx, &s, &id, Tried::default(), q.done.as_deref()).await
 }
 
 /// `POST /certification-audits/{id}/findings`: records a finding.
@@ -195,10 +208,10 @@ pub async fn add_finding(
         due: opt("due"),
     };
     match ca::add_finding(&state.db, &s.actor, &id, f, state.today(), state.now()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/certification-audits/{id}#findings")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/certification-audits/{id}?done=finding#findings")).into_response()),
         Err(AppError::Validation(p)) => {
             let f = refused(&ctx.tr(), &form, &FINDING_FIELDS, p);
-            detail_page(&state, &ctx, &s, &id, f).await
+            detail_page(&state, &ctx, &s, &id, f, None).await
         }
         Err(e) => Err(WebError::from(e)),
     }

@@ -8,8 +8,8 @@ use crate::ctx::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::extract::{CsrfForm, Session};
 use crate::state::AppState;
-use crate::views::{Layout, Tried, render};
-use axum::extract::{Path, State};
+use crate::views::{Done, Layout, Tried, render};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_app::AppError;
@@ -23,7 +23,7 @@ const M_FIELDS: [&str; 3] = ["measured_on", "value", "note"];
 /// A refused form: which one (None: the add form; Some(id): that objective's measurement).
 type Attempt = Option<(Option<String>, Tried)>;
 
-async fn page(state: &AppState, ctx: &Ctx, s: &Session, mut tried: Attempt) -> WebResult {
+async fn page(state: &AppState, ctx: &Ctx, s: &Session, mut tried: Attempt, done: Option<&str>) -> WebResult {
     let t = ctx.tr();
     let a = &s.actor;
     let may_manage = a.grants.has(Permission::ObjectivesManage);
@@ -90,7 +90,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, mut tried: Attempt) -> W
         Vec::new()
     };
     let page = ObjectivesPage {
-        layout: Layout::new(ctx),
+        layout: Layout::new(ctx).with_done("obj", done),
         objectives,
         may_manage,
         may_edit_documents,
@@ -112,8 +112,8 @@ fn refused(ctx: &Ctx, form: &crate::FormData, fields: &[&str], p: Vec<(String, S
 }
 
 /// `GET /objectives`.
-pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
-    page(&state, &ctx, &s, None).await
+pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<Done>) -> WebResult {
+    page(&state, &ctx, &s, None, q.done.as_deref()).await
 }
 
 /// `POST /objectives`: sets an objective.
@@ -129,10 +129,10 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFor
         due_on: form.get("due_on").into(),
     };
     match ob::create(&state.db, &s.actor, n, state.now()).await {
-        Ok(o) => Ok(Redirect::to(&format!("/objectives#objective-{}", o.id)).into_response()),
+        Ok(o) => Ok(Redirect::to(&format!("/objectives?done=added#objective-{}", o.id)).into_response()),
         Err(AppError::Validation(p)) => {
             let f = refused(&ctx, &form, &FIELDS, p);
-            page(&state, &ctx, &s, Some((None, f))).await
+            page(&state, &ctx, &s, Some((None, f)), None).await
         }
         Err(e) => Err(WebError::from(e)),
     }
@@ -158,10 +158,10 @@ pub async fn measure(
     )
     .await;
     match r {
-        Ok(_) => Ok(Redirect::to(&format!("/objectives#objective-{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/objectives?done=measured#objective-{id}")).into_response()),
         Err(AppError::Validation(p)) => {
             let f = refused(&ctx, &form, &M_FIELDS, p);
-            page(&state, &ctx, &s, Some((Some(id), f))).await
+            page(&state, &ctx, &s, Some((Some(id), f)), None).await
         }
         Err(e) => Err(WebError::from(e)),
     }
@@ -176,10 +176,10 @@ pub async fn compute(
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     match ob::record_computed(&state.db, &s.actor, &id, state.today(), state.now()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/objectives#objective-{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/objectives?done=measured#objective-{id}")).into_response()),
         Err(AppError::Validation(p)) => {
             let f = refused(&ctx, &form, &M_FIELDS, p);
-            page(&state, &ctx, &s, Some((Some(id), f))).await
+            page(&state, &ctx, &s, Some((Some(id), f)), None).await
         }
         Err(e) => Err(WebError::from(e)),
     }
@@ -188,5 +188,5 @@ pub async fn compute(
 /// `POST /objectives/context-documents`: creates the missing context documents.
 pub async fn context_documents(State(state): State<AppState>, s: Session, CsrfForm(_): CsrfForm) -> WebResult {
     mamori_app::context::ensure_documents(&state.db, &s.actor, state.now()).await?;
-    Ok(Redirect::to("/objectives#context").into_response())
+    Ok(Redirect::to("/objectives?done=context#context").into_response())
 }

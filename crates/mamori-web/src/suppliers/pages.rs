@@ -143,7 +143,10 @@ async fn detail_page(
     let def = registers::definition(&state.db, a, suppliers::REGISTER).await?;
     let people = mamori_app::users::people(&state.db, a).await?;
     let name = |id: Option<&str>| {
-        id.and_then(|id| people.iter().find(|p| p.id == id)).map(|p| p.name.clone()).unwrap_or_default()
+        // Duty records name who did them by login ID, requirements by user id.
+        id.and_then(|id| people.iter().find(|p| p.id == id || p.login_id == id))
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
     };
     let facts = def
         .fields
