@@ -275,7 +275,13 @@ pub async fn confirm(
 }
 
 /// `GET /suppliers/{id}/requirements/{key}` (a reload after a refused form): the supplier.
-pub async fn back(State(state): State<AppState>, s: Session, Path((id, _)): Path<(String, String)>) -> WebResult {
+pub async fn back(state: State<AppState>, s: Session, Path((id, _)): Path<(String, String)>) -> WebResult {
+    back_to_supplier(state, s, Path(id)).await
+}
+
+/// `GET /suppliers/{id}/questionnaires` (a reload after sending one): the supplier (the link is
+/// not shown again).
+pub async fn back_to_supplier(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> WebResult {
     suppliers::get(&state.db, &s.actor, &id, state.today()).await?;
     Ok(Redirect::to(&format!("/suppliers/{id}")).into_response())
 }
