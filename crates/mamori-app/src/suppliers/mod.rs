@@ -354,3 +354,64 @@ pub async fn get(db: &Db, actor: &Actor, id: &str, today: Date) -> Result<Suppli
     }
     views(db, actor, vec![(row.id, row.values)], today).await?.pop().ok_or(AppError::NotFound)
 }
+
+/// Ends the use of a supplier (5.23: exit from a cloud service): only with the confirmation
+/// that its data were returned or disposed of and the accounts it held removed. The register row
+/// becomes 終了 (contract end today when none), the data-return requirement is confirmed with
+/// that evidence, and its recurring checks stop (their duties are deactivated).
+pub async fn end(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    disposal: &str,
+    accounts: &str,
+    today: Date,
+    now: i64,
+) -> Result<SupplierView, AppError> {
+    require_register(db, actor, true).await?;
+    actor.require(Permission::DutiesManage)?;
+    let before = get(db, actor, id, today).await?;
+    if before.values.get("status").and_then(Value::as_str) == Some("終了") {
+        return Err(AppError::Conflict);
+    }
+    let mut p = Vec::new();
+    let disposal = crate::checks::text(&mut p, "disposal", disposal, crate::checks::MAX_TEXT, true);
+    let accounts = crate::checks::text(&mut p, "accounts", accounts, crate::checks::MAX_TEXT, true);
+    crate::checks::done(p)?;
+    let mut patch = Map::new();
+    patch.insert("status".into(), Value::from("終了"));
+    if before.values.get("contract_end").and_then(Value::as_str).is_none_or(str::is_empty) {
+        patch.insert("contract_end".into(), Value::from(today.to_string()));
+    }
+    let reg = registers::prepare_patch(db, actor, REGISTER, id, &patch, now).await?;
+    let row = SupplierRequirementRow {
+        id: crate::new_id(),
+        org_id: actor.org_id.clone(),
+        supplier_id: id.to_string(),
+        key: "data_return_disposal".into(),
+        state: ReqState::Confirmed.key().into(),
+        evidence: format!("利用終了時の確認: {disposal} / アカウント削除: {accounts}"),
+        confirmed_by: actor.user_id.clone(),
+        confirmed_at: Some(now),
+        updated_at: now,
+    };
+    let mut tx = db.begin().await?;
+    registers::apply(&mut tx, actor, &reg, now).await?;
+    rows::upsert_supplier_requirement(&mut tx.ex(), &row).await?;
+    crate::audit::updated(
+        &mut tx,
+        actor,
+        "supplier",
+        id,
+        &serde_json::json!({"status": "利用中"}),
+        &serde_json::json!({"supplier": before.name(), "status": "終了", "disposal": disposal, "accounts": accounts}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    for d in before.duties.iter().filter(|d| d.active != 0) {
+        let e = DutyEdit { active: false, ..DutyEdit::of(d) };
+        crate::duties::update(db, actor, &d.id, e, today, now).await?;
+    }
+    get(db, actor, id, today).await
+}

@@ -143,6 +143,31 @@ async fn suppliers_from_register_to_resolved_notes(db: Db) {
         .unwrap();
     assert!(!ms.settled);
 
+    // A service ends only with its data returned or disposed of and its accounts removed.
+    match suppliers::end(&db, &kanri, &line.id, " ", "", today, T0 + 50).await {
+        Err(AppError::Validation(p)) => {
+            assert_eq!(p.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["disposal", "accounts"])
+        }
+        other => panic!("{other:?}"),
+    }
+    let ended = suppliers::end(
+        &db,
+        &kanri,
+        &line.id,
+        "ルーター設定を初期化し返却",
+        "管理画面のアカウント削除済み",
+        today,
+        T0 + 51,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ended.values["status"], "終了");
+    assert_eq!(ended.values["contract_end"], "2026-01-05");
+    assert!(ended.duties.iter().all(|d| d.active == 0), "its checks stop");
+    let dr = ended.requirements.iter().find(|r| r.key == "data_return_disposal").unwrap();
+    assert!(dr.state == "confirmed" && dr.evidence.contains("ルーター設定を初期化し返却"));
+    assert!(matches!(suppliers::end(&db, &kanri, &line.id, "x", "y", today, T0 + 52).await, Err(AppError::Conflict)));
+
     // Need-to-know: employees do not read the supplier register; another organisation sees nothing.
     assert!(matches!(suppliers::list(&db, &emp, today).await, Err(AppError::NotFound | AppError::Forbidden)));
     let other = org::create(&db, "other", "他社", T0).await.unwrap();

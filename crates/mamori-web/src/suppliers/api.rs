@@ -107,3 +107,24 @@ pub async fn questionnaire(
     }))
     .into_response())
 }
+
+/// Body of `POST /api/v1/suppliers/{id}/end`.
+#[derive(Deserialize)]
+pub struct EndBody {
+    #[serde(default)]
+    disposal: String,
+    #[serde(default)]
+    accounts: String,
+}
+
+/// `POST /api/v1/suppliers/{id}/end {disposal, accounts}` → the supplier (`status` 終了); 422
+/// naming each confirmation missing.
+pub async fn end(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<EndBody>,
+) -> WebResult {
+    let x = suppliers::end(&state.db, &s.actor, &id, &b.disposal, &b.accounts, state.today(), state.now()).await?;
+    Ok(Json(x.contract()).into_response())
+}

@@ -24,6 +24,8 @@ pub fn routes() -> Router<AppState> {
             .route("/suppliers/{id}", get(pages::detail))
             .route("/suppliers/{id}/requirements/{key}", get(pages::back).post(pages::confirm))
             .route("/suppliers/{id}/questionnaires", get(pages::back_to_supplier).post(pages::send_questionnaire))
+            .route("/suppliers/{id}/end", get(pages::back_to_supplier).post(pages::end))
+            .route("/api/v1/suppliers/{id}/end", post(api::end))
             .route("/suppliers/{id}/questionnaires/{qid}", get(pages::answers))
             .route("/api/v1/suppliers/{id}/questionnaires", post(api::send_questionnaire))
             .route("/api/v1/suppliers/{id}/questionnaires/{qid}", get(api::questionnaire))

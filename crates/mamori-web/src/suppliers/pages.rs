@@ -214,6 +214,7 @@ async fn detail_page(
             .map(|o| (o.control_id.clone(), o.text.clone(), o.resolved_at.is_some()))
             .collect(),
         may_edit: may_edit(state, s).await,
+        in_use: x.values.get("status").and_then(Value::as_str) != Some("終了"),
         questionnaires: questionnaires::list(&state.db, a, &x.id, state.today())
             .await?
             .into_iter()
@@ -362,4 +363,32 @@ pub async fn answers(
         rows,
     })
     .into_response())
+}
+
+/// `POST /suppliers/{id}/end` (`disposal`, `accounts`): ends the use of the supplier.
+pub async fn end(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let r = suppliers::end(
+        &state.db,
+        &s.actor,
+        &id,
+        form.get("disposal"),
+        form.get("accounts"),
+        state.today(),
+        state.now(),
+    )
+    .await;
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/suppliers/{id}?done=ended")).into_response()),
+        Err(e @ AppError::Validation(_)) => {
+            let t = ctx.tr();
+            detail_page(&state, &ctx, &s, &id, None, Tried::new(&t, "end", &form, &e, String::new()), None).await
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
 }

@@ -74,6 +74,8 @@ pub struct DetailPage {
     pub open_items: Vec<(String, String, bool)>,
     pub may_edit: bool,
     pub tried: Tried,
+    /// Not ended (the end form is offered).
+    pub in_use: bool,
     /// The questionnaires sent.
     pub questionnaires: Vec<QuestionnaireRow>,
     /// The link just issued (shown once), and whether it was mailed.

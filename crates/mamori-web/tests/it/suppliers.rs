@@ -105,6 +105,24 @@ async fn suppliers_contract_and_pages(w: World) {
     let p = a.get(&format!("{page}?done=requirement")).await;
     assert!(p.body.contains("要求事項の確認を記録しました") && p.body.contains("DPA 第 8 条"));
 
+    // Ending the use: refused in place without the confirmations, then ended.
+    let p = a.get(&page).await;
+    let csrf = Client::csrf_in(&p.body);
+    let r = a
+        .post_form(&format!("{page}/end"), &[("csrf", &csrf), ("disposal", "消去証明書を受領"), ("accounts", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("消去証明書を受領</textarea>") && r.body.contains("必須項目です"));
+    let r = a
+        .post_json(
+            &format!("/api/v1/suppliers/{id}/end"),
+            json!({"disposal": "消去証明書を受領", "accounts": "全アカウント削除"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "終了");
+    assert!(!a.get(&page).await.body.contains("id=\"end-form\""), "an ended supplier has no end form");
+
     // Employees do not read suppliers (contracts and contacts are need-to-know).
     let mut e = w.logged_in("emp").await;
     e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
