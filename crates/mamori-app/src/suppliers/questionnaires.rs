@@ -264,3 +264,65 @@ pub async fn mail_link(
     tx.commit().await?;
     Ok(queued)
 }
+
+/// The answers of a questionnaire as a table (xlsx, CSV, PDF): each question with its answer,
+/// the expected answer, whether it needs follow-up, and the comment.
+pub async fn answers_table(
+    db: &Db,
+    actor: &Actor,
+    supplier_id: &str,
+    id: &str,
+    today: Date,
+) -> Result<crate::export::Table, AppError> {
+    use crate::export::{Cell, Table};
+    let v = one(db, actor, supplier_id, id, today).await?;
+    let s = get(db, actor, supplier_id, today).await?;
+    let t = rules::template(&v.row.template).ok_or(AppError::NotFound)?;
+    let ja = |a: &str| match a {
+        "yes" => "はい",
+        "no" => "いいえ",
+        "na" => "該当なし",
+        _ => "",
+    };
+    let mut rows = Vec::new();
+    for sec in &t.sections {
+        for q in &sec.questions {
+            let a = v.answers.get(&q.key);
+            let given = a.map(|a| a.answer.as_str()).unwrap_or("");
+            let follow = !given.is_empty() && given != "na" && given != q.expected;
+            rows.push(vec![
+                Cell::Text(sec.title.clone()),
+                Cell::Text(q.key.clone()),
+                Cell::Text(q.text.clone()),
+                Cell::Text(ja(given).into()),
+                Cell::Text(ja(&q.expected).into()),
+                Cell::Text(if follow { "要確認".into() } else { String::new() }),
+                Cell::Text(a.map(|a| a.comment.clone()).unwrap_or_default()),
+            ]);
+        }
+    }
+    let score = v.score.as_ref().map(|sc| format!("{} 点", sc.percent)).unwrap_or_else(|| "未回答".into());
+    Ok(Table {
+        sheet: "回答".into(),
+        title: format!(
+            "{}（{}）回答者: {} 評価: {}",
+            t.title,
+            s.name(),
+            v.row.respondent.clone().unwrap_or_default(),
+            score
+        ),
+        doc_number: format!("Q-{}", crate::tokyo_date(v.row.sent_at)),
+        edition: "―".into(),
+        label: "社外秘".into(),
+        columns: vec![
+            ("区分".into(), 16.0),
+            ("番号".into(), 6.0),
+            ("質問".into(), 50.0),
+            ("回答".into(), 8.0),
+            ("想定する回答".into(), 8.0),
+            ("要確認".into(), 7.0),
+            ("備考".into(), 30.0),
+        ],
+        rows,
+    })
+}

@@ -1240,3 +1240,4 @@ sup-end-disposal = Data returned or disposed of (certificate of erasure …)
 sup-end-accounts = Accounts removed
 sup-end-submit = End the use
 done-sup-ended = Use ended; its recurring checks stopped.
+sup-q-export = Export the answers

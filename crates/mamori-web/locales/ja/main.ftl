@@ -1195,3 +1195,4 @@ sup-end-disposal = データの返却・消去の確認（消去証明書の有�
 sup-end-accounts = アカウント削除の確認
 sup-end-submit = 利用を終了する
 done-sup-ended = 利用を終了しました。定期確認の業務を停止しました。
+sup-q-export = 回答の出力

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
             .route("/suppliers/{id}/end", get(pages::back_to_supplier).post(pages::end))
             .route("/api/v1/suppliers/{id}/end", post(api::end))
             .route("/suppliers/{id}/questionnaires/{qid}", get(pages::answers))
+            .route("/suppliers/{id}/questionnaires/{qid}/export", get(pages::answers_export))
             .route("/api/v1/suppliers/{id}/questionnaires", post(api::send_questionnaire))
             .route("/api/v1/suppliers/{id}/questionnaires/{qid}", get(api::questionnaire))
             .route("/api/v1/suppliers", get(api::list).post(api::create))

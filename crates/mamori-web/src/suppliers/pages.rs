@@ -353,6 +353,7 @@ pub async fn answers(
         .collect();
     Ok(render(&AnswersPage {
         layout: Layout::new(&ctx),
+        id: qid,
         supplier_id: id,
         supplier: supplier.name().to_string(),
         title: template.title.clone(),
@@ -391,4 +392,17 @@ pub async fn end(
         }
         Err(e) => Err(WebError::from(e)),
     }
+}
+
+/// `GET /suppliers/{id}/questionnaires/{qid}/export?format=xlsx|csv|pdf`: the answers.
+pub async fn answers_export(
+    State(state): State<AppState>,
+    s: Session,
+    Path((id, qid)): Path<(String, String)>,
+    Query(f): Query<crate::respond::Format>,
+) -> WebResult {
+    let table = questionnaires::answers_table(&state.db, &s.actor, &id, &qid, state.today()).await?;
+    let name = format!("質問票回答_{}", table.doc_number);
+    let bytes = mamori_app::export::render_export_async(table, f.format.clone()).await?;
+    Ok(crate::respond::download(bytes, &f.format, &name))
 }

@@ -108,6 +108,7 @@ pub struct AnswerRow {
 #[template(path = "supplier_questionnaire.html")]
 pub struct AnswersPage {
     pub layout: Layout,
+    pub id: String,
     pub supplier_id: String,
     pub supplier: String,
     pub title: String,

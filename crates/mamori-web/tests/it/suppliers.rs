@@ -194,6 +194,14 @@ async fn a_questionnaire_over_http(w: World) {
             && page.body.contains("佐藤（技術部）")
             && !page.body.contains(">no<")
     );
+    let x = a.get(&format!("/suppliers/{id}/questionnaires/{qid}/export?format=xlsx")).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.body.starts_with("PK"), "an xlsx file");
+    let csv = a.get(&format!("/suppliers/{id}/questionnaires/{qid}/export?format=csv")).await.body;
+    assert!(
+        csv.contains("取得予定") && csv.contains("要確認") && csv.contains("いいえ") && !csv.contains(",no,"),
+        "{csv}"
+    );
     let sp = a.get(&format!("/suppliers/{id}")).await;
     assert!(sp.body.contains("回答済み") && sp.body.contains("96 点"));
 
