@@ -186,4 +186,9 @@ impl Tried {
     pub fn failed(&self) -> bool {
         !self.errors.is_empty()
     }
+
+    /// The status of a page showing this form: 422 when it comes back refused, else 200.
+    pub fn status(&self) -> StatusCode {
+        if self.form.is_empty() && self.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
+    }
 }

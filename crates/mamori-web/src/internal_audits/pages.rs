@@ -11,7 +11,6 @@ use crate::state::AppState;
 use crate::tokyo_time;
 use crate::views::{Layout, Tried, render};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use jiff::ToSpan;
 use mamori_app::AppError;
@@ -52,7 +51,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, tried: Tried, confl
             state: x.state,
         })
         .collect();
-    let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = tried.status();
     let page = ListPage {
         layout: Layout::new(ctx),
         audits,
@@ -192,7 +191,7 @@ async fn detail_page(
         (Some(by), Some(at)) => format!("{} {}", tokyo_time(at), name(by)),
         _ => String::new(),
     };
-    let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = tried.status();
     let page = DetailPage {
         layout: Layout::new(ctx).with_done("ia", done),
         id: x.id.clone(),

@@ -12,7 +12,6 @@ use crate::state::AppState;
 use crate::tokyo_time;
 use crate::views::{Done, Layout, Tried, render};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_app::AppError;
 use mamori_app::management_reviews::minutes::{self, CAPTIONS};
@@ -49,7 +48,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, tried: Tried) -> We
             state: r.state,
         })
         .collect();
-    let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = tried.status();
     let page = ListPage {
         layout: Layout::new(ctx),
         reviews,
@@ -155,7 +154,7 @@ async fn detail_page(
         _ => String::new(),
     };
     let prepared = r.state == "prepared";
-    let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = tried.status();
     let page = DetailPage {
         layout: Layout::new(ctx).with_done("mr", done),
         id: r.id.clone(),

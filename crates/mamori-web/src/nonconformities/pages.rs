@@ -11,7 +11,6 @@ use crate::state::AppState;
 use crate::tokyo_time;
 use crate::views::{Done, Layout, Tried, render};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use jiff::ToSpan;
 use mamori_app::AppError;
@@ -73,7 +72,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, tried: Tried) -> We
     } else {
         Vec::new()
     };
-    let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = tried.status();
     let page = ListPage {
         layout: Layout::new(ctx),
         open_count: rows.iter().filter(|r| r.state != "closed").count(),
@@ -203,7 +202,7 @@ async fn detail_page(
         Some(at) => format!("{} {}", tokyo_time(at), name_of(&people, who)),
         None => String::new(),
     };
-    let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = tried.status();
     let page = DetailPage {
         layout: Layout::new(ctx).with_done("nc", done),
         id: r.id.clone(),

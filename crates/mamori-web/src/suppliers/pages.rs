@@ -13,7 +13,6 @@ use crate::state::AppState;
 use crate::tokyo_time;
 use crate::views::{Done, Layout, Tried, render};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_app::suppliers::{self, questionnaires, requirements};
 use mamori_app::{AppError, registers};
@@ -81,7 +80,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, tried: Tried) -> We
             id: x.id,
         })
         .collect();
-    let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = tried.status();
     let page = ListPage {
         layout: Layout::new(ctx),
         rows,
@@ -178,7 +177,7 @@ async fn detail_page(
             }
         })
         .collect();
-    let status = if tried.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = tried.status();
     let page = DetailPage {
         layout: Layout::new(ctx).with_done("sup", done),
         name: text(&x.values, "name"),
