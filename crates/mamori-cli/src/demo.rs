@@ -26,7 +26,7 @@ pub async fn run(ctx: &Ctx, port: Option<u16>, bind: Option<String>) -> Result<i
 const SEED_REGULATION: &str = include_str!("../../../examples/seed-regulation.txt");
 
 /// The demo organisation's slug and administrator login.
-pub(crate) const DEMO_ORG: &str = "demo";
+const DEMO_ORG: &str = "demo";
 const DEMO_ADMIN: &str = "admin";
 
 /// Creates the demo data when the database has no organisation yet; returns the administrator's
@@ -77,8 +77,8 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
         mamori_app::registers::create(db, &Actor::cli(&o.id), "media_ledger", &v, None, now).await.map_err(app_err)?;
     }
     // One completed internal audit and one management review (issue 18).
-    let admin = crate::demo_year::actor_of(db, &admin.login_id, &password, now).await?;
-    crate::demo_year::add(db, &o.id, &admin, today, now).await?;
+    let admin = crate::demo_year::actor_of(db, DEMO_ORG, &admin.login_id, &password, now).await?;
+    crate::demo_year::add(db, DEMO_ORG, &o.id, &admin, today, now).await?;
     // The regulation's suppliers (issue 19).
     crate::demo_year::add_suppliers(db, &admin, today, now).await?;
     Ok(Some(password))

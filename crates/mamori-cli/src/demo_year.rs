@@ -20,9 +20,9 @@ const PEOPLE: [(&str, &str, &str); 2] =
     [("kanri", "管理 次郎", ROLE_SECURITY_MANAGER), ("kansa", "監査 花子", ROLE_INTERNAL_AUDITOR)];
 
 /// Acts as `login` (signed in with the password just set, as the person would).
-pub(crate) async fn actor_of(db: &Db, login: &str, password: &str, now: i64) -> Result<Actor> {
+pub(crate) async fn actor_of(db: &Db, org_slug: &str, login: &str, password: &str, now: i64) -> Result<Actor> {
     let req = session::LoginRequest {
-        organization: Some(crate::demo::DEMO_ORG.into()),
+        organization: Some(org_slug.into()),
         login_id: login.into(),
         password: password.into(),
         totp: None,
@@ -33,7 +33,7 @@ pub(crate) async fn actor_of(db: &Db, login: &str, password: &str, now: i64) -> 
 }
 
 /// Adds the demo's ISMS year; `admin` is the administrator (経営責任者).
-pub async fn add(db: &Db, org_id: &str, admin: &Actor, today: Date, now: i64) -> Result<()> {
+pub async fn add(db: &Db, org_slug: &str, org_id: &str, admin: &Actor, today: Date, now: i64) -> Result<()> {
     let mut ids = Vec::new();
     for (login, name, role) in PEOPLE {
         let password = mamori_app::random::initial_password().map_err(app_err)?;
@@ -47,7 +47,7 @@ pub async fn add(db: &Db, org_id: &str, admin: &Actor, today: Date, now: i64) ->
         let created = users::create(db, &Actor::cli(org_id), u, now).await.map_err(app_err)?;
         ids.push((created.id.clone(), password));
     }
-    let auditor = actor_of(db, "kansa", &ids[1].1, now).await?;
+    let auditor = actor_of(db, org_slug, "kansa", &ids[1].1, now).await?;
     let days = |n: i64| today.checked_sub(n.days()).map_err(anyhow::Error::from);
 
     let plan = NewAudit {

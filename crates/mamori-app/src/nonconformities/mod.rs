@@ -314,7 +314,7 @@ pub async fn overview(db: &Db, actor: &Actor) -> Result<Vec<NonconformityView>, 
 }
 
 /// The record a nonconformity came from, for a link: (`incident`|`internal_audit`|`duty`, its
-/// id, its number or title). None for a finding without a record.
+/// id, its number — the incident's or the audit's — or the duty's title). None for a finding without a record.
 pub async fn origin(
     db: &Db,
     actor: &Actor,
@@ -325,9 +325,9 @@ pub async fn origin(
     let mut c = db.conn().await?;
     let org = actor.org_id.as_str();
     Ok(match Source::from_key(&n.source) {
-        Some(Source::Incident) => rows::incident(&mut c.ex(), org, r)
-            .await?
-            .map(|i| ("incident".into(), i.id, crate::incidents::number_label(i.number))),
+        Some(Source::Incident) => {
+            rows::incident(&mut c.ex(), org, r).await?.map(|i| ("incident".into(), i.id, i.number.to_string()))
+        }
         Some(Source::InternalAudit) => match rows::audit_finding(&mut c.ex(), org, r).await? {
             Some(f) => rows::internal_audit(&mut c.ex(), org, &f.audit_id)
                 .await?

@@ -170,7 +170,10 @@ async fn detail_page(
     let r = &v.record;
     let origin = nc::origin(&state.db, a, r).await?.map(|(kind, oid, label)| {
         let (href, label) = match kind.as_str() {
-            "incident" => (format!("/incidents/{oid}"), t.t1("nc-origin-incident", "number", &label)),
+            "incident" => {
+                let n = label.parse().map(mamori_app::incidents::number_label).unwrap_or(label);
+                (format!("/incidents/{oid}"), t.t1("nc-origin-incident", "number", &n))
+            }
             "internal_audit" => (
                 if a.grants.has(Permission::InternalAuditsView) {
                     format!("/internal-audits/{oid}")
