@@ -69,6 +69,22 @@ async fn reporter_cannot_read_evidence(w: World) {
         StatusCode::NOT_FOUND,
         "the file itself is restricted too (not found: no existence oracle)"
     );
+
+    // A corrective action raised from the incident is a nonconformity naming it by number; the
+    // timeline names the nonconformity, never an internal path.
+    let page = a.get(&format!("/incidents/{id}")).await;
+    let csrf = Client::csrf_in(&page.body);
+    let r = a
+        .post_form(&format!("/incidents/{id}/corrective"), &[("csrf", &csrf), ("due", "2026-03-31"), ("owner_id", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(&format!("/incidents/{id}")).await;
+    assert!(page.body.contains("NC-0001") && !page.body.contains("corrective_actions/"), "{}", page.body);
+    let i = page.body.find("href=\"/nonconformities/").expect("the incident links its nonconformity") + 6;
+    let nc_page = page.body[i..].split('"').next().unwrap().to_string();
+    let nc = a.get(&nc_page).await;
+    assert!(nc.body.contains("インシデント INC-0001"), "the nonconformity names its incident: {}", nc.body);
+    assert!(nc.body.contains("href=\"/incidents/"));
 }
 
 on_both_engines!(reporter_cannot_read_evidence);
