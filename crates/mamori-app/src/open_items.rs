@@ -124,13 +124,7 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<OpenItemView>, AppError>
 /// Who may own an open item: the organisation's active users (id, display name).
 pub async fn owners(db: &Db, actor: &Actor) -> Result<Vec<(String, String)>, AppError> {
     actor.require(Permission::RegulationView)?;
-    let mut c = db.conn().await?;
-    Ok(rows::list_users(&mut c.ex(), &actor.org_id)
-        .await?
-        .into_iter()
-        .filter(|u| u.disabled == 0)
-        .map(|u| (u.id, u.display_name))
-        .collect())
+    Ok(crate::users::people(db, actor).await?.into_iter().filter(|p| p.active).map(|p| (p.id, p.name)).collect())
 }
 
 /// "5.9" before "5.10": the control id's numbers.

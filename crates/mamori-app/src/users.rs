@@ -219,6 +219,19 @@ pub async fn people(db: &Db, actor: &Actor) -> Result<Vec<Person>, AppError> {
         .collect())
 }
 
+/// The active users holding any of `role_keys`, in the order of the user list (two queries,
+/// whatever the count).
+pub async fn holding(db: &Db, org_id: &str, role_keys: &[&str]) -> Result<Vec<String>, AppError> {
+    let mut c = db.conn().await?;
+    let roles = rows::all_user_roles(&mut c.ex(), org_id).await?;
+    Ok(rows::list_users(&mut c.ex(), org_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.disabled == 0 && roles.iter().any(|r| r.user_id == u.id && role_keys.contains(&r.key.as_str())))
+        .map(|u| u.id)
+        .collect())
+}
+
 /// Lists the organisation's users with their roles (two queries, whatever the count).
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>, AppError> {
     actor.require(Permission::UsersView)?;

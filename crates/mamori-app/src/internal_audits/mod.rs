@@ -154,19 +154,9 @@ pub async fn plan(db: &Db, actor: &Actor, a: NewAudit, now: i64) -> Result<Inter
         ));
     }
     // The report is approved by a 経営責任者 who did not audit: one must remain.
-    {
-        let mut c = db.conn().await?;
-        let mut approvers = 0;
-        for u in rows::list_users(&mut c.ex(), &actor.org_id).await?.into_iter().filter(|u| u.disabled == 0) {
-            let top =
-                rows::user_roles(&mut c.ex(), &actor.org_id, &u.id).await?.iter().any(|r| r.key == ROLE_TOP_MANAGEMENT);
-            if top && !only.iter().any(|x| x.user_id == u.id) {
-                approvers += 1;
-            }
-        }
-        if approvers == 0 {
-            return Err(AppError::Validation(vec![("auditors".into(), "field-auditors-leave-no-approver".into())]));
-        }
+    let top = crate::users::holding(db, &actor.org_id, &[ROLE_TOP_MANAGEMENT]).await?;
+    if top.iter().all(|u| only.iter().any(|x| &x.user_id == u)) {
+        return Err(AppError::Validation(vec![("auditors".into(), "field-auditors-leave-no-approver".into())]));
     }
     let mut tx = db.begin().await?;
     let row = InternalAuditRow {
@@ -331,18 +321,14 @@ async fn owner_of_findings(db: &Db, actor: &Actor, a: &InternalAuditRow) -> Resu
     if !auditors.contains(&a.created_by) {
         return Ok(a.created_by.clone());
     }
-    let mut c = db.conn().await?;
-    for u in rows::list_users(&mut c.ex(), &actor.org_id).await?.into_iter().filter(|u| u.disabled == 0) {
-        if auditors.contains(&u.id) {
-            continue;
-        }
-        let roles = rows::user_roles(&mut c.ex(), &actor.org_id, &u.id).await?;
-        if roles
-            .iter()
-            .any(|r| r.key == mamori_domain::permission::ROLE_SECURITY_MANAGER || r.key == ROLE_TOP_MANAGEMENT)
-        {
-            return Ok(u.id);
-        }
+    let managers = crate::users::holding(
+        db,
+        &actor.org_id,
+        &[mamori_domain::permission::ROLE_SECURITY_MANAGER, ROLE_TOP_MANAGEMENT],
+    )
+    .await?;
+    if let Some(m) = managers.into_iter().find(|u| !auditors.contains(u)) {
+        return Ok(m);
     }
     Ok(a.created_by.clone())
 }

@@ -26,7 +26,8 @@ use serde_json::{Map, Value};
 /// The register holding the reports.
 pub const REGISTER: &str = "corrective_actions";
 
-pub(crate) fn is_manager(actor: &Actor) -> bool {
+/// Whether the actor manages nonconformities (経営責任者 or 情報セキュリティ管理者).
+pub fn is_manager(actor: &Actor) -> bool {
     actor.role_keys.iter().any(|r| r == ROLE_TOP_MANAGEMENT || r == ROLE_SECURITY_MANAGER)
 }
 

@@ -272,17 +272,16 @@ async fn views(
     let open = rows::open_items(&mut c.ex(), org).await?;
     let links = rows::open_item_suppliers(&mut c.ex(), org).await?;
     let mut done: Vec<(String, Check)> = Vec::new();
-    for d in duties.iter().filter(|d| d.supplier_id.is_some()) {
-        for o in rows::occurrences_of_duty(&mut c.ex(), org, &d.id).await?.into_iter().filter(|o| o.state == "done") {
-            let check = Check {
-                title: d.title.clone(),
-                due: o.due.clone(),
-                done_on: o.done_on.clone().unwrap_or_else(|| o.due.clone()),
-                note: o.note.clone().unwrap_or_default(),
-                done_by: o.done_by.clone(),
-            };
-            done.push((d.supplier_id.clone().unwrap_or_default(), check));
-        }
+    for o in rows::supplier_checks_done(&mut c.ex(), org).await? {
+        let Some(d) = duties.iter().find(|d| d.id == o.duty_id) else { continue };
+        let check = Check {
+            title: d.title.clone(),
+            due: o.due.clone(),
+            done_on: o.done_on.clone().unwrap_or_else(|| o.due.clone()),
+            note: o.note.clone().unwrap_or_default(),
+            done_by: o.done_by.clone(),
+        };
+        done.push((d.supplier_id.clone().unwrap_or_default(), check));
     }
     done.sort_by(|a, b| b.1.done_on.cmp(&a.1.done_on));
     let cat = rules::catalogue();

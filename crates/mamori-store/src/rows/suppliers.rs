@@ -196,3 +196,16 @@ pub async fn answer_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Resu
         &q.id
     )?)
 }
+
+/// The completed occurrences of every duty generated for a supplier (one query for all
+/// suppliers), latest due first.
+pub async fn supplier_checks_done(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<super::OccurrenceRow>, StoreError> {
+    Ok(fetch_all!(
+        ex,
+        super::OccurrenceRow,
+        "SELECT o.id, o.org_id, o.duty_id, o.due, o.state, o.done_by, o.done_on, o.done_at, o.note, o.evidence, \
+         o.skip_reason, o.record_ref FROM duty_occurrence o JOIN duty d ON d.id = o.duty_id AND d.org_id = o.org_id \
+         WHERE o.org_id = $1 AND o.state = 'done' AND d.supplier_id IS NOT NULL ORDER BY o.due DESC, o.id",
+        org_id
+    )?)
+}

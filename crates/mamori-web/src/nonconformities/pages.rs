@@ -17,11 +17,11 @@ use mamori_app::AppError;
 use mamori_app::nonconformities::{self as nc, NewNonconformity, missed};
 use mamori_app::users::Person;
 use mamori_domain::nonconformity::Source;
-use mamori_domain::permission::{Permission, ROLE_SECURITY_MANAGER, ROLE_TOP_MANAGEMENT};
+use mamori_domain::permission::Permission;
 use serde_json::Value;
 
 fn is_manager(s: &Session) -> bool {
-    s.actor.role_keys.iter().any(|r| r == ROLE_TOP_MANAGEMENT || r == ROLE_SECURITY_MANAGER)
+    nc::is_manager(&s.actor)
 }
 
 fn text(v: &serde_json::Map<String, Value>, k: &str) -> String {
