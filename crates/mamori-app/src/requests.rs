@@ -6,8 +6,8 @@
 
 use crate::audit::{self, Entry};
 use crate::error::internal;
-use crate::registers;
 use crate::{Actor, AppError, new_id};
+use crate::{registers, suppliers};
 use jiff::civil::Date;
 use mamori_domain::audit::AuditAction;
 use mamori_domain::permission::Permission;
@@ -181,7 +181,7 @@ pub async fn create(
     let ctx = validation_context(db, &actor.org_id).await?;
     let fields = reg::validate(&as_register(&t), input, &ctx).map_err(|e| registers::problems(e, 0))?;
     crate::evidence::require_readable(db, actor, crate::evidence::strings_of(&fields)).await?;
-    if let Some(link) = &t.register {
+    if let Some(link) = t.register.as_ref().filter(|l| l.applies(&fields)) {
         let values = workflow::register_values(
             &link.create,
             &fields,
@@ -189,7 +189,11 @@ pub async fn create(
             &today.to_string(),
             "0",
         );
-        registers::prepare_create(db, actor, &link.register, &values, None, now).await?;
+        if link.register == suppliers::REGISTER {
+            suppliers::adoption::prepare(db, actor, &values, now).await?;
+        } else {
+            registers::prepare_create(db, actor, &link.register, &values, None, now).await?;
+        }
     }
     let title = t
         .fields
@@ -322,15 +326,23 @@ pub async fn transition(
         after.deadline = None;
     }
     let mut prepared = None;
-    if let Some(link) = &t.register {
+    let mut adoption = None;
+    if let Some(link) = t.register.as_ref().filter(|l| l.applies(&fields)) {
         let people =
             (before.requester_label.as_str(), approver.as_deref().unwrap_or(&actor.label), actor.label.as_str());
         let number = number_label(before.number);
         if link.create_on == action && before.record_ref.is_none() {
             let values = workflow::register_values(&link.create, &fields, people, &today.to_string(), &number);
-            let p = registers::prepare_create(db, actor, &link.register, &values, None, now).await?;
-            after.record_ref = Some(format!("{}/{}", link.register, p.row.id));
-            prepared = Some(p);
+            // A supplier brings its requirements and recurring checks: written through suppliers.
+            if link.register == suppliers::REGISTER {
+                let a = suppliers::adoption::prepare(db, actor, &values, now).await?;
+                after.record_ref = Some(format!("{}/{}", link.register, a.supplier_id()));
+                adoption = Some(a);
+            } else {
+                let p = registers::prepare_create(db, actor, &link.register, &values, None, now).await?;
+                after.record_ref = Some(format!("{}/{}", link.register, p.row.id));
+                prepared = Some(p);
+            }
         } else if link.update_on.as_deref() == Some(action)
             && let Some((key, row_id)) = before.record_ref.as_deref().and_then(|r| r.split_once('/'))
         {
@@ -344,6 +356,9 @@ pub async fn transition(
     }
     if let Some(p) = &prepared {
         registers::apply(&mut tx, actor, p, now).await?;
+    }
+    if let Some(a) = &adoption {
+        suppliers::adoption::apply(&mut tx, actor, a, today, now).await?;
     }
     rows::insert_request_event(
         &mut tx.ex(),
@@ -379,6 +394,9 @@ pub async fn transition(
     )
     .await?;
     tx.commit().await?;
+    if adoption.is_some() {
+        crate::duties::materialize(db, &actor.org_id, today, crate::duties::HORIZON_DAYS).await?;
+    }
     Ok(after)
 }
 

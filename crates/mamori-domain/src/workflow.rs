@@ -105,6 +105,34 @@ pub struct RegisterLink {
     /// Values the update sets.
     #[serde(default)]
     pub update: Map<String, Value>,
+    /// Only for requests whose field holds one of some values (a cloud-service request writes a
+    /// supplier on 導入, not on 利用終了); none: every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<FieldIn>,
+}
+
+/// A condition on a request field: it holds one of `values` (as stored: the choice text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldIn {
+    /// Field key.
+    pub field: String,
+    /// Values.
+    #[serde(rename = "in")]
+    pub values: Vec<String>,
+}
+
+impl FieldIn {
+    /// Whether `fields` meet the condition (a request without the field does not).
+    pub fn holds(&self, fields: &Map<String, Value>) -> bool {
+        fields.get(&self.field).and_then(Value::as_str).is_some_and(|v| self.values.iter().any(|x| x == v))
+    }
+}
+
+impl RegisterLink {
+    /// Whether a request with these field values writes the row.
+    pub fn applies(&self, fields: &Map<String, Value>) -> bool {
+        self.when.as_ref().is_none_or(|w| w.holds(fields))
+    }
 }
 
 /// A request type.
@@ -156,11 +184,9 @@ pub struct RequestType {
 /// A data-driven approver rule: when `field` holds one of `values`, `roles` approve.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RolesWhen {
-    /// Field key.
-    pub field: String,
-    /// Values (as stored: the choice text).
-    #[serde(rename = "in")]
-    pub values: Vec<String>,
+    /// The condition.
+    #[serde(flatten)]
+    pub when: FieldIn,
     /// The roles that approve then.
     pub roles: Vec<String>,
 }
@@ -171,7 +197,7 @@ impl RequestType {
     pub fn approvers_for<'a>(&'a self, fields: &Map<String, Value>) -> &'a [String] {
         self.approver_roles_when
             .iter()
-            .find(|w| fields.get(&w.field).and_then(Value::as_str).is_some_and(|v| w.values.iter().any(|x| x == v)))
+            .find(|w| w.when.holds(fields))
             .map(|w| w.roles.as_slice())
             .unwrap_or(&self.approver_roles)
     }

@@ -342,7 +342,8 @@ pub async fn create(db: &Db, actor: &Actor, e: DutyEdit, today: Date, now: i64) 
 
 /// Writes the duties generated for a supplier (its kind's recurring checks, built by the caller
 /// from data) in the caller's transaction: confirmed, scheduled from `today`, each naming the
-/// supplier. The caller materialises occurrences after its commit.
+/// supplier. The caller materialises occurrences after its commit, and decides who may (a
+/// manager adding a supplier, or the approver of a cloud-service adoption).
 pub(crate) async fn insert_for_supplier(
     tx: &mut mamori_store::Tx,
     actor: &Actor,
@@ -351,7 +352,6 @@ pub(crate) async fn insert_for_supplier(
     today: Date,
     now: i64,
 ) -> Result<Vec<DutyRow>, AppError> {
-    actor.require(Permission::DutiesManage)?;
     let mut out = Vec::new();
     for e in edits {
         let mut d = new_row(actor, e, today, now);

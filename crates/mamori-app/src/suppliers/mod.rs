@@ -9,6 +9,7 @@
 //! internal auditors — contracts and contacts are need-to-know); adding and changing follow its
 //! edit roles and need `duties.manage` for the duties it generates.
 
+pub mod adoption;
 pub mod questionnaires;
 pub mod requirements;
 
@@ -162,10 +163,28 @@ pub async fn create(
 ) -> Result<SupplierView, AppError> {
     require_register(db, actor, true).await?;
     actor.require(Permission::DutiesManage)?;
+    let p = prepare(db, actor, input, now).await?;
+    let mut tx = db.begin().await?;
+    apply(&mut tx, actor, &p, today, now).await?;
+    tx.commit().await?;
+    crate::duties::materialize(db, &actor.org_id, today, crate::duties::HORIZON_DAYS).await?;
+    get(db, actor, &p.register.row.id, today).await
+}
+
+/// A supplier checked and ready to be written: its register row, and the duties and draft-note
+/// links that come with it.
+pub struct Prepared {
+    /// The register row.
+    pub register: registers::Prepared,
+    edits: Vec<DutyEdit>,
+    notes: Vec<String>,
+}
+
+/// Checks a new supplier's values (no permission check: the callers decide who may).
+pub(crate) async fn prepare(db: &Db, actor: &Actor, input: Map<String, Value>, now: i64) -> Result<Prepared, AppError> {
     let (input, kind) = with_kind_label(input)?;
     check_values(&input)?;
-    let p = registers::prepare_create(db, actor, REGISTER, &input, None, now).await?;
-    let id = p.row.id.clone();
+    let register = registers::prepare_create(db, actor, REGISTER, &input, None, now).await?;
     let name = input.get("name").and_then(Value::as_str).unwrap_or_default().trim().to_string();
     let c = rules::catalogue();
     let edits: Vec<DutyEdit> = c
@@ -191,13 +210,33 @@ pub async fn create(
             }
         })
         .collect();
-    let open = {
+    // A note is linked only when it belongs to a supplier control and names the supplier (a
+    // short or common name must not catch notes about other things).
+    let notes = if name.chars().count() >= 2 {
         let mut conn = db.conn().await?;
-        rows::open_items(&mut conn.ex(), &actor.org_id).await?
+        rows::open_items(&mut conn.ex(), &actor.org_id)
+            .await?
+            .into_iter()
+            .filter(|o| o.resolved_at.is_none() && c.link_controls.contains(&o.control_id) && o.text.contains(&name))
+            .map(|o| o.id)
+            .collect()
+    } else {
+        Vec::new()
     };
-    let mut tx = db.begin().await?;
-    registers::apply(&mut tx, actor, &p, now).await?;
-    for r in &c.requirements {
+    Ok(Prepared { register, edits, notes })
+}
+
+/// Writes a prepared supplier in `tx`; the caller materialises the duties after the commit.
+pub(crate) async fn apply(
+    tx: &mut mamori_store::Tx,
+    actor: &Actor,
+    p: &Prepared,
+    today: Date,
+    now: i64,
+) -> Result<(), AppError> {
+    let id = p.register.row.id.clone();
+    registers::apply(tx, actor, &p.register, now).await?;
+    for r in &rules::catalogue().requirements {
         let row = SupplierRequirementRow {
             id: crate::new_id(),
             org_id: actor.org_id.clone(),
@@ -211,20 +250,11 @@ pub async fn create(
         };
         rows::upsert_supplier_requirement(&mut tx.ex(), &row).await?;
     }
-    insert_for_supplier(&mut tx, actor, &id, edits, today, now).await?;
-    // A note is linked only when it belongs to a supplier control and names the supplier (a
-    // short or common name must not catch notes about other things).
-    if name.chars().count() >= 2 {
-        for o in open
-            .iter()
-            .filter(|o| o.resolved_at.is_none() && c.link_controls.contains(&o.control_id) && o.text.contains(&name))
-        {
-            rows::link_open_item_supplier(&mut tx.ex(), &actor.org_id, &o.id, &id).await?;
-        }
+    insert_for_supplier(tx, actor, &id, p.edits.clone(), today, now).await?;
+    for o in &p.notes {
+        rows::link_open_item_supplier(&mut tx.ex(), &actor.org_id, o, &id).await?;
     }
-    tx.commit().await?;
-    crate::duties::materialize(db, &actor.org_id, today, crate::duties::HORIZON_DAYS).await?;
-    get(db, actor, &id, today).await
+    Ok(())
 }
 
 /// Changes a supplier's register values (the kind may not change: its duties came from it).

@@ -24,6 +24,7 @@ mod registers;
 mod reminders;
 mod requests;
 mod smtp_sink;
+mod supplier_adoption;
 mod suppliers;
 mod support;
 mod users_and_login;

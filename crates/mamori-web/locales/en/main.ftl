@@ -1227,6 +1227,7 @@ sup-q-deviation = Follow up
 q-mail-subject = [{ $organisation }] Information security questionnaire
 q-mail-body = Dear { $supplier },{"\u000A\u000A"}{ $organisation } asks you to answer an information security questionnaire at the address below by { $when }.{"\u000A\u000A"}{ $url }{"\u000A\u000A"}This link is for you only.
 field-supplier-kind-fixed = The kind cannot change once added (its recurring checks come from it). Add the supplier again with the other kind.
+field-supplier-ended = This provider has ended in the supplier register. To use it again, add it again on the suppliers page.
 field-contract-end-before-start = The contract end must be after its start.
 done-ca-recorded = Audit recorded. Its findings can now be recorded.
 done-ca-certificate = Certificate recorded. Its expiry will be announced on the dashboard and by mail.

@@ -1182,6 +1182,7 @@ sup-q-deviation = 要確認
 q-mail-subject = 【{ $organisation }】情報セキュリティに関するチェックシートご回答のお願い
 q-mail-body = { $supplier } ご担当者様{"\u000A\u000A"}いつもお世話になっております。{ $organisation } です。{"\u000A"}当社の情報セキュリティ管理の一環として、以下の URL からチェックシートへのご回答をお願いいたします（回答期限 { $when }）。{"\u000A\u000A"}{ $url }{"\u000A\u000A"}この URL はご担当者様専用です。
 field-supplier-kind-fixed = 種別は登録後に変更できません（種別から定期確認の業務を作成しているため）。別の種別の場合は取引先を登録し直してください。
+field-supplier-ended = この提供事業者は取引先管理台帳で利用終了になっています。再び利用する場合は、取引先のページで改めて登録してください。
 field-contract-end-before-start = 契約終了日は契約開始日より後の日付にしてください。
 done-ca-recorded = 審査を登録しました。指摘事項を記録できます。
 done-ca-certificate = 認証登録証を登録しました。有効期限が近づくとダッシュボードとメールでお知らせします。

@@ -213,6 +213,28 @@ pub async fn create(
     }
 }
 
+/// The register row a request wrote, as the viewer may see it: the register's name and the
+/// row's title (its first field), linked when the viewer may read it (a supplier to its page).
+async fn record_of(state: &AppState, a: &mamori_app::Actor, r: Option<&str>) -> (String, String) {
+    let Some((key, id)) = r.and_then(|r| r.split_once('/')) else { return (String::new(), String::new()) };
+    let Ok(def) = mamori_app::registers::definition(&state.db, a, key).await else {
+        return (String::new(), String::new());
+    };
+    match mamori_app::registers::get(&state.db, a, key, id).await {
+        Ok(row) => {
+            let title =
+                def.fields.first().and_then(|f| row.values.get(&f.key).map(|v| format_cell(f, v))).unwrap_or_default();
+            let href = if key == mamori_app::suppliers::REGISTER {
+                format!("/suppliers/{id}")
+            } else {
+                format!("/registers/{key}/rows/{id}")
+            };
+            (format!("{}: {title}", def.name), href)
+        }
+        Err(_) => (def.name.clone(), String::new()),
+    }
+}
+
 /// `GET /requests/{id}`.
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
     let a = &s.actor;
@@ -224,8 +246,7 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id
         .flat_map(|ty| ty.fields.iter())
         .map(|f| (f.label.clone(), v.fields.get(&f.key).map(|x| format_cell(f, x)).unwrap_or_default()))
         .collect();
-    let record_ref = v.request.record_ref.clone().unwrap_or_default();
-    let record_href = record_ref.split_once('/').map(|(k, id)| format!("/registers/{k}/rows/{id}")).unwrap_or_default();
+    let (record_ref, record_href) = record_of(&state, a, v.request.record_ref.as_deref()).await;
     let actions = v.actions.iter().map(|x| (x.clone(), t.t(&format!("req-action-{x}")))).collect();
     let approver = v.request.approver_label.clone().unwrap_or_default();
     let deadline = v.request.deadline.clone().unwrap_or_default();
