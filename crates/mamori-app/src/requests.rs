@@ -147,6 +147,7 @@ fn as_register(t: &RequestType) -> RegisterDef {
         fields: t.fields.clone(),
         view_roles: None,
         edit_roles: None,
+        managed_at: None,
     }
 }
 

@@ -144,6 +144,21 @@ pub struct RegisterDef {
     /// Roles whose holders may change the rows (with `registers.edit`); `None`: the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edit_roles: Option<Vec<String>>,
+    /// The page where the rows are added, changed and ended, when not the register's own (a
+    /// supplier brings requirements and recurring checks, so its rows are written through
+    /// `/suppliers`): the generic forms, import, deletion and the designer refuse. Always the
+    /// shipped template's ([`managed_at`]), whatever a stored copy says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_at: Option<String>,
+}
+
+/// The page managing the rows of the register `key` (its shipped template's `managed_at`).
+pub fn managed_at(key: &str) -> Option<String> {
+    static M: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    M.get_or_init(|| templates().into_iter().filter_map(|t| t.managed_at.map(|m| (t.key, m))).collect())
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, m)| m.clone())
 }
 
 /// The five role keys, in the regulation's order.
@@ -179,11 +194,13 @@ pub fn default_access(def: &RegisterDef) -> (Vec<String>, Vec<String>) {
     )
 }
 
-/// The definition with its view and edit roles filled in ([`default_access`]).
+/// The definition with its view and edit roles filled in ([`default_access`]) and the page
+/// managing its rows ([`managed_at`]).
 pub fn with_access(mut def: RegisterDef) -> RegisterDef {
     let (v, e) = default_access(&def);
     def.view_roles = Some(v);
     def.edit_roles = Some(e);
+    def.managed_at = managed_at(&def.key);
     def
 }
 
@@ -608,6 +625,7 @@ mod tests {
             fields,
             view_roles: None,
             edit_roles: None,
+            managed_at: None,
         }
     }
 

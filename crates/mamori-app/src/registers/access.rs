@@ -49,6 +49,21 @@ pub fn require_edit(actor: &Actor, def: &RegisterDef) -> Result<(), AppError> {
     if may_edit(actor, def) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
+/// Fails for a register whose rows are managed on another page ([`RegisterDef::managed_at`]):
+/// its generic forms, import and deletion would skip what that page writes with a row.
+pub fn require_here(def: &RegisterDef) -> Result<(), AppError> {
+    match def.managed_at {
+        Some(_) => Err(AppError::Validation(vec![("register".into(), "register-managed".into())])),
+        None => Ok(()),
+    }
+}
+
+/// Whether the register's own pages offer changes to the actor (not for a register managed on
+/// another page).
+pub fn may_edit_here(actor: &Actor, def: &RegisterDef) -> bool {
+    def.managed_at.is_none() && may_edit(actor, def)
+}
+
 /// The restriction list stored with a row.
 pub fn restriction(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()

@@ -126,8 +126,13 @@ pub async fn define(db: &Db, actor: &Actor, def: RegisterDef, now: i64) -> Resul
     }
     // A register one may not read cannot be redesigned (nor its roles changed) by one, and a
     // designer cannot lock themselves out of what they design.
+    // A register managed on another page keeps its fields (that page reads them); its roles
+    // may change.
     match definition_stored(db, &actor.org_id, &def.key).await {
         Ok(current) if !access::may_view(actor, &current) => return Err(AppError::NotFound),
+        Ok(current) if register::managed_at(&def.key).is_some() && current.fields != def.fields => {
+            return Err(AppError::Validation(vec![("fields".into(), "register-managed".into())]));
+        }
         Ok(_) | Err(AppError::NotFound) => {}
         Err(e) => return Err(e),
     }

@@ -265,6 +265,7 @@ pub async fn import(
     actor.require(Permission::RegistersEdit)?;
     let def = definition(db, actor, key).await?;
     access::require_edit(actor, &def)?;
+    access::require_here(&def)?;
     let grid = read_grid(file_name, bytes)?;
     // The header row is the one (among the first ten) naming the most fields.
     let matches = |row: &Vec<String>| {

@@ -170,7 +170,9 @@ pub async fn create_restricted(
     now: i64,
 ) -> Result<RowView, AppError> {
     actor.require(Permission::RegistersEdit)?;
-    access::require_edit(actor, &definition_unchecked(db, &actor.org_id, key).await?)?;
+    let def = definition_unchecked(db, &actor.org_id, key).await?;
+    access::require_edit(actor, &def)?;
+    access::require_here(&def)?;
     crate::evidence::require_readable(db, actor, crate::evidence::strings_of(input)).await?;
     let mut p = prepare_create(db, actor, key, input, label, now).await?;
     let restricted: Vec<String> = restricted_to.map(<[String]>::to_vec).unwrap_or_default();
@@ -301,6 +303,7 @@ async fn change(
     actor.require(Permission::RegistersEdit)?;
     let def = definition(db, actor, key).await?;
     access::require_edit(actor, &def)?;
+    access::require_here(&def)?;
     let (existing, current) = {
         let mut c = db.conn().await?;
         let all = rows::register_rows_all(&mut c.ex(), &actor.org_id, key, true).await?;

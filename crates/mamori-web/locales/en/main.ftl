@@ -330,6 +330,9 @@ register-count = { $count ->
    *[other] { $count } rows
 }
 register-history = History
+register-managed-here = The rows of this register are added, changed and ended on their own page (a supplier is kept together with its requirements and recurring checks).
+register-managed-go = Open that page
+register-managed = This register is managed on its own page. Add and change its rows there.
 page-prev = Previous
 page-next = Next
 register-import = Import (Excel / CSV)
@@ -1241,4 +1244,9 @@ sup-end-disposal = Data returned or disposed of (certificate of erasure …)
 sup-end-accounts = Accounts removed
 sup-end-submit = End the use
 done-sup-ended = Use ended; its recurring checks stopped.
+done-sup-updated = Supplier updated.
+sup-edit = Edit the supplier
+sup-edit-help = Update the contract, contacts, information handled and so on. Changes are kept in the register history. The kind cannot change: the recurring checks come from it.
+sup-kind-fixed = cannot change
+sup-edit-cancel = Back without changes
 sup-q-export = Export the answers

@@ -49,6 +49,7 @@ pub async fn create_register(State(state): State<AppState>, s: Session, CsrfForm
         fields: vec![],
         view_roles: None,
         edit_roles: None,
+        managed_at: None,
     };
     let a = &s.actor;
     if registers::list(&state.db, a, state.now()).await?.iter().any(|s| s.def.key == key) {
@@ -121,7 +122,7 @@ async fn register_page(
         total: page.total,
         prev: (page.page > 1).then(|| link(page.page - 1)),
         next: (page.page * page.per_page < page.total).then(|| link(page.page + 1)),
-        can_edit: registers::access::may_edit(a, &def),
+        can_edit: registers::access::may_edit_here(a, &def),
         can_design: a.grants.has(Permission::RegistersDesign),
         problems,
         def,
@@ -218,7 +219,7 @@ async fn row_page(
             value,
         });
     }
-    let can_edit = registers::access::may_edit(a, &def);
+    let can_edit = registers::access::may_edit_here(a, &def);
     let deleted = row.as_ref().is_some_and(|r| r.deleted);
     let restricted: Vec<String> = match submitted {
         Some(form) => form.all("__restricted"),

@@ -3,6 +3,7 @@
 //! and the JSON API. The use cases decide who reads (the register's view roles) and who changes.
 
 pub mod api;
+pub mod edit;
 pub mod pages;
 pub mod questionnaire;
 pub mod views;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         Router::new()
             .route("/suppliers", get(pages::list).post(pages::create))
             .route("/suppliers/{id}", get(pages::detail))
+            .route("/suppliers/{id}/edit", get(edit::form).post(edit::save))
             .route("/suppliers/{id}/requirements/{key}", get(pages::back).post(pages::confirm))
             .route("/suppliers/{id}/questionnaires", get(pages::back_to_supplier).post(pages::send_questionnaire))
             .route("/suppliers/{id}/end", get(pages::back_to_supplier).post(pages::end))

@@ -21,7 +21,7 @@ use mamori_domain::supplier::{ReqState, catalogue};
 use serde_json::{Map, Value};
 
 /// The fields of the add form, in the register's order.
-const FIELDS: [&str; 12] = [
+pub(super) const FIELDS: [&str; 12] = [
     "name",
     "kind",
     "services",
@@ -36,7 +36,7 @@ const FIELDS: [&str; 12] = [
     "security_clauses",
 ];
 
-fn text(v: &Map<String, Value>, k: &str) -> String {
+pub(super) fn text(v: &Map<String, Value>, k: &str) -> String {
     match v.get(k) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
@@ -44,7 +44,7 @@ fn text(v: &Map<String, Value>, k: &str) -> String {
     }
 }
 
-async fn may_edit(state: &AppState, s: &Session) -> bool {
+pub(super) async fn may_edit(state: &AppState, s: &Session) -> bool {
     match registers::definition(&state.db, &s.actor, suppliers::REGISTER).await {
         Ok(def) => registers::access::may_edit(&s.actor, &def) && s.actor.grants.has(Permission::DutiesManage),
         Err(_) => false,

@@ -188,3 +188,15 @@ impl PublicPage {
         }
     }
 }
+
+/// `supplier_edit.html`.
+#[derive(Template)]
+#[template(path = "supplier_edit.html")]
+pub struct EditPage {
+    pub layout: Layout,
+    pub id: String,
+    pub name: String,
+    /// Unused by the edit form (the kind is shown, not chosen); the shared fields need it.
+    pub kinds: Vec<(String, String)>,
+    pub tried: Tried,
+}

@@ -24,4 +24,5 @@ mod regulation;
 mod requests;
 mod route_matrix;
 mod soa;
+mod supplier_edit;
 mod suppliers;
