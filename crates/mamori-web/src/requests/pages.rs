@@ -237,21 +237,58 @@ async fn record_of(state: &AppState, a: &mamori_app::Actor, r: Option<&str>) -> 
 
 /// `GET /requests/{id}`.
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
+    detail_page(&state, &ctx, &s, &id, None).await
+}
+
+/// An action refused on the request's page: why, and the comment typed.
+struct Refused {
+    problems: Vec<String>,
+    comment: String,
+    status: axum::http::StatusCode,
+}
+
+async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, refused: Option<Refused>) -> WebResult {
     let a = &s.actor;
     let t = ctx.tr();
-    let (v, timeline) = requests::get(&state.db, a, &id, state.today()).await?;
+    let (v, timeline) = requests::get(&state.db, a, id, state.today()).await?;
     let ty = requests::types(&state.db, a).await?.into_iter().find(|r| r.key == v.request.type_key);
+    // A refusal names the request's fields by their labels, never by their keys.
+    let refusal: Vec<String> = refused
+        .as_ref()
+        .map(|r| r.problems.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| match p.split_once('\u{1f}') {
+            Some((field, message)) => {
+                let label = match field {
+                    "comment" => t.t("req-comment"),
+                    "files" => t.t("req-attachments"),
+                    f => ty
+                        .iter()
+                        .flat_map(|ty| ty.fields.iter())
+                        .find(|x| x.key == f)
+                        .map(|x| x.label.clone())
+                        .unwrap_or_default(),
+                };
+                if label.is_empty() { t.t(message) } else { format!("{label}: {}", t.t(message)) }
+            }
+            None => t.t(&p),
+        })
+        .collect();
     let fields = ty
         .iter()
         .flat_map(|ty| ty.fields.iter())
         .map(|f| (f.label.clone(), v.fields.get(&f.key).map(|x| format_cell(f, x)).unwrap_or_default()))
         .collect();
-    let (record_ref, record_href) = record_of(&state, a, v.request.record_ref.as_deref()).await;
+    let (record_ref, record_href) = record_of(state, a, v.request.record_ref.as_deref()).await;
     let actions = v.actions.iter().map(|x| (x.clone(), t.t(&format!("req-action-{x}")))).collect();
     let approver = v.request.approver_label.clone().unwrap_or_default();
     let deadline = v.request.deadline.clone().unwrap_or_default();
-    Ok(render(&DetailPage {
-        layout: Layout::new(&ctx),
+    let status = refused.as_ref().map(|r| r.status).unwrap_or(axum::http::StatusCode::OK);
+    let page = render(&DetailPage {
+        layout: Layout::new(ctx),
+        refusal,
+        comment: refused.map(|r| r.comment).unwrap_or_default(),
         row: row(&t, v),
         fields,
         approver,
@@ -270,7 +307,8 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id
                 files: serde_json::from_str(&e.files_json).unwrap_or_default(),
             })
             .collect(),
-    }))
+    });
+    Ok((status, page).into_response())
 }
 
 /// `POST /requests/{id}/transitions` (multipart: `csrf` first, then `action`, `comment` and any
@@ -283,7 +321,7 @@ pub async fn transition(
     mp: Multipart,
 ) -> WebResult {
     let (form, files) = upload::receive_form(&state, &ctx, &s.actor, mp).await?;
-    requests::transition(
+    let r = requests::transition(
         &state.db,
         &s.actor,
         &id,
@@ -293,6 +331,25 @@ pub async fn transition(
         state.today(),
         state.now(),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/requests/{id}")).into_response())
+    .await;
+    use axum::http::StatusCode;
+    use mamori_app::AppError;
+    // An expected refusal comes back on the request's page, with why and what was typed.
+    let (problems, status) = match r {
+        Ok(_) => return Ok(Redirect::to(&format!("/requests/{id}")).into_response()),
+        Err(AppError::Validation(p)) => {
+            (p.into_iter().map(|(f, m)| format!("{f}\u{1f}{m}")).collect(), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::Rows(p)) => (
+            p.into_iter().map(|x| format!("{}\u{1f}{}", x.field, x.message)).collect(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e @ (AppError::SeparationOfDuties | AppError::Forbidden)) => {
+            (vec![e.message_key().to_string(), "req-refused-next".to_string()], StatusCode::FORBIDDEN)
+        }
+        Err(AppError::Conflict) => (vec!["req-refused-conflict".to_string()], StatusCode::CONFLICT),
+        Err(e) => return Err(WebError::from(e)),
+    };
+    let refused = Refused { problems, comment: form.get("comment").to_string(), status };
+    detail_page(&state, &ctx, &s, &id, Some(refused)).await
 }

@@ -71,6 +71,10 @@ pub struct EventView {
 #[template(path = "request.html")]
 pub struct DetailPage {
     pub layout: Layout,
+    /// Why an action was just refused (each line in Japanese).
+    pub refusal: Vec<String>,
+    /// The comment typed with the refused action.
+    pub comment: String,
     pub row: Row,
     pub fields: Vec<(String, String)>,
     pub approver: String,

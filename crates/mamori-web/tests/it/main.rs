@@ -21,6 +21,7 @@ mod objectives;
 mod pages;
 mod registers;
 mod regulation;
+mod request_refusals;
 mod requests;
 mod route_matrix;
 mod soa;
