@@ -147,10 +147,12 @@ pub struct Tried {
 }
 
 impl Tried {
-    /// The form `form` as sent, refused with `e` (validation problems go to their fields).
+    /// The form `form` as sent, refused with `e` (validation problems go to their fields, a
+    /// register row's problems too).
     pub fn new(t: &Tr, form: &str, data: &crate::FormData, e: &mamori_app::AppError, message: String) -> Tried {
         let errors = match e {
             mamori_app::AppError::Validation(v) => v.iter().map(|(f, k)| (f.clone(), t.t(k))).collect(),
+            mamori_app::AppError::Rows(r) => r.iter().map(|p| (p.field.clone(), t.t(&p.message))).collect(),
             _ => Vec::new(),
         };
         let message = if errors.is_empty() { message } else { String::new() };

@@ -53,10 +53,6 @@ pub async fn save(
         Ok(x) => Ok(Redirect::to(&format!("/suppliers/{}?done=updated", x.id)).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Rows(_))) => {
             let t = ctx.tr();
-            let e = match e {
-                AppError::Rows(rows) => AppError::Validation(rows.into_iter().map(|r| (r.field, r.message)).collect()),
-                e => e,
-            };
             let x = suppliers::get(&state.db, &s.actor, &id, state.today()).await?;
             page(&ctx, &x, Tried::new(&t, "edit", &form, &e, String::new()))
         }

@@ -109,11 +109,6 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFor
         Ok(x) => Ok(Redirect::to(&format!("/suppliers/{}?done=created", x.id)).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Rows(_))) => {
             let t = ctx.tr();
-            let e = match e {
-                // The register's row problems name their field: show them at it.
-                AppError::Rows(rows) => AppError::Validation(rows.into_iter().map(|r| (r.field, r.message)).collect()),
-                e => e,
-            };
             list_page(&state, &ctx, &s, Tried::new(&t, "add", &form, &e, String::new())).await
         }
         Err(e) => Err(WebError::from(e)),
