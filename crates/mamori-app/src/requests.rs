@@ -161,6 +161,35 @@ async fn validation_context(db: &Db, org_id: &str) -> Result<Context, AppError> 
     Ok(ctx)
 }
 
+/// The rows a type's reference fields may name: the ids and first-field values of the live rows
+/// of each register referred to, when the actor may read that register (need-to-know: someone
+/// who may not read the suppliers cannot name one, and learns nothing from the refusal).
+async fn add_references(db: &Db, actor: &Actor, t: &RequestType, ctx: &mut Context) -> Result<(), AppError> {
+    for target in t.fields.iter().filter(|f| f.ty == reg::FieldType::Reference).filter_map(|f| f.reference.as_ref()) {
+        let def = match registers::definition(db, actor, target).await {
+            Ok(d) => d,
+            Err(AppError::NotFound | AppError::Forbidden) => {
+                ctx.references.entry(target.clone()).or_default();
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let first = def.fields.first().cloned();
+        let mut c = db.conn().await?;
+        let set = ctx.references.entry(target.clone()).or_default();
+        for r in rows::register_rows_all(&mut c.ex(), &actor.org_id, target, false).await? {
+            if !registers::access::row_visible(actor, &r.label, &registers::access::restriction(&r.restricted_to)) {
+                continue;
+            }
+            if let (Some(first), Ok(values)) = (&first, serde_json::from_str::<Map<String, Value>>(&r.values_json)) {
+                set.insert(reg::format_cell(first, values.get(&first.key).unwrap_or(&Value::Null)));
+            }
+            set.insert(r.id);
+        }
+    }
+    Ok(())
+}
+
 fn user_id(actor: &Actor) -> Result<&str, AppError> {
     actor.user_id.as_deref().ok_or(AppError::Forbidden)
 }
@@ -178,7 +207,8 @@ pub async fn create(
     actor.require(Permission::RequestsUse)?;
     let uid = user_id(actor)?.to_string();
     let (t, wf) = type_of(db, actor, type_key).await?;
-    let ctx = validation_context(db, &actor.org_id).await?;
+    let mut ctx = validation_context(db, &actor.org_id).await?;
+    add_references(db, actor, &t, &mut ctx).await?;
     let fields = reg::validate(&as_register(&t), input, &ctx).map_err(|e| registers::problems(e, 0))?;
     crate::evidence::require_readable(db, actor, crate::evidence::strings_of(&fields)).await?;
     if let Some(link) = &t.register {
@@ -546,4 +576,29 @@ pub async fn may_see_any(db: &Db, actor: &Actor, request_ids: &[String]) -> Resu
         }
     }
     Ok(false)
+}
+
+/// The requests of the types `keys` the actor may see (as [`get`] decides), oldest first, with
+/// their field values; none without `requests.use`. For pages that list the requests about a
+/// record (a supplier's re-subcontracting and acceptances).
+pub async fn of_types(db: &Db, actor: &Actor, keys: &[&str]) -> Result<Vec<(RequestRow, Map<String, Value>)>, AppError> {
+    if !actor.grants.has(Permission::RequestsUse) {
+        return Ok(Vec::new());
+    }
+    let types = types(db, actor).await?;
+    let all = {
+        let mut c = db.conn().await?;
+        rows::requests(&mut c.ex(), &actor.org_id).await?
+    };
+    let mut out: Vec<(RequestRow, Map<String, Value>)> = all
+        .into_iter()
+        .filter(|r| keys.contains(&r.type_key.as_str()))
+        .filter(|r| may_see(actor, r, types.iter().find(|t| t.key == r.type_key)))
+        .map(|r| {
+            let fields = serde_json::from_str(&r.fields_json).unwrap_or_default();
+            (r, fields)
+        })
+        .collect();
+    out.sort_by_key(|(r, _)| r.number);
+    Ok(out)
 }
