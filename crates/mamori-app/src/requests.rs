@@ -581,7 +581,11 @@ pub async fn may_see_any(db: &Db, actor: &Actor, request_ids: &[String]) -> Resu
 /// The requests of the types `keys` the actor may see (as [`get`] decides), oldest first, with
 /// their field values; none without `requests.use`. For pages that list the requests about a
 /// record (a supplier's re-subcontracting and acceptances).
-pub async fn of_types(db: &Db, actor: &Actor, keys: &[&str]) -> Result<Vec<(RequestRow, Map<String, Value>)>, AppError> {
+pub async fn of_types(
+    db: &Db,
+    actor: &Actor,
+    keys: &[&str],
+) -> Result<Vec<(RequestRow, Map<String, Value>)>, AppError> {
     if !actor.grants.has(Permission::RequestsUse) {
         return Ok(Vec::new());
     }

@@ -124,7 +124,8 @@ mod tests {
     #[test]
     fn a_milestone_past_its_day_and_unfinished_is_late_and_none_other() {
         let today = date(2026, 6, 15);
-        let plan = [m("結合テスト", date(2026, 7, 31)), m("基本設計", date(2026, 5, 31)), m("詳細設計", date(2026, 6, 10))];
+        let plan =
+            [m("結合テスト", date(2026, 7, 31)), m("基本設計", date(2026, 5, 31)), m("詳細設計", date(2026, 6, 10))];
         let reports = [
             p("基本設計", date(2026, 5, 20), 60),
             p("基本設計", date(2026, 6, 1), 100),

@@ -285,7 +285,8 @@ pub async fn record_report(
             Ok(p) => prepared.push(p),
             Err(AppError::Rows(rows)) => {
                 for r in rows {
-                    let field = if r.field == "progress" || r.field == "milestone" { format!("progress-{i}") } else { r.field };
+                    let field =
+                        if r.field == "progress" || r.field == "milestone" { format!("progress-{i}") } else { r.field };
                     if !problems.iter().any(|(f, _)| *f == field) {
                         problems.push((field, r.message));
                     }

@@ -319,8 +319,10 @@ async fn views(
             let states: Vec<ReqState> = requirements.iter().filter_map(|r| ReqState::from_key(&r.state)).collect();
             let kind = kind_key(&values);
             let name = values.get("name").and_then(Value::as_str).unwrap_or_default();
-            let development =
-                dev_source.as_ref().filter(|_| kind == development::KIND).map(|src| development::of(src, &id, name, today));
+            let development = dev_source
+                .as_ref()
+                .filter(|_| kind == development::KIND)
+                .map(|src| development::of(src, &id, name, today));
             SupplierView {
                 development,
                 kind,
