@@ -254,12 +254,13 @@ pub async fn record_report(
     today: Date,
     now: i64,
 ) -> Result<usize, AppError> {
+    // Who may write first (a reader outside the edit roles is refused whatever the supplier).
+    let def = registers::definition(db, actor, PROGRESS).await?;
+    registers::access::require_edit(actor, &def)?;
     let supplier = super::get(db, actor, id, today).await?;
     if supplier.kind != KIND {
         return Err(AppError::NotFound);
     }
-    let def = registers::definition(db, actor, PROGRESS).await?;
-    registers::access::require_edit(actor, &def)?;
     let mut problems = Vec::new();
     crate::checks::entries(&mut problems, "progress", &input.items, crate::checks::MAX_ENTRIES);
     if input.reported_on.trim().parse::<Date>().is_ok_and(|d| d > today) {
