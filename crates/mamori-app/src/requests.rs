@@ -164,7 +164,15 @@ async fn validation_context(db: &Db, org_id: &str) -> Result<Context, AppError> 
 /// The rows a type's reference fields may name: the ids and first-field values of the live rows
 /// of each register referred to, when the actor may read that register (need-to-know: someone
 /// who may not read the suppliers cannot name one, and learns nothing from the refusal).
-async fn add_references(db: &Db, actor: &Actor, t: &RequestType, ctx: &mut Context) -> Result<(), AppError> {
+/// Returns each referenced row's id with its first-field value (what a request stores, so that
+/// pages name the row, never show its id).
+async fn add_references(
+    db: &Db,
+    actor: &Actor,
+    t: &RequestType,
+    ctx: &mut Context,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut names = std::collections::HashMap::new();
     for target in t.fields.iter().filter(|f| f.ty == reg::FieldType::Reference).filter_map(|f| f.reference.as_ref()) {
         let def = match registers::definition(db, actor, target).await {
             Ok(d) => d,
@@ -182,12 +190,14 @@ async fn add_references(db: &Db, actor: &Actor, t: &RequestType, ctx: &mut Conte
                 continue;
             }
             if let (Some(first), Ok(values)) = (&first, serde_json::from_str::<Map<String, Value>>(&r.values_json)) {
-                set.insert(reg::format_cell(first, values.get(&first.key).unwrap_or(&Value::Null)));
+                let name = reg::format_cell(first, values.get(&first.key).unwrap_or(&Value::Null));
+                set.insert(name.clone());
+                names.insert(r.id.clone(), name);
             }
             set.insert(r.id);
         }
     }
-    Ok(())
+    Ok(names)
 }
 
 fn user_id(actor: &Actor) -> Result<&str, AppError> {
@@ -208,8 +218,15 @@ pub async fn create(
     let uid = user_id(actor)?.to_string();
     let (t, wf) = type_of(db, actor, type_key).await?;
     let mut ctx = validation_context(db, &actor.org_id).await?;
-    add_references(db, actor, &t, &mut ctx).await?;
-    let fields = reg::validate(&as_register(&t), input, &ctx).map_err(|e| registers::problems(e, 0))?;
+    let names = add_references(db, actor, &t, &mut ctx).await?;
+    let mut fields = reg::validate(&as_register(&t), input, &ctx).map_err(|e| registers::problems(e, 0))?;
+    for f in t.fields.iter().filter(|f| f.ty == reg::FieldType::Reference) {
+        if let Some(name) =
+            fields.get(&f.key).and_then(Value::as_str).and_then(|v| names.get(v)).filter(|n| !n.is_empty())
+        {
+            fields.insert(f.key.clone(), Value::from(name.clone()));
+        }
+    }
     crate::evidence::require_readable(db, actor, crate::evidence::strings_of(&fields)).await?;
     if let Some(link) = &t.register {
         let values = workflow::register_values(

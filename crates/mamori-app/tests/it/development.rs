@@ -185,6 +185,8 @@ async fn resubcontracting_needs_top_management(db: Db) {
     ));
     // A 経営責任者 who requested does not approve their own either.
     let own = requests::create(&db, &p.boss, development::SUBCONTRACTING, &fields(&x.id), today, T0).await.unwrap();
+    let stored = requests::get(&db, &p.boss, &own.id, today).await.unwrap().0;
+    assert_eq!(stored.fields["supplier"], name, "a supplier named by its id is stored by its name");
     assert!(matches!(
         requests::transition(&db, &p.boss, &own.id, "approve", "", vec![], today, T0).await,
         Err(AppError::SeparationOfDuties)
