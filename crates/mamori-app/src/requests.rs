@@ -162,6 +162,45 @@ async fn validation_context(db: &Db, org_id: &str) -> Result<Context, AppError> 
     Ok(ctx)
 }
 
+/// The rows a type's reference fields may name: the ids and first-field values of the live rows
+/// of each register referred to, when the actor may read that register (need-to-know: someone
+/// who may not read the suppliers cannot name one, and learns nothing from the refusal).
+/// Returns each referenced row's id with its first-field value (what a request stores, so that
+/// pages name the row, never show its id).
+async fn add_references(
+    db: &Db,
+    actor: &Actor,
+    t: &RequestType,
+    ctx: &mut Context,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut names = std::collections::HashMap::new();
+    for target in t.fields.iter().filter(|f| f.ty == reg::FieldType::Reference).filter_map(|f| f.reference.as_ref()) {
+        let def = match registers::definition(db, actor, target).await {
+            Ok(d) => d,
+            Err(AppError::NotFound | AppError::Forbidden) => {
+                ctx.references.entry(target.clone()).or_default();
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let first = def.fields.first().cloned();
+        let mut c = db.conn().await?;
+        let set = ctx.references.entry(target.clone()).or_default();
+        for r in rows::register_rows_all(&mut c.ex(), &actor.org_id, target, false).await? {
+            if !registers::access::row_visible(actor, &r.label, &registers::access::restriction(&r.restricted_to)) {
+                continue;
+            }
+            if let (Some(first), Ok(values)) = (&first, serde_json::from_str::<Map<String, Value>>(&r.values_json)) {
+                let name = reg::format_cell(first, values.get(&first.key).unwrap_or(&Value::Null));
+                set.insert(name.clone());
+                names.insert(r.id.clone(), name);
+            }
+            set.insert(r.id);
+        }
+    }
+    Ok(names)
+}
+
 fn user_id(actor: &Actor) -> Result<&str, AppError> {
     actor.user_id.as_deref().ok_or(AppError::Forbidden)
 }
@@ -179,8 +218,16 @@ pub async fn create(
     actor.require(Permission::RequestsUse)?;
     let uid = user_id(actor)?.to_string();
     let (t, wf) = type_of(db, actor, type_key).await?;
-    let ctx = validation_context(db, &actor.org_id).await?;
-    let fields = reg::validate(&as_register(&t), input, &ctx).map_err(|e| registers::problems(e, 0))?;
+    let mut ctx = validation_context(db, &actor.org_id).await?;
+    let names = add_references(db, actor, &t, &mut ctx).await?;
+    let mut fields = reg::validate(&as_register(&t), input, &ctx).map_err(|e| registers::problems(e, 0))?;
+    for f in t.fields.iter().filter(|f| f.ty == reg::FieldType::Reference) {
+        if let Some(name) =
+            fields.get(&f.key).and_then(Value::as_str).and_then(|v| names.get(v)).filter(|n| !n.is_empty())
+        {
+            fields.insert(f.key.clone(), Value::from(name.clone()));
+        }
+    }
     crate::evidence::require_readable(db, actor, crate::evidence::strings_of(&fields)).await?;
     if let Some(link) = t.register.as_ref().filter(|l| l.applies(&fields)) {
         let values = workflow::register_values(
@@ -565,4 +612,33 @@ pub async fn may_see_any(db: &Db, actor: &Actor, request_ids: &[String]) -> Resu
         }
     }
     Ok(false)
+}
+
+/// The requests of the types `keys` the actor may see (as [`get`] decides), oldest first, with
+/// their field values; none without `requests.use`. For pages that list the requests about a
+/// record (a supplier's re-subcontracting and acceptances).
+pub async fn of_types(
+    db: &Db,
+    actor: &Actor,
+    keys: &[&str],
+) -> Result<Vec<(RequestRow, Map<String, Value>)>, AppError> {
+    if !actor.grants.has(Permission::RequestsUse) {
+        return Ok(Vec::new());
+    }
+    let types = types(db, actor).await?;
+    let all = {
+        let mut c = db.conn().await?;
+        rows::requests(&mut c.ex(), &actor.org_id).await?
+    };
+    let mut out: Vec<(RequestRow, Map<String, Value>)> = all
+        .into_iter()
+        .filter(|r| keys.contains(&r.type_key.as_str()))
+        .filter(|r| may_see(actor, r, types.iter().find(|t| t.key == r.type_key)))
+        .map(|r| {
+            let fields = serde_json::from_str(&r.fields_json).unwrap_or_default();
+            (r, fields)
+        })
+        .collect();
+    out.sort_by_key(|(r, _)| r.number);
+    Ok(out)
 }

@@ -2,7 +2,8 @@
 //! administrator), one completed internal audit (planned two weeks ago by the administrator,
 //! conducted by the independent auditor, a minor nonconformity with its corrective action and
 //! an opportunity for improvement, reported and approved) and one management review held a
-//! week ago with its inputs gathered, outputs recorded and minutes approved.
+//! week ago with its inputs gathered, outputs recorded and minutes approved; and the outsourced
+//! development of `demo_development` (its supplier, plan, a late report, a re-subcontracting).
 
 use crate::context::app_err;
 use anyhow::Result;
@@ -48,6 +49,8 @@ pub async fn add(db: &Db, org_slug: &str, org_id: &str, admin: &Actor, today: Da
         ids.push((created.id.clone(), password));
     }
     let auditor = actor_of(db, org_slug, "kansa", &ids[1].1, now).await?;
+    let kanri = actor_of(db, org_slug, "kanri", &ids[0].1, now).await?;
+    crate::demo_development::add(db, admin, &kanri, today, now).await?;
     let days = |n: i64| today.checked_sub(n.days()).map_err(anyhow::Error::from);
 
     let plan = NewAudit {

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod certification;
+pub mod development;
 pub mod document;
 pub mod duty;
 pub mod health;

@@ -10,6 +10,7 @@
 //! edit roles and need `duties.manage` for the duties it generates.
 
 pub mod adoption;
+pub mod development;
 pub mod questionnaires;
 pub mod requirements;
 
@@ -64,6 +65,8 @@ pub struct SupplierView {
     pub open_items: Vec<OpenItemRow>,
     /// Its checks done (its duties' completed occurrences), latest first.
     pub checks: Vec<Check>,
+    /// Outsourced development (kind 委託開発 only): plan, progress, re-subcontracting, acceptances.
+    pub development: Option<development::Development>,
 }
 
 /// A check of a supplier done (an occurrence of one of its duties, with its result).
@@ -85,7 +88,7 @@ impl SupplierView {
     /// The contract's JSON (`GET /api/v1/suppliers`).
     pub fn contract(&self) -> Value {
         let v = |k: &str| self.values.get(k).cloned().unwrap_or(Value::Null);
-        serde_json::json!({
+        let mut out = serde_json::json!({
             "id": self.id, "name": v("name"), "kind": self.kind, "services": v("services"),
             "criticality": v("criticality"), "contact_email": v("contact_email"), "status": v("status"),
             "requirements": self.requirements.iter().map(|r| serde_json::json!({
@@ -94,7 +97,11 @@ impl SupplierView {
             "settled": self.settled,
             "duties": self.duties.iter().map(|d| serde_json::json!({"id": d.id, "title": d.title, "frequency": d.frequency})).collect::<Vec<_>>(),
             "checks": self.checks.iter().map(|c| serde_json::json!({"title": c.title, "due": c.due, "done_on": c.done_on, "result": c.note})).collect::<Vec<_>>(),
-        })
+        });
+        if let (Some(d), Some(o)) = (&self.development, out.as_object_mut()) {
+            o.insert("development".into(), d.contract());
+        }
+        out
     }
 
     /// The supplier's name.
@@ -314,6 +321,12 @@ async fn views(
         done.push((d.supplier_id.clone().unwrap_or_default(), check));
     }
     done.sort_by(|a, b| b.1.done_on.cmp(&a.1.done_on));
+    drop(c);
+    let dev_source = if list.iter().any(|(_, v)| kind_key(v) == development::KIND) {
+        Some(development::load(db, actor).await?)
+    } else {
+        None
+    };
     let cat = rules::catalogue();
     Ok(list
         .into_iter()
@@ -334,8 +347,15 @@ async fn views(
                 })
                 .collect();
             let states: Vec<ReqState> = requirements.iter().filter_map(|r| ReqState::from_key(&r.state)).collect();
+            let kind = kind_key(&values);
+            let name = values.get("name").and_then(Value::as_str).unwrap_or_default();
+            let development = dev_source
+                .as_ref()
+                .filter(|_| kind == development::KIND)
+                .map(|src| development::of(src, &id, name, today));
             SupplierView {
-                kind: kind_key(&values),
+                development,
+                kind,
                 settled: rules::all_settled(&states, cat.requirements.len()),
                 duties: duties.iter().filter(|d| d.supplier_id.as_deref() == Some(id.as_str())).cloned().collect(),
                 open_items: open

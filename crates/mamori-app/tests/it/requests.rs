@@ -233,7 +233,7 @@ async fn every_type_runs_its_state_machine(db: Db) {
     let p = setup(&db).await;
     let today = date(2026, 11, 25);
     let types = requests::types(&db, &p.emp).await.unwrap();
-    assert_eq!(types.len(), 18);
+    assert_eq!(types.len(), 19);
     let cert = {
         let store = mamori_app::evidence::EvidenceStore {
             dir: std::env::temp_dir().join(format!("mamori-req-{}", mamori_app::new_id())),
@@ -252,7 +252,26 @@ async fn every_type_runs_its_state_machine(db: Db) {
             _ => p.boss.clone(),
         }
     };
+    // Requests about a supplier name one, which only the supplier register's readers may.
+    let dev = json!({"name": "開発委託株式会社", "kind": "outsourced_development", "services": "受託開発", "criticality": "中"});
+    mamori_app::suppliers::create(&db, &p.kanri, dev.as_object().unwrap().clone(), today, T0).await.unwrap();
+    let report = mamori_app::evidence::store_bytes(
+        &mamori_app::evidence::EvidenceStore {
+            dir: std::env::temp_dir().join(format!("mamori-req-{}", mamori_app::new_id())),
+            max_bytes: 1 << 20,
+        },
+        &db,
+        &p.boss,
+        "受入テスト報告書.pdf",
+        b"%PDF-1.4 tested",
+        T0,
+    )
+    .await
+    .unwrap()
+    .sha256;
     for t in &types {
+        let about_supplier = t.fields.iter().any(|f| f.reference.as_deref() == Some("suppliers"));
+        let requester = if about_supplier { &p.kanri } else { &p.emp };
         let mut f = Map::new();
         for field in &t.fields {
             let v: Value = match serde_json::to_value(field.ty).unwrap().as_str().unwrap() {
@@ -262,16 +281,18 @@ async fn every_type_runs_its_state_machine(db: Db) {
                 "choice" => field.choices[0].clone().into(),
                 "person" => "kanri".into(),
                 _ if field.key == "media" => "USB-01".into(),
+                "reference" => "開発委託株式会社".into(),
                 _ => format!("{} の値", field.label).into(),
             };
             f.insert(field.key.clone(), v);
         }
-        let r =
-            requests::create(&db, &p.emp, &t.key, &f, today, T0).await.unwrap_or_else(|e| panic!("{}: {e:?}", t.key));
+        let r = requests::create(&db, requester, &t.key, &f, today, T0)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e:?}", t.key));
         let mut state = r.state.clone();
         let path: &[&str] = match t.workflow.as_str() {
             "change" => &["plan", "approve", "implement", "complete"],
-            "approval_only" => &["approve"],
+            "approval_only" | "approval_with_record" => &["approve"],
             _ => &["approve", "complete"],
         };
         for action in path {
@@ -289,6 +310,16 @@ async fn every_type_runs_its_state_machine(db: Db) {
                     "disposal needs the erasure certificate"
                 );
                 vec![cert.clone()]
+            } else if t.workflow == "approval_with_record" {
+                assert!(
+                    matches!(
+                        requests::transition(&db, &who, &r.id, action, "", vec![], today, T0).await,
+                        Err(AppError::Validation(_))
+                    ),
+                    "{} needs its record attached",
+                    t.key
+                );
+                vec![report.clone()]
             } else {
                 vec![]
             };
@@ -304,14 +335,14 @@ async fn every_type_runs_its_state_machine(db: Db) {
             assert!(r.record_ref.as_deref().unwrap().starts_with(&format!("{}/", link.register)), "{}", t.key);
         }
         // Rejection and withdrawal end a request.
-        let r2 = requests::create(&db, &p.emp, &t.key, &f, today, T0).await.unwrap();
+        let r2 = requests::create(&db, requester, &t.key, &f, today, T0).await.unwrap();
         let rej = requests::transition(&db, &by_role(&t.approver_roles), &r2.id, "reject", "不要", vec![], today, T0)
             .await
             .unwrap();
         assert_eq!(rej.state, "rejected");
-        let r3 = requests::create(&db, &p.emp, &t.key, &f, today, T0).await.unwrap();
+        let r3 = requests::create(&db, requester, &t.key, &f, today, T0).await.unwrap();
         assert_eq!(
-            requests::transition(&db, &p.emp, &r3.id, "withdraw", "", vec![], today, T0).await.unwrap().state,
+            requests::transition(&db, requester, &r3.id, "withdraw", "", vec![], today, T0).await.unwrap().state,
             "withdrawn"
         );
     }
@@ -391,7 +422,7 @@ async fn change_requests_route_by_category(db: Db) {
 async fn an_older_organisation_gets_the_new_types(db: Db) {
     let p = setup(&db).await;
     let today = date(2026, 11, 25);
-    // As stored before: 14 types, the change request without its category and rule, and a
+    // As stored before: 15 types, the change request without its category and rule, and a
     // completer role the organisation chose.
     {
         let mut c = db.conn().await.unwrap();
@@ -418,10 +449,10 @@ async fn an_older_organisation_gets_the_new_types(db: Db) {
             &p.cli.org_id
         )
         .unwrap();
-        assert_eq!(rows::request_types(&mut c.ex(), &p.cli.org_id).await.unwrap().len(), 14);
+        assert_eq!(rows::request_types(&mut c.ex(), &p.cli.org_id).await.unwrap().len(), 15);
     }
     let types = requests::types(&db, &p.emp).await.unwrap();
-    assert_eq!(types.len(), 18);
+    assert_eq!(types.len(), 19);
     for (k, role) in [
         ("evidence_for_court", "top_management"),
         ("office_entry", "top_management"),

@@ -56,9 +56,12 @@ fn demo_prints_the_login_line_once_and_serves() {
     assert_eq!(logins, ["admin", "kanri", "kansa"]);
     let ca = registers.as_array().unwrap().iter().find(|r| r["key"] == "corrective_actions").unwrap().clone();
     assert_eq!(ca["rows"], 1, "{ca}");
-    // The regulation's suppliers, each with its recurring checks.
+    // The regulation's suppliers and the outsourced developer, each with its recurring checks.
     let sup = registers.as_array().unwrap().iter().find(|r| r["key"] == "suppliers").unwrap().clone();
-    assert_eq!(sup["rows"], 4, "{sup}");
+    assert_eq!(sup["rows"], 5, "{sup}");
+    // The outsourced development (8.30): its plan and the milestones of its one progress report.
+    let rows_of = |k: &str| registers.as_array().unwrap().iter().find(|r| r["key"] == k).unwrap()["rows"].clone();
+    assert_eq!((rows_of("development_plan"), rows_of("development_progress")), (5.into(), 3.into()));
     // The demo's duties are confirmed from its first day: nothing is overdue then, and every
     // calendar duty has its next due date.
     let duties = demo(&["duties", "list"]).json();

@@ -175,9 +175,21 @@ async fn new_page(
     }))
 }
 
-/// `GET /requests/new/{key}`: the form of a request type.
-pub async fn new_form(State(state): State<AppState>, ctx: Ctx, s: Session, Path(key): Path<String>) -> WebResult {
-    new_page(&state, &ctx, &s.actor, &key, &Map::new(), vec![]).await
+/// `GET /requests/new/{key}`: the form of a request type; `?FIELD=VALUE` fills a field in
+/// (a page linking to the form names its record, e.g. the supplier of a re-subcontracting).
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(key): Path<String>,
+    Query(prefill): Query<std::collections::BTreeMap<String, String>>,
+) -> WebResult {
+    let values: Map<String, Value> = prefill
+        .into_iter()
+        .take(50)
+        .map(|(k, v)| (k, Value::from(v.chars().take(mamori_app::checks::MAX_TITLE).collect::<String>())))
+        .collect();
+    new_page(&state, &ctx, &s.actor, &key, &values, vec![]).await
 }
 
 /// `POST /requests/new/{key}`: submits it; every field problem is shown in place.

@@ -3,6 +3,7 @@
 //! and the JSON API. The use cases decide who reads (the register's view roles) and who changes.
 
 pub mod api;
+pub mod development;
 pub mod edit;
 pub mod pages;
 pub mod questionnaire;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
             .route("/suppliers/{id}/requirements/{key}", get(pages::back).post(pages::confirm))
             .route("/suppliers/{id}/questionnaires", get(pages::back_to_supplier).post(pages::send_questionnaire))
             .route("/suppliers/{id}/end", get(pages::back_to_supplier).post(pages::end))
+            .route("/suppliers/{id}/progress", get(pages::back_to_supplier).post(development::record))
             .route("/api/v1/suppliers/{id}/end", post(api::end))
             .route("/suppliers/{id}/questionnaires/{qid}", get(pages::answers))
             .route("/suppliers/{id}/questionnaires/{qid}/export", get(pages::answers_export))

@@ -122,7 +122,7 @@ fn score_label(t: &crate::i18n::Tr, percent: i64, deviations: usize) -> String {
     t.tnums("sup-q-score-value", [("percent", percent), ("deviations", deviations as i64)])
 }
 
-async fn detail_page(
+pub(super) async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
     s: &Session,
@@ -221,6 +221,7 @@ async fn detail_page(
                 id: v.row.id,
             })
             .collect(),
+        development: super::development::section(&t, &x, &tried, &state.today().to_string()),
         sent_link: issued.as_ref().map(|i| i.0.clone()),
         mailed_to: issued.map(|i| i.1).unwrap_or_default(),
         id: x.id,

@@ -81,6 +81,8 @@ pub struct DetailPage {
     /// The link just issued (shown once), and whether it was mailed.
     pub sent_link: Option<String>,
     pub mailed_to: String,
+    /// Outsourced development (kind 委託開発): `supplier_development.html`.
+    pub development: Option<super::development::Section>,
 }
 
 /// One questionnaire of a supplier.

@@ -26,7 +26,7 @@ async fn requests_contract_and_pages(w: World) {
         }
         assert!(f["required"].is_boolean());
     }
-    assert_eq!(types.as_array().unwrap().len(), 18);
+    assert_eq!(types.as_array().unwrap().len(), 19);
     // 8.32 (2): the change request's category, with the regulation's Japanese labels, decides
     // whether 経営責任者 alone approves.
     let cr = types.as_array().unwrap().iter().find(|t| t["key"] == "change_request").unwrap();
