@@ -23,6 +23,7 @@ mod registers;
 mod regulation;
 mod requests;
 mod sessions;
+mod questionnaires;
 mod suppliers;
 mod users;
 
@@ -47,6 +48,7 @@ pub use registers::*;
 pub use regulation::*;
 pub use requests::*;
 pub use sessions::*;
+pub use questionnaires::*;
 pub use suppliers::*;
 pub use users::*;
 
