@@ -1,6 +1,7 @@
 //! A questionnaire template as a spreadsheet (the セキュリティチェックシート Japanese companies
 //! exchange in Excel): the first sheet, a header row 区分 | 質問 | 期待する回答 | 関連する要求事項
-//! (the last optional), then one question per row. [`parse`] turns the cells (already read and
+//! (the last optional; lines above the header, such as a title, are skipped: the header is the
+//! first row with a 質問 cell), then one question per row. [`parse`] turns the cells (already read and
 //! capped by the caller) into a [`Template`] or every problem with its row and column;
 //! [`to_grid`] writes a template back in the same format, so an export imports again to the
 //! same questions.
@@ -125,8 +126,8 @@ pub fn parse(
         problems.push(p);
     }
     let row_no = |i: usize| first_row.saturating_add(i).saturating_add(1);
-    // The header: the first row with any text.
-    let Some(h) = grid.iter().position(|r| r.iter().any(|c| !c.trim().is_empty())) else {
+    // The header: the first row with a 質問 column (title lines above it are skipped).
+    let Some(h) = grid.iter().position(|r| r.iter().any(|c| matches!(header_label(c).as_str(), "質問" | "text"))) else {
         problems.push(SheetProblem { row: 0, column: "file", message: "qt-no-header" });
         return Err(problems);
     };
@@ -302,6 +303,10 @@ mod tests {
             .unwrap_err();
         assert_eq!(p, [SheetProblem { row: 2, column: "requirement", message: "qt-unknown-requirement" }]);
         assert_eq!(parse(&[], 0, "k", "t", "").unwrap_err()[0].message, "qt-no-header");
+        let no_question = g(&[&["区分", "設問", "期待する回答"], &["a", "b", "はい"]]);
+        assert_eq!(parse(&no_question, 0, "k", "t", "").unwrap_err()[0].message, "qt-no-header");
+        let titled = g(&[&["委託先チェック"], &[], &["区分", "質問", "期待する回答"], &["a", "b", "はい"]]);
+        assert_eq!(parse(&titled, 0, "k", "t", "").unwrap().questions().count(), 1, "title lines are skipped");
         let only_header = g(&[&["区分", "質問", "期待する回答"]]);
         assert_eq!(parse(&only_header, 0, "k", "t", "").unwrap_err()[0].message, "qt-no-questions");
     }

@@ -10,7 +10,9 @@
 //! edit roles and need `duties.manage` for the duties it generates.
 
 pub mod questionnaires;
+pub mod reevaluation;
 pub mod requirements;
+pub mod templates;
 
 use crate::duties::{DutyEdit, ensure_materialized, insert_for_supplier};
 use crate::error::internal;
