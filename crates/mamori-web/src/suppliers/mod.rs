@@ -3,11 +3,14 @@
 //! and the JSON API. The use cases decide who reads (the register's view roles) and who changes.
 
 pub mod api;
+pub mod files;
 pub mod pages;
 pub mod questionnaire;
+pub mod templates;
 pub mod views;
 
 use crate::guarded;
+use crate::upload::upload_limit;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
@@ -32,6 +35,13 @@ pub fn routes() -> Router<AppState> {
             .route("/api/v1/suppliers/{id}/questionnaires/{qid}", get(api::questionnaire))
             .route("/api/v1/suppliers", get(api::list).post(api::create))
             .route("/api/v1/suppliers/{id}", get(api::one).put(api::update))
-            .route("/api/v1/suppliers/{id}/requirements/{key}", post(api::confirm)),
+            .route("/api/v1/suppliers/{id}/requirements/{key}", post(api::confirm))
+            .route("/suppliers/{id}/questionnaires/{qid}/files/{fid}", get(files::download))
+            .route("/questionnaire-templates", get(templates::list).post(templates::import).layer(upload_limit()))
+            .route("/questionnaire-templates/{template}/export", get(templates::export))
+            .route(
+                "/api/v1/questionnaire-templates",
+                get(templates::api_list).post(templates::api_import).layer(upload_limit()),
+            ),
     ))
 }
