@@ -127,7 +127,8 @@ pub fn parse(
     }
     let row_no = |i: usize| first_row.saturating_add(i).saturating_add(1);
     // The header: the first row with a 質問 column (title lines above it are skipped).
-    let Some(h) = grid.iter().position(|r| r.iter().any(|c| matches!(header_label(c).as_str(), "質問" | "text"))) else {
+    let Some(h) = grid.iter().position(|r| r.iter().any(|c| matches!(header_label(c).as_str(), "質問" | "text")))
+    else {
         problems.push(SheetProblem { row: 0, column: "file", message: "qt-no-header" });
         return Err(problems);
     };
@@ -299,8 +300,14 @@ mod tests {
         let p = parse(&g(&[&["区分", "質問"], &["a", "b"]]), 0, "k", "", "").unwrap_err();
         assert!(p.contains(&SheetProblem { row: 1, column: "expected", message: "qt-column-missing" }));
         assert!(p.contains(&SheetProblem { row: 0, column: "title", message: "qt-title-required" }));
-        let p = parse(&g(&[&["区分", "質問", "期待する回答", "関連する要求事項"], &["a", "b", "はい", "宇宙"]]), 0, "k", "t", "")
-            .unwrap_err();
+        let p = parse(
+            &g(&[&["区分", "質問", "期待する回答", "関連する要求事項"], &["a", "b", "はい", "宇宙"]]),
+            0,
+            "k",
+            "t",
+            "",
+        )
+        .unwrap_err();
         assert_eq!(p, [SheetProblem { row: 2, column: "requirement", message: "qt-unknown-requirement" }]);
         assert_eq!(parse(&[], 0, "k", "t", "").unwrap_err()[0].message, "qt-no-header");
         let no_question = g(&[&["区分", "設問", "期待する回答"], &["a", "b", "はい"]]);

@@ -173,10 +173,8 @@ pub fn read_xlsx(file_name: &str, bytes: &[u8], caps: &GridCaps) -> Result<(usiz
     })?;
     let mut wb: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
-    let sheet =
-        wb.sheet_names().first().cloned().ok_or_else(|| AppError::Blocked(format!("{file_name}: no sheet")))?;
-    let mut reader =
-        wb.worksheet_cells_reader(&sheet).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+    let sheet = wb.sheet_names().first().cloned().ok_or_else(|| AppError::Blocked(format!("{file_name}: no sheet")))?;
+    let mut reader = wb.worksheet_cells_reader(&sheet).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
     let mut cells: Vec<(usize, usize, String)> = Vec::new();
     while let Some(cell) = reader.next_cell().map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))? {
         let (r, c) = cell.get_position();

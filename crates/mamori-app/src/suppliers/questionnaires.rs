@@ -429,7 +429,12 @@ pub async fn answers_table(
     let t = v.template.clone().ok_or(AppError::NotFound)?;
     let ja = mamori_domain::questionnaire_sheet::answer_label;
     let names = |key: Option<&str>| {
-        v.files.iter().filter(|f| f.question_key.as_deref() == key).map(|f| f.name.clone()).collect::<Vec<_>>().join("、")
+        v.files
+            .iter()
+            .filter(|f| f.question_key.as_deref() == key)
+            .map(|f| f.name.clone())
+            .collect::<Vec<_>>()
+            .join("、")
     };
     let mut rows = Vec::new();
     for sec in &t.sections {

@@ -164,7 +164,9 @@ pub async fn next_due(db: &Db, actor: &Actor, supplier_id: &str, today: Date) ->
     let mut c = db.conn().await?;
     let duties = rows::duties(&mut c.ex(), &actor.org_id).await?;
     let Some(d) = duties.iter().find(|d| {
-        d.active != 0 && d.supplier_id.as_deref() == Some(supplier_id) && is_reevaluation(&d.title, d.frequency.as_deref())
+        d.active != 0
+            && d.supplier_id.as_deref() == Some(supplier_id)
+            && is_reevaluation(&d.title, d.frequency.as_deref())
     }) else {
         return Ok(None);
     };

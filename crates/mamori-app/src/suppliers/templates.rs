@@ -13,13 +13,13 @@
 //! Who may: reading follows the supplier register's view roles, importing its edit roles.
 
 use super::require_register;
+use crate::error::RowProblem;
 use crate::error::internal;
 use crate::registers::{GridCaps, read_xlsx};
-use crate::error::RowProblem;
 use crate::{Actor, AppError, new_id};
 use mamori_domain::questionnaire::{self as rules, Section, Template};
-use mamori_domain::questionnaire_sheet::{self as sheet, MAX_QUESTION_CHARS};
 pub use mamori_domain::questionnaire_sheet::MAX_QUESTIONS;
+use mamori_domain::questionnaire_sheet::{self as sheet, MAX_QUESTION_CHARS};
 use mamori_store::Db;
 use mamori_store::rows::{self, QuestionnaireTemplateRow};
 use serde::Serialize;

@@ -43,10 +43,7 @@ fn all_yes(t: &Template) -> Answers {
 }
 
 fn store() -> EvidenceStore {
-    EvidenceStore {
-        dir: std::env::temp_dir().join(format!("mamori-qt-{}", mamori_app::new_id())),
-        max_bytes: 1 << 20,
-    }
+    EvidenceStore { dir: std::env::temp_dir().join(format!("mamori-qt-{}", mamori_app::new_id())), max_bytes: 1 << 20 }
 }
 
 async fn setup(db: &Db) -> (Actor, Actor, Actor) {
@@ -129,9 +126,12 @@ async fn imported_templates_are_checked_whole_sent_and_kept_as_sent(db: Db) {
     let before = templates::get(&db, &kanri, &info.key).await.unwrap();
     assert_eq!(again, before);
     let std_table = templates::table(&db, &kanri, "standard").await.unwrap();
-    let std_again =
-        templates::parse_file("x.xlsx", &mamori_app::export::xlsx(&std_table).unwrap(), Some("情報セキュリティに関するチェックシート"))
-            .unwrap();
+    let std_again = templates::parse_file(
+        "x.xlsx",
+        &mamori_app::export::xlsx(&std_table).unwrap(),
+        Some("情報セキュリティに関するチェックシート"),
+    )
+    .unwrap();
     assert_eq!(std_again.sections, templates::get(&db, &kanri, "standard").await.unwrap().sections);
 
     // Sent with the imported template; a later import of the same title changes the template,
@@ -261,7 +261,10 @@ async fn a_reevaluation_sends_the_last_template_once_on_its_day(db: Db) {
     let before = due.yesterday().unwrap();
     let org_id = kanri.org_id.clone();
     let base = "https://isms.example.jp/";
-    assert!(reevaluation::send_due(&db, &org_id, base, &text, before, at(before)).await.unwrap().is_empty(), "not before");
+    assert!(
+        reevaluation::send_due(&db, &org_id, base, &text, before, at(before)).await.unwrap().is_empty(),
+        "not before"
+    );
     let sent = reevaluation::send_due(&db, &org_id, base, &text, due, at(due)).await.unwrap();
     assert_eq!(sent.len(), 1, "only the supplier that was sent a questionnaire: {sent:?}");
     assert_eq!((sent[0].supplier_id.as_str(), sent[0].due.clone()), (s.id.as_str(), due.to_string()));
@@ -283,7 +286,8 @@ async fn a_reevaluation_sends_the_last_template_once_on_its_day(db: Db) {
     assert!(mail[0].body.contains("url=https://isms.example.jp/q/"), "{}", mail[0].body);
     let (trail, _) = mamori_app::audit::list(&db, &cli, 200, 0).await.unwrap();
     assert!(
-        trail.iter().any(|e| e.object_type == "supplier_questionnaire" && e.after_json.as_deref().is_some_and(|j| j.contains("reevaluation"))),
+        trail.iter().any(|e| e.object_type == "supplier_questionnaire"
+            && e.after_json.as_deref().is_some_and(|j| j.contains("reevaluation"))),
         "recorded in the audit trail"
     );
     assert!(mamori_app::audit::verify_org(&db, &org_id).await.unwrap().is_ok());

@@ -19,11 +19,11 @@ mod nonconformities;
 mod objectives;
 mod open_items;
 mod organisations;
+mod questionnaires;
 mod registers;
 mod regulation;
 mod requests;
 mod sessions;
-mod questionnaires;
 mod suppliers;
 mod users;
 
@@ -44,11 +44,11 @@ pub use nonconformities::*;
 pub use objectives::*;
 pub use open_items::*;
 pub use organisations::*;
+pub use questionnaires::*;
 pub use registers::*;
 pub use regulation::*;
 pub use requests::*;
 pub use sessions::*;
-pub use questionnaires::*;
 pub use suppliers::*;
 pub use users::*;
 

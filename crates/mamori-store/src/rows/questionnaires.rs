@@ -57,7 +57,10 @@ pub async fn upsert_questionnaire_template(ex: &mut Ex<'_>, t: &QuestionnaireTem
 }
 
 /// The organisation's templates, by title.
-pub async fn questionnaire_templates(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<QuestionnaireTemplateRow>, StoreError> {
+pub async fn questionnaire_templates(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+) -> Result<Vec<QuestionnaireTemplateRow>, StoreError> {
     Ok(fetch_all!(
         ex,
         QuestionnaireTemplateRow,

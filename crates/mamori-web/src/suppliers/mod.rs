@@ -10,8 +10,8 @@ pub mod templates;
 pub mod views;
 
 use crate::guarded;
-use crate::upload::upload_limit;
 use crate::state::AppState;
+use crate::upload::upload_limit;
 use axum::Router;
 use axum::routing::{get, post};
 use mamori_domain::permission::Permission::*;

@@ -31,7 +31,12 @@ fn closed_page(ctx: &Ctx, why: Closed) -> WebResult {
     Ok((status, render(&PublicPage { layout, ..PublicPage::default_for(ctx) })).into_response())
 }
 
-fn sections(t: &Template, answers: &Answers, missing: &[String], file_errors: &[(String, String)]) -> Vec<PublicSection> {
+fn sections(
+    t: &Template,
+    answers: &Answers,
+    missing: &[String],
+    file_errors: &[(String, String)],
+) -> Vec<PublicSection> {
     t.sections
         .iter()
         .map(|s| PublicSection {
@@ -114,13 +119,14 @@ async fn read_multipart(mut mp: Multipart) -> Result<(FormData, Vec<IncomingFile
         } else if let Some(k) = name.strip_prefix("f_") {
             Some(k.chars().take(16).collect::<String>())
         } else {
-            let text: String = field.text().await.map_err(bad)?.chars().take(mamori_domain::questionnaire::MAX_COMMENT * 2).collect();
+            let text: String =
+                field.text().await.map_err(bad)?.chars().take(mamori_domain::questionnaire::MAX_COMMENT * 2).collect();
             fields.push((name, text));
             continue;
         };
         let file_name = field.file_name().unwrap_or("").chars().take(200).collect::<String>();
         // Past the count, only what it is named is kept (the refusal names it).
-        let room = if files.len() >= q::MAX_FILES + 1 {
+        let room = if files.len() > q::MAX_FILES {
             0
         } else {
             q::MAX_FILE_BYTES.min(q::MAX_FILES_TOTAL.saturating_sub(total))
@@ -210,13 +216,17 @@ pub async fn submit(
         respondent_error,
         answers: PublicAnswer::choices(&ctx),
         done,
-        files_error: file_errors.iter().filter(|(f, _)| f == "files").map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" "),
+        files_error: file_errors
+            .iter()
+            .filter(|(f, _)| f == "files")
+            .map(|(_, m)| m.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
         files_help: files_help(&ctx),
     };
     match result {
-        Ok(score) => {
-            Ok(render(&page(Layout::new(&ctx), Some(score.percent), Vec::new(), String::new(), Vec::new())).into_response())
-        }
+        Ok(score) => Ok(render(&page(Layout::new(&ctx), Some(score.percent), Vec::new(), String::new(), Vec::new()))
+            .into_response()),
         Err(AppError::Validation(v)) => {
             let mut layout = Layout::new(&ctx);
             let missing: Vec<String> = v.iter().filter(|(f, _)| f.starts_with('q')).map(|(f, _)| f.clone()).collect();

@@ -29,17 +29,30 @@ pub fn problem_lines(ctx: &Ctx, file: &str, e: &AppError) -> Vec<String> {
             .map(|r| {
                 let msg = t.t(&r.message);
                 if r.row > 0 {
-                    t.ta("qt-problem-row", &[("file", file), ("row", &r.row.to_string()), ("column", &r.column), ("message", &msg)])
+                    t.ta(
+                        "qt-problem-row",
+                        &[("file", file), ("row", &r.row.to_string()), ("column", &r.column), ("message", &msg)],
+                    )
                 } else {
                     t.ta("qt-problem-file", &[("file", file), ("column", &r.column), ("message", &msg)])
                 }
             })
             .collect(),
-        other => vec![t.ta("qt-problem-file", &[("file", file), ("column", &t.t("qt-col-file")), ("message", &crate::error::message(ctx, other))])],
+        other => vec![t.ta(
+            "qt-problem-file",
+            &[("file", file), ("column", &t.t("qt-col-file")), ("message", &crate::error::message(ctx, other))],
+        )],
     }
 }
 
-async fn page(state: &AppState, ctx: &Ctx, s: &Session, tried: Tried, status: StatusCode, done: Option<&str>) -> WebResult {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    tried: Tried,
+    status: StatusCode,
+    done: Option<&str>,
+) -> WebResult {
     let t = ctx.tr();
     let rows = templates::list(&state.db, &s.actor)
         .await?
@@ -53,7 +66,8 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, tried: Tried, status: St
             key: i.key,
         })
         .collect();
-    let may_import = match mamori_app::registers::definition(&state.db, &s.actor, mamori_app::suppliers::REGISTER).await {
+    let may_import = match mamori_app::registers::definition(&state.db, &s.actor, mamori_app::suppliers::REGISTER).await
+    {
         Ok(def) => mamori_app::registers::access::may_edit(&s.actor, &def),
         Err(_) => false,
     };
@@ -62,7 +76,12 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, tried: Tried, status: St
 }
 
 /// `GET /questionnaire-templates`.
-pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<crate::views::Done>) -> WebResult {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Query(q): Query<crate::views::Done>,
+) -> WebResult {
     page(&state, &ctx, &s, Tried::default(), StatusCode::OK, q.done.as_deref()).await
 }
 
@@ -108,7 +127,12 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Mul
         }
     }
     let values = vec![("title".to_string(), title.clone())];
-    let refuse = |errors: Vec<(String, String)>| Tried { form: "import".into(), values: values.clone(), errors, message: String::new() };
+    let refuse = |errors: Vec<(String, String)>| Tried {
+        form: "import".into(),
+        values: values.clone(),
+        errors,
+        message: String::new(),
+    };
     let Some((name, bytes, over)) = file.filter(|(n, b, _)| !n.is_empty() || !b.is_empty()) else {
         let tried = refuse(vec![("file".into(), t.t("field-required"))]);
         return page(&state, &ctx, &s, tried, StatusCode::UNPROCESSABLE_ENTITY, None).await;
@@ -116,12 +140,24 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Mul
     let result = if over {
         Err(too_large(&name))
     } else {
-        templates::import(&state.db, &s.actor, &name, &bytes, Some(title.as_str()).filter(|x| !x.trim().is_empty()), state.now()).await
+        templates::import(
+            &state.db,
+            &s.actor,
+            &name,
+            &bytes,
+            Some(title.as_str()).filter(|x| !x.trim().is_empty()),
+            state.now(),
+        )
+        .await
     };
     match result {
         Ok(_) => Ok(Redirect::to("/questionnaire-templates?done=imported").into_response()),
         Err(e @ (AppError::Rows(_) | AppError::TooLarge { .. } | AppError::Blocked(_))) => {
-            let status = if matches!(e, AppError::Rows(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { crate::error::status(&e) };
+            let status = if matches!(e, AppError::Rows(_)) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                crate::error::status(&e)
+            };
             let mut errors: Vec<(String, String)> = Vec::new();
             if let AppError::Rows(rows) = &e {
                 for r in rows.iter().filter(|r| r.field == "title") {

@@ -30,7 +30,9 @@ const B: &str = "----mamori-qt";
 fn multipart(texts: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
     for (k, v) in texts {
-        out.extend_from_slice(format!("--{B}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        out.extend_from_slice(
+            format!("--{B}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
     }
     for (k, name, bytes) in files {
         out.extend_from_slice(
@@ -75,7 +77,8 @@ async fn the_templates_page_refuses_on_the_page_and_sends_what_it_imported(w: Wo
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("notes.xlsx:「ファイル」: Excel ファイル（.xlsx）ではありません。"), "{}", r.body);
 
-    let good = sheet(&[["1. 体制", "方針はありますか。", "はい", "秘密保持"], ["", "再委託していますか。", "いいえ", ""]]);
+    let good =
+        sheet(&[["1. 体制", "方針はありますか。", "はい", "秘密保持"], ["", "再委託していますか。", "いいえ", ""]]);
     let body = multipart(&[("csrf", &csrf), ("title", "取引先チェック 2026")], &[("file", "check.xlsx", &good)]);
     let r = a.send_bytes("POST", "/questionnaire-templates", Some(&ct()), body).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -131,7 +134,8 @@ async fn a_supplier_answers_with_files_without_an_account(w: World) {
         .await
         .json();
     let id = s["id"].as_str().unwrap().to_string();
-    let q = a.post_json(&format!("/api/v1/suppliers/{id}/questionnaires"), json!({"template": "standard"})).await.json();
+    let q =
+        a.post_json(&format!("/api/v1/suppliers/{id}/questionnaires"), json!({"template": "standard"})).await.json();
     let (qid, url) = (q["id"].as_str().unwrap().to_string(), q["url"].as_str().unwrap().to_string());
 
     let mut sup = w.client();
