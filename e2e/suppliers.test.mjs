@@ -1,5 +1,6 @@
 // Journeys of suppliers: the demo's suppliers of the regulation; a questionnaire sent to one,
-// answered in a browser without an account, and its score reviewed by the administrator.
+// answered in a browser without an account (with a file attached to one question), and its
+// score and the file reviewed by the administrator.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -40,6 +41,12 @@ test('a supplier answers a questionnaire without an account; the administrator r
   assert.match(await outsider.textContent('[role=alert]'), /未回答の質問が 1 件あります/);
   assert.ok(await outsider.isChecked('input[name=a_q31][value=no]'), 'answers are kept');
   await outsider.check('input[name=a_q05][value=yes]');
+  // A file that is not what its name says is refused; the answers stay.
+  await outsider.setInputFiles('input[name=f_q03]', { name: '認証書.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ not a pdf') });
+  await outsider.click('#questionnaire-form button[type=submit]');
+  assert.match(await outsider.textContent('#file-error-q03'), /この種類のファイルは添付できません/);
+  assert.ok(await outsider.isChecked('input[name=a_q05][value=yes]'), 'answers are kept after a refused file');
+  await outsider.setInputFiles('input[name=f_q03]', { name: '認証書.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 certificate') });
   await outsider.click('#questionnaire-form button[type=submit]');
   await outsider.waitForSelector('#q-thanks');
   await outsider.screenshot({ path: join(artifacts, 'questionnaire-answered.png') });
@@ -51,6 +58,7 @@ test('a supplier answers a questionnaire without an account; the administrator r
   await admin.waitForSelector('#q-answers');
   assert.match(await admin.textContent('#q-answers tr[data-deviation="1"]'), /消去証明書は発行していません/);
   assert.match(await admin.textContent('#q-score'), /96 点/);
+  assert.match(await admin.textContent('#q-answers'), /認証書\.pdf/, 'the file sent with q03 is listed');
   await admin.goto(supplierUrl);
   assert.equal(await admin.getAttribute('#req-data_return_disposal', 'data-state'), 'deviation');
   await admin.screenshot({ path: join(artifacts, 'supplier-after-questionnaire.png'), fullPage: true });

@@ -267,6 +267,11 @@ impl EvidenceStore {
         if !(actor.grants.has(Permission::RegistersEdit) || actor.grants.has(Permission::DocumentsEdit)) {
             return Err(AppError::Forbidden);
         }
+        self.start().await
+    }
+
+    /// Starts an upload whoever sends it (the caller decided: a supplier's answers).
+    async fn start(&self) -> Result<Upload, AppError> {
         let tmp_dir = self.dir.join("tmp");
         tokio::fs::create_dir_all(&tmp_dir).await.map_err(io)?;
         let temp = tmp_dir.join(crate::new_id());
@@ -349,7 +354,8 @@ impl Upload {
 /// roles and the row's 極秘 restriction), a request they may see, an incident they have access
 /// to, a duty completion (`duties.view`), a Microsoft 365 import (the audit-log roles,
 /// `audit.view`), a controlled document's version whose content it is (every version for the
-/// documents' editors; a published version for those in its audience) — or the person who
+/// documents' editors; a published version for those in its audience), a file a supplier sent
+/// with a questionnaire's answers (the supplier register's view roles) — or the person who
 /// uploaded it. The command line reads everything.
 pub async fn may_read(db: &Db, actor: &Actor, file: &EvidenceRow) -> Result<bool, AppError> {
     // The uploader is recorded by login ID; the command line's uploads ("cli") are no one's.
@@ -406,6 +412,20 @@ pub async fn may_read(db: &Db, actor: &Actor, file: &EvidenceRow) -> Result<bool
     if crate::requests::may_see_any(db, actor, &requests).await? {
         return Ok(true);
     }
+    // A file a supplier sent with its questionnaire's answers: the supplier register's readers
+    // (the register itself decides, not the suppliers module: no import circle).
+    let sent_by_supplier = {
+        let mut c = db.conn().await?;
+        rows::questionnaire_file_exists(&mut c.ex(), &actor.org_id, sha).await?
+    };
+    if sent_by_supplier
+        && actor.grants.has(Permission::RegistersView)
+        && crate::registers::definition(db, actor, "suppliers")
+            .await
+            .is_ok_and(|def| crate::registers::access::may_view(actor, &def))
+    {
+        return Ok(true);
+    }
     crate::registers::access::may_read_file(db, actor, sha).await
 }
 
@@ -458,6 +478,37 @@ pub fn strings_of(values: &serde_json::Map<String, serde_json::Value>) -> Vec<(S
             (k.clone(), list)
         })
         .collect()
+}
+
+/// Stores bytes received from outside the organisation (the files a supplier sends with its
+/// questionnaire's answers, through the link): the content address written, type sniffed;
+/// the row is recorded by [`record_received`] in the caller's transaction. Uploaded by `cli`
+/// (no one's: only the records naming the file make it readable).
+pub(crate) async fn store_received(
+    store: &EvidenceStore,
+    org_id: &str,
+    name: &str,
+    bytes: &[u8],
+    known_type: Option<&'static str>,
+    now: i64,
+) -> Result<EvidenceRow, AppError> {
+    let mut u = store.start().await?;
+    for chunk in bytes.chunks(64 * 1024) {
+        u.write(chunk).await?;
+    }
+    u.file.flush().await.map_err(io)?;
+    drop(u.file);
+    u.parts.seal(&Actor::cli(org_id), name, known_type, now).await
+}
+
+/// Records a file of [`store_received`] in the caller's transaction.
+pub(crate) async fn record_received(
+    tx: &mut mamori_store::Tx,
+    row: EvidenceRow,
+    now: i64,
+) -> Result<EvidenceRow, AppError> {
+    let actor = Actor::cli(&row.org_id);
+    record(tx, &actor, row, now).await
 }
 
 /// Stores bytes already in memory (CLI, tests).

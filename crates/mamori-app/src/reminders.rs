@@ -2,7 +2,8 @@
 //! date, and a weekly overdue digest to the owners and to 情報セキュリティ管理者), the notices
 //! request types ask for on submission and transitions, new incident reports to 経営責任者, and
 //! the certificate's coming expiry (90, 30 and 7 days before) to 経営責任者 and
-//! 情報セキュリティ管理者.
+//! 情報セキュリティ管理者, and a supplier's questionnaire re-sent on its re-evaluation
+//! (`suppliers::reevaluation`).
 //!
 //! Two steps, both safe to repeat:
 //! 1. [`queue`] plans the day's reminders ([`mamori_domain::duty::plan`]) and writes each to
@@ -53,6 +54,15 @@ async fn queue_org(
     now: i64,
 ) -> Result<usize, AppError> {
     crate::duties::ensure_materialized(db, org_id, today).await?;
+    // A supplier's re-evaluation due today sends its questionnaire again (once; the link
+    // needs the public address).
+    let resent = match &cfg.base_url {
+        Some(base) => {
+            let t = |k: &str, a: &[(&str, String)]| text.text(k, a);
+            crate::suppliers::reevaluation::send_due(db, org_id, base, &t, today, now).await?.len()
+        }
+        None => 0,
+    };
     let mut c = db.conn().await?;
     let duties: HashMap<String, rows::DutyRow> =
         rows::duties(&mut c.ex(), org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect();
@@ -88,7 +98,7 @@ async fn queue_org(
     let by_id: HashMap<&str, &rows::OccurrenceRow> = open.iter().map(|o| (o.id.as_str(), o)).collect();
     let plan = rules::plan(&items, &with_role(ROLE_SECURITY_MANAGER), today, cfg.days_before);
     let mut tx = db.begin().await?;
-    let mut queued = 0;
+    let mut queued = resent;
     for r in plan {
         let lines: Vec<String> = r
             .items

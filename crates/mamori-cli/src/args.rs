@@ -74,6 +74,9 @@ pub enum Command {
     /// Recurring duties (定期業務).
     #[command(subcommand)]
     Duties(DutiesCommand),
+    /// Suppliers (取引先・委託先): questionnaire templates.
+    #[command(subcommand)]
+    Suppliers(SuppliersCommand),
     /// Backs up mamori (database and evidence files) into one archive, or checks a backup.
     Backup(BackupArgs),
     /// Restores a backup into the empty target named by --data-dir / --database-url.
@@ -260,6 +263,45 @@ pub enum RegisterCommand {
         key: String,
         /// The file.
         file: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SuppliersCommand {
+    /// Imports a questionnaire template from an xlsx check sheet (区分 | 質問 | 期待する回答 |
+    /// 関連する要求事項): all questions or none; every problem is printed with the file, row and
+    /// column (exit 1).
+    #[command(name = "questionnaire-import")]
+    Import {
+        /// The xlsx file.
+        #[arg(long)]
+        file: PathBuf,
+        /// Title (default: the file's name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Writes a questionnaire template as an xlsx check sheet (imports again as it is).
+    #[command(name = "questionnaire-export")]
+    Export {
+        /// The template's key (`standard`, or an imported one's from questionnaire-templates).
+        #[arg(long)]
+        template: String,
+        /// Output file.
+        #[arg(long)]
+        output: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Lists the questionnaire templates (shipped and imported) as JSON.
+    #[command(name = "questionnaire-templates")]
+    Templates {
         /// Organisation.
         #[arg(long)]
         org: Option<String>,

@@ -11,7 +11,7 @@ mod demo_year;
 mod serve;
 
 use anyhow::Result;
-use args::{Cli, Command, M365Command, RegisterCommand, RegulationCommand};
+use args::{Cli, Command, M365Command, RegisterCommand, RegulationCommand, SuppliersCommand};
 use clap::Parser;
 
 /// mimalloc instead of the system allocator: the Microsoft 365 import allocates and frees
@@ -57,6 +57,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Register(RegisterCommand::Import { .. })
             | Command::M365(M365Command::Import { .. })
             | Command::Regulation(RegulationCommand::Import { .. })
+            | Command::Suppliers(SuppliersCommand::Import { .. })
     );
     let code = match cli.command {
         Command::Demo { port, bind } => demo::run(&ctx, port, bind).await,
@@ -70,6 +71,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Documents(c) => commands::soa::run_documents(c, &ctx).await,
         Command::Register(c) => commands::register::run(c, &ctx).await,
         Command::Duties(c) => commands::duties::run(c, &ctx).await,
+        Command::Suppliers(c) => commands::suppliers::run(c, &ctx).await,
         Command::M365(c) => commands::m365::run(c, &ctx).await,
         Command::Reminders(c) => commands::reminders::run(c, &ctx).await,
         Command::Backup(a) => commands::backup::run(a, &ctx).await,

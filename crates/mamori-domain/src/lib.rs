@@ -17,6 +17,7 @@ pub mod objective;
 pub mod password;
 pub mod permission;
 pub mod questionnaire;
+pub mod questionnaire_sheet;
 pub mod ratelimit;
 pub mod register;
 pub mod schedule;

@@ -137,6 +137,15 @@ pub fn all_settled(states: &[ReqState], requirements: usize) -> bool {
     states.len() >= requirements && states.iter().all(|s| s.settled())
 }
 
+/// The word that marks a supplier's re-evaluation duty in its title (every kind of
+/// `data/suppliers.json` brings one annual duty 「{name} の再評価（…）」).
+pub const REEVALUATION_MARK: &str = "再評価";
+
+/// Whether a supplier duty is its annual re-evaluation (by the catalogue's title).
+pub fn is_reevaluation(title: &str, frequency: Option<&str>) -> bool {
+    frequency == Some("annual") && title.contains(REEVALUATION_MARK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +177,14 @@ mod tests {
         assert!(all_settled(&[ReqState::Confirmed, ReqState::NotApplicable], 2));
         assert!(!all_settled(&[ReqState::Confirmed, ReqState::Deviation], 2));
         assert!(!all_settled(&[ReqState::Confirmed], 2), "a requirement never set is unconfirmed");
+    }
+
+    #[test]
+    fn every_kind_brings_exactly_one_reevaluation() {
+        for k in &catalogue().kinds {
+            let n = k.duties.iter().filter(|d| is_reevaluation(&d.title_for("X"), Some(d.frequency.as_str()))).count();
+            assert_eq!(n, 1, "{}", k.key);
+        }
+        assert!(!is_reevaluation("X の再評価", Some("monthly")));
     }
 }

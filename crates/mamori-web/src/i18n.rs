@@ -170,6 +170,11 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "url",
         "email",
         "deviations",
+        "file",
+        "row",
+        "column",
+        "message",
+        "size",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

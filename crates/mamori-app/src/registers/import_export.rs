@@ -87,16 +87,48 @@ fn restore_formula_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The limits of a spreadsheet read: data rows (the header row comes on top), columns, cells,
+/// characters of one cell, and what the zip may expand to (per part, in all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridCaps {
+    /// Data rows.
+    pub rows: usize,
+    /// Columns.
+    pub columns: usize,
+    /// Non-empty cells.
+    pub cells: usize,
+    /// Characters of one cell.
+    pub cell_chars: usize,
+    /// Bytes one part of the xlsx may expand to.
+    pub zip_entry: u64,
+    /// Bytes the whole xlsx may expand to.
+    pub zip_total: u64,
+}
+
+/// The register import's limits.
+pub const REGISTER_CAPS: GridCaps = GridCaps {
+    rows: MAX_IMPORT_ROWS,
+    columns: MAX_IMPORT_COLUMNS,
+    cells: MAX_IMPORT_CELLS,
+    cell_chars: MAX_CELL_CHARS,
+    zip_entry: mamori_regulation::input::MAX_ZIP_ENTRY_BYTES,
+    zip_total: mamori_regulation::input::MAX_ZIP_TOTAL_BYTES,
+};
+
 /// Checks a grid's size against the import limits before anything else reads it.
 fn check_cell(file_name: &str, row: usize, col: usize, chars: usize) -> Result<(), AppError> {
-    if row > MAX_IMPORT_ROWS {
-        return Err(too_large(file_name, "limit-rows", MAX_IMPORT_ROWS, "rows"));
+    check_cell_within(&REGISTER_CAPS, file_name, row, col, chars)
+}
+
+fn check_cell_within(caps: &GridCaps, file_name: &str, row: usize, col: usize, chars: usize) -> Result<(), AppError> {
+    if row > caps.rows {
+        return Err(too_large(file_name, "limit-rows", caps.rows, "rows"));
     }
-    if col >= MAX_IMPORT_COLUMNS {
-        return Err(too_large(file_name, "limit-columns", MAX_IMPORT_COLUMNS, "columns"));
+    if col >= caps.columns {
+        return Err(too_large(file_name, "limit-columns", caps.columns, "columns"));
     }
-    if chars > MAX_CELL_CHARS {
-        return Err(too_large(file_name, "limit-cell", MAX_CELL_CHARS, "characters in one cell"));
+    if chars > caps.cell_chars {
+        return Err(too_large(file_name, "limit-cell", caps.cell_chars, "characters in one cell"));
     }
     Ok(())
 }
@@ -108,59 +140,7 @@ fn check_cell(file_name: &str, row: usize, col: usize, chars: usize) -> Result<(
 /// rows, columns and cell length are capped for both formats.
 pub fn read_grid(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
     if bytes.starts_with(b"PK\x03\x04") {
-        use calamine::{DataRef, Reader, Xlsx};
-        use mamori_regulation::input::{ZipLimit, check_zip};
-        check_zip(bytes).map_err(|e| match e {
-            ZipLimit::Broken(m) => AppError::Blocked(format!("{file_name}: {m}")),
-            ZipLimit::Entries(n) => too_large(file_name, "limit-zip-entries", n, "files inside"),
-            ZipLimit::EntryBytes(n) | ZipLimit::TotalBytes(n) => AppError::TooLarge {
-                file: file_name.to_string(),
-                key: "limit-expanded-mb",
-                limit: n / (1024 * 1024),
-                detail: format!("expands beyond {} MB", n / (1024 * 1024)),
-            },
-        })?;
-        let mut wb: Xlsx<_> =
-            Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
-        let sheet =
-            wb.sheet_names().first().cloned().ok_or_else(|| AppError::Blocked(format!("{file_name}: no sheet")))?;
-        let mut reader =
-            wb.worksheet_cells_reader(&sheet).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
-        let mut cells: Vec<(usize, usize, String)> = Vec::new();
-        while let Some(cell) = reader.next_cell().map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))? {
-            let (r, c) = cell.get_position();
-            let (r, c) = (usize::try_from(r).unwrap_or(usize::MAX), usize::try_from(c).unwrap_or(usize::MAX));
-            let text = match cell.get_value() {
-                DataRef::Empty => continue,
-                DataRef::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_else(|| dt.to_string()),
-                DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
-                DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
-                DataRef::SharedString(s) => s.to_string(),
-                other => calamine::Data::from(other.clone()).to_string(),
-            };
-            check_cell(file_name, r, c, text.chars().count())?;
-            if cells.len() >= MAX_IMPORT_CELLS {
-                return Err(too_large(file_name, "limit-cells", MAX_IMPORT_CELLS, "cells"));
-            }
-            cells.push((r, c, text));
-        }
-        // Rows and columns from the first used one, as a spreadsheet's used range.
-        let (Some(r0), Some(c0)) = (cells.iter().map(|x| x.0).min(), cells.iter().map(|x| x.1).min()) else {
-            return Ok(Vec::new());
-        };
-        // Each row only as wide as its own last cell (memory follows the cells, not the
-        // rectangle around them).
-        let rows = cells.iter().map(|x| x.0).max().unwrap_or(r0) - r0 + 1;
-        let mut grid: Vec<Vec<String>> = vec![Vec::new(); rows];
-        for (r, c, text) in cells {
-            if let Some(row) = grid.get_mut(r - r0) {
-                if row.len() <= c - c0 {
-                    row.resize(c - c0 + 1, String::new());
-                }
-                row[c - c0] = text;
-            }
-        }
-        return Ok(grid);
+        return read_xlsx(file_name, bytes, &REGISTER_CAPS).map(|(_, grid)| grid);
     }
     let text =
         mamori_regulation::input::decode_text(bytes).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
@@ -173,6 +153,63 @@ pub fn read_grid(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppE
         }
     }
     Ok(grid)
+}
+
+/// Reads the first sheet of an xlsx within `caps` → (the 0-based index of its first used row,
+/// the rows of text cells from its first used row and column). The zip's expansion is checked
+/// first; cells are read one by one (never as one dense range).
+pub fn read_xlsx(file_name: &str, bytes: &[u8], caps: &GridCaps) -> Result<(usize, Vec<Vec<String>>), AppError> {
+    use calamine::{DataRef, Reader, Xlsx};
+    use mamori_regulation::input::{MAX_ZIP_ENTRIES, ZipLimit, check_zip_within};
+    check_zip_within(bytes, MAX_ZIP_ENTRIES, caps.zip_entry, caps.zip_total).map_err(|e| match e {
+        ZipLimit::Broken(m) => AppError::Blocked(format!("{file_name}: {m}")),
+        ZipLimit::Entries(n) => too_large(file_name, "limit-zip-entries", n, "files inside"),
+        ZipLimit::EntryBytes(n) | ZipLimit::TotalBytes(n) => AppError::TooLarge {
+            file: file_name.to_string(),
+            key: "limit-expanded-mb",
+            limit: n / (1024 * 1024),
+            detail: format!("expands beyond {} MB", n / (1024 * 1024)),
+        },
+    })?;
+    let mut wb: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+    let sheet = wb.sheet_names().first().cloned().ok_or_else(|| AppError::Blocked(format!("{file_name}: no sheet")))?;
+    let mut reader = wb.worksheet_cells_reader(&sheet).map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))?;
+    let mut cells: Vec<(usize, usize, String)> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| AppError::Blocked(format!("{file_name}: {e}")))? {
+        let (r, c) = cell.get_position();
+        let (r, c) = (usize::try_from(r).unwrap_or(usize::MAX), usize::try_from(c).unwrap_or(usize::MAX));
+        let text = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_else(|| dt.to_string()),
+            DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
+            DataRef::SharedString(s) => s.to_string(),
+            other => calamine::Data::from(other.clone()).to_string(),
+        };
+        check_cell_within(caps, file_name, r, c, text.chars().count())?;
+        if cells.len() >= caps.cells {
+            return Err(too_large(file_name, "limit-cells", caps.cells, "cells"));
+        }
+        cells.push((r, c, text));
+    }
+    // Rows and columns from the first used one, as a spreadsheet's used range.
+    let (Some(r0), Some(c0)) = (cells.iter().map(|x| x.0).min(), cells.iter().map(|x| x.1).min()) else {
+        return Ok((0, Vec::new()));
+    };
+    // Each row only as wide as its own last cell (memory follows the cells, not the
+    // rectangle around them).
+    let rows = cells.iter().map(|x| x.0).max().unwrap_or(r0) - r0 + 1;
+    let mut grid: Vec<Vec<String>> = vec![Vec::new(); rows];
+    for (r, c, text) in cells {
+        if let Some(row) = grid.get_mut(r - r0) {
+            if row.len() <= c - c0 {
+                row.resize(c - c0 + 1, String::new());
+            }
+            row[c - c0] = text;
+        }
+    }
+    Ok((r0, grid))
 }
 
 /// An Excel serial date (days since 1899-12-30) as YYYY-MM-DD.

@@ -14,8 +14,8 @@ mod row;
 
 pub use defs::{RecordHome, Summary, define, definition, ensure_templates, list, offer, record_homes, set_access};
 pub use import_export::{
-    ImportReport, MAX_CELL_CHARS, MAX_IMPORT_CELLS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, import, parse_csv, read_grid,
-    table,
+    GridCaps, ImportReport, MAX_CELL_CHARS, MAX_IMPORT_CELLS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, REGISTER_CAPS,
+    import, parse_csv, read_grid, read_xlsx, table,
 };
 pub use index::{Page, PageQuery, index_bytes, page};
 pub use row::{

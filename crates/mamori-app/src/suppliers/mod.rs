@@ -12,7 +12,9 @@
 pub mod adoption;
 pub mod development;
 pub mod questionnaires;
+pub mod reevaluation;
 pub mod requirements;
+pub mod templates;
 
 use crate::duties::{DutyEdit, ensure_materialized, insert_for_supplier};
 use crate::error::internal;

@@ -21,6 +21,7 @@ mod nonconformities;
 mod objectives;
 mod open_items;
 mod oracles;
+mod questionnaire_templates;
 mod registers;
 mod reminders;
 mod requests;

@@ -11,4 +11,5 @@ pub mod register;
 pub mod regulation;
 pub mod reminders;
 pub mod soa;
+pub mod suppliers;
 pub mod user;

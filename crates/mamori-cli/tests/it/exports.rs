@@ -138,3 +138,26 @@ fn register_list_export_and_import_on_both_engines() {
         assert_ne!(unknown.code(2).stderr.len(), 0);
     }
 }
+
+/// `suppliers questionnaire-export` writes a check sheet that `questionnaire-import` takes back
+/// with the same questions; a file that is not an xlsx is refused naming the file and the
+/// column in Japanese (exit 1) and nothing is stored.
+#[test]
+fn questionnaire_templates_go_round_the_command_line() {
+    let env = Env::sqlite();
+    env.org("acme");
+    let xlsx = env.path("standard.xlsx");
+    let out =
+        env.run(&["suppliers", "questionnaire-export", "--template", "standard", "--output", xlsx.to_str().unwrap()]);
+    assert_eq!(out.ok().stdout, format!("wrote {} (32 questions)\n", xlsx.display()));
+    assert!(is_xlsx(&std::fs::read(&xlsx).unwrap()));
+    let out =
+        env.run(&["suppliers", "questionnaire-import", "--file", xlsx.to_str().unwrap(), "--title", "自社版"]).ok();
+    let v = out.json();
+    assert_eq!((v["title"].as_str(), v["questions"].as_i64()), (Some("自社版"), Some(32)), "{out:?}");
+    let bad = env.write("notes.xlsx", "plain text");
+    let out = env.run(&["suppliers", "questionnaire-import", "--file", bad.to_str().unwrap()]).code(1);
+    assert!(out.stderr.contains("notes.xlsx:「ファイル」: Excel ファイル（.xlsx）ではありません。"), "{out:?}");
+    let list = env.run(&["suppliers", "questionnaire-templates"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 2, "the shipped one and 自社版 only");
+}

@@ -120,11 +120,19 @@ pub struct QuestionnaireRow {
     pub answers_json: Option<String>,
     /// The score in percent.
     pub score: Option<i64>,
-    /// Who sent it (user id).
+    /// Who sent it (user id; `cli` for the automatic re-send).
     pub created_by: String,
+    /// The template as sent (JSON of `mamori_domain::questionnaire::Template`); none on rows
+    /// sent before migration 0024.
+    #[serde(skip)]
+    pub template_json: Option<String>,
+    /// The due date of the re-evaluation that sent it automatically.
+    pub reeval_due: Option<String>,
+    /// The address the automatic re-send mailed the link to.
+    pub mailed_to: Option<String>,
 }
 
-const Q_COLS: &str = "id, org_id, supplier_id, template, token_hash, state, sent_at, expires_at, answered_at, respondent, answers_json, score, created_by";
+const Q_COLS: &str = "id, org_id, supplier_id, template, token_hash, state, sent_at, expires_at, answered_at, respondent, answers_json, score, created_by, template_json, reeval_due, mailed_to";
 
 /// Adds a questionnaire.
 pub async fn insert_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Result<(), StoreError> {
@@ -133,7 +141,7 @@ pub async fn insert_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Resu
         sql(&[
             "INSERT INTO supplier_questionnaire (",
             Q_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ]),
         &q.id,
         &q.org_id,
@@ -147,7 +155,10 @@ pub async fn insert_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Resu
         &q.respondent,
         &q.answers_json,
         q.score,
-        &q.created_by
+        &q.created_by,
+        &q.template_json,
+        &q.reeval_due,
+        &q.mailed_to
     )?;
     Ok(())
 }

@@ -5,12 +5,15 @@
 pub mod api;
 pub mod development;
 pub mod edit;
+pub mod files;
 pub mod pages;
 pub mod questionnaire;
+pub mod templates;
 pub mod views;
 
 use crate::guarded;
 use crate::state::AppState;
+use crate::upload::upload_limit;
 use axum::Router;
 use axum::routing::{get, post};
 use mamori_domain::permission::Permission::*;
@@ -36,6 +39,13 @@ pub fn routes() -> Router<AppState> {
             .route("/api/v1/suppliers/{id}/questionnaires/{qid}", get(api::questionnaire))
             .route("/api/v1/suppliers", get(api::list).post(api::create))
             .route("/api/v1/suppliers/{id}", get(api::one).put(api::update))
-            .route("/api/v1/suppliers/{id}/requirements/{key}", post(api::confirm)),
+            .route("/api/v1/suppliers/{id}/requirements/{key}", post(api::confirm))
+            .route("/suppliers/{id}/questionnaires/{qid}/files/{fid}", get(files::download))
+            .route("/questionnaire-templates", get(templates::list).post(templates::import).layer(upload_limit()))
+            .route("/questionnaire-templates/{template}/export", get(templates::export))
+            .route(
+                "/api/v1/questionnaire-templates",
+                get(templates::api_list).post(templates::api_import).layer(upload_limit()),
+            ),
     ))
 }

@@ -217,6 +217,7 @@ pub(super) async fn detail_page(
                 state_label: t.t(&format!("sup-q-state-{}", v.row.state)),
                 score: v.score.map(|sc| score_label(&t, sc.percent, sc.deviations.len())).unwrap_or_default(),
                 respondent: v.row.respondent.clone().unwrap_or_default(),
+                auto: super::files::auto_label(&t, v.row.reeval_due.as_deref(), v.row.mailed_to.as_deref()),
                 state: v.row.state,
                 id: v.row.id,
             })
@@ -224,6 +225,10 @@ pub(super) async fn detail_page(
         development: super::development::section(&t, &x, &tried, &state.today().to_string()),
         sent_link: issued.as_ref().map(|i| i.0.clone()),
         mailed_to: issued.map(|i| i.1).unwrap_or_default(),
+        templates: super::files::template_choices(state, a).await?,
+        next_reevaluation: mamori_app::suppliers::reevaluation::next_due(&state.db, a, &x.id, state.today())
+            .await?
+            .unwrap_or_default(),
         id: x.id,
         tried,
     };
@@ -329,7 +334,10 @@ pub async fn answers(
     let t = ctx.tr();
     let v = questionnaires::one(&state.db, &s.actor, &id, &qid, state.today()).await?;
     let supplier = suppliers::get(&state.db, &s.actor, &id, state.today()).await?;
-    let template = mamori_domain::questionnaire::template(&v.row.template).ok_or(AppError::NotFound)?;
+    let template = v.template.clone().ok_or(AppError::NotFound)?;
+    let files_of = |key: Option<&str>| -> Vec<(String, String)> {
+        v.files.iter().filter(|f| f.question_key.as_deref() == key).map(|f| (f.id.clone(), f.name.clone())).collect()
+    };
     let label = |a: &str| if a.is_empty() { String::new() } else { t.t(&format!("q-answer-{a}")) };
     let rows = template
         .questions()
@@ -343,6 +351,7 @@ pub async fn answers(
                 answer: label(&given),
                 expected: label(&x.expected),
                 comment: a.map(|a| a.comment.clone()).unwrap_or_default(),
+                files: files_of(Some(&x.key)),
             }
         })
         .collect();
@@ -356,6 +365,7 @@ pub async fn answers(
         score: v.score.map(|sc| score_label(&t, sc.percent, sc.deviations.len())).unwrap_or_default(),
         respondent: v.row.respondent.clone().unwrap_or_default(),
         answered: v.row.answered_at.map(tokyo_time).unwrap_or_default(),
+        files: files_of(None),
         rows,
     })
     .into_response())

@@ -83,6 +83,10 @@ pub struct DetailPage {
     pub mailed_to: String,
     /// Outsourced development (kind 委託開発): `supplier_development.html`.
     pub development: Option<super::development::Section>,
+    /// The templates to send: (key, title).
+    pub templates: Vec<(String, String)>,
+    /// The next re-evaluation (the questionnaire is sent again that day), or "".
+    pub next_reevaluation: String,
 }
 
 /// One questionnaire of a supplier.
@@ -93,6 +97,8 @@ pub struct QuestionnaireRow {
     pub state_label: String,
     pub score: String,
     pub respondent: String,
+    /// 「再評価（2027-01-05）で自動送信: a@b」 for a questionnaire the re-evaluation sent.
+    pub auto: String,
 }
 
 /// One answer as the sender reads it.
@@ -103,6 +109,8 @@ pub struct AnswerRow {
     pub expected: String,
     pub comment: String,
     pub deviation: bool,
+    /// The files sent for this question: (file id, name).
+    pub files: Vec<(String, String)>,
 }
 
 /// `supplier_questionnaire.html`: the answers of one questionnaire.
@@ -119,6 +127,8 @@ pub struct AnswersPage {
     pub respondent: String,
     pub answered: String,
     pub rows: Vec<AnswerRow>,
+    /// The files sent for the whole questionnaire: (file id, name).
+    pub files: Vec<(String, String)>,
 }
 
 /// One question of the public form.
@@ -130,6 +140,8 @@ pub struct PublicQuestion {
     pub comment: String,
     /// Not answered in a refused submission.
     pub missing: bool,
+    /// Why the file sent for this question was refused.
+    pub file_error: String,
 }
 
 /// A section of the public form.
@@ -168,6 +180,10 @@ pub struct PublicPage {
     pub answers: Vec<(String, String)>,
     /// The score once answered (the thank-you page).
     pub done: Option<i64>,
+    /// Why a file sent for the whole questionnaire was refused.
+    pub files_error: String,
+    /// The file limits as the supplier reads them.
+    pub files_help: String,
 }
 
 impl PublicPage {
@@ -187,6 +203,8 @@ impl PublicPage {
             respondent_error: String::new(),
             answers: Vec::new(),
             done: None,
+            files_error: String::new(),
+            files_help: String::new(),
         }
     }
 }
@@ -200,5 +218,26 @@ pub struct EditPage {
     pub name: String,
     /// Unused by the edit form (the kind is shown, not chosen); the shared fields need it.
     pub kinds: Vec<(String, String)>,
+    pub tried: Tried,
+}
+
+/// One template of the list.
+pub struct TemplateRow {
+    pub key: String,
+    pub title: String,
+    /// 標準（同梱） / 自社で取り込み.
+    pub kind: String,
+    pub questions: usize,
+    pub source: String,
+    pub updated: String,
+}
+
+/// `questionnaire_templates.html`: 質問票のひな形.
+#[derive(Template)]
+#[template(path = "questionnaire_templates.html")]
+pub struct TemplatesPage {
+    pub layout: Layout,
+    pub rows: Vec<TemplateRow>,
+    pub may_import: bool,
     pub tried: Tried,
 }

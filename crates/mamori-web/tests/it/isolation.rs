@@ -186,6 +186,10 @@ fn fixed(param: &str) -> Option<&'static str> {
         "field" => Some("attachment"),
         // A questionnaire of the supplier named by `{id}` (none exists: the supplier is A's).
         "qid" => Some("00000000-0000-7000-8000-000000000000"),
+        // A file sent with that questionnaire's answers.
+        "fid" => Some("00000000-0000-7000-8000-000000000001"),
+        // An imported questionnaire template (keys are per organisation: B has none of A's).
+        "template" => Some("org-0123456789abcdef"),
         // A questionnaire link: the token is the access, answered the same for everyone.
         "token" => Some("0000000000000000000000000000000000000000000000000000000000000000"),
         _ => None,

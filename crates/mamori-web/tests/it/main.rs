@@ -20,6 +20,7 @@ mod management_reviews;
 mod need_to_know;
 mod objectives;
 mod pages;
+mod questionnaire_templates;
 mod registers;
 mod regulation;
 mod request_refusals;
