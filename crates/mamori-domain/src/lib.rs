@@ -4,6 +4,7 @@
 //! random salts are parameters, so callers (the application layer, tests) control them.
 
 pub mod audit;
+pub mod device;
 pub mod auth;
 pub mod certification;
 pub mod document;
@@ -18,6 +19,7 @@ pub mod permission;
 pub mod questionnaire;
 pub mod ratelimit;
 pub mod register;
+pub mod register_duty;
 pub mod schedule;
 pub mod soa;
 pub mod supplier;
