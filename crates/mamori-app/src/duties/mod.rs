@@ -14,11 +14,13 @@ mod completion;
 mod definitions;
 mod heatmap;
 mod occurrences;
+mod register_dates;
 
 pub use completion::{Completion, complete, skip};
 pub(crate) use definitions::insert_for_supplier;
 pub use definitions::{Choices, DutyEdit, choices, confirm, create, offer_from_regulation, reschedule, update};
 pub use heatmap::{HeatMap, HeatRow, heatmap};
+pub use register_dates::source_of as register_date_source;
 pub use occurrences::{
     DueItem, DueSoon, OccurrenceView, due_soon, ensure_materialized, history, materialize, occurrence, occurrences,
 };
