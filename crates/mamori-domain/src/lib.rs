@@ -4,9 +4,9 @@
 //! random salts are parameters, so callers (the application layer, tests) control them.
 
 pub mod audit;
-pub mod device;
 pub mod auth;
 pub mod certification;
+pub mod device;
 pub mod document;
 pub mod duty;
 pub mod health;

@@ -20,10 +20,10 @@ pub use completion::{Completion, complete, skip};
 pub(crate) use definitions::insert_for_supplier;
 pub use definitions::{Choices, DutyEdit, choices, confirm, create, offer_from_regulation, reschedule, update};
 pub use heatmap::{HeatMap, HeatRow, heatmap};
-pub use register_dates::source_of as register_date_source;
 pub use occurrences::{
     DueItem, DueSoon, OccurrenceView, due_soon, ensure_materialized, history, materialize, occurrence, occurrences,
 };
+pub use register_dates::source_of as register_date_source;
 
 use crate::audit::{self, Entry};
 use crate::error::internal;

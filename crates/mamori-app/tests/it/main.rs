@@ -8,6 +8,7 @@ mod backup;
 mod certification_audits;
 mod documents;
 mod duties;
+mod field;
 mod health;
 pub use mamori_store::on_both_engines;
 mod incidents;
