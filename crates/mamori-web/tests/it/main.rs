@@ -8,6 +8,7 @@ mod audit;
 mod calendar;
 mod certification_audits;
 mod client;
+mod devices;
 mod duties;
 mod health;
 mod incidents;
