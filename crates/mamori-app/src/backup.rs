@@ -857,13 +857,37 @@ pub async fn complete_duty(
         done.manifest.evidence.len(),
         done.manifest_sha256
     );
+    // A duty kept as rows of a register (8.13's バックアップ記録) is completed by its log entry.
+    let duty = {
+        let mut c = db.conn().await?;
+        rows::duty(&mut c.ex(), &org.id, &occurrence.duty_id).await?.ok_or(AppError::NotFound)?
+    };
+    let record_ref = match (duty.evidence.as_str(), duty.register_key.as_deref()) {
+        ("record", Some(key @ BACKUP_LOG)) => {
+            let values = serde_json::json!({
+                "performed_on": today.to_string(), "entry_kind": "バックアップ",
+                "target": "mamori のデータベースと証拠ファイル", "performed_by": actor.label,
+                "result": "成功", "notes": note,
+            });
+            let values = values.as_object().cloned().unwrap_or_default();
+            let p = crate::registers::prepare_create(db, &actor, key, &values, None, now).await?;
+            let mut tx = db.begin().await?;
+            crate::registers::apply(&mut tx, &actor, &p, now).await?;
+            tx.commit().await?;
+            Some(format!("{key}/{}", p.row.id))
+        }
+        _ => None,
+    };
     crate::duties::complete(
         db,
         &actor,
         &occurrence.id,
-        crate::duties::Completion { note, evidence: vec![stored.sha256], record_ref: None, done_on: None },
+        crate::duties::Completion { note, evidence: vec![stored.sha256], record_ref, done_on: None },
         today,
         now,
     )
     .await
 }
+
+/// The register of backup runs (a fixed contract).
+pub const BACKUP_LOG: &str = "backup_log";

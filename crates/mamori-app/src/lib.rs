@@ -14,6 +14,7 @@ pub mod checks;
 pub mod clock;
 pub mod context;
 pub mod daily;
+pub mod devices;
 pub mod documents;
 pub mod duties;
 pub mod error;

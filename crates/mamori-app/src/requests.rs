@@ -148,6 +148,7 @@ fn as_register(t: &RequestType) -> RegisterDef {
         view_roles: None,
         edit_roles: None,
         managed_at: None,
+        duties: None,
     }
 }
 

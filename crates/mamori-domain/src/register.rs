@@ -150,6 +150,9 @@ pub struct RegisterDef {
     /// shipped template's ([`managed_at`]), whatever a stored copy says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_at: Option<String>,
+    /// The duties its rows complete, bring or make due (data: [`crate::register_duty`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duties: Option<crate::register_duty::RegisterDuties>,
 }
 
 /// The page managing the rows of the register `key` (its shipped template's `managed_at`).
@@ -194,13 +197,14 @@ pub fn default_access(def: &RegisterDef) -> (Vec<String>, Vec<String>) {
     )
 }
 
-/// The definition with its view and edit roles filled in ([`default_access`]) and the page
-/// managing its rows ([`managed_at`]).
+/// The definition with its view and edit roles filled in ([`default_access`]), the page
+/// managing its rows ([`managed_at`]) and its duty data (always the shipped template's).
 pub fn with_access(mut def: RegisterDef) -> RegisterDef {
     let (v, e) = default_access(&def);
     def.view_roles = Some(v);
     def.edit_roles = Some(e);
     def.managed_at = managed_at(&def.key);
+    def.duties = TEMPLATES.iter().find(|t| t.key == def.key).and_then(|t| t.duties.clone());
     def
 }
 
@@ -626,6 +630,7 @@ mod tests {
             view_roles: None,
             edit_roles: None,
             managed_at: None,
+            duties: None,
         }
     }
 
@@ -797,7 +802,7 @@ mod tests {
     }
 }
 
-/// The 23 register templates for the records the regulation names (情報資産リスクアセスメント表,
+/// The 30 register templates for the records the regulation names (情報資産リスクアセスメント表,
 /// 媒体管理台帳, …), shipped as data.
 pub fn templates() -> Vec<RegisterDef> {
     TEMPLATES.clone()
@@ -856,11 +861,29 @@ mod template_tests {
         assert!(check_restriction(&s(&["emp2"]), &people).is_some());
     }
 
+    /// A template's duty data names its own fields, role keys and schedule frequencies.
+    fn check_duty_data(d: &RegisterDef, duties: &crate::register_duty::RegisterDuties) {
+        let field = |k: &str| d.fields.iter().find(|f| f.key == k).map(|f| f.ty);
+        if let Some(r) = &duties.due_date {
+            assert_eq!(field(&r.field), Some(FieldType::Date), "{}", d.key);
+            assert!(r.lead_field.as_deref().is_none_or(|f| field(f) == Some(FieldType::Integer)), "{}", d.key);
+            assert!(ROLE_KEYS.contains(&r.owner_role.as_str()) && is_control_id(&r.control), "{}", d.key);
+        }
+        for o in &duties.offer {
+            assert!(crate::schedule::Frequency::from_key(&o.frequency).is_some(), "{}: {}", d.key, o.frequency);
+            assert!(ROLE_KEYS.contains(&o.owner_role.as_str()) && is_control_id(&o.control), "{}", d.key);
+        }
+        assert!(duties.records.iter().all(|r| is_control_id(&r.control)), "{}", d.key);
+    }
+
     #[test]
     fn twenty_valid_templates_for_the_named_records() {
         let t = templates();
-        assert_eq!(t.len(), 23);
+        assert_eq!(t.len(), 30);
         for d in &t {
+            if let Some(duties) = &d.duties {
+                check_duty_data(d, duties);
+            }
             assert!(check_definition(d).is_empty(), "{}: {:?}", d.key, check_definition(d));
             assert!(!d.controls.is_empty(), "{}", d.key);
             assert!(d.default_sort.as_ref().is_none_or(|s| d.fields.iter().any(|f| &f.key == s)), "{}", d.key);

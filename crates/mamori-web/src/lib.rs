@@ -19,6 +19,7 @@ pub mod views;
 pub mod audit;
 pub mod certification_audits;
 pub mod dashboard;
+pub mod devices;
 pub mod documents;
 pub mod duties;
 pub mod evidence;
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .merge(open_items::routes())
         .merge(nonconformities::routes())
         .merge(suppliers::routes())
+        .merge(devices::routes())
         .merge(mail::routes())
         .merge(management_reviews::routes())
         .merge(requests::routes())

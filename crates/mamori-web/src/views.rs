@@ -47,6 +47,8 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/duties", "nav-duties", Some(Permission::DutiesView)),
     ("/requests", "nav-requests", Some(Permission::RequestsUse)),
     ("/incidents", "nav-incidents", None),
+    // Everyone answers the self-check of the devices they are custodian of.
+    ("/devices/attest", "nav-devices-attest", None),
     ("/documents", "nav-documents", Some(Permission::DocumentsView)),
     ("/soa", "nav-soa", Some(Permission::DocumentsView)),
     ("/objectives", "nav-objectives", Some(Permission::ObjectivesView)),

@@ -8,7 +8,10 @@ use crate::{Actor, AppError, new_id};
 use jiff::civil::Date;
 use mamori_domain::audit::AuditAction;
 use mamori_domain::permission::Permission;
-use mamori_domain::schedule::Schedule;
+use mamori_domain::register;
+use mamori_domain::register_duty;
+use mamori_domain::register_duty::RegisterDuties;
+use mamori_domain::schedule::{Frequency, Schedule};
 use mamori_store::Db;
 use mamori_store::rows::{self, DutyRow};
 
@@ -24,6 +27,11 @@ pub async fn offer_from_regulation(db: &Db, actor: &Actor, today: Date, now: i64
         let mut c = db.conn().await?;
         rows::register_defs(&mut c.ex(), &actor.org_id).await?
     };
+    // The duty data of each register (always the shipped template's).
+    let register_duties: Vec<(String, RegisterDuties)> = registers
+        .iter()
+        .filter_map(|r| Some((r.key.clone(), register::with_access(serde_json::from_str(&r.def_json).ok()?).duties?)))
+        .collect();
     let mut tx = db.begin().await?;
     let mut added = 0;
     for c in &cur.controls {
@@ -49,8 +57,18 @@ pub async fn offer_from_regulation(db: &Db, actor: &Actor, today: Date, now: i64
         for o in items {
             let (decision, frequency, anchor) = decision_of(o.frequency);
             // The register the sentence names in 【…】 is where its record is kept.
-            let register_key =
-                registers.iter().find(|r| o.source.contains(&format!("【{}】", r.name))).map(|r| r.key.clone());
+            // Else a register whose template says it records this control's duties (8.13:
+            // the backup is a row of バックアップ記録).
+            let register_key = registers
+                .iter()
+                .find(|r| o.source.contains(&format!("【{}】", r.name)))
+                .map(|r| r.key.clone())
+                .or_else(|| {
+                    register_duties
+                        .iter()
+                        .find(|(_, d)| d.records.iter().any(|rule| register_duty::records(rule, &c.id, o.source)))
+                        .map(|(k, _)| k.clone())
+                });
             let title = if o.title.trim().is_empty() { o.what } else { o.title };
             let d = DutyRow {
                 id: new_id(),
@@ -79,6 +97,36 @@ pub async fn offer_from_regulation(db: &Db, actor: &Actor, today: Date, now: i64
                 confirmed_at: None,
                 supplier_id: None,
             };
+            if rows::insert_duty(&mut tx.ex(), &d).await? {
+                added += 1;
+            }
+        }
+    }
+    // The recurring duties registers bring (offered like the regulation's, once each).
+    for (key, duties) in &register_duties {
+        for t in &duties.offer {
+            let Some(frequency) = Frequency::from_key(&t.frequency) else { continue };
+            let mut d = new_row(
+                actor,
+                DutyEdit {
+                    title: t.title.clone(),
+                    control_id: Some(t.control.clone()),
+                    decision: "scheduled".into(),
+                    schedule: Some(Schedule::new(frequency)),
+                    owner_role: Some(t.owner_role.clone()),
+                    assignee_id: None,
+                    evidence: "record".into(),
+                    register_key: Some(key.clone()),
+                    request_type: None,
+                    anchor: None,
+                    lead_days: None,
+                    active: true,
+                },
+                today,
+                now,
+            );
+            d.source_text = format!("register:{key}:{}", t.key);
+            d.confirmed_at = None;
             if rows::insert_duty(&mut tx.ex(), &d).await? {
                 added += 1;
             }

@@ -14,6 +14,7 @@ mod completion;
 mod definitions;
 mod heatmap;
 mod occurrences;
+mod register_dates;
 
 pub use completion::{Completion, complete, skip};
 pub(crate) use definitions::insert_for_supplier;
@@ -22,6 +23,7 @@ pub use heatmap::{HeatMap, HeatRow, heatmap};
 pub use occurrences::{
     DueItem, DueSoon, OccurrenceView, due_soon, ensure_materialized, history, materialize, occurrence, occurrences,
 };
+pub use register_dates::source_of as register_date_source;
 
 use crate::audit::{self, Entry};
 use crate::error::internal;

@@ -102,6 +102,7 @@ pub async fn materialize(db: &Db, org_id: &str, today: Date, horizon_days: i64) 
             .await?;
         }
     }
+    super::register_dates::sync(&mut tx, org_id, today, &duties, &last).await?;
     rows::bump_duty_version(&mut tx.ex(), org_id).await?;
     tx.commit().await?;
     if let Ok(mut m) = MATERIALIZED.lock() {

@@ -1,4 +1,4 @@
-//! Register definitions: the 23 templates, the designer, and registers offered for the
+//! Register definitions: the 30 templates, the designer, and registers offered for the
 //! records the regulation names.
 
 use super::{access, internal};
@@ -22,7 +22,7 @@ pub struct Summary {
     pub rows: i64,
 }
 
-/// Installs the 23 templates an organisation does not have yet.
+/// Installs the 30 templates an organisation does not have yet.
 pub async fn ensure_templates(db: &Db, org_id: &str, now: i64) -> Result<(), AppError> {
     let have: BTreeSet<String> = {
         let mut c = db.conn().await?;

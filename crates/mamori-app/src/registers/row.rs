@@ -181,7 +181,17 @@ pub async fn create_restricted(
     let mut tx = db.begin().await?;
     apply(&mut tx, actor, &p, now).await?;
     tx.commit().await?;
+    dates_changed(db, actor, &def, now).await?;
     Ok(view(p.row))
+}
+
+/// A register whose rows hold due dates (a certificate's expiry) brings its occurrences up to
+/// date after a write, so a date within its lead time is due at once.
+async fn dates_changed(db: &Db, actor: &Actor, def: &RegisterDef, now: i64) -> Result<(), AppError> {
+    if def.duties.as_ref().is_some_and(|d| d.due_date.is_some()) {
+        crate::duties::materialize(db, &actor.org_id, crate::tokyo_date(now), crate::duties::HORIZON_DAYS).await?;
+    }
+    Ok(())
 }
 
 /// A register write validated outside a transaction and applied inside the caller's (a
@@ -332,6 +342,7 @@ async fn change(
     rows::bump_register_version(&mut tx.ex(), &actor.org_id, key).await?;
     write(&mut tx, actor, &def, &next, action, Some(&current), now).await?;
     tx.commit().await?;
+    dates_changed(db, actor, &def, now).await?;
     Ok(view(next))
 }
 

@@ -23,7 +23,11 @@ async fn setup(db: &Db) -> Actor {
 async fn duties_come_from_the_regulation(db: Db) {
     let a = setup(&db).await;
     let added = duties::offer_from_regulation(&db, &a, date(2026, 11, 25), T0).await.unwrap();
-    assert_eq!(added, 22 + 7 + 6, "22 stated intervals, 7 duties at an event and 6 periodic items without one");
+    assert_eq!(
+        added,
+        22 + 7 + 6 + 5,
+        "22 stated intervals, 7 duties at an event, 6 periodic items without one and 5 the register templates bring"
+    );
     assert_eq!(
         duties::offer_from_regulation(&db, &a, date(2026, 11, 25), T0 + 1).await.unwrap(),
         0,
@@ -90,13 +94,20 @@ async fn completion_skip_overdue_and_rescheduling(db: Db) {
     assert_eq!(mine[0].contract_state(), "overdue");
     assert_eq!(mine[8].contract_state(), "open");
 
-    // Completion needs the evidence the duty asks for (a note by default).
+    // Completion needs the evidence the duty asks for: the backup is a row of バックアップ記録
+    // (its register template's records rule), a note alone is not enough.
+    assert_eq!(backup.contract()["evidence"], "register:backup_log");
     assert!(matches!(
-        duties::complete(&db, &a, &mine[0].occurrence.id, note(" "), today, T0).await,
+        duties::complete(&db, &a, &mine[0].occurrence.id, note("USB に取得済み"), today, T0).await,
         Err(AppError::Validation(_))
     ));
+    let run = serde_json::json!({"performed_on": "2026-04-28", "entry_kind": "バックアップ", "target": "共有フォルダ",
+        "performed_by": "boss", "result": "成功"});
+    crate::support::add_user(&db, &a, "boss", "top_management").await;
+    let row = mamori_app::registers::create(&db, &a, "backup_log", run.as_object().unwrap(), None, T0).await.unwrap();
+    let logged = Some(format!("backup_log/{}", row.id));
     // The day done is the day the work was done: not in the future, not a year before the due.
-    let on = |d| duties::Completion { done_on: Some(d), ..note("USB に取得済み") };
+    let on = |d| duties::Completion { done_on: Some(d), record_ref: logged.clone(), ..note("USB に取得済み") };
     for (day, key) in [(date(2026, 11, 26), "duty-done-on-future"), (date(2025, 4, 1), "duty-done-on-too-early")] {
         let r = duties::complete(&db, &a, &mine[0].occurrence.id, on(day), today, T0).await;
         assert!(matches!(r, Err(AppError::Validation(ref v)) if v[0].1 == key), "{day}: {r:?}");
@@ -104,7 +115,7 @@ async fn completion_skip_overdue_and_rescheduling(db: Db) {
     let done = duties::complete(&db, &a, &mine[0].occurrence.id, on(date(2026, 4, 28)), today, T0).await.unwrap();
     assert_eq!(done.done_on.as_deref(), Some("2026-04-28"));
     assert!(matches!(
-        duties::complete(&db, &a, &mine[0].occurrence.id, note("again"), today, T0).await,
+        duties::complete(&db, &a, &mine[0].occurrence.id, on(date(2026, 4, 29)), today, T0).await,
         Err(AppError::Conflict)
     ));
     duties::skip(&db, &a, &mine[1].occurrence.id, "事務所移転のため翌月に実施", T0).await.unwrap();

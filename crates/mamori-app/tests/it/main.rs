@@ -9,6 +9,7 @@ mod certification_audits;
 mod development;
 mod documents;
 mod duties;
+mod field;
 mod health;
 pub use mamori_store::on_both_engines;
 mod incidents;

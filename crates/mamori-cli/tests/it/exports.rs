@@ -161,3 +161,55 @@ fn questionnaire_templates_go_round_the_command_line() {
     let list = env.run(&["suppliers", "questionnaire-templates"]).ok().json();
     assert_eq!(list.as_array().unwrap().len(), 2, "the shipped one and 自社版 only");
 }
+
+/// A certificate imported into 証明書・ドメイン管理台帳 is a due item of `duties occurrences`
+/// once within its lead time (the contract); one far off is not.
+#[test]
+fn a_certificate_within_its_lead_time_is_a_due_occurrence() {
+    for env in Env::both() {
+        env.org("acme");
+        let csv = env.path("certs.csv");
+        env.run(&["register", "export", "certificates", "--format", "csv", "--output", csv.to_str().unwrap()]).ok();
+        let exported = String::from_utf8(std::fs::read(&csv).unwrap()).unwrap();
+        let header = exported.lines().map(|l| l.trim_end_matches('\r')).find(|l| l.starts_with("ID,")).unwrap();
+        let columns: Vec<&str> = header.split(',').collect();
+        let row = |name: &str, expires: &str| -> String {
+            columns
+                .iter()
+                .map(|c| match *c {
+                    "名称（ドメイン・証明書）" => name.to_string(),
+                    "種別" => "サーバー証明書（TLS）".to_string(),
+                    "有効期限" => expires.to_string(),
+                    "更新の通知（日前）" => "30".to_string(),
+                    "状態" => "使用中".to_string(),
+                    _ => String::new(),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let file = env.write(
+            "in.csv",
+            format!("{header}\n{}\n{}\n", row("www.example.jp", "2026-06-20"), row("far.example.jp", "2026-12-31")),
+        );
+        env.run(&["register", "import", "certificates", file.to_str().unwrap()]).ok();
+        let mut c = env.cmd();
+        c.env("MAMORI_TEST_NOW", "2026-06-01").args([
+            "duties",
+            "occurrences",
+            "--from",
+            "2026-06-01",
+            "--to",
+            "2027-03-31",
+            "--format",
+            "json",
+        ]);
+        let occ = crate::support::output(c).ok().json();
+        let due: Vec<&str> = occ.as_array().unwrap().iter().filter_map(|o| o["due"].as_str()).collect();
+        assert_eq!(due, ["2026-06-20"], "{occ:#}");
+        assert_eq!(occ[0]["state"], "open");
+        let duties = env.run(&["duties", "list", "--format", "json"]).ok().json();
+        let d = duties.as_array().unwrap().iter().find(|d| d["id"] == occ[0]["duty_id"]).unwrap();
+        assert_eq!(d["title"], "証明書・ドメインの更新: www.example.jp");
+        assert_eq!((d["control"].as_str(), d["lead_days"].as_i64()), (Some("8.24"), Some(30)));
+    }
+}

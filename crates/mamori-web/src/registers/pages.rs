@@ -50,6 +50,7 @@ pub async fn create_register(State(state): State<AppState>, s: Session, CsrfForm
         view_roles: None,
         edit_roles: None,
         managed_at: None,
+        duties: None,
     };
     let a = &s.actor;
     if registers::list(&state.db, a, state.now()).await?.iter().any(|s| s.def.key == key) {

@@ -9,6 +9,7 @@ mod calendar;
 mod certification_audits;
 mod client;
 mod development;
+mod devices;
 mod duties;
 mod health;
 mod incidents;
