@@ -36,6 +36,7 @@ pub mod regulation;
 pub mod regulation_file;
 pub mod reminders;
 pub mod requests;
+pub mod safety_checks;
 pub mod session;
 pub mod soa;
 pub mod suppliers;

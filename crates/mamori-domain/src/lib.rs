@@ -18,6 +18,7 @@ pub mod permission;
 pub mod questionnaire;
 pub mod ratelimit;
 pub mod register;
+pub mod safety;
 pub mod schedule;
 pub mod soa;
 pub mod supplier;
