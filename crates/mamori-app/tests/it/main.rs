@@ -23,6 +23,7 @@ mod oracles;
 mod registers;
 mod reminders;
 mod requests;
+mod safety_checks;
 mod smtp_sink;
 mod supplier_adoption;
 mod suppliers;
