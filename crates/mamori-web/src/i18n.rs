@@ -170,6 +170,9 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "url",
         "email",
         "deviations",
+        "drill",
+        "responded",
+        "sent",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

@@ -58,6 +58,10 @@ pub struct Sent {
     pub check: SafetyCheckRow,
     /// Mails queued.
     pub sent: usize,
+    /// The sender's own link, when the sender is in scope (shown to them once, so that they
+    /// answer at once; never anyone else's).
+    #[serde(skip)]
+    pub own_token: Option<String>,
 }
 
 async fn mail(
@@ -67,7 +71,7 @@ async fn mail(
     check: &SafetyCheckRow,
     r: &SafetyRecipientRow,
     now: i64,
-) -> Result<bool, AppError> {
+) -> Result<(bool, String), AppError> {
     let token = crate::random::token()?;
     let link = SafetyLinkRow {
         token_hash: hash(&token),
@@ -100,7 +104,7 @@ async fn mail(
         subject: m.text.text("safety-mail-subject", &args),
         body,
     };
-    crate::outbox::queue(tx, &r.org_id, mail, now).await
+    Ok((crate::outbox::queue(tx, &r.org_id, mail, now).await?, token))
 }
 
 /// Sends a safety check to everyone in scope → the check and the number of mails queued;
@@ -136,6 +140,7 @@ pub async fn send(db: &Db, actor: &Actor, m: &Mailing<'_>, title: &str, drill: b
     let mut tx = db.begin().await?;
     rows::insert_safety_check(&mut tx.ex(), &check).await?;
     let mut sent = 0;
+    let mut own_token = None;
     for u in users.iter().filter(|u| u.disabled == 0 && u.email.contains('@')) {
         let r = SafetyRecipientRow {
             id: new_id(),
@@ -155,8 +160,12 @@ pub async fn send(db: &Db, actor: &Actor, m: &Mailing<'_>, title: &str, drill: b
             answer_count: 0,
         };
         rows::insert_safety_recipient(&mut tx.ex(), &r).await?;
-        if mail(&mut tx, m, &org_name, &check, &r, now).await? {
+        let (queued, token) = mail(&mut tx, m, &org_name, &check, &r, now).await?;
+        if queued {
             sent += 1;
+        }
+        if actor.user_id.as_deref() == Some(u.id.as_str()) {
+            own_token = Some(token);
         }
     }
     crate::audit::created(
@@ -169,7 +178,7 @@ pub async fn send(db: &Db, actor: &Actor, m: &Mailing<'_>, title: &str, drill: b
     )
     .await?;
     tx.commit().await?;
-    Ok(Sent { check, sent })
+    Ok(Sent { check, sent, own_token })
 }
 
 /// A recipient as the tally page shows them.
@@ -277,7 +286,7 @@ pub async fn resend(db: &Db, actor: &Actor, m: &Mailing<'_>, id: &str, now: i64)
         }
         // Read back under the row lock the update holds: the count names this mailing.
         let row = rows::safety_recipient(&mut tx.ex(), &actor.org_id, &r.row.id).await?.ok_or(AppError::Conflict)?;
-        if mail(&mut tx, m, &org_name, &v.check, &row, now).await? {
+        if mail(&mut tx, m, &org_name, &v.check, &row, now).await?.0 {
             sent += 1;
         }
     }

@@ -90,6 +90,7 @@ async fn safety_checks_are_sent_answered_tallied_and_closed(db: Db) {
     }
     let mail_to = |login: &str| mails.iter().find(|m| to(m) == format!("<{login}@example.jp>")).unwrap().clone();
     let (t1, t2, t3) = (token_of(&mail_to("emp1")), token_of(&mail_to("emp2")), token_of(&mail_to("top")));
+    assert_eq!(sent.own_token.as_deref(), Some(token_of(&mail_to("kanri")).as_str()), "the sender's own link only");
     assert_eq!(t1.len(), 64);
 
     // The link opens without an account, naming the person.
