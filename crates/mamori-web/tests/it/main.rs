@@ -23,6 +23,7 @@ mod registers;
 mod regulation;
 mod requests;
 mod route_matrix;
+mod safety_checks;
 mod soa;
 mod supplier_edit;
 mod suppliers;
