@@ -144,8 +144,9 @@ pub async fn detail(
     Ok(render(&tally_page(&ctx, layout, &v, String::new())).into_response())
 }
 
-/// `GET` of a form-only path: back to the tally.
-pub async fn back(Path(id): Path<String>) -> WebResult {
+/// `GET` of a form-only path: back to the tally (of a check of the organisation only).
+pub async fn back(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> WebResult {
+    sc::get(&state.db, &s.actor, &id).await?;
     Ok(Redirect::to(&format!("/safety-checks/{id}")).into_response())
 }
 
