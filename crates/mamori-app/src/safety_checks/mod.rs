@@ -43,6 +43,9 @@ pub struct Mailing<'a> {
     pub text: &'a dyn MailText,
     /// The server's public URL (`https://isms.example.jp`), if known.
     pub base_url: Option<&'a str>,
+    /// False only for a record of the past (the demo's drill): links are made but nothing is
+    /// queued, and the links go back to the caller ([`Sent::unmailed`]).
+    pub queue: bool,
 }
 
 impl Mailing<'_> {
@@ -62,6 +65,9 @@ pub struct Sent {
     /// answer at once; never anyone else's).
     #[serde(skip)]
     pub own_token: Option<String>,
+    /// (user id, token) of each link when nothing was mailed ([`Mailing::queue`] false).
+    #[serde(skip)]
+    pub unmailed: Vec<(String, String)>,
 }
 
 async fn mail(
@@ -104,7 +110,8 @@ async fn mail(
         subject: m.text.text("safety-mail-subject", &args),
         body,
     };
-    Ok((crate::outbox::queue(tx, &r.org_id, mail, now).await?, token))
+    let queued = m.queue && crate::outbox::queue(tx, &r.org_id, mail, now).await?;
+    Ok((queued, token))
 }
 
 /// Sends a safety check to everyone in scope → the check and the number of mails queued;
@@ -141,6 +148,7 @@ pub async fn send(db: &Db, actor: &Actor, m: &Mailing<'_>, title: &str, drill: b
     rows::insert_safety_check(&mut tx.ex(), &check).await?;
     let mut sent = 0;
     let mut own_token = None;
+    let mut unmailed = Vec::new();
     for u in users.iter().filter(|u| u.disabled == 0 && u.email.contains('@')) {
         let r = SafetyRecipientRow {
             id: new_id(),
@@ -165,7 +173,10 @@ pub async fn send(db: &Db, actor: &Actor, m: &Mailing<'_>, title: &str, drill: b
             sent += 1;
         }
         if actor.user_id.as_deref() == Some(u.id.as_str()) {
-            own_token = Some(token);
+            own_token = Some(token.clone());
+        }
+        if !m.queue {
+            unmailed.push((u.id.clone(), token));
         }
     }
     crate::audit::created(
@@ -178,7 +189,7 @@ pub async fn send(db: &Db, actor: &Actor, m: &Mailing<'_>, title: &str, drill: b
     )
     .await?;
     tx.commit().await?;
-    Ok(Sent { check, sent, own_token })
+    Ok(Sent { check, sent, own_token, unmailed })
 }
 
 /// A recipient as the tally page shows them.

@@ -34,7 +34,7 @@ fn cfg(sink: &Sink) -> SmtpConfig {
     }
 }
 
-const MAILING: Mailing<'static> = Mailing { text: &Keys, base_url: Some("https://isms.example.jp/") };
+const MAILING: Mailing<'static> = Mailing { text: &Keys, base_url: Some("https://isms.example.jp/"), queue: true };
 
 /// The token of the link in a received mail.
 fn token_of(m: &Received) -> String {

@@ -22,7 +22,7 @@ pub(crate) const MAIL_TEXT: Tr = Tr { lang: Lang::Ja };
 
 /// How this server mails links.
 pub(crate) fn mailing(state: &AppState) -> Mailing<'_> {
-    Mailing { text: &MAIL_TEXT, base_url: state.config.base_url.as_deref() }
+    Mailing { text: &MAIL_TEXT, base_url: state.config.base_url.as_deref(), queue: true }
 }
 
 /// The safety-check routes.
