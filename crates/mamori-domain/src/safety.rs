@@ -200,7 +200,11 @@ pub fn tally(recipients: &[Recipient<'_>]) -> Tally {
             t.by_group.entry((*g).to_string()).or_default().add(r.answer);
         }
         if r.answer.is_none() {
-            t.non_responders.push(NonResponder { id: r.id.to_string(), name: r.name.to_string(), sent_count: r.sent_count });
+            t.non_responders.push(NonResponder {
+                id: r.id.to_string(),
+                name: r.name.to_string(),
+                sent_count: r.sent_count,
+            });
         }
     }
     t.non_responders.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));

@@ -116,7 +116,14 @@ async fn mail(
 
 /// Sends a safety check to everyone in scope → the check and the number of mails queued;
 /// `Validation` at `title`.
-pub async fn send(db: &Db, actor: &Actor, m: &Mailing<'_>, title: &str, drill: bool, now: i64) -> Result<Sent, AppError> {
+pub async fn send(
+    db: &Db,
+    actor: &Actor,
+    m: &Mailing<'_>,
+    title: &str,
+    drill: bool,
+    now: i64,
+) -> Result<Sent, AppError> {
     actor.require(Permission::SafetyChecksManage)?;
     let mut p = Vec::new();
     let title = crate::checks::text(&mut p, "title", title, crate::checks::MAX_TITLE, true);

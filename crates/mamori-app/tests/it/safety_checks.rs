@@ -115,7 +115,8 @@ async fn safety_checks_are_sent_answered_tallied_and_closed(db: Db) {
     assert_eq!((c["sent"].as_i64(), c["responded"].as_i64()), (Some(6), Some(3)));
     assert_eq!(c["by_status"], serde_json::json!({"safe": 2, "minor_injury": 1, "serious_injury": 0}));
     assert_eq!(c["can_work"], serde_json::json!({"yes": 1, "no": 2}));
-    let names: Vec<&str> = c["non_responders"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        c["non_responders"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["emp3 さん", "kanri さん", "sys さん"]);
     assert_eq!(v.tally.by_group["従業員"].responded, 2);
 
@@ -167,7 +168,10 @@ async fn safety_checks_are_sent_answered_tallied_and_closed(db: Db) {
     let sent_b = sc::send(&db, &b, &MAILING, "他社の安否確認", false, T0).await.unwrap();
     assert!(matches!(sc::get(&db, &kanri, &sent_b.check.id).await, Err(AppError::NotFound)));
     assert!(matches!(sc::get(&db, &b, &sent.check.id).await, Err(AppError::NotFound)));
-    assert!(matches!(sc::close(&db, &b, &sent.check.id, jiff::civil::date(2026, 1, 1), T0).await, Err(AppError::NotFound)));
+    assert!(matches!(
+        sc::close(&db, &b, &sent.check.id, jiff::civil::date(2026, 1, 1), T0).await,
+        Err(AppError::NotFound)
+    ));
     reminders::send_due(&db, &cfg, T0 + 7_200_000).await.unwrap();
     let b_mail = sink.messages().into_iter().find(|m| to(m) == "<b-kanri@example.jp>").unwrap();
     let subject = b_mail.header("Subject").unwrap();

@@ -240,7 +240,12 @@ pub async fn answer_safety_check(
 
 /// Counts one more mailing of a recipient who has not answered → rows changed (0: answered
 /// meanwhile, or unknown). Atomic: the increment is in the statement.
-pub async fn count_safety_resend(ex: &mut Ex<'_>, org_id: &str, recipient_id: &str, now: i64) -> Result<u64, StoreError> {
+pub async fn count_safety_resend(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    recipient_id: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
     Ok(exec!(
         ex,
         "UPDATE safety_check_recipient SET sent_count = sent_count + 1, last_sent_at = $3 \

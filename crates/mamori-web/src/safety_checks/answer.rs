@@ -32,7 +32,10 @@ fn page(ctx: &Ctx, layout: Layout, token: &str, p: Option<&Public>, form: Tried,
         drill: p.is_some_and(|p| p.drill),
         name: p.map(|p| p.name.clone()).unwrap_or_default(),
         expires: p.map(|p| crate::tokyo_time(p.expires_at)).unwrap_or_default(),
-        statuses: Status::ALL.iter().map(|s| (s.key().to_string(), t.t(&format!("safety-status-{}", s.key())))).collect(),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| (s.key().to_string(), t.t(&format!("safety-status-{}", s.key()))))
+            .collect(),
         form,
         done,
         closed: p.is_none(),
@@ -102,8 +105,7 @@ pub async fn submit(
     };
     let csrf_ok = !ctx.new_anon_csrf && ctx.check_csrf(form.get("csrf"));
     let result = if csrf_ok {
-        an::answer(&state.db, &token, form.get("status"), form.get("can_work"), form.get("comment"), state.now())
-            .await
+        an::answer(&state.db, &token, form.get("status"), form.get("can_work"), form.get("comment"), state.now()).await
     } else {
         Err(AppError::Validation(vec![("csrf".into(), "error-csrf".into())]))
     };

@@ -22,7 +22,8 @@ pub struct CreateBody {
 /// `POST /api/v1/safety-checks {title, drill}` → 201 `{id, sent}`.
 pub async fn create(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<CreateBody>) -> WebResult {
     let x = sc::send(&state.db, &s.actor, &super::mailing(&state), &b.title, b.drill, state.now()).await?;
-    let body = serde_json::json!({"id": x.check.id, "sent": x.sent, "drill": x.check.drill == 1, "title": x.check.title});
+    let body =
+        serde_json::json!({"id": x.check.id, "sent": x.sent, "drill": x.check.drill == 1, "title": x.check.title});
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

@@ -31,7 +31,10 @@ async fn safety_checks_over_http(w: World) {
     let mut e = w.logged_in("emp").await;
     e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
     // Need-to-know: an employee neither sends nor reads the tally, nor sees the menu entry.
-    assert_eq!(e.post_json("/api/v1/safety-checks", json!({"title": "x", "drill": true})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        e.post_json("/api/v1/safety-checks", json!({"title": "x", "drill": true})).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_ne!(e.get("/safety-checks").await.status, StatusCode::OK);
     assert!(!e.get("/").await.body.contains("href=\"/safety-checks\""));
     assert!(a.get("/").await.body.contains("href=\"/safety-checks\""));
@@ -71,10 +74,14 @@ async fn safety_checks_over_http(w: World) {
     assert!(r.body.contains("足を捻挫</textarea>") && r.body.contains("value=\"no\" checked"), "typed values kept");
     assert!(r.body.contains("必須"), "{}", r.body);
     let long = "あ".repeat(501);
-    let r = p.post_form(&emp_link, &[("csrf", &csrf), ("status", "safe"), ("can_work", "yes"), ("comment", &long)]).await;
+    let r =
+        p.post_form(&emp_link, &[("csrf", &csrf), ("status", "safe"), ("can_work", "yes"), ("comment", &long)]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the comment is capped");
     let r = p
-        .post_form(&emp_link, &[("csrf", &csrf), ("status", "minor_injury"), ("can_work", "no"), ("comment", "足を捻挫")])
+        .post_form(
+            &emp_link,
+            &[("csrf", &csrf), ("status", "minor_injury"), ("can_work", "no"), ("comment", "足を捻挫")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("回答を受け付けました"));
