@@ -37,6 +37,7 @@ pub mod regulation;
 pub mod regulation_file;
 pub mod reminders;
 pub mod requests;
+pub mod safety_checks;
 pub mod session;
 pub mod soa;
 pub mod suppliers;

@@ -81,5 +81,7 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     crate::demo_year::add(db, DEMO_ORG, &o.id, &admin, today, now).await?;
     // The regulation's suppliers (issue 19).
     crate::demo_year::add_suppliers(db, &admin, today, now).await?;
+    // One past 安否確認 drill, closed and recorded (5.29).
+    crate::demo_year::add_safety_drill(db, &admin, today, now).await?;
     Ok(Some(password))
 }

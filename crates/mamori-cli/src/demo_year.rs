@@ -124,3 +124,29 @@ pub async fn add_suppliers(db: &Db, admin: &Actor, today: Date, now: i64) -> Res
     }
     Ok(())
 }
+
+/// One past 安否確認 drill (5.29), thirty days before `today`: sent to everyone (nothing
+/// mailed: it is a record of the past), answered by all but the internal auditor, re-sent to
+/// her once, and closed two hours later — which records it in 事業継続計画実施記録.
+pub async fn add_safety_drill(db: &Db, admin: &Actor, today: Date, now: i64) -> Result<()> {
+    use mamori_app::safety_checks::{self as sc, Mailing, answer};
+    let text = mamori_web::i18n::Tr { lang: mamori_web::i18n::Lang::Ja };
+    let m = Mailing { text: &text, base_url: None, queue: false };
+    let day = today.checked_sub(30.days())?;
+    let at = now - 30 * 86_400_000;
+    let title = format!("{} 年度 安否確認訓練", mamori_domain::schedule::fiscal_year(day, 4));
+    let sent = sc::send(db, admin, &m, &title, true, at).await.map_err(app_err)?;
+    let people = users::list(db, admin).await.map_err(app_err)?;
+    let login_of = |id: &str| people.iter().find(|u| u.id == id).map(|u| u.login_id.clone()).unwrap_or_default();
+    for (user_id, token) in &sent.unmailed {
+        let (status, can_work, comment) = match login_of(user_id).as_str() {
+            "admin" => ("safe", "yes", ""),
+            "kanri" => ("minor_injury", "yes", "避難時に軽い打撲。業務に支障なし"),
+            _ => continue,
+        };
+        answer::answer(db, token, status, can_work, comment, at + 15 * 60_000).await.map_err(app_err)?;
+    }
+    sc::resend(db, admin, &m, &sent.check.id, at + 60 * 60_000).await.map_err(app_err)?;
+    sc::close(db, admin, &sent.check.id, day, at + 2 * 60 * 60_000).await.map_err(app_err)?;
+    Ok(())
+}

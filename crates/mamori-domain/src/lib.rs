@@ -22,6 +22,7 @@ pub mod questionnaire_sheet;
 pub mod ratelimit;
 pub mod register;
 pub mod register_duty;
+pub mod safety;
 pub mod schedule;
 pub mod soa;
 pub mod supplier;

@@ -76,11 +76,44 @@ pub enum Permission {
     /// Set objectives and record their measurements (6.2).
     #[serde(rename = "objectives.manage")]
     ObjectivesManage,
+    /// Send 安否確認 broadcasts and read their tally — answers about injuries and the names of
+    /// non-responders, so need-to-know: the 対策本部's managers (経営責任者, 情報セキュリティ
+    /// 管理者) only, not システム管理者 (5.29).
+    #[serde(rename = "safety_checks.manage")]
+    SafetyChecksManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
+        Permission::DashboardView,
+        Permission::UsersView,
+        Permission::UsersManage,
+        Permission::UsersUnlock,
+        Permission::AuditView,
+        Permission::SettingsManage,
+        Permission::RegulationView,
+        Permission::RegulationImport,
+        Permission::DocumentsView,
+        Permission::DocumentsEdit,
+        Permission::RegistersView,
+        Permission::RegistersEdit,
+        Permission::RegistersDesign,
+        Permission::DutiesView,
+        Permission::DutiesManage,
+        Permission::RequestsUse,
+        Permission::InternalAuditsView,
+        Permission::InternalAuditsManage,
+        Permission::ManagementReviewsView,
+        Permission::ManagementReviewsManage,
+        Permission::ObjectivesView,
+        Permission::ObjectivesManage,
+        Permission::SafetyChecksManage,
+    ];
+
+    /// What システム管理者 holds by default: every permission but the 安否確認 tally
+    /// (personal health answers are the 対策本部's, need-to-know).
+    pub const ADMIN: [Permission; 22] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -130,6 +163,7 @@ impl Permission {
             Permission::ManagementReviewsManage => "management_reviews.manage",
             Permission::ObjectivesView => "objectives.view",
             Permission::ObjectivesManage => "objectives.manage",
+            Permission::SafetyChecksManage => "safety_checks.manage",
         }
     }
 
@@ -198,14 +232,15 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 ManagementReviewsManage,
                 ObjectivesView,
                 ObjectivesManage,
+                SafetyChecksManage,
             ],
         },
         SeedRole {
             key: ROLE_SYSTEM_ADMIN,
             name_ja: "システム管理者",
             name_en: "System administrator",
-            // Administrators hold every permission.
-            permissions: &Permission::ALL,
+            // Administrators hold every permission but the 安否確認 tally.
+            permissions: &Permission::ADMIN,
         },
         SeedRole {
             key: ROLE_INTERNAL_AUDITOR,
@@ -288,6 +323,15 @@ mod tests {
         assert!(g.has(Permission::DashboardView));
         assert!(!g.has(Permission::AuditView));
         assert!(!g.has(Permission::UsersUnlock));
+    }
+
+    #[test]
+    fn only_the_managers_read_the_safety_tally() {
+        for r in default_role_permissions() {
+            let holds = r.permissions.contains(&Permission::SafetyChecksManage);
+            assert_eq!(holds, [ROLE_TOP_MANAGEMENT, ROLE_SECURITY_MANAGER].contains(&r.key), "{}", r.key);
+        }
+        assert_eq!(Permission::ADMIN.len() + 1, Permission::ALL.len());
     }
 
     #[test]

@@ -175,6 +175,9 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "column",
         "message",
         "size",
+        "drill",
+        "responded",
+        "sent",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

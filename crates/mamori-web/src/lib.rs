@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod respond;
+pub mod safety_checks;
 pub mod state;
 pub mod upload;
 pub mod views;
@@ -164,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         .merge(internal_audits::routes())
         .merge(certification_audits::routes())
         .merge(objectives::routes())
+        .merge(safety_checks::routes())
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())

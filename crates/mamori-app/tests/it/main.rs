@@ -26,6 +26,7 @@ mod questionnaire_templates;
 mod registers;
 mod reminders;
 mod requests;
+mod safety_checks;
 mod smtp_sink;
 mod supplier_adoption;
 mod suppliers;

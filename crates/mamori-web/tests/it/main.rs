@@ -27,6 +27,7 @@ mod regulation;
 mod request_refusals;
 mod requests;
 mod route_matrix;
+mod safety_checks;
 mod soa;
 mod supplier_edit;
 mod suppliers;
