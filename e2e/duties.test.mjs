@@ -28,10 +28,11 @@ test('complete an overdue duty with an evidence file, then read the heat map', a
   await page.click('#scope-all');
   await page.waitForURL(/scope=all/);
   assert.match(await page.textContent('#overdue-count'), /期限超過が \d+ 件/);
-  // A monthly backup duty (its evidence a note or a file, not a register row), its latest
+  // A monthly duty whose evidence is a note or a file (5.29's USB backup, or 5.22's monitoring of
+  // suppliers; 8.13's backups are completed by a row of the backup log instead), its latest
   // overdue month: the heat map then also shows a month missed or not yet due, whatever the
   // date (duties run from the demo's first day; nothing before it is backdated).
-  const overdue = page.locator('tr.occ-missed a', { hasText: 'バックアップ' }).last();
+  const overdue = page.locator('tr.occ-missed a', { hasText: /USB へのバックアップ|供給者のサービス提供の監視/ }).last();
   const title = (await overdue.textContent()).trim();
   await overdue.click();
   await page.waitForURL(/\/duties\/occurrences\//);
