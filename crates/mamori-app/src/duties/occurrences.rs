@@ -84,20 +84,7 @@ pub async fn materialize(db: &Db, org_id: &str, today: Date, horizon_days: i64) 
         for due in schedule::occurrences(&s, from, to) {
             rows::insert_occurrence(
                 &mut tx.ex(),
-                &OccurrenceRow {
-                    id: new_id(),
-                    org_id: org_id.to_string(),
-                    duty_id: d.id.clone(),
-                    due: due.to_string(),
-                    state: "open".into(),
-                    done_by: None,
-                    done_on: None,
-                    done_at: None,
-                    note: None,
-                    evidence: None,
-                    skip_reason: None,
-                    record_ref: None,
-                },
+                &OccurrenceRow::open(new_id(), org_id, d.id.clone(), due.to_string()),
             )
             .await?;
         }

@@ -103,24 +103,7 @@ pub(super) async fn sync(
             if latest.as_deref().is_some_and(|l| l >= today.to_string().as_str()) {
                 rows::delete_open_occurrences_from(&mut tx.ex(), org_id, &duty_id, &today.to_string()).await?;
             }
-            rows::insert_occurrence(
-                &mut tx.ex(),
-                &OccurrenceRow {
-                    id: new_id(),
-                    org_id: org_id.to_string(),
-                    duty_id,
-                    due,
-                    state: "open".into(),
-                    done_by: None,
-                    done_on: None,
-                    done_at: None,
-                    note: None,
-                    evidence: None,
-                    skip_reason: None,
-                    record_ref: None,
-                },
-            )
-            .await?;
+            rows::insert_occurrence(&mut tx.ex(), &OccurrenceRow::open(new_id(), org_id, duty_id, due)).await?;
         }
         // A deleted row's duty keeps its history but nothing new is due.
         let prefix = source_of(&def.key, "");

@@ -138,7 +138,7 @@ pub async fn send_due(
             body: text("q-mail-body", &args),
         };
         let mut tx = db.begin().await?;
-        if !rows::insert_questionnaire_once(&mut tx.ex(), &row).await? {
+        if !rows::insert_questionnaire(&mut tx.ex(), &row).await? {
             continue;
         }
         crate::outbox::queue(&mut tx, org_id, mail, now).await?;

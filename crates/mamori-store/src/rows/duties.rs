@@ -86,6 +86,26 @@ pub struct OccurrenceRow {
     pub record_ref: Option<String>,
 }
 
+impl OccurrenceRow {
+    /// An open occurrence of `duty_id` due on `due` (YYYY-MM-DD).
+    pub fn open(id: String, org_id: &str, duty_id: String, due: String) -> OccurrenceRow {
+        OccurrenceRow {
+            id,
+            org_id: org_id.to_string(),
+            duty_id,
+            due,
+            state: "open".into(),
+            done_by: None,
+            done_on: None,
+            done_at: None,
+            note: None,
+            evidence: None,
+            skip_reason: None,
+            record_ref: None,
+        }
+    }
+}
+
 const DUTY_COLS: &str = "id, org_id, title, control_id, decision, frequency, anchor_day, anchor_month, fiscal_year_start, schedule_from, owner_role, source_text, evidence, active, created_at, updated_at, assignee_id, register_key, context, anchor, request_type, lead_days, confirmed_at, supplier_id";
 const OCC_COLS: &str =
     "id, org_id, duty_id, due, state, done_by, done_on, done_at, note, evidence, skip_reason, record_ref";

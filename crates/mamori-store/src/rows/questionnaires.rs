@@ -1,7 +1,7 @@
 //! Supplier questionnaires (migration 0024): an organisation's own templates, the files a
 //! supplier sent with the answers, and the automatic re-send on a re-evaluation.
 
-use super::{QuestionnaireRow, sql};
+use super::sql;
 use crate::{Ex, StoreError, exec, fetch_all, fetch_optional};
 
 /// A questionnaire template of an organisation.
@@ -160,35 +160,6 @@ pub async fn questionnaire_file_exists(ex: &mut Ex<'_>, org_id: &str, sha256: &s
         sha256
     )?;
     Ok(found.is_some_and(|i| !i.id.is_empty()))
-}
-
-/// Adds a questionnaire sent by a re-evaluation unless one was sent for that re-evaluation
-/// already (false then: nothing written).
-pub async fn insert_questionnaire_once(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Result<bool, StoreError> {
-    let n = exec!(
-        ex,
-        "INSERT INTO supplier_questionnaire (id, org_id, supplier_id, template, token_hash, state, sent_at, expires_at, \
-         answered_at, respondent, answers_json, score, created_by, template_json, reeval_due, mailed_to) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-         ON CONFLICT (org_id, supplier_id, reeval_due) DO NOTHING",
-        &q.id,
-        &q.org_id,
-        &q.supplier_id,
-        &q.template,
-        &q.token_hash,
-        &q.state,
-        q.sent_at,
-        q.expires_at,
-        q.answered_at,
-        &q.respondent,
-        &q.answers_json,
-        q.score,
-        &q.created_by,
-        &q.template_json,
-        &q.reeval_due,
-        &q.mailed_to
-    )?;
-    Ok(n > 0)
 }
 
 /// Every questionnaire of the organisation sent by a re-evaluation (supplier, due date).

@@ -134,14 +134,16 @@ pub struct QuestionnaireRow {
 
 const Q_COLS: &str = "id, org_id, supplier_id, template, token_hash, state, sent_at, expires_at, answered_at, respondent, answers_json, score, created_by, template_json, reeval_due, mailed_to";
 
-/// Adds a questionnaire.
-pub async fn insert_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Result<(), StoreError> {
-    exec!(
+/// Adds a questionnaire → false (nothing written) when one was sent for the same re-evaluation
+/// already (`reeval_due` is unique per supplier; a questionnaire sent by hand has none).
+pub async fn insert_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Result<bool, StoreError> {
+    let n = exec!(
         ex,
         sql(&[
             "INSERT INTO supplier_questionnaire (",
             Q_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             ON CONFLICT (org_id, supplier_id, reeval_due) DO NOTHING"
         ]),
         &q.id,
         &q.org_id,
@@ -160,7 +162,7 @@ pub async fn insert_questionnaire(ex: &mut Ex<'_>, q: &QuestionnaireRow) -> Resu
         &q.reeval_due,
         &q.mailed_to
     )?;
-    Ok(())
+    Ok(n > 0)
 }
 
 /// The questionnaire of a link (any organisation: the token is the access).
