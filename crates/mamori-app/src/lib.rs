@@ -13,6 +13,7 @@ pub mod certification_audits;
 pub mod checks;
 pub mod clock;
 pub mod context;
+pub mod continuity;
 pub mod daily;
 pub mod devices;
 pub mod documents;

@@ -33,8 +33,9 @@ pub(crate) async fn actor_of(db: &Db, org_slug: &str, login: &str, password: &st
     info.map(|i| i.actor).ok_or_else(|| anyhow::anyhow!("the demo session of {login} was not found"))
 }
 
-/// Adds the demo's ISMS year; `admin` is the administrator (経営責任者).
-pub async fn add(db: &Db, org_slug: &str, org_id: &str, admin: &Actor, today: Date, now: i64) -> Result<()> {
+/// Adds the demo's ISMS year; `admin` is the administrator (経営責任者). Returns the security
+/// manager (管理 次郎) signed in.
+pub async fn add(db: &Db, org_slug: &str, org_id: &str, admin: &Actor, today: Date, now: i64) -> Result<Actor> {
     let mut ids = Vec::new();
     for (login, name, role) in PEOPLE {
         let password = mamori_app::random::initial_password().map_err(app_err)?;
@@ -107,7 +108,7 @@ pub async fn add(db: &Db, org_slug: &str, org_id: &str, admin: &Actor, today: Da
     };
     mr::record_outputs(db, admin, &review.id, outputs, now).await.map_err(app_err)?;
     mr::approve(db, admin, &review.id, now).await.map_err(app_err)?;
-    Ok(())
+    Ok(kanri)
 }
 
 /// The seed regulation's own suppliers (its draft notes for 5.21, 5.23 and 8.22 wait for them).

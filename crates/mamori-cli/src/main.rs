@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod context;
 mod demo;
+mod demo_continuity;
 mod demo_development;
 mod demo_year;
 mod serve;

@@ -23,12 +23,20 @@ pub enum Source {
     MissedDuty,
     /// Any other finding (a review, a detection, a person's report).
     Finding,
+    /// A problem found by a business-continuity drill or test (5.29 VII.).
+    ContinuityTest,
 }
 
 impl Source {
     /// Every source.
-    pub const ALL: [Source; 5] =
-        [Source::InternalAudit, Source::CertificationAudit, Source::Incident, Source::MissedDuty, Source::Finding];
+    pub const ALL: [Source; 6] = [
+        Source::InternalAudit,
+        Source::CertificationAudit,
+        Source::Incident,
+        Source::MissedDuty,
+        Source::Finding,
+        Source::ContinuityTest,
+    ];
 
     /// Stored key.
     pub fn key(self) -> &'static str {
@@ -38,6 +46,7 @@ impl Source {
             Source::Incident => "incident",
             Source::MissedDuty => "missed_duty",
             Source::Finding => "finding",
+            Source::ContinuityTest => "continuity_test",
         }
     }
 
@@ -52,7 +61,7 @@ impl Source {
             Source::InternalAudit => "内部監査",
             Source::CertificationAudit => "外部審査",
             Source::Incident => "インシデント",
-            Source::MissedDuty | Source::Finding => "その他",
+            Source::MissedDuty | Source::Finding | Source::ContinuityTest => "その他",
         }
     }
 }

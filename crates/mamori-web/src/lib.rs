@@ -5,6 +5,7 @@
 
 // Shared infrastructure.
 pub mod answers;
+pub mod continuity;
 pub mod ctx;
 pub mod error;
 pub mod extract;
@@ -166,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .merge(certification_audits::routes())
         .merge(objectives::routes())
         .merge(safety_checks::routes())
+        .merge(continuity::routes())
         .merge(m365::routes())
         .merge(documents::routes())
         .merge(audit::routes())

@@ -56,6 +56,7 @@ const MENU: &[(&str, &str, Option<Permission>)] = &[
     ("/internal-audits", "nav-internal-audits", Some(Permission::InternalAuditsView)),
     ("/certification-audits", "nav-certification-audits", Some(Permission::InternalAuditsView)),
     ("/management-reviews", "nav-management-reviews", Some(Permission::ManagementReviewsView)),
+    ("/bcp", "nav-bcp", Some(Permission::DocumentsView)),
     ("/safety-checks", "nav-safety-checks", Some(Permission::SafetyChecksManage)),
     // The supplier register is read by the roles that hold internal_audits.view (its default
     // view roles); the page itself follows the register's view roles.

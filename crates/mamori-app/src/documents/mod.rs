@@ -24,7 +24,7 @@ pub use approval::{Pending, ack_status, acknowledge, approve, pending_for, publi
 pub use named::{NamedDocument, named_documents};
 pub use tables::{history_table, list_table};
 pub use versions::{DOCUMENT_FILE_TYPES, NewDocument, create, regulation_imported, save_draft, save_file};
-pub(crate) use versions::{insert_document, write_draft};
+pub(crate) use versions::{Placement, insert_document, insert_document_under, write_draft};
 
 use crate::error::internal;
 use crate::{Actor, AppError};

@@ -323,6 +323,19 @@ pub async fn origin(
 ) -> Result<Option<(String, String, String)>, AppError> {
     actor.require(Permission::RegistersView)?;
     let Some(r) = n.source_ref.as_deref() else { return Ok(None) };
+    // A drill or test: named by its subject, for readers of its register (read before the
+    // connection below is taken).
+    if Source::from_key(&n.source) == Some(Source::ContinuityTest) {
+        return match registers::get(db, actor, crate::continuity::tests::REGISTER, r).await {
+            Ok(row) => Ok(Some((
+                "continuity_test".into(),
+                row.id,
+                row.values.get("subject").and_then(Value::as_str).unwrap_or_default().to_string(),
+            ))),
+            Err(AppError::NotFound | AppError::Forbidden) => Ok(None),
+            Err(e) => Err(e),
+        };
+    }
     let mut c = db.conn().await?;
     let org = actor.org_id.as_str();
     Ok(match Source::from_key(&n.source) {

@@ -25,8 +25,8 @@ async fn duties_come_from_the_regulation(db: Db) {
     let added = duties::offer_from_regulation(&db, &a, date(2026, 11, 25), T0).await.unwrap();
     assert_eq!(
         added,
-        22 + 7 + 6 + 5,
-        "22 stated intervals, 7 duties at an event, 6 periodic items without one and 5 the register templates bring"
+        22 + 7 + 6 + 8,
+        "22 stated intervals, 7 duties at an event, 6 periodic items without one and 8 the register templates bring"
     );
     assert_eq!(
         duties::offer_from_regulation(&db, &a, date(2026, 11, 25), T0 + 1).await.unwrap(),

@@ -26,7 +26,12 @@ async fn backup_log_completes_the_monthly_backup_duty(db: Db) {
     let april = date(2026, 4, 1);
     duties::offer_from_regulation(&db, &cli, april, T0).await.unwrap();
     let all = duties::list(&db, &cli, april).await.unwrap();
-    let backup: Vec<_> = all.iter().filter(|d| d.duty.control_id.as_deref() == Some("8.13")).collect();
+    // The regulation's own 8.13 duties (the restore test the drills' register offers is kept
+    // in that register).
+    let backup: Vec<_> = all
+        .iter()
+        .filter(|d| d.duty.control_id.as_deref() == Some("8.13") && !d.duty.source_text.starts_with("register:"))
+        .collect();
     assert!(!backup.is_empty());
     // The regulation does not name the register: the template's records rule does.
     for d in &backup {

@@ -6,6 +6,7 @@ mod accounts;
 mod audit_anchor;
 mod backup;
 mod certification_audits;
+mod continuity;
 mod development;
 mod documents;
 mod duties;

@@ -54,7 +54,7 @@ pub struct RaiseBody {
 /// nonconformity (a duty missed repeatedly is raised from its page, not here).
 pub async fn raise(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<RaiseBody>) -> WebResult {
     let mut problems = Vec::new();
-    let source = Source::from_key(&b.source).filter(|s| *s != Source::MissedDuty);
+    let source = Source::from_key(&b.source).filter(|s| !matches!(s, Source::MissedDuty | Source::ContinuityTest));
     if source.is_none() {
         problems.push(("source".to_string(), "field-not-a-choice".to_string()));
     }

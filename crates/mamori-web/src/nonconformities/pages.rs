@@ -97,7 +97,8 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebRes
 
 fn new_from(form: &FormData) -> Result<NewNonconformity, AppError> {
     let mut problems = Vec::new();
-    let source = Source::from_key(form.get("source")).filter(|s| *s != Source::MissedDuty);
+    let source =
+        Source::from_key(form.get("source")).filter(|s| !matches!(s, Source::MissedDuty | Source::ContinuityTest));
     if source.is_none() {
         problems.push(("source".to_string(), "field-not-a-choice".to_string()));
     }
@@ -181,6 +182,10 @@ async fn detail_page(
                     String::new()
                 },
                 t.t1("nc-origin-internal-audit", "number", &label),
+            ),
+            "continuity_test" => (
+                format!("/registers/{}/rows/{oid}", mamori_app::continuity::tests::REGISTER),
+                t.t1("nc-origin-continuity-test", "title", &label),
             ),
             _ => (
                 if a.grants.has(Permission::DutiesView) { format!("/duties/{oid}") } else { String::new() },

@@ -20,9 +20,9 @@ async fn feed_is_valid_private_and_rotatable(w: World) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let r = a.post_json("/api/v1/duties/offer", json!({})).await;
-    assert_eq!(r.json()["added"], 40);
+    assert_eq!(r.json()["added"], 43);
     let r = a.post_json("/api/v1/duties/confirm", json!({"from": "2025-04-01"})).await;
-    assert_eq!(r.json()["confirmed"], 40, "{}", r.body);
+    assert_eq!(r.json()["confirmed"], 43, "{}", r.body);
     let r = a.post_json("/api/v1/me/calendar", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let path = r.json()["path"].as_str().unwrap().to_string();

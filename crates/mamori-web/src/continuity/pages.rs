@@ -1,0 +1,281 @@
+//! The business-continuity page `/bcp`: the plan in force, its draft with the joint approval,
+//! the edit form (a refusal comes back with 422, everything typed kept and each problem at its
+//! field), the printable PDF, and the drills and tests with their corrective actions.
+
+use super::views::{BcpPage, CellView, PlanView, SectionView, TestView};
+use crate::ctx::Ctx;
+use crate::error::{WebResult, message, status};
+use crate::extract::{CsrfForm, Session};
+use crate::i18n::{Lang, Tr};
+use crate::respond::download;
+use crate::state::AppState;
+use crate::views::{Done, Layout, render};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use mamori_app::continuity::{self, BcpView, print, tests};
+use mamori_app::documents::{approvals_of, required_roles};
+use mamori_app::{AppError, tokyo_date, users};
+use mamori_domain::bcp::{self, Plan, SECTIONS, TEXTS, Verdict};
+use mamori_domain::permission::{Permission, default_role_permissions};
+
+/// What a refused action brings back to the page.
+#[derive(Default)]
+struct Refused {
+    /// The plan as typed, its problems and the change summary.
+    form: Option<(Plan, Vec<bcp::Problem>, String)>,
+    approve: Option<String>,
+    /// (drill or test row, message).
+    test: Option<(String, String)>,
+}
+
+fn role_name(lang: Lang, key: &str) -> String {
+    default_role_permissions()
+        .into_iter()
+        .find(|r| r.key == key)
+        .map(|r| if lang == Lang::En { r.name_en } else { r.name_ja }.to_string())
+        .unwrap_or_default()
+}
+
+/// The plan's parts as the page shows them; `blank` empty rows are added to each list of the
+/// edit form so a row can be added without script.
+fn plan_view(t: &Tr, p: &Plan, problems: &[bcp::Problem], blank: usize) -> PlanView {
+    let error = |name: &str| problems.iter().find(|(f, _)| f == name).map(|(_, k)| t.t(k));
+    let texts = TEXTS
+        .iter()
+        .map(|(k, multi)| CellView {
+            name: (*k).to_string(),
+            label: t.t(&format!("bcp-text-{k}")),
+            value: p.text(k).to_string(),
+            multi: *multi,
+            error: error(k),
+        })
+        .collect();
+    let sections = SECTIONS
+        .iter()
+        .map(|s| {
+            let n = p.rows(s.key) + blank;
+            SectionView {
+                key: s.key.to_string(),
+                title: t.t(&format!("bcp-section-{}", s.key)),
+                columns: s.columns.iter().map(|(c, _)| t.t(&format!("bcp-col-{}-{c}", s.key))).collect(),
+                rows: (0..n)
+                    .map(|i| {
+                        s.columns
+                            .iter()
+                            .map(|(c, multi)| {
+                                let name = format!("{}.{i}.{c}", s.key);
+                                CellView {
+                                    label: t.t(&format!("bcp-col-{}-{c}", s.key)),
+                                    value: p.cell(s.key, i, c),
+                                    multi: *multi,
+                                    error: error(&name),
+                                    name,
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    PlanView { texts, sections }
+}
+
+fn approvals_line(lang: Lang, v: &mamori_store::rows::DocVersionRow) -> Vec<String> {
+    approvals_of(v).iter().map(|a| format!("{} {} {}", role_name(lang, &a.role), a.label, tokyo_date(a.at))).collect()
+}
+
+async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Result<BcpPage, AppError> {
+    let t = ctx.tr();
+    let a = &s.actor;
+    let view = continuity::load(&state.db, a).await?;
+    let BcpView { doc, approved, draft, working, .. } = &view;
+    let required = doc.as_ref().map(|d| required_roles(&d.doc)).unwrap_or_else(|| {
+        vec![
+            mamori_domain::permission::ROLE_TOP_MANAGEMENT.to_string(),
+            mamori_domain::permission::ROLE_SECURITY_MANAGER.to_string(),
+        ]
+    });
+    let given: Vec<String> =
+        draft.as_ref().map(|(v, _)| approvals_of(v)).unwrap_or_default().into_iter().map(|x| x.role).collect();
+    let may_approve = draft.as_ref().is_some_and(|(_, p)| p.is_some())
+        && required.iter().any(|r| !given.contains(r) && a.role_keys.contains(r));
+    let partial_approval =
+        draft.as_ref().map(|(v, _)| approvals_line(ctx.lang, v)).filter(|l| !l.is_empty()).map(|l| {
+            t.ta(
+                "doc-partial-approval",
+                &[("done", &l.len().to_string()), ("total", &required.len().to_string()), ("who", &l.join("、"))],
+            )
+        });
+    let (form_plan, problems, summary) = match refused.form {
+        Some((p, problems, summary)) => (p, problems, summary),
+        None => {
+            (working.clone(), Vec::new(), draft.as_ref().map(|(v, _)| v.change_summary.clone()).unwrap_or_default())
+        }
+    };
+    let summary_error = problems.iter().find(|(f, _)| f == "change_summary").map(|(_, k)| t.t(k));
+    let form_error = (!problems.is_empty()).then(|| t.t1("bcp-form-problems", "count", &problems.len().to_string()));
+    let tested = tests::list(&state.db, a).await?;
+    let people = if tested.may_raise {
+        users::people(&state.db, a).await?.into_iter().filter(|p| p.active).map(|p| (p.id, p.name)).collect()
+    } else {
+        Vec::new()
+    };
+    let tests = tested
+        .records
+        .iter()
+        .map(|r| {
+            let times = match (r.target_minutes, r.actual_minutes) {
+                (None, None) => String::new(),
+                (target, actual) => t.ta(
+                    "bcp-test-times",
+                    &[
+                        ("target", &target.map(|n| n.to_string()).unwrap_or_else(|| "—".into())),
+                        ("actual", &actual.map(|n| n.to_string()).unwrap_or_else(|| "—".into())),
+                    ],
+                ),
+            };
+            let (verdict_class, verdict) = match r.verdict {
+                Verdict::Within => ("ok", t.t("bcp-verdict-within")),
+                Verdict::Over => ("warn", t.t("bcp-verdict-over")),
+                Verdict::Unknown => ("", String::new()),
+            };
+            TestView {
+                id: r.id.clone(),
+                href: format!("/registers/{}/rows/{}", tests::REGISTER, r.id),
+                tested_on: r.tested_on.clone(),
+                subject: r.subject.clone(),
+                kind: r.kind.clone(),
+                medium: r.medium.clone(),
+                times,
+                verdict_class: verdict_class.to_string(),
+                verdict,
+                result: r.result.clone(),
+                problems: r.problems.clone(),
+                corrective: r.corrective.as_ref().map(|(id, n)| (format!("/nonconformities/{id}"), n.clone())),
+                may_raise: tested.may_raise && r.corrective.is_none() && !r.problems.is_empty(),
+                error: refused.test.as_ref().filter(|(id, _)| *id == r.id).map(|(_, m)| m.clone()),
+            }
+        })
+        .collect();
+    let current = match (doc, approved) {
+        (Some(d), Some((v, _))) => format!("{} · {}", d.doc.doc_number, v.edition),
+        _ => String::new(),
+    };
+    Ok(BcpPage {
+        title: doc.as_ref().map(|d| d.doc.title.clone()).unwrap_or_else(|| bcp::DEFAULT_TITLE.to_string()),
+        current,
+        doc_href: doc.as_ref().map(|d| format!("/documents/{}", d.doc.id)).unwrap_or_default(),
+        approved_by: approved.as_ref().map(|(v, _)| approvals_line(ctx.lang, v)).unwrap_or_default(),
+        approved: approved.as_ref().and_then(|(_, p)| p.as_ref()).map(|p| plan_view(&t, p, &[], 0)),
+        draft_edition: draft.as_ref().map(|(v, _)| v.edition.clone()).unwrap_or_default(),
+        partial_approval,
+        approver_roles: required.iter().map(|r| role_name(ctx.lang, r)).collect::<Vec<_>>().join("・"),
+        may_approve,
+        approve_error: refused.approve,
+        may_print: view.printable().is_some(),
+        can_edit: a.grants.has(Permission::DocumentsEdit),
+        form: plan_view(&t, &form_plan, &problems, 2),
+        change_summary: summary,
+        summary_error,
+        form_error,
+        may_read_tests: tested.may_read,
+        may_record_test: tested.may_record,
+        tests,
+        people,
+        default_due: state.today().checked_add(jiff::ToSpan::days(30)).map(|d| d.to_string()).unwrap_or_default(),
+        layout: Layout::new(ctx),
+    })
+}
+
+async fn respond(state: &AppState, ctx: &Ctx, s: &Session, code: StatusCode, refused: Refused) -> WebResult {
+    let p = page(state, ctx, s, refused).await?;
+    Ok((code, render(&p)).into_response())
+}
+
+/// `GET /bcp`.
+pub async fn show(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<Done>) -> WebResult {
+    let mut p = page(&state, &ctx, &s, Refused::default()).await?;
+    p.layout = p.layout.with_done("bcp", q.done.as_deref());
+    Ok(render(&p))
+}
+
+/// `POST /bcp`: saves the plan as the draft (`documents.edit`).
+pub async fn save(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
+    let previous = continuity::load(&state.db, &s.actor).await?.working;
+    let summary = form.get("change_summary").trim().to_string();
+    let (plan, mut problems) = bcp::from_form(|k| Some(form.get(k)), &previous);
+    if !problems.is_empty() {
+        if summary.is_empty() {
+            problems.push(("change_summary".into(), "field-required".into()));
+        }
+        let refused = Refused { form: Some((plan, problems, summary)), ..Refused::default() };
+        return respond(&state, &ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
+    }
+    match continuity::save(&state.db, &s.actor, &plan, &summary, state.now()).await {
+        Ok(_) => Ok(Redirect::to("/bcp?done=saved#draft").into_response()),
+        Err(AppError::Validation(problems)) => {
+            let refused = Refused { form: Some((plan, problems, summary)), ..Refused::default() };
+            respond(&state, &ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, refused).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /bcp/approve`: one of the joint approvals.
+pub async fn approve(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(_): CsrfForm) -> WebResult {
+    match continuity::approve(&state.db, &s.actor, state.now()).await {
+        Ok(true) => Ok(Redirect::to("/bcp?done=approved").into_response()),
+        Ok(false) => Ok(Redirect::to("/bcp?done=partial#draft").into_response()),
+        Err(
+            e @ (AppError::SeparationOfDuties | AppError::Forbidden | AppError::Validation(_) | AppError::Conflict),
+        ) => {
+            let t = ctx.tr();
+            let m = match &e {
+                AppError::Validation(v) => v.iter().map(|(_, k)| t.t(k)).collect::<Vec<_>>().join(" "),
+                _ => message(&ctx, &e),
+            };
+            respond(&state, &ctx, &s, status(&e), Refused { approve: Some(m), ..Refused::default() }).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /bcp/print`: the plan as one PDF (the version in force, else the draft as 案).
+pub async fn print_pdf(State(state): State<AppState>, s: Session) -> WebResult {
+    let view = continuity::load(&state.db, &s.actor).await?;
+    let number = view.doc.as_ref().map(|d| d.doc.doc_number.clone()).unwrap_or_default();
+    let bytes = print::pdf(&view).await?;
+    Ok(download(bytes, "pdf", &format!("{}_{number}", bcp::DEFAULT_TITLE)))
+}
+
+/// `POST /bcp/tests/{id}/corrective` (`owner_id`, `due`): opens the corrective action for a
+/// drill's or test's problems; a refusal stays on the page at that record.
+pub async fn corrective(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let t = ctx.tr();
+    let due = match form.get("due").trim().parse::<jiff::civil::Date>() {
+        Ok(d) => d,
+        Err(_) => {
+            let refused = Refused { test: Some((id, t.t("field-not-date"))), ..Refused::default() };
+            return respond(&state, &ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
+        }
+    };
+    match tests::raise_corrective(&state.db, &s.actor, &id, form.get("owner_id"), due, state.now()).await {
+        Ok(nc) => Ok(Redirect::to(&format!("/nonconformities/{}", nc.record.id)).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict)) => {
+            let m = match &e {
+                AppError::Validation(v) => v.iter().map(|(_, k)| t.t(k)).collect::<Vec<_>>().join(" "),
+                _ => t.t("bcp-corrective-exists"),
+            };
+            respond(&state, &ctx, &s, status(&e), Refused { test: Some((id, m)), ..Refused::default() }).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
