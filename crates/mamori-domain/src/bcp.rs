@@ -265,9 +265,11 @@ fn cap(problems: &mut Vec<Problem>, field: &str, v: &str, max: usize) {
 /// Reads a plan from form fields (`scope`, `headquarters.0.post` …) through `get`, keeping the
 /// roles the previous plan gave its members; every problem is collected with its field (a
 /// number that is not one, then everything [`check`] finds; none when the plan may be saved).
-/// Empty rows are dropped; the plan comes back as typed either way, for the form.
-pub fn from_form<'a>(get: impl Fn(&str) -> Option<&'a str>, previous: &Plan) -> (Plan, Vec<Problem>) {
+/// Empty rows are dropped; the plan comes back as typed either way, for the form, with what
+/// was typed in a number field that is not a number (by the field's name in the plan).
+pub fn from_form<'a>(get: impl Fn(&str) -> Option<&'a str>, previous: &Plan) -> FormRead {
     let mut problems = Vec::new();
+    let mut typed = Vec::new();
     let text = |k: &str| get(k).unwrap_or("").trim().replace("\r\n", "\n");
     let mut p = Plan { format: FORMAT.into(), ..Plan::default() };
     p.scope = text("scope");
@@ -298,8 +300,8 @@ pub fn from_form<'a>(get: impl Fn(&str) -> Option<&'a str>, previous: &Plan) -> 
                 "functions" => {
                     // Problems name the row as the plan numbers it (empty rows dropped).
                     let at = |c: &str| format!("functions.{}.{c}", p.functions.len());
-                    let priority = int(&mut problems, &at("priority"), &v("priority"));
-                    let rto_hours = int(&mut problems, &at("rto_hours"), &v("rto_hours"));
+                    let priority = int(&mut problems, &mut typed, &at("priority"), &v("priority"));
+                    let rto_hours = int(&mut problems, &mut typed, &at("rto_hours"), &v("rto_hours"));
                     p.functions.push(Function { name: v("name"), priority, rto_hours, how: v("how") });
                 }
                 "procedures" => p.procedures.push(Procedure { phase: v("phase"), steps: v("steps") }),
@@ -308,10 +310,21 @@ pub fn from_form<'a>(get: impl Fn(&str) -> Option<&'a str>, previous: &Plan) -> 
         }
     }
     problems.extend(check(&p));
-    (p, problems)
+    FormRead { plan: p, problems, typed }
 }
 
-fn int(problems: &mut Vec<Problem>, field: &str, v: &str) -> Option<i64> {
+/// A plan read from a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormRead {
+    /// The plan as typed (empty rows dropped).
+    pub plan: Plan,
+    /// Every problem, at its field; none when the plan may be saved.
+    pub problems: Vec<Problem>,
+    /// (field, text) typed in a number field that is not a number, to show it again.
+    pub typed: Vec<(String, String)>,
+}
+
+fn int(problems: &mut Vec<Problem>, typed: &mut Vec<(String, String)>, field: &str, v: &str) -> Option<i64> {
     let v = v.trim();
     if v.is_empty() {
         return None;
@@ -325,6 +338,7 @@ fn int(problems: &mut Vec<Problem>, field: &str, v: &str) -> Option<i64> {
         Ok(n) => Some(n),
         Err(_) => {
             problems.push((field.to_string(), "field-not-integer".to_string()));
+            typed.push((field.to_string(), v.to_string()));
             None
         }
     }
@@ -459,7 +473,7 @@ mod tests {
     fn a_plan_goes_through_its_form_and_its_body_unchanged() {
         let p = starter_for(|_| vec!["佐藤 花子".into()]);
         let f = form(&p);
-        let (back, problems) = from_form(|k| f.get(k).map(String::as_str), &p);
+        let FormRead { plan: back, problems, .. } = from_form(|k| f.get(k).map(String::as_str), &p);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(back, p);
         assert_eq!(Plan::from_body(&back.to_body()), Some(p));
@@ -477,7 +491,8 @@ mod tests {
         f.insert("risks.5.consequence".into(), "名前のない行".into());
         f.insert("contacts.1.means".into(), "x".repeat(MAX_SHORT + 1));
         f.insert("scope".into(), " ".into());
-        let (kept, problems) = from_form(|k| f.get(k).map(String::as_str), &p);
+        let FormRead { plan: kept, problems, typed } = from_form(|k| f.get(k).map(String::as_str), &p);
+        assert_eq!(typed, [("functions.1.priority".to_string(), "十".to_string())]);
         let at: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(at, ["functions.1.priority", "risks.3.event", "contacts.1.means", "functions.0.rto_hours", "scope"]);
         // What was typed is kept for the form, full-width digits read as digits.
@@ -493,7 +508,7 @@ mod tests {
             f.insert(format!("headquarters.1.{c}"), String::new());
         }
         f.insert("headquarters.7.post".into(), "副本部長".into());
-        let (back, problems) = from_form(|k| f.get(k).map(String::as_str), &p);
+        let FormRead { plan: back, problems, .. } = from_form(|k| f.get(k).map(String::as_str), &p);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(back.headquarters.len(), 2);
         assert_eq!(back.headquarters[0].role.as_deref(), Some("top_management"));
@@ -508,7 +523,7 @@ mod tests {
         for i in 0..=MAX_ROWS {
             f.insert(format!("risks.{i}.event"), format!("事象{i}"));
         }
-        let (_, problems) = from_form(|k| f.get(k).map(String::as_str), &p);
+        let problems = from_form(|k| f.get(k).map(String::as_str), &p).problems;
         assert!(problems.iter().any(|(_, k)| k == "bcp-too-many-rows"));
     }
 
@@ -538,7 +553,7 @@ mod tests {
             vals in proptest::collection::vec("\\PC{0,8}", 12),
         ) {
             let f: BTreeMap<String, String> = keys.into_iter().zip(vals).collect();
-            let (p, problems) = from_form(|k| f.get(k).map(String::as_str), &Plan::default());
+            let FormRead { plan: p, problems, .. } = from_form(|k| f.get(k).map(String::as_str), &Plan::default());
             // A plan said to be complete really is; problems always name a field.
             proptest::prop_assert!(!problems.is_empty() || check(&p).is_empty());
             proptest::prop_assert!(problems.iter().all(|(f, k)| !f.is_empty() && !k.is_empty()));

@@ -1520,3 +1520,4 @@ done-bcp-approved = The plan was approved and is now in force.
 done-bcp-partial = Your approval was recorded. The other approver has yet to approve.
 nc-source-continuity_test = Drill or test
 nc-origin-continuity-test = Drill or test "{ $title }"
+bcp-open = Show and edit on the continuity plan page

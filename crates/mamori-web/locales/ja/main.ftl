@@ -1475,3 +1475,4 @@ done-bcp-approved = 計画を承認しました。この版が有効になりま
 done-bcp-partial = 承認を記録しました。もう一方の承認者の承認を待っています。
 nc-source-continuity_test = 訓練・試験
 nc-origin-continuity-test = 訓練・試験「{ $title }」
+bcp-open = 事業継続計画のページで表示・編集する

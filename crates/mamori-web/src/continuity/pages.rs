@@ -22,8 +22,9 @@ use mamori_domain::permission::{Permission, default_role_permissions};
 /// What a refused action brings back to the page.
 #[derive(Default)]
 struct Refused {
-    /// The plan as typed, its problems and the change summary.
-    form: Option<(Plan, Vec<bcp::Problem>, String)>,
+    /// The plan as read, its problems and what was typed in a number field, and the change
+    /// summary.
+    form: Option<(bcp::FormRead, String)>,
     approve: Option<String>,
     /// (drill or test row, message).
     test: Option<(String, String)>,
@@ -39,7 +40,7 @@ fn role_name(lang: Lang, key: &str) -> String {
 
 /// The plan's parts as the page shows them; `blank` empty rows are added to each list of the
 /// edit form so a row can be added without script.
-fn plan_view(t: &Tr, p: &Plan, problems: &[bcp::Problem], blank: usize) -> PlanView {
+fn plan_view(t: &Tr, p: &Plan, problems: &[bcp::Problem], typed: &[(String, String)], blank: usize) -> PlanView {
     let error = |name: &str| problems.iter().find(|(f, _)| f == name).map(|(_, k)| t.t(k));
     let texts = TEXTS
         .iter()
@@ -67,7 +68,11 @@ fn plan_view(t: &Tr, p: &Plan, problems: &[bcp::Problem], blank: usize) -> PlanV
                                 let name = format!("{}.{i}.{c}", s.key);
                                 CellView {
                                     label: t.t(&format!("bcp-col-{}-{c}", s.key)),
-                                    value: p.cell(s.key, i, c),
+                                    value: typed
+                                        .iter()
+                                        .find(|(f, _)| *f == name)
+                                        .map(|(_, v)| v.clone())
+                                        .unwrap_or_else(|| p.cell(s.key, i, c)),
                                     multi: *multi,
                                     error: error(&name),
                                     name,
@@ -108,12 +113,14 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
                 &[("done", &l.len().to_string()), ("total", &required.len().to_string()), ("who", &l.join("、"))],
             )
         });
-    let (form_plan, problems, summary) = match refused.form {
-        Some((p, problems, summary)) => (p, problems, summary),
-        None => {
-            (working.clone(), Vec::new(), draft.as_ref().map(|(v, _)| v.change_summary.clone()).unwrap_or_default())
-        }
+    let (read, summary) = match refused.form {
+        Some(x) => x,
+        None => (
+            bcp::FormRead { plan: working.clone(), problems: Vec::new(), typed: Vec::new() },
+            draft.as_ref().map(|(v, _)| v.change_summary.clone()).unwrap_or_default(),
+        ),
     };
+    let problems = &read.problems;
     let summary_error = problems.iter().find(|(f, _)| f == "change_summary").map(|(_, k)| t.t(k));
     let form_error = (!problems.is_empty()).then(|| t.t1("bcp-form-problems", "count", &problems.len().to_string()));
     let tested = tests::list(&state.db, a).await?;
@@ -168,7 +175,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
         current,
         doc_href: doc.as_ref().map(|d| format!("/documents/{}", d.doc.id)).unwrap_or_default(),
         approved_by: approved.as_ref().map(|(v, _)| approvals_line(ctx.lang, v)).unwrap_or_default(),
-        approved: approved.as_ref().and_then(|(_, p)| p.as_ref()).map(|p| plan_view(&t, p, &[], 0)),
+        approved: approved.as_ref().and_then(|(_, p)| p.as_ref()).map(|p| plan_view(&t, p, &[], &[], 0)),
         draft_edition: draft.as_ref().map(|(v, _)| v.edition.clone()).unwrap_or_default(),
         partial_approval,
         approver_roles: required.iter().map(|r| role_name(ctx.lang, r)).collect::<Vec<_>>().join("・"),
@@ -176,7 +183,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
         approve_error: refused.approve,
         may_print: view.printable().is_some(),
         can_edit: a.grants.has(Permission::DocumentsEdit),
-        form: plan_view(&t, &form_plan, &problems, 2),
+        form: plan_view(&t, &read.plan, problems, &read.typed, 2),
         change_summary: summary,
         summary_error,
         form_error,
@@ -205,18 +212,18 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q):
 pub async fn save(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
     let previous = continuity::load(&state.db, &s.actor).await?.working;
     let summary = form.get("change_summary").trim().to_string();
-    let (plan, mut problems) = bcp::from_form(|k| Some(form.get(k)), &previous);
-    if !problems.is_empty() {
+    let mut read = bcp::from_form(|k| Some(form.get(k)), &previous);
+    if !read.problems.is_empty() {
         if summary.is_empty() {
-            problems.push(("change_summary".into(), "field-required".into()));
+            read.problems.push(("change_summary".into(), "field-required".into()));
         }
-        let refused = Refused { form: Some((plan, problems, summary)), ..Refused::default() };
+        let refused = Refused { form: Some((read, summary)), ..Refused::default() };
         return respond(&state, &ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
     }
-    match continuity::save(&state.db, &s.actor, &plan, &summary, state.now()).await {
+    match continuity::save(&state.db, &s.actor, &read.plan, &summary, state.now()).await {
         Ok(_) => Ok(Redirect::to("/bcp?done=saved#draft").into_response()),
         Err(AppError::Validation(problems)) => {
-            let refused = Refused { form: Some((plan, problems, summary)), ..Refused::default() };
+            let refused = Refused { form: Some((bcp::FormRead { problems, ..read }, summary)), ..Refused::default() };
             respond(&state, &ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, refused).await
         }
         Err(e) => Err(e.into()),

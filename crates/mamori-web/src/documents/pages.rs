@@ -286,7 +286,17 @@ async fn document_view(
         may_approve,
         is_regulation: kind == DocKind::Regulation,
         is_soa: kind == DocKind::Soa,
-        approved_body: approved.as_ref().map(|v| v.body.lines().map(str::to_string).collect()).unwrap_or_default(),
+        // The business-continuity plan kept as data is shown and edited on its own page.
+        is_bcp: mamori_domain::bcp::is_plan_title(&detail.doc.title)
+            && [approved.as_ref(), draft.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|v| mamori_domain::bcp::Plan::from_body(&v.body).is_some()),
+        approved_body: approved
+            .as_ref()
+            .filter(|v| mamori_domain::bcp::Plan::from_body(&v.body).is_none())
+            .map(|v| v.body.lines().map(str::to_string).collect())
+            .unwrap_or_default(),
         published: approved.as_ref().and_then(|v| v.published_at).map(tokyo_time),
         approved,
         draft,

@@ -84,6 +84,8 @@ pub struct DocumentPage {
     pub file_summary: String,
     pub is_regulation: bool,
     pub is_soa: bool,
+    /// The business-continuity plan kept as data (shown and edited at `/bcp`).
+    pub is_bcp: bool,
     pub approved: Option<VersionView>,
     pub approved_body: Vec<String>,
     pub draft: Option<VersionView>,

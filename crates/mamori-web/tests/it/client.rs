@@ -19,6 +19,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as received (exports, PDF).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -77,7 +79,7 @@ impl Client {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
     }
     pub async fn get(&mut self, path: &str) -> Resp {
         self.send("GET", path, None, String::new()).await

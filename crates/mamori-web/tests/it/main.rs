@@ -8,6 +8,7 @@ mod audit;
 mod calendar;
 mod certification_audits;
 mod client;
+mod continuity;
 mod development;
 mod devices;
 mod duties;
