@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cert_check;
 pub mod certification;
 pub mod development;
 pub mod device;
