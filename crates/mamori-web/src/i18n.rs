@@ -178,6 +178,8 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "drill",
         "responded",
         "sent",
+        "host",
+        "outcome",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }
