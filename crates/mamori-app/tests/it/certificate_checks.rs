@@ -121,10 +121,7 @@ async fn the_check_reads_and_compares_without_writing(db: Db) {
     let auditor = actor_of(&db, "auditor").await;
     let seen = certificates::overview(&db, &auditor).await.unwrap();
     assert!(!seen.may_run && seen.rows.len() == 4);
-    assert!(matches!(
-        certificates::check_now(&db, &auditor, NOW).await,
-        Err(AppError::Forbidden | AppError::NotFound)
-    ));
+    assert!(matches!(certificates::check_now(&db, &auditor, NOW).await, Err(AppError::Forbidden | AppError::NotFound)));
     let emp = actor_of(&db, "emp").await;
     assert!(matches!(certificates::overview(&db, &emp).await, Err(AppError::NotFound | AppError::Forbidden)));
     assert!(matches!(certificates::check_now(&db, &emp, NOW).await, Err(AppError::NotFound | AppError::Forbidden)));
