@@ -9,6 +9,7 @@ pub mod backup;
 pub mod cache;
 pub mod cache_stats;
 pub mod calendar;
+pub mod certificates;
 pub mod certification_audits;
 pub mod checks;
 pub mod clock;

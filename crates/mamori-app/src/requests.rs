@@ -149,6 +149,7 @@ fn as_register(t: &RequestType) -> RegisterDef {
         edit_roles: None,
         managed_at: None,
         duties: None,
+        revision: 0,
     }
 }
 

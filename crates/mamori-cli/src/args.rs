@@ -77,6 +77,9 @@ pub enum Command {
     /// Suppliers (取引先・委託先): questionnaire templates.
     #[command(subcommand)]
     Suppliers(SuppliersCommand),
+    /// Certificates and domains (証明書・ドメイン管理台帳): the check of the hosts' certificates.
+    #[command(subcommand)]
+    Certificates(CertificatesCommand),
     /// Backs up mamori (database and evidence files) into one archive, or checks a backup.
     Backup(BackupArgs),
     /// Restores a backup into the empty target named by --data-dir / --database-url.
@@ -221,6 +224,20 @@ pub enum M365Command {
         limit: i64,
         /// Output format.
         #[arg(long, default_value = "json")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CertificatesCommand {
+    /// Reads the certificate of every host named in the register now (each within 10 seconds)
+    /// and compares it with the row; the results are stored, the register is not changed.
+    Check {
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// text (Japanese lines) or json.
+        #[arg(long, default_value = "text")]
         format: String,
     },
 }

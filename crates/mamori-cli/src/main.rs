@@ -73,6 +73,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Register(c) => commands::register::run(c, &ctx).await,
         Command::Duties(c) => commands::duties::run(c, &ctx).await,
         Command::Suppliers(c) => commands::suppliers::run(c, &ctx).await,
+        Command::Certificates(c) => commands::certificates::run(c, &ctx).await,
         Command::M365(c) => commands::m365::run(c, &ctx).await,
         Command::Reminders(c) => commands::reminders::run(c, &ctx).await,
         Command::Backup(a) => commands::backup::run(a, &ctx).await,

@@ -1,6 +1,6 @@
 //! `mamori serve`: the web server, its background work (session sweep; daily duty
-//! materialisation and Microsoft 365 retention purge; reminder rounds; signed audit
-//! checkpoints) and graceful shutdown (with a last checkpoint).
+//! materialisation and Microsoft 365 retention purge; the daily certificate check; reminder
+//! rounds; signed audit checkpoints) and graceful shutdown (with a last checkpoint).
 
 use crate::config;
 use crate::context::{Ctx, DATA_DIR};
@@ -124,6 +124,7 @@ fn spawn_worker(db: Db, settings: &config::Settings) {
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, org = %o.slug, "daily job failed"),
                 }
+                spawn_certificate_check(db.clone(), o.id.clone(), o.slug.clone(), today, now);
             }
             if let Some(smtp) = &smtp {
                 match mamori_app::reminders::run_once(&db, smtp, &text, now).await {
@@ -135,6 +136,21 @@ fn spawn_worker(db: Db, settings: &config::Settings) {
                 }
             }
             tokio::time::sleep(every).await;
+        }
+    });
+}
+
+/// The organisation's daily certificate check (8.24), on its own task (a host may take up to
+/// the check's time limit); once per organisation per day across servers (its own claim).
+fn spawn_certificate_check(db: Db, org_id: String, slug: String, today: jiff::civil::Date, now: i64) {
+    tokio::spawn(async move {
+        match mamori_app::certificates::run_daily_if_claimed(&db, &org_id, today, now).await {
+            Ok(Some(done)) => {
+                let bad = done.iter().filter(|c| c.outcome != "ok").count();
+                tracing::info!(org = %slug, checked = done.len(), needing_attention = bad, "certificate check ran")
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, org = %slug, "certificate check failed"),
         }
     });
 }

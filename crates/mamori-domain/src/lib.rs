@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bcp;
+pub mod cert_check;
 pub mod certification;
 pub mod development;
 pub mod device;

@@ -114,6 +114,10 @@ pub struct FieldDef {
     /// Value used when none is given.
     #[serde(default)]
     pub default: Option<Value>,
+    /// The template revision that added the field (0: there from the start); a stored copy of
+    /// an older revision gets it ([`upgrade_stored`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub since: u32,
 }
 
 /// A register definition.
@@ -153,6 +157,43 @@ pub struct RegisterDef {
     /// The duties its rows complete, bring or make due (data: [`crate::register_duty`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duties: Option<crate::register_duty::RegisterDuties>,
+    /// The shipped template's revision this copy follows ([`upgrade_stored`]): a template that
+    /// gains fields raises it, and a stored copy of an older revision gets them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The revision of the shipped template of `key` (0 when there is none).
+pub fn template_revision(key: &str) -> u32 {
+    TEMPLATES.iter().find(|t| t.key == key).map(|t| t.revision).unwrap_or(0)
+}
+
+/// A stored copy brought up to its template's newer revision: each template field added since
+/// the copy's revision (`since`) that the copy lacks (by key) is added after the field the
+/// template has before it (at the end when the copy has none of those); the organisation's own
+/// fields (a field it removed stays removed), order, roles and names stay.
+/// `None` when the copy is current (or has no template). Rows stay valid: added fields are
+/// optional in the templates that add them.
+pub fn upgrade_stored(stored: &RegisterDef) -> Option<RegisterDef> {
+    let t = TEMPLATES.iter().find(|t| t.key == stored.key)?;
+    if stored.revision >= t.revision {
+        return None;
+    }
+    let mut def = stored.clone();
+    for (i, f) in t.fields.iter().enumerate() {
+        if f.since <= stored.revision || def.fields.iter().any(|g| g.key == f.key) {
+            continue;
+        }
+        let after = t.fields[..i].iter().rev().find_map(|p| def.fields.iter().position(|g| g.key == p.key));
+        let at = after.map(|p| p + 1).unwrap_or(def.fields.len());
+        def.fields.insert(at, f.clone());
+    }
+    def.revision = t.revision;
+    Some(def)
 }
 
 /// The page managing the rows of the register `key` (its shipped template's `managed_at`).
@@ -615,6 +656,7 @@ mod tests {
             reference: None,
             compute: None,
             default: None,
+            since: 0,
         }
     }
 
@@ -631,6 +673,7 @@ mod tests {
             edit_roles: None,
             managed_at: None,
             duties: None,
+            revision: 0,
         }
     }
 
@@ -815,6 +858,27 @@ static TEMPLATES: std::sync::LazyLock<Vec<RegisterDef>> = std::sync::LazyLock::n
 #[cfg(test)]
 mod template_tests {
     use super::*;
+
+    #[test]
+    fn a_stored_copy_gets_the_fields_a_newer_template_revision_added() {
+        let tpl = templates().into_iter().find(|t| t.key == "certificates").unwrap();
+        assert!(tpl.revision >= 1 && upgrade_stored(&tpl).is_none(), "the template itself is current");
+        // A copy stored before `check_host`, redesigned: `issuer` removed, a field of its own.
+        let mut old = tpl.clone();
+        old.revision = 0;
+        old.fields.retain(|f| f.key != "check_host" && f.key != "issuer");
+        old.fields.push(FieldDef { key: "own".into(), label: "独自".into(), ..tpl.fields[0].clone() });
+        let up = upgrade_stored(&old).unwrap();
+        let keys: Vec<&str> = up.fields.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["name", "kind", "expires_on", "lead_days", "check_host", "owner", "status", "notes", "own"]);
+        assert_eq!(up.revision, tpl.revision);
+        assert!(upgrade_stored(&up).is_none());
+        // A copy without any field before it gets it at the end.
+        let mut bare = old.clone();
+        bare.fields.retain(|f| f.key == "own");
+        let keys: Vec<String> = upgrade_stored(&bare).unwrap().fields.into_iter().map(|f| f.key).collect();
+        assert_eq!(keys, ["own", "check_host"]);
+    }
 
     #[test]
     fn regulation_defaults_for_who_reads_a_register() {

@@ -180,6 +180,8 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "sent",
         "target",
         "actual",
+        "host",
+        "outcome",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

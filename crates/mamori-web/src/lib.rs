@@ -19,6 +19,7 @@ pub mod views;
 // One module per capability: each holds its page handlers, its `/api/v1` handlers, its
 // templates and its routes, grouped by permission.
 pub mod audit;
+pub mod certificates;
 pub mod certification_audits;
 pub mod dashboard;
 pub mod devices;
@@ -159,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .merge(nonconformities::routes())
         .merge(suppliers::routes())
         .merge(devices::routes())
+        .merge(certificates::routes())
         .merge(mail::routes())
         .merge(management_reviews::routes())
         .merge(requests::routes())

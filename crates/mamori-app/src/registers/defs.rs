@@ -22,14 +22,23 @@ pub struct Summary {
     pub rows: i64,
 }
 
-/// Installs the 30 templates an organisation does not have yet.
+/// Installs the 30 templates an organisation does not have yet, and brings stored copies of
+/// an older template revision up to date ([`register::upgrade_stored`]: the fields a template
+/// added since; rows keep their values, the added fields being optional).
 pub async fn ensure_templates(db: &Db, org_id: &str, now: i64) -> Result<(), AppError> {
-    let have: BTreeSet<String> = {
+    let stored = {
         let mut c = db.conn().await?;
-        rows::register_defs(&mut c.ex(), org_id).await?.into_iter().map(|d| d.key).collect()
+        rows::register_defs(&mut c.ex(), org_id).await?
     };
-    let missing: Vec<RegisterDef> = register::templates().into_iter().filter(|t| !have.contains(&t.key)).collect();
-    if missing.is_empty() {
+    let have: BTreeSet<&str> = stored.iter().map(|d| d.key.as_str()).collect();
+    let missing: Vec<RegisterDef> =
+        register::templates().into_iter().filter(|t| !have.contains(t.key.as_str())).collect();
+    let behind: Vec<(&RegisterDefRow, RegisterDef)> = stored
+        .iter()
+        .filter(|d| register::template_revision(&d.key) > 0)
+        .filter_map(|d| Some((d, register::upgrade_stored(&serde_json::from_str(&d.def_json).ok()?)?)))
+        .collect();
+    if missing.is_empty() && behind.is_empty() {
         return Ok(());
     }
     let mut tx = db.begin().await?;
@@ -46,6 +55,18 @@ pub async fn ensure_templates(db: &Db, org_id: &str, now: i64) -> Result<(), App
             },
         )
         .await?;
+    }
+    for (row, def) in behind {
+        rows::upsert_register_def(
+            &mut tx.ex(),
+            &RegisterDefRow {
+                def_json: serde_json::to_string(&def).map_err(internal)?,
+                updated_at: now,
+                ..row.clone()
+            },
+        )
+        .await?;
+        rows::bump_register_version(&mut tx.ex(), org_id, &row.key).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -101,7 +122,22 @@ async fn definition_stored(db: &Db, org_id: &str, key: &str) -> Result<RegisterD
     let mut c = db.conn().await?;
     let d = rows::register_defs(&mut c.ex(), org_id).await?.into_iter().find(|d| d.key == key);
     match d {
-        Some(d) => serde_json::from_str(&d.def_json).map_err(internal),
+        Some(d) => {
+            let def: RegisterDef = serde_json::from_str(&d.def_json).map_err(internal)?;
+            if def.revision >= register::template_revision(key) {
+                return Ok(def);
+            }
+            // A copy of an older template revision: upgraded on first read.
+            drop(c);
+            ensure_templates(db, org_id, crate::now_ms()).await?;
+            let mut c = db.conn().await?;
+            let d = rows::register_defs(&mut c.ex(), org_id)
+                .await?
+                .into_iter()
+                .find(|d| d.key == key)
+                .ok_or(AppError::NotFound)?;
+            serde_json::from_str(&d.def_json).map_err(internal)
+        }
         None => {
             drop(c);
             // Templates appear on first use.
@@ -118,8 +154,10 @@ async fn definition_stored(db: &Db, org_id: &str, key: &str) -> Result<RegisterD
 }
 
 /// Adds or replaces a register definition (the designer). Existing rows keep their values.
-pub async fn define(db: &Db, actor: &Actor, def: RegisterDef, now: i64) -> Result<RegisterDef, AppError> {
+pub async fn define(db: &Db, actor: &Actor, mut def: RegisterDef, now: i64) -> Result<RegisterDef, AppError> {
     actor.require(Permission::RegistersDesign)?;
+    // What a designer saves is current: a field they removed is not added back.
+    def.revision = def.revision.max(register::template_revision(&def.key));
     let problems = register::check_definition(&def);
     if !problems.is_empty() {
         return Err(AppError::Blocked(problems.join("; ")));

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit_anchor;
 mod backup;
+mod certificate_checks;
 mod certification_audits;
 mod continuity;
 mod development;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod certificates;
 pub mod duties;
 pub mod m365;
 pub mod migrate;

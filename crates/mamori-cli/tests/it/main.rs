@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod backup;
+mod certificates;
 mod config;
 mod exports;
 mod m365;

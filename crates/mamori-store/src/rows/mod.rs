@@ -4,6 +4,7 @@
 
 mod audit;
 mod calendar;
+mod certificate_checks;
 mod certification_audits;
 mod daily;
 mod documents;
@@ -30,6 +31,7 @@ mod users;
 
 pub use audit::*;
 pub use calendar::*;
+pub use certificate_checks::*;
 pub use certification_audits::*;
 pub use daily::*;
 pub use documents::*;

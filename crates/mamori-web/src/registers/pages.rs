@@ -51,6 +51,7 @@ pub async fn create_register(State(state): State<AppState>, s: Session, CsrfForm
         edit_roles: None,
         managed_at: None,
         duties: None,
+        revision: 0,
     };
     let a = &s.actor;
     if registers::list(&state.db, a, state.now()).await?.iter().any(|s| s.def.key == key) {
@@ -638,6 +639,7 @@ pub async fn add_field(
         reference: Some(form.get("reference").trim().to_string()).filter(|s| !s.is_empty()),
         compute: None,
         default: None,
+        since: 0,
     });
     registers::define(&state.db, a, def, state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/design")).into_response())

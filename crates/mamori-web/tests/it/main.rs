@@ -6,6 +6,7 @@ mod answers;
 mod api;
 mod audit;
 mod calendar;
+mod certificate_checks;
 mod certification_audits;
 mod client;
 mod continuity;
