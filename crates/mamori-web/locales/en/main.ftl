@@ -1558,7 +1558,6 @@ audit-value-major_nc = major nonconformity
 audit-value-observation = observation
 audit-value-opportunity = opportunity
 audit-value-good_practice = good practice
-audit-value-demo = demo
 fieldname-accounts = Accounts
 fieldname-action = Action
 fieldname-actions = Actions

@@ -1513,7 +1513,6 @@ audit-value-major_nc = 重大な不適合
 audit-value-observation = 観察事項
 audit-value-opportunity = 改善の機会
 audit-value-good_practice = 良い取組み
-audit-value-demo = デモ
 fieldname-accounts = アカウントの削除
 fieldname-action = 処置
 fieldname-actions = 処置

@@ -211,7 +211,22 @@ pub fn value_text(t: &Tr, v: &Vocabulary, key: &str, x: &Value) -> String {
     }
 }
 
+/// Catalogue prefixes of the words for stored keys (states, kinds, sources, frequencies).
+const VALUE_PREFIXES: &[&str] = &["audit-value-", "nc-source-", "req-state-", "occ-", "freq-"];
+
+/// Keys whose value is an identifier people type and know as it is.
+const VERBATIM_KEYS: &[&str] = &["login_id", "slug", "doc_number", "number", "media_id"];
+
 fn string_text(t: &Tr, v: &Vocabulary, key: &str, s: &str) -> String {
+    if VERBATIM_KEYS.contains(&key) {
+        return s.to_string();
+    }
+    // JSON kept as text (a request's fields): its fields in words.
+    if (s.starts_with('{') || s.starts_with('['))
+        && let Ok(inner @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str::<Value>(s)
+    {
+        return value_text(t, v, key, &inner);
+    }
     if key.contains("register")
         && let Some(d) = v.register(s)
     {
@@ -222,9 +237,7 @@ fn string_text(t: &Tr, v: &Vocabulary, key: &str, s: &str) -> String {
     {
         return name.clone();
     }
-    if key != "login_id"
-        && let Some(p) = v.people.iter().find(|p| p.id == s || p.login_id == s)
-    {
+    if let Some(p) = v.people.iter().find(|p| p.id == s || p.login_id == s) {
         return p.name.clone();
     }
     if let Some((_, name)) = v.roles.iter().find(|(k, _)| k == s) {
@@ -246,9 +259,12 @@ fn string_text(t: &Tr, v: &Vocabulary, key: &str, s: &str) -> String {
         return t.t1("audit-value-sha", "id", &s[..8]);
     }
     if !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()) {
-        let key = format!("audit-value-{s}");
-        if has_key(t.lang, &key) {
-            return t.t(&key);
+        // The audit's own words, else those the pages already use for the same keys.
+        for prefix in VALUE_PREFIXES {
+            let key = format!("{prefix}{s}");
+            if has_key(t.lang, &key) {
+                return t.t(&key);
+            }
         }
     }
     // Text that contains ids (a reference "key/uuid") keeps its words, not the ids.

@@ -260,6 +260,10 @@ async fn the_audit_trail_reads_in_japanese(w: World) {
     assert!(text.contains("ログイン ID: sato"), "a login ID field keeps the ID: {text}");
     assert!(text.contains("役割: 情報セキュリティ管理者"), "a role by its name: {text}");
     assert!(text.contains("コマンドライン（サーバー管理者）"), "the command line's rows: {text}");
+    assert!(
+        text.contains("組織「アクメ株式会社」") && text.contains("組織 ID: acme"),
+        "identifiers stay as typed: {text}"
+    );
 
     let csv = a.get("/audit/export.csv").await;
     assert_eq!(csv.status, StatusCode::OK);
