@@ -42,14 +42,15 @@ test('upload an export, see the password spray, confirm it', async () => {
   assert.match(await page.textContent('h1'), /password_spray/);
 
   // Detection and retention settings: an allow-list line that is not an address block is
-  // refused with the field named (the browser itself refuses a retention under 180 days); a
+  // refused with the field named by its label (the browser itself refuses a retention under 180 days); a
   // year and a block are saved.
   await page.goto(`${env.demo.url}/m365/settings`);
   assert.equal(await page.getAttribute('#m365-settings input[name=retention_days]', 'min'), '180');
   await page.fill('#m365-settings textarea[name=allow_list]', 'office');
   await page.click('#m365-settings button[type=submit]');
   await page.waitForSelector('#settings-errors');
-  assert.match(await page.textContent('#settings-errors'), /allow_list/);
+  assert.match(await page.textContent('#settings-errors'), /許可リスト: /, 'the field by its label');
+  assert.doesNotMatch(await page.textContent('#settings-errors'), /allow_list/, 'never by its key');
   await page.fill('#m365-settings input[name=retention_days]', '365');
   await page.fill('#m365-settings textarea[name=allow_list]', '192.0.2.0/24');
   await page.click('#m365-settings button[type=submit]');

@@ -4,7 +4,8 @@ use crate::AppError;
 use mamori_domain::audit::{
     AnchoredVerifier, AuditAction, AuditContent, ChainError, ChainVerifier, Checkpoint, GENESIS_HASH, StoredAuditRow,
 };
-use mamori_store::rows::{self, AuditCheckpointRow, AuditRow};
+pub use mamori_store::rows::AuditRow;
+use mamori_store::rows::{self, AuditCheckpointRow};
 use mamori_store::{Db, Tx};
 
 /// One change to record.
@@ -544,4 +545,22 @@ pub async fn list(db: &Db, actor: &crate::Actor, limit: i64, offset: i64) -> Res
     let rows = rows::list_audit(&mut c.ex(), &actor.org_id, limit.clamp(1, 500), offset.max(0)).await?;
     let total = rows::count_audit(&mut c.ex(), &actor.org_id).await?;
     Ok((rows, total))
+}
+
+/// What the audit trail's readers need to describe its rows in words: the organisation's people
+/// (names for the ids and login IDs rows carry) and every register definition (names and field
+/// labels; rows of a restricted register are logged without values, so labels tell nothing).
+pub async fn vocabulary(
+    db: &Db,
+    actor: &crate::Actor,
+) -> Result<(Vec<crate::users::Person>, Vec<mamori_domain::register::RegisterDef>), AppError> {
+    actor.require(mamori_domain::permission::Permission::AuditView)?;
+    let people = crate::users::people(db, actor).await?;
+    let mut c = db.conn().await?;
+    let defs = rows::register_defs(&mut c.ex(), &actor.org_id)
+        .await?
+        .into_iter()
+        .filter_map(|d| serde_json::from_str(&d.def_json).ok())
+        .collect();
+    Ok((people, defs))
 }

@@ -82,6 +82,18 @@ pub enum AppError {
     /// Something must be done first; the message says what.
     #[error("blocked: {0}")]
     Blocked(String),
+    /// A file the evidence store does not keep (its kind, empty, over the size limit): the
+    /// file's name and the i18n key of the reason, which takes `$limit` (megabytes). Answered
+    /// as `blocked`, as before it had its own words.
+    #[error("blocked: {file}: {key}")]
+    FileRefused {
+        /// The file's name.
+        file: String,
+        /// The i18n key of the reason (`evidence-refused-kind`, `-empty`, `-size`).
+        key: &'static str,
+        /// The size limit in megabytes.
+        limit: u64,
+    },
     /// Too many attempts from this client.
     #[error("too many requests")]
     RateLimited,
@@ -157,7 +169,7 @@ impl AppError {
             AppError::SelfRoleChange => "self_role_change",
             AppError::RoleGrantForbidden => "role_grant_forbidden",
             AppError::TooLarge { .. } => "too_large",
-            AppError::Blocked(_) => "blocked",
+            AppError::Blocked(_) | AppError::FileRefused { .. } => "blocked",
             AppError::RateLimited => "rate_limited",
             AppError::MfaRequired => "mfa_required",
             AppError::MfaEnrolmentRequired => "mfa_enrolment_required",
@@ -191,6 +203,7 @@ impl AppError {
             AppError::RoleGrantForbidden => "error-role-grant-forbidden",
             AppError::TooLarge { .. } => "error-too-large",
             AppError::Blocked(_) => "error-blocked",
+            AppError::FileRefused { .. } => "error-file-refused",
             AppError::RateLimited => "error-rate-limited",
             AppError::MfaRequired => "error-mfa-required",
             AppError::MfaEnrolmentRequired => "error-mfa-enrolment-required",

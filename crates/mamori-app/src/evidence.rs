@@ -20,6 +20,14 @@ pub struct EvidenceStore {
     pub max_bytes: u64,
 }
 
+impl EvidenceStore {
+    /// The refusal of `file` for `key` (its kind, empty, over the size limit), naming the
+    /// store's size limit in megabytes for the message.
+    pub fn refused(&self, file: String, key: &'static str) -> AppError {
+        AppError::FileRefused { file, key, limit: self.max_bytes.div_ceil(1024 * 1024) }
+    }
+}
+
 /// What every kind of upload accounts for: the temporary file, the running hash, the size
 /// and the first bytes (for the type check).
 struct Parts {
@@ -36,10 +44,10 @@ struct Parts {
 
 impl Parts {
     /// Counts, hashes and keeps the head of a chunk; refuses files over the limit.
-    fn account(&mut self, chunk: &[u8]) -> Result<(), String> {
+    fn account(&mut self, chunk: &[u8]) -> Result<(), AppError> {
         self.size += chunk.len() as u64;
         if self.size > self.store.max_bytes {
-            return Err(format!("file larger than {} bytes", self.store.max_bytes));
+            return Err(self.store.refused(String::new(), "evidence-refused-size"));
         }
         if self.head.len() < 512 {
             let take = (512 - self.head.len()).min(chunk.len());
@@ -59,11 +67,11 @@ impl Parts {
     ) -> Result<EvidenceRow, AppError> {
         let Some(content_type) = known_type.or_else(|| sniff(&self.head, original_name)) else {
             let _ = tokio::fs::remove_file(&self.temp).await;
-            return Err(AppError::Blocked(format!("{original_name}: this kind of file is not accepted as evidence")));
+            return Err(self.store.refused(original_name.to_string(), "evidence-refused-kind"));
         };
         if self.size == 0 {
             let _ = tokio::fs::remove_file(&self.temp).await;
-            return Err(AppError::Blocked(format!("{original_name}: the file is empty")));
+            return Err(self.store.refused(original_name.to_string(), "evidence-refused-empty"));
         }
         let sha = mamori_domain::hex::encode(&self.hasher.finalize());
         let target = path_of(&self.store.dir, &sha);
@@ -319,7 +327,7 @@ impl Upload {
     pub async fn write(&mut self, chunk: &[u8]) -> Result<(), AppError> {
         if let Err(why) = self.parts.account(chunk) {
             let _ = tokio::fs::remove_file(&self.parts.temp).await;
-            return Err(AppError::Blocked(why));
+            return Err(why);
         }
         self.file.write_all(chunk).await.map_err(io)
     }

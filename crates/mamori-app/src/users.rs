@@ -208,6 +208,17 @@ pub struct Person {
     pub active: bool,
 }
 
+/// The display name of `who` — a user id or a login ID, as records name who acted — among
+/// `people`; a label that names nobody (`cli`, `system`, someone unknown) as it is.
+pub fn name_of(people: &[Person], who: &str) -> String {
+    let key = mamori_domain::password::normalise_login(who);
+    people
+        .iter()
+        .find(|p| p.id == who || p.login_id == who || mamori_domain::password::normalise_login(&p.login_id) == key)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| who.to_string())
+}
+
 /// The organisation's people by name, for choosing owners and naming who acted: every signed-in
 /// member of the organisation sees colleagues' names (never their roles or sign-in state).
 pub async fn people(db: &Db, actor: &Actor) -> Result<Vec<Person>, AppError> {

@@ -22,7 +22,7 @@ pub fn status(e: &AppError) -> StatusCode {
         | AppError::Rows(_)
         | AppError::NotARegulation(_)
         | AppError::AuditorIndependence(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict | AppError::Blocked(_) => StatusCode::CONFLICT,
+        AppError::Conflict | AppError::Blocked(_) | AppError::FileRefused { .. } => StatusCode::CONFLICT,
         AppError::SeparationOfDuties | AppError::SelfRoleChange | AppError::RoleGrantForbidden => StatusCode::FORBIDDEN,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         AppError::MfaRequired | AppError::PasswordExpired => StatusCode::UNAUTHORIZED,
@@ -42,6 +42,13 @@ pub fn message(ctx: &Ctx, e: &AppError) -> String {
             m.push_str(&format!(" {file}: "));
             m.push_str(&t.tn(key, "limit", i64::try_from(*limit).unwrap_or(i64::MAX)));
         }
+        AppError::FileRefused { file, key, limit } => {
+            if !file.is_empty() {
+                m.push_str(&format!(" {file}:"));
+            }
+            m.push(' ');
+            m.push_str(&t.tn(key, "limit", i64::try_from(*limit).unwrap_or(i64::MAX)));
+        }
         AppError::PasswordPolicy(v) => {
             for p in v {
                 m.push(' ');
@@ -50,7 +57,10 @@ pub fn message(ctx: &Ctx, e: &AppError) -> String {
         }
         AppError::Validation(fields) => {
             for (f, k) in fields {
-                m.push_str(&format!(" {f}: {}", t.t(k)));
+                match field_label(&t, f) {
+                    Some(label) => m.push_str(&format!(" {label}: {}", t.t(k))),
+                    None => m.push_str(&format!(" {}", t.t(k))),
+                }
             }
         }
         AppError::Rows(rows) => {
@@ -69,6 +79,26 @@ pub fn message(ctx: &Ctx, e: &AppError) -> String {
         _ => {}
     }
     m
+}
+
+/// The label people know a form field by (the catalogue's `fieldname-KEY`; a list entry
+/// `KEY.N…` as the list's label with its number), a key that is already a label (not ASCII) as
+/// it is, and none for a key without a label: a message never shows a field's key.
+pub fn field_label(t: &crate::i18n::Tr, key: &str) -> Option<String> {
+    if !key.is_ascii() {
+        return Some(key.to_string());
+    }
+    let mut parts = key.split('.');
+    let head = parts.next().unwrap_or_default();
+    let catalogue_key = format!("fieldname-{head}");
+    if !crate::i18n::has_key(t.lang, &catalogue_key) {
+        return None;
+    }
+    let mut label = t.t(&catalogue_key);
+    if let Some(n) = parts.next().and_then(|n| n.parse::<i64>().ok()) {
+        label.push_str(&format!(" {}", t.tn("fieldname-entry", "number", n + 1)));
+    }
+    Some(label)
 }
 
 fn log_internal(e: &AppError) {
@@ -106,7 +136,7 @@ impl ApiError {
             AppError::Validation(f) => {
                 err["fields"] = serde_json::json!(
                     f.iter()
-                        .map(|(f, k)| serde_json::json!({"field": f, "message": ctx.tr().t(k)}))
+                        .map(|(f, k)| serde_json::json!({"field": f, "label": field_label(&ctx.tr(), f), "message": ctx.tr().t(k)}))
                         .collect::<Vec<_>>()
                 )
             }

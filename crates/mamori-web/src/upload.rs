@@ -52,7 +52,15 @@ impl From<Refused> for WebError {
     fn from(r: Refused) -> WebError {
         match r {
             Refused::Token => WebError::App(AppError::Forbidden),
-            Refused::Read(detail) => WebError::App(AppError::Blocked(detail)),
+            // Malformed, cut off or over the body limit (axum's words are English): what to do.
+            Refused::Read(detail) => {
+                tracing::info!(%detail, "upload refused");
+                WebError::App(AppError::FileRefused {
+                    file: String::new(),
+                    key: "upload-refused-read",
+                    limit: (UPLOAD_LIMIT / (1024 * 1024)) as u64,
+                })
+            }
             Refused::App(e) => WebError::App(e),
         }
     }

@@ -19,14 +19,22 @@ pub struct NavItem {
     pub active: bool,
 }
 
+/// A group of menu entries under its heading.
+pub struct NavGroup {
+    /// Heading.
+    pub label: String,
+    /// Entries the user may use (never empty).
+    pub items: Vec<NavItem>,
+}
+
 /// What the base layout needs.
 pub struct Layout {
     /// Translator.
     pub t: Tr,
     /// Display name of the logged-in user.
     pub user: Option<String>,
-    /// Menu, restricted to what the user's roles may use (8.3 (3)).
-    pub nav: Vec<NavItem>,
+    /// Menu in groups, restricted to what the user's roles may use (8.3 (3)).
+    pub nav: Vec<NavGroup>,
     /// CSRF token for forms.
     pub csrf: String,
     /// Current path.
@@ -37,36 +45,71 @@ pub struct Layout {
     pub error: Option<String>,
 }
 
-/// Menu entries: (path, label key, permission needed).
-const MENU: &[(&str, &str, Option<Permission>)] = &[
-    ("/", "nav-home", Some(Permission::DashboardView)),
-    ("/controls", "nav-controls", Some(Permission::RegulationView)),
-    ("/open-items", "nav-open-items", Some(Permission::RegulationView)),
-    ("/regulation/import", "nav-import", Some(Permission::RegulationImport)),
-    ("/registers", "nav-registers", Some(Permission::RegistersView)),
-    ("/duties", "nav-duties", Some(Permission::DutiesView)),
-    ("/requests", "nav-requests", Some(Permission::RequestsUse)),
-    ("/incidents", "nav-incidents", None),
-    // Everyone answers the self-check of the devices they are custodian of.
-    ("/devices/attest", "nav-devices-attest", None),
-    ("/documents", "nav-documents", Some(Permission::DocumentsView)),
-    ("/soa", "nav-soa", Some(Permission::DocumentsView)),
-    ("/objectives", "nav-objectives", Some(Permission::ObjectivesView)),
-    ("/nonconformities", "nav-nonconformities", Some(Permission::RegistersView)),
-    ("/internal-audits", "nav-internal-audits", Some(Permission::InternalAuditsView)),
-    ("/certification-audits", "nav-certification-audits", Some(Permission::InternalAuditsView)),
-    ("/management-reviews", "nav-management-reviews", Some(Permission::ManagementReviewsView)),
-    ("/bcp", "nav-bcp", Some(Permission::DocumentsView)),
-    ("/safety-checks", "nav-safety-checks", Some(Permission::SafetyChecksManage)),
-    // The supplier register is read by the roles that hold internal_audits.view (its default
-    // view roles); the page itself follows the register's view roles.
-    ("/suppliers", "nav-suppliers", Some(Permission::InternalAuditsView)),
-    ("/users", "nav-users", Some(Permission::UsersView)),
-    ("/m365", "nav-m365", Some(Permission::AuditView)),
-    ("/audit", "nav-audit", Some(Permission::AuditView)),
-    ("/admin/mail", "nav-mail", Some(Permission::SettingsManage)),
-    ("/password", "nav-password", None),
+/// A menu entry: (path, label key, permission needed).
+type MenuEntry = (&'static str, &'static str, Option<Permission>);
+
+/// Menu entries in their groups: (group label key, [(path, label key, permission needed)]).
+/// A group none of whose entries the user may use is not shown.
+const MENU: &[(&str, &[MenuEntry])] = &[
+    (
+        "nav-group-operations",
+        &[
+            ("/", "nav-home", Some(Permission::DashboardView)),
+            ("/duties", "nav-duties", Some(Permission::DutiesView)),
+            ("/requests", "nav-requests", Some(Permission::RequestsUse)),
+            ("/incidents", "nav-incidents", None),
+            // Everyone answers the self-check of the devices they are custodian of.
+            ("/devices/attest", "nav-devices-attest", None),
+            ("/safety-checks", "nav-safety-checks", Some(Permission::SafetyChecksManage)),
+            ("/open-items", "nav-open-items", Some(Permission::RegulationView)),
+        ],
+    ),
+    (
+        "nav-group-records",
+        &[
+            ("/controls", "nav-controls", Some(Permission::RegulationView)),
+            ("/registers", "nav-registers", Some(Permission::RegistersView)),
+            // The supplier register is read by the roles that hold internal_audits.view (its
+            // default view roles); the page itself follows the register's view roles.
+            ("/suppliers", "nav-suppliers", Some(Permission::InternalAuditsView)),
+            ("/nonconformities", "nav-nonconformities", Some(Permission::RegistersView)),
+            ("/objectives", "nav-objectives", Some(Permission::ObjectivesView)),
+        ],
+    ),
+    (
+        "nav-group-documents",
+        &[
+            ("/documents", "nav-documents", Some(Permission::DocumentsView)),
+            ("/soa", "nav-soa", Some(Permission::DocumentsView)),
+            // The business-continuity plan: every member reads it (the contact tree).
+            ("/bcp", "nav-bcp", Some(Permission::DocumentsView)),
+            ("/regulation/import", "nav-import", Some(Permission::RegulationImport)),
+        ],
+    ),
+    (
+        "nav-group-audit",
+        &[
+            ("/internal-audits", "nav-internal-audits", Some(Permission::InternalAuditsView)),
+            ("/certification-audits", "nav-certification-audits", Some(Permission::InternalAuditsView)),
+            ("/management-reviews", "nav-management-reviews", Some(Permission::ManagementReviewsView)),
+            ("/audit", "nav-audit", Some(Permission::AuditView)),
+            ("/m365", "nav-m365", Some(Permission::AuditView)),
+        ],
+    ),
+    (
+        "nav-group-settings",
+        &[
+            ("/users", "nav-users", Some(Permission::UsersView)),
+            ("/admin/mail", "nav-mail", Some(Permission::SettingsManage)),
+            ("/password", "nav-password", None),
+        ],
+    ),
 ];
+
+/// Every menu path (tests check each is reachable from some role's menu).
+pub fn menu_paths() -> Vec<&'static str> {
+    MENU.iter().flat_map(|(_, items)| items.iter().map(|(href, _, _)| *href)).collect()
+}
 
 impl Layout {
     /// The layout for this request.
@@ -76,13 +119,21 @@ impl Layout {
             Some(s) => {
                 let nav = MENU
                     .iter()
-                    .filter(|(_, _, p)| p.is_none_or(|p| s.actor.grants.has(p)))
-                    .filter(|(href, _, _)| !s.must_change_password() || *href == "/password")
-                    .map(|(href, key, _)| NavItem {
-                        href,
-                        label: t.t(key),
-                        active: ctx.path == *href || (*href != "/" && ctx.path.starts_with(&format!("{href}/"))),
+                    .map(|(group, items)| NavGroup {
+                        label: t.t(group),
+                        items: items
+                            .iter()
+                            .filter(|(_, _, p)| p.is_none_or(|p| s.actor.grants.has(p)))
+                            .filter(|(href, _, _)| !s.must_change_password() || *href == "/password")
+                            .map(|(href, key, _)| NavItem {
+                                href,
+                                label: t.t(key),
+                                active: ctx.path == *href
+                                    || (*href != "/" && ctx.path.starts_with(&format!("{href}/"))),
+                            })
+                            .collect(),
                     })
+                    .filter(|g| !g.items.is_empty())
                     .collect();
                 (Some(s.user.display_name.clone()), nav)
             }

@@ -126,6 +126,15 @@ impl OccurrenceView {
         })
     }
 
+    /// The contract with `done_by_name`, the display name of who recorded the completion
+    /// (`done_by` stays the login ID they recorded it with).
+    pub fn contract_named(&self, people: &[crate::users::Person]) -> serde_json::Value {
+        let mut v = self.contract();
+        let name = self.occurrence.done_by.as_deref().map(|who| crate::users::name_of(people, who));
+        v["done_by_name"] = serde_json::json!(name);
+        v
+    }
+
     /// The contract's state: open, done, skipped or overdue.
     pub fn contract_state(&self) -> &'static str {
         match self.status {

@@ -62,6 +62,26 @@ pub struct RowView {
     pub restricted_to: Vec<String>,
 }
 
+impl RowView {
+    /// The row as people name it ([`title_of`]), never its id; "" when it has no values.
+    pub fn title(&self, def: &register::RegisterDef) -> String {
+        title_of(def, &self.values)
+    }
+}
+
+/// The title of a row of `def` with `values`: its `name` or `title` field when it has one,
+/// else its first two values (a record of a day reads 「2026-01-31 フルバックアップ」).
+pub fn title_of(def: &register::RegisterDef, values: &Map<String, Value>) -> String {
+    let cell = |f: &register::FieldDef| register::format_cell(f, values.get(&f.key).unwrap_or(&Value::Null));
+    if let Some(f) = def.fields.iter().find(|f| f.key == "name" || f.key == "title") {
+        let v = cell(f);
+        if !v.trim().is_empty() {
+            return v;
+        }
+    }
+    def.fields.iter().take(2).map(cell).filter(|v| !v.trim().is_empty()).collect::<Vec<_>>().join(" ")
+}
+
 fn view(r: RegisterRowRow) -> RowView {
     RowView {
         values: serde_json::from_str(&r.values_json).unwrap_or_default(),

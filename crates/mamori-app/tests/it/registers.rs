@@ -284,11 +284,11 @@ async fn evidence_is_content_addressed_checked_and_attached(db: Db) {
     // Too large, or an executable dressed as a PDF: refused, nothing kept.
     assert!(matches!(
         mamori_app::evidence::store_bytes(&store, &db, &a, "big.pdf", &[b'%'; 2048], T0).await,
-        Err(AppError::Blocked(_))
+        Err(AppError::FileRefused { key: "evidence-refused-size", limit: 1, .. })
     ));
     assert!(matches!(
         mamori_app::evidence::store_bytes(&store, &db, &a, "x.pdf", b"MZ\x90\x00rest", T0).await,
-        Err(AppError::Blocked(_))
+        Err(AppError::FileRefused { key: "evidence-refused-kind", .. })
     ));
     assert_eq!(std::fs::read_dir(dir.join("tmp")).unwrap().count(), 0, "no temporary files left");
 

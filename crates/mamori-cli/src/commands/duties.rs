@@ -47,7 +47,8 @@ pub async fn run(c: DutiesCommand, ctx: &Ctx) -> Result<i32> {
             let from = parse(from, fy_first)?;
             let to = parse(to, fy_last)?;
             let occ = mamori_app::duties::occurrences(&db, &a, from, to, today).await.map_err(app_err)?;
-            let out: Vec<serde_json::Value> = occ.iter().map(|o| o.contract()).collect();
+            let people = mamori_app::users::people(&db, &a).await.map_err(app_err)?;
+            let out: Vec<serde_json::Value> = occ.iter().map(|o| o.contract_named(&people)).collect();
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
     }

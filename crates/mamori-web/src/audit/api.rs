@@ -1,5 +1,6 @@
 //! `GET /api/v1/audit`: the audit rows with the chain's verification.
 
+use super::describe::{Vocabulary, describe};
 use crate::error::WebResult;
 use crate::extract::Session;
 use crate::state::AppState;
@@ -26,10 +27,14 @@ pub async fn audit_list(
     Query(q): Query<AuditQuery>,
 ) -> WebResult {
     let (rows, total) = audit::list(&state.db, &s.actor, q.limit.unwrap_or(100), q.offset.unwrap_or(0)).await?;
+    let t = ctx.tr();
+    let words = Vocabulary::new(&t, audit::vocabulary(&state.db, &s.actor).await?);
     let items: Vec<_> = rows
         .into_iter()
         .map(|r| {
+            let d = describe(&t, &words, &r);
             json!({
+                "description": { "actor": d.actor, "action": d.action, "object": d.object, "detail": d.detail },
                 "seq": r.seq, "at_ms": r.at_ms, "at": tokyo_time(r.at_ms), "actor_id": r.actor_id, "actor": r.actor_label,
                 "action": r.action, "object_type": r.object_type, "object_id": r.object_id,
                 "before": r.before_json.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok()),
@@ -41,7 +46,6 @@ pub async fn audit_list(
     let anchor = super::pages::anchor(&state);
     let trusted = anchor.public_key;
     let verified = audit::verify_org_with(&state.db, &s.org.id, audit::Trust::Anchored(&anchor)).await?;
-    let t = ctx.tr();
     let checkpoint = audit::latest_checkpoint(&state.db, &s.actor, trusted).await?.map(|(cp, result)| {
         json!({
             "seq": cp.seq, "signed_at": tokyo_time(cp.signed_at_ms), "key_id": cp.key_id, "ok": result.is_ok(),

@@ -1,6 +1,7 @@
 //! The audit trail: the log page and `GET /api/v1/audit`, both with the chain's verification.
 
 pub mod api;
+pub mod describe;
 pub mod pages;
 pub mod views;
 

@@ -1,5 +1,6 @@
 //! The audit log page (privileged roles only, 8.15 (5)) with the chain's verification.
 
+use super::describe::{Vocabulary, describe};
 use super::views::*;
 use crate::ctx::Ctx;
 use crate::error::WebResult;
@@ -36,16 +37,19 @@ pub async fn audit_log(State(state): State<AppState>, ctx: Ctx, s: Session, Quer
     let checkpoint = audit::latest_checkpoint(&state.db, &s.actor, trusted)
         .await?
         .map(|(cp, result)| checkpoint_view(&t, &cp, &result));
+    let words = Vocabulary::new(&t, audit::vocabulary(&state.db, &s.actor).await?);
     let rows = rows
         .into_iter()
-        .map(|r| AuditRowView {
-            seq: r.seq,
-            at: tokyo_time(r.at_ms),
-            actor: r.actor_label,
-            action: t.t(&format!("action-{}", r.action)),
-            object: format!("{} {}", r.object_type, r.object_id.unwrap_or_default()),
-            before: r.before_json,
-            after: r.after_json,
+        .map(|r| {
+            let d = describe(&t, &words, &r);
+            AuditRowView {
+                seq: r.seq,
+                at: tokyo_time(r.at_ms),
+                actor: d.actor,
+                action: d.action,
+                object: d.object,
+                detail: d.detail,
+            }
         })
         .collect();
     Ok(render(&AuditPage {
@@ -117,21 +121,10 @@ pub async fn audit_export(State(state): State<AppState>, ctx: Ctx, s: Session) -
         .iter()
         .map(|k| t.t(k))
         .collect();
+    let words = Vocabulary::new(&t, audit::vocabulary(&state.db, &s.actor).await?);
     let body = rows.into_iter().map(|r| {
-        let detail = match (r.before_json, r.after_json) {
-            (Some(b), Some(a)) => format!("{b} → {a}"),
-            (Some(b), None) => b,
-            (None, Some(a)) => a,
-            (None, None) => String::new(),
-        };
-        vec![
-            r.seq.to_string(),
-            tokyo_time(r.at_ms),
-            r.actor_label,
-            t.t(&format!("action-{}", r.action)),
-            format!("{} {}", r.object_type, r.object_id.unwrap_or_default()),
-            detail,
-        ]
+        let d = describe(&t, &words, &r);
+        vec![r.seq.to_string(), tokyo_time(r.at_ms), d.actor, d.action, d.object, d.detail]
     });
     let mut footer = vec![match verified {
         Ok(n) => t.tn("audit-chain-ok", "count", i64::try_from(n).unwrap_or(i64::MAX)),

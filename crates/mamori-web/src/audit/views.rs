@@ -9,16 +9,14 @@ pub struct AuditRowView {
     pub seq: i64,
     /// Time (Asia/Tokyo).
     pub at: String,
-    /// Actor.
+    /// Who, by name.
     pub actor: String,
     /// Action label.
     pub action: String,
-    /// Object.
+    /// Which record: its kind and title.
     pub object: String,
-    /// Before JSON.
-    pub before: Option<String>,
-    /// After JSON.
-    pub after: Option<String>,
+    /// What changed (or was recorded), field by field in words.
+    pub detail: String,
 }
 
 /// Audit log page.

@@ -372,7 +372,10 @@ pub async fn document_file(
         // A file the evidence store refuses (its kind, emptiness or size): the page again, the
         // problem at the file form in the reader's language.
         Err(crate::upload::Refused::App(
-            e @ (AppError::Blocked(_) | AppError::TooLarge { .. } | AppError::Validation(_)),
+            e @ (AppError::Blocked(_)
+            | AppError::FileRefused { .. }
+            | AppError::TooLarge { .. }
+            | AppError::Validation(_)),
         )) => {
             let t = ctx.tr();
             let detail = documents::get(&state.db, &s.actor, &id).await?;

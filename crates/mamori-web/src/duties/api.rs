@@ -95,7 +95,8 @@ pub async fn duties_occurrences(State(state): State<AppState>, s: Session, Query
     };
     let (from, to) = (date(q.from.as_ref(), "from", first)?, date(q.to.as_ref(), "to", last)?);
     let occ = mamori_app::duties::occurrences(&state.db, &s.actor, from, to, today).await?;
-    Ok(Json(occ.iter().map(|o| o.contract()).collect::<Vec<_>>()).into_response())
+    let people = mamori_app::users::people(&state.db, &s.actor).await?;
+    Ok(Json(occ.iter().map(|o| o.contract_named(&people)).collect::<Vec<_>>()).into_response())
 }
 
 /// Fiscal year of `GET /api/v1/duties/heatmap`.

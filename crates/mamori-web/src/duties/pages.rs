@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_app::AppError;
 use mamori_app::duties::{self, Choices, Completion, DutyEdit};
+use mamori_app::users::Person;
 use mamori_domain::permission::Permission;
 use mamori_domain::schedule::{Frequency, OccurrenceState, Schedule};
 use serde::Deserialize;
@@ -93,7 +94,7 @@ pub async fn mine(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q):
     Ok(render(&MinePage { layout: Layout::new(&ctx), items, all, can_manage, overdue, more }))
 }
 
-fn occ_view(t: &Tr, v: duties::OccurrenceView) -> OccView {
+fn occ_view(t: &Tr, people: &[Person], v: duties::OccurrenceView) -> OccView {
     let (o, s) = (v.occurrence, v.status);
     OccView {
         state: state_key(s),
@@ -103,7 +104,7 @@ fn occ_view(t: &Tr, v: duties::OccurrenceView) -> OccView {
         done_at: o.done_at.map(tokyo_time).unwrap_or_default(),
         id: o.id,
         due: o.due,
-        done_by: o.done_by.unwrap_or_default(),
+        done_by: o.done_by.as_deref().map(|who| mamori_app::users::name_of(people, who)).unwrap_or_default(),
         done_on: o.done_on.unwrap_or_default(),
         note: o.note.unwrap_or_default(),
         skip_reason: o.skip_reason.unwrap_or_default(),
@@ -157,7 +158,7 @@ async fn occurrence_page(
     let sent = sent.unwrap_or_else(|| CompletionForm { done_on: today.clone(), ..Default::default() });
     let page = render(&OccurrencePage {
         layout: Layout::new(ctx),
-        occ: occ_view(&t, o),
+        occ: occ_view(&t, &mamori_app::users::people(&state.db, a).await?, o),
         duty: duty_view(&t, &choices, &duty_data!(d)),
         sent: CompletionForm { today, ..sent },
     });
@@ -292,6 +293,7 @@ async fn duty_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, sent: Opt
     let choices = duties::choices(&state.db, a).await?;
     let today = state.today().to_string();
     let d = duty_data!(d);
+    let people = mamori_app::users::people(&state.db, a).await?;
     let failed = sent.is_some();
     let page = render(&DutyPage {
         layout: Layout::new(ctx),
@@ -300,7 +302,7 @@ async fn duty_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, sent: Opt
         history: occ
             .into_iter()
             .filter(|o| o.occurrence.state != "open" || o.occurrence.due <= today)
-            .map(|o| occ_view(&t, o))
+            .map(|o| occ_view(&t, &people, o))
             .collect(),
         can_manage: a.grants.has(Permission::DutiesManage),
         form: sent.unwrap_or_else(|| FormView::of(Some(&d))),

@@ -92,7 +92,12 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Mul
         Ok(report) => import_page(&state, &ctx, a, Some(report), None).await,
         // An expected refusal (an unknown file, a file beyond a cap, no file) stays on the
         // form with what to do; anything else is the error page.
-        Err(WebError::App(e @ (AppError::Blocked(_) | AppError::TooLarge { .. } | AppError::Validation(_)))) => {
+        Err(WebError::App(
+            e @ (AppError::Blocked(_)
+            | AppError::FileRefused { .. }
+            | AppError::TooLarge { .. }
+            | AppError::Validation(_)),
+        )) => {
             let mut r = import_page(&state, &ctx, a, None, Some(crate::error::message(&ctx, &e))).await?;
             *r.status_mut() = crate::error::status(&e);
             Ok(r)
@@ -325,7 +330,10 @@ pub async fn save_settings(State(state): State<AppState>, ctx: Ctx, s: Session, 
         allow_list: field("allow_list").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
         retention_days,
     };
-    let label = |(f, k): &(String, String)| format!("{f}: {}", t.t(k));
+    let label = |(f, k): &(String, String)| match crate::error::field_label(&t, f) {
+        Some(l) => format!("{l}: {}", t.t(k)),
+        None => t.t(k),
+    };
     if !errors.is_empty() {
         return settings_page(&ctx, a, &new, false, errors.iter().map(label).collect());
     }

@@ -249,6 +249,7 @@ async fn row_page(
             None => format!("/registers/{}", def.key),
         },
         row_id: row.as_ref().map(|r| r.id.clone()),
+        row_title: row.as_ref().map(|r| r.title(&def)).unwrap_or_default(),
         fields,
         label: submitted
             .map(|f| f.get("__label").to_string())
@@ -403,8 +404,10 @@ pub async fn history(
     let a = &s.actor;
     let def = registers::definition(&state.db, a, &key).await?;
     let h = registers::history(&state.db, a, &key, &id).await?;
+    let title = registers::get(&state.db, a, &key, &id).await?.title(&def);
     Ok(render(&HistoryPage {
         layout: Layout::new(&ctx),
+        title: if title.is_empty() { t.t("register-row-untitled") } else { title },
         name: def.name,
         entries: h
             .into_iter()
@@ -461,7 +464,7 @@ pub async fn import(
         }
         // A file beyond a limit, or one that cannot be read: the register page again, the
         // reason next to the file's name.
-        Err(e @ (AppError::TooLarge { .. } | AppError::Blocked(_))) => {
+        Err(e @ (AppError::TooLarge { .. } | AppError::Blocked(_) | AppError::FileRefused { .. })) => {
             let problems = vec![(String::new(), name.clone(), crate::error::message(&ctx, &e))];
             let mut r = register_page(&state, &ctx, &s.actor, &key, PageQuery::default(), problems).await?;
             *r.status_mut() = crate::error::status(&e);

@@ -54,6 +54,8 @@ pub struct RowPage {
     pub layout: Layout,
     pub def: RegisterDef,
     pub row_id: Option<String>,
+    /// The row's title (its name, else its first values), never its id.
+    pub row_title: String,
     pub action: String,
     pub fields: Vec<FieldView>,
     pub label: String,
@@ -81,6 +83,8 @@ pub struct HistoryPage {
     pub key: String,
     pub name: String,
     pub id: String,
+    /// The row's title (its name, else its first values), never its id.
+    pub title: String,
     pub entries: Vec<HistoryView>,
 }
 

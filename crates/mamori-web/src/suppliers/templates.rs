@@ -152,7 +152,9 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Mul
     };
     match result {
         Ok(_) => Ok(Redirect::to("/questionnaire-templates?done=imported").into_response()),
-        Err(e @ (AppError::Rows(_) | AppError::TooLarge { .. } | AppError::Blocked(_))) => {
+        Err(
+            e @ (AppError::Rows(_) | AppError::TooLarge { .. } | AppError::Blocked(_) | AppError::FileRefused { .. }),
+        ) => {
             let status = if matches!(e, AppError::Rows(_)) {
                 StatusCode::UNPROCESSABLE_ENTITY
             } else {

@@ -111,7 +111,15 @@ pub async fn users_create(State(state): State<AppState>, ctx: Ctx, s: Session, C
             | AppError::RoleGrantForbidden),
         ) => {
             let errors = match &e {
-                AppError::Validation(f) => f.iter().map(|(f, k)| format!("{f}: {}", ctx.tr().t(k))).collect(),
+                AppError::Validation(f) => {
+                    let t = ctx.tr();
+                    f.iter()
+                        .map(|(f, k)| match crate::error::field_label(&t, f) {
+                            Some(l) => format!("{l}: {}", t.t(k)),
+                            None => t.t(k),
+                        })
+                        .collect()
+                }
                 AppError::PasswordPolicy(v) => v.iter().map(|p| ctx.tr().t(p.message_key())).collect(),
                 other => vec![ctx.tr().t(other.message_key())],
             };

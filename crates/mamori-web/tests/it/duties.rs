@@ -94,6 +94,12 @@ async fn duties_are_operated_from_the_pages(w: World) {
     assert!(done.body.contains("遅れて完了"), "completed after its due date");
     assert!(done.body.contains("id=\"occ-evidence\""));
     assert!(done.body.contains("NAS へ取得"));
+    // Who recorded it is named by their display name, not their login ID.
+    assert!(done.body.contains("<dd>admin 太郎</dd>"), "{}", done.body);
+    assert!(!done.body.contains("<dd>admin</dd>"), "no login ID as the recorder");
+    let occ = a.get("/api/v1/duties/occurrences?from=2025-04-01&to=2025-04-30").await.json();
+    let april = occ.as_array().unwrap().iter().find(|o| o["id"] == occ_id.as_str()).unwrap().clone();
+    assert_eq!((april["done_by"].as_str(), april["done_by_name"].as_str()), (Some("admin"), Some("admin 太郎")));
     // Completing twice is a conflict; the history keeps one record.
     let r = a
         .send(
@@ -165,6 +171,7 @@ async fn duties_are_operated_from_the_pages(w: World) {
     // The history of the duty shows what was done and skipped.
     let hist = a.get(&format!("/duties/{backup_id}")).await;
     assert!(hist.body.contains("NAS 故障のため翌月に実施"));
+    assert!(hist.body.contains("<td>admin 太郎</td>"), "the history names the recorder: {}", hist.body);
     assert!(hist.body.contains("id=\"duty-form\""));
 }
 

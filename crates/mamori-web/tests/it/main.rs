@@ -33,3 +33,4 @@ mod safety_checks;
 mod soa;
 mod supplier_edit;
 mod suppliers;
+mod ux_cleanup;

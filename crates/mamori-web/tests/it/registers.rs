@@ -58,6 +58,19 @@ async fn register_api_contract(w: World) {
     assert_eq!(h.as_array().unwrap().len(), 3);
     let r = a.post_json(&format!("/api/v1/registers/assets/rows/{id}/restore"), json!({})).await;
     assert_eq!(r.json()["deleted"], false);
+    // The history page and the row page name the row by its title, never by its id.
+    let page = a.get(&format!("/registers/assets/rows/{id}/history")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("<a href=\"/registers/assets/rows/{id}\" id=\"row-title\">顧客名簿</a>")),
+        "{}",
+        page.body
+    );
+    let visible = |html: &str| html.split('<').map(|p| p.split_once('>').map_or(p, |x| x.1)).collect::<String>();
+    assert!(!visible(&page.body).contains(&id), "no id in the history's visible text");
+    let page = a.get(&format!("/registers/assets/rows/{id}")).await;
+    assert!(page.body.contains("id=\"row-title\">顧客名簿</small>"), "{}", page.body);
+    assert!(!visible(&page.body).contains(&id), "no id in the row page's visible text");
     assert_eq!(a.get("/api/v1/registers/nope/rows").await.status, StatusCode::NOT_FOUND);
 
     // An employee reads but cannot write; the risk assessment is not for employees at all.
