@@ -1,4 +1,4 @@
-//! Register definitions: the 30 templates, the designer, and registers offered for the
+//! Register definitions: the 31 templates, the designer, and registers offered for the
 //! records the regulation names.
 
 use super::{access, internal};
@@ -22,7 +22,7 @@ pub struct Summary {
     pub rows: i64,
 }
 
-/// Installs the 30 templates an organisation does not have yet, and brings stored copies of
+/// Installs the 31 templates an organisation does not have yet, and brings stored copies of
 /// an older template revision up to date ([`register::upgrade_stored`]: the fields a template
 /// added since; rows keep their values, the added fields being optional).
 pub async fn ensure_templates(db: &Db, org_id: &str, now: i64) -> Result<(), AppError> {
