@@ -10,6 +10,7 @@ pub mod access;
 mod defs;
 mod import_export;
 mod index;
+pub mod records;
 mod row;
 
 pub use defs::{RecordHome, Summary, define, definition, ensure_templates, list, offer, record_homes, set_access};

@@ -22,6 +22,7 @@ use mamori_app::users::Person;
 use mamori_domain::permission::Permission;
 use mamori_domain::schedule::{Frequency, OccurrenceState, Schedule};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// The i18n key and CSS class of an occurrence state.
 pub fn state_key(s: OccurrenceState) -> &'static str {
@@ -94,8 +95,32 @@ pub async fn mine(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q):
     Ok(render(&MinePage { layout: Layout::new(&ctx), items, all, can_manage, overdue, more }))
 }
 
-fn occ_view(t: &Tr, people: &[Person], v: duties::OccurrenceView) -> OccView {
+/// The records the occurrences name, by their reference: the register's name and the row's
+/// title for rows the reader may read.
+async fn record_labels(
+    state: &AppState,
+    a: &mamori_app::Actor,
+    refs: impl Iterator<Item = &str>,
+) -> Result<BTreeMap<String, String>, AppError> {
+    let mut out = BTreeMap::new();
+    for r in refs {
+        if !out.contains_key(r)
+            && let Some(l) = mamori_app::registers::records::label(&state.db, a, r).await?
+        {
+            out.insert(r.to_string(), l);
+        }
+    }
+    Ok(out)
+}
+
+fn occ_view(t: &Tr, people: &[Person], labels: &BTreeMap<String, String>, v: duties::OccurrenceView) -> OccView {
     let (o, s) = (v.occurrence, v.status);
+    // A record is named, never shown as `<register>/<id>`.
+    let record_label = o.record_ref.as_deref().map(|r| match labels.get(r) {
+        Some(l) => l.clone(),
+        None if r.starts_with("requests/") => t.t("duty-record-request"),
+        None => t.t("duty-record-hidden"),
+    });
     OccView {
         state: state_key(s),
         state_label: t.t(&format!("occ-{}", state_key(s))),
@@ -116,7 +141,7 @@ fn occ_view(t: &Tr, people: &[Person], v: duties::OccurrenceView) -> OccView {
                 |(k, id)| if k == "requests" { format!("/requests/{id}") } else { format!("/registers/{k}/rows/{id}") },
             )
             .unwrap_or_default(),
-        record_ref: o.record_ref.unwrap_or_default(),
+        record_ref: record_label.unwrap_or_default(),
     }
 }
 
@@ -156,9 +181,16 @@ async fn occurrence_page(
     let today = state.today().to_string();
     let failed = sent.is_some();
     let sent = sent.unwrap_or_else(|| CompletionForm { done_on: today.clone(), ..Default::default() });
+    let labels = record_labels(state, a, o.occurrence.record_ref.as_deref().into_iter()).await?;
+    // A duty kept as a register's rows is completed by picking one of them.
+    let records = match d.register_key.as_deref().filter(|_| d.evidence == "record") {
+        Some(key) => mamori_app::registers::records::pickable(&state.db, a, key).await?,
+        None => Vec::new(),
+    };
     let page = render(&OccurrencePage {
         layout: Layout::new(ctx),
-        occ: occ_view(&t, &mamori_app::users::people(&state.db, a).await?, o),
+        occ: occ_view(&t, &mamori_app::users::people(&state.db, a).await?, &labels, o),
+        records,
         duty: duty_view(&t, &choices, &duty_data!(d)),
         sent: CompletionForm { today, ..sent },
     });
@@ -294,6 +326,7 @@ async fn duty_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, sent: Opt
     let today = state.today().to_string();
     let d = duty_data!(d);
     let people = mamori_app::users::people(&state.db, a).await?;
+    let labels = record_labels(state, a, occ.iter().filter_map(|o| o.occurrence.record_ref.as_deref())).await?;
     let failed = sent.is_some();
     let page = render(&DutyPage {
         layout: Layout::new(ctx),
@@ -302,7 +335,7 @@ async fn duty_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, sent: Opt
         history: occ
             .into_iter()
             .filter(|o| o.occurrence.state != "open" || o.occurrence.due <= today)
-            .map(|o| occ_view(&t, &people, o))
+            .map(|o| occ_view(&t, &people, &labels, o))
             .collect(),
         can_manage: a.grants.has(Permission::DutiesManage),
         form: sent.unwrap_or_else(|| FormView::of(Some(&d))),

@@ -68,6 +68,8 @@ pub struct OccurrencePage {
     pub layout: Layout,
     pub occ: OccView,
     pub duty: DutyView,
+    /// The register rows the record may be picked from: (`<register>/<id>`, title).
+    pub records: Vec<(String, String)>,
     /// The completion form's values: note, record, day done (today unless sent).
     pub sent: CompletionForm,
 }

@@ -228,22 +228,23 @@ pub async fn create(
 /// The register row a request wrote, as the viewer may see it: the register's name and the
 /// row's title (its first field), linked when the viewer may read it (a supplier to its page).
 async fn record_of(state: &AppState, a: &mamori_app::Actor, r: Option<&str>) -> (String, String) {
-    let Some((key, id)) = r.and_then(|r| r.split_once('/')) else { return (String::new(), String::new()) };
-    let Ok(def) = mamori_app::registers::definition(&state.db, a, key).await else {
+    let Some((r, (key, id))) = r.and_then(|r| r.split_once('/').map(|x| (r, x))) else {
         return (String::new(), String::new());
     };
-    match mamori_app::registers::get(&state.db, a, key, id).await {
-        Ok(row) => {
-            let title =
-                def.fields.first().and_then(|f| row.values.get(&f.key).map(|v| format_cell(f, v))).unwrap_or_default();
+    match mamori_app::registers::records::label(&state.db, a, r).await {
+        Ok(Some(label)) => {
             let href = if key == mamori_app::suppliers::REGISTER {
                 format!("/suppliers/{id}")
             } else {
                 format!("/registers/{key}/rows/{id}")
             };
-            (format!("{}: {title}", def.name), href)
+            (label, href)
         }
-        Err(_) => (def.name.clone(), String::new()),
+        // A register the viewer reads but a row hidden from them: the register's name alone.
+        _ => match mamori_app::registers::definition(&state.db, a, key).await {
+            Ok(def) => (def.name, String::new()),
+            Err(_) => (String::new(), String::new()),
+        },
     }
 }
 

@@ -335,8 +335,70 @@ async fn a_refused_duty_form_keeps_its_values(w: World) {
     assert_eq!(same["title"], d["title"], "nothing saved");
 }
 
+/// A duty kept as a register's rows (8.13's backup: バックアップ記録) is completed by picking a
+/// row by its title, and its record is then named by the register and the row, never by ids.
+async fn a_duty_kept_as_rows_is_completed_by_picking_one(w: World) {
+    let mut a = with_duties(&w).await;
+    let list = a.get("/api/v1/duties").await.json();
+    let backup = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["evidence"] == "register:backup_log" && d["frequency"] == "monthly")
+        .expect("8.13's monthly backup")
+        .clone();
+    let occ = a.get("/api/v1/duties/occurrences?from=2025-04-01&to=2025-04-30").await.json();
+    let occ_id = occ.as_array().unwrap().iter().find(|o| o["duty_id"] == backup["id"]).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = a.get(&format!("/duties/occurrences/{occ_id}")).await;
+    assert!(page.body.contains("この台帳にはまだ記録がありません。"), "nothing to pick yet");
+    let r = a
+        .post_json(
+            "/api/v1/registers/media_ledger/rows",
+            json!({"values": {"media_id": "USB-07", "kind": "USB メモリ"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = a
+        .post_json(
+            "/api/v1/registers/backup_log/rows",
+            json!({"values": {"performed_on": "2025-04-30", "entry_kind": "バックアップ", "target": "共有フォルダ一式",
+                   "medium": "USB-07", "performed_by": "admin", "result": "成功"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let row = r.json()["id"].as_str().unwrap().to_string();
+    let page = a.get(&format!("/duties/occurrences/{occ_id}")).await;
+    let option = format!("<option value=\"backup_log/{row}\">2025-04-30 バックアップ</option>");
+    assert!(page.body.contains(&option), "the row offered by its title: {}", page.body);
+    let b = "----mamori-pick";
+    let csrf = Client::csrf_in(&page.body);
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"record_ref\"\r\n\r\nbackup_log/{row}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"done_on\"\r\n\r\n2025-04-30\r\n--{b}--\r\n"
+    );
+    let r = a
+        .send(
+            "POST",
+            &format!("/duties/occurrences/{occ_id}/complete"),
+            Some(&format!("multipart/form-data; boundary={b}")),
+            body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let done = a.get(&format!("/duties/occurrences/{occ_id}")).await;
+    assert!(done.body.contains(">バックアップ記録: 2025-04-30 バックアップ</a>"), "{}", done.body);
+    assert!(!done.body.contains(&format!(">backup_log/{row}<")), "no internal reference on the page");
+    let history = a.get(&format!("/duties/{}", backup["id"].as_str().unwrap())).await;
+    assert!(history.body.contains("バックアップ記録: 2025-04-30 バックアップ"));
+}
+
 on_both_engines!(
     duties_are_operated_from_the_pages,
     decisions_and_duties_by_hand,
-    a_refused_duty_form_keeps_its_values
+    a_refused_duty_form_keeps_its_values,
+    a_duty_kept_as_rows_is_completed_by_picking_one
 );
