@@ -197,7 +197,12 @@ pub struct ApprovalStep {
 /// it), when each of `required_roles` must approve by a distinct person and `done` holds the
 /// approvals recorded so far (5.3; 5.29 I.: 経営責任者 and 情報セキュリティ管理者 jointly). The
 /// approver fills the first outstanding role they hold. A single approver role is the same rule
-/// with one role.
+/// with one role: never by an author.
+///
+/// A joint approval may include one by an author, but only after someone who did not write the
+/// draft has approved it: nobody approves only their own work, and a small company whose two
+/// approvers are also its only writers (the seed's 経営責任者 and 情報セキュリティ管理者) can
+/// still bring its plan into force — the one who did not write it approves first.
 pub fn check_joint_approval(
     status: VersionStatus,
     authors: &[String],
@@ -209,11 +214,13 @@ pub fn check_joint_approval(
     if status != VersionStatus::Draft {
         return Err(ApprovalRefusal::NotDraft);
     }
-    if authors.iter().any(|a| a == approver_id) {
-        return Err(ApprovalRefusal::OwnVersion);
-    }
     if done.iter().any(|a| a.user_id == approver_id) {
         return Err(ApprovalRefusal::AlreadyApproved);
+    }
+    let is_author = |id: &str| authors.iter().any(|a| a == id);
+    let joint = required_roles.len() > 1;
+    if is_author(approver_id) && !(joint && done.iter().any(|a| !is_author(&a.user_id))) {
+        return Err(ApprovalRefusal::OwnVersion);
     }
     let outstanding: Vec<&String> = required_roles.iter().filter(|r| !done.iter().any(|a| &a.role == *r)).collect();
     let role = outstanding
@@ -296,9 +303,25 @@ mod tests {
             check_joint_approval(VersionStatus::Draft, &authors, "sato", &tm, &both, &done),
             Err(ApprovalRefusal::WrongRole("security_manager".into()))
         );
-        // Any author (every contributor) is refused.
+        // An author (every contributor) gives one of the joint approvals only after someone who
+        // did not write the draft has approved: first, never.
+        assert_eq!(
+            check_joint_approval(VersionStatus::Draft, &authors, "editor", &sm, &both, &[]),
+            Err(ApprovalRefusal::OwnVersion)
+        );
         assert_eq!(
             check_joint_approval(VersionStatus::Draft, &authors, "editor", &sm, &both, &done),
+            Ok(ApprovalStep { role: "security_manager".into(), complete: true })
+        );
+        // Two authors never complete it between them.
+        let by_author = [approval("top_management", "author")];
+        assert_eq!(
+            check_joint_approval(VersionStatus::Draft, &authors, "editor", &sm, &both, &by_author),
+            Err(ApprovalRefusal::OwnVersion)
+        );
+        // One role: an author never approves.
+        assert_eq!(
+            check_joint_approval(VersionStatus::Draft, &authors, "author", &tm, &tm, &[]),
             Err(ApprovalRefusal::OwnVersion)
         );
         assert_eq!(

@@ -78,6 +78,20 @@ impl ServerCertVerifier for Observer {
     }
 }
 
+/// Whether the check may connect to an address: not link-local, unspecified, multicast or
+/// broadcast (also as an IPv4-mapped IPv6 address).
+pub fn allowed(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    let v4 = |a: std::net::Ipv4Addr| !(a.is_link_local() || a.is_unspecified() || a.is_multicast() || a.is_broadcast());
+    match ip {
+        IpAddr::V4(a) => v4(a),
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(m) => v4(m),
+            None => !(a.is_unspecified() || a.is_multicast() || (a.segments()[0] & 0xffc0) == 0xfe80),
+        },
+    }
+}
+
 /// Connects to `target` and completes a TLS handshake within `limit`, recording the
 /// certificate presented.
 pub async fn probe(target: &Target, limit: Duration) -> Probe {
@@ -97,7 +111,18 @@ pub async fn probe(target: &Target, limit: Duration) -> Probe {
     };
     let addr = target.to_string();
     let work = async move {
-        let tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| ProbeError::Unreachable(e.to_string()))?;
+        // Resolved once and checked before connecting (no second lookup to rebind): link-local
+        // (cloud metadata at 169.254.169.254), unspecified, multicast and broadcast addresses
+        // are never dialled. Loopback and private addresses stay allowed: a company's own
+        // servers are what it checks.
+        let resolved: Vec<std::net::SocketAddr> =
+            tokio::net::lookup_host(addr.as_str()).await.map_err(|e| ProbeError::Unreachable(e.to_string()))?.collect();
+        let to = resolved
+            .iter()
+            .copied()
+            .find(|a| allowed(a.ip()))
+            .ok_or_else(|| ProbeError::Unreachable("address not allowed".to_string()))?;
+        let tcp = tokio::net::TcpStream::connect(to).await.map_err(|e| ProbeError::Unreachable(e.to_string()))?;
         let _tls = connector.connect(name, tcp).await.map_err(|e| ProbeError::Handshake(e.to_string()))?;
         Ok::<(), ProbeError>(())
     };
@@ -108,4 +133,28 @@ pub async fn probe(target: &Target, limit: Duration) -> Probe {
     };
     let certificate = observer.seen.lock().ok().and_then(|mut s| s.take());
     Probe { certificate, error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed;
+
+    #[test]
+    fn metadata_and_unroutable_addresses_are_never_dialled() {
+        for a in [
+            "169.254.169.254",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(!allowed(a.parse().unwrap()), "{a}");
+        }
+        for a in ["127.0.0.1", "10.0.0.5", "192.168.1.10", "203.0.113.7", "::1", "2001:db8::1"] {
+            assert!(allowed(a.parse().unwrap()), "{a}");
+        }
+    }
 }

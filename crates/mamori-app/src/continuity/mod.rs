@@ -56,6 +56,11 @@ impl BcpView {
     }
 }
 
+/// Everyone who wrote to a version (its contributors), for the approval rule.
+pub fn authors(v: &DocVersionRow) -> Vec<String> {
+    documents::contributors(v)
+}
+
 /// The display names of the active holders of each role (two queries).
 async fn role_names(db: &Db, org_id: &str) -> Result<BTreeMap<String, Vec<String>>, AppError> {
     let mut c = db.conn().await?;

@@ -160,6 +160,9 @@ pub async fn raise_corrective(
     if !nonconformities::is_manager(actor) {
         return Err(AppError::Forbidden);
     }
+    if due < crate::tokyo_date(now) {
+        return Err(AppError::Validation(vec![("due".to_string(), "bcp-due-past".to_string())]));
+    }
     let row = registers::get(db, actor, REGISTER, row_id).await?;
     if row.deleted {
         return Err(AppError::NotFound);

@@ -21,7 +21,15 @@ fn may_decide(actor: &Actor) -> bool {
         || actor.role_keys.iter().any(|r| r == mamori_domain::permission::ROLE_SECURITY_MANAGER)
 }
 
-/// Confirms (optionally opening an incident) or dismisses a new finding, with a reason.
+/// An instant of a finding (RFC 3339) as people read it in Japan; as stored when unreadable.
+fn jst(at: &str) -> String {
+    at.parse::<jiff::Timestamp>().map(|t| crate::tokyo_datetime(t.as_millisecond())).unwrap_or_else(|_| at.to_string())
+}
+
+/// Confirms (optionally opening an incident) or dismisses a new finding, with a reason. The
+/// incident is titled with the rule's name as `rule_label` gives it (the catalogue's), the
+/// period in JST and the count of events — no rule key or event ids.
+#[allow(clippy::too_many_arguments)]
 pub async fn decide_finding(
     db: &Db,
     actor: &Actor,
@@ -29,6 +37,7 @@ pub async fn decide_finding(
     confirm: bool,
     reason: &str,
     open_incident: bool,
+    rule_label: &(dyn Fn(&str) -> String + Sync),
     now: i64,
 ) -> Result<rows::M365FindingRow, AppError> {
     if !may_decide(actor) {
@@ -42,14 +51,13 @@ pub async fn decide_finding(
         return Err(AppError::Conflict);
     }
     let incident_id = if confirm && open_incident {
-        let title = format!("Microsoft 365: {} {}", before.rule, before.subject);
+        let title = format!("Microsoft 365: {} {}", rule_label(&before.rule), before.subject);
         let description = format!(
-            "{}\n{} – {} ({} events)\n{}",
+            "{}\n検知期間: {} – {}（イベント {} 件）",
             reason.trim(),
-            before.first_seen,
-            before.last_seen,
+            jst(&before.first_seen),
+            jst(&before.last_seen),
             before.event_count,
-            before.event_ids_json
         );
         Some(crate::incidents::report(db, actor, &title, &description, &before.first_seen, now).await?.id)
     } else {

@@ -23,7 +23,7 @@ pub async fn pickable(db: &Db, actor: &Actor, key: &str) -> Result<Vec<(String, 
     let mut c = db.conn().await?;
     let mut list = rows::register_rows_all(&mut c.ex(), &actor.org_id, key, false).await?;
     list.retain(|r| access::row_visible(actor, &r.label, &access::restriction(&r.restricted_to)));
-    list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    list.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     Ok(list
         .into_iter()
         .take(PICK_MAX)

@@ -118,7 +118,7 @@ async fn detections_over_imported_events(db: Db) {
     assert_eq!(m365::findings(&db, &a).await.unwrap().len(), n);
     let spray_f = inbox.iter().find(|f| f.rule == "password_spray").unwrap();
     assert!(matches!(
-        m365::decide_finding(&db, &a, &spray_f.id, true, " ", true, T0).await,
+        m365::decide_finding(&db, &a, &spray_f.id, true, " ", true, &|r: &str| format!("規則:{r}"), T0).await,
         Err(AppError::Validation(_))
     ));
     let admin_user = mamori_app::users::create(
@@ -149,20 +149,42 @@ async fn detections_over_imported_events(db: Db) {
     .unwrap();
     let kanri = mamori_app::session::lookup(&db, &s.token, T0).await.unwrap().unwrap().actor;
     assert_eq!(kanri.user_id.as_deref(), Some(admin_user.id.as_str()));
-    let done =
-        m365::decide_finding(&db, &kanri, &spray_f.id, true, "社外 IP からの攻撃。パスワード変更を指示", true, T0 + 2)
-            .await
-            .unwrap();
+    let done = m365::decide_finding(
+        &db,
+        &kanri,
+        &spray_f.id,
+        true,
+        "社外 IP からの攻撃。パスワード変更を指示",
+        true,
+        &|r: &str| format!("規則:{r}"),
+        T0 + 2,
+    )
+    .await
+    .unwrap();
     assert_eq!(done.state, "confirmed");
     let incident = mamori_app::incidents::get(&db, &kanri, done.incident_id.as_deref().unwrap()).await.unwrap();
-    assert!(incident.incident.title.contains("password_spray"));
+    assert!(incident.incident.title.contains("規則:password_spray"), "titled by the label given");
+    let text = &incident.incident.description;
+    assert!(text.contains("検知期間:") && text.contains("イベント") && !text.contains("[\""), "{text}");
     assert!(matches!(
-        m365::decide_finding(&db, &kanri, &spray_f.id, false, "x", false, T0).await,
+        m365::decide_finding(&db, &kanri, &spray_f.id, false, "x", false, &|r: &str| format!("規則:{r}"), T0).await,
         Err(AppError::Conflict)
     ));
     let other = inbox.iter().find(|f| f.rule == "role_change").unwrap();
     assert_eq!(
-        m365::decide_finding(&db, &kanri, &other.id, false, "予定どおりの管理者追加", false, T0).await.unwrap().state,
+        m365::decide_finding(
+            &db,
+            &kanri,
+            &other.id,
+            false,
+            "予定どおりの管理者追加",
+            false,
+            &|r: &str| format!("規則:{r}"),
+            T0
+        )
+        .await
+        .unwrap()
+        .state,
         "dismissed"
     );
     // Negative: before the spray's day nothing is found; a later start misses it.

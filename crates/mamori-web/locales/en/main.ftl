@@ -1519,7 +1519,7 @@ done-bcp-saved = The plan was saved. Ask the approvers to approve it.
 done-bcp-approved = The plan was approved and is now in force.
 done-bcp-partial = Your approval was recorded. The other approver has yet to approve.
 nc-source-continuity_test = Drill or test
-nc-origin-continuity-test = Drill or test "{ $title }"
+nc-origin-continuity-test = "{ $title }"
 bcp-open = Show and edit on the continuity plan page
 # certificates check
 cert-check-title = Certificate check
@@ -1868,3 +1868,6 @@ duty-record-hidden = A record you may not read
 duty-record-pick = Choose a record
 duty-record-none = This register has no record yet. Add one first, then complete the duty.
 duty-record-add = Add a record
+bcp-approve-after-other = You wrote or edited this version: once the other approver (who did not edit it) has approved, you may approve it too.
+bcp-print-draft = Open the version awaiting approval as PDF
+bcp-due-past = Give a due date of today or later.

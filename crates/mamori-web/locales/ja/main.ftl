@@ -1474,7 +1474,7 @@ done-bcp-saved = 計画を保存しました。承認者に承認を依頼して
 done-bcp-approved = 計画を承認しました。この版が有効になりました。
 done-bcp-partial = 承認を記録しました。もう一方の承認者の承認を待っています。
 nc-source-continuity_test = 訓練・試験
-nc-origin-continuity-test = 訓練・試験「{ $title }」
+nc-origin-continuity-test = 「{ $title }」
 bcp-open = 事業継続計画のページで表示・編集する
 # certificates check
 cert-check-title = 証明書の自動確認
@@ -1823,3 +1823,6 @@ duty-record-hidden = 閲覧できない記録
 duty-record-pick = 記録を選んでください
 duty-record-none = この台帳にはまだ記録がありません。先に記録を追加してから完了にしてください。
 duty-record-add = 記録を追加する
+bcp-approve-after-other = この版はあなたが作成・編集したため、先にもう一方の承認者（編集していない人）が承認してから、あなたが承認できます。
+bcp-print-draft = 承認待ちの版を印刷用 PDF で見る
+bcp-due-past = 期限は今日以降の日付にしてください。

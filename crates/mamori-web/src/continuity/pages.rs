@@ -26,8 +26,8 @@ struct Refused {
     /// summary.
     form: Option<(bcp::FormRead, String)>,
     approve: Option<String>,
-    /// (drill or test row, message).
-    test: Option<(String, String)>,
+    /// (drill or test row, message, owner chosen, due typed).
+    test: Option<(String, String, String, String)>,
 }
 
 fn role_name(lang: Lang, key: &str) -> String {
@@ -102,10 +102,25 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
             mamori_domain::permission::ROLE_SECURITY_MANAGER.to_string(),
         ]
     });
-    let given: Vec<String> =
-        draft.as_ref().map(|(v, _)| approvals_of(v)).unwrap_or_default().into_iter().map(|x| x.role).collect();
-    let may_approve = draft.as_ref().is_some_and(|(_, p)| p.is_some())
-        && required.iter().any(|r| !given.contains(r) && a.role_keys.contains(r));
+    // The documents' own rule decides (joint approval: an author only after someone who did
+    // not write the draft), so the button is offered only to whom it will accept.
+    let approval = draft.as_ref().filter(|(_, p)| p.is_some()).map(|(v, _)| {
+        let mut authors = continuity::authors(v);
+        authors.push(v.author_id.clone());
+        mamori_domain::document::check_joint_approval(
+            mamori_domain::document::VersionStatus::Draft,
+            &authors,
+            a.user_id.as_deref().unwrap_or(""),
+            &a.role_keys,
+            &required,
+            &approvals_of(v),
+        )
+    });
+    let may_approve = matches!(approval, Some(Ok(_)));
+    let approve_note = match approval {
+        Some(Err(mamori_domain::document::ApprovalRefusal::OwnVersion)) => Some(t.t("bcp-approve-after-other")),
+        _ => None,
+    };
     let partial_approval =
         draft.as_ref().map(|(v, _)| approvals_line(ctx.lang, v)).filter(|l| !l.is_empty()).map(|l| {
             t.ta(
@@ -129,6 +144,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
     } else {
         Vec::new()
     };
+    let default_due = state.today().checked_add(jiff::ToSpan::days(30)).map(|d| d.to_string()).unwrap_or_default();
     let tests = tested
         .records
         .iter()
@@ -162,7 +178,14 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
                 problems: r.problems.clone(),
                 corrective: r.corrective.as_ref().map(|(id, n)| (format!("/nonconformities/{id}"), n.clone())),
                 may_raise: tested.may_raise && r.corrective.is_none() && !r.problems.is_empty(),
-                error: refused.test.as_ref().filter(|(id, _)| *id == r.id).map(|(_, m)| m.clone()),
+                error: refused.test.as_ref().filter(|x| x.0 == r.id).map(|x| x.1.clone()),
+                owner: refused.test.as_ref().filter(|x| x.0 == r.id).map(|x| x.2.clone()).unwrap_or_default(),
+                due: refused
+                    .test
+                    .as_ref()
+                    .filter(|x| x.0 == r.id)
+                    .map(|x| x.3.clone())
+                    .unwrap_or_else(|| default_due.clone()),
             }
         })
         .collect();
@@ -180,10 +203,13 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
         partial_approval,
         approver_roles: required.iter().map(|r| role_name(ctx.lang, r)).collect::<Vec<_>>().join("・"),
         may_approve,
+        approve_note,
+        draft_summary: draft.as_ref().map(|(v, _)| v.change_summary.clone()).unwrap_or_default(),
+        draft_author: draft.as_ref().map(|(v, _)| v.author_label.clone()).unwrap_or_default(),
         approve_error: refused.approve,
         may_print: view.printable().is_some(),
         can_edit: a.grants.has(Permission::DocumentsEdit),
-        form: plan_view(&t, &read.plan, problems, &read.typed, 2),
+        form: plan_view(&t, &read.plan, problems, &read.typed, 3),
         change_summary: summary,
         summary_error,
         form_error,
@@ -191,7 +217,6 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
         may_record_test: tested.may_record,
         tests,
         people,
-        default_due: state.today().checked_add(jiff::ToSpan::days(30)).map(|d| d.to_string()).unwrap_or_default(),
         layout: Layout::new(ctx),
     })
 }
@@ -249,9 +274,20 @@ pub async fn approve(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFo
     }
 }
 
-/// `GET /bcp/print`: the plan as one PDF (the version in force, else the draft as 案).
-pub async fn print_pdf(State(state): State<AppState>, s: Session) -> WebResult {
-    let view = continuity::load(&state.db, &s.actor).await?;
+/// `?draft=1`: the draft waiting for approval.
+#[derive(serde::Deserialize)]
+pub struct Which {
+    #[serde(default)]
+    draft: Option<String>,
+}
+
+/// `GET /bcp/print[?draft=1]`: the plan as one PDF (the version in force, else the draft as 案;
+/// `draft=1` the draft, for its approvers to read).
+pub async fn print_pdf(State(state): State<AppState>, s: Session, Query(w): Query<Which>) -> WebResult {
+    let mut view = continuity::load(&state.db, &s.actor).await?;
+    if w.draft.as_deref() == Some("1") {
+        view.approved = None;
+    }
     let number = view.doc.as_ref().map(|d| d.doc.doc_number.clone()).unwrap_or_default();
     let bytes = print::pdf(&view).await?;
     Ok(download(bytes, "pdf", &format!("{}_{number}", bcp::DEFAULT_TITLE)))
@@ -267,10 +303,11 @@ pub async fn corrective(
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     let t = ctx.tr();
+    let kept = |m: String| Some((id.clone(), m, form.get("owner_id").to_string(), form.get("due").to_string()));
     let due = match form.get("due").trim().parse::<jiff::civil::Date>() {
         Ok(d) => d,
         Err(_) => {
-            let refused = Refused { test: Some((id, t.t("field-not-date"))), ..Refused::default() };
+            let refused = Refused { test: kept(t.t("field-not-date")), ..Refused::default() };
             return respond(&state, &ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
         }
     };
@@ -281,7 +318,7 @@ pub async fn corrective(
                 AppError::Validation(v) => v.iter().map(|(_, k)| t.t(k)).collect::<Vec<_>>().join(" "),
                 _ => t.t("bcp-corrective-exists"),
             };
-            respond(&state, &ctx, &s, status(&e), Refused { test: Some((id, m)), ..Refused::default() }).await
+            respond(&state, &ctx, &s, status(&e), Refused { test: kept(m), ..Refused::default() }).await
         }
         Err(e) => Err(e.into()),
     }

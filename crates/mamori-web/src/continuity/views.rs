@@ -46,6 +46,9 @@ pub struct TestView {
     pub may_raise: bool,
     /// A refused opening's message.
     pub error: Option<String>,
+    /// The owner and due date typed (kept after a refusal).
+    pub owner: String,
+    pub due: String,
 }
 
 /// `bcp.html`.
@@ -66,6 +69,10 @@ pub struct BcpPage {
     pub partial_approval: Option<String>,
     pub approver_roles: String,
     pub may_approve: bool,
+    /// Why an author may not approve yet.
+    pub approve_note: Option<String>,
+    pub draft_summary: String,
+    pub draft_author: String,
     pub approve_error: Option<String>,
     pub may_print: bool,
     /// The edit form (for `documents.edit`).
@@ -80,5 +87,4 @@ pub struct BcpPage {
     pub tests: Vec<TestView>,
     /// People to own a corrective action: (id, name).
     pub people: Vec<(String, String)>,
-    pub default_due: String,
 }

@@ -191,6 +191,8 @@ pub async fn decide(
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     let confirm = form.get("decision") == "confirm";
+    // The incident is the organisation's record: titled in Japanese whatever the page language.
+    let ja = crate::i18n::Tr { lang: crate::i18n::Lang::Ja };
     m365::decide_finding(
         &state.db,
         &s.actor,
@@ -198,6 +200,7 @@ pub async fn decide(
         confirm,
         form.get("reason"),
         form.get("incident") == "1",
+        &|rule: &str| ja.t(&format!("m365-rule-{rule}")),
         state.now(),
     )
     .await?;
