@@ -165,7 +165,7 @@ pub async fn current(db: &Db, actor: &Actor) -> Result<Option<(String, String, P
     Ok(view.approved.as_ref().and_then(|(v, p)| p.clone().map(|p| (doc.doc.doc_number.clone(), v.edition.clone(), p))))
 }
 
-/// A plan read from JSON (the API): unknown fields refused, the format set.
+/// A plan read from JSON (the API): the format set; fields it does not know are ignored.
 pub fn plan_from_json(v: serde_json::Value) -> Result<Plan, AppError> {
     let mut plan: Plan = serde_json::from_value(v)
         .map_err(|_| AppError::Validation(vec![("plan".to_string(), "bcp-json-invalid".to_string())]))?;
