@@ -119,38 +119,22 @@ pub(super) async fn definition_unchecked(db: &Db, org_id: &str, key: &str) -> Re
 }
 
 async fn definition_stored(db: &Db, org_id: &str, key: &str) -> Result<RegisterDef, AppError> {
-    let mut c = db.conn().await?;
-    let d = rows::register_defs(&mut c.ex(), org_id).await?.into_iter().find(|d| d.key == key);
-    match d {
-        Some(d) => {
+    {
+        let mut c = db.conn().await?;
+        if let Some(d) = rows::register_defs(&mut c.ex(), org_id).await?.into_iter().find(|d| d.key == key) {
             let def: RegisterDef = serde_json::from_str(&d.def_json).map_err(internal)?;
             if def.revision >= register::template_revision(key) {
                 return Ok(def);
             }
-            // A copy of an older template revision: upgraded on first read.
-            drop(c);
-            ensure_templates(db, org_id, crate::now_ms()).await?;
-            let mut c = db.conn().await?;
-            let d = rows::register_defs(&mut c.ex(), org_id)
-                .await?
-                .into_iter()
-                .find(|d| d.key == key)
-                .ok_or(AppError::NotFound)?;
-            serde_json::from_str(&d.def_json).map_err(internal)
-        }
-        None => {
-            drop(c);
-            // Templates appear on first use.
-            ensure_templates(db, org_id, crate::now_ms()).await?;
-            let mut c = db.conn().await?;
-            let d = rows::register_defs(&mut c.ex(), org_id)
-                .await?
-                .into_iter()
-                .find(|d| d.key == key)
-                .ok_or(AppError::NotFound)?;
-            serde_json::from_str(&d.def_json).map_err(internal)
         }
     }
+    // Missing (templates appear on first use) or a copy of an older template revision
+    // (upgraded on first read): installed or upgraded, then read again.
+    ensure_templates(db, org_id, crate::now_ms()).await?;
+    let mut c = db.conn().await?;
+    let d =
+        rows::register_defs(&mut c.ex(), org_id).await?.into_iter().find(|d| d.key == key).ok_or(AppError::NotFound)?;
+    serde_json::from_str(&d.def_json).map_err(internal)
 }
 
 /// Adds or replaces a register definition (the designer). Existing rows keep their values.

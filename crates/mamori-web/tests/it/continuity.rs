@@ -62,6 +62,11 @@ fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
     }
 }
 
+async fn put_plan(c: &mut Client, plan: &serde_json::Value) -> crate::client::Resp {
+    let body = json!({"plan": plan, "change_summary": "見直し"}).to_string();
+    c.send("PUT", "/api/v1/bcp", Some("application/json"), body).await
+}
+
 async fn post(c: &mut Client, fields: &[(String, String)]) -> crate::client::Resp {
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     c.post_form("/bcp", &pairs).await
@@ -156,25 +161,11 @@ async fn the_plan_is_written_approved_and_printed_from_its_page(w: World) {
     // The API writes a revision (422 with the fields when wrong); an employee may not.
     let mut plan = api["approved"]["plan"].clone();
     plan["functions"][0]["rto_hours"] = json!(99999);
-    let r = kanri
-        .send(
-            "PUT",
-            "/api/v1/bcp",
-            Some("application/json"),
-            json!({"plan": plan, "change_summary": "見直し"}).to_string(),
-        )
-        .await;
+    let r = put_plan(&mut kanri, &plan).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("functions.0.rto_hours"), "{}", r.body);
     plan["functions"][0]["rto_hours"] = json!(12);
-    let r = kanri
-        .send(
-            "PUT",
-            "/api/v1/bcp",
-            Some("application/json"),
-            json!({"plan": plan, "change_summary": "見直し"}).to_string(),
-        )
-        .await;
+    let r = put_plan(&mut kanri, &plan).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["draft"]["edition"], "第2版");
     assert_eq!(r.json()["approved"]["plan"]["functions"][0]["rto_hours"], 24, "in force until approved");
