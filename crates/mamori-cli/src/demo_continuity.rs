@@ -10,7 +10,7 @@ use anyhow::Result;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use mamori_app::Actor;
-use mamori_app::continuity::{self, tests};
+use mamori_app::continuity::{self, drills};
 use mamori_domain::bcp;
 use serde_json::{Map, Value, json};
 
@@ -70,10 +70,10 @@ pub async fn add(
     for (v, raise) in rows {
         let input: Map<String, Value> = v.as_object().cloned().unwrap_or_default();
         let row =
-            mamori_app::registers::create(db, kanri, tests::REGISTER, &input, None, now).await.map_err(app_err)?;
+            mamori_app::registers::create(db, kanri, drills::REGISTER, &input, None, now).await.map_err(app_err)?;
         if raise {
             let owner = kanri.user_id.clone().unwrap_or_default();
-            tests::raise_corrective(db, admin, &row.id, &owner, today.checked_add(30.days())?, now)
+            drills::raise_corrective(db, admin, &row.id, &owner, today.checked_add(30.days())?, now)
                 .await
                 .map_err(app_err)?;
         }

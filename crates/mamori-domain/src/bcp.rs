@@ -20,6 +20,9 @@
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
+/// The register of the plan's drills and tests (事業継続の訓練・試験記録).
+pub const DRILLS_REGISTER: &str = "continuity_tests";
+
 /// The marker of a plan stored as a document body.
 pub const FORMAT: &str = "mamori-bcp/1";
 /// The longest one-line text.

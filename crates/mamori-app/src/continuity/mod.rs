@@ -7,7 +7,7 @@
 //!   through `documents::save_draft`, approving goes through `documents::approve` (joint
 //!   approval, never by an author), so its versions, 改訂履歴 and immutability are the
 //!   documents' own. `print` makes the one printable page of the plan.
-//! - Drills and tests (`tests`) are rows of the register `continuity_tests`
+//! - Drills and tests (`drills`) are rows of the register `continuity_tests`
 //!   (事業継続の訓練・試験記録), whose template completes the regulation's 5.29 verification,
 //!   5.30 and 8.14 duties and offers the restore test, the tethering test and the yearly drill;
 //!   a problem found opens a corrective action.
@@ -18,8 +18,8 @@
 //! roles (経営責任者, 情報セキュリティ管理者, システム管理者, 内部監査員 read), and raising a
 //! corrective action is for 経営責任者 and 情報セキュリティ管理者.
 
+pub mod drills;
 pub mod print;
-pub mod tests;
 
 use crate::documents::{self, DocDetail};
 use crate::{Actor, AppError};

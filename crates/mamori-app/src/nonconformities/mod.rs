@@ -326,7 +326,7 @@ pub async fn origin(
     // A drill or test: named by its subject, for readers of its register (read before the
     // connection below is taken).
     if Source::from_key(&n.source) == Some(Source::ContinuityTest) {
-        return match registers::get(db, actor, crate::continuity::tests::REGISTER, r).await {
+        return match registers::get(db, actor, mamori_domain::bcp::DRILLS_REGISTER, r).await {
             Ok(row) => Ok(Some((
                 "continuity_test".into(),
                 row.id,

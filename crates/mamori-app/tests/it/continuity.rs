@@ -7,7 +7,7 @@
 use crate::on_both_engines;
 use crate::support::{T0, actor_of, add_user};
 use jiff::civil::date;
-use mamori_app::continuity::{self, print, tests};
+use mamori_app::continuity::{self, drills, print};
 use mamori_app::{Actor, AppError, duties, nonconformities, org, registers, regulation};
 use mamori_domain::bcp::{self, Verdict};
 use mamori_store::Db;
@@ -159,7 +159,7 @@ async fn drills_meet_their_targets_and_problems_open_corrective_actions(db: Db) 
     let restore = registers::create(
         &db,
         &kanri,
-        tests::REGISTER,
+        drills::REGISTER,
         &obj(json!({"subject": "復元テスト", "tested_on": "2026-05-10", "kind": "バックアップからの復元テスト",
                     "medium": "HDD-01", "target_minutes": 120, "actual_minutes": 95, "result": "問題なし", "performed_by": "kanri"})),
         None,
@@ -170,7 +170,7 @@ async fn drills_meet_their_targets_and_problems_open_corrective_actions(db: Db) 
     let tether = registers::create(
         &db,
         &kanri,
-        tests::REGISTER,
+        drills::REGISTER,
         &obj(json!({"subject": "テザリング試験", "tested_on": "2026-06-01", "kind": "代替回線（テザリング）の試験",
                     "target_minutes": 30, "actual_minutes": 45, "result": "問題あり",
                     "problems": "接続手順書が古い", "performed_by": "kanri"})),
@@ -179,31 +179,31 @@ async fn drills_meet_their_targets_and_problems_open_corrective_actions(db: Db) 
     )
     .await
     .unwrap();
-    let list = tests::list(&db, &boss).await.unwrap();
+    let list = drills::list(&db, &boss).await.unwrap();
     assert!(list.may_read && list.may_record && list.may_raise);
     let by = |id: &str| list.records.iter().find(|r| r.id == id).unwrap().clone();
     assert_eq!(list.records[0].id, tether.id, "newest first");
     assert_eq!((by(&restore.id).verdict, by(&restore.id).medium.as_str()), (Verdict::Within, "HDD-01"));
     assert_eq!(by(&tether.id).verdict, Verdict::Over);
     // Need-to-know: an employee does not read the drills and tests.
-    let none = tests::list(&db, &emp).await.unwrap();
+    let none = drills::list(&db, &emp).await.unwrap();
     assert!(!none.may_read && none.records.is_empty());
 
     let owner = kanri.user_id.clone().unwrap();
     let due = date(2026, 7, 1);
     // No problem recorded: nothing to correct.
-    match tests::raise_corrective(&db, &boss, &restore.id, &owner, due, T0).await {
+    match drills::raise_corrective(&db, &boss, &restore.id, &owner, due, T0).await {
         Err(AppError::Validation(p)) => assert_eq!(p[0].1, "bcp-no-problems"),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(tests::raise_corrective(&db, &emp, &tether.id, &owner, due, T0).await, Err(AppError::Forbidden)));
-    let nc = tests::raise_corrective(&db, &boss, &tether.id, &owner, due, T0).await.unwrap();
+    assert!(matches!(drills::raise_corrective(&db, &emp, &tether.id, &owner, due, T0).await, Err(AppError::Forbidden)));
+    let nc = drills::raise_corrective(&db, &boss, &tether.id, &owner, due, T0).await.unwrap();
     assert_eq!(nc.record.source, "continuity_test");
     assert_eq!(nc.record.control_id.as_deref(), Some("8.14"));
     assert!(nc.report["nonconformity"].as_str().unwrap().contains("接続手順書が古い"));
     // Once per record.
-    assert!(matches!(tests::raise_corrective(&db, &boss, &tether.id, &owner, due, T0).await, Err(AppError::Conflict)));
-    let list = tests::list(&db, &kanri).await.unwrap();
+    assert!(matches!(drills::raise_corrective(&db, &boss, &tether.id, &owner, due, T0).await, Err(AppError::Conflict)));
+    let list = drills::list(&db, &kanri).await.unwrap();
     let linked = list.records.iter().find(|r| r.id == tether.id).unwrap().corrective.clone();
     assert_eq!(linked.map(|(id, _)| id), Some(nc.record.id.clone()));
     // The nonconformity names the test it came from.

@@ -13,7 +13,7 @@ use crate::views::{Done, Layout, render};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use mamori_app::continuity::{self, BcpView, print, tests};
+use mamori_app::continuity::{self, BcpView, drills, print};
 use mamori_app::documents::{approvals_of, required_roles};
 use mamori_app::{AppError, tokyo_date, users};
 use mamori_domain::bcp::{self, Plan, SECTIONS, TEXTS, Verdict};
@@ -138,7 +138,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
     let problems = &read.problems;
     let summary_error = problems.iter().find(|(f, _)| f == "change_summary").map(|(_, k)| t.t(k));
     let form_error = (!problems.is_empty()).then(|| t.t1("bcp-form-problems", "count", &problems.len().to_string()));
-    let tested = tests::list(&state.db, a).await?;
+    let tested = drills::list(&state.db, a).await?;
     let people = if tested.may_raise {
         users::people(&state.db, a).await?.into_iter().filter(|p| p.active).map(|p| (p.id, p.name)).collect()
     } else {
@@ -166,7 +166,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
             };
             TestView {
                 id: r.id.clone(),
-                href: format!("/registers/{}/rows/{}", tests::REGISTER, r.id),
+                href: format!("/registers/{}/rows/{}", drills::REGISTER, r.id),
                 tested_on: r.tested_on.clone(),
                 subject: r.subject.clone(),
                 kind: r.kind.clone(),
@@ -311,7 +311,7 @@ pub async fn corrective(
             return respond(&state, &ctx, &s, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
         }
     };
-    match tests::raise_corrective(&state.db, &s.actor, &id, form.get("owner_id"), due, state.now()).await {
+    match drills::raise_corrective(&state.db, &s.actor, &id, form.get("owner_id"), due, state.now()).await {
         Ok(nc) => Ok(Redirect::to(&format!("/nonconformities/{}", nc.record.id)).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Conflict)) => {
             let m = match &e {

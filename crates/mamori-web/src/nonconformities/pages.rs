@@ -184,7 +184,7 @@ async fn detail_page(
                 t.t1("nc-origin-internal-audit", "number", &label),
             ),
             "continuity_test" => (
-                format!("/registers/{}/rows/{oid}", mamori_app::continuity::tests::REGISTER),
+                format!("/registers/{}/rows/{oid}", mamori_app::continuity::drills::REGISTER),
                 t.t1("nc-origin-continuity-test", "title", &label),
             ),
             _ => (

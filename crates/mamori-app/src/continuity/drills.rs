@@ -14,7 +14,7 @@ use mamori_store::rows;
 use serde_json::{Map, Value};
 
 /// The drills' and tests' register.
-pub const REGISTER: &str = "continuity_tests";
+pub const REGISTER: &str = mamori_domain::bcp::DRILLS_REGISTER;
 
 /// One drill or test.
 #[derive(Debug, Clone)]
