@@ -70,6 +70,17 @@ pub fn app_err(e: AppError) -> anyhow::Error {
         }
         AppError::NotFound => anyhow!("not found"),
         AppError::Conflict => anyhow!("already exists"),
+        // The evidence store's refusal in words, not its catalogue key.
+        AppError::FileRefused { file, key, limit } => anyhow!(
+            "{file}: {}",
+            match key {
+                "evidence-refused-kind" => {
+                    "this kind of file is not kept as evidence: use PDF, an image, an Office document, ZIP or gzip, or text (txt, csv, log, json, eml, md, xml); executables are never accepted".to_string()
+                }
+                "evidence-refused-empty" => "the file is empty".to_string(),
+                _ => format!("the file is larger than {limit} MB"),
+            }
+        ),
         AppError::OrganizationRequired => {
             anyhow!("several organisations exist: name one with --org")
         }
@@ -84,4 +95,19 @@ pub async fn actor(db: &Db, slug: Option<&str>) -> Result<Actor> {
         other => app_err(other),
     })?;
     Ok(Actor::cli(&o.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_err;
+    use mamori_app::AppError;
+
+    #[test]
+    fn a_refused_file_is_told_in_words_not_its_catalogue_key() {
+        let said = |key| app_err(AppError::FileRefused { file: "a.exe".into(), key, limit: 50 }).to_string();
+        assert!(said("evidence-refused-kind").starts_with("a.exe: this kind of file is not kept as evidence"));
+        assert_eq!(said("evidence-refused-empty"), "a.exe: the file is empty");
+        assert_eq!(said("evidence-refused-size"), "a.exe: the file is larger than 50 MB");
+        assert!(!said("evidence-refused-kind").contains("evidence-refused"));
+    }
 }
