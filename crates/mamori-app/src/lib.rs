@@ -32,6 +32,7 @@ pub mod nonconformities;
 pub mod objectives;
 pub mod open_items;
 pub mod org;
+pub mod people;
 pub mod outbox;
 pub mod random;
 pub mod registers;
