@@ -211,7 +211,12 @@ async fn add_references(
 
 /// A person field naming a person of the staff directory by id is stored with the person's
 /// name (pages never show an id).
-async fn people_by_name(db: &Db, actor: &Actor, t: &RequestType, fields: &mut Map<String, Value>) -> Result<(), AppError> {
+async fn people_by_name(
+    db: &Db,
+    actor: &Actor,
+    t: &RequestType,
+    fields: &mut Map<String, Value>,
+) -> Result<(), AppError> {
     let keys: Vec<&String> = t.fields.iter().filter(|f| f.ty == reg::FieldType::Person).map(|f| &f.key).collect();
     if keys.is_empty() {
         return Ok(());
@@ -219,7 +224,8 @@ async fn people_by_name(db: &Db, actor: &Actor, t: &RequestType, fields: &mut Ma
     let mut c = db.conn().await?;
     let people = rows::people(&mut c.ex(), &actor.org_id).await?;
     for k in keys {
-        if let Some(p) = fields.get(k.as_str()).and_then(Value::as_str).and_then(|v| people.iter().find(|p| p.id == v)) {
+        if let Some(p) = fields.get(k.as_str()).and_then(Value::as_str).and_then(|v| people.iter().find(|p| p.id == v))
+        {
             fields.insert(k.clone(), Value::from(p.name.clone()));
         }
     }

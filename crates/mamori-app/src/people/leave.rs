@@ -89,7 +89,9 @@ async fn custody(db: &Db, org_id: &str, p: &PersonRow) -> Result<Vec<(String, St
         for r in rows::register_rows_all(&mut c.ex(), org_id, register, false).await? {
             let Ok(v) = serde_json::from_str::<Map<String, Value>>(&r.values_json) else { continue };
             let custodian = v.get("custodian").and_then(Value::as_str).unwrap_or_default();
-            if !names(custodian, &p.name, p.login_id.as_deref()) || v.get("status").and_then(Value::as_str) == Some("廃棄済") {
+            if !names(custodian, &p.name, p.login_id.as_deref())
+                || v.get("status").and_then(Value::as_str) == Some("廃棄済")
+            {
                 continue;
             }
             let number = v.get(id_field).and_then(Value::as_str).unwrap_or_default();
@@ -102,7 +104,14 @@ async fn custody(db: &Db, org_id: &str, p: &PersonRow) -> Result<Vec<(String, St
 
 /// Records `left_on` and opens the checklist (`people.manage`); 409 `conflict` while an
 /// earlier checklist of the person is open; `Validation` at `left_on`.
-pub async fn leave(db: &Db, actor: &Actor, person_id: &str, left_on: &str, today: Date, now: i64) -> Result<Checklist, AppError> {
+pub async fn leave(
+    db: &Db,
+    actor: &Actor,
+    person_id: &str,
+    left_on: &str,
+    today: Date,
+    now: i64,
+) -> Result<Checklist, AppError> {
     let before = super::row(db, actor, person_id).await?;
     let left_on = left_on.trim();
     if !rules::is_date(left_on) {
@@ -115,8 +124,11 @@ pub async fn leave(db: &Db, actor: &Actor, person_id: &str, left_on: &str, today
     if of(db, actor, person_id).await?.is_some_and(|c| c.state == "open") {
         return Err(AppError::Conflict);
     }
-    let mut items: Vec<(String, String, String, Option<String>)> =
-        custody(db, &actor.org_id, &before).await?.into_iter().map(|(k, l, r)| (k, l, "open".into(), Some(r))).collect();
+    let mut items: Vec<(String, String, String, Option<String>)> = custody(db, &actor.org_id, &before)
+        .await?
+        .into_iter()
+        .map(|(k, l, r)| (k, l, "open".into(), Some(r)))
+        .collect();
     if before.email.contains('@') {
         for (system, key) in [("電子メール", "email"), ("Microsoft 365", "m365")] {
             let mut input = Map::new();
@@ -135,7 +147,9 @@ pub async fn leave(db: &Db, actor: &Actor, person_id: &str, left_on: &str, today
         rows::register_rows_all(&mut c.ex(), &actor.org_id, "leaver_pledges", false).await?.iter().any(|r| {
             serde_json::from_str::<Map<String, Value>>(&r.values_json)
                 .ok()
-                .and_then(|v| v.get("person").and_then(Value::as_str).map(|s| names(s, &before.name, before.login_id.as_deref())))
+                .and_then(|v| {
+                    v.get("person").and_then(Value::as_str).map(|s| names(s, &before.name, before.login_id.as_deref()))
+                })
                 .unwrap_or(false)
         })
     };
@@ -183,7 +197,15 @@ pub async fn leave(db: &Db, actor: &Actor, person_id: &str, left_on: &str, today
         rows::insert_leaver_item(&mut tx.ex(), i).await?;
     }
     crate::audit::updated(&mut tx, actor, "person", person_id, &before, &after, now).await?;
-    crate::audit::created(&mut tx, actor, "person_leaver", &l.id, &serde_json::json!({"person": before.name, "left_on": l.left_on, "items": rows_.len()}), now).await?;
+    crate::audit::created(
+        &mut tx,
+        actor,
+        "person_leaver",
+        &l.id,
+        &serde_json::json!({"person": before.name, "left_on": l.left_on, "items": rows_.len()}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(checklist(l, rows_))
 }

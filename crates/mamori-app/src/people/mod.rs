@@ -201,6 +201,13 @@ async fn checked(db: &Db, actor: &Actor, id: &str, i: &PersonInput) -> Result<Pe
         let mut c = db.conn().await?;
         if !login_id.is_empty() && rows::user_by_login(&mut c.ex(), &actor.org_id, &login_id).await?.is_none() {
             checks::problem(&mut p, "login_id", "people-login-unknown");
+        } else if !login_id.is_empty()
+            && rows::people(&mut c.ex(), &actor.org_id)
+                .await?
+                .iter()
+                .any(|q| q.id != id && q.login_id.as_deref() == Some(login_id.as_str()))
+        {
+            checks::problem(&mut p, "login_id", "people-login-taken");
         }
         if !manager_id.is_empty() {
             if manager_id == id {
@@ -275,5 +282,8 @@ pub async fn of_actor(db: &Db, actor: &Actor) -> Result<Option<PersonRow>, AppEr
     let Some(uid) = actor.user_id.as_deref() else { return Ok(None) };
     let mut c = db.conn().await?;
     let Some(u) = rows::user_by_id(&mut c.ex(), &actor.org_id, uid).await? else { return Ok(None) };
-    Ok(rows::people(&mut c.ex(), &actor.org_id).await?.into_iter().find(|p| p.login_id.as_deref() == Some(u.login_key.as_str())))
+    Ok(rows::people(&mut c.ex(), &actor.org_id)
+        .await?
+        .into_iter()
+        .find(|p| p.login_id.as_deref() == Some(u.login_key.as_str())))
 }
