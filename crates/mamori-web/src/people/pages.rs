@@ -206,14 +206,21 @@ pub async fn save(
     }
 }
 
-/// `GET /people/{id}/leave` (a reload after a post): back to the person.
-pub async fn back(Path(id): Path<String>) -> WebResult {
-    Ok(Redirect::to(&format!("/people/{id}")).into_response())
+/// `GET /people/{id}/leave` (a reload after a post): back to the person (404 for a person
+/// of another organisation, as the person's page).
+pub async fn back(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> WebResult {
+    let p = people::get(&state.db, &s.actor, &id, state.today()).await?;
+    Ok(Redirect::to(&format!("/people/{}", p.id)).into_response())
 }
 
 /// `GET /people/{id}/checklist/{key}`: back to the person.
-pub async fn back_from_item(Path((id, _)): Path<(String, String)>) -> WebResult {
-    Ok(Redirect::to(&format!("/people/{id}#checklist")).into_response())
+pub async fn back_from_item(
+    State(state): State<AppState>,
+    s: Session,
+    Path((id, _)): Path<(String, String)>,
+) -> WebResult {
+    let p = people::get(&state.db, &s.actor, &id, state.today()).await?;
+    Ok(Redirect::to(&format!("/people/{}#checklist", p.id)).into_response())
 }
 
 /// `POST /people/{id}/leave`: records the leave date and opens the checklist.
