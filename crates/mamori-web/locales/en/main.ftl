@@ -1918,3 +1918,4 @@ people-item-waived = Waived
 people-mark-done = Mark done
 people-mark-waived = Waive
 people-waive-reason = Reason
+people-request-account = Request an account (the signed confidentiality pledge must be recorded first)

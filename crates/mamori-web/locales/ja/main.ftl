@@ -1873,3 +1873,4 @@ people-item-waived = 対象外
 people-mark-done = 完了にする
 people-mark-waived = 対象外にする
 people-waive-reason = 理由
+people-request-account = アカウントの発行を申請する（秘密保持誓約書の記録が先に必要です）

@@ -71,6 +71,7 @@ async fn the_directory_over_http(w: World) {
     let html = emp.get(&format!("/people/{id}")).await.body;
     assert!(html.contains("鈴木 花子") && html.contains("社員") && !html.contains("suzuki@example.jp"));
     assert!(!html.contains("person-form"), "no edit form for an employee");
+    assert!(html.contains("/requests/new/account?kind=%E7%99%BA%E8%A1%8C&amp;person=%E9%88%B4%E6%9C%A8"), "{html}");
 
     // PUT replaces the person.
     let r = put_json(
