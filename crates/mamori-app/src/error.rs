@@ -94,6 +94,10 @@ pub enum AppError {
         /// The size limit in megabytes.
         limit: u64,
     },
+    /// An account may not be issued to a person whose 秘密保持誓約書 is not signed (5.16, 6.6:
+    /// the pledge before access); the person's name.
+    #[error("pledge missing: {0}")]
+    PledgeMissing(String),
     /// Too many attempts from this client.
     #[error("too many requests")]
     RateLimited,
@@ -170,6 +174,7 @@ impl AppError {
             AppError::RoleGrantForbidden => "role_grant_forbidden",
             AppError::TooLarge { .. } => "too_large",
             AppError::Blocked(_) | AppError::FileRefused { .. } => "blocked",
+            AppError::PledgeMissing(_) => "pledge_missing",
             AppError::RateLimited => "rate_limited",
             AppError::MfaRequired => "mfa_required",
             AppError::MfaEnrolmentRequired => "mfa_enrolment_required",
@@ -204,6 +209,7 @@ impl AppError {
             AppError::TooLarge { .. } => "error-too-large",
             AppError::Blocked(_) => "error-blocked",
             AppError::FileRefused { .. } => "error-file-refused",
+            AppError::PledgeMissing(_) => "error-pledge-missing",
             AppError::RateLimited => "error-rate-limited",
             AppError::MfaRequired => "error-mfa-required",
             AppError::MfaEnrolmentRequired => "error-mfa-enrolment-required",

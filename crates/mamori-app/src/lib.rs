@@ -33,6 +33,7 @@ pub mod objectives;
 pub mod open_items;
 pub mod org;
 pub mod outbox;
+pub mod people;
 pub mod random;
 pub mod registers;
 pub mod regulation;

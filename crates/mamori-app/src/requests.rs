@@ -160,6 +160,12 @@ async fn validation_context(db: &Db, org_id: &str) -> Result<Context, AppError> 
         ctx.people.insert(u.login_id);
         ctx.people.insert(u.display_name);
     }
+    // The staff directory's people too (by name or id): an account is requested for someone
+    // who has no login yet.
+    for p in rows::people(&mut c.ex(), org_id).await? {
+        ctx.people.insert(p.name);
+        ctx.people.insert(p.id);
+    }
     ctx.files = rows::evidence_hashes(&mut c.ex(), org_id).await?.into_iter().collect();
     Ok(ctx)
 }
@@ -203,6 +209,29 @@ async fn add_references(
     Ok(names)
 }
 
+/// A person field naming a person of the staff directory by id is stored with the person's
+/// name (pages never show an id).
+async fn people_by_name(
+    db: &Db,
+    actor: &Actor,
+    t: &RequestType,
+    fields: &mut Map<String, Value>,
+) -> Result<(), AppError> {
+    let keys: Vec<&String> = t.fields.iter().filter(|f| f.ty == reg::FieldType::Person).map(|f| &f.key).collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut c = db.conn().await?;
+    let people = rows::people(&mut c.ex(), &actor.org_id).await?;
+    for k in keys {
+        if let Some(p) = fields.get(k.as_str()).and_then(Value::as_str).and_then(|v| people.iter().find(|p| p.id == v))
+        {
+            fields.insert(k.clone(), Value::from(p.name.clone()));
+        }
+    }
+    Ok(())
+}
+
 fn user_id(actor: &Actor) -> Result<&str, AppError> {
     actor.user_id.as_deref().ok_or(AppError::Forbidden)
 }
@@ -230,6 +259,8 @@ pub async fn create(
             fields.insert(f.key.clone(), Value::from(name.clone()));
         }
     }
+    people_by_name(db, actor, &t, &mut fields).await?;
+    crate::people::pledge::check(db, actor, &t.key, &fields).await?;
     crate::evidence::require_readable(db, actor, crate::evidence::strings_of(&fields)).await?;
     if let Some(link) = t.register.as_ref().filter(|l| l.applies(&fields)) {
         let values = workflow::register_values(

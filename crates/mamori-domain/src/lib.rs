@@ -18,6 +18,7 @@ pub mod internal_audit;
 pub mod nonconformity;
 pub mod objective;
 pub mod password;
+pub mod people;
 pub mod permission;
 pub mod questionnaire;
 pub mod questionnaire_sheet;

@@ -76,6 +76,11 @@ pub enum Permission {
     /// Set objectives and record their measurements (6.2).
     #[serde(rename = "objectives.manage")]
     ObjectivesManage,
+    /// Read the staff directory's e-mail addresses and dates, add and change people, record a
+    /// leave and settle the leaver checklist (経営責任者, 情報セキュリティ管理者, システム管理者);
+    /// names and departments are read by every member (need-to-know).
+    #[serde(rename = "people.manage")]
+    PeopleManage,
     /// Send 安否確認 broadcasts and read their tally — answers about injuries and the names of
     /// non-responders, so need-to-know: the 対策本部's managers (経営責任者, 情報セキュリティ
     /// 管理者) only, not システム管理者 (5.29).
@@ -85,7 +90,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -108,6 +113,7 @@ impl Permission {
         Permission::ManagementReviewsManage,
         Permission::ObjectivesView,
         Permission::ObjectivesManage,
+        Permission::PeopleManage,
         Permission::SafetyChecksManage,
     ];
 
@@ -140,6 +146,7 @@ impl Permission {
             Permission::ManagementReviewsManage => "management_reviews.manage",
             Permission::ObjectivesView => "objectives.view",
             Permission::ObjectivesManage => "objectives.manage",
+            Permission::PeopleManage => "people.manage",
             Permission::SafetyChecksManage => "safety_checks.manage",
         }
     }
@@ -209,6 +216,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 ManagementReviewsManage,
                 ObjectivesView,
                 ObjectivesManage,
+                PeopleManage,
                 SafetyChecksManage,
             ],
         },

@@ -22,7 +22,9 @@ pub fn status(e: &AppError) -> StatusCode {
         | AppError::Rows(_)
         | AppError::NotARegulation(_)
         | AppError::AuditorIndependence(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict | AppError::Blocked(_) | AppError::FileRefused { .. } => StatusCode::CONFLICT,
+        AppError::Conflict | AppError::Blocked(_) | AppError::FileRefused { .. } | AppError::PledgeMissing(_) => {
+            StatusCode::CONFLICT
+        }
         AppError::SeparationOfDuties | AppError::SelfRoleChange | AppError::RoleGrantForbidden => StatusCode::FORBIDDEN,
         AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         AppError::MfaRequired | AppError::PasswordExpired => StatusCode::UNAUTHORIZED,
@@ -72,6 +74,7 @@ pub fn message(ctx: &Ctx, e: &AppError) -> String {
                 }
             }
         }
+        AppError::PledgeMissing(name) => m = t.ta(e.message_key(), &[("name", name.as_str())]),
         AppError::Blocked(detail) => {
             m.push(' ');
             m.push_str(detail);

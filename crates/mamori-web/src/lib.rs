@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod people;
 pub mod respond;
 pub mod safety_checks;
 pub mod state;
@@ -168,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .merge(internal_audits::routes())
         .merge(certification_audits::routes())
         .merge(objectives::routes())
+        .merge(people::routes())
         .merge(safety_checks::routes())
         .merge(continuity::routes())
         .merge(m365::routes())

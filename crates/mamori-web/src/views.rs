@@ -67,6 +67,8 @@ const MENU: &[(&str, &[MenuEntry])] = &[
     (
         "nav-group-records",
         &[
+            // The staff directory: names and departments for every member.
+            ("/people", "nav-people", Some(Permission::DashboardView)),
             ("/controls", "nav-controls", Some(Permission::RegulationView)),
             ("/registers", "nav-registers", Some(Permission::RegistersView)),
             // The supplier register is read by the roles that hold internal_audits.view (its

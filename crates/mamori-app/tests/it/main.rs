@@ -24,6 +24,7 @@ mod nonconformities;
 mod objectives;
 mod open_items;
 mod oracles;
+mod people;
 mod questionnaire_templates;
 mod registers;
 mod reminders;

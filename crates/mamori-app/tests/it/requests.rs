@@ -269,6 +269,11 @@ async fn every_type_runs_its_state_machine(db: Db) {
     .await
     .unwrap()
     .sha256;
+    // An account is issued only to someone whose 秘密保持誓約書 is recorded (the pledge gate).
+    let pledge = json!({"person": "kanri", "version": "第1版", "signed_on": "2026-04-01"});
+    mamori_app::registers::create(&db, &p.kanri, "employee_pledges", pledge.as_object().unwrap(), None, T0)
+        .await
+        .unwrap();
     for t in &types {
         let about_supplier = t.fields.iter().any(|f| f.reference.as_deref() == Some("suppliers"));
         let requester = if about_supplier { &p.kanri } else { &p.emp };

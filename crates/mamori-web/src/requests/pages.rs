@@ -221,6 +221,20 @@ pub async fn create(
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
+        Err(e @ mamori_app::AppError::PledgeMissing(_)) => {
+            // The pledge gate: the problem at the person field, the form kept.
+            let label = requests::types(&state.db, a)
+                .await?
+                .into_iter()
+                .find(|t| t.key == key)
+                .and_then(|t| t.fields.into_iter().find(|f| f.key == mamori_app::people::pledge::PERSON_FIELD))
+                .map(|f| f.label)
+                .unwrap_or_default();
+            let errors = vec![format!("{label}: {}", crate::error::message(&ctx, &e))];
+            let mut r = new_page(&state, &ctx, &s.actor, &key, &values, errors).await?;
+            *r.status_mut() = axum::http::StatusCode::CONFLICT;
+            Ok(r)
+        }
         Err(e) => Err(WebError::from(e)),
     }
 }

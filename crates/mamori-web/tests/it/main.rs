@@ -23,6 +23,7 @@ mod management_reviews;
 mod need_to_know;
 mod objectives;
 mod pages;
+mod people;
 mod questionnaire_templates;
 mod registers;
 mod regulation;
