@@ -46,7 +46,42 @@ pub struct BcpView {
     pub names: BTreeMap<String, Vec<String>>,
 }
 
+/// A version of the plan as pages and the API show it (no store row leaves this module).
+#[derive(Debug, Clone)]
+pub struct PlanVersion {
+    /// 版数.
+    pub edition: String,
+    /// 改訂内容.
+    pub change_summary: String,
+    /// Who wrote it.
+    pub author_label: String,
+    /// The approvals recorded (joint approval).
+    pub approvals: Vec<documents::Approval>,
+    /// The plan, when the version's content is one.
+    pub plan: Option<Plan>,
+}
+
+fn version_of(v: &(DocVersionRow, Option<Plan>)) -> PlanVersion {
+    PlanVersion {
+        edition: v.0.edition.clone(),
+        change_summary: v.0.change_summary.clone(),
+        author_label: v.0.author_label.clone(),
+        approvals: documents::approvals_of(&v.0),
+        plan: v.1.clone(),
+    }
+}
+
 impl BcpView {
+    /// The version in force, as shown.
+    pub fn approved_version(&self) -> Option<PlanVersion> {
+        self.approved.as_ref().map(version_of)
+    }
+
+    /// The draft, as shown.
+    pub fn draft_version(&self) -> Option<PlanVersion> {
+        self.draft.as_ref().map(version_of)
+    }
+
     /// The version to print: the approved plan, else the draft (printed as 案).
     pub fn printable(&self) -> Option<(&DocVersionRow, &Plan)> {
         self.approved
@@ -82,7 +117,15 @@ fn with_plan(v: Option<&DocVersionRow>) -> Option<(DocVersionRow, Option<Plan>)>
 /// The plan's document, versions and the form's starting plan.
 pub async fn load(db: &Db, actor: &Actor) -> Result<BcpView, AppError> {
     actor.require(Permission::DocumentsView)?;
-    let doc = documents::list(db, actor).await?.into_iter().find(|d| bcp::is_plan_title(&d.doc.title));
+    // The documents without their versions (the regulation's are large), then the plan's own.
+    let found = {
+        let mut c = db.conn().await?;
+        rows::list_documents(&mut c.ex(), &actor.org_id).await?.into_iter().find(|d| bcp::is_plan_title(&d.title))
+    };
+    let doc = match found {
+        Some(d) => Some(documents::get(db, actor, &d.id).await?),
+        None => None,
+    };
     let names = role_names(db, &actor.org_id).await?;
     let approved = doc.as_ref().and_then(|d| with_plan(d.approved()));
     let draft = doc.as_ref().and_then(|d| with_plan(d.draft()));

@@ -6,26 +6,24 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use mamori_app::continuity::{self, BcpView};
-use mamori_app::documents::approvals_of;
-use mamori_store::rows::DocVersionRow;
+use mamori_app::continuity::{self, BcpView, PlanVersion};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-fn version(v: &DocVersionRow, plan: Option<&mamori_domain::bcp::Plan>) -> Value {
+fn version(v: PlanVersion) -> Value {
     json!({
         "edition": v.edition,
         "change_summary": v.change_summary,
-        "approvals": approvals_of(v).iter().map(|a| json!({"role": a.role, "name": a.label, "at": mamori_app::tokyo_datetime(a.at)})).collect::<Vec<_>>(),
-        "plan": plan,
+        "approvals": v.approvals.iter().map(|a| json!({"role": a.role, "name": a.label, "at": mamori_app::tokyo_datetime(a.at)})).collect::<Vec<_>>(),
+        "plan": v.plan,
     })
 }
 
 fn contract(view: &BcpView) -> Value {
     json!({
         "document": view.doc.as_ref().map(|d| json!({"id": d.doc.id, "number": d.doc.doc_number, "title": d.doc.title})),
-        "approved": view.approved.as_ref().map(|(v, p)| version(v, p.as_ref())),
-        "draft": view.draft.as_ref().map(|(v, p)| version(v, p.as_ref())),
+        "approved": view.approved_version().map(version),
+        "draft": view.draft_version().map(version),
     })
 }
 

@@ -87,8 +87,8 @@ fn plan_view(t: &Tr, p: &Plan, problems: &[bcp::Problem], typed: &[(String, Stri
     PlanView { texts, sections }
 }
 
-fn approvals_line(lang: Lang, v: &mamori_store::rows::DocVersionRow) -> Vec<String> {
-    approvals_of(v).iter().map(|a| format!("{} {} {}", role_name(lang, &a.role), a.label, tokyo_date(a.at))).collect()
+fn approvals_line(lang: Lang, approvals: &[mamori_app::documents::Approval]) -> Vec<String> {
+    approvals.iter().map(|a| format!("{} {} {}", role_name(lang, &a.role), a.label, tokyo_date(a.at))).collect()
 }
 
 async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Result<BcpPage, AppError> {
@@ -122,7 +122,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
         _ => None,
     };
     let partial_approval =
-        draft.as_ref().map(|(v, _)| approvals_line(ctx.lang, v)).filter(|l| !l.is_empty()).map(|l| {
+        draft.as_ref().map(|(v, _)| approvals_line(ctx.lang, &approvals_of(v))).filter(|l| !l.is_empty()).map(|l| {
             t.ta(
                 "doc-partial-approval",
                 &[("done", &l.len().to_string()), ("total", &required.len().to_string()), ("who", &l.join("、"))],
@@ -197,7 +197,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, refused: Refused) -> Res
         title: doc.as_ref().map(|d| d.doc.title.clone()).unwrap_or_else(|| bcp::DEFAULT_TITLE.to_string()),
         current,
         doc_href: doc.as_ref().map(|d| format!("/documents/{}", d.doc.id)).unwrap_or_default(),
-        approved_by: approved.as_ref().map(|(v, _)| approvals_line(ctx.lang, v)).unwrap_or_default(),
+        approved_by: approved.as_ref().map(|(v, _)| approvals_line(ctx.lang, &approvals_of(v))).unwrap_or_default(),
         approved: approved.as_ref().and_then(|(_, p)| p.as_ref()).map(|p| plan_view(&t, p, &[], &[], 0)),
         draft_edition: draft.as_ref().map(|(v, _)| v.edition.clone()).unwrap_or_default(),
         partial_approval,
