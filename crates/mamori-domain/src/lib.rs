@@ -20,6 +20,7 @@ pub mod objective;
 pub mod password;
 pub mod people;
 pub mod permission;
+pub mod pledge;
 pub mod questionnaire;
 pub mod questionnaire_sheet;
 pub mod ratelimit;

@@ -213,12 +213,17 @@ pub async fn pending_for(db: &Db, actor: &Actor) -> Result<Vec<Pending>, AppErro
     if !actor.grants.has(Permission::DocumentsView) {
         return Ok(Vec::new());
     }
+    pending_of_user(db, &actor.org_id, &user_id).await
+}
+
+/// What user `user_id` has not yet acknowledged: approved versions in their roles' audience
+/// (a joiner's onboarding, the reminders).
+pub(crate) async fn pending_of_user(db: &Db, org_id: &str, user_id: &str) -> Result<Vec<Pending>, AppError> {
     let mut c = db.conn().await?;
-    let docs = rows::list_documents(&mut c.ex(), &actor.org_id).await?;
-    let versions = rows::all_doc_versions(&mut c.ex(), &actor.org_id).await?;
-    let acks = rows::acks(&mut c.ex(), &actor.org_id).await?;
-    let roles: Vec<String> =
-        rows::user_roles(&mut c.ex(), &actor.org_id, &user_id).await?.into_iter().map(|r| r.key).collect();
+    let docs = rows::list_documents(&mut c.ex(), org_id).await?;
+    let versions = rows::all_doc_versions(&mut c.ex(), org_id).await?;
+    let acks = rows::acks(&mut c.ex(), org_id).await?;
+    let roles: Vec<String> = rows::user_roles(&mut c.ex(), org_id, user_id).await?.into_iter().map(|r| r.key).collect();
     Ok(versions
         .iter()
         .filter(|v| v.status == VersionStatus::Approved.key() && in_audience(v, &roles))

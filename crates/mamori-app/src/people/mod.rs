@@ -10,11 +10,10 @@
 //! A person is linked to a mamori login by its login ID (normalised like a login; it must name
 //! a user of the organisation and is unique per organisation when set). [`pledge`] holds the
 //! gate of the account request (no account before the 秘密保持誓約書), [`leave`] the leaver
-//! checklist, [`tasks`] what `GET /api/v1/me/tasks` answers.
+//! checklist. What falls to the logged-in person is `crate::me`.
 
 pub mod leave;
 pub mod pledge;
-pub mod tasks;
 
 use crate::checks::{self, Problems};
 use crate::{Actor, AppError, new_id};

@@ -1,10 +1,10 @@
 //! The pledge gate (5.16, 6.6: the 秘密保持誓約書 before access). An account request (type
 //! `account`) whose 申請内容 is 発行 is refused with [`AppError::PledgeMissing`] (409
-//! `pledge_missing`) unless the person has a signed pledge. In this first slice a signed pledge
-//! is a live row of the register `employee_pledges` (秘密保持誓約書〔対従業員〕) whose 氏名 names
-//! the person (by name, spaces ignored, or by their login ID); signing in mamori itself — a
-//! controlled document version signed with time, version and SHA-256 — comes later (#17, 3).
-//! A removal (削除) is never held back.
+//! `pledge_missing`) unless the person has signed the joiner's pledge: a signature recorded in
+//! mamori (`pledges`, online or paper, any version — a newer version asks for a new signature
+//! but an earlier one still binds), or a live row of the register `employee_pledges`
+//! (秘密保持誓約書〔対従業員〕) whose 氏名 names the person (by name, spaces ignored, or by their
+//! login ID), kept by hand before mamori. A removal (削除) is never held back.
 //!
 //! The gate reads the register whatever the requester may read: it answers only "missing",
 //! naming the person the requester named themselves.
@@ -32,8 +32,20 @@ async fn signers(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<String>, AppError>
         .collect())
 }
 
-/// Whether the person (name, login key) has signed a pledge.
-pub async fn signed(ex: &mut Ex<'_>, org_id: &str, name: &str, login: Option<&str>) -> Result<bool, AppError> {
+/// Whether the person (name, login key, their id in the directory) has signed the joiner's
+/// pledge: a signature in mamori or a row of the register.
+pub async fn signed(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    name: &str,
+    login: Option<&str>,
+    person_id: Option<&str>,
+) -> Result<bool, AppError> {
+    if let Some(id) = person_id
+        && rows::pledge_signatures_of(ex, org_id, id).await?.iter().any(|s| s.kind == "joiner")
+    {
+        return Ok(true);
+    }
     Ok(signers(ex, org_id).await?.iter().any(|s| names(s, name, login)))
 }
 
@@ -69,8 +81,8 @@ pub async fn check(
         return Ok(());
     };
     let mut c = db.conn().await?;
-    let (name, login, _) = resolve(&mut c.ex(), &actor.org_id, value).await?;
-    if signed(&mut c.ex(), &actor.org_id, &name, login.as_deref()).await? {
+    let (name, login, person) = resolve(&mut c.ex(), &actor.org_id, value).await?;
+    if signed(&mut c.ex(), &actor.org_id, &name, login.as_deref(), person.as_ref().map(|p| p.id.as_str())).await? {
         Ok(())
     } else {
         Err(AppError::PledgeMissing(name))

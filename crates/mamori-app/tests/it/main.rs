@@ -25,6 +25,7 @@ mod objectives;
 mod open_items;
 mod oracles;
 mod people;
+mod pledges;
 mod questionnaire_templates;
 mod registers;
 mod reminders;

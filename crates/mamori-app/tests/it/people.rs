@@ -153,7 +153,7 @@ async fn a_leaver_checklist_closes_only_when_settled(db: Db) {
     registers::create(&db, &top, "media_ledger", &other, None, T0).await.unwrap();
 
     // Not before the pledge to the employee: the tasks say it.
-    let tasks = people::tasks::mine(&db, &leaver, today).await.unwrap();
+    let tasks = mamori_app::me::tasks(&db, &leaver, today).await.unwrap();
     assert_eq!(tasks["pledges"]["signed"], false);
     assert_eq!(tasks["pledges"]["person"]["name"], "退職 次郎");
     assert_eq!(tasks["trainings"], json!([]));

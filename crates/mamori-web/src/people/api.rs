@@ -81,5 +81,5 @@ pub async fn settle(
 
 /// `GET /api/v1/me/tasks` → `{pledges, acknowledgements, trainings, duties, requests}`.
 pub async fn tasks(State(state): State<AppState>, s: Session) -> WebResult {
-    Ok(Json(people::tasks::mine(&state.db, &s.actor, state.today()).await?).into_response())
+    Ok(Json(mamori_app::me::tasks(&state.db, &s.actor, state.today()).await?).into_response())
 }
