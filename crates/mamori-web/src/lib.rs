@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod people;
+pub mod pledges;
 pub mod respond;
 pub mod safety_checks;
 pub mod state;
@@ -32,8 +33,10 @@ pub mod internal_audits;
 pub mod m365;
 pub mod mail;
 pub mod management_reviews;
+pub mod me;
 pub mod nonconformities;
 pub mod objectives;
+pub mod onboarding;
 pub mod open_items;
 pub mod registers;
 pub mod regulation;
@@ -170,6 +173,9 @@ pub fn router(state: AppState) -> Router {
         .merge(certification_audits::routes())
         .merge(objectives::routes())
         .merge(people::routes())
+        .merge(pledges::routes())
+        .merge(onboarding::routes())
+        .merge(me::routes())
         .merge(safety_checks::routes())
         .merge(continuity::routes())
         .merge(m365::routes())

@@ -55,6 +55,8 @@ const MENU: &[(&str, &[MenuEntry])] = &[
         "nav-group-operations",
         &[
             ("/", "nav-home", Some(Permission::DashboardView)),
+            // わたしの ISMS: every member's own pledges, acknowledgements, duties and requests.
+            ("/me", "nav-me", Some(Permission::DashboardView)),
             ("/duties", "nav-duties", Some(Permission::DutiesView)),
             ("/requests", "nav-requests", Some(Permission::RequestsUse)),
             ("/incidents", "nav-incidents", None),
@@ -69,6 +71,7 @@ const MENU: &[(&str, &[MenuEntry])] = &[
         &[
             // The staff directory: names and departments for every member.
             ("/people", "nav-people", Some(Permission::DashboardView)),
+            ("/pledges", "nav-pledges", Some(Permission::PeopleManage)),
             ("/controls", "nav-controls", Some(Permission::RegulationView)),
             ("/registers", "nav-registers", Some(Permission::RegistersView)),
             // The supplier register is read by the roles that hold internal_audits.view (its

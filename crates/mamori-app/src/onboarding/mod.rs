@@ -75,7 +75,11 @@ pub async fn record_screening(
     };
     let mut tx = db.begin().await?;
     rows::insert_screening(&mut tx.ex(), &row).await?;
-    crate::audit::created(&mut tx, actor, "person_screening", &row.id, &row, now).await?;
+    let entry = serde_json::json!({
+        "person": person.name, "checked_on": row.checked_on, "checks": row.checks, "result": row.result,
+        "checked_by": row.checked_by, "notes": row.notes,
+    });
+    crate::audit::created(&mut tx, actor, "person_screening", &row.id, &entry, now).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -115,6 +119,10 @@ pub struct Onboarding {
     pub screenings: Vec<ScreeningRow>,
     /// The account requests naming them.
     pub accounts: Vec<AccountRequest>,
+    /// Where they stand with each pledge.
+    pub pledges: Vec<crate::pledges::PersonPledge>,
+    /// Their signatures, oldest first.
+    pub signatures: Vec<mamori_store::rows::PledgeSignatureRow>,
     /// Every applicable step done.
     pub complete: bool,
 }
@@ -182,5 +190,7 @@ pub async fn of(db: &Db, actor: &Actor, person_id: &str) -> Result<Onboarding, A
     let issued = accounts.iter().filter(|a| a.kind == "発行").count();
     steps.push(step("accounts", issued > 0 || user.is_some(), issued));
     let complete = steps.iter().all(|s| s.state != "open");
-    Ok(Onboarding { steps, screenings, accounts, complete })
+    let pledges = crate::pledges::standing_of(db, &actor.org_id, &person).await?;
+    let signatures = crate::pledges::signatures_of(db, actor, &person.id).await?;
+    Ok(Onboarding { steps, screenings, accounts, complete, pledges, signatures })
 }

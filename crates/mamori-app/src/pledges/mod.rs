@@ -68,6 +68,15 @@ pub async fn documents(ex: &mut Ex<'_>, org_id: &str) -> Result<Vec<PledgeDoc>, 
     Ok(out)
 }
 
+/// The pledge documents (`people.manage` or `documents.edit`: the overview page).
+pub async fn all_documents(db: &Db, actor: &Actor) -> Result<Vec<PledgeDoc>, AppError> {
+    if !actor.grants.has(Permission::PeopleManage) && !actor.grants.has(Permission::DocumentsEdit) {
+        return Err(AppError::Forbidden);
+    }
+    let mut c = db.conn().await?;
+    documents(&mut c.ex(), &actor.org_id).await
+}
+
 async fn document_of(db: &Db, org_id: &str, kind: Kind) -> Result<Option<PledgeDoc>, AppError> {
     let mut c = db.conn().await?;
     Ok(documents(&mut c.ex(), org_id).await?.into_iter().find(|p| p.kind == kind))
@@ -338,7 +347,16 @@ async fn record(
     let mut tx = db.begin().await?;
     rows::insert_pledge_signature(&mut tx.ex(), &sig).await?;
     crate::registers::apply(&mut tx, actor, &row, now).await?;
-    crate::audit::created(&mut tx, actor, "pledge_signature", &sig.id, &sig, now).await?;
+    // The trail holds what a reader needs, in words: who, which pledge and version, the
+    // content's digest, how and when (the signature's id is the entry's object).
+    let entry = serde_json::json!({
+        "person": person.name, "title": doc.doc.title, "edition": sig.edition,
+        "content_sha256": sig.content_sha256,
+        "method": if method == "paper" { "書面（署名済みの原本を電子化）" } else { "mamori 上で本人が署名" },
+        "typed_name": sig.typed_name,
+        "signed_on": sig.signed_on, "file": sig.evidence_sha256,
+    });
+    crate::audit::created(&mut tx, actor, "pledge_signature", &sig.id, &entry, now).await?;
     tx.commit().await?;
     if kind == Kind::Leaver {
         leaver_item_done(db, &actor.org_id, &person.id, now).await?;

@@ -1927,3 +1927,115 @@ people-mark-done = Mark done
 people-mark-waived = Waive
 people-waive-reason = Reason
 people-request-account = Request an account (the signed confidentiality pledge must be recorded first)
+
+# pledges, onboarding, My ISMS
+nav-me = My ISMS
+nav-pledges = Pledge signatures
+audit-object-pledge_signature = Pledge signature
+audit-object-person_screening = Screening record
+fieldname-typed_name = Name typed
+fieldname-signed_on = Signed on
+fieldname-content_sha256 = SHA-256 of the content signed
+fieldname-checked_on = Checked on
+fieldname-checks = What was checked
+fieldname-checked_by = Checked by
+fieldname-notes = Notes
+fieldname-confirm = Confirmation
+pledges-title = Pledge signatures
+pledges-help = The confidentiality pledge is signed before access is granted (5.16, 6.6) and the leaver's pledge on leaving (6.5). Pledges are controlled documents; everyone signs the approved version from My ISMS, and signs again when a new version is approved.
+pledges-documents = Pledge documents
+pledges-kind = Pledge
+pledges-document = Document
+pledges-in-force = Version in force
+pledges-not-in-force = No approved version (approve it on the document's page)
+pledges-draft-open = a draft awaits approval
+pledges-no-document = No document yet.
+pledges-prepare = Draft it from the starter text
+pledges-outstanding = Still to sign
+pledges-outstanding-none = Everyone has signed.
+pledges-standing = Status
+pledges-edition = Version
+pledges-signed-on = Signed on
+pledges-method = How
+pledges-certificate = Signature certificate (PDF)
+pledge-kind-joiner = Confidentiality pledge
+pledge-kind-leaver = Leaver's confidentiality pledge
+pledge-standing-no-document = No approved version yet
+pledge-standing-missing = Not signed
+pledge-standing-outdated = New version not signed (please sign again)
+pledge-standing-signed = Signed
+pledge-method-online = Signed in mamori by the person
+pledge-method-paper = On paper (scan kept)
+pledge-sign-none-help = This pledge is not approved yet. Once it is, you can read and sign it here.
+pledge-sign-file = The pledge's text is the file "{ $file }".
+pledge-sign-open-document = Open the document to read it
+pledge-sign-already = You have signed this version. Print your certificate from My ISMS.
+pledge-sign-help = Read it carefully, type your name ({ $name }) and tick the box to sign.
+pledge-typed-name = Name
+pledge-confirm = I have read and understood the above and pledge to comply with it.
+pledge-sign = Sign the pledge
+pledge-name-mismatch = This is not your name in the staff directory. Type the name registered there (spaces do not matter).
+pledge-confirm-required = Tick the box once you have read it.
+pledge-no-version = There is no approved version yet. Ask the security manager to approve the pledge.
+pledge-already-signed = You have already signed this version.
+pledge-signed-in-future = The signing date cannot be in the future.
+pledge-scan-required = Choose the scan of the signed pledge (PDF or image).
+screening-in-future = The date checked cannot be in the future.
+me-title = My ISMS
+me-unlinked = Your login is not linked to a person of the staff directory. Ask the security manager to register you (set your login ID) to sign pledges.
+me-hello = What you need to do now, { $name }.
+me-signed = Signed. Print your certificate from this page.
+me-pledges = Pledges
+me-pledges-none = No pledge to sign.
+me-acknowledgements = Policies and documents to confirm
+me-acknowledgements-none = Nothing to confirm.
+me-acknowledgements-help = Open the document, read it and press "I have read it" (7.3).
+me-duties = My duties due soon or overdue
+me-duties-none = No duty due soon.
+me-due = due { $due }
+me-requests = My open requests
+me-requests-none = No open request.
+me-report = Report and check
+me-report-incident = Report a security incident or near miss
+me-device-check = Self-check my devices
+onboarding-title = Onboarding
+onboarding-complete = Onboarding is complete.
+onboarding-incomplete = Some steps are still open. Record each below.
+onboarding-step = Step
+onboarding-state = Status
+onboarding-step-screening = Screening (6.1)
+onboarding-step-pledge = Confidentiality pledge (6.6)
+onboarding-step-policies = Policies confirmed (7.3)
+onboarding-step-accounts = Accounts requested (5.16, 5.18)
+onboarding-state-done = Done
+onboarding-state-open = Open
+onboarding-state-not-applicable = Not applicable (no login)
+onboarding-policies-left = { $count ->
+    [one] 1 document not confirmed
+   *[other] { $count } documents not confirmed
+}
+onboarding-screening-count = { $count ->
+    [one] 1 record
+   *[other] { $count } records
+}
+onboarding-accounts-count = { $count ->
+    [one] 1 issue request
+   *[other] { $count } issue requests
+}
+onboarding-screening-help = Background checks follow the law, regulations and ethics, in proportion to the business requirements and the classification of the information accessed. Record what was checked and the result.
+screening-checked-on = Checked on
+screening-checks = What was checked
+screening-result = Result
+screening-checked-by = Checked by
+screening-notes = Notes
+onboarding-record-screening = Record the check
+onboarding-signatures = Signatures
+onboarding-paper = Record a paper pledge
+onboarding-paper-help = For people without a login, or a pledge signed on paper: record the scan of the signed pledge. Keep the original in its place.
+onboarding-scan = Scan
+onboarding-record-paper = Record the paper signature
+onboarding-no-accounts = No account request for this person yet.
+onboarding-request = Request
+onboarding-request-kind = Request
+onboarding-system = System
+people-onboarding = Onboarding and pledges

@@ -1,4 +1,4 @@
-//! `/api/v1/people` and `/api/v1/me/tasks`.
+//! `/api/v1/people`.
 
 use crate::error::WebResult;
 use crate::extract::{JsonBody, Session};
@@ -77,9 +77,4 @@ pub async fn settle(
 ) -> WebResult {
     let c = leave::settle(&state.db, &s.actor, &id, &key, &b.state, &b.reason, state.now()).await?;
     Ok(Json(serde_json::json!({ "checklist": c })).into_response())
-}
-
-/// `GET /api/v1/me/tasks` → `{pledges, acknowledgements, trainings, duties, requests}`.
-pub async fn tasks(State(state): State<AppState>, s: Session) -> WebResult {
-    Ok(Json(mamori_app::me::tasks(&state.db, &s.actor, state.today()).await?).into_response())
 }

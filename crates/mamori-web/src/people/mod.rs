@@ -1,7 +1,6 @@
 //! The staff directory: `/people` (the list, filtered by department, kind and whether active),
 //! `/people/new`, `/people/{id}` (the person, the edit form, the leave form and the leaver
-//! checklist), and `/api/v1/people`, `/api/v1/people/{id}`, `/api/v1/people/{id}/leave`,
-//! `/api/v1/me/tasks`. Every route needs only membership (`dashboard.view`): the use cases
+//! checklist), and `/api/v1/people`, `/api/v1/people/{id}`, `/api/v1/people/{id}/leave`. Every route needs only membership (`dashboard.view`): the use cases
 //! decide what each reader sees (names and departments for everyone; e-mail addresses, dates,
 //! logins, changes and the checklist for `people.manage`).
 
@@ -28,7 +27,6 @@ pub fn routes() -> Router<AppState> {
             .route("/api/v1/people", get(api::list).post(api::create))
             .route("/api/v1/people/{id}", get(api::one).put(api::update))
             .route("/api/v1/people/{id}/leave", post(api::leave))
-            .route("/api/v1/people/{id}/checklist/{key}", post(api::settle))
-            .route("/api/v1/me/tasks", get(api::tasks)),
+            .route("/api/v1/people/{id}/checklist/{key}", post(api::settle)),
     )
 }
