@@ -3,7 +3,8 @@
 //! request types ask for on submission and transitions, new incident reports to 経営責任者, and
 //! the certificate's coming expiry (90, 30 and 7 days before) to 経営責任者 and
 //! 情報セキュリティ管理者, and a supplier's questionnaire re-sent on its re-evaluation
-//! (`suppliers::reevaluation`).
+//! (`suppliers::reevaluation`), and on Mondays each member's pledges to sign and documents to
+//! acknowledge (`me::reminders`).
 //!
 //! Two steps, both safe to repeat:
 //! 1. [`queue`] plans the day's reminders ([`mamori_domain::duty::plan`]) and writes each to
@@ -63,6 +64,11 @@ async fn queue_org(
         }
         None => 0,
     };
+    // The weekly わたしのISMS reminder: pledges to sign, documents to acknowledge.
+    let awareness = {
+        let t = |k: &str, a: &[(&str, String)]| text.text(k, a);
+        crate::me::reminders::queue(db, org_id, &t, cfg.base_url.as_deref(), today, now).await?
+    };
     let mut c = db.conn().await?;
     let duties: HashMap<String, rows::DutyRow> =
         rows::duties(&mut c.ex(), org_id).await?.into_iter().map(|d| (d.id.clone(), d)).collect();
@@ -98,7 +104,7 @@ async fn queue_org(
     let by_id: HashMap<&str, &rows::OccurrenceRow> = open.iter().map(|o| (o.id.as_str(), o)).collect();
     let plan = rules::plan(&items, &with_role(ROLE_SECURITY_MANAGER), today, cfg.days_before);
     let mut tx = db.begin().await?;
-    let mut queued = resent;
+    let mut queued = resent + awareness;
     for r in plan {
         let lines: Vec<String> = r
             .items

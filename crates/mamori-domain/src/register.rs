@@ -943,7 +943,7 @@ mod template_tests {
     #[test]
     fn twenty_valid_templates_for_the_named_records() {
         let t = templates();
-        assert_eq!(t.len(), 31);
+        assert_eq!(t.len(), 32);
         for d in &t {
             if let Some(duties) = &d.duties {
                 check_duty_data(d, duties);

@@ -21,7 +21,7 @@ pub use crate::soa::{
     RowEdit, SoaView, facts, regulation_for_soa, soa, soa_approve, soa_edit_row, soa_fill_missing, soa_table,
 };
 pub(crate) use approval::pending_of_user;
-pub use approval::{Pending, ack_status, acknowledge, approve, pending_for, publish};
+pub use approval::{AckCount, Pending, ack_counts, ack_status, acknowledge, approve, pending_for, publish};
 pub use named::{NamedDocument, named_documents};
 pub use tables::{history_table, list_table};
 pub use versions::{DOCUMENT_FILE_TYPES, NewDocument, create, regulation_imported, save_draft, save_file};

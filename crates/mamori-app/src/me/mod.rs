@@ -12,6 +12,8 @@
 //! Each part holds only what the person may see anyway. This module reads every other
 //! capability and nothing reads it.
 
+pub mod reminders;
+
 use crate::documents::Pending;
 use crate::duties::DueItem;
 use crate::pledges::PersonPledge;

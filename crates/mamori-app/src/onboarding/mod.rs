@@ -75,10 +75,9 @@ pub async fn record_screening(
     };
     let mut tx = db.begin().await?;
     rows::insert_screening(&mut tx.ex(), &row).await?;
-    let entry = serde_json::json!({
-        "person": person.name, "checked_on": row.checked_on, "checks": row.checks, "result": row.result,
-        "checked_by": row.checked_by, "notes": row.notes,
-    });
+    // The trail is read by roles without `people.manage` (システム管理者, 内部監査責任者): what
+    // was checked and its result stay out of it, as a restricted register's values do.
+    let entry = serde_json::json!({"person": person.name, "checked_on": row.checked_on});
     crate::audit::created(&mut tx, actor, "person_screening", &row.id, &entry, now).await?;
     tx.commit().await?;
     Ok(row)

@@ -404,3 +404,30 @@ async fn incident_content_stays_in_the_incident(db: Db) {
     assert!(mamori_app::audit::verify_org(&db, &p.org_id).await.unwrap().is_ok());
 }
 on_both_engines!(incident_content_stays_in_the_incident);
+
+/// 6.4: disciplinary records are 経営責任者's alone — not listed, read or written by anyone
+/// else, 情報セキュリティ管理者 included — and the audit trail holds no word of them.
+async fn disciplinary_records_are_for_top_management_only(db: Db) {
+    let p = setup(&db).await;
+    let values = json!({"person": "違反 太郎", "violation": "USB メモリの無断持出し", "decision": "けん責",
+                        "decided_on": "2026-01-10", "decided_by": "boss", "basis": "就業規則 第52条"});
+    let values = values.as_object().cloned().unwrap();
+    for a in [&p.kanri, &p.emp, &p.sys] {
+        assert!(registers::create(&db, a, "disciplinary_actions", &values, None, T0).await.is_err(), "{}", a.label);
+    }
+    let row = registers::create(&db, &p.boss, "disciplinary_actions", &values, None, T0).await.unwrap();
+    assert_eq!(row.values["decision"], "けん責");
+    for a in [&p.kanri, &p.emp, &p.emp2, &p.sys, &p.auditor] {
+        let list = registers::list(&db, a, T0).await.unwrap();
+        assert!(!list.iter().any(|r| r.def.key == "disciplinary_actions"), "{} lists it", a.label);
+        assert!(matches!(
+            registers::page(&db, a, "disciplinary_actions", &PageQuery::default()).await,
+            Err(AppError::NotFound)
+        ));
+    }
+    assert_eq!(registers::page(&db, &p.boss, "disciplinary_actions", &PageQuery::default()).await.unwrap().total, 1);
+    let trail = mamori_app::audit::all_rows(&db, &p.cli).await.unwrap();
+    let entry = trail.iter().find(|r| r.object_type == "register:disciplinary_actions").unwrap();
+    assert!(!entry.after_json.as_deref().unwrap_or("").contains("けん責"), "no values in the trail");
+}
+on_both_engines!(disciplinary_records_are_for_top_management_only);

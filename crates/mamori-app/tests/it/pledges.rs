@@ -207,3 +207,50 @@ async fn paper_pledges_leavers_and_the_onboarding(db: Db) {
     assert_eq!(rows_of(&db, &kanri, "leaver_pledges").await.len(), 1);
 }
 on_both_engines!(paper_pledges_leavers_and_the_onboarding);
+
+async fn the_weekly_reminder_lists_what_is_left_to_sign_and_confirm(db: Db) {
+    let monday = jiff::civil::date(2026, 1, 5);
+    let o = org::create(&db, "acme", "アクメ", T0).await.unwrap();
+    let cli = Actor::cli(&o.id);
+    add_user(&db, &cli, "top", "top_management").await;
+    add_user(&db, &cli, "kanri", "security_manager").await;
+    add_user(&db, &cli, "shinjin", "employee").await;
+    let (top, kanri, emp) = (actor_of(&db, "top").await, actor_of(&db, "kanri").await, actor_of(&db, "shinjin").await);
+    people::create(&db, &kanri, &person("新人 太郎", "shinjin"), T0).await.unwrap();
+    let id = pledges::prepare(&db, &kanri, Kind::Joiner, T0).await.unwrap();
+    documents::approve(&db, &top, &id, T0 + 1).await.unwrap();
+    // Published to everyone: to be read and acknowledged (7.3), counted per version.
+    documents::publish(&db, &kanri, &id, vec![], T0 + 1).await.unwrap();
+    let counts = documents::ack_counts(&db, &kanri).await.unwrap();
+    assert_eq!((counts.len(), counts[0].acknowledged, counts[0].audience), (1, 0, 3));
+    assert!(matches!(documents::ack_counts(&db, &emp).await, Err(AppError::Forbidden)));
+    let text = |k: &str, a: &[(&str, String)]| {
+        format!("{k}[{}]", a.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(","))
+    };
+    let tuesday = jiff::civil::date(2026, 1, 6);
+    assert_eq!(me::reminders::queue(&db, &o.id, &text, Some("https://isms.example.jp"), tuesday, T0).await.unwrap(), 0);
+    assert_eq!(
+        me::reminders::queue(&db, &o.id, &text, Some("https://isms.example.jp"), monday, T0).await.unwrap(),
+        3,
+        "everyone has the document to confirm"
+    );
+    assert_eq!(me::reminders::queue(&db, &o.id, &text, None, monday, T0 + 1).await.unwrap(), 0, "once a week");
+    let mails = mamori_app::reminders::outbox(&db, &cli, 50).await.unwrap();
+    let m = mails.iter().find(|m| m.kind == "awareness" && m.recipient == "shinjin@example.jp").unwrap();
+    assert!(
+        m.body.contains("mail-awareness-pledge-missing") && m.body.contains("https://isms.example.jp/me"),
+        "{}",
+        m.body
+    );
+    assert!(m.body.contains("mail-awareness-ack"), "{}", m.body);
+    let top_mail = mails.iter().find(|m| m.kind == "awareness" && m.recipient == "top@example.jp").unwrap();
+    assert!(!top_mail.body.contains("pledge"), "no person in the directory: no pledge to sign");
+    // Signed and acknowledged: nothing left for them the next Monday.
+    pledges::sign(&db, &emp, Kind::Joiner, "新人 太郎", true, T0 + 2).await.unwrap();
+    let version = pledges::to_sign(&db, &emp, Kind::Joiner).await.unwrap().doc.current.unwrap();
+    documents::acknowledge(&db, &emp, &version.id, T0 + 3).await.unwrap();
+    assert_eq!(documents::ack_counts(&db, &kanri).await.unwrap()[0].acknowledged, 1);
+    let next = jiff::civil::date(2026, 1, 12);
+    assert_eq!(me::reminders::queue(&db, &o.id, &text, None, next, T0 + 4).await.unwrap(), 2, "the other two only");
+}
+on_both_engines!(the_weekly_reminder_lists_what_is_left_to_sign_and_confirm);

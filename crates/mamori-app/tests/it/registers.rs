@@ -40,7 +40,7 @@ fn obj(v: Value) -> Map<String, Value> {
 async fn templates_validation_and_risk(db: Db) {
     let a = setup(&db).await;
     let list = registers::list(&db, &a, T0).await.unwrap();
-    assert_eq!(list.len(), 31);
+    assert_eq!(list.len(), 32);
     let assets = list.iter().find(|s| s.def.key == "assets").unwrap();
     assert_eq!(assets.def.controls, ["5.2", "5.9", "5.10", "5.12", "7.10"]);
 

@@ -70,7 +70,13 @@ pub async fn overview(State(state): State<AppState>, ctx: Ctx, s: Session) -> We
     } else {
         Vec::new()
     };
-    Ok(render(&OverviewPage { layout: Layout::new(&ctx), docs, missing, may_prepare, outstanding, may_manage }))
+    let acks = mamori_app::documents::ack_counts(&state.db, a)
+        .await?
+        .into_iter()
+        .map(|c| (c.document_id, format!("{} {}", c.doc_number, c.title), c.edition, c.acknowledged, c.audience))
+        .collect();
+    let layout = Layout::new(&ctx);
+    Ok(render(&OverviewPage { layout, docs, missing, may_prepare, outstanding, may_manage, acks }))
 }
 
 /// `GET /pledges/{kind}/prepare` (a reload): back to the overview.

@@ -34,6 +34,9 @@ pub struct OverviewPage {
     pub may_prepare: bool,
     pub outstanding: Vec<OutRow>,
     pub may_manage: bool,
+    /// Each published version in force: (document id, number and title, 版数, acknowledged,
+    /// audience).
+    pub acks: Vec<(String, String, String, usize, usize)>,
 }
 
 /// `pledge_sign.html`.

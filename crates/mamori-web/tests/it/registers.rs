@@ -8,7 +8,7 @@ use serde_json::json;
 async fn register_api_contract(w: World) {
     let mut a = w.logged_in("admin").await;
     let list = a.get("/api/v1/registers").await.json();
-    assert_eq!(list.as_array().unwrap().len(), 31);
+    assert_eq!(list.as_array().unwrap().len(), 32);
     assert!(list.as_array().unwrap().iter().any(|r| r["key"] == "assets" && r["rows"] == 0));
 
     let r = a
