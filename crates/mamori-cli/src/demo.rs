@@ -78,12 +78,14 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     }
     // One completed internal audit and one management review (issue 18).
     let admin = crate::demo_year::actor_of(db, DEMO_ORG, &admin.login_id, &password, now).await?;
-    let kanri = crate::demo_year::add(db, DEMO_ORG, &o.id, &admin, today, now).await?;
+    let (kanri, kansa) = crate::demo_year::add(db, DEMO_ORG, &o.id, &admin, today, now).await?;
     // The regulation's suppliers (issue 19).
     crate::demo_year::add_suppliers(db, &admin, today, now).await?;
     // One past 安否確認 drill, closed and recorded (5.29).
     crate::demo_year::add_safety_drill(db, &admin, today, now).await?;
     // The seed's business-continuity plan, approved jointly, with its drills and tests.
     crate::demo_continuity::add(db, &o.id, &admin, &kanri, today, now).await?;
+    // The staff directory with pledges signed and to sign, a joiner and a leaver (issue 17).
+    crate::demo_people::add(db, &admin, &kanri, &kansa, today, now).await?;
     Ok(Some(password))
 }

@@ -34,8 +34,15 @@ pub(crate) async fn actor_of(db: &Db, org_slug: &str, login: &str, password: &st
 }
 
 /// Adds the demo's ISMS year; `admin` is the administrator (経営責任者). Returns the security
-/// manager (管理 次郎) signed in.
-pub async fn add(db: &Db, org_slug: &str, org_id: &str, admin: &Actor, today: Date, now: i64) -> Result<Actor> {
+/// manager (管理 次郎) and the internal auditor (監査 花子) signed in.
+pub async fn add(
+    db: &Db,
+    org_slug: &str,
+    org_id: &str,
+    admin: &Actor,
+    today: Date,
+    now: i64,
+) -> Result<(Actor, Actor)> {
     let mut ids = Vec::new();
     for (login, name, role) in PEOPLE {
         let password = mamori_app::random::initial_password().map_err(app_err)?;
@@ -108,7 +115,7 @@ pub async fn add(db: &Db, org_slug: &str, org_id: &str, admin: &Actor, today: Da
     };
     mr::record_outputs(db, admin, &review.id, outputs, now).await.map_err(app_err)?;
     mr::approve(db, admin, &review.id, now).await.map_err(app_err)?;
-    Ok(kanri)
+    Ok((kanri, auditor))
 }
 
 /// The seed regulation's own suppliers (its draft notes for 5.21, 5.23 and 8.22 wait for them).

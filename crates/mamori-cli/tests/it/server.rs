@@ -63,6 +63,10 @@ fn demo_prints_the_login_line_once_and_serves() {
     // The outsourced development (8.30): its plan and the milestones of its one progress report.
     let rows_of = |k: &str| registers.as_array().unwrap().iter().find(|r| r["key"] == k).unwrap()["rows"].clone();
     assert_eq!((rows_of("development_plan"), rows_of("development_progress")), (5.into(), 3.into()));
+    // The staff directory (issue 17): two members signed the pledge in mamori, each signature
+    // a row of 秘密保持誓約書〔対従業員〕; the disciplinary register is listed (empty).
+    assert_eq!(rows_of("employee_pledges"), serde_json::json!(2));
+    assert_eq!(rows_of("disciplinary_actions"), serde_json::json!(0));
     // The demo's duties are confirmed from its first day: nothing is overdue then, and every
     // calendar duty has its next due date.
     let duties = demo(&["duties", "list"]).json();
