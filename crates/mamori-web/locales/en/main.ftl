@@ -2048,3 +2048,4 @@ pledges-acks = Acknowledgement of policies and documents (7.3)
 pledges-acks-help = How many of each published version's audience have read and confirmed it. Open a document to see who has not; they get a My ISMS reminder mail every Monday.
 pledges-acks-none = No published document.
 pledges-acks-count = Confirmed / audience
+fieldname-version_id = Pledge version

@@ -1994,3 +1994,4 @@ pledges-acks = 規程・文書の確認状況（管理策 7.3）
 pledges-acks-help = 公開した版を、対象者のうち何人が読んで確認したかです。文書を開くと、まだ確認していない人の名前が分かります。未確認の人には毎週月曜日に「わたしのISMS」からの通知メールが届きます。
 pledges-acks-none = 公開中の文書はありません。
 pledges-acks-count = 確認済み / 対象者
+fieldname-version_id = 誓約書の版

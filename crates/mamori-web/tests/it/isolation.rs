@@ -183,6 +183,8 @@ fn fixed(param: &str) -> Option<&'static str> {
     match param {
         "key" => Some("assets"),
         "step" => Some("assess"),
+        // A pledge kind (the same two in every organisation).
+        "kind" => Some("joiner"),
         "field" => Some("attachment"),
         // A questionnaire of the supplier named by `{id}` (none exists: the supplier is A's).
         "qid" => Some("00000000-0000-7000-8000-000000000000"),
