@@ -231,9 +231,8 @@ pub fn draw_avoiding(pool: &[Question], n: usize, seed: u64, avoid: &[String]) -
         topics
             .iter()
             .map(|t| {
-                let mut v: Vec<usize> = (0..pool.len())
-                    .filter(|&i| pool[i].topic == *t && avoid.contains(&pool[i].id) != fresh)
-                    .collect();
+                let mut v: Vec<usize> =
+                    (0..pool.len()).filter(|&i| pool[i].topic == *t && avoid.contains(&pool[i].id) != fresh).collect();
                 rng.shuffle(&mut v);
                 v
             })
@@ -271,8 +270,8 @@ pub struct Score {
 /// wrong) against the pass mark.
 pub fn score(drawn: &[Question], answers: &[Option<usize>], pass_mark: u32) -> Score {
     let total = drawn.len() as u32;
-    let correct = drawn.iter().enumerate().filter(|(i, q)| answers.get(*i).copied().flatten() == Some(q.correct)).count()
-        as u32;
+    let correct =
+        drawn.iter().enumerate().filter(|(i, q)| answers.get(*i).copied().flatten() == Some(q.correct)).count() as u32;
     let percent = if total == 0 { 0 } else { correct * 100 / total };
     Score { correct, total, percent, passed: total > 0 && percent >= pass_mark }
 }
@@ -313,7 +312,8 @@ mod tests {
         assert!(s.questions.len() >= 20, "{}", s.questions.len());
         assert_eq!((s.per_attempt, s.pass_mark), (10, 80));
         assert_eq!(s.title, "情報セキュリティ基礎教育");
-        for topic in ["パスワード", "クリアデスク・クリアスクリーン", "持出し", "インシデント報告", "標的型メール"] {
+        for topic in ["パスワード", "クリアデスク・クリアスクリーン", "持出し", "インシデント報告", "標的型メール"]
+        {
             assert!(s.questions.iter().filter(|q| q.topic == topic).count() >= 3, "{topic}");
         }
         assert!(s.questions.iter().all(|q| q.explanation.contains("管理策")), "every explanation cites its control");

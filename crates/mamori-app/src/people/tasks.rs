@@ -1,7 +1,8 @@
 //! `GET /api/v1/me/tasks`: what falls to the logged-in person (わたしの ISMS, #17 8 — its first
 //! part). `pledges`: the person of the directory linked to the login and whether their
 //! 秘密保持誓約書 is signed (see [`super::pledge`]); `acknowledgements`: published versions in
-//! their audience they have not acknowledged; `trainings`: none yet (training comes later);
+//! their audience they have not acknowledged; `trainings`: the courses assigned to them this
+//! fiscal year and not yet passed, with the due date (see `crate::training`);
 //! `duties`: their open duty occurrences overdue or due within 60 days; `requests`: their own
 //! requests not yet closed. Each part only holds what the person may see anyway.
 
@@ -57,6 +58,14 @@ pub async fn mine(db: &Db, actor: &Actor, today: Date) -> Result<Value, AppError
     } else {
         Vec::new()
     };
-    Ok(json!({"pledges": pledges, "acknowledgements": acknowledgements, "trainings": [], "duties": duties,
+    let trainings: Vec<Value> = crate::training::attempts::pending_for(db, actor, today)
+        .await?
+        .into_iter()
+        .map(|t| {
+            json!({"course_id": t.course_id, "title": t.title, "fiscal_year": t.fiscal_year, "due": t.due_on,
+                   "overdue": t.overdue, "reason": t.reason})
+        })
+        .collect();
+    Ok(json!({"pledges": pledges, "acknowledgements": acknowledgements, "trainings": trainings, "duties": duties,
               "requests": requests}))
 }
