@@ -40,6 +40,7 @@ pub mod regulation;
 pub mod requests;
 pub mod session;
 pub mod suppliers;
+pub mod training;
 pub mod users;
 
 /// Older home of [`respond::urlencode`] (kept for callers).
@@ -170,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .merge(certification_audits::routes())
         .merge(objectives::routes())
         .merge(people::routes())
+        .merge(training::routes())
         .merge(safety_checks::routes())
         .merge(continuity::routes())
         .merge(m365::routes())

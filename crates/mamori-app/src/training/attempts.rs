@@ -312,6 +312,7 @@ pub struct OfflineInput {
     /// The day of the session (YYYY-MM-DD).
     pub taken_on: String,
     /// The score in percent.
+    #[serde(deserialize_with = "super::num_text")]
     pub percent: String,
 }
 

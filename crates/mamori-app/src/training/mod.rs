@@ -109,7 +109,8 @@ fn audited(c: &CourseRow) -> Audited<'_> {
     }
 }
 
-fn num_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+/// Reads a number field sent as a JSON number or as text (as typed in a form).
+pub fn num_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum N {

@@ -124,7 +124,8 @@ async fn assign_in(
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct PlanInput {
-    /// Fiscal year (e.g. `2026` for 2026-04 … 2027-03).
+    /// Fiscal year (e.g. `2026` for 2026-04 … 2027-03; empty: this one).
+    #[serde(deserialize_with = "super::num_text")]
     pub fiscal_year: String,
     /// Due date (YYYY-MM-DD).
     pub due_on: String,
