@@ -147,10 +147,10 @@ pub struct Planned {
 /// The Japanese labels of the kinds of person (the register's 対象者 is shown as is).
 fn kind_ja(k: &str) -> &'static str {
     match k {
-        "employee" => "従業員",
+        "employee" => "社員",
         "officer" => "役員",
         "part_time" => "パート・アルバイト",
-        "contractor" => "契約社員",
+        "contractor" => "契約社員・派遣",
         "outsourced" => "委託先要員",
         _ => "",
     }

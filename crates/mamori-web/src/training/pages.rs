@@ -65,7 +65,9 @@ async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, error: Option<Strin
         let me = attempts::mine(&state.db, &s.actor, &c.id, today).await?;
         let status = match (&me.passed, &me.assigned) {
             (Some((d, p)), _) => t.t2("training-status-passed", ("date", d), ("percent", &p.to_string())),
-            (None, Some(_)) if me.attempts.iter().any(|a| a.fiscal_year == me.fiscal_year) => t.t("training-status-failed"),
+            (None, Some(_)) if me.attempts.iter().any(|a| a.fiscal_year == me.fiscal_year) => {
+                t.t("training-status-failed")
+            }
             (None, Some(_)) => t.t("training-status-not-started"),
             (None, None) => t.t("training-status-not-assigned"),
         };
@@ -121,7 +123,14 @@ pub async fn starter(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFo
     }
 }
 
-async fn course_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, plan_form: Option<Tried>, error: Option<String>) -> WebResult {
+async fn course_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    id: &str,
+    plan_form: Option<Tried>,
+    error: Option<String>,
+) -> WebResult {
     let t = ctx.tr();
     let today = state.today();
     let c = training::get(&state.db, &s.actor, id).await?;
@@ -157,7 +166,8 @@ async fn course_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, plan_fo
         per_attempt: c.per_attempt,
         pass_mark: c.pass_mark,
         pool_size: c.pool_size,
-        rules_text: t.tnums("training-rules", [("count", i64::from(c.per_attempt)), ("percent", i64::from(c.pass_mark))]),
+        rules_text: t
+            .tnums("training-rules", [("count", i64::from(c.per_attempt)), ("percent", i64::from(c.pass_mark))]),
         assigned_text: me
             .assigned
             .as_ref()
@@ -170,7 +180,11 @@ async fn course_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, plan_fo
         materials: c
             .materials
             .iter()
-            .map(|m| MaterialLine { kind: t.t(&format!("training-material-{}", m.kind)), label: m.label.clone(), href: href(m) })
+            .map(|m| MaterialLine {
+                kind: t.t(&format!("training-material-{}", m.kind)),
+                label: m.label.clone(),
+                href: href(m),
+            })
             .collect(),
         has_person: me.person_id.is_some(),
         fiscal_year: me.fiscal_year,
@@ -256,7 +270,11 @@ pub async fn make_plan(
     }
 }
 
-fn asked_lines(v: &attempts::AttemptView, chosen: &BTreeMap<String, usize>, errors: &[(String, String)]) -> Vec<AskedLine> {
+fn asked_lines(
+    v: &attempts::AttemptView,
+    chosen: &BTreeMap<String, usize>,
+    errors: &[(String, String)],
+) -> Vec<AskedLine> {
     v.questions
         .iter()
         .enumerate()
@@ -299,11 +317,19 @@ async fn attempt_page(
     let refused = !errors.is_empty();
     let t = ctx.tr();
     let score_text = if v.mode == "offline" {
-        t.t2("training-offline-score", ("date", v.taken_on.as_deref().unwrap_or_default()), ("percent", &v.percent.to_string()))
+        t.t2(
+            "training-offline-score",
+            ("date", v.taken_on.as_deref().unwrap_or_default()),
+            ("percent", &v.percent.to_string()),
+        )
     } else {
-        t.tnums("training-score-line", [("done", i64::from(v.correct)), ("total", i64::from(v.total)), ("percent", i64::from(v.percent))])
+        t.tnums(
+            "training-score-line",
+            [("done", i64::from(v.correct)), ("total", i64::from(v.total)), ("percent", i64::from(v.percent))],
+        )
     };
-    let help_text = t.tnums("training-answer-help", [("count", v.questions.len() as i64), ("percent", i64::from(v.pass_mark))]);
+    let help_text =
+        t.tnums("training-answer-help", [("count", v.questions.len() as i64), ("percent", i64::from(v.pass_mark))]);
     let page = AttemptPage {
         layout: Layout::new(ctx),
         score_text,
@@ -337,10 +363,7 @@ pub async fn attempt(State(state): State<AppState>, ctx: Ctx, s: Session, Path(i
 
 /// The answers of an attempt form (`answers.ID` = the choice's index).
 pub fn answers_of(form: &FormData) -> BTreeMap<String, usize> {
-    form.0
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("answers.")?.to_string(), v.trim().parse().ok()?)))
-        .collect()
+    form.0.iter().filter_map(|(k, v)| Some((k.strip_prefix("answers.")?.to_string(), v.trim().parse().ok()?))).collect()
 }
 
 /// `POST /training/attempts/{id}`: submits the answers.
@@ -387,7 +410,9 @@ pub fn course_input(form: &FormData) -> CourseInput {
         }
         let picked: Option<usize> = f("correct").trim().parse().ok();
         let correct = match picked {
-            Some(j) if typed.get(j).is_some_and(|c| !c.is_empty()) => typed[..j].iter().filter(|c| !c.is_empty()).count(),
+            Some(j) if typed.get(j).is_some_and(|c| !c.is_empty()) => {
+                typed[..j].iter().filter(|c| !c.is_empty()).count()
+            }
             _ => usize::MAX,
         };
         questions.push(Question {
@@ -419,7 +444,13 @@ fn errors_at(errors: &[(String, String)], prefix: &str) -> String {
         .join(" ")
 }
 
-fn edit_page(ctx: &Ctx, id: Option<String>, title: String, i: &CourseInput, errors: Vec<(String, String)>) -> WebResult {
+fn edit_page(
+    ctx: &Ctx,
+    id: Option<String>,
+    title: String,
+    i: &CourseInput,
+    errors: Vec<(String, String)>,
+) -> WebResult {
     let t = ctx.tr();
     let mut materials: Vec<MaterialRow> = i
         .materials
@@ -434,7 +465,13 @@ fn edit_page(ctx: &Ctx, id: Option<String>, title: String, i: &CourseInput, erro
         })
         .collect();
     for k in materials.len()..(materials.len() + BLANK_MATERIALS).min(MAX_MATERIALS) {
-        materials.push(MaterialRow { i: k, kind: "link".into(), reference: String::new(), label: String::new(), error: String::new() });
+        materials.push(MaterialRow {
+            i: k,
+            kind: "link".into(),
+            reference: String::new(),
+            label: String::new(),
+            error: String::new(),
+        });
     }
     let mut questions: Vec<QuestionRow> = i
         .questions
@@ -486,7 +523,15 @@ fn edit_page(ctx: &Ctx, id: Option<String>, title: String, i: &CourseInput, erro
             tried.errors.push(("pool".into(), pool));
         }
     }
-    let page = EditPage { layout: Layout::new(ctx), id, title, tried, materials, questions, material_kinds: material_kinds(&t) };
+    let page = EditPage {
+        layout: Layout::new(ctx),
+        id,
+        title,
+        tried,
+        materials,
+        questions,
+        material_kinds: material_kinds(&t),
+    };
     Ok((page.tried.status(), render(&page)).into_response())
 }
 
@@ -511,7 +556,9 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfFor
     let i = course_input(&form);
     match training::create(&state.db, &s.actor, &i, state.now()).await {
         Ok(c) => Ok(Redirect::to(&format!("/training/{}", c.id)).into_response()),
-        Err(e @ AppError::Validation(_)) => edit_page(&ctx, None, ctx.tr().t("training-new"), &i, message_errors(&ctx.tr(), &e)),
+        Err(e @ AppError::Validation(_)) => {
+            edit_page(&ctx, None, ctx.tr().t("training-new"), &i, message_errors(&ctx.tr(), &e))
+        }
         Err(e) => Err(WebError::from(e)),
     }
 }
