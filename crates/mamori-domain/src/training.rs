@@ -272,7 +272,7 @@ pub fn score(drawn: &[Question], answers: &[Option<usize>], pass_mark: u32) -> S
     let total = drawn.len() as u32;
     let correct =
         drawn.iter().enumerate().filter(|(i, q)| answers.get(*i).copied().flatten() == Some(q.correct)).count() as u32;
-    let percent = if total == 0 { 0 } else { correct * 100 / total };
+    let percent = (correct * 100).checked_div(total).unwrap_or(0);
     Score { correct, total, percent, passed: total > 0 && percent >= pass_mark }
 }
 
