@@ -85,5 +85,7 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     crate::demo_year::add_safety_drill(db, &admin, today, now).await?;
     // The seed's business-continuity plan, approved jointly, with its drills and tests.
     crate::demo_continuity::add(db, &o.id, &admin, &kanri, today, now).await?;
+    // The starter course and this year's plan for whoever is in the staff directory (6.3).
+    crate::demo_training::add(db, &admin, today, now).await?;
     Ok(Some(password))
 }

@@ -8,6 +8,7 @@ mod context;
 mod demo;
 mod demo_continuity;
 mod demo_development;
+mod demo_training;
 mod demo_year;
 mod serve;
 
