@@ -47,6 +47,7 @@ pub mod safety_checks;
 pub mod session;
 pub mod soa;
 pub mod suppliers;
+pub mod training;
 pub mod users;
 
 pub use error::AppError;

@@ -3,8 +3,9 @@
 //! request types ask for on submission and transitions, new incident reports to 経営責任者, and
 //! the certificate's coming expiry (90, 30 and 7 days before) to 経営責任者 and
 //! 情報セキュリティ管理者, and a supplier's questionnaire re-sent on its re-evaluation
-//! (`suppliers::reevaluation`), and on Mondays each member's pledges to sign and documents to
-//! acknowledge (`me::reminders`).
+//! (`suppliers::reevaluation`), training assigned and not passed, before its due date and
+//! when overdue (`training::reminders`), and on Mondays each member's pledges to sign and
+//! documents to acknowledge (`me::reminders`).
 //!
 //! Two steps, both safe to repeat:
 //! 1. [`queue`] plans the day's reminders ([`mamori_domain::duty::plan`]) and writes each to
@@ -139,6 +140,7 @@ async fn queue_org(
     }
     tx.commit().await?;
     queued += queue_certificate_reminder(db, cfg, text, org_id, today, now).await?;
+    queued += crate::training::reminders::queue(db, org_id, text, cfg.base_url.as_deref(), today, now).await?;
     Ok(queued + queue_request_notices(db, cfg, text, org_id, now).await?)
 }
 

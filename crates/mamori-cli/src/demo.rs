@@ -87,5 +87,7 @@ async fn demo_setup(db: &Db) -> Result<Option<String>> {
     crate::demo_continuity::add(db, &o.id, &admin, &kanri, today, now).await?;
     // The staff directory with pledges signed and to sign, a joiner and a leaver (issue 17).
     crate::demo_people::add(db, &admin, &kanri, &kansa, today, now).await?;
+    // The starter course and this year's plan for whoever is in the staff directory (6.3).
+    crate::demo_training::add(db, &admin, today, now).await?;
     Ok(Some(password))
 }

@@ -9,6 +9,7 @@ mod demo;
 mod demo_continuity;
 mod demo_development;
 mod demo_people;
+mod demo_training;
 mod demo_year;
 mod serve;
 

@@ -31,4 +31,5 @@ pub mod schedule;
 pub mod soa;
 pub mod supplier;
 pub mod totp;
+pub mod training;
 pub mod workflow;

@@ -81,6 +81,11 @@ pub enum Permission {
     /// names and departments are read by every member (need-to-know).
     #[serde(rename = "people.manage")]
     PeopleManage,
+    /// Manage training (6.3): courses and their question pools, the yearly plan and its
+    /// assignments, offline records, and read everyone's progress and scores (経営責任者,
+    /// 情報セキュリティ管理者); everyone else reads the courses and only their own attempts.
+    #[serde(rename = "training.manage")]
+    TrainingManage,
     /// Send 安否確認 broadcasts and read their tally — answers about injuries and the names of
     /// non-responders, so need-to-know: the 対策本部's managers (経営責任者, 情報セキュリティ
     /// 管理者) only, not システム管理者 (5.29).
@@ -90,7 +95,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 25] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -114,12 +119,14 @@ impl Permission {
         Permission::ObjectivesView,
         Permission::ObjectivesManage,
         Permission::PeopleManage,
+        Permission::TrainingManage,
         Permission::SafetyChecksManage,
     ];
 
-    /// What システム管理者 holds by default: every permission but the 安否確認 tally
-    /// (personal health answers are the 対策本部's, need-to-know) — the last of [`Self::ALL`].
-    pub const ADMIN: &'static [Permission] = Permission::ALL.split_at(Permission::ALL.len() - 1).0;
+    /// What システム管理者 holds by default: every permission but training's management (the
+    /// scores of people are the managers' need-to-know) and the 安否確認 tally (personal health
+    /// answers are the 対策本部's, need-to-know) — the last two of [`Self::ALL`].
+    pub const ADMIN: &'static [Permission] = Permission::ALL.split_at(Permission::ALL.len() - 2).0;
 
     /// The stable key stored in the database.
     pub fn key(self) -> &'static str {
@@ -147,6 +154,7 @@ impl Permission {
             Permission::ObjectivesView => "objectives.view",
             Permission::ObjectivesManage => "objectives.manage",
             Permission::PeopleManage => "people.manage",
+            Permission::TrainingManage => "training.manage",
             Permission::SafetyChecksManage => "safety_checks.manage",
         }
     }
@@ -217,6 +225,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 ObjectivesView,
                 ObjectivesManage,
                 PeopleManage,
+                TrainingManage,
                 SafetyChecksManage,
             ],
         },
@@ -316,7 +325,15 @@ mod tests {
             let holds = r.permissions.contains(&Permission::SafetyChecksManage);
             assert_eq!(holds, [ROLE_TOP_MANAGEMENT, ROLE_SECURITY_MANAGER].contains(&r.key), "{}", r.key);
         }
-        assert_eq!(Permission::ADMIN.len() + 1, Permission::ALL.len());
+        assert_eq!(Permission::ADMIN.len() + 2, Permission::ALL.len());
+    }
+
+    #[test]
+    fn only_the_managers_manage_training() {
+        for r in default_role_permissions() {
+            let holds = r.permissions.contains(&Permission::TrainingManage);
+            assert_eq!(holds, [ROLE_TOP_MANAGEMENT, ROLE_SECURITY_MANAGER].contains(&r.key), "{}", r.key);
+        }
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub mod regulation;
 pub mod requests;
 pub mod session;
 pub mod suppliers;
+pub mod training;
 pub mod users;
 
 /// Older home of [`respond::urlencode`] (kept for callers).
@@ -176,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pledges::routes())
         .merge(onboarding::routes())
         .merge(me::routes())
+        .merge(training::routes())
         .merge(safety_checks::routes())
         .merge(continuity::routes())
         .merge(m365::routes())

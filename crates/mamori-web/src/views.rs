@@ -72,6 +72,8 @@ const MENU: &[(&str, &[MenuEntry])] = &[
             // The staff directory: names and departments for every member.
             ("/people", "nav-people", Some(Permission::DashboardView)),
             ("/pledges", "nav-pledges", Some(Permission::PeopleManage)),
+            // Training (6.3): every member takes their courses; managers plan them.
+            ("/training", "nav-training", Some(Permission::DashboardView)),
             ("/controls", "nav-controls", Some(Permission::RegulationView)),
             ("/registers", "nav-registers", Some(Permission::RegistersView)),
             // The supplier register is read by the roles that hold internal_audits.view (its

@@ -5,7 +5,7 @@
 //!   sign: never signed, or signed on an earlier version (`crate::pledges`); `signed` is
 //!   whether the joiner's pledge is signed at all (the account gate's answer).
 //! - `acknowledgements`: published versions in their audience they have not acknowledged.
-//! - `trainings`: courses assigned to them this fiscal year and not yet passed.
+//! - `trainings`: courses assigned to them this fiscal year and not yet passed (`crate::training`).
 //! - `duties`: their open duty occurrences overdue or due within 60 days.
 //! - `requests`: their own requests not yet closed.
 //!
@@ -40,6 +40,8 @@ pub struct Mine {
     pub duties: Vec<DueItem>,
     /// Their open requests.
     pub requests: Vec<RequestView>,
+    /// Courses assigned this fiscal year and not yet passed.
+    pub trainings: Vec<crate::training::attempts::Pending>,
 }
 
 impl Mine {
@@ -84,7 +86,8 @@ pub async fn mine(db: &Db, actor: &Actor, today: Date) -> Result<Mine, AppError>
     } else {
         Vec::new()
     };
-    Ok(Mine { person, pledges, pledge_signed, acknowledgements, duties, requests })
+    let trainings = crate::training::attempts::pending_for(db, actor, today).await?;
+    Ok(Mine { person, pledges, pledge_signed, acknowledgements, duties, requests, trainings })
 }
 
 /// The answer of `GET /api/v1/me/tasks`: `{pledges, acknowledgements, trainings, duties,
@@ -122,6 +125,14 @@ pub async fn tasks(db: &Db, actor: &Actor, today: Date) -> Result<Value, AppErro
                    "type": r.request.type_key, "title": r.request.title, "state": r.request.state})
         })
         .collect();
-    Ok(json!({"pledges": pledges, "acknowledgements": acknowledgements, "trainings": [], "duties": duties,
+    let trainings: Vec<Value> = m
+        .trainings
+        .iter()
+        .map(|t| {
+            json!({"course_id": t.course_id, "title": t.title, "fiscal_year": t.fiscal_year, "due": t.due_on,
+                   "overdue": t.overdue, "reason": t.reason})
+        })
+        .collect();
+    Ok(json!({"pledges": pledges, "acknowledgements": acknowledgements, "trainings": trainings, "duties": duties,
               "requests": requests}))
 }

@@ -7,6 +7,8 @@
 //! - `pledge` (6.6): the 秘密保持誓約書 signed (`crate::pledges`; any version);
 //! - `policies` (7.3): every published version in their roles' audience acknowledged (a person
 //!   with a login only);
+//! - `training` (6.3): every course assigned this fiscal year passed (none assigned yet is
+//!   still open; [`open`] assigns the year's plans to a joiner);
 //! - `accounts` (5.16, 5.18): the `account` requests naming them, with where each stands (the
 //!   account gate refuses an issue before the pledge).
 //!
@@ -151,8 +153,17 @@ async fn accounts_of(db: &Db, org_id: &str, p: &PersonRow) -> Result<Vec<Account
         .collect())
 }
 
+/// Opens a joiner's onboarding once they are added (`people.manage`): this fiscal year's
+/// training plans assign them their courses (`training::plan::join`). The other steps need
+/// nothing opened: they are worked out from the records.
+pub async fn open(db: &Db, actor: &Actor, person_id: &str, today: jiff::civil::Date, now: i64) -> Result<(), AppError> {
+    crate::people::row(db, actor, person_id).await?;
+    crate::training::plan::join(db, actor, person_id, today, now).await?;
+    Ok(())
+}
+
 /// Where the person's onboarding stands (`people.manage`).
-pub async fn of(db: &Db, actor: &Actor, person_id: &str) -> Result<Onboarding, AppError> {
+pub async fn of(db: &Db, actor: &Actor, person_id: &str, today: jiff::civil::Date) -> Result<Onboarding, AppError> {
     let person = crate::people::row(db, actor, person_id).await?;
     let screenings: Vec<ScreeningRow> = {
         let mut c = db.conn().await?;
@@ -186,6 +197,18 @@ pub async fn of(db: &Db, actor: &Actor, person_id: &str) -> Result<Onboarding, A
         Some(n) => step("policies", n == 0, n),
         None => Step { key: "policies", state: "not_applicable", count: 0 },
     });
+    let trainings = crate::training::attempts::pending_of_person(db, &actor.org_id, &person.id, today).await?;
+    let assigned = {
+        let mut c = db.conn().await?;
+        let year = i64::from(crate::training::fiscal_year(today));
+        rows::assignments_of_person(&mut c.ex(), &actor.org_id, &person.id)
+            .await?
+            .iter()
+            .filter(|a| a.fiscal_year == year)
+            .count()
+    };
+    // No course assigned this year is not "done": the joiner has training still to be given.
+    steps.push(step("training", assigned > 0 && trainings.is_empty(), trainings.len()));
     let issued = accounts.iter().filter(|a| a.kind == "発行").count();
     steps.push(step("accounts", issued > 0 || user.is_some(), issued));
     let complete = steps.iter().all(|s| s.state != "open");

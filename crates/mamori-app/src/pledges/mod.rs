@@ -385,6 +385,8 @@ pub async fn signatures_of(db: &Db, actor: &Actor, person_id: &str) -> Result<Ve
         }
     }
     let mut c = db.conn().await?;
+    // A person of another organisation is not found, whoever asks.
+    rows::person(&mut c.ex(), &actor.org_id, person_id).await?.ok_or(AppError::NotFound)?;
     Ok(rows::pledge_signatures_of(&mut c.ex(), &actor.org_id, person_id).await?)
 }
 

@@ -35,4 +35,5 @@ mod smtp_sink;
 mod supplier_adoption;
 mod suppliers;
 mod support;
+mod training;
 mod users_and_login;

@@ -139,11 +139,11 @@ async fn paper_pledges_leavers_and_the_onboarding(db: Db) {
     let mut i = person("短時間 花子", "");
     i.kind = "part_time".into();
     let part = people::create(&db, &kanri, &i, T0).await.unwrap();
-    let ob = onboarding::of(&db, &kanri, &part.id).await.unwrap();
+    let ob = onboarding::of(&db, &kanri, &part.id, today).await.unwrap();
     let states: Vec<(&str, &str)> = ob.steps.iter().map(|s| (s.key, s.state)).collect();
     assert_eq!(
         states,
-        [("screening", "open"), ("pledge", "open"), ("policies", "not_applicable"), ("accounts", "open")]
+        [("screening", "open"), ("pledge", "open"), ("policies", "not_applicable"), ("training", "open"), ("accounts", "open")]
     );
     assert!(!ob.complete);
 
@@ -185,12 +185,12 @@ async fn paper_pledges_leavers_and_the_onboarding(db: Db) {
         Err(AppError::Forbidden)
     ));
     requests::create(&db, &kanri, "account", &account("発行", &part.id), today, T0 + 4).await.unwrap();
-    let ob = onboarding::of(&db, &kanri, &part.id).await.unwrap();
+    let ob = onboarding::of(&db, &kanri, &part.id, today).await.unwrap();
     let states: Vec<&str> = ob.steps.iter().map(|s| s.state).collect();
-    assert_eq!(states, ["done", "done", "not_applicable", "done"]);
-    assert!(ob.complete);
+    assert_eq!(states, ["done", "done", "not_applicable", "open", "done"], "no course assigned yet");
+    assert!(!ob.complete);
     assert_eq!(ob.accounts[0].kind, "発行");
-    assert!(matches!(onboarding::of(&db, &leaver, &part.id).await, Err(AppError::Forbidden)));
+    assert!(matches!(onboarding::of(&db, &leaver, &part.id, today).await, Err(AppError::Forbidden)));
 
     // A leaver signs the leaver's pledge on their own page: the checklist's item is done.
     let l = people::create(&db, &kanri, &person("退職 次郎", "leaver"), T0).await.unwrap();
@@ -254,3 +254,33 @@ async fn the_weekly_reminder_lists_what_is_left_to_sign_and_confirm(db: Db) {
     assert_eq!(me::reminders::queue(&db, &o.id, &text, None, next, T0 + 4).await.unwrap(), 2, "the other two only");
 }
 on_both_engines!(the_weekly_reminder_lists_what_is_left_to_sign_and_confirm);
+
+async fn a_joiner_is_assigned_this_years_training(db: Db) {
+    use mamori_app::training::{self, plan};
+    let today = jiff::civil::date(2026, 5, 11);
+    let o = org::create(&db, "acme", "アクメ", T0).await.unwrap();
+    let cli = Actor::cli(&o.id);
+    add_user(&db, &cli, "kanri", "security_manager").await;
+    add_user(&db, &cli, "sys", "system_admin").await;
+    add_user(&db, &cli, "shinjin", "employee").await;
+    let (kanri, sys, emp) = (actor_of(&db, "kanri").await, actor_of(&db, "sys").await, actor_of(&db, "shinjin").await);
+    let course = training::load_starter(&db, &kanri, T0).await.unwrap();
+    let input =
+        plan::PlanInput { fiscal_year: "2026".into(), due_on: "2026-05-01".into(), ..plan::PlanInput::default() };
+    plan::make(&db, &kanri, &course.id, &input, jiff::civil::date(2026, 4, 1), T0).await.unwrap();
+    // Added after the plan by システム管理者 (people.manage, not training.manage): the plan's
+    // course is assigned all the same, due 30 days on since the plan's date has passed.
+    let p = people::create(&db, &sys, &person("新人 太郎", "shinjin"), T0).await.unwrap();
+    let before = onboarding::of(&db, &sys, &p.id, today).await.unwrap();
+    assert_eq!(before.steps.iter().find(|s| s.key == "training").unwrap().state, "open");
+    onboarding::open(&db, &sys, &p.id, today, T0 + 1).await.unwrap();
+    onboarding::open(&db, &sys, &p.id, today, T0 + 2).await.unwrap();
+    let ob = onboarding::of(&db, &sys, &p.id, today).await.unwrap();
+    let t = ob.steps.iter().find(|s| s.key == "training").unwrap();
+    assert_eq!((t.state, t.count), ("open", 1), "assigned once, not yet passed");
+    let tasks = me::tasks(&db, &emp, today).await.unwrap();
+    assert_eq!(tasks["trainings"][0]["due"], "2026-06-10");
+    assert_eq!(tasks["trainings"][0]["reason"], "plan");
+    assert!(matches!(onboarding::open(&db, &emp, &p.id, today, T0).await, Err(AppError::Forbidden)));
+}
+on_both_engines!(a_joiner_is_assigned_this_years_training);

@@ -29,6 +29,7 @@ mod requests;
 mod safety_checks;
 mod sessions;
 mod suppliers;
+mod training;
 mod users;
 
 pub use audit::*;
@@ -58,6 +59,7 @@ pub use requests::*;
 pub use safety_checks::*;
 pub use sessions::*;
 pub use suppliers::*;
+pub use training::*;
 pub use users::*;
 
 /// Joins SQL text fixed at compile time (column lists and clauses) into one query.

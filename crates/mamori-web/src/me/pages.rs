@@ -69,6 +69,20 @@ pub async fn show(
             late: false,
         })
         .collect();
+    let trainings = m
+        .trainings
+        .iter()
+        .map(|c| Item {
+            href: format!("/training/{}", c.course_id),
+            text: c.title.clone(),
+            note: format!(
+                "{}（{}）",
+                t.t1("me-due", "due", &c.due_on),
+                crate::training::pages::reason_label(&t, &c.reason)
+            ),
+            late: c.overdue,
+        })
+        .collect();
     let page = MePage {
         layout: Layout::new(&ctx),
         name: m.person.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
@@ -77,6 +91,7 @@ pub async fn show(
         acknowledgements,
         duties,
         requests,
+        trainings,
         may_duties: s.actor.grants.has(Permission::DutiesView),
         may_requests: s.actor.grants.has(Permission::RequestsUse),
     };

@@ -36,6 +36,7 @@ pub struct MePage {
     pub acknowledgements: Vec<Item>,
     pub duties: Vec<Item>,
     pub requests: Vec<Item>,
+    pub trainings: Vec<Item>,
     pub may_duties: bool,
     pub may_requests: bool,
 }

@@ -12,7 +12,7 @@ use mamori_app::onboarding::{self, ScreeningInput};
 /// `GET /api/v1/people/{id}/onboarding` → `{steps: [{key, state, count}], screenings, accounts,
 /// pledges, signatures, complete}`.
 pub async fn show(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> WebResult {
-    Ok(Json(onboarding::of(&state.db, &s.actor, &id).await?).into_response())
+    Ok(Json(onboarding::of(&state.db, &s.actor, &id, state.today()).await?).into_response())
 }
 
 /// `POST /api/v1/people/{id}/screening {checked_on, checks, result, checked_by, notes}` → 201 the

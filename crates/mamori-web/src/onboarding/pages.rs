@@ -19,7 +19,7 @@ use mamori_domain::pledge::Kind;
 
 async fn page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: Tried) -> WebResult {
     let t = ctx.tr();
-    let ob = onboarding::of(&state.db, &s.actor, id).await?;
+    let ob = onboarding::of(&state.db, &s.actor, id, state.today()).await?;
     let person = people::row(&state.db, &s.actor, id).await?;
     let steps = ob
         .steps
@@ -31,6 +31,7 @@ async fn page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: Tried) 
             done: st.state != "open",
             detail: match (st.key, st.state) {
                 ("policies", "open") => t.tn("onboarding-policies-left", "count", st.count as i64),
+                ("training", "open") if st.count > 0 => t.tn("onboarding-training-left", "count", st.count as i64),
                 ("screening", "done") | ("accounts", "done") if st.count > 0 => {
                     t.tn(&format!("onboarding-{}-count", st.key), "count", st.count as i64)
                 }
@@ -103,9 +104,11 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id):
     page(&state, &ctx, &s, &id, Tried::default()).await
 }
 
-/// `GET /people/{id}/screening` and `/pledges/paper` (a reload): back to the page.
-pub async fn back(Path(id): Path<String>) -> WebResult {
-    Ok(Redirect::to(&format!("/people/{id}/onboarding")).into_response())
+/// `GET /people/{id}/screening` and `/pledges/paper` (a reload): back to the page (404 for a
+/// person of another organisation, as the page).
+pub async fn back(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> WebResult {
+    let p = people::row(&state.db, &s.actor, &id).await?;
+    Ok(Redirect::to(&format!("/people/{}/onboarding", p.id)).into_response())
 }
 
 /// `POST /people/{id}/screening`: records a screening check.

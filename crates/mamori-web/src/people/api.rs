@@ -25,6 +25,7 @@ pub async fn one(State(state): State<AppState>, s: Session, Path(id): Path<Strin
 /// manager_id}` → 201 the person (422 with every problem at its field).
 pub async fn create(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<PersonInput>) -> WebResult {
     let p = people::create(&state.db, &s.actor, &b, state.now()).await?;
+    mamori_app::onboarding::open(&state.db, &s.actor, &p.id, state.today(), state.now()).await?;
     let v = people::get(&state.db, &s.actor, &p.id, state.today()).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }

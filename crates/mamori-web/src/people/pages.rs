@@ -100,7 +100,10 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx, s: Session) -> We
 /// `POST /people`: adds a person.
 pub async fn create(State(state): State<AppState>, ctx: Ctx, s: Session, CsrfForm(form): CsrfForm) -> WebResult {
     match people::create(&state.db, &s.actor, &input_of(&form), state.now()).await {
-        Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
+        Ok(p) => {
+            mamori_app::onboarding::open(&state.db, &s.actor, &p.id, state.today(), state.now()).await?;
+            Ok(Redirect::to(&format!("/people/{}", p.id)).into_response())
+        }
         Err(e @ AppError::Validation(_)) => {
             let tried = Tried::new(&ctx.tr(), "new", &form, &e, String::new());
             new_page(&state, &ctx, &s, tried).await

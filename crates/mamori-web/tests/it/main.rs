@@ -35,4 +35,5 @@ mod safety_checks;
 mod soa;
 mod supplier_edit;
 mod suppliers;
+mod training;
 mod ux_cleanup;
