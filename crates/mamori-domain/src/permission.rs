@@ -86,11 +86,15 @@ pub enum Permission {
     /// 管理者) only, not システム管理者 (5.29).
     #[serde(rename = "safety_checks.manage")]
     SafetyChecksManage,
+    /// Run 標的型メール訓練 (targeted-mail drills) and read their results per person — who
+    /// clicked is need-to-know: 経営責任者 and 情報セキュリティ管理者 only, not システム管理者.
+    #[serde(rename = "drills.manage")]
+    DrillsManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 25] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -115,11 +119,13 @@ impl Permission {
         Permission::ObjectivesManage,
         Permission::PeopleManage,
         Permission::SafetyChecksManage,
+        Permission::DrillsManage,
     ];
 
     /// What システム管理者 holds by default: every permission but the 安否確認 tally
-    /// (personal health answers are the 対策本部's, need-to-know) — the last of [`Self::ALL`].
-    pub const ADMIN: &'static [Permission] = Permission::ALL.split_at(Permission::ALL.len() - 1).0;
+    /// (personal health answers are the 対策本部's, need-to-know) and the drills' results per
+    /// person — the last two of [`Self::ALL`].
+    pub const ADMIN: &'static [Permission] = Permission::ALL.split_at(Permission::ALL.len() - 2).0;
 
     /// The stable key stored in the database.
     pub fn key(self) -> &'static str {
@@ -148,6 +154,7 @@ impl Permission {
             Permission::ObjectivesManage => "objectives.manage",
             Permission::PeopleManage => "people.manage",
             Permission::SafetyChecksManage => "safety_checks.manage",
+            Permission::DrillsManage => "drills.manage",
         }
     }
 
@@ -218,6 +225,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 ObjectivesManage,
                 PeopleManage,
                 SafetyChecksManage,
+                DrillsManage,
             ],
         },
         SeedRole {
@@ -316,7 +324,15 @@ mod tests {
             let holds = r.permissions.contains(&Permission::SafetyChecksManage);
             assert_eq!(holds, [ROLE_TOP_MANAGEMENT, ROLE_SECURITY_MANAGER].contains(&r.key), "{}", r.key);
         }
-        assert_eq!(Permission::ADMIN.len() + 1, Permission::ALL.len());
+        assert_eq!(Permission::ADMIN.len() + 2, Permission::ALL.len());
+    }
+
+    #[test]
+    fn only_the_managers_read_drill_results() {
+        for r in default_role_permissions() {
+            let holds = r.permissions.contains(&Permission::DrillsManage);
+            assert_eq!(holds, [ROLE_TOP_MANAGEMENT, ROLE_SECURITY_MANAGER].contains(&r.key), "{}", r.key);
+        }
     }
 
     #[test]
