@@ -182,6 +182,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "actual",
         "host",
         "outcome",
+        "address",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

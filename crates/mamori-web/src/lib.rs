@@ -25,6 +25,7 @@ pub mod certification_audits;
 pub mod dashboard;
 pub mod devices;
 pub mod documents;
+pub mod drills;
 pub mod duties;
 pub mod evidence;
 pub mod incidents;
@@ -171,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .merge(objectives::routes())
         .merge(people::routes())
         .merge(safety_checks::routes())
+        .merge(drills::routes())
         .merge(continuity::routes())
         .merge(m365::routes())
         .merge(documents::routes())

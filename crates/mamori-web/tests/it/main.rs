@@ -12,6 +12,7 @@ mod client;
 mod continuity;
 mod development;
 mod devices;
+mod drills;
 mod duties;
 mod health;
 mod incidents;
@@ -31,6 +32,8 @@ mod request_refusals;
 mod requests;
 mod route_matrix;
 mod safety_checks;
+#[path = "../../../mamori-app/tests/it/smtp_sink.rs"]
+mod smtp_sink;
 mod soa;
 mod supplier_edit;
 mod suppliers;
