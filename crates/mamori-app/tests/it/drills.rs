@@ -59,13 +59,13 @@ async fn a_drill_is_delivered_clicked_reported_and_tallied(db: Db) {
     let kanri = actor_of(&db, "kanri").await;
     let emp1 = actor_of(&db, "emp1").await;
     let emp2 = actor_of(&db, "emp2").await;
-    let p1 = people::create(&db, &kanri, &person("鈴木 花子", "suzuki@example.jp", "営業部", "emp1"), T0).await.unwrap();
+    let p1 =
+        people::create(&db, &kanri, &person("鈴木 花子", "suzuki@example.jp", "営業部", "emp1"), T0).await.unwrap();
     let p2 = people::create(&db, &kanri, &person("田中 次郎", "tanaka@tokyo.example.jp", "営業部", "emp2"), T0)
         .await
         .unwrap();
     let p3 = people::create(&db, &kanri, &person("高橋 三郎", "takahashi@example.jp", "総務部", ""), T0).await.unwrap();
-    let outsider =
-        people::create(&db, &kanri, &person("外部 太郎", "taro@gmail.com", "総務部", ""), T0).await.unwrap();
+    let outsider = people::create(&db, &kanri, &person("外部 太郎", "taro@gmail.com", "総務部", ""), T0).await.unwrap();
 
     // Need-to-know: neither an employee nor the system administrator runs drills or reads them.
     for a in [&emp1, &actor_of(&db, "sys").await] {
@@ -141,7 +141,10 @@ async fn a_drill_is_delivered_clicked_reported_and_tallied(db: Db) {
     // Opening the link records the click and gives the lesson; twice counts once as a person.
     let lesson = click::click(&db, &t1, T0 + 120_000).await.unwrap().unwrap();
     assert!(lesson.recorded);
-    assert_eq!((lesson.template_title.as_str(), lesson.report_address.as_str()), ("宅配便の不在通知", "security@example.jp"));
+    assert_eq!(
+        (lesson.template_title.as_str(), lesson.report_address.as_str()),
+        ("宅配便の不在通知", "security@example.jp")
+    );
     assert!(!lesson.signs.is_empty());
     click::click(&db, &t1.to_uppercase(), T0 + 180_000).await.unwrap().unwrap();
     // An unknown token, or one of another shape, reveals nothing.

@@ -45,7 +45,9 @@ pub async fn create(
     JsonBody(b): JsonBody<CampaignInput>,
 ) -> WebResult {
     match drills::create(&state.db, &s.actor, &b, state.today(), state.now()).await {
-        Ok(c) => Ok((StatusCode::CREATED, Json(drills::get(&state.db, &s.actor, &c.id).await?.contract())).into_response()),
+        Ok(c) => {
+            Ok((StatusCode::CREATED, Json(drills::get(&state.db, &s.actor, &c.id).await?.contract())).into_response())
+        }
         Err(e @ AppError::Validation(_)) => {
             let names: Vec<(String, String)> = drills::candidates(&state.db, &s.actor, state.today())
                 .await?
@@ -69,8 +71,10 @@ pub async fn one(State(state): State<AppState>, s: Session, Path(id): Path<Strin
 /// address is no longer allowed.
 pub async fn send(State(state): State<AppState>, ctx: Ctx, s: Session, Path(id): Path<String>) -> WebResult {
     match drills::send(&state.db, &s.actor, state.config.base_url.as_deref(), &id, state.now()).await {
-        Ok(x) => Ok(Json(serde_json::json!({"id": x.campaign.id, "state": x.campaign.state, "sent": x.sent}))
-            .into_response()),
+        Ok(x) => {
+            Ok(Json(serde_json::json!({"id": x.campaign.id, "state": x.campaign.state, "sent": x.sent}))
+                .into_response())
+        }
         Err(e @ AppError::Validation(_)) => {
             let v = drills::get(&state.db, &s.actor, &id).await?;
             let names: Vec<(String, String)> = v.targets.into_iter().map(|t| (t.person_id, t.name)).collect();

@@ -41,8 +41,11 @@ pub(crate) fn input_of(form: &FormData) -> CampaignInput {
 async fn list_page(state: &AppState, ctx: &Ctx, s: &Session, form: Tried, done: Option<&str>) -> WebResult {
     let t = ctx.tr();
     let a = &s.actor;
-    let domains =
-        if form.is("domains") { form.v("domains").to_string() } else { drills::domains(&state.db, a).await?.join("\n") };
+    let domains = if form.is("domains") {
+        form.v("domains").to_string()
+    } else {
+        drills::domains(&state.db, a).await?.join("\n")
+    };
     let base = state.config.base_url.as_deref().unwrap_or("").trim_end_matches('/');
     let sample_link = format!("{base}{}{}", rules::LINK_PATH, t.t("drill-preview-token"));
     let templates = rules::templates()

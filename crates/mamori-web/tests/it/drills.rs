@@ -51,7 +51,9 @@ async fn drills_over_http(w: World) {
     let w = w.with_config(WebConfig { base_url: Some(BASE.into()), ..WebConfig::default() });
     let mut a = w.logged_in("admin").await;
     let mut e = w.logged_in("emp").await;
-    let r = e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
+    let r = e
+        .post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     let emp = person(&mut a, "従業 太郎", "emp@example.jp", "営業部", "emp").await;
@@ -97,7 +99,10 @@ async fn drills_over_http(w: World) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let f = &r.json()["error"]["fields"][0];
-    assert_eq!((f["field"].as_str(), f["label"].as_str()), (Some(format!("targets.{outsider}").as_str()), Some("外部 次郎")));
+    assert_eq!(
+        (f["field"].as_str(), f["label"].as_str()),
+        (Some(format!("targets.{outsider}").as_str()), Some("外部 次郎"))
+    );
     assert!(a.get("/api/v1/drills").await.json().as_array().unwrap().is_empty(), "nothing stored");
 
     // A campaign through the API, sent.
@@ -157,7 +162,10 @@ async fn drills_over_http(w: World) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("リンク先が変</textarea>") && r.body.contains("field-error"));
     let r = e
-        .post_form("/drill/report", &[("csrf", &csrf_e), ("subject", "パスワードの有効期限が本日で切れます"), ("note", "")])
+        .post_form(
+            "/drill/report",
+            &[("csrf", &csrf_e), ("subject", "パスワードの有効期限が本日で切れます"), ("note", "")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("報告ありがとうございました"));

@@ -229,7 +229,11 @@ pub async fn insert_drill_target(ex: &mut Ex<'_>, t: &DrillTargetRow) -> Result<
 }
 
 /// The targets of a campaign.
-pub async fn drill_targets(ex: &mut Ex<'_>, org_id: &str, campaign_id: &str) -> Result<Vec<DrillTargetRow>, StoreError> {
+pub async fn drill_targets(
+    ex: &mut Ex<'_>,
+    org_id: &str,
+    campaign_id: &str,
+) -> Result<Vec<DrillTargetRow>, StoreError> {
     Ok(fetch_all!(
         ex,
         DrillTargetRow,
@@ -335,7 +339,11 @@ pub async fn suspicious_reports(
     Ok(fetch_all!(
         ex,
         SuspiciousReportRow,
-        sql(&["SELECT ", R_COLS, " FROM suspicious_report WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"]),
+        sql(&[
+            "SELECT ",
+            R_COLS,
+            " FROM suspicious_report WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+        ]),
         org_id,
         limit
     )?)
