@@ -32,6 +32,8 @@ mod request_refusals;
 mod requests;
 mod route_matrix;
 mod safety_checks;
+// The app tests' local SMTP server (drill mails are delivered to it).
+#[allow(dead_code)]
 #[path = "../../../mamori-app/tests/it/smtp_sink.rs"]
 mod smtp_sink;
 mod soa;
