@@ -18,6 +18,7 @@ pub mod continuity;
 pub mod daily;
 pub mod devices;
 pub mod documents;
+pub mod drills;
 pub mod duties;
 pub mod error;
 pub mod evidence;

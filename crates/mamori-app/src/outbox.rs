@@ -85,6 +85,19 @@ pub struct Mail<'a> {
 /// Queues a mail in the caller's transaction, due at once. Returns false when a mail with the
 /// same dedupe key was queued before (nothing is written then).
 pub async fn queue(tx: &mut Tx, org_id: &str, mail: Mail<'_>, now: i64) -> Result<bool, AppError> {
+    Ok(queue_as(tx, org_id, mail, None, now).await?.is_some())
+}
+
+/// Queues a mail as [`queue`] does, sent with the display name `from_name` before the
+/// configured sender's address (a drill mail) → the mail's id, `None` when a mail with the same
+/// dedupe key was queued before.
+pub async fn queue_as(
+    tx: &mut Tx,
+    org_id: &str,
+    mail: Mail<'_>,
+    from_name: Option<&str>,
+    now: i64,
+) -> Result<Option<String>, AppError> {
     let row = MailRow {
         id: new_id(),
         org_id: org_id.to_string(),
@@ -98,9 +111,14 @@ pub async fn queue(tx: &mut Tx, org_id: &str, mail: Mail<'_>, now: i64) -> Resul
         next_attempt_at: now,
         last_error: None,
         sent_at: None,
+        from_name: from_name.map(str::to_string),
     };
-    Ok(rows::queue_mail(&mut tx.ex(), &row).await?)
+    Ok(rows::queue_mail(&mut tx.ex(), &row).await?.then_some(row.id))
 }
+
+/// The kind of a drill mail: its body holds a personal link until delivered, then the link's
+/// token is removed ([`mamori_domain::drill::redact`]); the outbox never shows it.
+pub const DRILL_KIND: &str = "drill";
 
 /// What one sending round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -128,7 +146,10 @@ fn transport(cfg: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, App
 }
 
 fn message(cfg: &SmtpConfig, m: &MailRow) -> Result<Message, String> {
-    let from: Mailbox = cfg.from.parse().map_err(|e| format!("from {:?}: {e}", cfg.from))?;
+    let mut from: Mailbox = cfg.from.parse().map_err(|e| format!("from {:?}: {e}", cfg.from))?;
+    if let Some(name) = m.from_name.as_deref().filter(|n| !n.trim().is_empty()) {
+        from = Mailbox::new(Some(name.to_string()), from.email);
+    }
     let to: Mailbox = m.recipient.parse().map_err(|e| format!("to {:?}: {e}", m.recipient))?;
     Message::builder()
         .from(from)
@@ -173,6 +194,9 @@ pub async fn send_due(db: &Db, cfg: &SmtpConfig, now: i64) -> Result<SendReport,
         match result {
             Ok(()) => {
                 rows::mail_sent(&mut c.ex(), &m.id, now).await?;
+                if m.kind == DRILL_KIND {
+                    rows::mail_replace_body(&mut c.ex(), &m.id, &mamori_domain::drill::redact(&m.body)).await?;
+                }
                 report.sent += 1;
             }
             Err(e) => {
@@ -190,7 +214,12 @@ pub async fn send_due(db: &Db, cfg: &SmtpConfig, now: i64) -> Result<SendReport,
 pub async fn list(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<MailRow>, AppError> {
     actor.require(Permission::SettingsManage)?;
     let mut c = db.conn().await?;
-    Ok(rows::mails(&mut c.ex(), &actor.org_id, limit).await?)
+    let mut list = rows::mails(&mut c.ex(), &actor.org_id, limit).await?;
+    // A drill mail's personal link is its recipient's alone: never shown, even before delivery.
+    for m in list.iter_mut().filter(|m| m.kind == DRILL_KIND) {
+        m.body = mamori_domain::drill::redact(&m.body);
+    }
+    Ok(list)
 }
 
 /// Makes an unsent mail due again with fresh attempts (administrators).

@@ -11,6 +11,7 @@ pub mod certification;
 pub mod development;
 pub mod device;
 pub mod document;
+pub mod drill;
 pub mod duty;
 pub mod health;
 pub mod hex;

@@ -91,11 +91,15 @@ pub enum Permission {
     /// 管理者) only, not システム管理者 (5.29).
     #[serde(rename = "safety_checks.manage")]
     SafetyChecksManage,
+    /// Run 標的型メール訓練 (targeted-mail drills) and read their results per person — who
+    /// clicked is need-to-know: 経営責任者 and 情報セキュリティ管理者 only, not システム管理者.
+    #[serde(rename = "drills.manage")]
+    DrillsManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -121,12 +125,14 @@ impl Permission {
         Permission::PeopleManage,
         Permission::TrainingManage,
         Permission::SafetyChecksManage,
+        Permission::DrillsManage,
     ];
 
     /// What システム管理者 holds by default: every permission but training's management (the
-    /// scores of people are the managers' need-to-know) and the 安否確認 tally (personal health
-    /// answers are the 対策本部's, need-to-know) — the last two of [`Self::ALL`].
-    pub const ADMIN: &'static [Permission] = Permission::ALL.split_at(Permission::ALL.len() - 2).0;
+    /// scores of people are the managers' need-to-know), the 安否確認 tally (personal health
+    /// answers are the 対策本部's, need-to-know) and the drills' results per person — the last
+    /// three of [`Self::ALL`].
+    pub const ADMIN: &'static [Permission] = Permission::ALL.split_at(Permission::ALL.len() - 3).0;
 
     /// The stable key stored in the database.
     pub fn key(self) -> &'static str {
@@ -156,6 +162,7 @@ impl Permission {
             Permission::PeopleManage => "people.manage",
             Permission::TrainingManage => "training.manage",
             Permission::SafetyChecksManage => "safety_checks.manage",
+            Permission::DrillsManage => "drills.manage",
         }
     }
 
@@ -227,6 +234,7 @@ pub fn default_role_permissions() -> Vec<SeedRole> {
                 PeopleManage,
                 TrainingManage,
                 SafetyChecksManage,
+                DrillsManage,
             ],
         },
         SeedRole {
@@ -325,13 +333,21 @@ mod tests {
             let holds = r.permissions.contains(&Permission::SafetyChecksManage);
             assert_eq!(holds, [ROLE_TOP_MANAGEMENT, ROLE_SECURITY_MANAGER].contains(&r.key), "{}", r.key);
         }
-        assert_eq!(Permission::ADMIN.len() + 2, Permission::ALL.len());
+        assert_eq!(Permission::ADMIN.len() + 3, Permission::ALL.len());
     }
 
     #[test]
     fn only_the_managers_manage_training() {
         for r in default_role_permissions() {
             let holds = r.permissions.contains(&Permission::TrainingManage);
+            assert_eq!(holds, [ROLE_TOP_MANAGEMENT, ROLE_SECURITY_MANAGER].contains(&r.key), "{}", r.key);
+        }
+    }
+
+    #[test]
+    fn only_the_managers_read_drill_results() {
+        for r in default_role_permissions() {
+            let holds = r.permissions.contains(&Permission::DrillsManage);
             assert_eq!(holds, [ROLE_TOP_MANAGEMENT, ROLE_SECURITY_MANAGER].contains(&r.key), "{}", r.key);
         }
     }

@@ -183,6 +183,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "host",
         "outcome",
         "year",
+        "address",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

@@ -26,6 +26,7 @@ pub mod certification_audits;
 pub mod dashboard;
 pub mod devices;
 pub mod documents;
+pub mod drills;
 pub mod duties;
 pub mod evidence;
 pub mod incidents;
@@ -179,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .merge(me::routes())
         .merge(training::routes())
         .merge(safety_checks::routes())
+        .merge(drills::routes())
         .merge(continuity::routes())
         .merge(m365::routes())
         .merge(documents::routes())

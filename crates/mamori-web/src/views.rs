@@ -63,6 +63,9 @@ const MENU: &[(&str, &[MenuEntry])] = &[
             // Everyone answers the self-check of the devices they are custodian of.
             ("/devices/attest", "nav-devices-attest", None),
             ("/safety-checks", "nav-safety-checks", Some(Permission::SafetyChecksManage)),
+            ("/drills", "nav-drills", Some(Permission::DrillsManage)),
+            // Everyone reports a suspicious mail.
+            ("/drill/report", "nav-drill-report", Some(Permission::DashboardView)),
             ("/open-items", "nav-open-items", Some(Permission::RegulationView)),
         ],
     ),

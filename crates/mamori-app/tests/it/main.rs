@@ -10,6 +10,7 @@ mod certification_audits;
 mod continuity;
 mod development;
 mod documents;
+mod drills;
 mod duties;
 mod field;
 mod health;

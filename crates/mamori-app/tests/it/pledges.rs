@@ -143,7 +143,13 @@ async fn paper_pledges_leavers_and_the_onboarding(db: Db) {
     let states: Vec<(&str, &str)> = ob.steps.iter().map(|s| (s.key, s.state)).collect();
     assert_eq!(
         states,
-        [("screening", "open"), ("pledge", "open"), ("policies", "not_applicable"), ("training", "open"), ("accounts", "open")]
+        [
+            ("screening", "open"),
+            ("pledge", "open"),
+            ("policies", "not_applicable"),
+            ("training", "open"),
+            ("accounts", "open")
+        ]
     );
     assert!(!ob.complete);
 

@@ -30,9 +30,11 @@ pub struct MailRow {
     pub last_error: Option<String>,
     /// When delivered to the SMTP server.
     pub sent_at: Option<i64>,
+    /// The sender's display name (a drill mail's); none: the configured sender as is.
+    pub from_name: Option<String>,
 }
 
-const MAIL_COLS: &str = "id, org_id, dedupe_key, kind, recipient, subject, body, created_at, attempts, next_attempt_at, last_error, sent_at";
+const MAIL_COLS: &str = "id, org_id, dedupe_key, kind, recipient, subject, body, created_at, attempts, next_attempt_at, last_error, sent_at, from_name";
 
 /// Queues a mail unless one with the same dedupe key exists; true when queued.
 pub async fn queue_mail(ex: &mut Ex<'_>, m: &MailRow) -> Result<bool, StoreError> {
@@ -41,7 +43,7 @@ pub async fn queue_mail(ex: &mut Ex<'_>, m: &MailRow) -> Result<bool, StoreError
         sql(&[
             "INSERT INTO mail_outbox (",
             MAIL_COLS,
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (org_id, dedupe_key) DO NOTHING"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (org_id, dedupe_key) DO NOTHING"
         ]),
         &m.id,
         &m.org_id,
@@ -54,7 +56,8 @@ pub async fn queue_mail(ex: &mut Ex<'_>, m: &MailRow) -> Result<bool, StoreError
         m.attempts,
         m.next_attempt_at,
         &m.last_error,
-        m.sent_at
+        m.sent_at,
+        &m.from_name
     )? == 1)
 }
 
@@ -129,4 +132,10 @@ pub async fn mails(ex: &mut Ex<'_>, org_id: &str, limit: i64) -> Result<Vec<Mail
         org_id,
         limit
     )?)
+}
+
+/// Replaces a delivered mail's body (a drill mail's, its personal link removed).
+pub async fn mail_replace_body(ex: &mut Ex<'_>, id: &str, body: &str) -> Result<(), StoreError> {
+    exec!(ex, "UPDATE mail_outbox SET body = $1 WHERE id = $2 AND sent_at IS NOT NULL", body, id)?;
+    Ok(())
 }

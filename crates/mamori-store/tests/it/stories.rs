@@ -116,6 +116,7 @@ fn mail(org_id: &str, id: &str, dedupe_key: &str) -> MailRow {
         next_attempt_at: T0,
         last_error: None,
         sent_at: None,
+        from_name: None,
     }
 }
 

@@ -132,6 +132,26 @@ async fn records_of_a(w: &World) -> (BTreeMap<&'static str, BTreeSet<String>>, C
     assert!(mamori_app::outbox::queue(&mut tx, &a_org.id, mail, T0).await.unwrap());
     tx.commit().await.unwrap();
 
+    // A targeted-mail drill of A, sent (its people and allowed domain first).
+    let cli = Actor::cli(&a_org.id);
+    mamori_app::drills::set_domains(&w.db, &cli, "example.jp", T0).await.unwrap();
+    let p = mamori_app::people::PersonInput {
+        name: format!("{SECRET} 訓練対象"),
+        email: "target@example.jp".into(),
+        kind: "employee".into(),
+        ..Default::default()
+    };
+    let p = mamori_app::people::create(&w.db, &cli, &p, T0).await.unwrap();
+    let drill = mamori_app::drills::CampaignInput {
+        name: format!("{SECRET} 訓練"),
+        template: "parcel".into(),
+        report_address: "security@example.jp".into(),
+        follow_up: String::new(),
+        people: vec![p.id],
+    };
+    let drill = mamori_app::drills::create(&w.db, &cli, &drill, jiff::civil::date(2026, 1, 1), T0).await.unwrap();
+    mamori_app::drills::send(&w.db, &cli, None, &drill.id, T0).await.unwrap();
+
     // Every id A's administrator can see anywhere.
     let mut ids = BTreeSet::new();
     for page in [
@@ -144,6 +164,7 @@ async fn records_of_a(w: &World) -> (BTreeMap<&'static str, BTreeSet<String>>, C
         "/m365/findings",
         "/admin/mail",
         "/documents",
+        "/api/v1/drills",
     ] {
         let r = a.get(page).await;
         assert_eq!(r.status, StatusCode::OK, "{page}: {}", r.body);

@@ -12,6 +12,7 @@ mod client;
 mod continuity;
 mod development;
 mod devices;
+mod drills;
 mod duties;
 mod health;
 mod incidents;
@@ -32,6 +33,10 @@ mod request_refusals;
 mod requests;
 mod route_matrix;
 mod safety_checks;
+// The app tests' local SMTP server (drill mails are delivered to it).
+#[allow(dead_code)]
+#[path = "../../../mamori-app/tests/it/smtp_sink.rs"]
+mod smtp_sink;
 mod soa;
 mod supplier_edit;
 mod suppliers;
