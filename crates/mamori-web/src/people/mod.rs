@@ -6,11 +6,14 @@
 //! logins, changes and the checklist for `people.manage`).
 
 pub mod api;
+pub mod exchange;
+pub mod linked;
 pub mod pages;
 pub mod views;
 
 use crate::guarded;
 use crate::state::AppState;
+use crate::upload::upload_limit;
 use axum::Router;
 use axum::routing::{get, post};
 use mamori_domain::permission::Permission::*;
@@ -29,6 +32,10 @@ pub fn routes() -> Router<AppState> {
             .route("/api/v1/people/{id}", get(api::one).put(api::update))
             .route("/api/v1/people/{id}/leave", post(api::leave))
             .route("/api/v1/people/{id}/checklist/{key}", post(api::settle))
-            .route("/api/v1/me/tasks", get(api::tasks)),
+            .route("/api/v1/me/tasks", get(api::tasks))
+            .route("/people/import", get(exchange::back).post(exchange::import_page).layer(upload_limit()))
+            .route("/people/export", get(exchange::export))
+            .route("/api/v1/people/import", post(exchange::import_api).layer(upload_limit()))
+            .route("/api/v1/people/export", get(exchange::export)),
     )
 }
