@@ -11,8 +11,9 @@
 //! 2026年4月1日), ログインID, 上長 (a person's name, in the file or stored). Only 氏名 and 区分
 //! must be present as columns: a column left out keeps what is stored.
 //!
-//! Excel's CP932 (Shift_JIS) save changes a few characters (～ becomes 〜, — becomes ―, − becomes
-//! －): [`excel_fold`] treats those as the same, so such a round trip changes nothing stored.
+//! Excel's CP932 (Shift_JIS) save changes a few characters (〜 U+301C comes back as ～, — as ―,
+//! − as －, ‖ as ∥): [`excel_fold`] treats those as the same, so such a round trip changes
+//! nothing stored.
 
 use crate::people::{is_date, is_kind};
 use crate::register::normalize_date;

@@ -201,8 +201,18 @@ pub async fn flagged(db: &Db, actor: &Actor) -> Result<Vec<Flagged>, AppError> {
     }
     let open = rows::open_leavers(&mut c.ex(), &actor.org_id).await?;
     let people = rows::people(&mut c.ex(), &actor.org_id).await?;
+    // Only items still open: a settled item's flag is history.
+    let mut open_items = std::collections::BTreeSet::new();
+    for l in open.iter().filter(|l| marks.iter().any(|m| m.leaver_id == l.id)) {
+        for i in rows::leaver_items(&mut c.ex(), &actor.org_id, &l.id).await? {
+            if i.state == "open" {
+                open_items.insert((l.id.clone(), i.key));
+            }
+        }
+    }
     Ok(marks
         .into_iter()
+        .filter(|m| open_items.contains(&(m.leaver_id.clone(), m.key.clone())))
         .filter_map(|m| {
             let l = open.iter().find(|l| l.id == m.leaver_id)?;
             let p = people.iter().find(|p| p.id == l.person_id)?;

@@ -25,6 +25,7 @@ mod objectives;
 mod open_items;
 mod oracles;
 mod people;
+mod people_exchange;
 mod questionnaire_templates;
 mod registers;
 mod reminders;

@@ -40,7 +40,8 @@ pub async fn run(c: PeopleCommand, ctx: &Ctx) -> Result<i32> {
                     for r in &rows {
                         let message = ja.t(&r.message);
                         let row = r.row.to_string();
-                        let args = [("file", name.as_str()), ("row", &row), ("column", &r.column), ("message", &message)];
+                        let args =
+                            [("file", name.as_str()), ("row", &row), ("column", &r.column), ("message", &message)];
                         eprintln!("{}", ja.ta("qt-problem-row", &args));
                     }
                     eprintln!("{name}: {} 件の問題があるため、取り込みませんでした", rows.len());

@@ -100,7 +100,9 @@ fn todo(message: &str) -> String {
         "import-no-header" | "import-missing-column" | "people-import-column-twice" => "people-import-todo-header",
         "import-unknown-id" | "people-import-duplicate-id" => "people-import-todo-id",
         "people-login-unknown" | "people-login-taken" => "people-import-todo-login",
-        "field-unknown-person" | "people-import-manager-ambiguous" | "people-manager-self" => "people-import-todo-manager",
+        "field-unknown-person" | "people-import-manager-ambiguous" | "people-manager-self" => {
+            "people-import-todo-manager"
+        }
         "field-not-a-choice" => "people-import-todo-kind",
         "field-not-date" | "people-left-before-joined" => "people-import-todo-date",
         _ => "people-import-todo-fix",

@@ -5,8 +5,8 @@ use super::views::{LinksView, RecordRow};
 use crate::error::WebError;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
-use mamori_app::people::{leave, leaver_sync, links};
 use mamori_app::Actor;
+use mamori_app::people::{leave, leaver_sync, links};
 use std::collections::BTreeMap;
 
 /// The links of a person.
@@ -24,7 +24,9 @@ pub async fn view(state: &AppState, t: &Tr, actor: &Actor, id: &str, login_id: &
             let roles = if t.lang == Lang::En { u.roles_en } else { u.roles_ja };
             (u.login_id, u.display_name, roles.join("、"), u.disabled)
         }),
-        m365: l.m365.map(|m| (m.upn, m.display_name, m.enabled, m.last_sign_in.unwrap_or_default(), m.signed_in_after_leave)),
+        m365: l
+            .m365
+            .map(|m| (m.upn, m.display_name, m.enabled, m.last_sign_in.unwrap_or_default(), m.signed_in_after_leave)),
         m365_known: l.m365_known,
         records: l.records.into_iter().map(row).collect(),
         pledges: l.pledges.into_iter().map(row).collect(),
@@ -32,7 +34,12 @@ pub async fn view(state: &AppState, t: &Tr, actor: &Actor, id: &str, login_id: &
 }
 
 /// What the system found about each item of the person's latest checklist (item key → text).
-pub async fn marks(state: &AppState, t: &Tr, actor: &Actor, person_id: &str) -> Result<BTreeMap<String, String>, WebError> {
+pub async fn marks(
+    state: &AppState,
+    t: &Tr,
+    actor: &Actor,
+    person_id: &str,
+) -> Result<BTreeMap<String, String>, WebError> {
     let Some(c) = leave::of(&state.db, actor, person_id).await? else { return Ok(BTreeMap::new()) };
     Ok(leaver_sync::marks(&state.db, actor, &c.id)
         .await?
