@@ -24,6 +24,7 @@ mod need_to_know;
 mod objectives;
 mod pages;
 mod people;
+mod people_exchange;
 mod questionnaire_templates;
 mod registers;
 mod regulation;
