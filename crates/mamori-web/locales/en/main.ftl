@@ -1987,3 +1987,4 @@ people-mark-m365-done = Found disabled (or deleted) by the reconciliation on { $
 people-mark-m365-enabled = Check: the Microsoft 365 account can still sign in after the leave date (latest import)
 people-mark-m365-signed-in = Check: signed in after the leave date ({ $date })
 people-flagged = Some leavers' Microsoft 365 accounts need checking.
+people-export-format = Choose xlsx or csv.

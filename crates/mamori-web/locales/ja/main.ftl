@@ -1942,3 +1942,4 @@ people-mark-m365-done = { $date } の照合で無効（または削除済み）�
 people-mark-m365-enabled = 要確認：退職日を過ぎても Microsoft 365 にサインインできます（最新の取込による）
 people-mark-m365-signed-in = 要確認：退職日の後にサインインがあります（{ $date }）
 people-flagged = 退職・契約終了後の Microsoft 365 アカウントに確認が必要な人がいます。
+people-export-format = xlsx か csv を指定してください。

@@ -19,18 +19,22 @@ use mamori_app::AppError;
 use mamori_app::people::import;
 use serde::Deserialize;
 
-fn format_of(f: &crate::respond::Format) -> Result<&str, WebError> {
-    match f.format() {
-        "xlsx" | "csv" => Ok(f.format()),
-        _ => Err(WebError::from(AppError::Validation(vec![("format".into(), "field-invalid-format".into())]))),
-    }
+/// `?format=` of the export (`xlsx` or `csv`).
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    format: String,
 }
 
 /// `GET /people/export?format=xlsx|csv` and `GET /api/v1/people/export?format=xlsx|csv`: the
 /// directory (ID column included, so it imports again).
-pub async fn export(State(state): State<AppState>, s: Session, Query(f): Query<crate::respond::Format>) -> WebResult {
-    let format = format_of(&f)?.to_string();
+pub async fn export(State(state): State<AppState>, s: Session, Query(q): Query<ExportQuery>) -> WebResult {
+    // Who may, before what was asked.
     let table = import::table(&state.db, &s.actor).await?;
+    let format = match q.format.as_str() {
+        "xlsx" | "csv" => q.format.clone(),
+        _ => return Err(WebError::from(AppError::Validation(vec![("format".into(), "people-export-format".into())]))),
+    };
     let title = table.title.clone();
     let bytes = mamori_app::export::render_export_async(table, format.clone()).await?;
     Ok(crate::respond::download(bytes, &format, &title))
@@ -44,6 +48,9 @@ pub async fn back() -> Redirect {
 /// `POST /people/import` (multipart: `csrf`, then `file`): the result page — who was added
 /// and changed (更新), or every problem at its row and column (422), or the limit (413).
 pub async fn import_page(State(state): State<AppState>, ctx: Ctx, s: Session, mp: Multipart) -> WebResult {
+    if !mamori_app::people::may_manage(&s.actor) {
+        return Err(WebError::from(AppError::Forbidden));
+    }
     let t = ctx.tr();
     let mut form = PageForm::open(&ctx, mp).await?;
     let mut file: Option<(String, Vec<u8>)> = None;

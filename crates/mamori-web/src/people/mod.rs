@@ -1,7 +1,9 @@
 //! The staff directory: `/people` (the list, filtered by department, kind and whether active),
 //! `/people/new`, `/people/{id}` (the person, the edit form, the leave form and the leaver
 //! checklist), and `/api/v1/people`, `/api/v1/people/{id}`, `/api/v1/people/{id}/leave`,
-//! `/api/v1/me/tasks`. Every route needs only membership (`dashboard.view`): the use cases
+//! `/api/v1/me/tasks` — and the import and export (`/people/import`, `/people/export`,
+//! `/api/v1/people/import`, `/api/v1/people/export`, which need `people.manage`). The others
+//! need only membership (`dashboard.view`): the use cases
 //! decide what each reader sees (names and departments for everyone; e-mail addresses, dates,
 //! logins, changes and the checklist for `people.manage`).
 
@@ -32,10 +34,14 @@ pub fn routes() -> Router<AppState> {
             .route("/api/v1/people/{id}", get(api::one).put(api::update))
             .route("/api/v1/people/{id}/leave", post(api::leave))
             .route("/api/v1/people/{id}/checklist/{key}", post(api::settle))
-            .route("/api/v1/me/tasks", get(api::tasks))
+            .route("/api/v1/me/tasks", get(api::tasks)),
+    )
+    .merge(guarded(
+        PeopleManage,
+        Router::new()
             .route("/people/import", get(exchange::back).post(exchange::import_page).layer(upload_limit()))
             .route("/people/export", get(exchange::export))
             .route("/api/v1/people/import", post(exchange::import_api).layer(upload_limit()))
             .route("/api/v1/people/export", get(exchange::export)),
-    )
+    ))
 }
