@@ -32,14 +32,7 @@ fn system(org_id: &str) -> Actor {
     Actor { label: "system".into(), ..Actor::cli(org_id) }
 }
 
-/// Whether the organisation has Microsoft 365 accounts on record (an admin center export).
-pub async fn has_m365_accounts(db: &Db, org_id: &str) -> Result<bool, AppError> {
-    let mut c = db.conn().await?;
-    Ok(!rows::m365_accounts(&mut c.ex(), org_id).await?.is_empty())
-}
-
-async fn mark(
-    db: &Db,
+fn mark_row(
     org_id: &str,
     leaver_id: &str,
     key: &str,
@@ -47,10 +40,8 @@ async fn mark(
     flag: &str,
     detail: &str,
     now: i64,
-) -> Result<bool, AppError> {
-    let mut tx = db.begin().await?;
-    let before = rows::leaver_marks(&mut tx.ex(), org_id, leaver_id).await?.into_iter().find(|m| m.key == key);
-    let after = LeaverMarkRow {
+) -> LeaverMarkRow {
+    LeaverMarkRow {
         org_id: org_id.to_string(),
         leaver_id: leaver_id.to_string(),
         key: key.to_string(),
@@ -58,19 +49,32 @@ async fn mark(
         flag: flag.to_string(),
         detail: detail.to_string(),
         updated_at: now,
-    };
+    }
+}
+
+/// Whether the organisation has Microsoft 365 accounts on record (an admin center export).
+pub async fn has_m365_accounts(db: &Db, org_id: &str) -> Result<bool, AppError> {
+    let mut c = db.conn().await?;
+    Ok(!rows::m365_accounts(&mut c.ex(), org_id).await?.is_empty())
+}
+
+/// Records what was found about an item (as the system, audited); false when nothing changed.
+async fn mark(db: &Db, after: LeaverMarkRow) -> Result<bool, AppError> {
+    let (org_id, leaver_id) = (after.org_id.clone(), after.leaver_id.clone());
+    let mut tx = db.begin().await?;
+    let before = rows::leaver_marks(&mut tx.ex(), &org_id, &leaver_id).await?.into_iter().find(|m| m.key == after.key);
     if before.as_ref().is_some_and(|b| b.done_on == after.done_on && b.flag == after.flag && b.detail == after.detail) {
         return Ok(false);
     }
     rows::upsert_leaver_mark(&mut tx.ex(), &after).await?;
     let show = |m: &LeaverMarkRow| serde_json::json!({"item": m.key, "done_on": m.done_on, "flag": m.flag, "detail": m.detail});
-    let actor = system(org_id);
+    let (actor, now) = (system(&org_id), after.updated_at);
     match &before {
         Some(b) => {
-            crate::audit::updated(&mut tx, &actor, "person_leaver_mark", leaver_id, &show(b), &show(&after), now)
+            crate::audit::updated(&mut tx, &actor, "person_leaver_mark", &leaver_id, &show(b), &show(&after), now)
                 .await?
         }
-        None => crate::audit::created(&mut tx, &actor, "person_leaver_mark", leaver_id, &show(&after), now).await?,
+        None => crate::audit::created(&mut tx, &actor, "person_leaver_mark", &leaver_id, &show(&after), now).await?,
     }
     tx.commit().await?;
     Ok(true)
@@ -96,7 +100,7 @@ pub async fn disable_logins(db: &Db, org_id: &str, today: Date, now: i64) -> Res
         }
         let Some(c) = leave::of(db, &actor, &p.id).await? else { continue };
         if c.state == "open" && c.items.iter().any(|i| i.key == "login" && i.state == "open") {
-            mark(db, org_id, &c.id, "login", Some(today_s.clone()), "", "", now).await?;
+            mark(db, mark_row(org_id, &c.id, "login", Some(today_s.clone()), "", "", now)).await?;
             leave::settle(db, &actor, &p.id, "login", "done", "", now).await?;
         }
     }
@@ -156,7 +160,8 @@ pub async fn confirm_m365(db: &Db, org_id: &str, today: Date, now: i64) -> Resul
             None if !enabled => (true, "", String::new()),
             None => (false, "", String::new()),
         };
-        let changed = mark(db, org_id, &l.id, M365_ITEM, done.then(|| today_s.clone()), flag, &detail, now).await?;
+        let row = mark_row(org_id, &l.id, M365_ITEM, done.then(|| today_s.clone()), flag, &detail, now);
+        let changed = mark(db, row).await?;
         if done {
             leave::settle(db, &actor, &l.person_id, M365_ITEM, "done", "", now).await?;
             out.confirmed += 1;

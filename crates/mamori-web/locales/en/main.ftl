@@ -1988,3 +1988,5 @@ people-mark-m365-enabled = Check: the Microsoft 365 account can still sign in af
 people-mark-m365-signed-in = Check: signed in after the leave date ({ $date })
 people-flagged = Some leavers' Microsoft 365 accounts need checking.
 people-export-format = Choose xlsx or csv.
+audit-object-person_import = Staff directory import
+audit-object-person_leaver_mark = Leaver checklist automatic check

@@ -1943,3 +1943,5 @@ people-mark-m365-enabled = 要確認：退職日を過ぎても Microsoft 365 �
 people-mark-m365-signed-in = 要確認：退職日の後にサインインがあります（{ $date }）
 people-flagged = 退職・契約終了後の Microsoft 365 アカウントに確認が必要な人がいます。
 people-export-format = xlsx か csv を指定してください。
+audit-object-person_import = 社員名簿の取込
+audit-object-person_leaver_mark = 退職時チェックリストの自動確認
