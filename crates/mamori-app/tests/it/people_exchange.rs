@@ -389,6 +389,10 @@ async fn the_m365_item_is_confirmed_or_flagged(db: Db) {
     mamori_app::m365::import_file(&db, &cli, &store, &file, at(2026, 2, 2)).await.unwrap();
     assert_eq!(state(ids[0].clone()).await, ("done".into(), Some((Some("2026-02-02".into()), String::new()))));
     assert_eq!(state(ids[1].clone()).await, ("open".into(), Some((None, "m365_enabled".into()))));
+    // The access-rights review knows the directory's leavers too.
+    let review = mamori_app::m365::review(&db, &top, jiff::civil::date(2026, 2, 2), 90).await.unwrap();
+    let b = review.iter().find(|l| l.account.upn == "b@example.jp").unwrap();
+    assert!(b.account.flags.contains(&"leaver_enabled"), "{:?}", b.account.flags);
     let flagged = leaver_sync::flagged(&db, &top).await.unwrap();
     assert_eq!(
         flagged.iter().map(|f| (f.name.as_str(), f.flag.as_str())).collect::<Vec<_>>(),

@@ -1990,3 +1990,4 @@ people-flagged = Some leavers' Microsoft 365 accounts need checking.
 people-export-format = Choose xlsx or csv.
 audit-object-person_import = Staff directory import
 audit-object-person_leaver_mark = Leaver checklist automatic check
+card-leavers = Leavers to check

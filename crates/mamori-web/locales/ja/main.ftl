@@ -1945,3 +1945,4 @@ people-flagged = 退職・契約終了後の Microsoft 365 アカウントに確
 people-export-format = xlsx か csv を指定してください。
 audit-object-person_import = 社員名簿の取込
 audit-object-person_leaver_mark = 退職時チェックリストの自動確認
+card-leavers = 退職・契約終了者の確認

@@ -183,5 +183,8 @@ async fn links_pickers_and_the_flagged_leaver(w: World) {
     let list = admin.get("/people").await.body;
     assert!(list.contains("id=\"people-flagged\"") && list.contains(&format!("/people/{saburo}#checklist")), "{list}");
     assert!(!emp.get("/people").await.body.contains("people-flagged"), "not for an employee");
+    let home = admin.get("/").await.body;
+    assert!(home.contains("id=\"card-leavers\"") && home.contains("委託 三郎: 要確認"), "{home}");
+    assert!(!emp.get("/").await.body.contains("card-leavers"));
 }
 on_both_engines!(links_pickers_and_the_flagged_leaver);
