@@ -77,6 +77,9 @@ pub enum Command {
     /// Suppliers (取引先・委託先): questionnaire templates.
     #[command(subcommand)]
     Suppliers(SuppliersCommand),
+    /// The staff directory (社員名簿): import and export.
+    #[command(subcommand)]
+    People(PeopleCommand),
     /// Certificates and domains (証明書・ドメイン管理台帳): the check of the hosts' certificates.
     #[command(subcommand)]
     Certificates(CertificatesCommand),
@@ -280,6 +283,32 @@ pub enum RegisterCommand {
         key: String,
         /// The file.
         file: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PeopleCommand {
+    /// Imports the staff directory from xlsx or CSV (ID, 氏名, メールアドレス, 区分, 部署, 入社日,
+    /// 退職日, ログインID, 上長): a row with an ID updates that person, others are added; all rows
+    /// or none: every problem is printed with the file, row and column (exit 1).
+    Import {
+        /// The xlsx or CSV file.
+        file: PathBuf,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Writes the staff directory (ID column included, so it imports again).
+    Export {
+        /// `xlsx` or `csv`.
+        #[arg(long)]
+        format: String,
+        /// Output file.
+        #[arg(long)]
+        output: PathBuf,
         /// Organisation.
         #[arg(long)]
         org: Option<String>,

@@ -14,7 +14,7 @@ mod demo_year;
 mod serve;
 
 use anyhow::Result;
-use args::{Cli, Command, M365Command, RegisterCommand, RegulationCommand, SuppliersCommand};
+use args::{Cli, Command, M365Command, PeopleCommand, RegisterCommand, RegulationCommand, SuppliersCommand};
 use clap::Parser;
 
 /// mimalloc instead of the system allocator: the Microsoft 365 import allocates and frees
@@ -61,6 +61,7 @@ async fn run(cli: Cli) -> Result<i32> {
             | Command::M365(M365Command::Import { .. })
             | Command::Regulation(RegulationCommand::Import { .. })
             | Command::Suppliers(SuppliersCommand::Import { .. })
+            | Command::People(PeopleCommand::Import { .. })
     );
     let code = match cli.command {
         Command::Demo { port, bind } => demo::run(&ctx, port, bind).await,
@@ -75,6 +76,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Register(c) => commands::register::run(c, &ctx).await,
         Command::Duties(c) => commands::duties::run(c, &ctx).await,
         Command::Suppliers(c) => commands::suppliers::run(c, &ctx).await,
+        Command::People(c) => commands::people::run(c, &ctx).await,
         Command::Certificates(c) => commands::certificates::run(c, &ctx).await,
         Command::M365(c) => commands::m365::run(c, &ctx).await,
         Command::Reminders(c) => commands::reminders::run(c, &ctx).await,

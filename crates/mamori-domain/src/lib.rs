@@ -20,6 +20,7 @@ pub mod nonconformity;
 pub mod objective;
 pub mod password;
 pub mod people;
+pub mod people_sheet;
 pub mod permission;
 pub mod pledge;
 pub mod questionnaire;

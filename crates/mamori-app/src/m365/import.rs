@@ -158,6 +158,8 @@ pub async fn import_file(
         b.close().await;
     }
     after_commit(db, actor, &report, format, earliest, now).await?;
+    // The leavers' checklists: the Microsoft 365 account confirmed disabled, or flagged.
+    crate::people::leaver_sync::confirm_m365(db, &actor.org_id, crate::tokyo_date(now), now).await?;
     Ok(report)
 }
 

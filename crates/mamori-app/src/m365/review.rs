@@ -106,8 +106,9 @@ pub struct ReviewLine {
 }
 
 /// The access-rights review of the fiscal year of `today`: the latest admin center export
-/// against the organisation's people (leavers: a disabled mamori account, or a row of the
-/// leaver checklist whose leaving date has passed), administrator-role grants in the audit log
+/// against the organisation's people (leavers: a disabled mamori account, a row of the
+/// leaver checklist whose leaving date has passed, or a person of the staff directory whose
+/// leave date has come — matched by e-mail address), administrator-role grants in the audit log
 /// against privileged-ID requests, and sign-ins older than `unused_days`.
 pub async fn review(
     db: &Db,
@@ -152,13 +153,31 @@ pub async fn review(
             leavers.insert(person.to_string());
         }
     }
-    let people: Vec<PersonIn> = users
+    // The staff directory's people too (#17): a leave date that has come is a leaver, and a
+    // person without a login is a person.
+    let directory = rows::people(&mut c.ex(), &actor.org_id).await?;
+    let left_emails: BTreeSet<String> = directory
+        .iter()
+        .filter(|p| p.left_on.as_deref().is_some_and(|d| d <= today_s.as_str()))
+        .map(|p| p.email.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect();
+    let mut people: Vec<PersonIn> = users
         .iter()
         .map(|u| PersonIn {
             email: u.email.to_lowercase(),
-            left: u.disabled != 0 || leavers.contains(&u.login_id) || leavers.contains(&u.display_name),
+            left: u.disabled != 0
+                || leavers.contains(&u.login_id)
+                || leavers.contains(&u.display_name)
+                || left_emails.contains(&u.email.to_lowercase()),
         })
         .collect();
+    for p in &directory {
+        let email = p.email.trim().to_lowercase();
+        if !email.is_empty() && !people.iter().any(|q| q.email == email) {
+            people.push(PersonIn { left: left_emails.contains(&email), email });
+        }
+    }
     let last: BTreeMap<String, String> =
         rows::m365_last_sign_in(&mut c.ex(), &actor.org_id).await?.into_iter().collect();
     let registered: BTreeSet<String> = rows::requests(&mut c.ex(), &actor.org_id)

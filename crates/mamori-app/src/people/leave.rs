@@ -161,6 +161,10 @@ pub async fn leave(
         let state = if disabled { "done" } else { "open" };
         items.push(("login".into(), format!("mamori のログインの無効化（{left_on}）"), state.into(), None));
     }
+    if before.email.contains('@') && super::leaver_sync::has_m365_accounts(db, &actor.org_id).await? {
+        let (key, label) = (super::leaver_sync::M365_ITEM, super::leaver_sync::M365_LABEL);
+        items.push((key.into(), label.into(), "open".into(), None));
+    }
     let after = PersonRow { left_on: Some(left_on.to_string()), updated_at: now, ..before.clone() };
     let closed = rules::closes(items.iter().map(|i| i.2.as_str()));
     let l = LeaverRow {
@@ -259,21 +263,5 @@ pub async fn settle(
 /// whose checklist's `login` item is still open, settling the item (run as the command line;
 /// returns how many were disabled).
 pub async fn disable_due(db: &Db, org_id: &str, today: Date, now: i64) -> Result<usize, AppError> {
-    let actor = Actor::cli(org_id);
-    let people = {
-        let mut c = db.conn().await?;
-        rows::people(&mut c.ex(), org_id).await?
-    };
-    let today_s = today.to_string();
-    let mut n = 0;
-    for p in people.iter().filter(|p| p.left_on.as_deref().is_some_and(|d| d <= today_s.as_str())) {
-        let (Some(login), Some(c)) = (&p.login_id, of(db, &actor, &p.id).await?) else { continue };
-        if c.state != "open" || !c.items.iter().any(|i| i.key == "login" && i.state == "open") {
-            continue;
-        }
-        crate::users::set_disabled(db, &actor, login, true, now).await?;
-        settle(db, &actor, &p.id, "login", "done", "", now).await?;
-        n += 1;
-    }
-    Ok(n)
+    super::leaver_sync::disable_logins(db, org_id, today, now).await
 }

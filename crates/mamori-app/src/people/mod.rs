@@ -12,7 +12,10 @@
 //! gate of the account request (no account before the 秘密保持誓約書), [`leave`] the leaver
 //! checklist. What falls to the logged-in person is `crate::me`.
 
+pub mod import;
 pub mod leave;
+pub mod leaver_sync;
+pub mod links;
 pub mod pledge;
 
 use crate::checks::{self, Problems};

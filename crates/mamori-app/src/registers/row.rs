@@ -28,6 +28,10 @@ pub(super) async fn context(
         ctx.people.insert(u.login_id);
         ctx.people.insert(u.display_name);
     }
+    // The staff directory's people (with or without a login) are people too (#17).
+    for p in rows::people(&mut c.ex(), &actor.org_id).await? {
+        ctx.people.insert(p.name);
+    }
     let all_defs = rows::register_defs(&mut c.ex(), &actor.org_id).await?;
     for f in def.fields.iter().filter(|f| f.ty == FieldType::Reference) {
         let Some(target) = &f.reference else { continue };

@@ -27,6 +27,7 @@ mod open_items;
 mod oracles;
 mod people;
 mod pledges;
+mod people_exchange;
 mod questionnaire_templates;
 mod registers;
 mod reminders;

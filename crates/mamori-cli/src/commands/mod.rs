@@ -8,6 +8,7 @@ pub mod duties;
 pub mod m365;
 pub mod migrate;
 pub mod org;
+pub mod people;
 pub mod register;
 pub mod regulation;
 pub mod reminders;

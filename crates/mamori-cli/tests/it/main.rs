@@ -10,6 +10,7 @@ mod certificates;
 mod config;
 mod exports;
 mod m365;
+mod people;
 mod regulation;
 mod server;
 mod support;

@@ -127,5 +127,12 @@ async fn dashboard_cards(
             .collect();
         cards.push(("card-health", items));
     }
+    // Leavers whose Microsoft 365 account needs checking (#17), for `people.manage` only.
+    let flagged = crate::people::linked::flagged(state, &t, actor).await?;
+    if !flagged.is_empty() {
+        let items =
+            flagged.into_iter().map(|(id, name, text)| (format!("/people/{id}#checklist"), format!("{name}: {text}")));
+        cards.push(("card-leavers", items.collect()));
+    }
     Ok(cards)
 }

@@ -1,15 +1,21 @@
 //! The staff directory: `/people` (the list, filtered by department, kind and whether active),
 //! `/people/new`, `/people/{id}` (the person, the edit form, the leave form and the leaver
-//! checklist), and `/api/v1/people`, `/api/v1/people/{id}`, `/api/v1/people/{id}/leave`. Every route needs only membership (`dashboard.view`): the use cases
+//! checklist), and `/api/v1/people`, `/api/v1/people/{id}`, `/api/v1/people/{id}/leave` — and
+//! the import and export (`/people/import`, `/people/export`, `/api/v1/people/import`,
+//! `/api/v1/people/export`, which need `people.manage`). The others need only membership
+//! (`dashboard.view`): the use cases
 //! decide what each reader sees (names and departments for everyone; e-mail addresses, dates,
 //! logins, changes and the checklist for `people.manage`).
 
 pub mod api;
+pub mod exchange;
+pub mod linked;
 pub mod pages;
 pub mod views;
 
 use crate::guarded;
 use crate::state::AppState;
+use crate::upload::upload_limit;
 use axum::Router;
 use axum::routing::{get, post};
 use mamori_domain::permission::Permission::*;
@@ -29,4 +35,12 @@ pub fn routes() -> Router<AppState> {
             .route("/api/v1/people/{id}/leave", post(api::leave))
             .route("/api/v1/people/{id}/checklist/{key}", post(api::settle)),
     )
+    .merge(guarded(
+        PeopleManage,
+        Router::new()
+            .route("/people/import", get(exchange::back).post(exchange::import_page).layer(upload_limit()))
+            .route("/people/export", get(exchange::export))
+            .route("/api/v1/people/import", post(exchange::import_api).layer(upload_limit()))
+            .route("/api/v1/people/export", get(exchange::export)),
+    ))
 }

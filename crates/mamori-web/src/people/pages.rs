@@ -77,6 +77,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session, Query(f):
         kinds: kinds(&t),
         departments,
         filter,
+        flagged: super::linked::flagged(&state, &t, &s.actor).await?,
     };
     Ok(render(&page))
 }
@@ -154,15 +155,24 @@ async fn person_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: 
                     key: i.key,
                     label: i.label,
                     reason: i.reason,
+                    mark: String::new(),
                 })
                 .collect();
             (t.t(&format!("people-checklist-{}", c.state)), c.left_on, c.state == "open", items)
         });
+        let mut checklist: Option<(String, String, bool, Vec<ItemRow>)> = checklist;
+        if let Some(c) = checklist.as_mut() {
+            let marks = super::linked::marks(state, &t, &s.actor, id).await?;
+            for i in &mut c.3 {
+                i.mark = marks.get(&i.key).cloned().unwrap_or_default();
+            }
+        }
         (tried, checklist)
     } else {
         (Tried::default(), None)
     };
     let status = if other.form.is_empty() { tried.status() } else { other.status() };
+    let login_id = v.login_id.clone().unwrap_or_default();
     let page = PersonPage {
         layout: Layout::new(ctx),
         kind: kind_label(&t, &v.kind),
@@ -182,6 +192,7 @@ async fn person_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, tried: 
         other,
         may_leave: !checklist.as_ref().is_some_and(|c| c.2),
         checklist,
+        links: if may_manage { Some(super::linked::view(state, &t, &s.actor, id, &login_id).await?) } else { None },
     };
     Ok((status, render(&page)).into_response())
 }

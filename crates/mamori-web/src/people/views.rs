@@ -28,6 +28,8 @@ pub struct ListPage {
     pub departments: Vec<String>,
     /// The filter as chosen.
     pub filter: Tried,
+    /// (person id, name, what was found) of the leavers flagged by the reconciliation.
+    pub flagged: Vec<(String, String, String)>,
 }
 
 /// `person_new.html`.
@@ -49,6 +51,8 @@ pub struct ItemRow {
     pub open: bool,
     pub reason: String,
     pub href: String,
+    /// What the system found (done on a day, or a flag).
+    pub mark: String,
 }
 
 /// `person.html`.
@@ -77,4 +81,53 @@ pub struct PersonPage {
     pub checklist: Option<(String, String, bool, Vec<ItemRow>)>,
     /// No open checklist: a leave may be recorded.
     pub may_leave: bool,
+    /// Their login, Microsoft 365 account, records and pledges (`people.manage`).
+    pub links: Option<LinksView>,
+}
+
+/// One problem of a refused import, as shown.
+pub struct ImportProblem {
+    pub row: String,
+    pub column: String,
+    pub message: String,
+    /// What to do about it.
+    pub todo: String,
+}
+
+/// `people_import.html`: the result of an import.
+#[derive(Template)]
+#[template(path = "people_import.html")]
+pub struct ImportPage {
+    pub layout: Layout,
+    pub file: String,
+    /// (id, name, row) of the people added.
+    pub created: Vec<(String, String, String)>,
+    /// (id, name, row) of the people changed (更新).
+    pub updated: Vec<(String, String, String)>,
+    pub unchanged: usize,
+    pub problems: Vec<ImportProblem>,
+    /// Why the file as a whole was refused (a limit, unreadable, none sent).
+    pub refused: String,
+}
+
+/// A register row naming the person, as shown.
+pub struct RecordRow {
+    pub href: String,
+    pub register: String,
+    pub title: String,
+    pub field: String,
+}
+
+/// The person's links (for `people.manage`).
+pub struct LinksView {
+    /// (login ID, display name, roles, disabled).
+    pub login: Option<(String, String, String, bool)>,
+    /// Linked login ID that names no user.
+    pub login_missing: bool,
+    /// (UPN, display name, enabled, last sign-in day, signed in after leaving).
+    pub m365: Option<(String, String, bool, String, bool)>,
+    /// Microsoft 365 accounts are on record.
+    pub m365_known: bool,
+    pub records: Vec<RecordRow>,
+    pub pledges: Vec<RecordRow>,
 }

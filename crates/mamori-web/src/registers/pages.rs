@@ -146,7 +146,16 @@ pub async fn rows(
 async fn options(state: &AppState, a: &Actor, f: &FieldDef) -> Result<Vec<String>, AppError> {
     Ok(match f.ty {
         FieldType::Choice | FieldType::MultiChoice => f.choices.clone(),
-        FieldType::Person => mamori_app::users::login_ids(&state.db, a).await?,
+        FieldType::Person => {
+            // Login users and the staff directory's active people (with or without a login).
+            let mut people = mamori_app::users::login_ids(&state.db, a).await?;
+            for name in mamori_app::people::links::picker_names(&state.db, a, state.today()).await? {
+                if !people.contains(&name) {
+                    people.push(name);
+                }
+            }
+            people
+        }
         FieldType::Control => mamori_regulation::catalogue::controls().iter().map(|c| c.id.clone()).collect(),
         FieldType::Reference => {
             let Some(target) = &f.reference else { return Ok(vec![]) };

@@ -26,6 +26,7 @@ mod objectives;
 mod pages;
 mod people;
 mod pledges;
+mod people_exchange;
 mod questionnaire_templates;
 mod registers;
 mod regulation;

@@ -1,6 +1,9 @@
 //! The staff directory: people (with or without a mamori login) and a leaver's checklist.
 //! Migration 0027.
 
+mod marks;
+pub use marks::*;
+
 use super::sql;
 use crate::{Ex, StoreError, exec, fetch_all, fetch_optional};
 
