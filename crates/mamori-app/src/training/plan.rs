@@ -29,7 +29,7 @@ pub enum Reason {
     /// The yearly plan.
     Plan,
     /// Added by hand.
-    Manual,
+    ByHand,
     /// The follow-up of a drill (a targeted-mail drill's clickers).
     Drill,
 }
@@ -39,7 +39,7 @@ impl Reason {
     pub fn key(self) -> &'static str {
         match self {
             Reason::Plan => "plan",
-            Reason::Manual => "manual",
+            Reason::ByHand => "by_hand",
             Reason::Drill => "drill",
         }
     }
@@ -363,7 +363,7 @@ pub struct ProgressRow {
     pub name: String,
     /// Department.
     pub department: String,
-    /// Why assigned (`plan`, `manual`, `drill`; none when taken without an assignment).
+    /// Why assigned (`plan`, `by_hand`, `drill`; none when taken without an assignment).
     pub reason: Option<String>,
     /// Due date.
     pub due_on: Option<String>,

@@ -202,6 +202,13 @@ async fn an_employee_passes_the_course_on_their_own_page(w: World) {
         "{}",
         rows.body
     );
+
+    // The audit trail tells the new records in words.
+    let audit = admin.get("/audit").await.body;
+    assert!(
+        audit.contains("確認テストの受講") && audit.contains("教育の年間計画") && audit.contains("年間計画"),
+        "{audit}"
+    );
 }
 on_both_engines!(an_employee_passes_the_course_on_their_own_page);
 
