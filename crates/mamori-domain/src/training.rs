@@ -41,7 +41,7 @@ pub const MAX_ID: usize = 40;
 pub const MATERIAL_KINDS: [&str; 3] = ["document", "file", "link"];
 
 /// Why a person is assigned a course in a fiscal year.
-pub const REASONS: [&str; 3] = ["plan", "manual", "drill"];
+pub const REASONS: [&str; 3] = ["plan", "by_hand", "drill"];
 
 /// A material of a course: a controlled document (its id), an evidence file (its SHA-256) or a
 /// link (an http(s) URL), with the label shown.

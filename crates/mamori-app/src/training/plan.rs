@@ -29,7 +29,7 @@ pub enum Reason {
     /// The yearly plan.
     Plan,
     /// Added by hand.
-    Manual,
+    ByHand,
     /// The follow-up of a drill (a targeted-mail drill's clickers).
     Drill,
 }
@@ -39,7 +39,7 @@ impl Reason {
     pub fn key(self) -> &'static str {
         match self {
             Reason::Plan => "plan",
-            Reason::Manual => "manual",
+            Reason::ByHand => "by_hand",
             Reason::Drill => "drill",
         }
     }
@@ -145,6 +145,65 @@ async fn assign_in(
         }
     }
     Ok(n)
+}
+
+/// What the form adding one person by hand gives.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct AddInput {
+    /// The person.
+    pub person_id: String,
+    /// Fiscal year (empty: this one).
+    #[serde(deserialize_with = "super::num_text")]
+    pub fiscal_year: String,
+    /// Due date (YYYY-MM-DD).
+    pub due_on: String,
+}
+
+/// Assigns one person by hand (`training.manage`; [`Reason::ByHand`]), every problem at its
+/// field; answers how many were newly assigned (0 when they were assigned for that year
+/// already).
+pub async fn add_person(
+    db: &Db,
+    actor: &Actor,
+    course_id: &str,
+    input: &AddInput,
+    today: Date,
+    now: i64,
+) -> Result<usize, AppError> {
+    actor.require(Permission::TrainingManage)?;
+    row_for(db, actor, course_id).await?;
+    let mut p: Problems = Vec::new();
+    let person = {
+        let mut c = db.conn().await?;
+        rows::person(&mut c.ex(), &actor.org_id, input.person_id.trim()).await?
+    };
+    if input.person_id.trim().is_empty() {
+        checks::problem(&mut p, "person_id", "field-required");
+    } else if person.is_none() {
+        checks::problem(&mut p, "person_id", "field-unknown-person");
+    }
+    let year = match super::parse_number(&input.fiscal_year) {
+        Some(y) if (2000..=2100).contains(&y) => y as i16,
+        Some(_) => {
+            checks::problem(&mut p, "fiscal_year", "training-year-range");
+            0
+        }
+        None if input.fiscal_year.trim().is_empty() => fiscal_year(today),
+        None => {
+            checks::problem(&mut p, "fiscal_year", "field-not-integer");
+            0
+        }
+    };
+    let due: Option<Date> = input.due_on.trim().parse().ok().filter(|_| people_rules::is_date(input.due_on.trim()));
+    if input.due_on.trim().is_empty() {
+        checks::problem(&mut p, "due_on", "field-required");
+    } else if due.is_none() {
+        checks::problem(&mut p, "due_on", "field-not-date");
+    }
+    checks::done(p)?;
+    let (Some(person), Some(due)) = (person, due) else { return Err(AppError::NotFound) };
+    assign(db, actor, course_id, year, &[person.id], Reason::ByHand, due, now).await
 }
 
 /// What the plan form or the API gives: the fiscal year, the due date and, optionally, the
@@ -391,7 +450,7 @@ pub struct ProgressRow {
     pub name: String,
     /// Department.
     pub department: String,
-    /// Why assigned (`plan`, `manual`, `drill`; none when taken without an assignment).
+    /// Why assigned (`plan`, `by_hand`, `drill`; none when taken without an assignment).
     pub reason: Option<String>,
     /// Due date.
     pub due_on: Option<String>,

@@ -230,6 +230,23 @@ async fn a_course_is_planned_taken_and_recorded(db: Db) {
     assert_eq!(ours, ["tanaka@example.jp", "tanaka@example.jp"]);
     assert!(mails.iter().any(|m| m.subject.starts_with("mail-training-overdue-subject")));
 
+    // Other capabilities assign through `plan::assign` (a drill's follow-up): managers only,
+    // known people only, an assignment of the year kept.
+    let d = jiff::civil::date(2027, 5, 31);
+    let who = vec![yamada.id.clone()];
+    assert!(matches!(
+        plan::assign(&db, &emp, &course.id, 2027, &who, plan::Reason::Drill, d, apr).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        plan::assign(&db, &kanri, &course.id, 2027, &["nobody".to_string()], plan::Reason::Drill, d, apr).await,
+        Err(AppError::Validation(_))
+    ));
+    assert_eq!(plan::assign(&db, &kanri, &course.id, 2026, &who, plan::Reason::Drill, d, apr).await.unwrap(), 0);
+    assert_eq!(plan::assign(&db, &kanri, &course.id, 2027, &who, plan::Reason::Drill, d, apr).await.unwrap(), 1);
+    let p = plan::progress(&db, &kanri, &course.id, 2027, jiff::civil::date(2027, 4, 1)).await.unwrap();
+    assert_eq!((p.rows[0].reason.as_deref(), p.rows[0].due_on.as_deref()), (Some("drill"), Some("2027-05-31")));
+
     // The next fiscal year draws another set again.
     let next = attempts::start(&db, &emp, &course.id, jiff::civil::date(2027, 4, 10), at(2027, 4, 10)).await.unwrap();
     assert_eq!((next.fiscal_year, next.attempt_no), (2027, 1));

@@ -7,7 +7,7 @@
 --   training_plan: the yearly plan of a course for a fiscal year (the calendar year it starts
 --     in): due date, who it is for as shown, and the 教育・訓練計画表 row mamori created and
 --     keeps up to date (register_row_id; a row a person made by hand is never touched).
---   training_assignment: a person assigned a course for a fiscal year; reason plan | manual |
+--   training_assignment: a person assigned a course for a fiscal year; reason plan | by_hand |
 --     drill; due date.
 --   training_attempt: one attempt, immutable once submitted: the drawn questions as given
 --     (questions_json, answers hidden from the person until submitted), the answers, the score

@@ -114,6 +114,18 @@ pub async fn make_plan(
     Ok(Json(plan::make(&state.db, &s.actor, &id, &b, state.today(), state.now()).await?).into_response())
 }
 
+/// `POST /api/v1/training/courses/{id}/assignments {person_id, fiscal_year, due_on}` →
+/// `{assigned}` (0 when assigned for that year already; `training.manage`).
+pub async fn add_person(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<plan::AddInput>,
+) -> WebResult {
+    let n = plan::add_person(&state.db, &s.actor, &id, &b, state.today(), state.now()).await?;
+    Ok(Json(json!({ "assigned": n })).into_response())
+}
+
 /// `POST /api/v1/training/courses/{id}/offline {person_id, taken_on, percent}` → 201 the
 /// recorded attempt (`training.manage`).
 pub async fn offline(

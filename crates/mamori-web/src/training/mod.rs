@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
             .route("/training/{id}/plan", get(pages::back).post(pages::make_plan))
             .route("/training/{id}/progress", get(pages::progress))
             .route("/training/{id}/offline", get(pages::back_to_progress).post(pages::offline))
+            .route("/training/{id}/assign", get(pages::back_to_progress).post(pages::add_person))
             .route("/api/v1/training/courses", get(api::list).post(api::create))
             .route("/api/v1/training/starter", post(api::starter))
             .route("/api/v1/training/courses/{id}", get(api::one).put(api::update))
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
             .route("/api/v1/training/courses/{id}/progress", get(api::progress))
             .route("/api/v1/training/courses/{id}/plan", post(api::make_plan))
             .route("/api/v1/training/courses/{id}/offline", post(api::offline))
+            .route("/api/v1/training/courses/{id}/assignments", post(api::add_person))
             .route("/api/v1/training/attempts/{id}", get(api::attempt).post(api::submit)),
     )
 }

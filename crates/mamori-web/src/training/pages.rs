@@ -701,6 +701,30 @@ pub async fn offline(
     }
 }
 
+/// `POST /training/{id}/assign`: assigns one person by hand.
+pub async fn add_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    s: Session,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let input = plan::AddInput {
+        person_id: form.get("person_id").into(),
+        fiscal_year: form.get("fiscal_year").into(),
+        due_on: form.get("due_on").into(),
+    };
+    match plan::add_person(&state.db, &s.actor, &id, &input, state.today(), state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/training/{id}/progress?year={}", form.get("fiscal_year"))).into_response()),
+        Err(e @ AppError::Validation(_)) => {
+            let tried = Tried::new(&ctx.tr(), "assign", &form, &e, String::new());
+            let year = year_of(&YearQuery { year: form.get("fiscal_year").into() }, state.today());
+            progress_page(&state, &ctx, &s, &id, year, tried).await
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
+}
+
 /// `GET /training/{id}/offline`: back to the progress.
 pub async fn back_to_progress(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> WebResult {
     let c = training::get(&state.db, &s.actor, &id).await?;

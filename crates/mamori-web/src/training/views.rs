@@ -206,7 +206,7 @@ pub struct ProgressPage {
     pub rows: Vec<ProgressLine>,
     /// (id, name) of the people of the directory (for the offline record).
     pub people: Vec<(String, String)>,
-    /// The offline form as typed or refused.
+    /// The form that came back (`offline` or `assign`) as typed or refused.
     pub offline: Tried,
     pub pass_mark: u32,
 }

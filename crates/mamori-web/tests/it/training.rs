@@ -202,6 +202,33 @@ async fn an_employee_passes_the_course_on_their_own_page(w: World) {
         "{}",
         rows.body
     );
+
+    // A person added by hand from the progress page: refused in place, then added.
+    let csrf = Client::csrf_in(&html);
+    let r = admin
+        .post_form(&format!("{course}/assign"), &[("csrf", &csrf), ("fiscal_year", "2025"), ("due_on", "2026-03-31")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"assign-form\"") && r.body.contains("必須項目です"), "{}", r.body);
+    let r = admin.post_json("/api/v1/people", json!({"name": "山田 三郎", "kind": "part_time"})).await;
+    let yamada = r.json()["id"].as_str().unwrap().to_string();
+    let r = admin
+        .post_form(
+            &format!("{course}/assign"),
+            &[("csrf", &csrf), ("fiscal_year", "2025"), ("due_on", "2026-03-31"), ("person_id", &yamada)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = admin.get(&format!("/api/v1/training/courses/{id}/progress?year=2025")).await.json();
+    assert_eq!((p["assigned"].as_u64(), p["not_finished"].as_u64()), (Some(3), Some(1)));
+    assert!(admin.get(&format!("{course}/progress?year=2025")).await.body.contains("個別に追加"));
+
+    // The audit trail tells the new records in words.
+    let audit = admin.get("/audit").await.body;
+    assert!(
+        audit.contains("確認テストの受講") && audit.contains("教育の年間計画") && audit.contains("年間計画"),
+        "{audit}"
+    );
 }
 on_both_engines!(an_employee_passes_the_course_on_their_own_page);
 

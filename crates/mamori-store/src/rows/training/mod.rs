@@ -207,7 +207,7 @@ pub struct AssignmentRow {
     pub fiscal_year: i64,
     /// Person.
     pub person_id: String,
-    /// `plan`, `manual` or `drill`.
+    /// `plan`, `by_hand` or `drill`.
     pub reason: String,
     /// Due date (YYYY-MM-DD).
     pub due_on: String,
