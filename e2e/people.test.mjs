@@ -1,6 +1,7 @@
 // People and awareness (#17): a new employee, added to the staff directory with their login,
 // finds the 秘密保持誓約書 on their own page (わたしのISMS), is kept on the form when the name
-// typed is not theirs, signs, and the managers' overview no longer lists them; the demo's
+// typed is not theirs, signs, and the managers' overview no longer lists them; the year's
+// course, assigned on joining, is taken from the same page and passed; the demo's
 // leaver's checklist is completed item by item by the administrator until it closes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +61,26 @@ test('a new employee signs the pledge on their own page', async () => {
   const body = await e.textContent('main');
   assert.doesNotMatch(body, /[0-9a-f]{8}-[0-9a-f]{4}-/, 'no ids on the page');
   await e.screenshot({ path: join(artifacts, 'me-pledge-signed.png'), fullPage: true });
+
+  // The year's course, assigned on joining: taken from わたしのISMS and passed.
+  await e.goto(`${base}/me`);
+  const course = e.locator('#trainings a.todo').first();
+  assert.match(await course.textContent(), /情報セキュリティ基礎教育/);
+  const href = await course.getAttribute('href');
+  const pool = await (await a.request.get(`${base}/api/v1${href.replace('/training/', '/training/courses/')}`)).json();
+  const correct = new Map(pool.questions.map((q) => [q.id, q.correct]));
+  await course.click();
+  await e.click('#start-attempt');
+  await e.waitForSelector('#attempt-form');
+  const ids = await e.$$eval('#attempt-form li[data-question-id]', (xs) => xs.map((x) => x.dataset.questionId));
+  assert.equal(ids.length, 10, 'ten questions drawn from the pool');
+  for (const id of ids) await e.check(`#q-${id}-${correct.get(id)}`);
+  await e.click('#submit-attempt');
+  await e.waitForSelector('#result');
+  assert.equal(await e.getAttribute('#result', 'data-passed'), '1');
+  await e.screenshot({ path: join(artifacts, 'me-course-passed.png'), fullPage: true });
+  await e.goto(`${base}/me`);
+  assert.match(await e.textContent('#trainings'), /受講が必要な教育はありません/);
 
   // The managers' overview: the demo's joiner still to sign, the new employee not.
   await a.goto(`${base}/pledges`);

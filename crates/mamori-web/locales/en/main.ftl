@@ -2392,3 +2392,4 @@ audit-value-offline = Paper or classroom
 audit-value-plan = Yearly plan
 audit-value-by_hand = Added by hand
 audit-value-drill = Drill follow-up
+me-report-suspicious = Report a suspicious mail (possibly targeted)

@@ -2335,3 +2335,4 @@ audit-value-offline = 紙・集合研修
 audit-value-plan = 年間計画
 audit-value-by_hand = 個別に追加
 audit-value-drill = 訓練のフォローアップ
+me-report-suspicious = 不審なメールを報告する（標的型メールかもしれないとき）
