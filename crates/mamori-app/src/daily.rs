@@ -35,6 +35,6 @@ pub async fn run_if_claimed(db: &Db, org_id: &str, today: Date, now: i64) -> Res
     crate::duties::materialize(db, org_id, today, crate::duties::HORIZON_DAYS).await?;
     let purged = crate::m365::purge(db, &Actor::cli(org_id), today, now).await?;
     // A leaver's mamori login is disabled on their leave date (the checklist's `login` item).
-    crate::people::leave::disable_due(db, org_id, today, now).await?;
+    crate::people::leaver_sync::disable_logins(db, org_id, today, now).await?;
     Ok(Some(Outcome { purged_events: purged.map(|p| i64::try_from(p.events).unwrap_or(i64::MAX)).unwrap_or(0) }))
 }

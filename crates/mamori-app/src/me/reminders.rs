@@ -10,6 +10,9 @@ use jiff::civil::{Date, Weekday};
 use mamori_store::Db;
 use mamori_store::rows;
 
+/// The mail catalogue: a key and its arguments → the text.
+pub type Text<'a> = &'a (dyn Fn(&str, &[(&str, String)]) -> String + Sync);
+
 /// Whether the weekly reminder goes out on `today` (Mondays).
 pub fn is_reminder_day(today: Date) -> bool {
     today.weekday() == Weekday::Monday
@@ -20,7 +23,7 @@ pub fn is_reminder_day(today: Date) -> bool {
 pub async fn queue(
     db: &Db,
     org_id: &str,
-    text: &(dyn Fn(&str, &[(&str, String)]) -> String + Sync),
+    text: Text<'_>,
     base_url: Option<&str>,
     today: Date,
     now: i64,

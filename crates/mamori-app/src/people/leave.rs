@@ -14,7 +14,7 @@
 //!   `leaver_pledges` already has a row naming the person;
 //! - `login`: their mamori login disabled — at once when the leave date is today or past and
 //!   the actor may disable it (`users::set_disabled`'s rules), else by the daily job on the day
-//!   ([`disable_due`]) or by hand.
+//!   (`leaver_sync::disable_logins`) or by hand.
 //!
 //! States are stable keys (`open`, `done`, `waived`); a waiver needs a reason; the checklist
 //! closes only when every item is done or waived (`mamori_domain::people::closes`).
@@ -161,8 +161,8 @@ pub async fn leave(
         let state = if disabled { "done" } else { "open" };
         items.push(("login".into(), format!("mamori のログインの無効化（{left_on}）"), state.into(), None));
     }
-    if before.email.contains('@') && super::leaver_sync::has_m365_accounts(db, &actor.org_id).await? {
-        let (key, label) = (super::leaver_sync::M365_ITEM, super::leaver_sync::M365_LABEL);
+    if before.email.contains('@') && has_m365_accounts(db, &actor.org_id).await? {
+        let (key, label) = (M365_ITEM, M365_LABEL);
         items.push((key.into(), label.into(), "open".into(), None));
     }
     let after = PersonRow { left_on: Some(left_on.to_string()), updated_at: now, ..before.clone() };
@@ -259,9 +259,14 @@ pub async fn settle(
     Ok(checklist(l, items))
 }
 
-/// The daily job's part: disables the login of every person whose leave date has come and
-/// whose checklist's `login` item is still open, settling the item (run as the command line;
-/// returns how many were disabled).
-pub async fn disable_due(db: &Db, org_id: &str, today: Date, now: i64) -> Result<usize, AppError> {
-    super::leaver_sync::disable_logins(db, org_id, today, now).await
+/// The checklist item confirming the Microsoft 365 account is disabled (settled by
+/// `leaver_sync::confirm_m365`).
+pub const M365_ITEM: &str = "m365_account";
+/// Its label as recorded.
+pub const M365_LABEL: &str = "Microsoft 365 アカウントの無効化の確認";
+
+/// Whether the organisation has Microsoft 365 accounts on record (an admin center export).
+pub async fn has_m365_accounts(db: &Db, org_id: &str) -> Result<bool, AppError> {
+    let mut c = db.conn().await?;
+    Ok(!rows::m365_accounts(&mut c.ex(), org_id).await?.is_empty())
 }

@@ -22,10 +22,7 @@ use mamori_store::rows::{self, LeaverMarkRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The checklist item confirming the Microsoft 365 account is disabled.
-pub const M365_ITEM: &str = "m365_account";
-/// Its label as recorded.
-pub const M365_LABEL: &str = "Microsoft 365 アカウントの無効化の確認";
+pub use super::leave::{M365_ITEM, M365_LABEL, has_m365_accounts};
 
 /// The system as an actor (every permission; audit rows by `system`).
 fn system(org_id: &str) -> Actor {
@@ -50,12 +47,6 @@ fn mark_row(
         detail: detail.to_string(),
         updated_at: now,
     }
-}
-
-/// Whether the organisation has Microsoft 365 accounts on record (an admin center export).
-pub async fn has_m365_accounts(db: &Db, org_id: &str) -> Result<bool, AppError> {
-    let mut c = db.conn().await?;
-    Ok(!rows::m365_accounts(&mut c.ex(), org_id).await?.is_empty())
 }
 
 /// Records what was found about an item (as the system, audited); false when nothing changed.

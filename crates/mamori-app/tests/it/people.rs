@@ -191,7 +191,7 @@ async fn a_leaver_checklist_closes_only_when_settled(db: Db) {
     assert_eq!(c.state, "open", "the login is still to be disabled");
     // On the day the daily job disables the login and settles the last item.
     let day = jiff::civil::date(2026, 1, 31);
-    assert_eq!(leave::disable_due(&db, &o.id, day, T0 + 5).await.unwrap(), 1);
+    assert_eq!(people::leaver_sync::disable_logins(&db, &o.id, day, T0 + 5).await.unwrap(), 1);
     let c = leave::of(&db, &top, &p.id).await.unwrap().unwrap();
     assert_eq!(c.state, "closed");
     assert!(mamori_app::users::get(&db, &top, "leaver").await.unwrap().disabled);
