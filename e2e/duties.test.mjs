@@ -126,8 +126,10 @@ test('reminder mail is delivered once, even when the sender restarts', async () 
   assert.ok(queued > 0, 'overdue duties produce at least the weekly digest');
   assert.equal(Number(m[2]), queued);
   assert.equal(sink.received.length, queued);
-  // The demo's people: the administrator, and the security manager who owns the suppliers' checks.
-  assert.ok(sink.received.every((r) => /<(admin|kanri|kansa)@example\.jp>/.test(r.rcpt)), sink.received.map((r) => r.rcpt).join(' '));
+  // The demo's people: the administrator, the security manager who owns the suppliers' checks,
+  // the auditor, and the staff directory's people reminded of the year's course (the joiner
+  // without a login, the leaver still in scope).
+  assert.ok(sink.received.every((r) => /<(admin|kanri|kansa|eigyo|taishoku)@example\.jp>/.test(r.rcpt)), sink.received.map((r) => r.rcpt).join(' '));
   assert.ok(sink.received.some((r) => r.rcpt.includes('<admin@example.jp>')));
   const digest = sink.received.find((r) => /Subject: =\?utf-8\?b\?/i.test(r.data));
   assert.ok(digest, 'Japanese subjects are RFC 2047 encoded');
