@@ -4,8 +4,8 @@ use crate::AppError;
 use mamori_domain::audit::{
     AnchoredVerifier, AuditAction, AuditContent, ChainError, ChainVerifier, Checkpoint, GENESIS_HASH, StoredAuditRow,
 };
-pub use mamori_store::rows::AuditRow;
 use mamori_store::rows::{self, AuditCheckpointRow};
+pub use mamori_store::rows::{AuditFilter, AuditRow};
 use mamori_store::{Db, Tx};
 
 /// One change to record.
@@ -545,6 +545,58 @@ pub async fn list(db: &Db, actor: &crate::Actor, limit: i64, offset: i64) -> Res
     let rows = rows::list_audit(&mut c.ex(), &actor.org_id, limit.clamp(1, 500), offset.max(0)).await?;
     let total = rows::count_audit(&mut c.ex(), &actor.org_id).await?;
     Ok((rows, total))
+}
+
+/// A page of the audit trail narrowed by `f`, newest first, with the number of matching rows.
+pub async fn search(
+    db: &Db,
+    actor: &crate::Actor,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditRow>, i64), AppError> {
+    actor.require(mamori_domain::permission::Permission::AuditView)?;
+    let mut c = db.conn().await?;
+    let rows = rows::list_audit_filtered(&mut c.ex(), &actor.org_id, f, limit.clamp(1, 500), offset.max(0)).await?;
+    let total = rows::count_audit_filtered(&mut c.ex(), &actor.org_id, f).await?;
+    Ok((rows, total))
+}
+
+/// The most rows one export carries; a longer trail is exported a period at a time.
+pub const EXPORT_MAX_ROWS: i64 = 100_000;
+
+/// The rows matching `f` in chain order, for an export: refused (422 `period`) when more than
+/// [`EXPORT_MAX_ROWS`] match, so that an export never holds an unbounded trail in memory.
+pub async fn export_rows(db: &Db, actor: &crate::Actor, f: &AuditFilter) -> Result<Vec<AuditRow>, AppError> {
+    const PAGE: i64 = 2_000;
+    actor.require(mamori_domain::permission::Permission::AuditView)?;
+    let mut c = db.conn().await?;
+    if rows::count_audit_filtered(&mut c.ex(), &actor.org_id, f).await? > EXPORT_MAX_ROWS {
+        return Err(AppError::Validation(vec![("period".into(), "audit-export-too-many".into())]));
+    }
+    let mut out = Vec::new();
+    let mut from = 1i64;
+    loop {
+        let page = rows::audit_range_filtered(&mut c.ex(), &actor.org_id, f, from, PAGE).await?;
+        let Some(last) = page.last() else { return Ok(out) };
+        from = last.seq + 1;
+        out.extend(page);
+    }
+}
+
+/// The (record kind, action) pairs the organisation's trail holds: the filter's choices.
+pub async fn kinds(db: &Db, actor: &crate::Actor) -> Result<Vec<(String, String)>, AppError> {
+    actor.require(mamori_domain::permission::Permission::AuditView)?;
+    let mut c = db.conn().await?;
+    Ok(rows::audit_kinds(&mut c.ex(), &actor.org_id).await?)
+}
+
+/// The instant a Japanese calendar day begins (00:00 JST), for a period's bounds.
+pub fn tokyo_day_start(d: jiff::civil::Date) -> i64 {
+    d.to_datetime(jiff::civil::Time::midnight())
+        .in_tz("Asia/Tokyo")
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(0)
 }
 
 /// What the audit trail's readers need to describe its rows in words: the organisation's people

@@ -70,27 +70,46 @@ fn header_lines(t: &Table) -> [String; 2] {
 /// xlsx: header lines, a frozen and repeated header row, column widths, wrapped text, dates as
 /// real dates, and the label in the page header.
 pub fn xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
+    let page_header = format!("&L{}&C{}&R{}", t.doc_number, t.title, t.label);
+    xlsx_sections(&t.sheet, &page_header, &header_lines(t), &t.columns, &t.rows, &[])
+}
+
+/// xlsx as [`xlsx`] writes it, with free header lines above the column titles (the first in
+/// bold), footer lines below the rows, and `page_header` printed on every page.
+pub fn xlsx_sections(
+    sheet: &str,
+    page_header: &str,
+    header: &[String],
+    columns: &[(String, f64)],
+    rows: &[Vec<Cell>],
+    footer: &[String],
+) -> Result<Vec<u8>, ExportError> {
+    let n = |v: usize| u32::try_from(v).map_err(|e| ExportError::Xlsx(e.to_string()));
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name(&t.sheet).map_err(x)?;
-    ws.set_header(format!("&L{}&C{}&R{}", t.doc_number, t.title, t.label));
+    ws.set_name(sheet).map_err(x)?;
+    ws.set_header(page_header);
     ws.set_landscape();
     ws.set_paper_size(9);
     let title = Format::new().set_bold().set_font_size(14);
     let head = Format::new().set_bold().set_text_wrap().set_border(FormatBorder::Thin).set_background_color(0xEEF1F5);
     let cell = Format::new().set_text_wrap().set_border(FormatBorder::Thin);
     let date = Format::new().set_num_format("yyyy-mm-dd").set_border(FormatBorder::Thin);
-    let [l1, l2] = header_lines(t);
-    ws.write_string_with_format(0, 0, l1, &title).map_err(x)?;
-    ws.write_string(1, 0, l2).map_err(x)?;
-    let header_row: u32 = 3;
-    for (c, (name, width)) in t.columns.iter().enumerate() {
+    for (i, l) in header.iter().enumerate() {
+        if i == 0 {
+            ws.write_string_with_format(0, 0, l, &title).map_err(x)?;
+        } else {
+            ws.write_string(n(i)?, 0, l).map_err(x)?;
+        }
+    }
+    let header_row: u32 = n(header.len())? + 1;
+    for (c, (name, width)) in columns.iter().enumerate() {
         let c = u16::try_from(c).map_err(|e| ExportError::Xlsx(e.to_string()))?;
         ws.set_column_width(c, *width).map_err(x)?;
         ws.write_string_with_format(header_row, c, name, &head).map_err(x)?;
     }
-    for (r, row) in t.rows.iter().enumerate() {
-        let r = header_row + 1 + u32::try_from(r).map_err(|e| ExportError::Xlsx(e.to_string()))?;
+    for (r, row) in rows.iter().enumerate() {
+        let r = header_row + 1 + n(r)?;
         for (c, v) in row.iter().enumerate() {
             let c = u16::try_from(c).map_err(|e| ExportError::Xlsx(e.to_string()))?;
             match v {
@@ -108,6 +127,10 @@ pub fn xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
                 }
             }
         }
+    }
+    let after = header_row + 2 + n(rows.len())?;
+    for (i, l) in footer.iter().enumerate() {
+        ws.write_string(after + n(i)?, 0, l).map_err(x)?;
     }
     ws.set_freeze_panes(header_row + 1, 0).map_err(x)?;
     ws.set_repeat_rows(header_row, header_row).map_err(x)?;

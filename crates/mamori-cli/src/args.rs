@@ -540,4 +540,23 @@ pub enum AuditCommand {
     Verify,
     /// Signs a checkpoint of every organisation's chain head (creates the key file on first use).
     Checkpoint,
+    /// Writes the audit log for people: Japanese column titles, names, JST, each action and
+    /// record in words, the chain's verification below the rows.
+    Export {
+        /// `csv` (UTF-8 with BOM) or `xlsx`.
+        #[arg(long)]
+        format: String,
+        /// Output file.
+        #[arg(long)]
+        output: PathBuf,
+        /// First day (JST, YYYY-MM-DD), included.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (JST, YYYY-MM-DD), included.
+        #[arg(long)]
+        to: Option<String>,
+        /// Organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
 }

@@ -118,3 +118,93 @@ fn an_import_is_followed_by_a_checkpoint() {
         .unwrap_or_else(|| panic!("unexpected {line:?}"));
     assert_eq!(rows, cp, "{line}");
 }
+
+/// Whether `s` holds something shaped like a UUID (8-4-4-4-12 hex digits).
+fn has_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    let shape = [8, 4, 4, 4, 12];
+    (0..b.len()).any(|i| {
+        let mut at = i;
+        shape.iter().enumerate().all(|(n, len)| {
+            let ok = b.len() >= at + len && b[at..at + len].iter().all(u8::is_ascii_hexdigit);
+            at += len;
+            let dash = n == 4 || b.get(at) == Some(&b'-');
+            at += 1;
+            ok && dash
+        })
+    })
+}
+
+#[test]
+fn audit_export_writes_the_log_in_japanese_as_csv_and_xlsx_for_a_period() {
+    use calamine::Reader;
+    let env = Env::sqlite();
+    env.org_with_regulation("acme");
+    env.run(&["user", "add", "--login-id", "sato", "--role", "employee"]).ok();
+
+    let csv = env.path("audit.csv");
+    let out = env.run(&["audit", "export", "--format", "csv", "--output", csv.to_str().unwrap()]).ok();
+    let (prefix, n) = out.stdout.trim_end().rsplit_once(" (").expect("wrote … (N entries)");
+    assert_eq!(prefix, format!("wrote {}", csv.display()), "{out:?}");
+    let n: usize = n.trim_end_matches(" entries)").parse().expect("a count");
+    assert!(n >= 2, "the import and the user: {n}");
+    let text = String::from_utf8(std::fs::read(&csv).unwrap()).unwrap();
+    assert!(text.starts_with("\u{feff}監査ログ（acme 株式会社）\r\n"), "{text}");
+    assert!(text.contains("\r\n番号,日時,実行者,操作,対象,内容\r\n"), "Japanese column titles: {text}");
+    assert!(text.contains("コマンドライン（サーバー管理者）"), "the actor in words: {text}");
+    assert!(text.contains("ハッシュチェーンは正常です"), "the verification below the rows: {text}");
+    assert!(!has_uuid(&text), "no UUID in the export: {text}");
+    assert!(!text.contains("user_created") && !text.contains("\"after\""), "no internal keys: {text}");
+
+    // A period before anything happened: the file has its titles and no row.
+    let old = env.path("old.csv");
+    let out = env
+        .run(&[
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--output",
+            old.to_str().unwrap(),
+            "--from",
+            "2001-01-01",
+            "--to",
+            "2001/1/31",
+        ])
+        .ok();
+    assert!(out.stdout.ends_with("(0 entries)\n"), "{out:?}");
+    let old = String::from_utf8(std::fs::read(&old).unwrap()).unwrap();
+    assert!(old.contains("期間: 2001-01-01 ～ 2001/1/31"), "{old}");
+
+    let xlsx = env.path("audit.xlsx");
+    env.run(&["audit", "export", "--format", "xlsx", "--output", xlsx.to_str().unwrap(), "--org", "acme"]).ok();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).expect("a workbook");
+    let sheet = book.worksheet_range("監査ログ").expect("the sheet 監査ログ");
+    let cell = |r: u32, c: u32| sheet.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
+    assert_eq!(cell(0, 0), "監査ログ（acme 株式会社）");
+    assert_eq!((cell(3, 0), cell(3, 2), cell(3, 5)), ("番号".into(), "実行者".into(), "内容".into()));
+    assert_eq!(cell(4, 0), "1", "the first entry first");
+    let body: Vec<String> = sheet.rows().flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>()).collect();
+    assert!(!body.iter().any(|c| has_uuid(c)), "no UUID in the workbook");
+    assert_eq!(sheet.rows().skip(4).take_while(|r| !r[0].to_string().is_empty()).count(), n);
+
+    // Refusals name the option.
+    let bad = env.run(&["audit", "export", "--format", "pdf", "--output", env.path("a.pdf").to_str().unwrap()]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("--format"), "{bad:?}");
+    let bad = env.run(&[
+        "audit",
+        "export",
+        "--format",
+        "csv",
+        "--output",
+        env.path("b.csv").to_str().unwrap(),
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-04-01",
+    ]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("--to"), "{bad:?}");
+    assert!(!env.path("b.csv").exists());
+}

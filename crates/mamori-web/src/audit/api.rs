@@ -1,6 +1,7 @@
 //! `GET /api/v1/audit`: the audit rows with the chain's verification.
 
 use super::describe::{Vocabulary, describe};
+use super::filter::FilterQuery;
 use crate::error::WebResult;
 use crate::extract::Session;
 use crate::state::AppState;
@@ -12,11 +13,24 @@ use mamori_app::audit;
 use serde::Deserialize;
 use serde_json::json;
 
-/// `GET /api/v1/audit?limit=&offset=`.
+/// `GET /api/v1/audit?limit=&offset=` and the log's filter (`actor`, `kind`, `action`,
+/// `record`, `from`, `to`; see [`FilterQuery`]).
 #[derive(Deserialize)]
 pub struct AuditQuery {
     limit: Option<i64>,
     offset: Option<i64>,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    record: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
 }
 
 /// The organisation's audit rows, newest first, with the chain's verification.
@@ -26,7 +40,19 @@ pub async fn audit_list(
     s: Session,
     Query(q): Query<AuditQuery>,
 ) -> WebResult {
-    let (rows, total) = audit::list(&state.db, &s.actor, q.limit.unwrap_or(100), q.offset.unwrap_or(0)).await?;
+    let filter = FilterQuery {
+        actor: q.actor,
+        kind: q.kind,
+        action: q.action,
+        record: q.record,
+        from: q.from,
+        to: q.to,
+        page: None,
+    }
+    .read()
+    .map_err(mamori_app::AppError::Validation)?;
+    let (rows, total) =
+        audit::search(&state.db, &s.actor, &filter, q.limit.unwrap_or(100), q.offset.unwrap_or(0)).await?;
     let t = ctx.tr();
     let words = Vocabulary::new(&t, audit::vocabulary(&state.db, &s.actor).await?);
     let items: Vec<_> = rows

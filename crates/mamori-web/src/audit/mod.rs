@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod describe;
+pub mod export;
+pub mod filter;
 pub mod pages;
 pub mod views;
 
@@ -17,7 +19,8 @@ pub fn routes() -> Router<AppState> {
         AuditView,
         Router::new()
             .route("/audit", get(pages::audit_log))
-            .route("/audit/export.csv", get(pages::audit_export))
+            .route("/audit/export.csv", get(pages::audit_export_csv))
+            .route("/audit/export.xlsx", get(pages::audit_export_xlsx))
             .route("/api/v1/audit", get(api::audit_list)),
     )
 }

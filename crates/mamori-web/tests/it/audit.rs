@@ -92,3 +92,61 @@ async fn the_audit_page_and_export_show_the_latest_checkpoint(w: World) {
 }
 
 on_both_engines!(the_audit_page_and_export_show_the_latest_checkpoint);
+
+/// The log narrowed by who, what, which record and when (issue 15, item 6): the page, both
+/// exports and the API keep to the filter; a filter that cannot be read comes back in place.
+async fn the_audit_log_is_filtered_and_exported_as_people_read_it(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let all = a.get("/api/v1/audit?limit=500").await.json();
+    let total = all["total"].as_i64().unwrap();
+    let items = all["items"].as_array().unwrap();
+    let users = items.iter().filter(|i| i["object_type"] == "user").count();
+    assert!(users >= 2 && (users as i64) < total, "{users} of {total}");
+
+    // By kind: the page counts, the API and both exports keep to it.
+    let page = a.get("/audit?kind=user").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("条件に合う記録: {users} 件")), "{}", page.body);
+    assert!(page.body.contains("<option value=\"user\" selected>"), "the choice is kept: {}", page.body);
+    assert_eq!(a.get("/api/v1/audit?kind=user").await.json()["total"], users);
+    let csv = a.get("/audit/export.csv?kind=user").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let data_lines = csv.body.lines().skip_while(|l| !l.starts_with("番号,")).skip(1).take_while(|l| !l.is_empty());
+    assert_eq!(data_lines.filter(|l| l.as_bytes()[0].is_ascii_digit()).count(), users, "{}", csv.body);
+    let xlsx = a.get("/audit/export.xlsx?kind=user").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.headers["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert!(xlsx.bytes.starts_with(b"PK\x03\x04"));
+
+    // When: every row of the world was written on 2026-01-01 (JST).
+    assert_eq!(a.get("/api/v1/audit?from=2026-01-01&to=2026/1/1").await.json()["total"], total);
+    let later = a.get("/audit?from=2026-01-02").await;
+    assert!(later.body.contains("条件に合う記録: 0 件"), "{}", later.body);
+    assert!(later.body.contains("条件に合う記録はありません。"), "{}", later.body);
+
+    // One record's history, from the link on its row.
+    let admin_id =
+        items.iter().find(|i| i["object_type"] == "user").unwrap()["object_id"].as_str().unwrap().to_string();
+    let link = format!("/audit?kind=user&#38;record={admin_id}");
+    assert!(page.body.contains(&link), "each row links to its record's history: {}", page.body);
+    let history = a.get(&link.replace("&#38;", "&")).await;
+    assert!(history.body.contains("の変更履歴だけを表示しています。"), "{}", history.body);
+    let by_record = a.get(&format!("/api/v1/audit?record={admin_id}")).await.json();
+    assert!(by_record["items"].as_array().unwrap().iter().all(|i| i["object_id"] == admin_id.as_str()));
+
+    // A filter that cannot be read: 422 on the page, every problem at its field, values kept.
+    let bad = a.get("/audit?from=2026-13-01&to=2026-01-01&kind=user").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("data-field=\"from\">日付（YYYY-MM-DD）で入力してください。"), "{}", bad.body);
+    assert!(bad.body.contains("value=\"2026-13-01\""), "the value typed is kept: {}", bad.body);
+    let order = a.get("/audit?from=2026-01-02&to=2026-01-01").await;
+    assert_eq!(order.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(order.body.contains("data-field=\"to\">終了日は開始日と同じか"), "{}", order.body);
+    let export = a.get("/audit/export.csv?from=2026-01-02&to=2026-01-01").await;
+    assert_eq!(export.status, StatusCode::UNPROCESSABLE_ENTITY, "the export comes back on the page");
+    assert!(export.body.contains("id=\"audit-filter\""));
+    let api = a.get("/api/v1/audit?from=someday").await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", api.body);
+}
+
+on_both_engines!(the_audit_log_is_filtered_and_exported_as_people_read_it);
