@@ -23,6 +23,7 @@ pub mod duties;
 pub mod error;
 pub mod evidence;
 pub mod export;
+pub mod first_run;
 pub mod health;
 pub mod incidents;
 pub mod internal_audits;

@@ -29,6 +29,7 @@ pub mod documents;
 pub mod drills;
 pub mod duties;
 pub mod evidence;
+pub mod first_run;
 pub mod incidents;
 pub mod internal_audits;
 pub mod m365;
@@ -162,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registers::routes())
         .merge(evidence::routes())
         .merge(duties::routes())
+        .merge(first_run::routes())
         .merge(open_items::routes())
         .merge(nonconformities::routes())
         .merge(suppliers::routes())

@@ -13,6 +13,7 @@ mod documents;
 mod drills;
 mod duties;
 mod field;
+mod first_run;
 mod health;
 pub use mamori_store::on_both_engines;
 mod incidents;

@@ -20,9 +20,18 @@ pub struct DoneQuery {
 /// `GET /`: the home dashboard.
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, s: Session, Query(q): Query<DoneQuery>) -> WebResult {
     let mut layout = Layout::new(&ctx);
-    if q.done.as_deref() == Some("password") {
-        layout.flash = Some(ctx.tr().t("password-changed"));
+    match q.done.as_deref() {
+        Some("password") => layout.flash = Some(ctx.tr().t("password-changed")),
+        Some("first-run-catalogue") => layout.flash = Some(ctx.tr().t("first-run-marked-catalogue")),
+        Some("first-run-dismissed") => layout.flash = Some(ctx.tr().t("first-run-marked-dismissed")),
+        _ => {}
     }
+    // The first run's checklist, for those who set mamori up, until done or closed.
+    let first_run = match mamori_app::first_run::status(&state.db, &s.actor).await {
+        Ok(f) if f.shown() => Some(crate::first_run::views::view(&ctx.tr(), &f)),
+        Ok(_) | Err(mamori_app::AppError::Forbidden) => None,
+        Err(e) => return Err(e.into()),
+    };
     let roles = s
         .roles
         .iter()
@@ -34,6 +43,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx, s: Session, Quer
         display_name: s.user.display_name.clone(),
         org_name: s.org.name.clone(),
         roles,
+        first_run,
         cards: dashboard_cards(&state, &ctx, &s.actor).await?,
         pending: mamori_app::documents::pending_for(&state.db, &s.actor)
             .await?
@@ -57,13 +67,21 @@ async fn dashboard_cards(
     let mut cards = Vec::new();
     if actor.grants.has(Permission::DutiesView) {
         let soon = mamori_app::duties::due_soon(&state.db, actor, false, today, 30, 0).await?;
-        cards.push((
-            "card-duties",
-            vec![
-                ("/duties".to_string(), t.tn("card-duties-overdue", "count", soon.overdue as i64)),
-                ("/duties".to_string(), t.tn("card-duties-soon", "count", (soon.total - soon.overdue) as i64)),
-            ],
-        ));
+        let mut items = vec![
+            ("/duties".to_string(), t.tn("card-duties-overdue", "count", soon.overdue as i64)),
+            ("/duties".to_string(), t.tn("card-duties-soon", "count", (soon.total - soon.overdue) as i64)),
+        ];
+        // Duties done on time this fiscal year (9.1), for those who read the objectives.
+        if actor.grants.has(Permission::ObjectivesView) {
+            use mamori_domain::objective::{Metric, format_milli};
+            let rate = mamori_app::objectives::compute(&state.db, actor, Metric::DutyCompletionRate, today).await?;
+            let text = match rate {
+                Some(r) => t.t1("card-duties-on-time", "percent", &format_milli(r)),
+                None => t.t("card-duties-on-time-none"),
+            };
+            items.push(("/duties/heatmap".to_string(), text));
+        }
+        cards.push(("card-duties", items));
     }
     if actor.grants.has(Permission::RequestsUse) {
         use mamori_app::requests::{Scope, list};
@@ -94,6 +112,12 @@ async fn dashboard_cards(
     if actor.grants.has(Permission::RegistersView) {
         let overdue = mamori_app::incidents::overdue_corrective(&state.db, actor, today).await?;
         inc.push(("/incidents#ca-overdue".to_string(), t.tn("card-corrective-overdue", "count", overdue.len() as i64)));
+    }
+    if actor.grants.has(Permission::RegistersView) {
+        // Findings and nonconformities not yet closed (10.2).
+        let open =
+            mamori_app::nonconformities::list(&state.db, actor).await?.into_iter().filter(|n| n.state != "closed");
+        inc.push(("/nonconformities".to_string(), t.tn("card-nonconformities-open", "count", open.count() as i64)));
     }
     cards.push(("card-incidents", inc));
     if actor.grants.has(Permission::InternalAuditsView)

@@ -15,6 +15,8 @@ pub struct DashboardPage {
     pub org_name: String,
     /// Role names, joined.
     pub roles: String,
+    /// The first run's checklist, while it is shown.
+    pub first_run: Option<crate::first_run::views::FirstRunView>,
     /// Card title keys (cards of later features, empty for now).
     pub cards: Vec<(&'static str, Vec<(String, String)>)>,
     /// Policies waiting for this person's acknowledgement: (link, label).

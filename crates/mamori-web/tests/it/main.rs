@@ -14,6 +14,7 @@ mod development;
 mod devices;
 mod drills;
 mod duties;
+mod first_run;
 mod health;
 mod incidents;
 mod internal_audits;
