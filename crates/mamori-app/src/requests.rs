@@ -183,30 +183,57 @@ async fn add_references(
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
     let mut names = std::collections::HashMap::new();
     for target in t.fields.iter().filter(|f| f.ty == reg::FieldType::Reference).filter_map(|f| f.reference.as_ref()) {
-        let def = match registers::definition(db, actor, target).await {
-            Ok(d) => d,
-            Err(AppError::NotFound | AppError::Forbidden) => {
-                ctx.references.entry(target.clone()).or_default();
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let first = def.fields.first().cloned();
-        let mut c = db.conn().await?;
         let set = ctx.references.entry(target.clone()).or_default();
-        for r in rows::register_rows_all(&mut c.ex(), &actor.org_id, target, false).await? {
-            if !registers::access::row_visible(actor, &r.label, &registers::access::restriction(&r.restricted_to)) {
-                continue;
-            }
-            if let (Some(first), Ok(values)) = (&first, serde_json::from_str::<Map<String, Value>>(&r.values_json)) {
-                let name = reg::format_cell(first, values.get(&first.key).unwrap_or(&Value::Null));
+        for (id, name) in reference_rows(db, actor, target).await?.unwrap_or_default() {
+            if let Some(name) = name {
                 set.insert(name.clone());
-                names.insert(r.id.clone(), name);
+                names.insert(id.clone(), name);
             }
-            set.insert(r.id);
+            set.insert(id);
         }
     }
     Ok(names)
+}
+
+/// The live rows of register `target` the actor may read, each as its id and its first field's
+/// value; `None` when the actor may not read the register (or it does not exist).
+async fn reference_rows(
+    db: &Db,
+    actor: &Actor,
+    target: &str,
+) -> Result<Option<Vec<(String, Option<String>)>>, AppError> {
+    let def = match registers::definition(db, actor, target).await {
+        Ok(d) => d,
+        Err(AppError::NotFound | AppError::Forbidden) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let first = def.fields.first().cloned();
+    let mut c = db.conn().await?;
+    let mut out = Vec::new();
+    for r in rows::register_rows_all(&mut c.ex(), &actor.org_id, target, false).await? {
+        if !registers::access::row_visible(actor, &r.label, &registers::access::restriction(&r.restricted_to)) {
+            continue;
+        }
+        let name = match (&first, serde_json::from_str::<Map<String, Value>>(&r.values_json)) {
+            (Some(first), Ok(values)) => Some(reg::format_cell(first, values.get(&first.key).unwrap_or(&Value::Null))),
+            _ => None,
+        };
+        out.push((r.id, name));
+    }
+    Ok(Some(out))
+}
+
+/// The values a reference field to register `target` takes today, as people write them (each
+/// live row's first-field value the actor may read, sorted, without repeats); `None` when the
+/// actor may not read that register. `GET /api/v1/request-types` lists them as `choices`.
+pub async fn reference_choices(db: &Db, actor: &Actor, target: &str) -> Result<Option<Vec<String>>, AppError> {
+    actor.require(Permission::RequestsUse)?;
+    Ok(reference_rows(db, actor, target).await?.map(|rows| {
+        let mut names: Vec<String> = rows.into_iter().filter_map(|(_, n)| n).filter(|n| !n.is_empty()).collect();
+        names.sort();
+        names.dedup();
+        names
+    }))
 }
 
 /// A person field naming a person of the staff directory by id is stored with the person's

@@ -2449,3 +2449,5 @@ fieldname-step = Step
 card-duties-on-time = Duties done on time this fiscal year: { $percent }%
 card-duties-on-time-none = Duties done on time this fiscal year: nothing due yet
 card-nonconformities-open = Open nonconformities and corrective actions: { $count }
+first-run-left-duties-none = No duty is offered yet. Press the button to draft them from the regulation's text.
+first-run-offer-duties = Draft the duties from the regulation

@@ -2392,3 +2392,5 @@ fieldname-step = 手順
 card-duties-on-time = 今年度の期限内完了率 { $percent }%
 card-duties-on-time-none = 今年度の期限内完了率: まだ期限の来た業務はありません
 card-nonconformities-open = 未完了の不適合・是正処置 { $count } 件
+first-run-left-duties-none = まだ定期業務の案がありません。ボタンを押すと、規程の文章から案を作ります。
+first-run-offer-duties = 規程から定期業務の案を作る

@@ -21,6 +21,8 @@ pub struct StepView {
     pub markable: bool,
     /// The first step not done.
     pub next: bool,
+    /// The duties step with nothing offered yet: a button offers the regulation's duties.
+    pub offer: bool,
 }
 
 /// The checklist card.
@@ -54,6 +56,7 @@ pub fn view(t: &Tr, f: &FirstRun) -> FirstRunView {
                 (true, _) => String::new(),
                 (false, "people") if !s.names.is_empty() => t.t1("first-run-left-roles", "roles", &s.names.join("、")),
                 (false, "people") => t.t("first-run-left-directory"),
+                (false, "duties") if s.left == 0 && f.steps[0].done => t.t("first-run-left-duties-none"),
                 (false, key) if s.left > 0 => t.tn(&format!("first-run-left-{key}"), "count", s.left as i64),
                 _ => String::new(),
             };
@@ -66,6 +69,7 @@ pub fn view(t: &Tr, f: &FirstRun) -> FirstRunView {
                 links,
                 markable: s.key == "catalogue" && !s.done && f.steps[0].done,
                 next: next == Some(s.key),
+                offer: s.key == "duties" && !s.done && s.left == 0 && f.steps[0].done,
             }
         })
         .collect();

@@ -12,18 +12,36 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// One field of a request type in the contract.
-fn field_json(f: &mamori_domain::register::FieldDef) -> serde_json::Value {
+/// A field of a request type. A reference field names its register (`register`) and lists the
+/// values it takes today (`choices`: the referenced rows' titles the reader may see; null when
+/// the reader may not read that register).
+fn field_json(
+    f: &mamori_domain::register::FieldDef,
+    references: &std::collections::HashMap<String, Option<Vec<String>>>,
+) -> serde_json::Value {
     let ty = serde_json::to_value(f.ty).unwrap_or_default();
-    json!({
+    let mut v = json!({
         "key": f.key, "label": f.label, "label_en": f.label_en, "type": ty, "required": f.required,
         "choices": if f.choices.is_empty() { serde_json::Value::Null } else { json!(f.choices) },
-    })
+    });
+    if let (mamori_domain::register::FieldType::Reference, Some(target)) = (f.ty, &f.reference) {
+        v["register"] = json!(target);
+        v["choices"] = json!(references.get(target).cloned().flatten());
+    }
+    v
 }
 
 /// `GET /api/v1/request-types` → `[{key, name, controls, approver_roles, fields: [{key, label,
-/// type, required, choices}]}]`.
+/// type, required, choices, register}]}]` (`register` on reference fields).
 pub async fn request_types(State(state): State<AppState>, s: Session) -> WebResult {
     let types = mamori_app::requests::types(&state.db, &s.actor).await?;
+    let mut references = std::collections::HashMap::new();
+    for target in types.iter().flat_map(|t| &t.fields).filter_map(|f| f.reference.as_ref()) {
+        if !references.contains_key(target) {
+            let choices = mamori_app::requests::reference_choices(&state.db, &s.actor, target).await?;
+            references.insert(target.clone(), choices);
+        }
+    }
     let out: Vec<serde_json::Value> = types
         .iter()
         .map(|t| {
@@ -32,7 +50,7 @@ pub async fn request_types(State(state): State<AppState>, s: Session) -> WebResu
                 "approver_roles": t.approver_roles, "approver_roles_when": t.approver_roles_when,
                 "completer_roles": t.completer_roles, "approver_note": t.approver_note, "workflow": t.workflow,
                 "register": t.register.as_ref().map(|r| r.register.clone()),
-                "fields": t.fields.iter().map(field_json).collect::<Vec<_>>(),
+                "fields": t.fields.iter().map(|f| field_json(f, &references)).collect::<Vec<_>>(),
             })
         })
         .collect();

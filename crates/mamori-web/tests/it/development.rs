@@ -30,6 +30,21 @@ async fn a_supplier_page_shows_the_plan_and_the_subcontractor(w: World) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let id = r.json()["id"].as_str().unwrap().to_string();
+
+    // The request types' reference fields name their register and today's values (issue 15):
+    // the supplier just added is a choice of 再委託 and 検収's 委託先, for readers of suppliers.
+    let types = k.get("/api/v1/request-types").await.json();
+    let sub = types.as_array().unwrap().iter().find(|t| t["key"] == "subcontracting").expect("subcontracting");
+    let field = sub["fields"].as_array().unwrap().iter().find(|f| f["key"] == "supplier").unwrap();
+    assert_eq!((field["type"].clone(), field["register"].clone()), (json!("reference"), json!("suppliers")));
+    assert_eq!(field["choices"], json!([name]), "{field}");
+    let mut emp = w.logged_in("emp").await;
+    emp.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Changed123"})).await;
+    let types = emp.get("/api/v1/request-types").await.json();
+    let sub = types.as_array().unwrap().iter().find(|t| t["key"] == "subcontracting").unwrap();
+    let field = sub["fields"].as_array().unwrap().iter().find(|f| f["key"] == "supplier").unwrap();
+    assert_eq!(field["register"], "suppliers");
+    assert_eq!(field["choices"], json!(null), "an employee may not read the suppliers: {field}");
     // The test clock's today is 2026-01-01: 基本設計 was due before it, 総合テスト after.
     for (milestone, on) in [("基本設計", "2025-12-20"), ("総合テスト", "2026-02-27")] {
         let r = k
