@@ -4,6 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { withDemo, login, changePassword, artifacts } from './lib.mjs';
 
 const seedFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'seed-regulation.txt');
@@ -22,7 +24,15 @@ test('import the regulation through the page and browse from a control to its re
   await page.waitForURL(/\/regulation\/import$/);
   assert.match(await page.textContent('main'), /seed-regulation\.txt/);
 
+  // The very same file is refused in place: it would only add a version that changes nothing.
   await page.setInputFiles('input[type=file][name=file]', seedFile);
+  await page.click('form[enctype="multipart/form-data"] button[type=submit]');
+  await page.waitForSelector('p.error');
+  assert.match(await page.textContent('p.error'), /前回取り込んだ版とまったく同じ内容のため、新しい版は作りませんでした/);
+  // The regulation saved again (other bytes, same text) is previewed and imported as version 2.
+  const resaved = join(mkdtempSync(join(tmpdir(), 'mamori-e2e-reg-')), 'seed-regulation.txt');
+  writeFileSync(resaved, `${readFileSync(seedFile, 'utf8')}\n`);
+  await page.setInputFiles('input[type=file][name=file]', resaved);
   await page.click('form[enctype="multipart/form-data"] button[type=submit]');
   await page.waitForSelector('#preview');
   const preview = await page.textContent('#preview');

@@ -188,6 +188,57 @@ pub fn csv(t: &Table) -> Vec<u8> {
     csv_sections(&header_lines(t), &columns, rows, &[])
 }
 
+/// CSV in Shift_JIS (CP932, what Japanese Excel writes and older tools expect), CRLF line
+/// ends, no BOM; see [`to_shift_jis`] for the characters Shift_JIS lacks.
+pub fn csv_shift_jis(t: &Table) -> Vec<u8> {
+    let utf8 = csv(t);
+    to_shift_jis(String::from_utf8_lossy(&utf8).trim_start_matches('\u{feff}'))
+}
+
+/// The character CP932 writes for one that JIS and Unicode spell differently.
+fn cp932_form(c: char) -> Option<char> {
+    Some(match c {
+        '\u{301C}' => '\u{FF5E}', // 〜 → ～
+        '\u{FF5E}' => '\u{301C}',
+        '\u{2014}' => '\u{2015}', // — → ―
+        '\u{2015}' => '\u{2014}',
+        '\u{2212}' => '\u{FF0D}', // − → －
+        '\u{FF0D}' => '\u{2212}',
+        '\u{2016}' => '\u{2225}', // ‖ → ∥
+        '\u{2225}' => '\u{2016}',
+        '\u{00A2}' => '\u{FFE0}', // ¢ → ￠
+        '\u{00A3}' => '\u{FFE1}', // £ → ￡
+        '\u{00AC}' => '\u{FFE2}', // ¬ → ￢
+        '\u{2013}' => '\u{2010}', // – → ‐
+        _ => return None,
+    })
+}
+
+/// Text in Shift_JIS: each character as Shift_JIS writes it, else its CP932 form (〜/～, —/―,
+/// −/－, ‖/∥, ¢ £ ¬), else 〓 — never `?` or an HTML character reference, so that a value read
+/// back by the importer (which treats those pairs as the same) is the value stored.
+pub fn to_shift_jis(s: &str) -> Vec<u8> {
+    use encoding_rs::{EncoderResult, SHIFT_JIS};
+    let mut enc = SHIFT_JIS.new_encoder();
+    let mut out = Vec::with_capacity(s.len() * 2);
+    let mut buf = [0u8; 16];
+    let mut one = |c: char, out: &mut Vec<u8>| -> bool {
+        let mut tmp = [0u8; 4];
+        let (res, _, written) = enc.encode_from_utf8_without_replacement(c.encode_utf8(&mut tmp), &mut buf, false);
+        let ok = matches!(res, EncoderResult::InputEmpty);
+        if ok {
+            out.extend_from_slice(&buf[..written]);
+        }
+        ok
+    };
+    for c in s.chars() {
+        if !one(c, &mut out) && !cp932_form(c).is_some_and(|f| one(f, &mut out)) {
+            one('〓', &mut out);
+        }
+    }
+    out
+}
+
 /// CSV as [`csv`] writes it, with free header lines above the column titles and footer lines
 /// below the rows (each line one neutralised cell).
 pub fn csv_sections(
@@ -312,6 +363,7 @@ pub fn render_export(t: &Table, format: &str) -> Result<Vec<u8>, AppError> {
     match format {
         "xlsx" => xlsx(t).map_err(internal),
         "csv" => Ok(csv(t)),
+        "csv-sjis" => Ok(csv_shift_jis(t)),
         "pdf" => pdf(&html(t)).map_err(|e| AppError::Blocked(e.to_string())),
         _ => Err(AppError::Validation(vec![("format".into(), "field-invalid-format".into())])),
     }
@@ -320,6 +372,34 @@ pub fn render_export(t: &Table, format: &str) -> Result<Vec<u8>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shift_jis_keeps_what_cp932_can_say_and_never_writes_a_question_mark() {
+        let text = "評価方法〜年1回～ — −5 ‖ ¢£¬ 髙﨑 😀 ASCII";
+        let bytes = to_shift_jis(text);
+        let (back, _, errors) = encoding_rs::SHIFT_JIS.decode(&bytes);
+        assert!(!errors);
+        assert!(!back.contains('?') && !back.contains("&#"), "{back}");
+        let fold = |s: &str| s.replace('〜', "～").replace('—', "―").replace('−', "－").replace('‖', "∥");
+        let expected = fold("評価方法〜年1回～ — −5 ‖ ").replace('―', "―");
+        assert!(fold(&back).starts_with(&expected), "{back}");
+        assert!(back.contains("髙﨑"), "IBM extensions of CP932: {back}");
+        assert!(back.contains("〓 ASCII"), "an emoji has no Shift_JIS form: {back}");
+        let t = Table {
+            sheet: "s".into(),
+            title: "媒体管理台帳".into(),
+            doc_number: "AB-1".into(),
+            edition: "第1版".into(),
+            label: "社外秘".into(),
+            columns: vec![("状態".into(), 8.0)],
+            rows: vec![vec![Cell::Text("保管中〜".into())]],
+        };
+        let csv = render_export(&t, "csv-sjis").unwrap();
+        assert!(!csv.starts_with(&[0xEF, 0xBB, 0xBF]), "no BOM in Shift_JIS");
+        let (back, _, _) = encoding_rs::SHIFT_JIS.decode(&csv);
+        assert!(back.starts_with("媒体管理台帳\r\n"), "{back}");
+        assert!(fold(&back).contains("保管中～"), "{back}");
+    }
 
     proptest::proptest! {
         #[test]

@@ -85,6 +85,7 @@ pub async fn import_text(
     now: i64,
 ) -> Result<Imported, AppError> {
     actor.require(Permission::RegulationImport)?;
+    refuse_identical(db, &actor.org_id, text).await?;
     let reg = parse_for(db, actor, text).await?;
     let previous = current_unchecked(db, &actor.org_id).await?;
     let change_summary = match &previous {
@@ -169,6 +170,7 @@ pub async fn stage(
     now: i64,
 ) -> Result<(String, Regulation), AppError> {
     actor.require(Permission::RegulationImport)?;
+    refuse_identical(db, &actor.org_id, text).await?;
     let reg = parse_for(db, actor, text).await?;
     let id = new_id();
     let mut tx = db.begin().await?;
@@ -202,6 +204,17 @@ pub async fn import_staged(db: &Db, actor: &Actor, staging_id: &str, now: i64) -
     let mut c = db.conn().await?;
     rows::delete_staging(&mut c.ex(), &actor.org_id, staging_id, now - STAGING_TTL_MS).await?;
     Ok(imported)
+}
+
+/// A text identical (same SHA-256) to the latest version's is refused (422 at `file`,
+/// `regulation-identical`): importing it again would only add a version that changes nothing.
+async fn refuse_identical(db: &Db, org_id: &str, text: &str) -> Result<(), AppError> {
+    let mut c = db.conn().await?;
+    let latest = rows::list_regulation_versions(&mut c.ex(), org_id).await?.into_iter().max_by_key(|v| v.version_no);
+    if latest.is_some_and(|v| v.source_sha256 == sha256_hex(text)) {
+        return Err(AppError::Validation(vec![("file".into(), "regulation-identical".into())]));
+    }
+    Ok(())
 }
 
 /// The organisation's versions, newest first.

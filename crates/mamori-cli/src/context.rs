@@ -65,6 +65,9 @@ pub fn app_err(e: AppError) -> anyhow::Error {
             "the password breaks the policy: {}",
             v.iter().map(|p| p.message_key()).collect::<Vec<_>>().join(", ")
         ),
+        AppError::Validation(f) if f.iter().any(|(_, k)| k == "regulation-identical") => anyhow!(
+            "the file is identical to the latest imported version of the regulation: nothing to import (import it again when the regulation is revised)"
+        ),
         AppError::Validation(f) => {
             anyhow!("invalid input: {}", f.iter().map(|(f, k)| format!("{f} ({k})")).collect::<Vec<_>>().join(", "))
         }

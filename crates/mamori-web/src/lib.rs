@@ -118,6 +118,7 @@ pub use upload::{M365_UPLOAD_LIMIT, UPLOAD_LIMIT};
 
 const HTMX: &[u8] = include_bytes!("../static/vendor/htmx.min.js");
 const CSS: &[u8] = include_bytes!("../static/app.css");
+const FAVICON: &[u8] = include_bytes!("../static/favicon.svg");
 const M365_UPLOAD_JS: &[u8] = include_bytes!("../static/m365-upload.js");
 
 fn asset(body: &'static [u8], ctype: &'static str) -> Response {
@@ -153,6 +154,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/vendor/htmx.min.js", get(|| async { asset(HTMX, "text/javascript; charset=utf-8") }))
         .route("/static/app.css", get(|| async { asset(CSS, "text/css; charset=utf-8") }))
+        .route("/static/favicon.svg", get(|| async { asset(FAVICON, "image/svg+xml") }))
+        .route("/favicon.ico", get(|| async { asset(FAVICON, "image/svg+xml") }))
         .route("/static/m365-upload.js", get(|| async { asset(M365_UPLOAD_JS, "text/javascript; charset=utf-8") }));
     let app = Router::new()
         .merge(open)

@@ -40,8 +40,11 @@ pub fn download(bytes: Vec<u8>, format: &str, name: &str) -> Response {
     let ctype = match format {
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf" => "application/pdf",
+        "csv-sjis" => "text/csv; charset=Shift_JIS",
         _ => "text/csv; charset=utf-8",
     };
+    // A Shift_JIS CSV is still a .csv file.
+    let format = if format == "csv-sjis" { "csv" } else { format };
     let file = format!("{name}.{format}");
     let encoded = urlencode(&file);
     let mut r = bytes.into_response();

@@ -37,8 +37,12 @@ async fn open_items_are_owned_due_and_resolved(db: Db) {
     assert_eq!(items.len(), notes + undecided, "every draft note and undecided interval is an open item");
     assert!(notes > 0 && undecided > 0);
     assert_eq!(items.iter().filter(|i| i.item.kind == "draft_note").count(), notes);
-    // A re-import of the same regulation adds none twice.
-    regulation::import_text(&db, &a, "seed.txt", SEED, T0 + 10).await.unwrap();
+    // The very same file is refused; the same regulation saved again adds no item twice.
+    assert!(matches!(
+        regulation::import_text(&db, &a, "seed.txt", SEED, T0 + 10).await,
+        Err(mamori_app::AppError::Validation(v)) if v == [("file".to_string(), "regulation-identical".to_string())]
+    ));
+    regulation::import_text(&db, &a, "seed.txt", &format!("{SEED}\n"), T0 + 10).await.unwrap();
     assert_eq!(open_items::list(&db, &kanri).await.unwrap().len(), items.len());
 
     let emp = actor_of(&db, "emp").await;

@@ -71,7 +71,13 @@ fn regulation_import_versions_and_dictionary_on_both_engines() {
         let line = out.stdout.trim_end();
         assert!(line.starts_with(&format!("imported {seed} as version 1 (")), "{line}");
         assert!(line.ends_with(" diagnostics)"), "{line}");
-        let out = env.run(&["regulation", "import", seed]).ok();
+        // The very same file again is refused and adds no version; the regulation saved again is
+        // imported as version 2.
+        let same = env.run(&["regulation", "import", seed]);
+        assert_ne!(same.code, 0, "{same:?}");
+        assert!(same.stderr.contains("identical to the latest imported version"), "{same:?}");
+        let resaved = env.write("seed-regulation.txt", format!("{}\n", std::fs::read_to_string(seed).unwrap()));
+        let out = env.run(&["regulation", "import", resaved.to_str().unwrap()]).ok();
         assert!(out.stdout.contains(" as version 2 ("), "{out:?}");
         let out = env.run(&["regulation", "versions", "--org", "acme"]).ok();
         let lines: Vec<&str> = out.stdout.lines().collect();

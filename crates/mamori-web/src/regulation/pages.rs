@@ -389,6 +389,10 @@ pub async fn import_upload(State(state): State<AppState>, ctx: Ctx, s: Session, 
         Err(e @ AppError::NotARegulation(_)) => {
             return failed(format!("{file_name}: {}", message(ctx, &e)), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
+        Err(AppError::Validation(v)) if v.iter().any(|(_, k)| k == "regulation-identical") => {
+            let said = format!("{file_name}: {}", t.t("regulation-identical"));
+            return failed(said, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
         Err(e) => return Err(WebError::from(e)),
     };
     let count = |key: &str, n: usize| t.tn(key, "count", i64::try_from(n).unwrap_or(0));

@@ -115,6 +115,16 @@ async fn register_pages(w: World) {
     assert!(heat.body.contains("data-count=\"1\""));
     let csv = a.get("/registers/assets/export?format=csv").await;
     assert!(csv.body.starts_with('\u{feff}') && csv.body.contains("見積書"));
+    // The same in Shift_JIS for older Excel (issue 15): no BOM, a .csv file, Japanese intact.
+    let page = a.get("/registers/assets").await;
+    assert!(page.body.contains("/registers/assets/export?format=csv-sjis"), "offered on the page");
+    let sjis = a.get("/registers/assets/export?format=csv-sjis").await;
+    assert_eq!(sjis.headers["content-type"], "text/csv; charset=Shift_JIS");
+    assert!(sjis.headers["content-disposition"].to_str().unwrap().contains(".csv"));
+    assert!(!sjis.bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(&sjis.bytes);
+    assert!(!errors && text.contains("見積書") && !text.contains('?'), "{text}");
+    assert_eq!(text.lines().count(), csv.body.lines().count(), "the same rows as the UTF-8 file");
     assert_eq!(a.get("/registers").await.status, StatusCode::OK);
 }
 

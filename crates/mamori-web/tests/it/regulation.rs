@@ -68,6 +68,11 @@ async fn import_preview_confirm_and_browse(w: World) {
     // The staged upload cannot be imported twice.
     let r = a.post_form("/regulation/import/confirm", &[("csrf", &csrf), ("staging_id", &staging)]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The very same file again is refused on the import page, naming the file (issue 15).
+    let r = upload(&mut a, &csrf, "seed-regulation.txt", SEED.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("seed-regulation.txt: 前回取り込んだ版とまったく同じ内容のため"), "{}", r.body);
+    assert!(!r.body.contains("取込内容の確認"), "no preview");
 
     // Filters.
     let excluded = a.get("/controls?applicable=no").await;
@@ -120,7 +125,7 @@ async fn import_preview_confirm_and_browse(w: World) {
             "POST",
             "/api/v1/regulation?name=v2.txt",
             Some("application/octet-stream"),
-            SEED.as_bytes().to_vec(),
+            format!("{SEED}\n").into_bytes(),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

@@ -367,6 +367,13 @@ async fn the_menu_is_grouped_and_folds_on_a_phone(w: World) {
     assert!(page.body.contains("<label for=\"menu-toggle\" class=\"menu-button\">メニュー</label>"));
     let css = a.get("/static/app.css").await.body;
     assert!(css.contains(".menu-toggle:checked ~ nav.menu { display:block; }"), "{css}");
+    // A favicon, linked from every page and at the address browsers ask for without a link.
+    assert!(page.body.contains("<link rel=\"icon\" href=\"/static/favicon.svg\""));
+    for path in ["/static/favicon.svg", "/favicon.ico"] {
+        let icon = a.get(path).await;
+        assert_eq!(icon.headers["content-type"], "image/svg+xml", "{path}");
+        assert!(icon.body.starts_with("<svg"), "{path}");
+    }
     // An employee's menu keeps the restricted entries out, and shows no empty group.
     let mut e = w.logged_in("emp").await;
     e.post_json("/api/v1/me/password", json!({"current_password": "Initial123", "new_password": "Employee99"})).await;
