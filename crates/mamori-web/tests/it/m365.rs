@@ -54,7 +54,7 @@ async fn upload_and_confirm_a_spray(w: World) {
     let r = a.send("POST", "/m365/import", Some(&format!("multipart/form-data; boundary={b}")), body.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"import-report\""));
-    assert!(r.body.contains("auditdata_json"));
+    assert!(r.body.contains("監査ログ（AuditData JSON）"), "the format in words");
     assert!(r.body.contains("<dd id=\"import-new\">5</dd>"), "{}", r.body);
     // The same file again: everything is a duplicate.
     let r = a.send("POST", "/m365/import", Some(&format!("multipart/form-data; boundary={b}")), body).await;
