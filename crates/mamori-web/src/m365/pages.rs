@@ -49,6 +49,7 @@ async fn import_page(
                 ),
                 file: i.file_name,
                 format: t.t(&format!("m365-format-{}", i.format)),
+                sha256_short: i.sha256.chars().take(12).collect(),
                 sha256: i.sha256,
                 by: i.imported_by,
                 at: tokyo_time(i.imported_at),
