@@ -5,10 +5,14 @@
 //! register, a request of each kind in several states, an incident, a Microsoft 365 import
 //! with a finding confirmed into an incident, a completed duty with evidence. Then, as each of
 //! the five roles with `Accept-Language: ja`, every same-origin GET link is followed
-//! breadth-first from the dashboard (plus every GET page route of `route_matrix.tsv` that
-//! needs no record id). The visible text of each HTML page, and the text of each export
-//! reached (CSV, xlsx, PDF via `pdftotext`), must hold no UUID, snake_case identifier, raw
-//! JSON, epoch milliseconds, kebab-case catalogue key or English sentence.
+//! breadth-first from the dashboard, plus every GET page route of `route_matrix.tsv` that needs
+//! no record id and every route under a visited record no link names (`/drills/{id}/close`);
+//! a GET route of the table that nothing reaches fails the test unless `UNREACHED` says why.
+//! The visible text of each HTML page, and the text of each export reached (CSV, xlsx, PDF via
+//! `pdftotext`), must hold no UUID, file hash, snake_case identifier, raw JSON, epoch
+//! milliseconds, kebab-case catalogue key or English sentence. Each shape of PDF is read once
+//! (Chromium prints them, ~2 s each), so the whole crawl stays around a minute on SQLite; the
+//! pages are the same code on PostgreSQL, so it runs on SQLite only.
 
 use crate::client::{Client, T0, World};
 use axum::http::StatusCode;
