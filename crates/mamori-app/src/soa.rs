@@ -93,13 +93,35 @@ pub fn facts(
                 },
                 records: c.map(|c| c.records.clone()).unwrap_or_default(),
                 duties: c
-                    .map(|c| c.recurring.iter().map(|d| format!("{}: {}", d.frequency, d.what)).collect())
+                    .map(|c| {
+                        c.recurring.iter().map(|d| format!("{}: {}", frequency_ja(&d.frequency), d.what)).collect()
+                    })
                     .unwrap_or_default(),
                 approvals: c.map(|c| c.approvals.iter().map(|a| a.what.clone()).collect()).unwrap_or_default(),
                 documents,
             }
         })
         .collect()
+}
+
+/// A duty's frequency as the SoA's Japanese exports write it (the pages use the catalogue's
+/// `freq-*` keys, which say the same).
+pub fn frequency_ja(f: &str) -> &str {
+    match f {
+        "daily" => "毎日",
+        "weekly" => "毎週",
+        "monthly" => "毎月",
+        "quarterly" => "四半期ごと",
+        "semiannual" => "半年ごと",
+        "annual" => "毎年",
+        "at_management_review" => "マネジメントレビュー時",
+        "at_internal_audit" => "内部監査時",
+        "at_hire" => "入社時",
+        "at_leave" => "退職・契約終了時",
+        "at_contract" => "契約時",
+        "at_change" => "変更時",
+        _ => "間隔未定",
+    }
 }
 
 /// Loads the SoA: `for_export` picks the approved version when there is one (else the draft);

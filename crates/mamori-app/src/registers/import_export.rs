@@ -49,7 +49,8 @@ pub async fn table(db: &Db, actor: &Actor, key: &str) -> Result<Table, AppError>
     Ok(Table {
         sheet: def.name.chars().take(31).collect(),
         title: def.name.clone(),
-        doc_number: def.key.clone(),
+        // A register is a record, not a numbered document: no 文書番号 (its key is internal).
+        doc_number: "—".into(),
         edition: "—".into(),
         label: strictest,
         columns,

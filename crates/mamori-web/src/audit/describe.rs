@@ -212,7 +212,23 @@ pub fn value_text(t: &Tr, v: &Vocabulary, key: &str, x: &Value) -> String {
 }
 
 /// Catalogue prefixes of the words for stored keys (states, kinds, sources, frequencies).
-const VALUE_PREFIXES: &[&str] = &["audit-value-", "nc-source-", "req-state-", "occ-", "freq-"];
+const VALUE_PREFIXES: &[&str] =
+    &["audit-value-", "nc-source-", "req-state-", "occ-", "freq-", "m365-format-", "people-kind-"];
+
+/// A file's media type in words (an upload's `content_type`).
+fn mime_text(t: &Tr, s: &str) -> String {
+    let s = s.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match s.as_str() {
+        "application/pdf" => "PDF".into(),
+        "text/csv" => "CSV".into(),
+        "application/zip" => "ZIP".into(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "Excel（xlsx）".into(),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "Word（docx）".into(),
+        _ if s.starts_with("text/") => t.t("audit-mime-text"),
+        _ if s.starts_with("image/") => t.t("audit-mime-image"),
+        _ => t.t("audit-mime-other"),
+    }
+}
 
 /// Keys whose value is an identifier people type and know as it is.
 const VERBATIM_KEYS: &[&str] = &["login_id", "slug", "doc_number", "number", "media_id"];
@@ -220,6 +236,11 @@ const VERBATIM_KEYS: &[&str] = &["login_id", "slug", "doc_number", "number", "me
 fn string_text(t: &Tr, v: &Vocabulary, key: &str, s: &str) -> String {
     if VERBATIM_KEYS.contains(&key) {
         return s.to_string();
+    }
+    // An upload's media type (`content_type`, or `type` of an evidence file).
+    let mime = ["application/", "text/", "image/", "audio/", "video/"];
+    if key == "content_type" || ((key == "type" || key == "mime") && mime.iter().any(|m| s.starts_with(m))) {
+        return mime_text(t, s);
     }
     // JSON kept as text (a request's fields): its fields in words.
     if (s.starts_with('{') || s.starts_with('['))
@@ -261,9 +282,11 @@ fn string_text(t: &Tr, v: &Vocabulary, key: &str, s: &str) -> String {
     if !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()) {
         // The audit's own words, else those the pages already use for the same keys.
         for prefix in VALUE_PREFIXES {
-            let key = format!("{prefix}{s}");
-            if has_key(t.lang, &key) {
-                return t.t(&key);
+            // Some catalogues spell the stored key with hyphens (`part_time` → `people-kind-part-time`).
+            for key in [format!("{prefix}{s}"), format!("{prefix}{}", s.replace('_', "-"))] {
+                if has_key(t.lang, &key) {
+                    return t.t(&key);
+                }
             }
         }
     }

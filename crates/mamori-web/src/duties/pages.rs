@@ -145,6 +145,18 @@ fn occ_view(t: &Tr, people: &[Person], labels: &BTreeMap<String, String>, v: dut
     }
 }
 
+/// Where a duty came from, for a reader: the regulation's sentence; a duty a register's
+/// template brings (`register:KEY:TEMPLATE`) says so in words; one added by hand, nothing.
+fn source_label(t: &Tr, source: &str) -> String {
+    if source.starts_with("manual:") {
+        String::new()
+    } else if source.starts_with("register:") {
+        t.t("duty-source-register")
+    } else {
+        source.to_string()
+    }
+}
+
 fn duty_view(t: &Tr, choices: &Choices, d: &DutyData) -> DutyView {
     DutyView {
         id: d.id.clone(),
@@ -155,7 +167,8 @@ fn duty_view(t: &Tr, choices: &Choices, d: &DutyData) -> DutyView {
         evidence: d.evidence.clone(),
         evidence_label: t.t(&format!("duty-evidence-{}", d.evidence)),
         register_key: d.register_key.clone().unwrap_or_default(),
-        source_text: if d.source_text.starts_with("manual:") { String::new() } else { d.source_text.clone() },
+        register_name: String::new(),
+        source_text: source_label(t, &d.source_text),
         context: d.context.clone(),
         confirmed: d.confirmed,
         lead_days: d.lead_days.map(|l| l.to_string()).unwrap_or_default(),
@@ -187,11 +200,18 @@ async fn occurrence_page(
         Some(key) => mamori_app::registers::records::pickable(&state.db, a, key).await?,
         None => Vec::new(),
     };
+    let mut duty = duty_view(&t, &choices, &duty_data!(d));
+    if !duty.register_key.is_empty() {
+        duty.register_name = mamori_app::registers::definition(&state.db, a, &duty.register_key)
+            .await
+            .map(|r| r.name)
+            .unwrap_or_default();
+    }
     let page = render(&OccurrencePage {
         layout: Layout::new(ctx),
         occ: occ_view(&t, &mamori_app::users::people(&state.db, a).await?, &labels, o),
         records,
-        duty: duty_view(&t, &choices, &duty_data!(d)),
+        duty,
         sent: CompletionForm { today, ..sent },
     });
     Ok(if failed { (StatusCode::UNPROCESSABLE_ENTITY, page).into_response() } else { page.into_response() })

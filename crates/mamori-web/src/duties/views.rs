@@ -52,6 +52,8 @@ pub struct DutyView {
     pub evidence: String,
     pub evidence_label: String,
     pub register_key: String,
+    /// The register's name (filled where a page shows it; empty when the reader may not see it).
+    pub register_name: String,
     pub source_text: String,
     /// The regulation's sub-heading the duty came from.
     pub context: String,

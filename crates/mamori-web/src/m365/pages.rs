@@ -25,6 +25,11 @@ async fn import_page(
 ) -> WebResult {
     let t = ctx.tr();
     let list = m365::imports(&state.db, a).await?;
+    // The file's format in words (its key is the API's).
+    let report = report.map(|mut r| {
+        r.format = t.t(&format!("m365-format-{}", r.format));
+        r
+    });
     let mut layout = Layout::new(ctx);
     layout.error = problem;
     Ok(render(&ImportPage {
@@ -43,7 +48,8 @@ async fn import_page(
                     ],
                 ),
                 file: i.file_name,
-                format: i.format,
+                format: t.t(&format!("m365-format-{}", i.format)),
+                sha256_short: i.sha256.chars().take(12).collect(),
                 sha256: i.sha256,
                 by: i.imported_by,
                 at: tokyo_time(i.imported_at),

@@ -9,6 +9,8 @@ pub struct ImportView {
     pub file: String,
     pub format: String,
     pub sha256: String,
+    /// The hash's first digits (the file is named by its name; the hash only tells files apart).
+    pub sha256_short: String,
     pub counts: String,
     pub by: String,
     pub at: String,

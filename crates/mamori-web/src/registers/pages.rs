@@ -25,6 +25,11 @@ fn type_key(t: FieldType) -> String {
     serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
+/// A field type in words (`field-type-long_text` → 長文).
+fn type_label(t: &crate::i18n::Tr, ty: FieldType) -> String {
+    t.t(&format!("field-type-{}", type_key(ty)))
+}
+
 /// `GET /registers`.
 pub async fn list(State(state): State<AppState>, ctx: Ctx, s: Session) -> WebResult {
     let a = &s.actor;
@@ -437,7 +442,16 @@ pub async fn export(
     Path(key): Path<String>,
     Query(f): Query<crate::respond::Format>,
 ) -> WebResult {
-    let table = registers::table(&state.db, &s.actor, &key).await?;
+    let mut table = registers::table(&state.db, &s.actor, &key).await?;
+    // The row ID is what makes a re-imported CSV/xlsx update its rows; on paper it means nothing.
+    if f.format() == "pdf" && table.columns.first().is_some_and(|c| c.0 == registers::ID_COLUMN) {
+        table.columns.remove(0);
+        for r in &mut table.rows {
+            if !r.is_empty() {
+                r.remove(0);
+            }
+        }
+    }
     let title = table.title.clone();
     let bytes = mamori_app::documents::render_export_async(table, f.format().to_string()).await?;
     Ok(crate::respond::download(bytes, f.format(), &title))
@@ -582,6 +596,7 @@ fn design_page(ctx: &Ctx, def: RegisterDef, access_error: Option<String>, status
             (k, name, v, e)
         })
         .collect();
+    let t = ctx.tr();
     let mut r = render(&DesignPage {
         access,
         access_error,
@@ -589,9 +604,9 @@ fn design_page(ctx: &Ctx, def: RegisterDef, access_error: Option<String>, status
         fields: def
             .fields
             .iter()
-            .map(|f| (f.key.clone(), f.label.clone(), type_key(f.ty), f.required, f.unique, f.choices.join("、")))
+            .map(|f| (f.key.clone(), f.label.clone(), type_label(&t, f.ty), f.required, f.unique, f.choices.join("、")))
             .collect(),
-        all_types: ALL_TYPES.iter().map(|t| type_key(*t)).collect(),
+        all_types: ALL_TYPES.iter().map(|ty| (type_key(*ty), type_label(&t, *ty))).collect(),
         def,
     });
     *r.status_mut() = status;

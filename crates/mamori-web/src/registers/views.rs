@@ -108,7 +108,8 @@ pub struct DesignPage {
     pub layout: Layout,
     pub def: RegisterDef,
     pub fields: Vec<(String, String, String, bool, bool, String)>,
-    pub all_types: Vec<String>,
+    /// (type key, type in words).
+    pub all_types: Vec<(String, String)>,
     /// (role key, role name, may view, may edit).
     pub access: Vec<(String, String, bool, bool)>,
     pub access_error: Option<String>,

@@ -54,7 +54,7 @@ async fn upload_and_confirm_a_spray(w: World) {
     let r = a.send("POST", "/m365/import", Some(&format!("multipart/form-data; boundary={b}")), body.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"import-report\""));
-    assert!(r.body.contains("auditdata_json"));
+    assert!(r.body.contains("監査ログ（AuditData JSON）"), "the format in words");
     assert!(r.body.contains("<dd id=\"import-new\">5</dd>"), "{}", r.body);
     // The same file again: everything is a duplicate.
     let r = a.send("POST", "/m365/import", Some(&format!("multipart/form-data; boundary={b}")), body).await;
@@ -82,7 +82,7 @@ async fn upload_and_confirm_a_spray(w: World) {
         "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"users.csv\"\r\n\r\n{users}\r\n--{b}--\r\n"
     );
     let r = a.send("POST", "/m365/import", Some(&format!("multipart/form-data; boundary={b}")), body).await;
-    assert!(r.body.contains("admin_users_csv"), "{}", r.body);
+    assert!(r.body.contains("管理センターのユーザー一覧（CSV）"), "the format in words: {}", r.body);
     let review = a.get("/m365/accounts").await;
     assert!(review.body.contains("data-upn=\"vendor@partner.example\""));
     assert!(review.body.contains("該当する利用者がいない"));

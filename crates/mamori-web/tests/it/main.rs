@@ -44,3 +44,28 @@ mod supplier_edit;
 mod suppliers;
 mod training;
 mod ux_cleanup;
+mod visible_text;
+
+// `mamori demo`'s own world builders (the visible-text crawl runs over the demo's records);
+// they call `crate::context::app_err` and each other through `crate::`.
+#[allow(dead_code, unused_imports)]
+#[path = "../../../mamori-cli/src/demo_continuity.rs"]
+mod demo_continuity;
+#[allow(dead_code, unused_imports)]
+#[path = "../../../mamori-cli/src/demo_development.rs"]
+mod demo_development;
+#[allow(dead_code, unused_imports)]
+#[path = "../../../mamori-cli/src/demo_people.rs"]
+mod demo_people;
+#[allow(dead_code, unused_imports)]
+#[path = "../../../mamori-cli/src/demo_training.rs"]
+mod demo_training;
+#[allow(dead_code, unused_imports)]
+#[path = "../../../mamori-cli/src/demo_year.rs"]
+mod demo_year;
+/// The CLI's error conversion, as the demo builders expect it.
+mod context {
+    pub fn app_err(e: mamori_app::AppError) -> anyhow::Error {
+        anyhow::anyhow!("{e:?}")
+    }
+}
