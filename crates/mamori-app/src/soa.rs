@@ -215,6 +215,9 @@ async fn save_soa(db: &Db, actor: &Actor, rows_after: Vec<SoaRow>, summary: &str
     Ok(())
 }
 
+/// The longest free-text reason of a row.
+pub const MAX_REASON_TEXT: usize = 500;
+
 /// Edits one row of the SoA (in the draft; a new draft after an approved version).
 pub async fn soa_edit_row(
     db: &Db,
@@ -227,8 +230,16 @@ pub async fn soa_edit_row(
     let view = soa(db, actor, false).await?;
     let mut rows_after = view.rows.clone();
     let row = rows_after.iter_mut().find(|r| r.id == control_id).ok_or(AppError::NotFound)?;
+    // Every problem at once, each at its field.
+    let mut problems = Vec::new();
     if !row.applicable && !edit.reasons.is_empty() {
-        return Err(AppError::Validation(vec![("reasons".into(), "field-reasons-for-excluded".into())]));
+        problems.push(("reasons".to_string(), "field-reasons-for-excluded".to_string()));
+    }
+    if edit.reason_text.trim().chars().count() > MAX_REASON_TEXT {
+        problems.push(("reason_text".to_string(), "soa-reason-text-too-long".to_string()));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
     }
     row.reasons = edit.reasons;
     row.reason_text = edit.reason_text.trim().to_string();

@@ -184,6 +184,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "outcome",
         "year",
         "address",
+        "ids",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

@@ -652,6 +652,7 @@ pub async fn add_field(
         compute: None,
         default: None,
         since: 0,
+        not_before: None,
     });
     registers::define(&state.db, a, def, state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/design")).into_response())
