@@ -267,15 +267,16 @@ pub async fn soa_fill_missing(db: &Db, actor: &Actor, reason: InclusionReason, n
 
 /// Approves the SoA draft (blocked while any reason is missing).
 pub async fn soa_approve(db: &Db, actor: &Actor, now: i64) -> Result<SoaView, AppError> {
-    let doc_id = {
-        let mut c = db.conn().await?;
-        rows::document_of_kind(&mut c.ex(), &actor.org_id, DocKind::Soa.key()).await?.ok_or(AppError::NotFound)?.id
-    };
-    // Store the re-derived rows first so that what is approved is what was shown.
+    // Store the re-derived rows first so that what is approved is what was shown; missing
+    // reasons block it even before the first edit.
     let view = soa(db, actor, false).await?;
     if !view.missing_reasons.is_empty() {
         return Err(AppError::Blocked(view.missing_reasons.join(", ")));
     }
+    let doc_id = {
+        let mut c = db.conn().await?;
+        rows::document_of_kind(&mut c.ex(), &actor.org_id, DocKind::Soa.key()).await?.ok_or(AppError::NotFound)?.id
+    };
     crate::documents::approve(db, actor, &doc_id, now).await?;
     soa(db, actor, true).await
 }
