@@ -194,7 +194,12 @@ pub async fn soa_approve(State(state): State<AppState>, ctx: Ctx, s: Session, _:
         Err(AppError::Blocked(ids)) => {
             let missing: Vec<String> = ids.split(", ").filter(|x| !x.is_empty()).map(str::to_string).collect();
             let count = i64::try_from(missing.len()).unwrap_or(0).to_string();
-            let m = t.ta("soa-refused-missing", &[("count", &count), ("ids", &missing.join(", "))]);
+            // The first ten in the sentence; every one as a link below it.
+            let mut ids = missing.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+            if missing.len() > 10 {
+                ids.push_str(" …");
+            }
+            let m = t.ta("soa-refused-missing", &[("count", &count), ("ids", &ids)]);
             (StatusCode::CONFLICT, m, missing)
         }
         Err(AppError::SeparationOfDuties) => (StatusCode::FORBIDDEN, t.t("soa-refused-sod"), Vec::new()),
