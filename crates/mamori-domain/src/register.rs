@@ -902,8 +902,12 @@ mod tests {
         let d = def(vec![c, m]);
         let ctx = Context::default();
         // As Excel saves it in CP932: ～ (U+FF5E) for 〜, ― (U+2015) for —.
-        let v = validate(&d, &obj(json!({"method": "IPA（重要度×被害発生可能性 1\u{FF5E}9）", "tags": "A\u{2015}B"})), &ctx)
-            .unwrap();
+        let v = validate(
+            &d,
+            &obj(json!({"method": "IPA（重要度×被害発生可能性 1\u{FF5E}9）", "tags": "A\u{2015}B"})),
+            &ctx,
+        )
+        .unwrap();
         assert_eq!(v["method"], json!("IPA（重要度×被害発生可能性 1\u{301C}9）"));
         assert_eq!(v["tags"], json!(["A\u{2014}B"]));
         let e = validate(&d, &obj(json!({"method": "IPA（重要度×被害発生可能性 1?9）"})), &ctx).unwrap_err();

@@ -185,6 +185,7 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "year",
         "address",
         "ids",
+        "unchanged",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

@@ -522,9 +522,8 @@ async fn media_takeout_marks_its_medium(db: Db) {
     }
     assert_eq!(requests::get(&db, &p.emp, &r.id, today).await.unwrap().0.request.state, "approved");
     assert_eq!(medium_status(&db, &p, "USB-01").await, "持出中");
-    let done = requests::transition(&db, &p.boss, &r.id, "complete", "", vec![], date(2026, 11, 28), T0 + 3)
-        .await
-        .unwrap();
+    let done =
+        requests::transition(&db, &p.boss, &r.id, "complete", "", vec![], date(2026, 11, 28), T0 + 3).await.unwrap();
     assert_eq!(done.state, "completed");
     assert_eq!(medium_status(&db, &p, "USB-01").await, "保管中");
     // Each mark is a change of the ledger row in its history and the audit trail.

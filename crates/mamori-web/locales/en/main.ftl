@@ -2403,3 +2403,4 @@ soa-refused-missing = { $count } controls have no reason: { $ids }. Choose a rea
 soa-refused-sod = Whoever wrote or edited the SoA cannot approve it. Ask another member of top management to approve it.
 soa-row-refused = { $id } was not saved. Fix the fields shown and press Save again (what you typed is kept).
 soa-reason-text-too-long = Keep the free-text reason within 500 characters. Put a longer explanation in a related document and its gist here.
+register-imported = Imported: { $count } rows added or changed, { $unchanged } rows unchanged.

@@ -2346,3 +2346,4 @@ soa-refused-missing = 理由が未入力の管理策が { $count } 件ありま�
 soa-refused-sod = 作成・編集した本人は承認できません。別の経営責任者に承認を依頼してください。
 soa-row-refused = { $id } を保存できませんでした。表示された項目を直して、もう一度「保存」を押してください（入力した内容は残っています）。
 soa-reason-text-too-long = 理由（自由記述）は 500 文字以内にしてください。長い説明は関連文書に書き、ここには要点を書いてください。
+register-imported = 取り込みました: 追加・更新 { $count } 行、変更のない行 { $unchanged } 行。

@@ -80,8 +80,10 @@ async fn soa_page(
         .map(|r| {
             let mine = sent.filter(|x| x.id == r.id);
             let error_at = |field: &str| {
-                mine.map(|x| x.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join(" "))
-                    .unwrap_or_default()
+                mine.map(|x| {
+                    x.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join(" ")
+                })
+                .unwrap_or_default()
             };
             SoaRowView {
                 id: r.id.clone(),

@@ -179,7 +179,8 @@ async fn new_page(
         errors: errors
             .iter()
             .map(|(f, m)| {
-                let label = ty.fields.iter().find(|x| &x.key == f).map(|x| x.label.clone()).unwrap_or_else(|| f.clone());
+                let label =
+                    ty.fields.iter().find(|x| &x.key == f).map(|x| x.label.clone()).unwrap_or_else(|| f.clone());
                 if label.is_empty() { m.clone() } else { format!("{label}: {m}") }
             })
             .collect(),

@@ -206,5 +206,4 @@ async fn named_documents_and_the_partial_approval(w: World) {
     assert_eq!(a.get(&href).await.status, StatusCode::OK, "the documents' editors read it");
 }
 
-on_both_engines!(
-    refusals_stay_on_the_soa,named_documents_and_the_partial_approval, soa_contract);
+on_both_engines!(refusals_stay_on_the_soa, named_documents_and_the_partial_approval, soa_contract);
