@@ -613,33 +613,13 @@ pub fn validate(
     Ok(out)
 }
 
-/// Folds the characters that a CP932 (Excel "Shift_JIS") round trip changes into one form: the
-/// wave dash 〜 and the full-width tilde ～, the em dash — and the horizontal bar ―, the double
-/// vertical line ‖ and ∥, the minus sign − and the full-width hyphen-minus －, ¢ £ ¬ and their
-/// full-width forms.
-pub fn fold_cp932(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF5E}' => '\u{301C}',
-            '\u{2015}' => '\u{2014}',
-            '\u{2225}' => '\u{2016}',
-            '\u{FF0D}' => '\u{2212}',
-            '\u{FFE0}' => '\u{00A2}',
-            '\u{FFE1}' => '\u{00A3}',
-            '\u{FFE2}' => '\u{00AC}',
-            c => c,
-        })
-        .collect()
-}
-
-/// The choice `s` means: itself, or the choice it equals once CP932 differences are folded
-/// (an export saved by Excel as CP932 writes 〜 as ～).
+/// The choice `s` means: itself, or the choice it equals but for a CP932 round trip
+/// ([`crate::people_sheet::excel_fold`]: an export saved by Excel as CP932 gives 〜 back as ～).
 pub fn canonical_choice(choices: &[String], s: &str) -> Option<String> {
     if choices.iter().any(|c| c == s) {
         return Some(s.to_string());
     }
-    let folded = fold_cp932(s);
-    choices.iter().find(|c| fold_cp932(c) == folded).cloned()
+    choices.iter().find(|c| crate::people_sheet::same_text(c, s)).cloned()
 }
 
 /// Whether `s` is an Annex A control id (5.1–5.37, 6.1–6.8, 7.1–7.14, 8.1–8.34).
@@ -929,10 +909,9 @@ mod tests {
     }
 
     proptest! {
-        /// Folding is idempotent and keeps every choice it is given as itself.
+        /// A choice given as itself is always itself.
         #[test]
         fn folding_keeps_choices(raw in "\\PC{0,12}") {
-            prop_assert_eq!(fold_cp932(&fold_cp932(&raw)), fold_cp932(&raw));
             prop_assert_eq!(canonical_choice(std::slice::from_ref(&raw), &raw), Some(raw.clone()));
         }
 
