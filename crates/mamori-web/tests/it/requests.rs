@@ -53,6 +53,13 @@ async fn requests_contract_and_pages(w: World) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // The medium is a reference to 媒体管理台帳, with the values it may take now.
+    let types = a.get("/api/v1/request-types").await.json();
+    let mt = types.as_array().unwrap().iter().find(|t| t["key"] == "media_takeout").unwrap();
+    let media = mt["fields"].as_array().unwrap().iter().find(|f| f["key"] == "media").unwrap();
+    assert_eq!(media["type"], "reference");
+    assert_eq!(media["register"], "media_ledger");
+    assert_eq!(media["choices"], json!(["USB-01"]));
 
     // The employee requests a media take-out and cannot approve it.
     let mut e = w.logged_in("emp").await;
