@@ -171,7 +171,16 @@ async fn new_page(
                 kind: input_kind(f.ty),
                 required: f.required,
                 choices: f.choices.clone(),
-                options: options.remove(&f.key).unwrap_or_default(),
+                options: {
+                    // A value sent or linked that is not among the rows stays offered (and
+                    // picked): nothing typed is lost, the server says what is wrong with it.
+                    let mut o = options.remove(&f.key).unwrap_or_default();
+                    let v = values.get(&f.key).map(|v| format_cell(f, v)).unwrap_or_default();
+                    if !v.is_empty() && !o.iter().any(|x| x.0 == v) {
+                        o.insert(0, (v.clone(), v));
+                    }
+                    o
+                },
                 value: values.get(&f.key).map(|v| format_cell(f, v)).unwrap_or_default(),
                 error: error_at(&f.key),
             })
