@@ -27,13 +27,46 @@ test('SoA: edit a reason, the author is refused, another 経営責任者 approve
   assert.ok(await admin.locator('tr#soa-5\\.1 input[name=reasons][value=risk_treatment]').isChecked());
   assert.match(await admin.textContent('#missing'), /84 件/);
 
+  // Approving while reasons are missing: refused on the SoA itself, naming the controls with
+  // links and saying what to do next.
+  await admin.click('#approve-soa');
+  await admin.waitForSelector('#soa-refusal');
+  assert.match(admin.url(), /\/soa\/approve$/);
+  const refusal = await admin.textContent('#soa-refusal');
+  assert.match(refusal, /理由が未入力の管理策が 84 件あります: 5\.2, 5\.3/);
+  assert.match(refusal, /未記入の適用理由をまとめて設定/);
+  assert.equal(await admin.locator('#soa-refusal a[href="#soa-5.2"]').count(), 1);
+  assert.equal(await admin.locator('tr#soa-5\\.1').count(), 1, 'the SoA table, not an error page');
+  await admin.screenshot({ path: join(artifacts, 'soa-refused-missing.png') });
+
+  // An edit refused (a reason text over 500 characters): the row keeps what was typed, the
+  // problem at its field.
+  const row2 = admin.locator('tr#soa-5\\.2');
+  await row2.locator('input[name=reasons][value=legal_contractual]').check();
+  await row2.locator('input[name=reason_text]').fill('詳'.repeat(501));
+  await row2.locator('select[name=status]').selectOption('not_implemented');
+  await row2.locator('button[type=submit]').click();
+  await admin.waitForSelector('#soa-error-reason_text');
+  const kept = admin.locator('tr#soa-5\\.2');
+  assert.match(await admin.textContent('#soa-refusal'), /5\.2 を保存できませんでした/);
+  assert.match(await kept.locator('#soa-error-reason_text').textContent(), /500 文字以内/);
+  assert.equal((await kept.locator('input[name=reason_text]').inputValue()).length, 501);
+  assert.ok(await kept.locator('input[name=reasons][value=legal_contractual]').isChecked());
+  assert.equal(await kept.locator('select[name=status]').inputValue(), 'not_implemented');
+  await kept.locator('input[name=reason_text]').fill('法令で要求');
+  await kept.locator('button[type=submit]').click();
+  await admin.waitForURL(/done=row/);
+  assert.match(await admin.textContent('#missing'), /83 件/);
+
   // Give the rest a reason, then try to approve as the author: refused.
   await admin.selectOption('form[action="/soa/fill"] select[name=reason]', 'best_practice');
   await admin.click('form[action="/soa/fill"] button[type=submit]');
   await admin.waitForURL(/\/soa$/);
   assert.equal(await admin.locator('#missing').count(), 0);
   await admin.click('#approve-soa');
-  assert.match(await admin.textContent('[role=alert]'), /作成・編集した本人は承認できません/);
+  await admin.waitForSelector('#soa-refusal');
+  assert.match(await admin.textContent('#soa-refusal'), /作成・編集した本人は承認できません。別の経営責任者に承認を依頼してください/);
+  assert.equal(await admin.locator('tr#soa-5\\.1').count(), 1);
   await admin.screenshot({ path: join(artifacts, 'soa-refused.png') });
 
   // Another 経営責任者 approves.

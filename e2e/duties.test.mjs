@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withDemo, login, changePassword, artifacts, fiscalYear } from './lib.mjs';
+import { withDemo, login, changePassword, artifacts, fiscalYear, serverToday } from './lib.mjs';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 // The demo sets up its duties at the server's date and is restarted 75 days later, so some
@@ -39,6 +39,37 @@ test('complete an overdue duty with an evidence file, then read the heat map', a
   assert.equal((await page.textContent('#occ-state')).trim(), '未実施（期限超過）');
   const due = (await page.textContent('#occ-due')).trim();
   const dutyHref = await page.getAttribute('a[href^="/duties/"]:has-text("実施履歴")', 'href');
+
+  // Refusals stay on the form: a day in the future and no evidence at once (the browser's own
+  // checks lifted, as an older browser or a stale page would send it), each at its field, the
+  // day kept; then a day more than a year before the due date, the note typed kept.
+  await page.evaluate(() => {
+    const d = document.querySelector('#complete-form input[name=done_on]');
+    d.removeAttribute('max');
+    d.removeAttribute('required');
+    document.querySelector('#complete-form input[type=file]').removeAttribute('required');
+  });
+  await page.fill('#complete-form input[name=done_on]', '2099-01-01');
+  await page.fill('textarea[name=note]', '');
+  await page.click('#complete');
+  await page.waitForSelector('#complete-form .field-error');
+  assert.match(page.url(), /\/complete$/);
+  assert.match(await page.textContent('#complete-form [role=alert]'), /完了にできませんでした.*もう一度「完了にする」/);
+  const errors = await page.locator('#complete-form .field-error').allTextContents();
+  assert.equal(errors.length, 2, errors.join(' / '));
+  assert.match(errors[0], /未来の日付は指定できません/);
+  assert.match(errors[1], /証跡が必要です/);
+  assert.equal(await page.inputValue('#complete-form input[name=done_on]'), '2099-01-01');
+  assert.equal((await page.textContent('#occ-state')).trim(), '未実施（期限超過）');
+  await page.evaluate(() => document.querySelector('#complete-form input[name=done_on]').removeAttribute('max'));
+  await page.fill('#complete-form input[name=done_on]', `${Number(due.slice(0, 4)) - 2}${due.slice(4)}`);
+  await page.fill('textarea[name=note]', 'NAS のスナップショットから復元を確認');
+  await page.click('#complete');
+  await page.waitForSelector('#complete-form .field-error');
+  assert.match(await page.textContent('#complete-form .field-error'), /期限の 1 年以上前/);
+  assert.equal(await page.inputValue('textarea[name=note]'), 'NAS のスナップショットから復元を確認');
+  await page.screenshot({ path: join(artifacts, 'duty-refused.png'), fullPage: true });
+  await page.fill('#complete-form input[name=done_on]', await serverToday(page, env.demo.url));
 
   await page.fill('textarea[name=note]', 'NAS のスナップショットから復元を確認');
   await page.setInputFiles('#complete-form input[type=file]', join(fixtures, 'backup-check.txt'));

@@ -1,12 +1,29 @@
-// Journey of requests and approvals (申請・承認): a 従業員 requests a media take-out, cannot
-// approve it themself, the 経営責任者 approves it, the row appears in 媒体持出管理記録, and the
-// return closes it.
+// Journey of requests and approvals (申請・承認): a 従業員 requests a media take-out, picking
+// the medium from 媒体管理台帳 (a return date before the take-out date is refused in place),
+// cannot approve it themself, the 経営責任者 approves it, the row appears in 媒体持出管理記録 and
+// the medium reads 持出中, and the return closes it and puts the medium back (保管中). A return
+// before the take-out date is refused on the request's page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { withDemo, login, changePassword, artifacts, serverToday } from './lib.mjs';
 
 const env = withDemo({ before, after });
+
+/** YYYY-MM-DD `days` after `date`. */
+function addDays(date, days) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The 状態 of a medium in 媒体管理台帳, read from its row's form. */
+async function mediumStatus(page, base, mediaId) {
+  await page.goto(`${base}/registers/media_ledger`);
+  await page.click(`#rows a:text-is("${mediaId}")`);
+  await page.waitForURL(/\/registers\/media_ledger\/rows\//);
+  return page.inputValue('[name=status]');
+}
 
 test('media take-out: request, separation of duties, approval, register row, return', async () => {
   const base = env.demo.url;
@@ -36,12 +53,26 @@ test('media take-out: request, separation of duties, approval, register row, ret
   await emp.click('#new-media_takeout');
   await emp.waitForURL(/\/requests\/new\/media_takeout$/);
   assert.match(await emp.textContent('main'), /7\.10/);
-  await emp.fill('input[name=media]', 'USB-01');
+  // The medium is picked from 媒体管理台帳, not typed.
+  assert.equal(await emp.locator('select[name=media] option[value="USB-01"]').count(), 1);
+  assert.equal(await emp.locator('input[name=media]').count(), 0);
+  await emp.selectOption('select[name=media]', 'USB-01');
   await emp.fill('textarea[name=purpose]', '顧客先での製品説明');
   await emp.fill('input[name=destination]', '株式会社サンプル');
   // The server's date (a test clock may have set it), not this machine's.
   const today = await serverToday(emp, base);
+  // A return date before the take-out date: refused in place, what was typed kept.
   await emp.fill('input[name=taken_on]', today);
+  await emp.fill('input[name=due_on]', addDays(today, -1));
+  await emp.click('#submit-request');
+  await emp.waitForSelector('#error-due_on');
+  assert.match(emp.url(), /\/requests\/new\/media_takeout$/);
+  assert.match(await emp.textContent('#error-due_on'), /持出日など.*より前/);
+  assert.match(await emp.textContent('#request-errors'), /返却予定日/);
+  assert.equal(await emp.inputValue('select[name=media]'), 'USB-01');
+  assert.equal(await emp.inputValue('textarea[name=purpose]'), '顧客先での製品説明');
+  assert.equal(await emp.inputValue('input[name=taken_on]'), today);
+  await emp.screenshot({ path: join(artifacts, 'request-date-refused.png'), fullPage: true });
   await emp.fill('input[name=due_on]', today);
   await emp.click('#submit-request');
   await emp.waitForURL(/\/requests\/[0-9a-f-]+$/);
@@ -78,6 +109,9 @@ test('media take-out: request, separation of duties, approval, register row, ret
   assert.equal(await admin.inputValue('input[name=returned_on]'), '');
   await admin.goto(`${base}/registers/media_takeout`);
   assert.match(await admin.textContent('main'), /USB-01/);
+  // The medium is out.
+  assert.equal(await mediumStatus(admin, base, 'USB-01'), '持出中');
+  assert.equal(await mediumStatus(admin, base, 'HDD-01'), '保管中');
 
   // The return closes it and is written to the row.
   await admin.goto(`${base}/requests/${id}`);
@@ -91,9 +125,35 @@ test('media take-out: request, separation of duties, approval, register row, ret
   await admin.waitForURL(/\/registers\/media_takeout\/rows\//);
   assert.equal(await admin.inputValue('input[name=returned_on]'), today);
 
+  // The medium is back.
+  assert.equal(await mediumStatus(admin, base, 'USB-01'), '保管中');
+
   // The employee sees it completed among their requests.
   await emp.goto(`${base}/requests`);
   assert.match(await emp.textContent('#requests-table'), /完了/);
+
+  // A take-out that starts in three days, approved now (HDD-01 reads 持出中): its return today
+  // would be before the take-out date, so 「完了にする」 is refused on the request's page.
+  await emp.goto(`${base}/requests/new/media_takeout`);
+  await emp.selectOption('select[name=media]', 'HDD-01');
+  await emp.fill('textarea[name=purpose]', 'バックアップの持出');
+  await emp.fill('input[name=taken_on]', addDays(today, 3));
+  await emp.fill('input[name=due_on]', addDays(today, 5));
+  await emp.click('#submit-request');
+  await emp.waitForURL(/\/requests\/[0-9a-f-]+$/);
+  const later = emp.url().split('/').pop();
+  await admin.goto(`${base}/requests/${later}`);
+  await admin.click('#action-approve');
+  await admin.waitForSelector('#request-record');
+  assert.equal(await mediumStatus(admin, base, 'HDD-01'), '持出中');
+  await admin.goto(`${base}/requests/${later}`);
+  await admin.fill('textarea[name=comment]', '返却済み');
+  await admin.click('#action-complete');
+  await admin.waitForSelector('#request-refusal');
+  assert.match(await admin.textContent('#request-refusal'), /返却日.*持出日など.*より前/);
+  assert.equal(await admin.inputValue('textarea[name=comment]'), '返却済み');
+  assert.equal((await admin.textContent('#request-state')).trim(), '承認済み');
+  assert.equal(await mediumStatus(admin, base, 'HDD-01'), '持出中');
   await adminCtx.close();
   await empCtx.close();
 });

@@ -62,9 +62,18 @@ fn x(e: rust_xlsxwriter::XlsxError) -> ExportError {
     ExportError::Xlsx(e.to_string())
 }
 
-/// The header lines above the table.
+/// The header lines above the table (a record without a document number or 版数, such as a
+/// register, says neither: no key, no dash that CP932 lacks).
 fn header_lines(t: &Table) -> [String; 2] {
-    [t.title.clone(), format!("文書番号: {}　版数: {}　{}", t.doc_number, t.edition, t.label)]
+    let mut parts = Vec::new();
+    if !t.doc_number.is_empty() {
+        parts.push(format!("文書番号: {}", t.doc_number));
+    }
+    if !t.edition.is_empty() {
+        parts.push(format!("版数: {}", t.edition));
+    }
+    parts.push(t.label.clone());
+    [t.title.clone(), parts.join("　")]
 }
 
 /// xlsx: header lines, a frozen and repeated header row, column widths, wrapped text, dates as

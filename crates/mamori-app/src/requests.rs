@@ -223,19 +223,6 @@ async fn reference_rows(
     Ok(Some(out))
 }
 
-/// The values a reference field to register `target` takes today, as people write them (each
-/// live row's first-field value the actor may read, sorted, without repeats); `None` when the
-/// actor may not read that register. `GET /api/v1/request-types` lists them as `choices`.
-pub async fn reference_choices(db: &Db, actor: &Actor, target: &str) -> Result<Option<Vec<String>>, AppError> {
-    actor.require(Permission::RequestsUse)?;
-    Ok(reference_rows(db, actor, target).await?.map(|rows| {
-        let mut names: Vec<String> = rows.into_iter().filter_map(|(_, n)| n).filter(|n| !n.is_empty()).collect();
-        names.sort();
-        names.dedup();
-        names
-    }))
-}
-
 /// A person field naming a person of the staff directory by id is stored with the person's
 /// name (pages never show an id).
 async fn people_by_name(
@@ -458,11 +445,15 @@ pub async fn transition(
             prepared = Some(registers::prepare_patch(db, actor, key, row_id, &values, now).await?);
         }
     }
+    let marked = marks(db, actor, &t, action, &fields, now).await?;
     let mut tx = db.begin().await?;
     if rows::update_request(&mut tx.ex(), &after).await? == 0 {
         return Err(AppError::Conflict);
     }
     if let Some(p) = &prepared {
+        registers::apply(&mut tx, actor, p, now).await?;
+    }
+    for p in &marked {
         registers::apply(&mut tx, actor, p, now).await?;
     }
     if let Some(a) = &adoption {
@@ -506,6 +497,45 @@ pub async fn transition(
         crate::duties::materialize(db, &actor.org_id, today, crate::duties::HORIZON_DAYS).await?;
     }
     Ok(after)
+}
+
+/// The rows the type's [`workflow::RowMark`]s for `action` change (the medium a take-out names
+/// becomes 持出中), validated by their register; a reference naming no live row marks nothing.
+async fn marks(
+    db: &Db,
+    actor: &Actor,
+    t: &RequestType,
+    action: &str,
+    fields: &Map<String, Value>,
+    now: i64,
+) -> Result<Vec<registers::Prepared>, AppError> {
+    let mut out = Vec::new();
+    for m in t.marks.iter().filter(|m| m.on == action) {
+        let Some(target) = t.fields.iter().find(|f| f.key == m.field).and_then(|f| f.reference.as_deref()) else {
+            continue;
+        };
+        let Some(name) = fields.get(&m.field).and_then(Value::as_str) else { continue };
+        if let Some(row_id) = registers::records::row_named(db, &actor.org_id, target, name).await? {
+            out.push(registers::prepare_patch(db, actor, target, &row_id, &m.set, now).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// The choices of each reference field of a type, for its form's pickers: field key → (value,
+/// label) of the rows of the referenced register the actor may read.
+pub async fn reference_options(
+    db: &Db,
+    actor: &Actor,
+    t: &RequestType,
+) -> Result<std::collections::BTreeMap<String, Vec<(String, String)>>, AppError> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in t.fields.iter().filter(|f| f.ty == reg::FieldType::Reference) {
+        if let Some(target) = &f.reference {
+            out.insert(f.key.clone(), registers::records::reference_options(db, actor, target).await?);
+        }
+    }
+    Ok(out)
 }
 
 /// A request as lists and pages show it.

@@ -237,6 +237,9 @@ async fn save_soa(db: &Db, actor: &Actor, rows_after: Vec<SoaRow>, summary: &str
     Ok(())
 }
 
+/// The longest free-text reason of a row.
+pub const MAX_REASON_TEXT: usize = 500;
+
 /// Edits one row of the SoA (in the draft; a new draft after an approved version).
 pub async fn soa_edit_row(
     db: &Db,
@@ -249,8 +252,16 @@ pub async fn soa_edit_row(
     let view = soa(db, actor, false).await?;
     let mut rows_after = view.rows.clone();
     let row = rows_after.iter_mut().find(|r| r.id == control_id).ok_or(AppError::NotFound)?;
+    // Every problem at once, each at its field.
+    let mut problems = Vec::new();
     if !row.applicable && !edit.reasons.is_empty() {
-        return Err(AppError::Validation(vec![("reasons".into(), "field-reasons-for-excluded".into())]));
+        problems.push(("reasons".to_string(), "field-reasons-for-excluded".to_string()));
+    }
+    if edit.reason_text.trim().chars().count() > MAX_REASON_TEXT {
+        problems.push(("reason_text".to_string(), "soa-reason-text-too-long".to_string()));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
     }
     row.reasons = edit.reasons;
     row.reason_text = edit.reason_text.trim().to_string();
@@ -278,15 +289,16 @@ pub async fn soa_fill_missing(db: &Db, actor: &Actor, reason: InclusionReason, n
 
 /// Approves the SoA draft (blocked while any reason is missing).
 pub async fn soa_approve(db: &Db, actor: &Actor, now: i64) -> Result<SoaView, AppError> {
-    let doc_id = {
-        let mut c = db.conn().await?;
-        rows::document_of_kind(&mut c.ex(), &actor.org_id, DocKind::Soa.key()).await?.ok_or(AppError::NotFound)?.id
-    };
-    // Store the re-derived rows first so that what is approved is what was shown.
+    // Store the re-derived rows first so that what is approved is what was shown; missing
+    // reasons block it even before the first edit.
     let view = soa(db, actor, false).await?;
     if !view.missing_reasons.is_empty() {
         return Err(AppError::Blocked(view.missing_reasons.join(", ")));
     }
+    let doc_id = {
+        let mut c = db.conn().await?;
+        rows::document_of_kind(&mut c.ex(), &actor.org_id, DocKind::Soa.key()).await?.ok_or(AppError::NotFound)?.id
+    };
     crate::documents::approve(db, actor, &doc_id, now).await?;
     soa(db, actor, true).await
 }

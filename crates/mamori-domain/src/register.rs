@@ -108,6 +108,10 @@ pub struct FieldDef {
     /// The register a reference points to.
     #[serde(default)]
     pub reference: Option<String>,
+    /// For a date: another date field of the same row this one may not be before (a return
+    /// date and its take-out date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<String>,
     /// Computed (read-only) value.
     #[serde(default)]
     pub compute: Option<Compute>,
@@ -546,11 +550,26 @@ pub fn validate(
             (FieldType::Date, Value::String(s)) => (!valid_date(s)).then_some("field-not-date"),
             (FieldType::Datetime, Value::String(s)) => parse_cell(f, s).err(),
             (FieldType::Boolean, Value::Bool(_)) => None,
-            (FieldType::Choice, Value::String(s)) => (!f.choices.contains(s)).then_some("field-not-a-choice"),
-            (FieldType::MultiChoice, Value::Array(a)) => a
-                .iter()
-                .any(|x| x.as_str().is_none_or(|s| !f.choices.iter().any(|c| c == s)))
-                .then_some("field-not-a-choice"),
+            (FieldType::Choice, Value::String(s)) => match canonical_choice(&f.choices, s) {
+                Some(c) => {
+                    v = Value::from(c);
+                    None
+                }
+                None => Some("field-not-a-choice"),
+            },
+            (FieldType::MultiChoice, Value::Array(a)) => {
+                let mapped: Option<Vec<Value>> = a
+                    .iter()
+                    .map(|x| x.as_str().and_then(|s| canonical_choice(&f.choices, s)).map(Value::from))
+                    .collect();
+                match mapped {
+                    Some(m) => {
+                        v = Value::Array(m);
+                        None
+                    }
+                    None => Some("field-not-a-choice"),
+                }
+            }
             (FieldType::Person, Value::String(s)) => (!ctx.people.contains(s)).then_some("field-unknown-person"),
             (FieldType::Reference, Value::String(s)) => {
                 let known = f.reference.as_ref().and_then(|r| ctx.references.get(r)).is_some_and(|set| set.contains(s));
@@ -574,11 +593,33 @@ pub fn validate(
         }
         out.insert(f.key.clone(), v);
     }
+    // A date that may not be before another date of the row (both given and valid).
+    for f in def.fields.iter().filter(|f| f.ty == FieldType::Date) {
+        let Some(other) = f.not_before.as_deref() else { continue };
+        let (Some(Value::String(a)), Some(Value::String(b))) = (out.get(&f.key), out.get(other)) else { continue };
+        let ymd = |s: &str| -> Option<(i32, u32, u32)> {
+            let mut p = s.split('-').map(str::parse::<u32>);
+            let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (p.next(), p.next(), p.next()) else { return None };
+            Some((i32::try_from(y).ok()?, m, d))
+        };
+        if valid_date(a) && valid_date(b) && ymd(a) < ymd(b) {
+            errors.push(err(f, "field-date-before-start"));
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
     compute(def, &mut out);
     Ok(out)
+}
+
+/// The choice `s` means: itself, or the choice it equals but for a CP932 round trip
+/// ([`crate::people_sheet::excel_fold`]: an export saved by Excel as CP932 gives 〜 back as ～).
+pub fn canonical_choice(choices: &[String], s: &str) -> Option<String> {
+    if choices.iter().any(|c| c == s) {
+        return Some(s.to_string());
+    }
+    choices.iter().find(|c| crate::people_sheet::same_text(c, s)).cloned()
 }
 
 /// Whether `s` is an Annex A control id (5.1–5.37, 6.1–6.8, 7.1–7.14, 8.1–8.34).
@@ -657,6 +698,7 @@ mod tests {
             compute: None,
             default: None,
             since: 0,
+            not_before: None,
         }
     }
 
@@ -831,7 +873,48 @@ mod tests {
         assert_eq!(parse_cell(&f, "a;"), Ok(serde_json::json!(["a"])));
     }
 
+    #[test]
+    fn cp932_variants_read_as_the_choice() {
+        let mut c = field("method", FieldType::Choice);
+        c.choices = vec!["IPA（重要度×被害発生可能性 1\u{301C}9）".into(), "その他".into()];
+        let mut m = field("tags", FieldType::MultiChoice);
+        m.choices = vec!["A\u{2014}B".into(), "C".into()];
+        let d = def(vec![c, m]);
+        let ctx = Context::default();
+        // As Excel saves it in CP932: ～ (U+FF5E) for 〜, ― (U+2015) for —.
+        let v = validate(
+            &d,
+            &obj(json!({"method": "IPA（重要度×被害発生可能性 1\u{FF5E}9）", "tags": "A\u{2015}B"})),
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(v["method"], json!("IPA（重要度×被害発生可能性 1\u{301C}9）"));
+        assert_eq!(v["tags"], json!(["A\u{2014}B"]));
+        let e = validate(&d, &obj(json!({"method": "IPA（重要度×被害発生可能性 1?9）"})), &ctx).unwrap_err();
+        assert_eq!(e[0].message, "field-not-a-choice");
+    }
+
+    #[test]
+    fn a_date_not_before_another() {
+        let taken = field("taken_on", FieldType::Date);
+        let mut back = field("returned_on", FieldType::Date);
+        back.not_before = Some("taken_on".into());
+        let d = def(vec![taken, back]);
+        let ctx = Context::default();
+        let e = validate(&d, &obj(json!({"taken_on": "2026-05-10", "returned_on": "2026-05-09"})), &ctx).unwrap_err();
+        assert_eq!((e[0].field.as_str(), e[0].message.as_str()), ("returned_on", "field-date-before-start"));
+        assert!(validate(&d, &obj(json!({"taken_on": "2026-05-10", "returned_on": "2026-5-10"})), &ctx).is_ok());
+        assert!(validate(&d, &obj(json!({"taken_on": "2026-05-10", "returned_on": "2026-12-01"})), &ctx).is_ok());
+        assert!(validate(&d, &obj(json!({"returned_on": "2026-05-09"})), &ctx).is_ok());
+    }
+
     proptest! {
+        /// A choice given as itself is always itself.
+        #[test]
+        fn folding_keeps_choices(raw in "\\PC{0,12}") {
+            prop_assert_eq!(canonical_choice(std::slice::from_ref(&raw), &raw), Some(raw.clone()));
+        }
+
         /// format_cell and parse_cell are inverse for every value parse_cell accepts.
         #[test]
         fn cells_round_trip(raw in "\\PC{0,20}", ty in 0usize..7) {

@@ -175,10 +175,26 @@ pub struct RequestType {
     /// A date field after which an approved, uncompleted request is overdue (a return date).
     #[serde(default)]
     pub due_field: Option<String>,
+    /// Rows a request refers to that an action marks (a medium 持出中 on approval, 保管中 on
+    /// return).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<RowMark>,
     /// Revision of the shipped definition: an organisation's stored copy with a lower one is
     /// upgraded (its chosen roles kept).
     #[serde(default)]
     pub revision: u32,
+}
+
+/// A data-driven change to the row a reference field names: when `on` happens, the row of the
+/// field's register gets `set` (literal values, validated by the register).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowMark {
+    /// The action.
+    pub on: String,
+    /// The request's reference field naming the row.
+    pub field: String,
+    /// Register field ← value.
+    pub set: Map<String, Value>,
 }
 
 /// A data-driven approver rule: when `field` holds one of `values`, `roles` approve.

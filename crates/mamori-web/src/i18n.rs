@@ -184,6 +184,8 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
         "outcome",
         "year",
         "address",
+        "ids",
+        "unchanged",
     ] {
         args.insert(Cow::Borrowed(name), FluentValue::from("x"));
     }

@@ -52,13 +52,14 @@ pub async fn complete(
     let (o, d) = load(db, actor, occurrence_id).await?;
     may_act(actor, &d)?;
     let done_on = done.done_on.unwrap_or(today);
+    // Every problem at once, each at its field: the date, then the evidence.
+    let mut problems: Vec<(String, String)> = Vec::new();
     if done_on > today {
-        return Err(AppError::Validation(vec![("done_on".into(), "duty-done-on-future".into())]));
-    }
-    if let Ok(due) = o.due.parse::<Date>()
+        problems.push(("done_on".into(), "duty-done-on-future".into()));
+    } else if let Ok(due) = o.due.parse::<Date>()
         && due.checked_sub(jiff::Span::new().days(366)).is_ok_and(|earliest| done_on < earliest)
     {
-        return Err(AppError::Validation(vec![("done_on".into(), "duty-done-on-too-early".into())]));
+        problems.push(("done_on".into(), "duty-done-on-too-early".into()));
     }
     let note = done.note.trim().to_string();
     let record_ref = done.record_ref.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
@@ -70,7 +71,10 @@ pub async fn complete(
     };
     if missing {
         let field = if matches!(d.evidence.as_str(), "record" | "request") { "record_ref" } else { "evidence" };
-        return Err(AppError::Validation(vec![(field.into(), "duty-evidence-required".into())]));
+        problems.push((field.into(), "duty-evidence-required".into()));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
     }
     let mut c = db.conn().await?;
     if !done.evidence.is_empty() {

@@ -49,9 +49,9 @@ pub async fn table(db: &Db, actor: &Actor, key: &str) -> Result<Table, AppError>
     Ok(Table {
         sheet: def.name.chars().take(31).collect(),
         title: def.name.clone(),
-        // A register is a record, not a numbered document: no 文書番号 (its key is internal).
-        doc_number: "—".into(),
-        edition: "—".into(),
+        // A register is a record, not a controlled document: no number, no 版数.
+        doc_number: String::new(),
+        edition: String::new(),
         label: strictest,
         columns,
         rows: out_rows,

@@ -53,3 +53,52 @@ pub async fn label(db: &Db, actor: &Actor, reference: &str) -> Result<Option<Str
         format!("{}: {}", def.name, title_of(&def, &v))
     }))
 }
+
+/// The live rows of `key` the actor may read as a reference field's picker offers them: (the
+/// value a reference stores, its first field's value; a label with the row's first fields),
+/// sorted by value; empty when they may not read the register.
+pub async fn reference_options(db: &Db, actor: &Actor, key: &str) -> Result<Vec<(String, String)>, AppError> {
+    let def = match definition(db, actor, key).await {
+        Ok(d) => d,
+        Err(AppError::NotFound | AppError::Forbidden) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let Some(first) = def.fields.first() else { return Ok(Vec::new()) };
+    let mut c = db.conn().await?;
+    let mut list = rows::register_rows_all(&mut c.ex(), &actor.org_id, key, false).await?;
+    list.retain(|r| access::row_visible(actor, &r.label, &access::restriction(&r.restricted_to)));
+    let mut out: Vec<(String, String)> = list
+        .into_iter()
+        .take(PICK_MAX)
+        .map(|r| {
+            let v: Map<String, Value> = serde_json::from_str(&r.values_json).unwrap_or_default();
+            let name = mamori_domain::register::format_cell(first, v.get(&first.key).unwrap_or(&Value::Null));
+            let label = def
+                .fields
+                .iter()
+                .take(3)
+                .map(|f| mamori_domain::register::format_cell(f, v.get(&f.key).unwrap_or(&Value::Null)))
+                .filter(|s| !s.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (name, label)
+        })
+        .filter(|(n, _)| !n.trim().is_empty())
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The id of the live row of `key` that `name` names (its id, or its first field's value), read
+/// without the reader's permissions: a workflow marks the row its request refers to.
+pub async fn row_named(db: &Db, org_id: &str, key: &str, name: &str) -> Result<Option<String>, AppError> {
+    let def = super::defs::definition_unchecked(db, org_id, key).await?;
+    let Some(first) = def.fields.first() else { return Ok(None) };
+    let mut c = db.conn().await?;
+    Ok(rows::register_rows_all(&mut c.ex(), org_id, key, false).await?.into_iter().find_map(|r| {
+        let v: Map<String, Value> = serde_json::from_str(&r.values_json).unwrap_or_default();
+        let named = r.id == name
+            || mamori_domain::register::format_cell(first, v.get(&first.key).unwrap_or(&Value::Null)) == name;
+        named.then_some(r.id)
+    }))
+}

@@ -252,7 +252,46 @@ async fn import_export_round_trips_and_invalid_files_write_nothing(db: Db) {
     );
 }
 
+/// The asset ledger exported as CSV and saved as Excel saves it in CP932 (〜 written as the
+/// bytes that read back as ～): every row reads back as stored, the choice still 〜, and the
+/// export has nothing CP932 lacks in its header (no key, no dash).
+async fn a_cp932_round_trip_keeps_the_wave_dash(db: Db) {
+    let a = setup(&db).await;
+    for name in ["顧客名簿", "見積書"] {
+        registers::create(
+            &db,
+            &a,
+            "assets",
+            &obj(json!({"name": name, "confidentiality": "2", "integrity": "2", "availability": "2"})),
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
+    }
+    let ipa = "IPA（重要度×被害発生可能性 1\u{301C}9）";
+    let table = registers::table(&db, &a, "assets").await.unwrap();
+    let bytes = mamori_app::documents::render_export(&table, "csv").unwrap();
+    let csv = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert_eq!(csv.matches(ipa).count(), 2);
+    assert!(
+        !csv.contains("文書番号: assets") && !csv.contains('—'),
+        "{}",
+        csv.lines().take(2).collect::<Vec<_>>().join("/")
+    );
+    let excel = csv.replace('\u{301C}', "\u{FF5E}").replace("見積書", "見積書（改）");
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&excel);
+    assert!(!unmappable);
+    assert!(encoding_rs::SHIFT_JIS.decode(&sjis).0.contains("1\u{FF5E}9"), "reads back as ～");
+    let r = registers::import(&db, &a, "assets", "assets-cp932.csv", &sjis, T0 + 1).await.unwrap();
+    assert_eq!(r, ImportReport { created: 0, updated: 1, unchanged: 1 });
+    let all = registers::page(&db, &a, "assets", &pq("", "name", 1, 10, false)).await.unwrap().rows;
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|r| r.values["method"] == json!(ipa)), "stored as the choice itself");
+}
+
 on_both_engines!(
+    a_cp932_round_trip_keeps_the_wave_dash,
     templates_validation_and_risk,
     history_soft_delete_and_restore,
     search_sort_and_paging,

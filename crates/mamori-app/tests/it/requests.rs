@@ -280,8 +280,9 @@ async fn every_type_runs_its_state_machine(db: Db) {
         let mut f = Map::new();
         for field in &t.fields {
             let v: Value = match serde_json::to_value(field.ty).unwrap().as_str().unwrap() {
-                "date" => "2026-12-01".into(),
-                "datetime" => "2026-12-01T10:00".into(),
+                // Today: a return written on completion is not before a take-out date.
+                "date" => "2026-11-25".into(),
+                "datetime" => "2026-11-25T10:00".into(),
                 "boolean" => true.into(),
                 "choice" => field.choices[0].clone().into(),
                 "person" => "kanri".into(),
@@ -486,7 +487,53 @@ async fn an_older_organisation_gets_the_new_types(db: Db) {
     );
 }
 
+/// 状態 of a medium in 媒体管理台帳.
+async fn medium_status(db: &Db, p: &People, media_id: &str) -> Value {
+    let id = registers::records::row_named(db, &p.cli.org_id, "media_ledger", media_id).await.unwrap().unwrap();
+    registers::get(db, &p.cli, "media_ledger", &id).await.unwrap().values["status"].clone()
+}
+
+/// The take-out's medium is picked from 媒体管理台帳, reads 持出中 once approved and 保管中 after
+/// the return (the type's data-driven marks); a return date before the take-out date is refused
+/// on the form and on 「完了にする」, leaving the medium out.
+async fn media_takeout_marks_its_medium(db: Db) {
+    let p = setup(&db).await;
+    let today = date(2026, 11, 25);
+    let t = requests::types(&db, &p.emp).await.unwrap().into_iter().find(|t| t.key == "media_takeout").unwrap();
+    let options = requests::reference_options(&db, &p.emp, &t).await.unwrap();
+    assert_eq!(options["media"], [("USB-01".to_string(), "USB-01 USB メモリ".to_string())]);
+    let early = obj(json!({"media": "USB-01", "purpose": "説明", "taken_on": "2026-11-25", "due_on": "2026-11-24"}));
+    match requests::create(&db, &p.emp, "media_takeout", &early, today, T0).await {
+        Err(AppError::Rows(r)) => {
+            let got: Vec<(&str, &str)> = r.iter().map(|x| (x.field.as_str(), x.message.as_str())).collect();
+            assert_eq!(got, [("due_on", "field-date-before-start")]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let fields = obj(json!({"media": "USB-01", "purpose": "説明", "taken_on": "2026-11-26", "due_on": "2026-11-30"}));
+    let r = requests::create(&db, &p.emp, "media_takeout", &fields, today, T0).await.unwrap();
+    assert_eq!(medium_status(&db, &p, "USB-01").await, "保管中");
+    requests::transition(&db, &p.kanri, &r.id, "approve", "", vec![], today, T0 + 1).await.unwrap();
+    assert_eq!(medium_status(&db, &p, "USB-01").await, "持出中");
+    // Returned "today", before the take-out date: refused, nothing changes.
+    match requests::transition(&db, &p.boss, &r.id, "complete", "", vec![], today, T0 + 2).await {
+        Err(AppError::Rows(r)) => assert_eq!(r[0].field, "returned_on"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(requests::get(&db, &p.emp, &r.id, today).await.unwrap().0.request.state, "approved");
+    assert_eq!(medium_status(&db, &p, "USB-01").await, "持出中");
+    let done =
+        requests::transition(&db, &p.boss, &r.id, "complete", "", vec![], date(2026, 11, 28), T0 + 3).await.unwrap();
+    assert_eq!(done.state, "completed");
+    assert_eq!(medium_status(&db, &p, "USB-01").await, "保管中");
+    // Each mark is a change of the ledger row in its history and the audit trail.
+    let id = registers::records::row_named(&db, &p.cli.org_id, "media_ledger", "USB-01").await.unwrap().unwrap();
+    assert_eq!(registers::history(&db, &p.cli, "media_ledger", &id).await.unwrap().len(), 3);
+    assert!(mamori_app::audit::verify_org(&db, &p.cli.org_id).await.unwrap().is_ok());
+}
+
 on_both_engines!(
+    media_takeout_marks_its_medium,
     media_takeout_with_separation_of_duties,
     change_requests_and_the_emergency_path,
     every_type_runs_its_state_machine,

@@ -2487,3 +2487,14 @@ m365-format-admin_users_csv = Admin center user list (CSV)
 audit-mime-text = Text
 audit-mime-image = Image
 audit-mime-other = File
+# helper w-e2e: errors in place, media take-out picker, date order
+req-pick-row = (choose one)
+req-pick-none = There is nothing to choose yet. Add it to the register it refers to first.
+req-form-refused = The request was not submitted. Fix each field as explained and press Submit again (what you typed is kept).
+field-date-before-start = This date is before the start date (such as the take-out date). Use the start date or later.
+soa-refused = The SoA could not be approved.
+soa-refused-missing = { $count } controls have no reason: { $ids }. Choose a reason in each row and save, or use "Give every applicable control without a reason" above, then approve again.
+soa-refused-sod = Whoever wrote or edited the SoA cannot approve it. Ask another member of top management to approve it.
+soa-row-refused = { $id } was not saved. Fix the fields shown and press Save again (what you typed is kept).
+soa-reason-text-too-long = Keep the free-text reason within 500 characters. Put a longer explanation in a related document and its gist here.
+register-imported = Imported: { $count } rows added or changed, { $unchanged } rows unchanged.

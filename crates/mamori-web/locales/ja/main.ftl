@@ -2430,3 +2430,14 @@ m365-format-admin_users_csv = 管理センターのユーザー一覧（CSV）
 audit-mime-text = テキスト
 audit-mime-image = 画像
 audit-mime-other = ファイル
+# helper w-e2e: errors in place, media take-out picker, date order
+req-pick-row = （選んでください）
+req-pick-none = 選べる行がありません。先に参照先の台帳に登録してください。
+req-form-refused = 申請できませんでした。各項目の説明に従って直し、もう一度「申請する」を押してください（入力した内容は残っています）。
+field-date-before-start = 開始の日付（持出日など）より前の日付です。開始日以降の日付にしてください。
+soa-refused = 適用宣言書を承認できませんでした。
+soa-refused-missing = 理由が未入力の管理策が { $count } 件あります: { $ids }。各行で理由を選んで「保存」を押すか、上の「未記入の適用理由をまとめて設定」を使ってから、もう一度承認してください。
+soa-refused-sod = 作成・編集した本人は承認できません。別の経営責任者に承認を依頼してください。
+soa-row-refused = { $id } を保存できませんでした。表示された項目を直して、もう一度「保存」を押してください（入力した内容は残っています）。
+soa-reason-text-too-long = 理由（自由記述）は 500 文字以内にしてください。長い説明は関連文書に書き、ここには要点を書いてください。
+register-imported = 取り込みました: 追加・更新 { $count } 行、変更のない行 { $unchanged } 行。

@@ -33,42 +33,99 @@ fn status_label(t: &crate::i18n::Tr, s: &str) -> String {
 /// `GET /soa`.
 pub async fn soa(State(state): State<AppState>, ctx: Ctx, s: Session, Query(d): Query<Done>) -> WebResult {
     let t = ctx.tr();
-    let a = &s.actor;
-    let v = documents::soa(&state.db, a, false).await?;
-    let health = crate::regulation::health::all_if_permitted(&state.db, a, state.today()).await?;
-    let mut layout = Layout::new(&ctx);
-    layout.flash = match d.done.as_deref() {
+    let flash = match d.done.as_deref() {
         Some("row") => Some(t.t1("soa-saved", "id", d.id.as_deref().unwrap_or(""))),
         Some("approved") => Some(t.t("soa-approved")),
         _ => None,
     };
+    soa_page(&state, &ctx, &s, flash, None).await
+}
+
+/// A refused SoA action, shown on the SoA page itself: what happened and what to do next, the
+/// controls concerned as links, and a refused row's values with each problem at its field.
+pub struct SoaRefusal {
+    status: StatusCode,
+    message: String,
+    missing: Vec<String>,
+    row: Option<SentRow>,
+}
+
+/// A row's edit as it was sent.
+pub struct SentRow {
+    id: String,
+    reasons: Vec<String>,
+    reason_text: String,
+    status: String,
+    /// (field, message).
+    errors: Vec<(String, String)>,
+}
+
+async fn soa_page(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    flash: Option<String>,
+    refused: Option<SoaRefusal>,
+) -> WebResult {
+    let t = ctx.tr();
+    let a = &s.actor;
+    let v = documents::soa(&state.db, a, false).await?;
+    let health = crate::regulation::health::all_if_permitted(&state.db, a, state.today()).await?;
+    let mut layout = Layout::new(ctx);
+    layout.flash = flash;
+    let sent = refused.as_ref().and_then(|r| r.row.as_ref());
     let rows = v
         .rows
         .iter()
-        .map(|r| SoaRowView {
-            id: r.id.clone(),
-            title: r.title.clone(),
-            applicable: r.applicable,
-            missing: v.missing_reasons.contains(&r.id),
-            reason_checks: InclusionReason::ALL
-                .iter()
-                .map(|x| (x.key().to_string(), t.t(&format!("reason-{}", x.key())), r.reasons.contains(x)))
-                .collect(),
-            reason_text: r.reason_text.clone(),
-            reason_display: r.reason_display(),
-            status_options: ImplStatus::ALL
-                .iter()
-                .map(|s| (s.key().to_string(), t.t(&format!("impl-{}", s.key())), *s == r.status))
-                .collect(),
-            status_label: t.t(&format!("impl-{}", r.status.key())),
-            health: health.get(&r.id).filter(|_| r.applicable).map(|h| crate::regulation::health::view(&t, h)),
-            documents: r.documents.clone(),
-            records: r.records.clone(),
-            duties: i64::try_from(r.duties.len()).unwrap_or(0),
-            approvals: i64::try_from(r.approvals.len()).unwrap_or(0),
+        .map(|r| {
+            let mine = sent.filter(|x| x.id == r.id);
+            let error_at = |field: &str| {
+                mine.map(|x| {
+                    x.errors.iter().filter(|e| e.0 == field).map(|e| e.1.clone()).collect::<Vec<_>>().join(" ")
+                })
+                .unwrap_or_default()
+            };
+            SoaRowView {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                applicable: r.applicable,
+                missing: v.missing_reasons.contains(&r.id),
+                reason_checks: InclusionReason::ALL
+                    .iter()
+                    .map(|x| {
+                        let checked = match mine {
+                            Some(m) => m.reasons.iter().any(|k| k == x.key()),
+                            None => r.reasons.contains(x),
+                        };
+                        (x.key().to_string(), t.t(&format!("reason-{}", x.key())), checked)
+                    })
+                    .collect(),
+                reason_text: mine.map(|m| m.reason_text.clone()).unwrap_or_else(|| r.reason_text.clone()),
+                reason_display: r.reason_display(),
+                status_options: ImplStatus::ALL
+                    .iter()
+                    .map(|s| {
+                        let selected = match mine {
+                            Some(m) => m.status == s.key(),
+                            None => *s == r.status,
+                        };
+                        (s.key().to_string(), t.t(&format!("impl-{}", s.key())), selected)
+                    })
+                    .collect(),
+                status_label: t.t(&format!("impl-{}", r.status.key())),
+                health: health.get(&r.id).filter(|_| r.applicable).map(|h| crate::regulation::health::view(&t, h)),
+                documents: r.documents.clone(),
+                records: r.records.clone(),
+                duties: i64::try_from(r.duties.len()).unwrap_or(0),
+                approvals: i64::try_from(r.approvals.len()).unwrap_or(0),
+                reasons_error: error_at("reasons"),
+                text_error: error_at("reason_text"),
+                refused: mine.is_some(),
+            }
         })
         .collect();
-    Ok(render(&SoaPage {
+    let status = refused.as_ref().map(|r| r.status).unwrap_or(StatusCode::OK);
+    let page = render(&SoaPage {
         layout,
         approved: v.status == "approved",
         missing_count: i64::try_from(v.missing_reasons.len()).unwrap_or(0),
@@ -78,13 +135,17 @@ pub async fn soa(State(state): State<AppState>, ctx: Ctx, s: Session, Query(d): 
             .map(|x| (x.key().to_string(), t.t(&format!("reason-{}", x.key()))))
             .collect(),
         rows,
+        refusal: refused.as_ref().map(|r| r.message.clone()).unwrap_or_default(),
+        refusal_links: refused.map(|r| r.missing).unwrap_or_default(),
         v,
-    }))
+    });
+    Ok(if status == StatusCode::OK { page.into_response() } else { (status, page).into_response() })
 }
 
-/// `POST /soa/rows/{id}`.
+/// `POST /soa/rows/{id}`: a refused edit comes back on the SoA with what was typed.
 pub async fn soa_row(
     State(state): State<AppState>,
+    ctx: Ctx,
     s: Session,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
@@ -95,8 +156,27 @@ pub async fn soa_row(
         status: ImplStatus::from_key(form.get("status")),
         documents: None,
     };
-    documents::soa_edit_row(&state.db, &s.actor, &id, edit, state.now()).await?;
-    Ok(Redirect::to(&format!("/soa?done=row&id={}#soa-{}", urlencode(&id), id)).into_response())
+    match documents::soa_edit_row(&state.db, &s.actor, &id, edit, state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/soa?done=row&id={}#soa-{}", urlencode(&id), id)).into_response()),
+        Err(AppError::Validation(v)) => {
+            let t = ctx.tr();
+            let row = SentRow {
+                id: id.clone(),
+                reasons: form.all("reasons").iter().map(|x| x.to_string()).collect(),
+                reason_text: form.get("reason_text").to_string(),
+                status: form.get("status").to_string(),
+                errors: v.into_iter().map(|(f, k)| (f, t.t(&k))).collect(),
+            };
+            let refusal = SoaRefusal {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: t.t1("soa-row-refused", "id", &id),
+                missing: Vec::new(),
+                row: Some(row),
+            };
+            soa_page(&state, &ctx, &s, None, Some(refusal)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /soa/fill`.
@@ -107,10 +187,28 @@ pub async fn soa_fill(State(state): State<AppState>, s: Session, CsrfForm(form):
     Ok(Redirect::to("/soa").into_response())
 }
 
-/// `POST /soa/approve`.
-pub async fn soa_approve(State(state): State<AppState>, s: Session, _: CsrfForm) -> WebResult {
-    documents::soa_approve(&state.db, &s.actor, state.now()).await?;
-    Ok(Redirect::to("/soa?done=approved").into_response())
+/// `POST /soa/approve`: a refusal (reasons missing, the author approving) comes back on the SoA
+/// saying what to do next.
+pub async fn soa_approve(State(state): State<AppState>, ctx: Ctx, s: Session, _: CsrfForm) -> WebResult {
+    let t = ctx.tr();
+    let (status, message, missing) = match documents::soa_approve(&state.db, &s.actor, state.now()).await {
+        Ok(_) => return Ok(Redirect::to("/soa?done=approved").into_response()),
+        Err(AppError::Blocked(ids)) => {
+            let missing: Vec<String> = ids.split(", ").filter(|x| !x.is_empty()).map(str::to_string).collect();
+            let count = i64::try_from(missing.len()).unwrap_or(0).to_string();
+            // The first ten in the sentence; every one as a link below it.
+            let mut ids = missing.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+            if missing.len() > 10 {
+                ids.push_str(" …");
+            }
+            let m = t.ta("soa-refused-missing", &[("count", &count), ("ids", &ids)]);
+            (StatusCode::CONFLICT, m, missing)
+        }
+        Err(AppError::SeparationOfDuties) => (StatusCode::FORBIDDEN, t.t("soa-refused-sod"), Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let refusal = SoaRefusal { status, message: format!("{} {message}", t.t("soa-refused")), missing, row: None };
+    soa_page(&state, &ctx, &s, None, Some(refusal)).await
 }
 
 /// `GET /soa/export?format=xlsx|csv|pdf`.

@@ -23,6 +23,11 @@ pub struct SoaRowView {
     pub records: Vec<String>,
     pub duties: i64,
     pub approvals: i64,
+    /// A refused edit's problems at the reasons and at the free text (empty: none).
+    pub reasons_error: String,
+    pub text_error: String,
+    /// This row's edit was refused (its values are what was sent).
+    pub refused: bool,
 }
 
 /// The `soa.html` template.
@@ -36,6 +41,9 @@ pub struct SoaPage {
     pub can_edit: bool,
     pub reasons: Vec<(String, String)>,
     pub rows: Vec<SoaRowView>,
+    /// A refused action's message (empty: none) and the controls it concerns.
+    pub refusal: String,
+    pub refusal_links: Vec<String>,
 }
 
 // ---- documents ----

@@ -88,6 +88,7 @@ async fn register_page(
     key: &str,
     pq: PageQuery,
     problems: Vec<(String, String, String)>,
+    flash: Option<String>,
 ) -> WebResult {
     let t = ctx.tr();
     let def = registers::definition(&state.db, a, key).await?;
@@ -119,7 +120,7 @@ async fn register_page(
         .collect();
     let _ = &t;
     Ok(render(&RegisterPage {
-        layout: Layout::new(ctx),
+        layout: Layout { flash, ..Layout::new(ctx) },
         headers: shown.iter().map(|f| f.label.clone()).collect(),
         heatmap: heat_fields(&def).map(|_| format!("/registers/{key}/heatmap")),
         q: pq.q.clone(),
@@ -143,8 +144,21 @@ pub async fn rows(
     s: Session,
     Path(key): Path<String>,
     Query(pq): Query<PageQuery>,
+    Query(done): Query<Imported>,
 ) -> WebResult {
-    register_page(&state, &ctx, &s.actor, &key, pq, vec![]).await
+    // After an import: how many rows were written and how many were already as stored.
+    let flash = done.imported.map(|n| {
+        let t = ctx.tr();
+        t.ta("register-imported", &[("count", &n.to_string()), ("unchanged", &done.unchanged.unwrap_or(0).to_string())])
+    });
+    register_page(&state, &ctx, &s.actor, &key, pq, vec![], flash).await
+}
+
+/// `?imported=N&unchanged=M` after an import.
+#[derive(serde::Deserialize, Default)]
+pub struct Imported {
+    imported: Option<usize>,
+    unchanged: Option<usize>,
 }
 
 /// Choices offered for a field: its own, people, referenced rows, control ids.
@@ -478,10 +492,13 @@ pub async fn import(
         return Err(WebError::from(AppError::Validation(vec![("file".into(), "field-required".into())])));
     };
     match registers::import(&state.db, &s.actor, &key, &name, &bytes, state.now()).await {
-        Ok(r) => Ok(Redirect::to(&format!("/registers/{key}?imported={}", r.created + r.updated)).into_response()),
+        Ok(r) => {
+            Ok(Redirect::to(&format!("/registers/{key}?imported={}&unchanged={}", r.created + r.updated, r.unchanged))
+                .into_response())
+        }
         Err(AppError::Rows(p)) => {
             let problems = p.iter().map(|p| (p.row.to_string(), p.column.clone(), t.t(&p.message))).collect();
-            let mut r = register_page(&state, &ctx, &s.actor, &key, PageQuery::default(), problems).await?;
+            let mut r = register_page(&state, &ctx, &s.actor, &key, PageQuery::default(), problems, None).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
@@ -489,7 +506,7 @@ pub async fn import(
         // reason next to the file's name.
         Err(e @ (AppError::TooLarge { .. } | AppError::Blocked(_) | AppError::FileRefused { .. })) => {
             let problems = vec![(String::new(), name.clone(), crate::error::message(&ctx, &e))];
-            let mut r = register_page(&state, &ctx, &s.actor, &key, PageQuery::default(), problems).await?;
+            let mut r = register_page(&state, &ctx, &s.actor, &key, PageQuery::default(), problems, None).await?;
             *r.status_mut() = crate::error::status(&e);
             Ok(r)
         }
@@ -667,6 +684,7 @@ pub async fn add_field(
         compute: None,
         default: None,
         since: 0,
+        not_before: None,
     });
     registers::define(&state.db, a, def, state.now()).await?;
     Ok(Redirect::to(&format!("/registers/{key}/design")).into_response())

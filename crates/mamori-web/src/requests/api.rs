@@ -11,46 +11,44 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-/// One field of a request type in the contract.
-/// A field of a request type. A reference field names its register (`register`) and lists the
-/// values it takes today (`choices`: the referenced rows' titles the reader may see; null when
-/// the reader may not read that register).
-fn field_json(
-    f: &mamori_domain::register::FieldDef,
-    references: &std::collections::HashMap<String, Option<Vec<String>>>,
-) -> serde_json::Value {
+/// One field of a request type in the contract: a reference field says its register and the
+/// values it may take now (`options`: the referenced rows the reader may read).
+fn field_json(f: &mamori_domain::register::FieldDef, options: Option<&Vec<(String, String)>>) -> serde_json::Value {
     let ty = serde_json::to_value(f.ty).unwrap_or_default();
+    let choices = match options {
+        Some(o) => json!(o.iter().map(|x| x.0.clone()).collect::<Vec<_>>()),
+        None if f.choices.is_empty() => serde_json::Value::Null,
+        None => json!(f.choices),
+    };
     let mut v = json!({
         "key": f.key, "label": f.label, "label_en": f.label_en, "type": ty, "required": f.required,
-        "choices": if f.choices.is_empty() { serde_json::Value::Null } else { json!(f.choices) },
+        "choices": choices,
     });
-    if let (mamori_domain::register::FieldType::Reference, Some(target)) = (f.ty, &f.reference) {
-        v["register"] = json!(target);
-        v["choices"] = json!(references.get(target).cloned().flatten());
+    if let Some(r) = &f.reference {
+        v["register"] = json!(r);
     }
     v
 }
 
 /// `GET /api/v1/request-types` → `[{key, name, controls, approver_roles, fields: [{key, label,
-/// type, required, choices, register}]}]` (`register` on reference fields).
+/// type, required, choices, register}]}]` (a reference field: `"type": "reference"`, its
+/// `register` and the current values as `choices`).
 pub async fn request_types(State(state): State<AppState>, s: Session) -> WebResult {
     let types = mamori_app::requests::types(&state.db, &s.actor).await?;
-    let mut references = std::collections::HashMap::new();
-    for target in types.iter().flat_map(|t| &t.fields).filter_map(|f| f.reference.as_ref()) {
-        if !references.contains_key(target) {
-            let choices = mamori_app::requests::reference_choices(&state.db, &s.actor, target).await?;
-            references.insert(target.clone(), choices);
-        }
+    let mut options = Vec::with_capacity(types.len());
+    for t in &types {
+        options.push(mamori_app::requests::reference_options(&state.db, &s.actor, t).await?);
     }
     let out: Vec<serde_json::Value> = types
         .iter()
-        .map(|t| {
+        .zip(&options)
+        .map(|(t, o)| {
             json!({
                 "key": t.key, "name": t.name, "name_en": t.name_en, "controls": t.controls,
                 "approver_roles": t.approver_roles, "approver_roles_when": t.approver_roles_when,
                 "completer_roles": t.completer_roles, "approver_note": t.approver_note, "workflow": t.workflow,
                 "register": t.register.as_ref().map(|r| r.register.clone()),
-                "fields": t.fields.iter().map(|f| field_json(f, &references)).collect::<Vec<_>>(),
+                "fields": t.fields.iter().map(|f| field_json(f, o.get(&f.key))).collect::<Vec<_>>(),
             })
         })
         .collect();

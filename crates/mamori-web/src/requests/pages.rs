@@ -118,6 +118,7 @@ fn input_kind(t: FieldType) -> &'static str {
         FieldType::Datetime => "datetime-local",
         FieldType::Boolean => "checkbox",
         FieldType::Choice => "select",
+        FieldType::Reference => "reference",
         _ => "text",
     }
 }
@@ -128,7 +129,7 @@ async fn new_page(
     a: &mamori_app::Actor,
     key: &str,
     values: &Map<String, Value>,
-    errors: Vec<String>,
+    errors: Vec<(String, String)>,
 ) -> WebResult {
     let t = ctx.tr();
     let ty = requests::types(&state.db, a)
@@ -149,6 +150,8 @@ async fn new_page(
         })
         .collect::<Vec<_>>()
         .join("、");
+    let mut options = requests::reference_options(&state.db, a, &ty).await?;
+    let error_at = |key: &str| errors.iter().filter(|e| e.0 == key).map(|e| e.1.clone()).collect::<Vec<_>>().join(" ");
     Ok(render(&NewPage {
         layout: Layout::new(ctx),
         key: ty.key.clone(),
@@ -168,10 +171,28 @@ async fn new_page(
                 kind: input_kind(f.ty),
                 required: f.required,
                 choices: f.choices.clone(),
+                options: {
+                    // A value sent or linked that is not among the rows stays offered (and
+                    // picked): nothing typed is lost, the server says what is wrong with it.
+                    let mut o = options.remove(&f.key).unwrap_or_default();
+                    let v = values.get(&f.key).map(|v| format_cell(f, v)).unwrap_or_default();
+                    if !v.is_empty() && !o.iter().any(|x| x.0 == v) {
+                        o.insert(0, (v.clone(), v));
+                    }
+                    o
+                },
                 value: values.get(&f.key).map(|v| format_cell(f, v)).unwrap_or_default(),
+                error: error_at(&f.key),
             })
             .collect(),
-        errors,
+        errors: errors
+            .iter()
+            .map(|(f, m)| {
+                let label =
+                    ty.fields.iter().find(|x| &x.key == f).map(|x| x.label.clone()).unwrap_or_else(|| f.clone());
+                if label.is_empty() { m.clone() } else { format!("{label}: {m}") }
+            })
+            .collect(),
     }))
 }
 
@@ -216,21 +237,14 @@ pub async fn create(
         Ok(r) => Ok(Redirect::to(&format!("/requests/{}", r.id)).into_response()),
         Err(mamori_app::AppError::Rows(problems)) => {
             let t = ctx.tr();
-            let errors = problems.iter().map(|p| format!("{}: {}", p.column, t.t(&p.message))).collect();
+            let errors = problems.iter().map(|p| (p.field.clone(), t.t(&p.message))).collect();
             let mut r = new_page(&state, &ctx, &s.actor, &key, &values, errors).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
         Err(e @ mamori_app::AppError::PledgeMissing(_)) => {
             // The pledge gate: the problem at the person field, the form kept.
-            let label = requests::types(&state.db, a)
-                .await?
-                .into_iter()
-                .find(|t| t.key == key)
-                .and_then(|t| t.fields.into_iter().find(|f| f.key == mamori_app::people::pledge::PERSON_FIELD))
-                .map(|f| f.label)
-                .unwrap_or_default();
-            let errors = vec![format!("{label}: {}", crate::error::message(&ctx, &e))];
+            let errors = vec![(mamori_app::people::pledge::PERSON_FIELD.to_string(), crate::error::message(&ctx, &e))];
             let mut r = new_page(&state, &ctx, &s.actor, &key, &values, errors).await?;
             *r.status_mut() = axum::http::StatusCode::CONFLICT;
             Ok(r)
@@ -295,7 +309,8 @@ async fn detail_page(state: &AppState, ctx: &Ctx, s: &Session, id: &str, refused
                         .flat_map(|ty| ty.fields.iter())
                         .find(|x| x.key == f)
                         .map(|x| x.label.clone())
-                        .unwrap_or_default(),
+                        // A register's column (the row a transition writes) is named as it is.
+                        .unwrap_or_else(|| if f.is_ascii() { String::new() } else { f.to_string() }),
                 };
                 if label.is_empty() { t.t(message) } else { format!("{label}: {}", t.t(message)) }
             }
@@ -368,7 +383,9 @@ pub async fn transition(
             (p.into_iter().map(|(f, m)| format!("{f}\u{1f}{m}")).collect(), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(AppError::Rows(p)) => (
-            p.into_iter().map(|x| format!("{}\u{1f}{}", x.field, x.message)).collect(),
+            p.into_iter()
+                .map(|x| format!("{}\u{1f}{}", if x.column.is_empty() { &x.field } else { &x.column }, x.message))
+                .collect(),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(e @ (AppError::SeparationOfDuties | AppError::Forbidden)) => {

@@ -39,7 +39,11 @@ pub struct FieldView {
     pub kind: &'static str,
     pub required: bool,
     pub choices: Vec<String>,
+    /// A reference field's rows: (value, label).
+    pub options: Vec<(String, String)>,
     pub value: String,
+    /// The problem at this field (empty: none).
+    pub error: String,
 }
 
 /// The `request_new.html` template.

@@ -81,6 +81,24 @@ async fn duties_are_operated_from_the_pages(w: World) {
     assert!(r.body.contains("未来の日付は指定できません"), "{}", r.body);
     assert!(r.body.contains(">NAS へ取得、復元テスト済み</textarea>"), "the note typed is kept");
     assert!(r.body.contains("id=\"complete-form\""), "still open, its own page");
+    // A future day and no evidence at all: both problems at once, each at its field.
+    let nothing = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"done_on\"\r\n\r\n2099-01-01\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n\r\n--{b}--\r\n"
+    );
+    let r = a
+        .send(
+            "POST",
+            &format!("/duties/occurrences/{occ_id}/complete"),
+            Some(&format!("multipart/form-data; boundary={b}")),
+            nothing,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body.matches("class=\"field-error\"").count(), 2, "{}", r.body);
+    assert!(r.body.contains("未来の日付は指定できません") && r.body.contains("証跡が必要です"));
+    assert!(r.body.contains("value=\"2099-01-01\""), "the day typed is kept");
     let r = a
         .send(
             "POST",

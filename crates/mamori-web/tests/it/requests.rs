@@ -53,6 +53,13 @@ async fn requests_contract_and_pages(w: World) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // The medium is a reference to 媒体管理台帳, with the values it may take now.
+    let types = a.get("/api/v1/request-types").await.json();
+    let mt = types.as_array().unwrap().iter().find(|t| t["key"] == "media_takeout").unwrap();
+    let media = mt["fields"].as_array().unwrap().iter().find(|f| f["key"] == "media").unwrap();
+    assert_eq!(media["type"], "reference");
+    assert_eq!(media["register"], "media_ledger");
+    assert_eq!(media["choices"], json!(["USB-01"]));
 
     // The employee requests a media take-out and cannot approve it.
     let mut e = w.logged_in("emp").await;
@@ -64,7 +71,7 @@ async fn requests_contract_and_pages(w: World) {
     let r = e
         .post_json(
             "/api/v1/requests",
-            json!({"type": "media_takeout", "fields": {"media": "USB-01", "purpose": "顧客先での説明", "taken_on": "2026-01-05", "due_on": "2026-01-06"}}),
+            json!({"type": "media_takeout", "fields": {"media": "USB-01", "purpose": "顧客先での説明", "taken_on": "2025-12-28", "due_on": "2026-01-06"}}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -123,6 +130,29 @@ async fn requests_contract_and_pages(w: World) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"request-errors\""));
+    // Each problem at its field; the medium is a picker of 媒体管理台帳 and stays picked.
+    for field in ["purpose", "taken_on", "due_on"] {
+        assert!(r.body.contains(&format!("id=\"error-{field}\"")), "{field}: {}", r.body);
+    }
+    assert!(r.body.contains("<select name=\"media\""));
+    assert!(r.body.contains("<option value=\"USB-01\" selected>USB-01 USB メモリ</option>"), "{}", r.body);
+    // A return date before the take-out date, at its field, the rest kept.
+    let r = e
+        .post_form(
+            "/requests/new/media_takeout",
+            &[
+                ("csrf", &Client::csrf_in(&form.body)),
+                ("media", "USB-01"),
+                ("purpose", "展示会"),
+                ("taken_on", "2026-01-10"),
+                ("due_on", "2026-01-09"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let at = r.body.split("id=\"error-due_on\">").nth(1).unwrap_or_default();
+    assert!(at.starts_with("開始の日付（持出日など）より前の日付です"), "{}", r.body);
+    assert!(r.body.contains("展示会") && r.body.contains("value=\"2026-01-10\""));
     // An employee does not see others' requests, nor the list of all.
     let mine = e.get("/api/v1/requests?scope=all").await;
     assert_eq!(mine.status, StatusCode::FORBIDDEN);

@@ -68,6 +68,56 @@ async fn soa_contract(w: World) {
     assert!(!e.get("/soa").await.body.contains("name=\"reason_text\""), "no edit forms for readers");
 }
 
+/// A refused SoA action stays on the SoA page: the approval refused while reasons are missing
+/// names them (with links) and says what to do, the author's own approval says who approves,
+/// and a refused row edit keeps what was typed with the problem at its field.
+async fn refusals_stay_on_the_soa(w: World) {
+    let mut a = w.logged_in("admin").await;
+    let r = a
+        .send_bytes(
+            "POST",
+            "/api/v1/regulation?name=seed.txt",
+            Some("application/octet-stream"),
+            SEED.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let page = a.get("/soa").await;
+    let csrf = crate::client::Client::csrf_in(&page.body);
+    let r = a.post_form("/soa/approve", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("id=\"soa-refusal\""), "{}", r.body);
+    assert!(r.body.contains("理由が未入力の管理策が 85 件あります: 5.1, 5.2"), "the count and the controls");
+    assert!(r.body.contains("<a href=\"#soa-5.1\">5.1</a>"));
+    assert!(r.body.contains("未記入の適用理由をまとめて設定"), "what to do next");
+    assert!(r.body.contains("id=\"soa-5.1\""), "the SoA itself, not an error page");
+
+    // A reason text too long: the row keeps the reasons, text and status sent.
+    let long = "長".repeat(501);
+    let r = a
+        .post_form(
+            "/soa/rows/5.2",
+            &[("csrf", &csrf), ("reasons", "legal_contractual"), ("reason_text", &long), ("status", "partial")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("5.2 を保存できませんでした"), "{}", r.body);
+    assert!(r.body.contains("id=\"soa-error-reason_text\""));
+    assert!(r.body.contains("500 文字以内"));
+    let row = r.body.split("id=\"soa-5.2\"").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains(&format!("value=\"{long}\"")), "the text kept");
+    assert!(row.contains("value=\"legal_contractual\" checked"), "the reason kept");
+    assert!(row.contains("value=\"partial\" selected"), "the status kept");
+    assert_eq!(a.get("/api/v1/soa").await.json()["controls"][1]["reason"], "", "nothing was saved");
+
+    // The author approving: refused in place, saying who approves.
+    a.post_form("/soa/fill", &[("csrf", &csrf), ("reason", "best_practice")]).await;
+    let r = a.post_form("/soa/approve", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("別の経営責任者に承認を依頼してください"), "{}", r.body);
+    assert!(r.body.contains("id=\"soa-5.1\""));
+}
+
 /// Issue 16: the documents the regulation names are documents (not registers to create), and
 /// the jointly approved BCP shows its partial approval.
 async fn named_documents_and_the_partial_approval(w: World) {
@@ -156,4 +206,4 @@ async fn named_documents_and_the_partial_approval(w: World) {
     assert_eq!(a.get(&href).await.status, StatusCode::OK, "the documents' editors read it");
 }
 
-on_both_engines!(named_documents_and_the_partial_approval, soa_contract);
+on_both_engines!(refusals_stay_on_the_soa, named_documents_and_the_partial_approval, soa_contract);
