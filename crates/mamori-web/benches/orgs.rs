@@ -349,7 +349,7 @@ async fn top_statements(db: &mamori_store::Db) {
 async fn explain_pass(db: &mamori_store::Db, cookies: &[String]) {
     use mamori_store::sqlx;
     let mamori_store::Db::Pg(p) = db else { return };
-    let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(p).await.unwrap_or_default();
+    let name: String = sqlx::query_scalar("SELECT current_database()::text").fetch_one(p).await.unwrap_or_default();
     for set in [
         "session_preload_libraries = 'auto_explain'",
         "auto_explain.log_min_duration = 0",
