@@ -45,6 +45,13 @@ struct Parts {
 impl Parts {
     /// Counts, hashes and keeps the head of a chunk; refuses files over the limit.
     fn account(&mut self, chunk: &[u8]) -> Result<(), AppError> {
+        self.count(chunk)?;
+        self.hasher.update(chunk);
+        Ok(())
+    }
+
+    /// [`Parts::account`] without the hash (a [`BlockingUpload`] hashes on its writer thread).
+    fn count(&mut self, chunk: &[u8]) -> Result<(), AppError> {
         self.size += chunk.len() as u64;
         if self.size > self.store.max_bytes {
             return Err(self.store.refused(String::new(), "evidence-refused-size"));
@@ -53,7 +60,6 @@ impl Parts {
             let take = (512 - self.head.len()).min(chunk.len());
             self.head.extend_from_slice(&chunk[..take]);
         }
-        self.hasher.update(chunk);
         Ok(())
     }
 
@@ -156,10 +162,23 @@ pub struct Upload {
 }
 
 /// An upload written from a blocking thread, for an importer that reads the file anyway: the
-/// bytes it reads through [`TeeReader`] are hashed and kept in the same pass.
+/// bytes it reads through [`TeeReader`] are kept in the same pass. Hashing and writing the copy
+/// happen on a writer thread of their own (blocks of [`COPY_BLOCK`] bytes, at most four in
+/// flight), so that the reader's thread only parses.
 pub struct BlockingUpload {
     parts: Parts,
-    file: std::io::BufWriter<std::fs::File>,
+    pending: Vec<u8>,
+    to_writer: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    writer: tokio::task::JoinHandle<std::io::Result<Sha256>>,
+}
+
+/// Bytes handed to the writer thread at a time.
+const COPY_BLOCK: usize = 1 << 20;
+
+/// The writer thread's refusal when it has stopped (a write failed; its error is reported at
+/// the end).
+fn writer_gone() -> std::io::Error {
+    std::io::Error::other("the evidence copy could not be written")
 }
 
 /// A reader that keeps what it reads in a [`BlockingUpload`].
@@ -186,24 +205,37 @@ impl<R: std::io::Read> std::io::Read for TeeReader<'_, R> {
 impl BlockingUpload {
     /// Adds the next chunk (blocking); refuses files over the limit.
     pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
-        use std::io::Write;
-        self.parts.account(chunk).map_err(std::io::Error::other)?;
-        self.file.write_all(chunk)
+        self.parts.count(chunk).map_err(std::io::Error::other)?;
+        self.pending.extend_from_slice(chunk);
+        if self.pending.len() >= COPY_BLOCK {
+            self.hand_over()?;
+        }
+        Ok(())
+    }
+
+    /// Sends the pending bytes to the writer thread.
+    fn hand_over(&mut self) -> std::io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let block = std::mem::replace(&mut self.pending, Vec::with_capacity(COPY_BLOCK));
+        self.to_writer.as_ref().ok_or_else(writer_gone)?.send(block).map_err(|_| writer_gone())
     }
 
     /// Flushes the copy, checks the type, moves it to its content address and records it in
     /// the caller's transaction.
     pub async fn finish_in(
-        self,
+        mut self,
         tx: &mut mamori_store::Tx,
         actor: &Actor,
         original_name: &str,
         known_type: Option<&'static str>,
         now: i64,
     ) -> Result<EvidenceRow, AppError> {
-        let BlockingUpload { parts, file } = self;
-        let f = file.into_inner().map_err(|e| io(e.into_error()))?;
-        drop(f);
+        self.hand_over().map_err(io)?;
+        let BlockingUpload { mut parts, to_writer, writer, .. } = self;
+        drop(to_writer);
+        parts.hasher = writer.await.map_err(crate::error::internal)?.map_err(io)?;
         let row = parts.seal(actor, original_name, known_type, now).await?;
         record(tx, actor, row, now).await
     }
@@ -300,8 +332,23 @@ impl EvidenceStore {
     /// Starts an upload to be written from a blocking thread ([`BlockingUpload`]).
     pub async fn begin_blocking(&self, actor: &Actor) -> Result<BlockingUpload, AppError> {
         let up = self.begin(actor).await?;
-        let file = up.file.into_std().await;
-        Ok(BlockingUpload { parts: up.parts, file: std::io::BufWriter::with_capacity(1 << 20, file) })
+        let mut file = up.file.into_std().await;
+        let (to_writer, blocks) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let writer = tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut hasher = Sha256::new();
+            for block in blocks {
+                hasher.update(&block);
+                file.write_all(&block)?;
+            }
+            Ok(hasher)
+        });
+        Ok(BlockingUpload {
+            parts: up.parts,
+            pending: Vec::with_capacity(COPY_BLOCK),
+            to_writer: Some(to_writer),
+            writer,
+        })
     }
 
     /// Reads a stored file of the organisation, for a reader [`may_read`] lets in (else not

@@ -73,19 +73,23 @@ impl<R: Read> Read for Capped<R> {
         if self.total > self.caps.expanded_bytes {
             return Err(std::io::Error::other(Limit::ExpandedBytes(self.caps.expanded_bytes)));
         }
-        for &b in &buf[..n] {
-            if b == b'\n' {
+        // Line by line (memchr finds the ends): a line longer than the cap is refused,
+        // naming it.
+        let chunk = buf.get(..n).unwrap_or_default();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(n)) {
+            self.line_len += (end - start) as u64;
+            if self.line_len > self.caps.line_bytes {
+                return Err(std::io::Error::other(Limit::LineBytes {
+                    limit: self.caps.line_bytes,
+                    line: self.line + 1,
+                }));
+            }
+            if end < n {
                 self.line += 1;
                 self.line_len = 0;
-            } else {
-                self.line_len += 1;
-                if self.line_len > self.caps.line_bytes {
-                    return Err(std::io::Error::other(Limit::LineBytes {
-                        limit: self.caps.line_bytes,
-                        line: self.line + 1,
-                    }));
-                }
             }
+            start = end + 1;
         }
         Ok(n)
     }

@@ -17,7 +17,7 @@ mod scan;
 mod search;
 mod settings;
 
-pub use import::{ImportReport, import_file, imports};
+pub use import::{ImportReport, Phases, import_file, imports};
 pub use mamori_m365::detect::{Hit, Thresholds};
 pub use review::{REVIEW_DECISIONS, ReviewLine, decide_account, decide_finding, findings, review};
 pub use scan::{detect, refresh_findings};

@@ -79,10 +79,9 @@ pub async fn insert_m365_events(
     let n = events.len() as u64;
     let inserted = match &mut *ex {
         Ex::Sqlite(c) => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sqlite_insert_sql(events.len())));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sqlite_insert_sql(events.len()))).bind(org_id).bind(seg);
             for e in events {
                 q = q
-                    .bind(org_id)
                     .bind(e.at)
                     .bind(e.audit_id)
                     .bind(e.operation)
@@ -90,8 +89,7 @@ pub async fn insert_m365_events(
                     .bind(e.ip)
                     .bind(e.workload)
                     .bind(e.record_type)
-                    .bind(e.result)
-                    .bind(seg);
+                    .bind(e.result);
             }
             q.execute(&mut **c).await?.rows_affected()
         }
@@ -154,18 +152,22 @@ fn sqlite_insert_sql(n: usize) -> std::sync::Arc<str> {
     if let Some(s) = cache.lock().ok().and_then(|c| c.get(&n).cloned()) {
         return s;
     }
-    let head = "INSERT INTO m365_event (org_id, at, audit_id, operation, user_id, ip, workload, record_type, result, seg, slot) VALUES ";
-    let mut sql = String::with_capacity(head.len() + 64 + n * 28);
+    // The organisation and the segment are bound once (the first two placeholders), each
+    // event's eight values after them.
+    let head = "INSERT INTO m365_event (org_id, at, audit_id, operation, user_id, ip, workload, record_type, result, seg, slot) \
+                SELECT p.o, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, p.s, v.column9 \
+                FROM (SELECT ? AS o, ? AS s) AS p, (VALUES ";
+    let mut sql = String::with_capacity(head.len() + 96 + n * 24);
     sql.push_str(head);
     for i in 0..n {
         if i > 0 {
             sql.push(',');
         }
-        sql.push_str("(?,?,?,?,?,?,?,?,?,?,");
+        sql.push_str("(?,?,?,?,?,?,?,?,");
         sql.push_str(&i.to_string());
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT (org_id, at, audit_id) DO NOTHING");
+    sql.push_str(") AS v WHERE true ON CONFLICT (org_id, at, audit_id) DO NOTHING");
     let sql: Arc<str> = Arc::from(sql);
     if let Ok(mut c) = cache.lock()
         && c.len() < 64
