@@ -22,7 +22,7 @@ test('upload an export, see the password spray, confirm it', async () => {
   await page.setInputFiles('#m365-import input[type=file]', join(fixtures, 'm365-spray.jsonl'));
   await page.click('#m365-import button[type=submit]');
   await page.waitForSelector('#import-report');
-  assert.equal((await page.textContent('#import-format')).trim(), 'auditdata_json');
+  assert.equal((await page.textContent('#import-format')).trim(), '監査ログ（AuditData JSON）');
   assert.equal((await page.textContent('#import-new')).trim(), '6');
   assert.equal((await page.textContent('#import-rejected')).trim(), '0');
   assert.match(page.url(), /\/m365$/, 'the upload went through the progress script, not a form navigation');

@@ -28,7 +28,7 @@ async fn answers_revalidate_compress_and_change_with_the_data(w: World) {
             "POST",
             "/api/v1/regulation?name=seed.txt",
             Some("application/octet-stream"),
-            SEED.as_bytes().into(),
+            format!("{SEED}\n").into_bytes(),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
