@@ -98,13 +98,18 @@ pub async fn status(db: &Db, actor: &Actor) -> Result<FirstRun, AppError> {
         active.iter().filter(|d| d.confirmed_at.is_some()).filter_map(|d| d.owner_role.as_deref()).collect();
     owners.sort_unstable();
     owners.dedup();
-    let mut unheld = Vec::new();
-    for key in owners {
-        if crate::users::holding(db, org, &[key]).await?.is_empty() {
-            let name = roles.iter().find(|r| r.key == key).map_or_else(|| key.to_string(), |r| r.name_ja.clone());
-            unheld.push(name);
-        }
-    }
+    // Who holds what, read once (two queries whatever the number of roles).
+    let (users, held) = {
+        let mut c = db.conn().await?;
+        (rows::list_users(&mut c.ex(), org).await?, rows::all_user_roles(&mut c.ex(), org).await?)
+    };
+    let is_held =
+        |key: &str| held.iter().any(|r| r.key == key && users.iter().any(|u| u.id == r.user_id && u.disabled == 0));
+    let unheld: Vec<String> = owners
+        .into_iter()
+        .filter(|key| !is_held(key))
+        .map(|key| roles.iter().find(|r| r.key == key).map_or_else(|| key.to_string(), |r| r.name_ja.clone()))
+        .collect();
     let people_done = regulation && unheld.is_empty() && !people.is_empty();
 
     // SoA: no applicable control left 未評価.

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod templates;
-pub use templates::{managed_at, template_revision, templates, upgrade_stored};
 use templates::TEMPLATES;
+pub use templates::{managed_at, template_revision, templates, upgrade_stored};
 
 /// A field type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
